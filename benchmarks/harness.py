@@ -1,0 +1,40 @@
+"""Timing and peak-memory measurement shared by the benchmark modules."""
+
+from __future__ import annotations
+
+import time
+import tracemalloc
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """Best wall-clock time over ``repeat`` runs and the peak of memory allocated by Python and numpy."""
+
+    label: str
+    seconds: float
+    peak_mib: float
+    note: str = ""
+
+    def line(self) -> str:
+        note = f"  {self.note}" if self.note else ""
+        return f"{self.label:<60} {self.seconds:9.3f} s  {self.peak_mib:9.1f} MiB peak{note}"
+
+
+def measure(label: str, fn: Callable[[], Any], *, repeat: int = 1, note: str = "") -> Measurement:
+    """Run ``fn`` ``repeat`` times; report the fastest run and the peak traced memory of the first."""
+    tracemalloc.start()
+    start = time.perf_counter()
+    fn()
+    best = time.perf_counter() - start
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    for _ in range(repeat - 1):
+        start = time.perf_counter()
+        fn()
+        best = min(best, time.perf_counter() - start)
+    result = Measurement(label, best, peak / 2**20, note)
+    print(result.line(), flush=True)
+    return result

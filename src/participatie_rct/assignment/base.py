@@ -1,0 +1,98 @@
+"""What every assignment procedure promises: the interface the register, the simulator and
+randomization inference rely on.
+
+A procedure is declared once (STYLE.md convention 2) as a frozen object built from the
+protocol. It has two faces:
+
+* **batch**: ``draw(units, *, rng)`` assigns a whole table at once and
+  ``probabilities(units)`` gives the exact marginal probability of every arm for every unit
+  (complete and stratified designs; rolling designs may refuse it);
+* **rolling**: ``sequencer(rng=..., history=...)`` returns a :class:`Sequencer`, a small
+  mutable object that assigns arrivals one at a time (``next(unit)``) or a batch of arrivals
+  (``next_batch(units)``) and can be rebuilt from the register's history.
+
+Replayability: the arm of the k-th arrival in a stratum is a function of the seed, the
+stratum's key and k only. Random streams are derived from the seed of the Generator passed
+in (its ``SeedSequence``) and a hash of the stratum key, never from list position, so a
+restart, a new site or a concurrent assigner changes nobody's arm.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class Draw:
+    """One participant's assignment and the probabilities behind it.
+
+    ``probabilities`` holds, for every arm, the probability this participant had of getting
+    it at that moment (rolling methods: conditional on the state before the draw);
+    ``probability`` is the one of the arm drawn. ``position`` is the 0-based rank of this
+    arrival in its stream (within its stratum for stratified and block methods, overall for
+    minimization); ``batch`` numbers the batch for batch methods (else 0).
+    """
+
+    arm: str
+    probability: float
+    probabilities: Mapping[str, float]
+    stratum: str
+    position: int
+    batch: int = 0
+
+
+class Sequencer(ABC):
+    """Assigns arrivals in order, keeping the state that the next draw depends on."""
+
+    @abstractmethod
+    def next(self, unit: Mapping[str, Any]) -> Draw:
+        """Assign one arriving participant (a mapping of column -> value)."""
+
+    @abstractmethod
+    def next_batch(self, units: pd.DataFrame) -> list[Draw]:
+        """Assign a batch of arrivals (rows in arrival order); batch methods randomize them together."""
+
+
+class AssignmentProcedure(ABC):
+    """A declared assignment procedure: frozen, no I/O, randomness only through ``rng``."""
+
+    method: ClassVar[str]
+    version: ClassVar[int]
+
+    @property
+    @abstractmethod
+    def arms(self) -> tuple[str, ...]:
+        """Arm keys in protocol order."""
+
+    @property
+    @abstractmethod
+    def unit_columns(self) -> tuple[str, ...]:
+        """Participant columns the procedure reads (strata or minimization factors)."""
+
+    @abstractmethod
+    def stratum_key(self, unit: Mapping[str, Any]) -> str:
+        """Canonical text key of the unit's stratum (``""`` when unstratified)."""
+
+    @abstractmethod
+    def draw(self, units: pd.DataFrame, *, rng: np.random.Generator) -> pd.Series:
+        """Arms for ``units`` (rows are arrivals in order), index aligned with ``units``."""
+
+    @abstractmethod
+    def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Exact marginal probabilities: one column per arm, rows sum to 1."""
+
+    @abstractmethod
+    def sequencer(self, *, rng: np.random.Generator, history: pd.DataFrame | None = None) -> Sequencer:
+        """A sequencer positioned after ``history``.
+
+        ``history`` holds earlier assignments in arrival order with the ``unit_columns``, an
+        ``arm`` column and, for batch methods, a ``batch`` column. Rebuilding from history and
+        then calling ``next`` gives the same arm as one sequencer that saw every arrival.
+        """

@@ -1,0 +1,83 @@
+"""The ``participatie-rct`` command line: a thin layer that parses, calls the library, renders.
+
+Each group of commands lives in its own module with a ``register(app)`` function. Heavy
+libraries (pandas, scipy, statsmodels, linearmodels, plotnine) are imported inside the
+commands, never at module level, so ``--help`` answers at once. :func:`main` turns every
+:class:`~participatie_rct.errors.ParticipatieRCTError` and every usage error into one line on
+stderr and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from participatie_rct import __version__
+from participatie_rct.cli import data, design, estimate, register, report, simulate, survival
+from participatie_rct.errors import ParticipatieRCTError
+
+app = typer.Typer(
+    name="participatie-rct",
+    help="Randomized experiments in Dutch social assistance: assign by lottery, keep a "
+    "tamper-evident register, estimate effects on outflow, plan, monitor and report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["--help", "-h"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"participatie-rct {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Randomized experiments in Dutch social assistance (bijstand)."""
+
+
+for _module in (register, data, simulate, estimate, survival, design, report):
+    _module.register(app)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``participatie-rct`` script."""
+    command = typer.main.get_command(app)
+    try:
+        code = command.main(args=argv, prog_name="participatie-rct", standalone_mode=False)
+    except ParticipatieRCTError as exc:
+        typer.echo(f"participatie-rct: error: {_one_line(str(exc))}", err=True)
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        typer.echo("participatie-rct: aborted.", err=True)
+        sys.exit(2)
+    except Exception as exc:
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            # a usage error from the parser (click's ClickException, vendored by newer Typer)
+            ctx = getattr(exc, "ctx", None)
+            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+            typer.echo(f"participatie-rct: error: {_one_line(exc.format_message())}{hint}", err=True)
+            sys.exit(2)
+        # a bug: still one line, the traceback only on request
+        if os.environ.get("PARTICIPATIE_RCT_DEBUG"):
+            raise
+        typer.echo(
+            f"participatie-rct: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+            "(set PARTICIPATIE_RCT_DEBUG=1 for the traceback and please report it)",
+            err=True,
+        )
+        sys.exit(2)
+    sys.exit(code if isinstance(code, int) else 0)

@@ -1,0 +1,63 @@
+"""Options and rendering shared by every command group, defined once."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from participatie_rct.choices import OutputFormat
+
+DEFAULT_DB = "sqlite:///trial.db"
+
+DbOption = typer.Option(
+    DEFAULT_DB,
+    "--db",
+    help="SQLAlchemy URL of the register: sqlite:///path/trial.db (default ./trial.db) or "
+    "postgresql+psycopg://user@host/db.",
+    envvar="PARTICIPATIE_RCT_DB",
+)
+KeyFileOption = typer.Option(
+    None,
+    "--key-file",
+    help="File holding the secret key that pseudonymises BSNs (else $PARTICIPATIE_RCT_KEY).",
+    exists=False,
+    dir_okay=False,
+)
+FormatOption = typer.Option(OutputFormat.TEXT, "--format", help="text for people, json for scripts.")
+
+
+def read_key(key_file: Path | None) -> bytes | None:
+    """The pseudonymisation key from ``--key-file`` or ``$PARTICIPATIE_RCT_KEY`` (None if neither)."""
+    from participatie_rct.data.pseudonym import load_key
+
+    return load_key(key_file=key_file, environ=os.environ)
+
+
+def _jsonable(value: Any) -> Any:
+    """Make numpy/pandas scalars and non-finite floats JSON-safe (NaN and inf become null)."""
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def echo_json(payload: dict[str, Any]) -> None:
+    """Print one JSON object on stdout (and nothing else there)."""
+    typer.echo(json.dumps(_jsonable(payload), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def split_list(text: str | None) -> tuple[str, ...]:
+    """``"a, b,c"`` -> ``("a", "b", "c")``; None or empty -> ``()``."""
+    if not text:
+        return ()
+    return tuple(part.strip() for part in text.split(",") if part.strip())
