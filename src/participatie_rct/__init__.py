@@ -30,11 +30,51 @@ _EXPORTS: dict[str, str] = {
     "Protocol": "participatie_rct.protocol",
     "Arm": "participatie_rct.protocol",
     # data (issue: foundation)
+    "read_frame": "participatie_rct.data.readers",
+    "load_table": "participatie_rct.data.validate",
+    "validate_file": "participatie_rct.data.validate",
+    "ValidationReport": "participatie_rct.data.validate",
+    "table_schema": "participatie_rct.data.schema",
     # assignment (issue: assignment engine)
+    "AssignmentError": "participatie_rct.errors",
+    "AssignmentProcedure": "participatie_rct.assignment",
+    "Draw": "participatie_rct.assignment",
+    "Sequencer": "participatie_rct.assignment",
+    "CompleteRandomization": "participatie_rct.assignment",
+    "StratifiedRandomization": "participatie_rct.assignment",
+    "PermutedBlocks": "participatie_rct.assignment",
+    "Minimization": "participatie_rct.assignment",
+    "procedure_from_protocol": "participatie_rct.assignment",
     # registry (issue: register)
+    "Register": "participatie_rct.registry",
+    "AssignOutcome": "participatie_rct.registry",
+    "AssignedParticipant": "participatie_rct.registry",
+    "VerifyReport": "participatie_rct.registry",
+    "RegistryError": "participatie_rct.errors",
     # estimate (issue: estimation core)
+    "build_outcomes": "participatie_rct.estimate.outcomes",
+    "itt": "participatie_rct.estimate.itt",
+    "ITTResult": "participatie_rct.estimate.results",
+    "logit_ame": "participatie_rct.estimate.logit",
+    "cace": "participatie_rct.estimate.iv",
+    "subgroup_effects": "participatie_rct.estimate.subgroups",
+    "lee_bounds": "participatie_rct.estimate.lee",
+    "balance": "participatie_rct.estimate.balance",
+    "randomization_inference": "participatie_rct.estimate.inference",
+    "holm": "participatie_rct.estimate.multiplicity",
+    "bonferroni": "participatie_rct.estimate.multiplicity",
     # survival and panel (issue: outflow over time)
     # design and simulate (issue: plan and monitor)
+    "power_two_proportions": "participatie_rct.design.power",
+    "minimum_detectable_effect": "participatie_rct.design.power",
+    "mde_curve": "participatie_rct.design.power",
+    "power_means": "participatie_rct.design.power",
+    "PowerResult": "participatie_rct.design.power",
+    "group_sequential_boundaries": "participatie_rct.design.boundaries",
+    "BoundaryResult": "participatie_rct.design.boundaries",
+    "monitor_status": "participatie_rct.design.monitor",
+    "MonitorStatus": "participatie_rct.design.monitor",
+    "conditional_power": "participatie_rct.design.monitor",
     # report (issue: reports)
 }
 

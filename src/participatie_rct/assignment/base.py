@@ -35,9 +35,12 @@ class Draw:
 
     ``probabilities`` holds, for every arm, the probability this participant had of getting
     it at that moment (rolling methods: conditional on the state before the draw);
-    ``probability`` is the one of the arm drawn. ``position`` is the 0-based rank of this
-    arrival in its stream (within its stratum for stratified and block methods, overall for
-    minimization); ``batch`` numbers the batch for batch methods (else 0).
+    ``probability`` is the one of the arm drawn. ``stratum`` is the canonical stratum key
+    (for minimization: of the participant's factor levels). ``position`` is the 0-based rank
+    of this arrival in its stream: within its stratum, counted over all batches, for
+    complete, stratified and block methods (complete: one stratum ``""``), overall for
+    minimization; so ``(stratum, position)`` is unique in a register. ``batch`` numbers the
+    batch for batch methods, from 0 (else 0).
     """
 
     arm: str
@@ -61,15 +64,19 @@ class Sequencer(ABC):
 
 
 class AssignmentProcedure(ABC):
-    """A declared assignment procedure: frozen, no I/O, randomness only through ``rng``."""
+    """A declared assignment procedure: frozen, no I/O, randomness only through ``rng``.
+
+    Concrete procedures are frozen dataclasses; besides the methods below they have the
+    attributes ``arms`` (arm keys in protocol order), ``ratios`` (integer allocation ratios)
+    and ``unit_columns`` (participant columns the procedure reads: strata or minimization
+    factors), and the class attributes ``method`` and ``version`` (the register stores the
+    version; it changes whenever the same seed and arrivals could give other arms).
+    """
 
     method: ClassVar[str]
     version: ClassVar[int]
-
-    @property
-    @abstractmethod
-    def arms(self) -> tuple[str, ...]:
-        """Arm keys in protocol order."""
+    arms: tuple[str, ...]
+    ratios: tuple[int, ...]
 
     @property
     @abstractmethod
@@ -89,10 +96,13 @@ class AssignmentProcedure(ABC):
         """Exact marginal probabilities: one column per arm, rows sum to 1."""
 
     @abstractmethod
-    def sequencer(self, *, rng: np.random.Generator, history: pd.DataFrame | None = None) -> Sequencer:
+    def sequencer(
+        self, *, rng: np.random.Generator, history: pd.DataFrame | None = None
+    ) -> Sequencer:
         """A sequencer positioned after ``history``.
 
-        ``history`` holds earlier assignments in arrival order with the ``unit_columns``, an
-        ``arm`` column and, for batch methods, a ``batch`` column. Rebuilding from history and
+        ``history`` holds earlier assignments in arrival order with the ``unit_columns`` (or,
+        for complete, stratified and block methods, a ``stratum`` column of keys), an ``arm``
+        column and, for batch methods, a ``batch`` column. Rebuilding from history and
         then calling ``next`` gives the same arm as one sequencer that saw every arrival.
         """

@@ -1,9 +1,61 @@
-"""Commands of the data group (filled in by the issue that builds them)."""
+"""The ``validate`` command: check a municipal export against its table's schema."""
 
 from __future__ import annotations
 
+import datetime as dt
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from participatie_rct.choices import OutputFormat, TableName
+from participatie_rct.cli.common import FormatOption, echo_json
+
+TableArgument = Annotated[
+    TableName,
+    typer.Argument(
+        metavar="TABLE", help="Which table the file holds: participants, benefit_months or survey."
+    ),
+]
+FileArgument = Annotated[
+    Path, typer.Argument(metavar="FILE", help="The CSV (';' or ','), xlsx or parquet file.")
+]
+AsOfOption = Annotated[
+    str | None,
+    typer.Option(
+        "--as-of",
+        help="Day (YYYY-MM-DD) that counts as today for the not-in-the-future rule; default today.",
+    ),
+]
+
+
+def validate(
+    table: TableArgument,
+    file: FileArgument,
+    as_of: AsOfOption = None,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Check FILE against the TABLE schema; exit 0 with the number of valid rows, or exit 2
+    naming the file, column, lines and value that broke a rule. No key is needed: BSNs are
+    checked (elfproef) but not pseudonymised, and never printed."""
+    from participatie_rct.data.validate import validate_file
+    from participatie_rct.errors import InputFileError
+
+    day = None
+    if as_of:
+        try:
+            day = dt.date.fromisoformat(as_of)
+        except ValueError:
+            raise InputFileError(
+                f"--as-of is {as_of!r}; give a day as YYYY-MM-DD, e.g. 2018-02-13."
+            ) from None
+    report = validate_file(file, table, as_of=day)
+    if output is OutputFormat.JSON:
+        echo_json(report.to_dict())
+    else:
+        typer.echo(report.summary())
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add ``validate`` to the root app."""
+    app.command("validate")(validate)

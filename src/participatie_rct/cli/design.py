@@ -2,11 +2,273 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import TYPE_CHECKING
+
 import typer
 
-monitor_app = typer.Typer(help="Group-sequential interim looks: boundaries and status.", no_args_is_help=True)
+from participatie_rct.choices import Correction, OutputFormat, Spending
+from participatie_rct.cli.common import (
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    echo_json,
+    read_key,
+    split_list,
+)
+from participatie_rct.errors import DesignError, InputFileError
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+monitor_app = typer.Typer(
+    help="Group-sequential interim looks: boundaries and status.", no_args_is_help=True
+)
+
+#: the benefit-months file of a data folder, in the order they are looked for
+BENEFIT_MONTHS_FILES = ("benefit_months.csv", "benefit_months.xlsx", "benefit_months.parquet")
+
+_POWER_CORRECTION = typer.Option(
+    Correction.NONE,
+    "--correction",
+    help="Across treatment arms: none, bonferroni (alpha / K) or holm.",
+)
+_MONITOR_CORRECTION = typer.Option(
+    Correction.BONFERRONI,
+    "--correction",
+    help="With several arms: bonferroni (alpha / K each) or none.",
+)
+_SPENDING = typer.Option(..., "--spending", help="Lan-DeMets spending function.")
+_DATA = typer.Option(
+    ..., "--data", help="Folder holding benefit_months.csv (or .xlsx, .parquet).", file_okay=False
+)
+
+
+def power(
+    p_control: float = typer.Option(
+        ..., "--p-control", help="Outflow proportion in the control arm, e.g. 0.06."
+    ),
+    p_treatment: float = typer.Option(
+        ..., "--p-treatment", help="Outflow proportion the treatment arms should reach, e.g. 0.115."
+    ),
+    arms: int = typer.Option(
+        1, "--arms", help="Number of treatment arms, each compared with the one control."
+    ),
+    alpha: float = typer.Option(
+        0.05, "--alpha", help="Two-sided significance level (family-wise with a correction)."
+    ),
+    correction: Correction = _POWER_CORRECTION,
+    target_power: float | None = typer.Option(
+        None, "--power", help="Power wanted per comparison: the size per arm is computed."
+    ),
+    n_per_arm: float | None = typer.Option(
+        None, "--n-per-arm", help="Participants per arm: the power is computed."
+    ),
+    strict: bool = typer.Option(
+        False, "--strict", help="Count rejections in the wrong direction too (as R's strict)."
+    ),
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Sample size or power of a two-sided comparison of proportions, as R's power.prop.test.
+
+    Give --power to get the participants needed per arm, or --n-per-arm to get the power.
+    n_total counts every arm including the control.
+    """
+    from participatie_rct.design.power import power_two_proportions
+
+    if (target_power is None) == (n_per_arm is None):
+        raise DesignError(
+            "Give exactly one of --power (to get n per arm) and --n-per-arm (to get the power)."
+        )
+    result = power_two_proportions(
+        p_control=p_control,
+        p_treatment=p_treatment,
+        n_per_arm=n_per_arm,
+        power=target_power,
+        alpha=alpha,
+        arms=arms,
+        correction=correction,
+        strict=strict,
+    )
+    if output is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
+
+@monitor_app.command("boundaries")
+def boundaries(
+    looks: int = typer.Option(..., "--looks", help="Number of looks, the final analysis included."),
+    information: str | None = typer.Option(
+        None,
+        "--information",
+        help="Information fraction of each look, comma-separated, ending at 1 "
+        "(default: equally spaced).",
+    ),
+    alpha: float = typer.Option(0.05, "--alpha", help="Two-sided significance level to spend."),
+    spending: Spending = _SPENDING,
+    gamma: float | None = typer.Option(
+        None, "--gamma", help="Parameter of the hsd spending function (default -4)."
+    ),
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Two-sided efficacy boundaries of a Lan-DeMets alpha-spending design (as rpact)."""
+    from participatie_rct.design.boundaries import group_sequential_boundaries
+
+    fractions = _fractions(information, "--information")
+    if fractions is not None and abs(fractions[-1] - 1.0) > 1e-12:
+        raise DesignError(
+            f"--information must end at 1 (the final analysis); got {information!r}. "
+            "Give the planned fractions, e.g. --information 0.3,0.6,1."
+        )
+    result = group_sequential_boundaries(
+        information=fractions, looks=looks, alpha=alpha, spending=spending, gamma=gamma
+    )
+    if output is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
+
+@monitor_app.command("status")
+def status(
+    db: str = DbOption,
+    data: Path = _DATA,
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Date the data run to (YYYY-MM-DD); default: the last month in the data.",
+    ),
+    looks_done: int | None = typer.Option(
+        None,
+        "--looks-done",
+        help="Interim looks taken before this one (assumed at the planned fractions).",
+    ),
+    previous_information: str | None = typer.Option(
+        None,
+        "--previous-information",
+        help="Observed information fractions of the earlier looks, comma-separated.",
+    ),
+    target_n: int | None = typer.Option(
+        None,
+        "--target-n",
+        help="Planned number of participants, all arms (default: the number assigned).",
+    ),
+    planned_effect: float | None = typer.Option(
+        None,
+        "--planned-effect",
+        help="Difference in outflow to work the trial was designed for (e.g. 0.05).",
+    ),
+    gamma: float | None = typer.Option(
+        None, "--gamma", help="Parameter of the hsd spending function (default -4)."
+    ),
+    correction: Correction = _MONITOR_CORRECTION,
+    key_file: Path | None = KeyFileOption,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Where the trial stands now: information from matured follow-up, the boundary of this
+    look, each arm's Z against control, whether it is crossed, and conditional power.
+
+    Alpha, the spending function, the horizon and the number of looks (interim_looks + 1)
+    come from the protocol's [analysis] table.
+    """
+    cutoff = _date(as_of)
+    previous = _fractions(previous_information, "--previous-information") or ()
+    path = _benefit_months_file(data)
+
+    import datetime as dt
+
+    from participatie_rct.data import load_table
+    from participatie_rct.design.monitor import monitor_status, planned_previous_information
+    from participatie_rct.estimate.outcomes import build_outcomes
+    from participatie_rct.registry import Register
+
+    with Register.open(db) as register:
+        protocol = register.protocol
+        assignments = register.assignments()
+    plan = protocol.analysis
+    planned_looks = plan.interim_looks + 1
+    if looks_done is not None:
+        if previous and len(previous) != looks_done:
+            raise DesignError(
+                f"--looks-done {looks_done} but --previous-information gives {len(previous)} "
+                "fractions; give one fraction per earlier look (or only one of the two options)."
+            )
+        if not previous:
+            previous = planned_previous_information(looks_done, planned_looks)
+    months = load_table(
+        path,
+        "benefit_months",
+        key=read_key(key_file),
+        id_kind=protocol.identifier_kind.value,
+        # "today" of the not-in-the-future check; months after --as-of are ignored below
+        as_of=max(cutoff, dt.date.today()) if cutoff else dt.date.today(),
+    )
+    outcomes = build_outcomes(
+        assignments,
+        months,
+        horizon_months=plan.horizon_months,
+        as_of=None if cutoff is None else cutoff.strftime("%Y-%m"),
+    )
+    result = monitor_status(
+        outcomes,
+        control=protocol.control,
+        target_n=target_n if target_n is not None else len(assignments),
+        alpha=plan.alpha,
+        spending=plan.spending,
+        gamma=gamma,
+        previous_information=previous,
+        planned_looks=planned_looks,
+        planned_effect=planned_effect,
+        correction=correction,
+        horizon_months=plan.horizon_months,
+    )
+    if output is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
+
+def _fractions(text: str | None, option: str) -> tuple[float, ...] | None:
+    if text is None:
+        return None
+    values = []
+    for part in split_list(text):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise DesignError(
+                f"{option}: {part!r} is not a number; give fractions such as 0.3,0.6,1."
+            ) from None
+    if not values:
+        raise DesignError(f"{option} is empty; give fractions such as 0.3,0.6,1.")
+    return tuple(values)
+
+
+def _date(text: str | None) -> dt.date | None:
+    import datetime as dt
+
+    if text is None:
+        return None
+    try:
+        return dt.date.fromisoformat(text.strip())
+    except ValueError:
+        raise DesignError(
+            f"--as-of {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-06-30."
+        ) from None
+
+
+def _benefit_months_file(folder: Path) -> Path:
+    for name in BENEFIT_MONTHS_FILES:
+        if (folder / name).is_file():
+            return folder / name
+    raise InputFileError(
+        f"{folder}: no benefit_months file there (looked for {', '.join(BENEFIT_MONTHS_FILES)}). "
+        "Point --data at the folder holding the benefit administration's monthly export."
+    )
 
 
 def register(app: typer.Typer) -> None:
     """Add ``power`` and ``monitor`` to the root app."""
+    app.command("power")(power)
     app.add_typer(monitor_app, name="monitor")

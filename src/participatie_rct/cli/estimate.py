@@ -1,15 +1,95 @@
-"""The ``estimate`` command group (``estimate itt``) and ``balance``."""
+"""The ``estimate`` command group (``estimate itt``) and ``balance``.
+
+Each command parses its options, calls one library function and renders the result; heavy
+libraries are imported inside the commands so that ``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from participatie_rct.choices import Adjustment, Correction, Estimator, OutputFormat, SEType
+from participatie_rct.cli.common import FormatOption, echo_json, split_list
 
 estimate_app = typer.Typer(
     help="Estimate effects of every arm against control (itt, survival, panel).",
     no_args_is_help=True,
 )
 
+DataArgument = typer.Argument(..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False)
+
+
+def _read(path: Path):  # -> pandas.DataFrame
+    from participatie_rct.data import read_frame
+
+    return read_frame(path)
+
+
+@estimate_app.command("itt")
+def itt_command(
+    data: Path = DataArgument,
+    outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
+    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
+    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
+    covariates: str | None = typer.Option(None, "--covariates", help="Baseline covariates, comma-separated."),
+    strata: str | None = typer.Option(None, "--strata", help="Stratum column: fixed effects (ols) or blocks (dim)."),
+    cluster: str | None = typer.Option(None, "--cluster", help="Cluster column of a cluster-randomized design."),
+    estimator: Estimator = typer.Option(Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."),
+    adjust: Adjustment | None = typer.Option(None, "--adjust", help="Covariate adjustment (default lin with covariates, else none)."),
+    se: SEType | None = typer.Option(None, "--se", help="Standard errors (default hc2; cr2 with --cluster)."),
+    alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level of the intervals."),
+    correction: Correction = typer.Option(Correction.HOLM, "--correction", help="Multiplicity correction across arms."),
+    missing: str = typer.Option("drop", "--missing", help="drop (and report per arm) or error on missing values."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Intention-to-treat effect of every arm against control, with Holm-adjusted p-values."""
+    from participatie_rct.estimate.itt import itt
+
+    result = itt(
+        _read(data),
+        outcome=outcome,
+        treatment=treatment,
+        control=control,
+        covariates=split_list(covariates),
+        strata=strata,
+        cluster=cluster,
+        estimator=estimator,
+        adjust=adjust,
+        se_type=se,
+        alpha=alpha,
+        correction=correction,
+        missing=missing,
+    )
+    if output_format is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
+
+def balance_command(
+    data: Path = DataArgument,
+    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
+    covariates: str = typer.Option(..., "--covariates", help="Baseline covariates, comma-separated."),
+    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
+    by: str | None = typer.Option(None, "--by", help="Repeat within each level of this column (site, cohort)."),
+    missing: str = typer.Option("drop", "--missing", help="drop (and report per arm) or error on missing values."),
+    output_format: OutputFormat = FormatOption,
+) -> None:
+    """Covariate balance by arm: means, standardized differences, tests, joint orthogonality."""
+    from participatie_rct.estimate.balance import balance
+
+    result = balance(
+        _read(data), treatment=treatment, covariates=split_list(covariates), control=control, by=by, missing=missing
+    )
+    if output_format is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+
 
 def register(app: typer.Typer) -> None:
     """Add ``estimate`` and ``balance`` to the root app."""
     app.add_typer(estimate_app, name="estimate")
+    app.command("balance")(balance_command)

@@ -1,9 +1,163 @@
-"""Commands of the register group (filled in by the issue that builds them)."""
+"""Commands of the register: init, assign, withdraw, export, verify, status, backup.
+
+Each command parses its options, calls one method of
+:class:`~participatie_rct.registry.Register` and renders the result. Identifiers are never
+printed: ``assign`` reports counts per arm (a file) or the arm and sequence number (one
+participant). The registry (and with it SQLAlchemy) is imported inside the commands, so
+``--help`` stays fast.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+from participatie_rct.choices import OutputFormat
+from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.errors import RegistryError
+
+_BACKUP_HELP = (
+    "Make a consistent copy of the register while others may be assigning. SQLite: the online "
+    "backup API writes a single self-contained file (--out). PostgreSQL: pg_dump is run for you "
+    "when it is installed; by hand: pg_dump --format=custom --schema=SCHEMA --file=trial.dump "
+    "'postgresql://user@host/db' (one consistent snapshot while sites keep writing), restore with "
+    "pg_restore --dbname=... trial.dump."
+)
+
+
+def _open(db: str):  # type: ignore[no-untyped-def]
+    from participatie_rct.registry import Register
+
+    return Register.open(db)
+
+
+def _settings(pairs: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise RegistryError(f"--set {pair!r}: write COLUMN=VALUE, for example --set site=Wageningen.")
+        if name.strip() in values:
+            raise RegistryError(f"--set gives {name.strip()!r} twice; give each column once.")
+        values[name.strip()] = value.strip()
+    return values
+
+
+def init(
+    protocol: Path = typer.Option(..., "--protocol", help="The trial's protocol file (TOML).", dir_okay=False),
+    db: str = DbOption,
+    key_file: Path | None = KeyFileOption,
+) -> None:
+    """Create the register and lock it to the protocol (again with the same protocol: no change)."""
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+
+    parsed = Protocol.from_toml(protocol)
+    with Register.create(db, parsed, key=read_key(key_file)) as reg:
+        typer.echo(
+            f"Register {reg.url} holds protocol {parsed.name!r} (SHA-256 {reg.protocol.sha256[:12]}..., "
+            f"method {parsed.assignment.method.value}, seed {parsed.seed})."
+        )
+
+
+def assign(
+    file: Path | None = typer.Argument(None, help="A participants file: every new row is assigned, all or nothing.", dir_okay=False),
+    db: str = DbOption,
+    participant_id: str | None = typer.Option(None, "--id", help="Assign one participant at intake (a BSN or an id)."),
+    settings: list[str] | None = typer.Option(
+        None, "--set", help="COLUMN=VALUE for each stratum or minimization factor (repeat the option)."
+    ),
+    enrolled_on: str | None = typer.Option(None, "--enrolled-on", help="Date of intake with --id (default today)."),
+    key_file: Path | None = KeyFileOption,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Assign a participants file, or one participant with --id. Assigned before: the same arm again."""
+    if (file is None) == (participant_id is None):
+        raise RegistryError("Give either a participants FILE or --id ID (with --set COLUMN=VALUE ...), not both.")
+    if file is not None and settings:
+        raise RegistryError("--set belongs with --id; a participants file carries its own columns.")
+    key = read_key(key_file)
+    with _open(db) as reg:
+        if file is not None:
+            outcome = reg.assign_file(file, key=key)
+            if output is OutputFormat.JSON:
+                echo_json(outcome.to_dict())
+            else:
+                typer.echo(outcome.summary())
+            return
+        assigned = reg.assign_one(participant_id or "", _settings(settings), key=key, enrolled_on=enrolled_on)
+        if output is OutputFormat.JSON:
+            payload = assigned.to_dict()
+            payload.pop("participant")
+            echo_json(payload)
+        else:
+            state = "assigned" if assigned.is_new else "already assigned (unchanged)"
+            typer.echo(f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability {assigned.probability:.4g}")
+
+
+def withdraw(
+    participant_id: str = typer.Option(..., "--id", help="The participant (a BSN or an id)."),
+    reason: str = typer.Option(..., "--reason", help="Why, for the audit log."),
+    db: str = DbOption,
+    key_file: Path | None = KeyFileOption,
+) -> None:
+    """Record a withdrawal. The assignment stays: intention-to-treat keeps everyone in their arm."""
+    with _open(db) as reg:
+        number = reg.withdraw(participant_id, reason, key=read_key(key_file))
+    typer.echo(f"Withdrawal recorded (audit log entry {number}).")
+
+
+def export(
+    out: Path = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False),
+    db: str = DbOption,
+) -> None:
+    """Write one CSV row per assigned participant (pseudonym, arm, probability, sequence, ...)."""
+    with _open(db) as reg:
+        n = reg.export(out)
+    typer.echo(f"{n} assignments written to {out}.")
+
+
+def verify(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
+    """Recompute the hash chains and protocol hash and replay every draw: exit 0 intact, 1 broken."""
+    with _open(db) as reg:
+        report = reg.verify()
+    if output is OutputFormat.JSON:
+        echo_json(report.to_dict())
+    else:
+        typer.echo(report.summary())
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
+    """How many are assigned, per arm, withdrawn and declined."""
+    with _open(db) as reg:
+        info = reg.status()
+    if output is OutputFormat.JSON:
+        echo_json(info)
+        return
+    typer.echo(f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, seed {info['seed']})")
+    typer.echo(f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: {info['n_declined']}")
+    width = max((len(a) for a in info["by_arm"]), default=0)
+    for arm, n in info["by_arm"].items():
+        typer.echo(f"  {arm:<{width}}  {n}")
+
+
+def backup(
+    out: Path = typer.Option(..., "--out", help="The backup file to write (must not exist).", dir_okay=False),
+    db: str = DbOption,
+) -> None:
+    with _open(db) as reg:
+        target = reg.backup(out)
+    typer.echo(f"Backup written to {target}.")
+
+
+backup.__doc__ = _BACKUP_HELP
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add the register commands to the root app."""
+    for command in (init, assign, withdraw, export, verify, status):
+        app.command()(command)
+    app.command(help=_BACKUP_HELP)(backup)

@@ -1,9 +1,209 @@
-"""Commands of the simulate group (filled in by the issue that builds them)."""
+"""``simulate`` and ``simulate-power``: synthetic trials and power by simulation."""
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import typer
+
+from participatie_rct.choices import Correction, EffectPreset, OutputFormat, Scenario
+from participatie_rct.cli.common import FormatOption, echo_json, split_list
+from participatie_rct.errors import ParticipatieRCTError
+
+
+def _arm_rates(values: list[str] | None) -> dict[str, float]:
+    """``["intensive_support=0.1", ...]`` -> ``{"intensive_support": 0.1}``."""
+    rates: dict[str, float] = {}
+    for text in values or []:
+        arm, sep, share = text.partition("=")
+        try:
+            if not sep:
+                raise ValueError
+            rates[arm.strip()] = float(share)
+        except ValueError:
+            raise ParticipatieRCTError(
+                f"--arm-rate is {text!r}; give ARM=SHARE, the arm's share out to work within 12 months, "
+                "e.g. --arm-rate intensive_support=0.115."
+            ) from None
+    return rates
+
+
+def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(int(part) for part in split_list(text))
+    except ValueError:
+        raise ParticipatieRCTError(f"{option} is {text!r}; give whole numbers separated by commas, e.g. 1,1,2.") from None
+
+
+def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
+    if not text:
+        return None
+    try:
+        return tuple(float(part) for part in split_list(text))
+    except ValueError:
+        raise ParticipatieRCTError(f"{option} is {text!r}; give numbers separated by commas, e.g. 0.5,1.") from None
+
+
+ScenarioOption = typer.Option(Scenario.WAGENINGEN, "--scenario", help="Which published trial to imitate.")
+EffectsOption = typer.Option(
+    EffectPreset.SEED,
+    "--effects",
+    help="seed: the headline figures (6% -> 11.5% to work); evaluation: no full-time effect, "
+    "small part-time effects.",
+)
+NOption = typer.Option(None, "--n", help="Participants who consent (default: the scenario's; generic 600).")
+ArmsOption = typer.Option(
+    None, "--arms", help="Arm keys, comma-separated; combine measures with _and_ (earn_more_and_intensive_support)."
+)
+RatiosOption = typer.Option(None, "--ratios", help="Allocation ratios, one per arm, e.g. 1,1,1,1.")
+ControlRateOption = typer.Option(None, "--control-rate", help="Share out to work within 12 months in control (0.06).")
+ArmRateOption = typer.Option(
+    None, "--arm-rate", help="ARM=SHARE: an arm's share out to work within 12 months (repeatable)."
+)
+IntakeOption = typer.Option(None, "--intake", help="rolling (arrivals over months) or batch (one lottery).")
+IntakeMonthsOption = typer.Option(None, "--intake-months", help="Months of rolling intake.")
+ConsentOption = typer.Option(None, "--consent-rate", help="Share of the invited who agree to take part.")
+WithdrawalOption = typer.Option(None, "--withdrawal-rate", help="Share who leave after learning their arm (0.04).")
+SitesOption = typer.Option(None, "--sites", help="Municipalities, comma-separated (equal shares).")
+
+
+def simulate(
+    scenario: Scenario = ScenarioOption,
+    effects: EffectPreset = EffectsOption,
+    seed: int = typer.Option(..., "--seed", help="Seed of the simulation; the same seed gives the same bytes."),
+    out: Path = typer.Option(..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."),
+    n: int = NOption,
+    arms: str = ArmsOption,
+    ratios: str = RatiosOption,
+    control_rate: float = ControlRateOption,
+    arm_rate: list[str] = ArmRateOption,
+    intake: str = IntakeOption,
+    intake_months: int = IntakeMonthsOption,
+    consent_rate: float = ConsentOption,
+    withdrawal_rate: float = WithdrawalOption,
+    sites: str = SitesOption,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Write a synthetic trial calibrated to the published experiments: participants.csv,
+    benefit_months.csv, survey.csv (each passes validate), truth.json (the effects built in)
+    and protocol.toml (the protocol whose procedure drew the arms)."""
+    import numpy as np
+
+    from participatie_rct.simulate import simulate_trial, write_simulation
+
+    trial = simulate_trial(
+        scenario,
+        rng=np.random.default_rng(seed),
+        effects=effects,
+        n=n,
+        arms=split_list(arms) or None,
+        ratios=_ints(ratios, "--ratios"),
+        control_rate=control_rate,
+        arm_rates=_arm_rates(arm_rate),
+        intake=intake,
+        intake_months=intake_months,
+        consent_rate=consent_rate,
+        withdrawal_rate=withdrawal_rate,
+        sites=split_list(sites) or None,
+    )
+    paths = write_simulation(trial, out)
+    if output is OutputFormat.JSON:
+        truth = trial.truth
+        echo_json(
+            {
+                "out": str(out),
+                "files": sorted(paths),
+                "scenario": truth["scenario"],
+                "effects": truth["effects"],
+                "seed": seed,
+                "n_invited": truth["n_invited"],
+                "n": truth["n"],
+                "n_withdrawn": truth["n_withdrawn"],
+                "protocol_sha256": truth["protocol_sha256"],
+                "work_12": {arm: v["itt"]["work_12"] for arm, v in truth["arms"].items()},
+            }
+        )
+    else:
+        typer.echo(trial.summary())
+        typer.echo(f"wrote {', '.join(sorted(paths))} to {out}")
+
+
+def _progress_bar(done: int, total: int) -> None:
+    """A one-line progress bar on stderr."""
+    width = 30
+    filled = width * done // max(total, 1)
+    sys.stderr.write(f"\rsimulating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
+    if done >= total:
+        sys.stderr.write("\n")
+    sys.stderr.flush()
+
+
+def simulate_power(
+    scenario: Scenario = typer.Option(Scenario.APELDOORN, "--scenario", help="Which design to simulate."),
+    effects: EffectPreset = EffectsOption,
+    trials: int = typer.Option(1000, "--trials", help="Number of simulated trials."),
+    seed: int = typer.Option(..., "--seed", help="Seed; the same seed gives the same result for any --workers."),
+    workers: int = typer.Option(None, "--workers", help="Processes to use (default: all cores)."),
+    n: int = NOption,
+    arms: str = ArmsOption,
+    ratios: str = RatiosOption,
+    control_rate: float = ControlRateOption,
+    arm_rate: list[str] = ArmRateOption,
+    intake: str = IntakeOption,
+    intake_months: int = IntakeMonthsOption,
+    correction: Correction = typer.Option(Correction.HOLM, "--correction", help="Across treatment arms."),
+    alpha: float = typer.Option(0.05, "--alpha", help="Two-sided familywise level."),
+    looks: int = typer.Option(1, "--looks", help="Analyses in all, interim looks plus the final one."),
+    information: str = typer.Option(
+        None, "--information", help="Information fractions of the looks, e.g. 0.5,1 (default equally spaced)."
+    ),
+    spending: str = typer.Option("obrien-fleming", "--spending", help="Lan-DeMets spending: obrien-fleming|pocock|hsd."),
+    survival: bool = typer.Option(False, "--survival/--no-survival", help="Also the log-rank test on time to work."),
+    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Power of the full design by simulation: strata, rolling intake, withdrawal, the primary
+    analysis (ITT on 12-month outflow to work, HC2, strata fixed effects) with a correction
+    across arms, interim looks with Lan-DeMets boundaries, optionally a log-rank test."""
+    import numpy as np
+
+    from participatie_rct.design.simulation import simulated_power
+    from participatie_rct.simulate import scenario_spec
+
+    spec = scenario_spec(
+        scenario,
+        effects=effects,
+        n=n,
+        arms=split_list(arms) or None,
+        ratios=_ints(ratios, "--ratios"),
+        control_rate=control_rate,
+        arm_rates=_arm_rates(arm_rate),
+        intake=intake,
+        intake_months=intake_months,
+    )
+    result = simulated_power(
+        spec,
+        n_trials=trials,
+        rng=np.random.default_rng(seed),
+        workers=workers,
+        looks=looks,
+        information=_floats(information, "--information"),
+        spending=spending,
+        correction=correction,
+        alpha=alpha,
+        survival=survival,
+        progress=_progress_bar if progress else None,
+    )
+    if output is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
 
 
 def register(app: typer.Typer) -> None:
-    """Add this group's commands to the root app."""
+    """Add ``simulate`` and ``simulate-power`` to the root app."""
+    app.command("simulate")(simulate)
+    app.command("simulate-power")(simulate_power)

@@ -45,7 +45,7 @@ def bsn_problem(value: str) -> str | None:
     if text.isdigit() and len(text) == 8 and passes_elfproef("0" + text):
         return (
             "has 8 digits: a leading zero was probably lost in a spreadsheet. Export the column "
-            "as text (the BSN would be 0" + text + ") rather than repairing it by hand"
+            "as text rather than adding the zero by hand"
         )
     if not (text.isascii() and text.isdigit()):
         return "is not 9 digits; a BSN holds digits only"

@@ -1,1 +1,44 @@
-"""design"""
+"""Planning and monitoring a trial: power, minimum detectable effects, group-sequential looks.
+
+* :mod:`.power`: sample size and power for K arms against one control (as R's
+  ``power.prop.test`` and ``power.t.test``), Bonferroni and Holm, MDE curves.
+* :mod:`.spending`: Lan-DeMets alpha-spending functions.
+* :mod:`.boundaries`: two-sided boundaries by recursive numerical integration.
+* :mod:`.monitor`: the state of a running trial at an interim look.
+
+Everything here is pure: numbers and DataFrames in, frozen results out.
+"""
+
+from participatie_rct.design.boundaries import BoundaryResult, Look, group_sequential_boundaries
+from participatie_rct.design.monitor import (
+    Comparison,
+    MonitorStatus,
+    conditional_power,
+    monitor_status,
+)
+from participatie_rct.design.power import (
+    PowerResult,
+    holm_power,
+    mde_curve,
+    minimum_detectable_effect,
+    power_means,
+    power_two_proportions,
+)
+from participatie_rct.design.spending import spent_alpha
+
+__all__ = [
+    "BoundaryResult",
+    "Comparison",
+    "Look",
+    "MonitorStatus",
+    "PowerResult",
+    "conditional_power",
+    "group_sequential_boundaries",
+    "holm_power",
+    "mde_curve",
+    "minimum_detectable_effect",
+    "monitor_status",
+    "power_means",
+    "power_two_proportions",
+    "spent_alpha",
+]

@@ -1,0 +1,265 @@
+"""Permuted blocks for rolling intake: within each stratum the arms come in shuffled blocks.
+
+Every stratum has its own fixed, infinite sequence of arms, cut into blocks. A block of size
+``b`` (drawn uniformly from ``block_sizes``, each a multiple of the ratio sum ``R``) holds
+arm ``a`` exactly ``b r_a / R`` times in a uniformly random order. The ``k``-th arrival in a
+stratum gets the ``k``-th arm of that stratum's sequence, so the arm is a function of the
+seed, the stratum key and ``k`` only: the only state a register must keep is the number of
+arrivals per stratum.
+
+The sequence is made in chunks of :data:`CHUNK_BLOCKS` blocks; chunk ``c`` of a stratum comes
+from the stream ``(seed, TAG_BLOCKS, c, SHA-256 of the stratum key)``, which draws the
+chunk's block sizes and then a matrix of uniform keys; sorting a block's keys gives its
+permutation (a uniform permutation: ties between 53-bit uniforms have probability < 2^-40
+per chunk and are resolved by position).
+
+Probabilities. The probability recorded with each draw is conditional on the state at that
+moment: the current block's size and the arms already used in it, namely
+``(b r_a / R - used_a) / (b - used)``. Over the random permutation each position of a block
+has marginal probability ``r_a / R`` of arm ``a`` whatever the block size, so
+:meth:`PermutedBlocks.probabilities` returns the shares, exactly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from participatie_rct.assignment import common
+from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
+from participatie_rct.assignment.keys import stratum_codes, unit_key
+from participatie_rct.assignment.streams import TAG_BLOCKS, key_words, root_sequence, stream
+from participatie_rct.errors import AssignmentError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+#: Blocks per chunk of a stratum's sequence (fixed forever: part of the procedure's version 1).
+CHUNK_BLOCKS = 64
+
+
+@dataclass(frozen=True)
+class PermutedBlocks(AssignmentProcedure):
+    """Permuted blocks of random size within strata (``strata`` may be empty: one stratum)."""
+
+    method: ClassVar[str] = "permuted_blocks"
+    version: ClassVar[int] = 1
+
+    arms: tuple[str, ...]
+    block_sizes: tuple[int, ...]
+    ratios: tuple[int, ...] = ()
+    strata: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        arms, ratios = common.check_arms(self.arms, self.ratios)
+        object.__setattr__(self, "arms", arms)
+        object.__setattr__(self, "ratios", ratios)
+        object.__setattr__(self, "strata", common.check_columns(self.strata, role="strata"))
+        total = sum(ratios)
+        sizes = tuple(int(b) for b in self.block_sizes)
+        if not sizes:
+            raise AssignmentError(f"permuted blocks need block_sizes, e.g. [{total}, {2 * total}].")
+        bad = [b for b in sizes if b < 1 or b % total]
+        if bad:
+            raise AssignmentError(
+                f"block size {bad[0]} is not a positive multiple of the sum of the ratios ({total}); "
+                f"use multiples such as {total}, {2 * total}, {3 * total}."
+            )
+        if len(set(sizes)) != len(sizes):
+            raise AssignmentError(
+                f"block_sizes lists a size twice ({list(sizes)}); list each size once."
+            )
+        object.__setattr__(self, "block_sizes", sizes)
+
+    @property
+    def unit_columns(self) -> tuple[str, ...]:
+        return self.strata
+
+    def stratum_key(self, unit: Mapping[str, Any]) -> str:
+        return unit_key(self.strata, unit, role="strata")
+
+    def draw(self, units: pd.DataFrame, *, rng: np.random.Generator) -> pd.Series:
+        """Arms for ``units`` arriving in row order into an empty trial."""
+        units = common.check_units(units)
+        codes, keys = stratum_codes(units, self.strata)
+        root = root_sequence(rng)
+        arm_codes, _, _ = BlockSequencer(self, root, {})._take(codes, keys)
+        return common.arm_series(arm_codes, self.arms, units.index, procedure=self, root=root)
+
+    def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Exact marginal probabilities: every position of a block has the arms' shares."""
+        import numpy as np
+
+        units = common.check_units(units)
+        stratum_codes(units, self.strata)
+        matrix = np.tile(common.shares(self.ratios), (len(units), 1))
+        return common.probability_frame(matrix, self.arms, units.index)
+
+    def sequencer(
+        self, *, rng: np.random.Generator, history: pd.DataFrame | None = None
+    ) -> BlockSequencer:
+        """A sequencer that continues every stratum after its count in ``history``."""
+        if history is not None and len(history) > 0:
+            common.history_arm_codes(history, self.arms)
+        counts = common.stratum_counts(history, self.strata, role="strata")
+        return BlockSequencer(self, root_sequence(rng), counts)
+
+    def stratum_sequence(
+        self, key: str, length: int, *, rng: np.random.Generator
+    ) -> tuple[list[str], np.ndarray]:
+        """The first ``length`` arms of stratum ``key``'s sequence and their conditional probabilities.
+
+        For auditors and tests: the sequence a register replays, independent of arrivals.
+        """
+        stream_ = _StratumStream(self, root_sequence(rng), key)
+        stream_.ensure(length)
+        return [self.arms[c] for c in stream_.arms[:length]], stream_.probs[:length].copy()
+
+    def to_dict(self) -> dict[str, Any]:
+        """The declaration as plain data (what an auditor needs besides the seed)."""
+        return {
+            "method": self.method,
+            "version": self.version,
+            "arms": list(self.arms),
+            "ratios": list(self.ratios),
+            "strata": list(self.strata),
+            "block_sizes": list(self.block_sizes),
+        }
+
+
+def block_chunk(
+    root: np.random.SeedSequence,
+    words: Sequence[int],
+    chunk: int,
+    ratios: Sequence[int],
+    block_sizes: Sequence[int],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Chunk ``chunk`` of a stratum's sequence: ``(arms, probabilities, block sizes)``.
+
+    ``arms`` are arm indices in order, ``probabilities`` (one row per position, one column per
+    arm) the conditional probabilities given the block's size and the arms used before in it.
+    """
+    import numpy as np
+
+    k = len(ratios)
+    r = np.asarray(ratios, dtype=np.int64)
+    total = int(r.sum())
+    sizes_all = np.asarray(block_sizes, dtype=np.int64)
+    width = int(sizes_all.max())
+    g = stream(root, TAG_BLOCKS, chunk, *words)
+    sizes = sizes_all[g.integers(0, len(sizes_all), size=CHUNK_BLOCKS)]
+    keys = g.random((CHUNK_BLOCKS, width))
+    column = np.arange(width)
+    inside = column[None, :] < sizes[:, None]
+    keys[~inside] = np.inf  # padding sorts last
+    order = np.argsort(keys, axis=1, kind="stable")
+    # template of a block of size b: arm a repeated b r_a / R times, in arm order
+    per_arm = sizes[:, None] * r[None, :] // total  # (blocks, k)
+    bounds = np.cumsum(per_arm, axis=1)
+    template = (column[None, :, None] >= bounds[:, None, :]).sum(axis=2)  # arm index at each slot
+    template = np.minimum(template, k - 1)
+    arms = np.take_along_axis(template, order, axis=1)
+    onehot = arms[:, :, None] == np.arange(k)[None, None, :]
+    used_before = np.cumsum(onehot, axis=1) - onehot
+    remaining = per_arm[:, None, :] - used_before
+    left = (sizes[:, None] - column[None, :]).astype(np.float64)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        probs = remaining / left[:, :, None]
+    return arms[inside], probs[inside], sizes
+
+
+class _StratumStream:
+    """The lazily extended arm sequence of one stratum."""
+
+    def __init__(self, procedure: PermutedBlocks, root: np.random.SeedSequence, key: str):
+        import numpy as np
+
+        self.procedure = procedure
+        self.root = root
+        self.words = key_words(key)
+        self.chunks = 0
+        self.arms = np.zeros(0, dtype=np.int64)
+        self.probs = np.zeros((0, len(procedure.arms)))
+
+    def ensure(self, length: int) -> None:
+        import numpy as np
+
+        if len(self.arms) >= length:
+            return
+        new_arms, new_probs = [self.arms], [self.probs]
+        have = len(self.arms)
+        while have < length:
+            arms, probs, _ = block_chunk(
+                self.root,
+                self.words,
+                self.chunks,
+                self.procedure.ratios,
+                self.procedure.block_sizes,
+            )
+            self.chunks += 1
+            new_arms.append(arms)
+            new_probs.append(probs)
+            have += len(arms)
+        self.arms = np.concatenate(new_arms)
+        self.probs = np.concatenate(new_probs)
+
+
+class BlockSequencer(Sequencer):
+    """Hands out each stratum's sequence in arrival order; state: the count per stratum."""
+
+    def __init__(
+        self, procedure: PermutedBlocks, root: np.random.SeedSequence, counts: dict[str, int]
+    ):
+        self.procedure = procedure
+        self.root = root
+        self.counts = dict(counts)
+        self._streams: dict[str, _StratumStream] = {}
+
+    def next(self, unit: Mapping[str, Any]) -> Draw:
+        import numpy as np
+
+        key = self.procedure.stratum_key(unit)
+        codes = np.zeros(1, dtype=np.int64)
+        arm_codes, probs, positions = self._take(codes, [key])
+        return common.make_draws(self.procedure.arms, arm_codes, probs, codes, [key], positions)[0]
+
+    def next_batch(self, units: pd.DataFrame) -> list[Draw]:
+        units = common.check_units(units)
+        if len(units) == 0:
+            return []
+        codes, keys = stratum_codes(units, self.procedure.strata)
+        arm_codes, probs, positions = self._take(codes, keys)
+        return common.make_draws(self.procedure.arms, arm_codes, probs, codes, keys, positions)
+
+    def _take(
+        self, codes: np.ndarray, keys: Sequence[str]
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Arms, probabilities and positions for rows in arrival order; advances the counts."""
+        import numpy as np
+
+        n = len(codes)
+        positions = common.positions_in_strata(codes, keys, self.counts)
+        arm_codes = np.empty(n, dtype=np.int64)
+        probs = np.empty((n, len(self.procedure.arms)))
+        if n == 0:
+            return arm_codes, probs, positions
+        order = np.argsort(codes, kind="stable")
+        sizes = np.bincount(codes, minlength=len(keys))
+        start = 0
+        for j, key in enumerate(keys):
+            size = int(sizes[j])
+            if size == 0:
+                continue
+            rows = order[start : start + size]
+            start += size
+            stream_ = self._streams.get(key)
+            if stream_ is None:
+                stream_ = self._streams[key] = _StratumStream(self.procedure, self.root, key)
+            pos = positions[rows]
+            stream_.ensure(int(pos[-1]) + 1)
+            arm_codes[rows] = stream_.arms[pos]
+            probs[rows] = stream_.probs[pos]
+            self.counts[key] = int(pos[-1]) + 1
+        return arm_codes, probs, positions

@@ -1,0 +1,202 @@
+"""Canonical stratum keys: one stable text per combination of a unit's stratum values.
+
+A stratum key is what the register stores beside each assignment and what the random
+streams are derived from, so it must not depend on how a value happened to be typed.
+
+The rule, applied to every value of every strata (or minimization factor) column:
+
+* missing (``None``, ``NaN``, ``pd.NA``, ``NaT``) or text that is empty after trimming
+  whitespace: refused with :class:`~participatie_rct.errors.AssignmentError` naming the
+  column and the arrival positions;
+* text: trimmed of surrounding whitespace, otherwise as written (``"1.0"`` stays ``1.0``);
+* numbers: a whole number is written as an integer, whatever its dtype, so ``1``,
+  ``1.0``, ``numpy.int8(1)`` and ``True`` all become ``1`` (values that compare equal in
+  Python share a key); other floats use Python's shortest round-trip ``repr``
+  (``0.1``, ``2.5``);
+* dates and timestamps: ISO 8601 (``2018-02-13``); anything else: ``str(value)`` trimmed.
+
+The key joins ``column=value`` pairs in protocol order with ``|``
+(``site=Wageningen|age_group=45+``); a backslash, ``|`` or ``=`` inside a name or value is
+escaped with a backslash so that different strata can never share a key. A design without
+strata has the key ``""``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from participatie_rct.errors import AssignmentError
+
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
+
+_ESCAPES = str.maketrans({"\\": "\\\\", "|": "\\|", "=": "\\="})
+
+
+def value_text(value: Any) -> str | None:
+    """Canonical text of one stratum value, or ``None`` when the value is missing.
+
+    >>> [value_text(v) for v in (1, 1.0, True, " Ede ", 2.5, float("nan"), "")]
+    ['1', '1', '1', 'Ede', '2.5', None, None]
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        return text or None
+    if isinstance(value, numbers.Integral):  # int, bool, numpy integers and bools
+        return str(int(value))
+    if isinstance(value, numbers.Real):  # float, numpy floats
+        number = float(value)
+        if math.isnan(number):
+            return None
+        if number.is_integer():
+            return str(int(number))
+        return repr(number)
+    if _is_missing_scalar(value):
+        return None
+    if isinstance(value, _dt.datetime):
+        if (
+            value.hour == value.minute == value.second == value.microsecond == 0
+            and value.tzinfo is None
+        ):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    return text or None
+
+
+def _is_missing_scalar(value: Any) -> bool:
+    """``pd.NA``, ``pd.NaT`` and friends, without importing pandas for plain Python values."""
+    try:
+        import pandas as pd
+
+        result = pd.isna(value)
+    except (TypeError, ValueError):
+        return False
+    return (
+        bool(result) if isinstance(result, bool) or getattr(result, "shape", None) == () else False
+    )
+
+
+def join_key(columns: Sequence[str], texts: Sequence[str]) -> str:
+    """The stratum key of canonical value texts, in protocol column order."""
+    return "|".join(
+        f"{c.translate(_ESCAPES)}={t.translate(_ESCAPES)}"
+        for c, t in zip(columns, texts, strict=True)
+    )
+
+
+def unit_key(columns: Sequence[str], unit: Mapping[str, Any], *, role: str = "strata") -> str:
+    """The stratum key of one participant given as a mapping ``column -> value``."""
+    texts = []
+    for column in columns:
+        if column not in unit:
+            raise AssignmentError(
+                f"the participant has no value for column {column!r}; the protocol's [assignment] {role} "
+                f"lists {', '.join(repr(c) for c in columns)}, so every participant needs each of them. "
+                f"Give {column!r} a value."
+            )
+        text = value_text(unit[column])
+        if text is None:
+            error = AssignmentError(
+                f"column {column!r} is empty for this participant (value {unit[column]!r}); the protocol's "
+                f"[assignment] {role} lists it, so every participant needs a value. Fill it in."
+            )
+            error.column = column  # type: ignore[attr-defined]
+            error.positions = (0,)  # type: ignore[attr-defined]
+            raise error
+        texts.append(text)
+    return join_key(columns, texts)
+
+
+def column_texts(
+    units: pd.DataFrame, column: str, *, role: str, columns: Sequence[str]
+) -> tuple[np.ndarray, list[str]]:
+    """Codes and canonical texts of one column: ``texts[codes[i]]`` is row ``i``'s value text.
+
+    Vectorised: the canonical rule runs once per distinct value, not once per row. Values
+    whose texts coincide (``1`` and ``1.0``) share one code.
+    """
+    import numpy as np
+    import pandas as pd
+
+    if column not in units.columns:
+        raise AssignmentError(
+            f"the participants have no column {column!r}; the protocol's [assignment] {role} lists "
+            f"{', '.join(repr(c) for c in columns)}. Add the column or correct the protocol."
+        )
+    raw_codes, uniques = pd.factorize(units[column], use_na_sentinel=True)
+    texts = [value_text(u) for u in uniques]
+    text_codes, distinct = pd.factorize(
+        pd.Series([t if t is not None else "" for t in texts], dtype=object)
+    )
+    missing_unique = np.array(
+        [t is None for t in texts] + [True], dtype=bool
+    )  # last slot: NA sentinel
+    raw = np.asarray(raw_codes, dtype=np.int64)
+    missing = missing_unique[np.where(raw < 0, len(texts), raw)]
+    if missing.any():
+        positions = np.flatnonzero(missing)
+        shown = ", ".join(str(p + 1) for p in positions[:5]) + (
+            ", ..." if len(positions) > 5 else ""
+        )
+        noun = "participant" if len(positions) == 1 else "participants"
+        error = AssignmentError(
+            f"column {column!r} is empty for {len(positions)} {noun} (arrival position{'s' if len(positions) > 1 else ''} "
+            f"{shown}, counting from 1). The protocol's [assignment] {role} lists {column!r}, so every participant "
+            "needs a value. Fill it in or remove these rows."
+        )
+        error.column = column  # type: ignore[attr-defined]
+        error.positions = tuple(int(p) for p in positions)  # type: ignore[attr-defined]
+        raise error
+    codes = np.asarray(text_codes, dtype=np.int64)[raw]
+    return codes, [str(t) for t in distinct]
+
+
+def stratum_codes(
+    units: pd.DataFrame, columns: Sequence[str], *, role: str = "strata"
+) -> tuple[np.ndarray, list[str]]:
+    """Stratum of every row as ``(codes, keys)``: row ``i`` is in stratum ``keys[codes[i]]``.
+
+    Codes number the strata in order of first appearance. Without columns every row is in
+    the stratum ``""``.
+    """
+    import numpy as np
+    import pandas as pd
+
+    n = len(units)
+    if not columns:
+        return np.zeros(n, dtype=np.int64), [""]
+    absent = [c for c in columns if c not in units.columns]
+    if absent:
+        raise AssignmentError(
+            f"the participants have no column {absent[0]!r}; the protocol's [assignment] {role} lists "
+            f"{', '.join(repr(c) for c in columns)}. Add the column or correct the protocol."
+        )
+    per_column = [column_texts(units, c, role=role, columns=columns) for c in columns]
+    if n == 0:
+        return np.zeros(0, dtype=np.int64), []
+    # combine column codes pairwise, re-numbering by first appearance each time (hash-based,
+    # so it stays O(n) and never overflows however many strata there are)
+    group = per_column[0][0]
+    for codes, texts in per_column[1:]:
+        group, _ = pd.factorize(group * len(texts) + codes)
+        group = np.asarray(group, dtype=np.int64)
+    if len(per_column) == 1:
+        group, _ = pd.factorize(group)
+        group = np.asarray(group, dtype=np.int64)
+    n_groups = int(group.max()) + 1
+    first = np.full(n_groups, n, dtype=np.int64)
+    np.minimum.at(first, group, np.arange(n, dtype=np.int64))
+    keys = [
+        join_key(columns, [texts[codes[i]] for codes, texts in per_column]) for i in first.tolist()
+    ]
+    return group, keys

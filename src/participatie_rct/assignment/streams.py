@@ -1,0 +1,93 @@
+"""Random streams derived from a seed and a name, never from list position.
+
+Every random number an assignment procedure uses comes from a stream that is a function of
+(1) the *root*: the seed of the Generator the caller passed in, (2) a tag naming the
+procedure's use of it, and (3) integers such as a batch or chunk number and the SHA-256 of a
+stratum key. Streams are built with :class:`numpy.random.SeedSequence` (entropy = the root's
+entropy, ``spawn_key`` = the root's spawn key followed by these words) and the PCG64 bit
+generator, so an auditor who knows the protocol's seed can recompute each one, and a new
+stratum or a restart changes no other stream.
+
+The root of a Generator:
+
+* a *fresh* Generator (its state is still the one its ``SeedSequence`` gave it, as for
+  ``numpy.random.default_rng(protocol.seed)`` or ``rng.spawn(n)``) contributes its
+  ``SeedSequence`` itself, so the draw is a pure function of that seed;
+* a Generator that has been used already, or has no ``SeedSequence``, contributes four
+  64-bit words drawn from it.
+
+Either way the Generator is advanced by one draw, so calling a procedure twice with the
+same Generator object gives two independent draws (as randomization inference needs),
+while two Generators made from the same seed give the same draw.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+#: Tags that separate the uses of one root (arbitrary constants, fixed forever: changing one
+#: changes every draw and needs a new procedure version).
+TAG_BATCH = 0x62617463  # "batc": complete and stratified randomization
+TAG_BLOCKS = 0x626C6F63  # "bloc": permuted blocks
+TAG_MINIMIZATION = 0x6D696E69  # "mini": minimization
+
+
+def root_sequence(rng: np.random.Generator) -> np.random.SeedSequence:
+    """The root ``SeedSequence`` of ``rng`` (see the module docstring); advances ``rng`` once."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got {type(rng).__name__}"
+        )
+    bit_generator = rng.bit_generator
+    seed_seq = getattr(bit_generator, "seed_seq", None) or getattr(bit_generator, "_seed_seq", None)
+    if isinstance(seed_seq, np.random.SeedSequence) and _is_fresh(bit_generator, seed_seq):
+        bit_generator.random_raw(1)
+        return seed_seq
+    words = bit_generator.random_raw(4)
+    return np.random.SeedSequence(entropy=[int(w) for w in words])
+
+
+def _is_fresh(bit_generator: Any, seed_seq: np.random.SeedSequence) -> bool:
+    """Whether ``bit_generator`` is still in the state its ``seed_seq`` put it in."""
+    try:
+        initial = type(bit_generator)(seed_seq).state
+    except Exception:  # an exotic bit generator that cannot be rebuilt this way
+        return False
+    return _same(initial, bit_generator.state)
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, dict) and isinstance(b, dict):
+        return a.keys() == b.keys() and all(_same(a[k], b[k]) for k in a)
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return bool(np.array_equal(a, b))
+    return bool(a == b)
+
+
+def key_words(key: str) -> tuple[int, ...]:
+    """Four 32-bit words of the SHA-256 of ``key`` (UTF-8): a stratum's name as seed material."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return tuple(int.from_bytes(digest[i : i + 4], "big") for i in range(0, 16, 4))
+
+
+def stream(root: np.random.SeedSequence, *words: int) -> np.random.Generator:
+    """The Generator (PCG64) of the stream named by ``words`` under ``root``."""
+    seq = np.random.SeedSequence(
+        entropy=root.entropy,
+        spawn_key=(*root.spawn_key, *words),
+        pool_size=root.pool_size,
+    )
+    return np.random.Generator(np.random.PCG64(seq))
+
+
+def root_description(root: np.random.SeedSequence) -> dict[str, Any]:
+    """The root as plain data (entropy and spawn key), for results that record their seed."""
+    entropy = root.entropy
+    if isinstance(entropy, (list, tuple, np.ndarray)):
+        entropy = [int(e) for e in entropy]
+    elif entropy is not None:
+        entropy = int(entropy)
+    return {"entropy": entropy, "spawn_key": [int(k) for k in root.spawn_key]}

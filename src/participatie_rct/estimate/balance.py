@@ -1,0 +1,196 @@
+"""Covariate balance by arm: means, standardized differences, tests, joint orthogonality.
+
+Randomization balances covariates in expectation; this table shows how well it did in the
+sample, and the joint test asks whether the covariates together predict the arm.
+
+* standardized difference (Austin 2009, eq. 1-2): ``(mean_arm - mean_control) /
+  sqrt((s_arm^2 + s_control^2) / 2)``;
+* per covariate: the regression of the covariate on the arm dummies (HC2), a Wald F test that
+  every arm has the control's mean (with one arm, the t test squared);
+* joint orthogonality, per arm against control: the linear probability regression of the arm
+  indicator on all covariates (HC2), Wald F test that every slope is zero, F(q, n - k).
+
+``by`` repeats everything within each level of a column (site, enrolment cohort).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.design_matrix import Arms, covariate_matrix, resolve_arms
+from participatie_rct.estimate.missing import complete_rows
+from participatie_rct.estimate.results import _clean
+from participatie_rct.estimate.variance import hc_vcov, least_squares
+
+
+def wald_f(coef: np.ndarray, vcov: np.ndarray, index: np.ndarray) -> tuple[float, int]:
+    """Wald statistic divided by q for ``coef[index] == 0``, and q."""
+    b = coef[index]
+    V = vcov[np.ix_(index, index)]
+    stat = float(b @ np.linalg.pinv(V) @ b)
+    return stat / len(index), len(index)
+
+
+@dataclass(frozen=True)
+class BalanceResult:
+    """Balance table (one row per group, covariate and arm) and joint tests."""
+
+    rows: tuple[dict[str, Any], ...]
+    joint: tuple[dict[str, Any], ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_frame(self) -> pd.DataFrame:
+        """Columns ``group, covariate, arm, mean, mean_control, difference, std_difference,
+        n, n_control, statistic, df, df_residual, p_value`` (the test columns are the per-covariate
+        test across all arms, repeated on the covariate's rows)."""
+        return pd.DataFrame.from_records(list(self.rows))
+
+    def joint_frame(self) -> pd.DataFrame:
+        """Joint orthogonality tests: ``group, arm, statistic, df, df_residual, p_value, n``."""
+        return pd.DataFrame.from_records(list(self.joint))
+
+    def glance(self) -> pd.DataFrame:
+        return pd.DataFrame([{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}])
+
+    def to_dict(self) -> dict[str, Any]:
+        """``{"balance": [...], "joint": [...], "settings": {...}}``."""
+        return {
+            "balance": [_clean(r) for r in self.rows],
+            "joint": [_clean(r) for r in self.joint],
+            "settings": _clean(dict(self.settings)),
+        }
+
+    def summary(self) -> str:
+        frame = self.to_frame()
+        cols = ["group", "covariate", "arm", "mean", "mean_control", "std_difference", "p_value"]
+        lines = ["Covariate balance by arm", ""]
+        if not frame.empty:
+            lines.append(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        lines += ["", "Joint test of orthogonality (arm indicator on all covariates, HC2 Wald F)"]
+        if self.joint:
+            lines.append(self.joint_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+
+def balance(
+    data: pd.DataFrame,
+    *,
+    treatment: str,
+    covariates: Sequence[str],
+    control: object = None,
+    by: str | None = None,
+    missing: str = "drop",
+) -> BalanceResult:
+    """Balance of ``covariates`` across the arms of ``treatment`` (and within ``by``).
+
+    Text covariates are expanded to one 0/1 column per level (every level shown). Missing
+    values follow ``missing`` per covariate set; the rows dropped per arm are recorded.
+    """
+    covariates = tuple(covariates)
+    if not covariates:
+        raise EstimationError("balance needs covariates; give them (--covariates A,B).")
+    cleaned = complete_rows(data, [treatment, *covariates, *([by] if by else [])], treatment=treatment, policy=missing)
+    frame = cleaned.data.reset_index(drop=True)
+    if frame.empty:
+        raise EstimationError("no complete rows remain after dropping missing values; nothing to compare.")
+    arms_all = resolve_arms(frame[treatment], treatment=treatment, control=control)
+    groups: list[tuple[str, pd.DataFrame]] = [("all", frame)]
+    if by:
+        groups += [(f"{by}={lv}", part) for lv, part in frame.groupby(by, sort=True)]
+    rows: list[dict[str, Any]] = []
+    joint: list[dict[str, Any]] = []
+    for name, part in groups:
+        arms = Arms(arms_all.control, arms_all.treated, arms_all.labels[frame.index.get_indexer(part.index)])
+        r, j = _balance_group(part, arms, covariates, group=name)
+        rows += r
+        joint += j
+    settings = {
+        "treatment": treatment,
+        "control": arms_all.control,
+        "arms": list(arms_all.treated),
+        "covariates": list(covariates),
+        "by": by,
+        "n": int(len(frame)),
+        "n_dropped": cleaned.n_dropped,
+        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+        "se_type": "hc2",
+    }
+    return BalanceResult(tuple(rows), tuple(joint), settings)
+
+
+def _expanded(part: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    blocks, names = [], []
+    for col in covariates:
+        s = part[col]
+        if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
+            blocks.append(s.to_numpy(dtype=float)[:, None])
+            names.append(col)
+        else:
+            text = s.astype("string")
+            for lv in sorted(text.unique()):
+                blocks.append((text == lv).to_numpy(dtype=float)[:, None])
+                names.append(f"{col}={lv}")
+    return np.hstack(blocks), names
+
+
+def _balance_group(
+    part: pd.DataFrame, arms: Arms, covariates: Sequence[str], *, group: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    C, names = _expanded(part, covariates)
+    present = [a for a in arms.treated if np.any(arms.labels == a)]
+    ctrl = arms.labels == arms.control
+    n = len(part)
+    T = np.column_stack([arms.indicator(a) for a in present]) if present else np.zeros((n, 0))
+    rows = []
+    for j, cname in enumerate(names):
+        x = C[:, j]
+        stat = p = df_res = np.nan
+        q = 0
+        if ctrl.any() and present and n > T.shape[1] + 1:
+            fit = least_squares(np.column_stack([np.ones(n), T]), x)
+            idx = np.flatnonzero(fit.kept >= 1)
+            if idx.size and np.any(fit.resid != 0):
+                vcov, df_res = hc_vcov(fit, "hc2")
+                stat, q = wald_f(fit.coef, vcov, idx)
+                p = float(stats.f.sf(stat, q, df_res))
+        for arm in present:
+            xa, xc = x[arms.labels == arm], x[ctrl]
+            sd = np.sqrt((xa.var(ddof=1) + xc.var(ddof=1)) / 2) if xa.size > 1 and xc.size > 1 else np.nan
+            diff = xa.mean() - xc.mean() if xc.size else np.nan
+            rows.append(
+                {
+                    "group": group, "covariate": cname, "arm": arm, "mean": float(xa.mean()),
+                    "mean_control": float(xc.mean()) if xc.size else np.nan, "difference": float(diff),
+                    "std_difference": float(diff / sd) if sd and sd > 0 else np.nan,
+                    "n": int(xa.size), "n_control": int(xc.size), "statistic": stat, "df": q,
+                    "df_residual": df_res, "p_value": p,
+                }
+            )  # fmt: skip
+    joint = []
+    for arm in present:
+        rows_used = (arms.labels == arm) | ctrl
+        t = (arms.labels[rows_used] == arm).astype(float)
+        X = np.column_stack([np.ones(rows_used.sum()), C[rows_used]])
+        fit = least_squares(X, t)
+        idx = np.flatnonzero(fit.kept >= 1)
+        stat = p = np.nan
+        q, df_res = int(idx.size), fit.n - fit.k
+        if idx.size and df_res > 0:
+            vcov, _ = hc_vcov(fit, "hc2")
+            stat, q = wald_f(fit.coef, vcov, idx)
+            p = float(stats.f.sf(stat, q, df_res))
+        joint.append(
+            {"group": group, "arm": arm, "statistic": stat, "df": q, "df_residual": df_res, "p_value": p,
+             "n": int(rows_used.sum())}
+        )  # fmt: skip
+    return rows, joint

@@ -1,0 +1,145 @@
+"""Design matrices of the ITT regressions: arm dummies, strata, covariates, Lin interactions.
+
+Column order matters for collinearity: intercept, arm dummies, strata dummies, covariates,
+then the Lin interactions. A later column that is a combination of earlier ones is dropped
+(as R's ``lm``), so a covariate that repeats the strata never displaces a stratum dummy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.errors import EstimationError
+
+
+def arm_label(value: object) -> str:
+    """The text of a treatment level: integral floats lose their ``.0`` (``1.0`` -> ``"1"``)."""
+    if isinstance(value, float | np.floating) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
+
+
+@dataclass(frozen=True)
+class Arms:
+    """Treatment levels as text: ``control`` and the ``treated`` arms in sorted order."""
+
+    control: str
+    treated: tuple[str, ...]
+    labels: np.ndarray  # the treatment column as text, one per row
+
+    def indicator(self, arm: str) -> np.ndarray:
+        return (self.labels == arm).astype(float)
+
+
+def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:
+    """Read the treatment column; the control defaults to ``"control"`` or the first level."""
+    labels = np.array([arm_label(v) for v in values.to_numpy()], dtype=object)
+    raw_levels = pd.unique(values.to_numpy())
+    try:
+        ordered = sorted(raw_levels)
+    except TypeError:
+        ordered = sorted(raw_levels, key=str)
+    levels = list(dict.fromkeys(arm_label(v) for v in ordered))
+    if len(levels) < 2:
+        raise EstimationError(
+            f"column '{treatment}': only one arm ({', '.join(levels) or 'none'}) among the rows "
+            "used. An effect needs a control arm and at least one other arm."
+        )
+    if control is None:
+        chosen = "control" if "control" in levels else levels[0]
+    else:
+        chosen = arm_label(control)
+        if chosen not in levels:
+            raise EstimationError(
+                f"column '{treatment}': control level {chosen!r} does not occur; the levels are "
+                f"{', '.join(levels)}. Pass one of them as control (--control)."
+            )
+    return Arms(chosen, tuple(lv for lv in levels if lv != chosen), labels)
+
+
+def dummies(values: pd.Series, *, drop_first: bool = True) -> tuple[np.ndarray, list[str]]:
+    """0/1 columns of a categorical variable, levels sorted (the first left out, as R does)."""
+    cat = pd.Categorical(values.astype("string") if values.dtype == object else values)
+    codes = cat.codes
+    names = [str(c) for c in cat.categories]
+    start = 1 if drop_first else 0
+    out = np.zeros((len(values), len(names) - start))
+    for j in range(start, len(names)):
+        out[:, j - start] = codes == j
+    return out, names[start:]
+
+
+def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
+    """Numeric covariates as they are, booleans as 0/1, text and categories as dummies."""
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    for col in covariates:
+        series = data[col]
+        if pd.api.types.is_bool_dtype(series):
+            blocks.append(series.to_numpy(dtype=float)[:, None])
+            names.append(col)
+        elif pd.api.types.is_numeric_dtype(series):
+            blocks.append(series.to_numpy(dtype=float)[:, None])
+            names.append(col)
+        else:
+            mat, levels = dummies(series)
+            blocks.append(mat)
+            names.extend(f"{col}{lv}" for lv in levels)
+    if not blocks:
+        return np.zeros((len(data), 0)), []
+    return np.hstack(blocks), names
+
+
+@dataclass(frozen=True)
+class Design:
+    """A design matrix with column names and the positions of the arm dummies."""
+
+    X: np.ndarray
+    names: tuple[str, ...]
+    arm_columns: tuple[int, ...]
+
+
+def itt_design(
+    data: pd.DataFrame,
+    arms: Arms,
+    *,
+    covariates: Sequence[str] = (),
+    strata: str | None = None,
+    adjust: str = "none",
+    treated: Sequence[str] | None = None,
+) -> Design:
+    """``[1, arm dummies, strata dummies, covariates, arm x centred covariates]``.
+
+    ``adjust="lin"``: covariates centred at their sample means and interacted with each arm
+    dummy (Lin 2013, eq. 3, as estimatr's ``lm_lin``); ``"linear"``: covariates added as
+    they are; ``"none"``: no covariates.
+    """
+    n = len(data)
+    treated = tuple(arms.treated if treated is None else treated)
+    T = np.column_stack([arms.indicator(a) for a in treated]) if treated else np.zeros((n, 0))
+    cols = [np.ones((n, 1)), T]
+    names = ["(Intercept)", *treated]
+    if strata is not None:
+        S, levels = dummies(data[strata])
+        cols.append(S)
+        names.extend(f"{strata}{lv}" for lv in levels)
+    if adjust != "none" and covariates:
+        C, cnames = covariate_matrix(data, covariates)
+        if adjust == "lin":
+            C = C - C.mean(axis=0)  # Lin (2013): centre at the full-sample means
+            cols.append(C)
+            names.extend(f"{c}_c" for c in cnames)
+            for j, c in enumerate(cnames):
+                cols.append(T * C[:, [j]])
+                names.extend(f"{a}:{c}_c" for a in treated)
+        else:
+            cols.append(C)
+            names.extend(cnames)
+    X = np.hstack(cols)
+    return Design(X, tuple(names), tuple(range(1, 1 + len(treated))))

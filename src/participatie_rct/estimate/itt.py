@@ -1,0 +1,291 @@
+"""Intention-to-treat effects of every arm against control, in one call.
+
+``itt`` orchestrates: it applies the missing-value policy, builds the design matrix, fits,
+and computes the requested variance; the numbers happen in ``variance.py`` and ``dim.py``.
+Defaults follow the project's statistical plan (DESIGN.md): OLS with HC2 standard errors, CR2
+with Bell-McCaffrey degrees of freedom when clustered, strata fixed effects whenever strata
+are given, Lin (2013) covariate adjustment when covariates are given, Holm-adjusted p-values
+across arms beside the raw ones.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
+from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.design_matrix import Arms, itt_design, resolve_arms
+from participatie_rct.estimate.dim import difference_in_means
+from participatie_rct.estimate.missing import complete_rows
+from participatie_rct.estimate.multiplicity import bonferroni, holm
+from participatie_rct.estimate.results import Effect, ITTResult, make_effect
+from participatie_rct.estimate.variance import cr_vcov, hc_vcov, least_squares
+
+CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
+
+
+def numeric_outcome(series: pd.Series, *, name: str) -> np.ndarray:
+    """An outcome column as floats: numbers as they are, booleans as 0/1."""
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return series.to_numpy(dtype=float, na_value=np.nan)
+    raise EstimationError(
+        f"outcome column '{name}' is not numeric (dtype {series.dtype}, e.g. {series.iloc[0]!r}). "
+        "Pass a number or a true/false column."
+    )
+
+
+def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) -> SEType | None:
+    """The variance estimator to use, checked against the design (as estimatr's rules)."""
+    if estimator is Estimator.DIM:
+        if se_type is not None:
+            raise EstimationError(
+                "se_type does not apply to the difference in means (estimator 'dim'): its variance "
+                "follows from the design (Welch, blocked, CR2 when clustered). Leave out --se or "
+                "use --estimator ols."
+            )
+        return None
+    if se_type is None:
+        return SEType.CR2 if cluster else SEType.HC2
+    se = parse_choice(SEType, se_type, parameter="se_type")
+    if cluster and se not in CLUSTER_SE:
+        raise EstimationError(
+            f"se_type {se.value!r} ignores the clusters in '{cluster}'. With clusters use cr2 "
+            "(default), cr0 or stata; or leave out the cluster column."
+        )
+    if not cluster and se in (SEType.CR0, SEType.CR2):
+        raise EstimationError(
+            f"se_type {se.value!r} needs clusters. Give the cluster column (--cluster) or use hc2."
+        )
+    if not cluster and se is SEType.STATA:
+        return SEType.HC1  # Stata's ``robust`` without clusters is HC1, as in estimatr
+    return se
+
+
+def _adjusted(effects: list[Effect]) -> list[Effect]:
+    from dataclasses import replace
+
+    p = [e.p_value for e in effects]
+    ph, pb = holm(p), bonferroni(p)
+    return [replace(e, p_holm=float(h), p_bonferroni=float(b)) for e, h, b in zip(effects, ph, pb, strict=True)]
+
+
+def itt(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    treatment: str,
+    control: object = None,
+    covariates: Sequence[str] = (),
+    strata: str | None = None,
+    cluster: str | None = None,
+    estimator: str = "ols",
+    adjust: str | None = None,
+    se_type: str | None = None,
+    alpha: float = 0.05,
+    correction: str = "holm",
+    missing: str = "drop",
+) -> ITTResult:
+    """Intention-to-treat effect of every arm against control on ``outcome``.
+
+    Parameters
+    ----------
+    data
+        One row per participant (or unit), analysed in the arm assigned.
+    outcome, treatment
+        Column names. The outcome is numeric or boolean (binary outcomes: a linear
+        probability model); the treatment holds the arm of each row.
+    control
+        The control level; default ``"control"`` if present, else the first sorted level.
+    covariates
+        Baseline covariates (numbers, booleans, or text/categories that become dummies).
+    strata
+        The stratum (block) column. ``ols`` adds strata fixed effects; ``dim`` is the
+        blocked difference in means.
+    cluster
+        The cluster column for cluster-randomized designs.
+    estimator
+        ``ols`` (regression, default) or ``dim`` (design-based difference in means, one
+        comparison per arm on the arm's and control's rows, as estimatr).
+    adjust
+        ``lin`` (default with covariates: Lin 2013), ``linear`` or ``none``.
+    se_type
+        ``hc0``, ``hc1``, ``hc2`` (default), ``hc3``, ``classical``; with clusters ``cr0``,
+        ``cr2`` (default, Bell-McCaffrey df) or ``stata`` (CR1).
+    alpha
+        1 - the confidence level of the intervals.
+    correction
+        The multiplicity correction reported as primary across arms: ``holm`` (default),
+        ``bonferroni`` (adds ``p_bonferroni``) or ``none``. ``p_holm`` is always reported.
+    missing
+        ``drop`` (drop incomplete rows; ``settings["n_dropped_by_arm"]`` says how many per
+        arm) or ``error`` (refuse, naming the column and rows).
+
+    Returns
+    -------
+    ITTResult
+        One :class:`~participatie_rct.estimate.results.Effect` per non-control arm.
+
+    Notes
+    -----
+    Matches estimatr: ``lm_robust(y ~ arm, se_type=..., fixed_effects=~strata,
+    clusters=...)``, ``lm_lin(y ~ arm, covariates=~x)``, ``difference_in_means(y ~ arm,
+    blocks=, clusters=)``.
+    """
+    est = parse_choice(Estimator, estimator, parameter="estimator")
+    covariates = tuple(covariates)
+    adj = parse_choice(Adjustment, adjust, parameter="adjust") if adjust is not None else None
+    if adj is None:
+        adj = Adjustment.LIN if covariates else Adjustment.NONE
+    if adj is not Adjustment.NONE and not covariates:
+        raise EstimationError(f"adjust {adj.value!r} needs covariates; give them (--covariates A,B) or adjust 'none'.")
+    if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
+        raise EstimationError(
+            "the difference in means (estimator 'dim') does not adjust for covariates. Use "
+            "--estimator ols for covariate adjustment, or leave out the covariates."
+        )
+    corr = parse_choice(Correction, correction, parameter="correction")
+    if not 0 < alpha < 1:
+        raise EstimationError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+    se = resolve_se(se_type, cluster=cluster, estimator=est)
+
+    used = [outcome, treatment, *(covariates if adj is not Adjustment.NONE else ()), *(c for c in (strata, cluster) if c)]
+    cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
+    frame = cleaned.data
+    if frame.empty:
+        raise EstimationError("no complete rows remain after dropping missing values; nothing to estimate.")
+    y = numeric_outcome(frame[outcome], name=outcome)
+    arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
+    n_by_arm = {a: int((arms.labels == a).sum()) for a in (arms.control, *arms.treated)}
+
+    settings: dict[str, Any] = {
+        "outcome": outcome,
+        "treatment": treatment,
+        "estimator": est.value,
+        "adjust": adj.value,
+        "se_type": se.value if se is not None else None,
+        "strata": strata,
+        "cluster": cluster,
+        "covariates": list(covariates),
+        "control": arms.control,
+        "arms": list(arms.treated),
+        "alpha": alpha,
+        "conf_level": 1 - alpha,
+        "correction": corr.value,
+        "missing": str(getattr(missing, "value", missing)),
+        "n": int(len(frame)),
+        "n_by_arm": n_by_arm,
+        "n_dropped": cleaned.n_dropped,
+        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+    }
+    if est is Estimator.DIM:
+        effects, extra = _dim_effects(frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm)
+    else:
+        effects, extra = _ols_effects(
+            frame, y, arms, covariates=covariates, strata=strata, cluster=cluster, adjust=adj, se=se,
+            alpha=alpha, n_by_arm=n_by_arm,
+        )  # fmt: skip
+    settings.update(extra)
+    return ITTResult(tuple(_adjusted(effects)), settings)
+
+
+def _ols_effects(
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    arms: Arms,
+    *,
+    covariates: Sequence[str],
+    strata: str | None,
+    cluster: str | None,
+    adjust: Adjustment,
+    se: SEType | None,
+    alpha: float,
+    n_by_arm: dict[str, int],
+) -> tuple[list[Effect], dict[str, Any]]:
+    design = itt_design(frame, arms, covariates=covariates, strata=strata, adjust=adjust.value)
+    fit = least_squares(design.X, y)
+    position = {int(c): i for i, c in enumerate(fit.kept)}
+    lost = [design.names[c] for c in design.arm_columns if c not in position]
+    if lost:
+        raise EstimationError(
+            f"the arm indicator(s) {', '.join(lost)} are collinear with the strata or covariates "
+            "(an arm occurs only in strata where it explains everything). Check the strata column."
+        )
+    arm_idx = np.array([position[c] for c in design.arm_columns])
+    n_clusters = None
+    if se in CLUSTER_SE:
+        vcov, dfs, n_clusters = cr_vcov(fit, frame[cluster].to_numpy(), se.value, df_for=arm_idx)
+    else:
+        assert se is not None
+        vcov, df = hc_vcov(fit, se.value)
+        dfs = np.full(fit.k, df)
+    effects = []
+    for arm, j in zip(arms.treated, arm_idx, strict=True):
+        effects.append(
+            make_effect(
+                arm=arm, term="itt", estimate=fit.coef[j], std_error=float(np.sqrt(vcov[j, j])), df=float(dfs[j]),
+                alpha=alpha, n=n_by_arm[arm] + n_by_arm[arms.control], n_arm=n_by_arm[arm],
+                n_control=n_by_arm[arms.control],
+            )
+        )  # fmt: skip
+    dropped = [design.names[c] for c in range(len(design.names)) if c not in position]
+    extra: dict[str, Any] = {
+        "design": ("clustered" if cluster else "standard") + (" with strata fixed effects" if strata else ""),
+        "n_clusters": n_clusters,
+        "n_strata": int(frame[strata].nunique()) if strata else None,
+        "rank": fit.k,
+        "df_residual": fit.n - fit.k,
+        "terms_dropped_collinear": dropped,
+    }
+    return effects, extra
+
+
+def _dim_effects(
+    frame: pd.DataFrame,
+    y: np.ndarray,
+    arms: Arms,
+    *,
+    strata: str | None,
+    cluster: str | None,
+    alpha: float,
+    n_by_arm: dict[str, int],
+) -> tuple[list[Effect], dict[str, Any]]:
+    effects, designs = [], []
+    blocks_all = frame[strata].to_numpy() if strata else None
+    cluster_all = frame[cluster].to_numpy() if cluster else None
+    n_clusters = 0
+    for arm in arms.treated:
+        rows = (arms.labels == arm) | (arms.labels == arms.control)
+        t = (arms.labels[rows] == arm).astype(float)
+        res = difference_in_means(
+            y[rows],
+            t,
+            blocks=blocks_all[rows] if blocks_all is not None else None,
+            cluster=cluster_all[rows] if cluster_all is not None else None,
+        )
+        designs.append(res.design)
+        n_clusters = max(n_clusters, res.n_clusters or 0)
+        effects.append(
+            make_effect(
+                arm=arm, term="itt", estimate=res.estimate, std_error=res.std_error, df=res.df, alpha=alpha,
+                n=res.n, n_arm=n_by_arm[arm], n_control=n_by_arm[arms.control],
+            )
+        )  # fmt: skip
+    variance = {
+        "standard": "welch",
+        "blocked": "blocked",
+        "matched-pair": "matched_pair",
+        "clustered": "cr2",
+        "block-clustered": "blocked_cr2",
+        "matched-pair clustered": "matched_pair_clustered",
+    }
+    extra = {
+        "design": designs[0] if len(set(designs)) == 1 else ", ".join(designs),
+        "se_type": variance.get(designs[0], designs[0]),
+        "n_clusters": int(frame[cluster].nunique()) if cluster else None,
+        "n_strata": int(frame[strata].nunique()) if strata else None,
+    }
+    return effects, extra

@@ -1,0 +1,339 @@
+"""Kaplan-Meier survival curves per arm, with Greenwood standard errors and intervals.
+
+The curve is built from sorted unique times and counts (no per-subject loop), so it scales to
+hundreds of thousands of participants. Conventions follow R's ``survival::survfit`` and
+``summary.survfit``: ``std_error`` is the standard error of S(t) (Greenwood), intervals are
+``log`` (default) or ``log-log`` on the cumulative-hazard scale, and a curve read at a time
+``t`` takes the value of the last step at or before ``t`` with ``n_risk`` = number still
+followed at ``t``.
+
+This module also holds the input checks every survival estimator shares
+(:func:`prepare_survival`), so that each of them names a bad column, value and rows the
+same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from participatie_rct.errors import EstimationError, line_list
+from participatie_rct.estimate.survival_results import KaplanMeierResult
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
+
+CONF_TYPES = ("log", "log-log", "plain")
+
+
+@dataclass(frozen=True)
+class SurvivalData:
+    """Checked arrays of one survival analysis (rows with a missing value refused, not dropped)."""
+
+    time: NDArray[np.float64]
+    event: NDArray[np.int64]
+    arm: NDArray[np.int64]  # 0 = control, 1.. = the other arms in ``levels`` order
+    levels: tuple[str, ...]  # arm labels as text; levels[0] is the control arm
+    stratum: NDArray[np.int64]
+    stratum_levels: tuple[str, ...]
+    covariates: NDArray[np.float64]  # (n, p) numeric design of the covariates (may be p = 0)
+    covariate_names: tuple[str, ...]
+    cluster: NDArray[np.int64] | None
+
+
+def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
+    if name not in data.columns:
+        shown = ", ".join(map(str, list(data.columns)[:12]))
+        raise EstimationError(
+            f"The {role} column {name!r} is not in the data (columns: {shown}). "
+            f"Name an existing column with the {role} option."
+        )
+    column = data[name]
+    missing = np.flatnonzero(column.isna().to_numpy())
+    if missing.size:
+        raise EstimationError(
+            f"column {name!r}: {missing.size} rows have no value ({line_list(missing + 2)} of the file, "
+            "counting the header as line 1). Survival estimators refuse missing values rather than drop "
+            "them silently: fill them in or remove these rows."
+        )
+    return column
+
+
+def _levels_text(values: pd.Series) -> pd.Series:
+    """Arm or stratum labels as text; integral floats (1.0) read as ``"1"``."""
+    if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(), 1) == 0):
+        values = values.astype(np.int64)
+    return values.astype(str)
+
+
+def arm_codes(values: pd.Series, control: str | None, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Code arms 0..k-1 with the control arm first.
+
+    The control arm is ``control`` when given, else ``"control"`` when that level exists, else the
+    first level in sorted order.
+    """
+    text = _levels_text(values)
+    levels = sorted(text.unique().tolist())
+    if len(levels) < 2:
+        raise EstimationError(
+            f"column {column!r}: only one arm ({levels[0] if levels else 'none'!s}) is present; "
+            "a comparison needs at least two arms."
+        )
+    if control is None:
+        control = "control" if "control" in levels else levels[0]
+    control = str(control)
+    if control not in levels:
+        raise EstimationError(
+            f"column {column!r}: the control level {control!r} does not occur (levels: "
+            f"{', '.join(levels)}). Pass one of these with --control."
+        )
+    ordered = (control, *[lv for lv in levels if lv != control])
+    codes = pd.Categorical(text, categories=list(ordered)).codes.astype(np.int64)
+    return codes, ordered
+
+
+def _covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Numeric covariates as they are; text covariates as dummies (first level dropped)."""
+    blocks: list[np.ndarray] = []
+    names: list[str] = []
+    for name in covariates:
+        column = _column(data, name, "covariate")
+        if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+            blocks.append(column.to_numpy(dtype=float)[:, None])
+            names.append(name)
+        else:
+            text = column.astype(str)
+            levels = sorted(text.unique())
+            for level in levels[1:]:
+                blocks.append((text == level).to_numpy(dtype=float)[:, None])
+                names.append(f"{name}[{level}]")
+    if not blocks:
+        return np.zeros((len(data), 0)), ()
+    return np.hstack(blocks), tuple(names)
+
+
+def prepare_survival(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    treatment: str,
+    control: str | None = None,
+    strata: str | None = None,
+    covariates: Sequence[str] = (),
+    cluster: str | None = None,
+) -> SurvivalData:
+    """Check and code the columns of a survival analysis; raise naming column, rows and fix."""
+    if not isinstance(data, pd.DataFrame):
+        raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
+    if len(data) == 0:
+        raise EstimationError("The data have no rows; survival estimators need participants.")
+    t_col = _column(data, time, "time")
+    if not pd.api.types.is_numeric_dtype(t_col):
+        raise EstimationError(
+            f"column {time!r}: times must be numbers (months or days since assignment); got values "
+            f"such as {t_col.iloc[0]!r}."
+        )
+    t = t_col.to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
+    if bad.size:
+        raise EstimationError(
+            f"column {time!r}: {bad.size} rows have a negative or infinite time ({line_list(bad + 2)}, "
+            f"e.g. {t[bad[0]]!r}). Times count from assignment and cannot be negative."
+        )
+    e_col = _column(data, event, "event")
+    if pd.api.types.is_bool_dtype(e_col):
+        e = e_col.to_numpy().astype(np.int64)
+    else:
+        raw = pd.to_numeric(e_col, errors="coerce").to_numpy(dtype=float)
+        bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0) | (np.mod(raw, 1) != 0))
+        if bad.size:
+            raise EstimationError(
+                f"column {event!r}: {bad.size} rows are not an event code ({line_list(bad + 2)}, e.g. "
+                f"{e_col.iloc[bad[0]]!r}). Use 0 for censored and 1, 2, ... for the kind of exit."
+            )
+        e = raw.astype(np.int64)
+    arm, levels = arm_codes(_column(data, treatment, "treatment"), control, treatment)
+    if strata is None:
+        stratum = np.zeros(len(data), dtype=np.int64)
+        stratum_levels: tuple[str, ...] = ("all",)
+    else:
+        s_text = _levels_text(_column(data, strata, "strata"))
+        cat = pd.Categorical(s_text)
+        stratum = cat.codes.astype(np.int64)
+        stratum_levels = tuple(map(str, cat.categories))
+    x, names = _covariate_matrix(data, covariates)
+    clus = None
+    if cluster is not None:
+        clus = pd.factorize(_column(data, cluster, "cluster"))[0].astype(np.int64)
+    return SurvivalData(t, e, arm, levels, stratum, stratum_levels, x, names, clus)
+
+
+def _z(conf_level: float) -> float:
+    return float(stats.norm.ppf(0.5 + conf_level / 2))
+
+
+def km_table(time: np.ndarray, event: np.ndarray) -> dict[str, np.ndarray]:
+    """One Kaplan-Meier curve at every unique time (event or censoring), as survfit keeps it.
+
+    S(t) = prod_{t_j <= t} (1 - d_j / n_j); Greenwood: var(log S) = sum d_j / (n_j (n_j - d_j))
+    (Kalbfleisch and Prentice 2002, eq. 1.13).
+    """
+    times, inverse = np.unique(time, return_inverse=True)
+    total = np.bincount(inverse, minlength=times.size)
+    deaths = np.bincount(inverse, weights=(event > 0).astype(float), minlength=times.size)
+    n_risk = np.cumsum(total[::-1])[::-1].astype(float)
+    surv = np.cumprod(1.0 - deaths / n_risk)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        inc = np.where(deaths > 0, deaths / (n_risk * (n_risk - deaths)), 0.0)
+    greenwood = np.cumsum(inc)  # inf once everyone left has the event (S = 0)
+    return {
+        "time": times,
+        "n_risk": n_risk,
+        "n_event": deaths,
+        "n_censor": total - deaths,
+        "survival": surv,
+        "se_cumhaz": np.sqrt(greenwood),
+    }
+
+
+def confidence_interval(
+    surv: np.ndarray, se_cumhaz: np.ndarray, conf_type: str, conf_level: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pointwise interval for S(t), as ``survfit``'s ``conf.type`` (log, log-log, plain)."""
+    z = _z(conf_level)
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        if conf_type == "log":
+            low = surv * np.exp(-z * se_cumhaz)
+            high = np.minimum(surv * np.exp(z * se_cumhaz), 1.0)
+        elif conf_type == "log-log":
+            # exp(-exp(log(-log S) -/+ z se / log S)), undefined at S = 0 or 1
+            inner = np.where((surv > 0) & (surv < 1), surv, np.nan)
+            log_s = np.log(inner)
+            low = np.exp(-np.exp(np.log(-log_s) - z * se_cumhaz / log_s))
+            high = np.exp(-np.exp(np.log(-log_s) + z * se_cumhaz / log_s))
+        else:
+            se = surv * se_cumhaz
+            low = np.maximum(surv - z * se, 0.0)
+            high = np.minimum(surv + z * se, 1.0)
+    if conf_type == "log":
+        # R: at S = 0 the log interval is undefined; where se = 0 it collapses onto S
+        low = np.where(surv > 0, low, np.nan)
+        high = np.where(surv > 0, high, np.nan)
+    return low, high
+
+
+def se_of_survival(surv: np.ndarray, se_cumhaz: np.ndarray) -> np.ndarray:
+    """Greenwood standard error of S: S * sd(cumulative hazard); undefined (NaN) once S = 0."""
+    with np.errstate(invalid="ignore"):
+        return np.where(surv > 0, surv * se_cumhaz, np.nan)
+
+
+def read_at(curve_time: np.ndarray, values: np.ndarray, times: np.ndarray, before: float) -> np.ndarray:
+    """Step function read at ``times``: the value of the last step at or before each time."""
+    index = np.searchsorted(curve_time, times, side="right") - 1
+    padded = np.concatenate([[before], values])
+    return padded[index + 1]
+
+
+def kaplan_meier(
+    data: pd.DataFrame,
+    *,
+    time: str,
+    event: str,
+    treatment: str,
+    conf_type: str = "log",
+    times: Sequence[float] | None = None,
+    strata: str | None = None,
+    control: str | None = None,
+    conf_level: float = 0.95,
+) -> KaplanMeierResult:
+    """Kaplan-Meier curve of time on benefit per arm (and per stratum when ``strata`` is given).
+
+    Any non-zero ``event`` code counts as an exit (competing exits pooled). ``times`` selects
+    the rows of ``to_frame()``; the full curve stays in ``.curve``.
+
+    Notes
+    -----
+    Greenwood standard error of S: S(t) * sqrt(sum d_j / (n_j (n_j - d_j))), as
+    ``summary(survfit(...))$std.err``. Log interval: S exp(+/- z se_H); log-log:
+    exp(-exp(log(-log S) -/+ z se_H / log S)) with se_H the Greenwood sd of the cumulative hazard.
+    """
+    if conf_type not in CONF_TYPES:
+        raise EstimationError(f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}.")
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"conf_level must lie between 0 and 1; got {conf_level!r}.")
+    sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control, strata=strata)
+    frames: list[pd.DataFrame] = []
+    at: list[pd.DataFrame] = []
+    grid = None if times is None else np.asarray(sorted(float(t) for t in times))
+    for s_code, s_label in enumerate(sd.stratum_levels):
+        for a_code, a_label in enumerate(sd.levels):
+            keep = (sd.arm == a_code) & (sd.stratum == s_code)
+            if not keep.any():
+                continue
+            tab = km_table(sd.time[keep], sd.event[keep])
+            low, high = confidence_interval(tab["survival"], tab["se_cumhaz"], conf_type, conf_level)
+            curve = pd.DataFrame(
+                {
+                    "arm": a_label,
+                    "stratum": s_label if strata is not None else None,
+                    "time": tab["time"],
+                    "n_risk": tab["n_risk"].astype(np.int64),
+                    "n_event": tab["n_event"].astype(np.int64),
+                    "n_censor": tab["n_censor"].astype(np.int64),
+                    "survival": tab["survival"],
+                    "std_error": se_of_survival(tab["survival"], tab["se_cumhaz"]),
+                    "ci_low": low,
+                    "ci_high": high,
+                }
+            )
+            frames.append(curve)
+            if grid is not None:
+                at.append(_rows_at(curve, sd.time[keep], grid, tab, conf_type, conf_level))
+    curve_all = pd.concat(frames, ignore_index=True)
+    at_times = pd.concat(at, ignore_index=True) if at else None
+    return KaplanMeierResult(
+        curve=curve_all,
+        at_times=at_times,
+        conf_type=conf_type,
+        conf_level=conf_level,
+        arms=sd.levels,
+        strata=strata,
+        n=int(sd.time.size),
+        n_events=int((sd.event > 0).sum()),
+    )
+
+
+def _rows_at(
+    curve: pd.DataFrame,
+    subject_time: np.ndarray,
+    grid: np.ndarray,
+    tab: dict[str, Any],
+    conf_type: str,
+    conf_level: float,
+) -> pd.DataFrame:
+    """``summary(survfit, times = grid, extend = TRUE)``: values of the step at or before each time."""
+    ct = tab["time"]
+    surv = read_at(ct, tab["survival"], grid, 1.0)
+    se_h = read_at(ct, tab["se_cumhaz"], grid, 0.0)
+    low, high = confidence_interval(surv, se_h, conf_type, conf_level)
+    sorted_times = np.sort(subject_time)
+    n_risk = subject_time.size - np.searchsorted(sorted_times, grid, side="left")
+    return pd.DataFrame(
+        {
+            "arm": curve["arm"].iloc[0],
+            "stratum": curve["stratum"].iloc[0],
+            "time": grid,
+            "n_risk": n_risk.astype(np.int64),
+            "survival": surv,
+            "std_error": se_of_survival(surv, se_h),
+            "ci_low": low,
+            "ci_high": high,
+        }
+    )

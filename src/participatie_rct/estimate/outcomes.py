@@ -1,0 +1,305 @@
+"""Per-participant trial outcomes built from the register's assignments and benefit months.
+
+The benefit administration records one row per person per calendar month. A trial reports
+outcomes per participant, measured from the month of assignment; :func:`build_outcomes`
+turns the first into the second, without guessing what it cannot see: a month without a row
+is missing, is counted, and makes every outcome that depends on it unknown (NaN).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.errors import EstimationError
+
+#: event codes of ``event_code`` (0 is censored), shared with the survival estimators
+EVENT_CODES: dict[str, int] = {"work": 1, "part_time_work": 2, "other": 3}
+
+#: the outcome columns :func:`build_outcomes` adds, in order
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "assigned_month",
+    "followup_months",
+    "matured",
+    "months_observed",
+    "months_missing",
+    "outflow_work",
+    "outflow_any",
+    "months_to_outflow",
+    "time",
+    "event",
+    "event_code",
+    "exit_type",
+    "exit_reason_missing",
+    "months_off_benefit",
+    "earnings_followup",
+    "reentry",
+)
+
+
+def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
+    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or ``YYYY-MM`` text."""
+    if isinstance(values.dtype, pd.PeriodDtype):
+        return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
+    try:
+        stamps = pd.to_datetime(values, utc=True) if not pd.api.types.is_datetime64_any_dtype(values) else values
+    except (ValueError, TypeError) as exc:
+        raise EstimationError(
+            f"{table}, column '{column}': cannot read the values as months ({exc}). "
+            "Give a pandas Period[M], a timestamp or text YYYY-MM."
+        ) from exc
+    if stamps.isna().any():
+        rows = np.flatnonzero(stamps.isna().to_numpy())[:5].tolist()
+        raise EstimationError(
+            f"{table}, column '{column}': {int(stamps.isna().sum())} values are empty (rows {rows}). "
+            "Every row needs a month; remove or complete these rows."
+        )
+    return (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
+
+
+def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, table: str) -> None:
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise EstimationError(
+            f"{table}: column(s) {', '.join(repr(c) for c in missing)} are missing; it has "
+            f"{', '.join(map(repr, frame.columns))}. Pass the register export and the validated "
+            "benefit_months table."
+        )
+
+
+def _reason_text(values: pd.Series) -> pd.Series:
+    text = values.astype("string").str.strip().str.lower().fillna("")
+    unknown = sorted(set(text.unique()) - {"", *EVENT_CODES})
+    if unknown:
+        raise EstimationError(
+            f"benefit_months, column 'exit_reason': unknown value(s) {unknown}. Allowed: empty, "
+            "work, part_time_work, other; validate the table first."
+        )
+    return text
+
+
+def build_outcomes(
+    assignments: pd.DataFrame,
+    benefit_months: pd.DataFrame,
+    *,
+    horizon_months: int = 12,
+    as_of: Any = None,
+) -> pd.DataFrame:
+    """One row per assigned participant with the outcomes a trial reports.
+
+    Parameters
+    ----------
+    assignments
+        The register's export: ``participant``, ``arm``, ``assigned_at`` (timestamp or ISO
+        text); other columns (strata, ``probability``, ``withdrawn``) are carried along.
+        Intention-to-treat: everyone assigned gets a row, withdrawn or not.
+    benefit_months
+        The validated table: ``participant`` (or ``id``), ``month`` (Period[M], first-of-month
+        timestamp or ``YYYY-MM``), ``on_benefit`` (bool), ``exit_reason`` (empty, ``work``,
+        ``part_time_work``, ``other``) and optionally ``earnings``.
+    horizon_months
+        H, the follow-up window for the binary and cumulative outcomes.
+    as_of
+        The data's end (a month; rows after it are ignored). Default: the last month in
+        ``benefit_months``. Never the clock, so reruns agree.
+
+    Notes
+    -----
+    Month arithmetic: the calendar month of ``assigned_at`` is month 0; month ``k`` is the
+    k-th calendar month after it. Follow-up runs from month 1; the window of the binary and
+    cumulative outcomes is months 1..H, and ``followup_months = min(H, end - month 0)``.
+
+    Rules:
+
+    * A participant *leaves* (an outflow event) in the first month ``k >= 1`` whose row says
+      ``on_benefit`` is false or carries an ``exit_reason`` (``part_time_work`` is work
+      combined with a partial benefit, so the person may still be on benefit). The reason is
+      that row's ``exit_reason``, else the previous month's; when both are empty the exit is
+      counted as ``other`` and ``exit_reason_missing`` is true.
+    * A month without a row is *missing*. Time to outflow is followed until the first missing
+      month or the data's end, whichever comes first, and is censored there: an exit seen
+      after a gap cannot be dated, so it is not used.
+    * ``matured``: all H months lie before the data's end. ``outflow_work`` / ``outflow_any``
+      (1.0, 0.0) say whether the first exit was to work / of any kind within H months; they
+      are NaN when not matured, or when a missing month hides whether the person left.
+    * ``months_to_outflow``: month of the first exit (NaN if none seen). ``time`` and
+      ``event`` (1 exit, 0 censored) and ``event_code`` (0 censored, 1 work,
+      2 part_time_work, 3 other) and ``exit_type`` (text, empty when censored) feed the
+      survival estimators; exits after the data's end are not seen.
+    * ``months_off_benefit`` (months 1..H off benefit) and ``earnings_followup`` (sum of
+      ``earnings`` over months 1..H) are NaN unless all H months are observed (and, for
+      earnings, every month has a value).
+    * ``reentry``: after the first month off benefit following the exit, a later month on
+      benefit (1.0) or none (0.0); NaN when there was no exit off benefit or nothing was
+      observed after it.
+    * ``months_observed`` / ``months_missing``: rows present / absent among the
+      ``followup_months`` months of the window.
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``participant``, ``arm``, the columns in :data:`OUTCOME_COLUMNS`, then the other
+        columns of ``assignments``; one row per participant, in the order of ``assignments``.
+    """
+    if int(horizon_months) != horizon_months or horizon_months < 1:
+        raise EstimationError(f"horizon_months must be a whole number of months >= 1; got {horizon_months!r}.")
+    horizon = int(horizon_months)
+    _require(assignments, ("participant", "arm", "assigned_at"), table="assignments")
+    months = benefit_months
+    if "participant" not in months.columns and "id" in months.columns:
+        months = months.rename(columns={"id": "participant"})
+    _require(months, ("participant", "month", "on_benefit"), table="benefit_months")
+    if assignments["participant"].duplicated().any():
+        dup = assignments.loc[assignments["participant"].duplicated(), "participant"].head(3).tolist()
+        raise EstimationError(
+            f"assignments, column 'participant': {int(assignments['participant'].duplicated().sum())} "
+            f"participants appear more than once (e.g. {dup}). The register holds one assignment per "
+            "participant; pass its export unchanged."
+        )
+
+    people = assignments.reset_index(drop=True).copy()
+    people["participant"] = people["participant"].astype(str)
+    month0 = _month_index(pd.Series(people["assigned_at"]), table="assignments", column="assigned_at")
+
+    rows = pd.DataFrame(
+        {
+            "participant": months["participant"].astype(str).to_numpy(),
+            "m": _month_index(pd.Series(months["month"]), table="benefit_months", column="month").to_numpy(),
+            "on": months["on_benefit"].astype(bool).to_numpy(),
+            "reason": _reason_text(months["exit_reason"]).to_numpy()
+            if "exit_reason" in months.columns
+            else np.full(len(months), "", dtype=object),
+            "earn": pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
+            if "earnings" in months.columns
+            else np.full(len(months), np.nan),
+        }
+    )
+    if as_of is not None:
+        end = int(_month_index(pd.Series([as_of]), table="as_of", column="as_of").iloc[0])
+        rows = rows[rows["m"] <= end]
+    elif len(rows):
+        end = int(rows["m"].max())
+    else:
+        raise EstimationError(
+            "benefit_months is empty and no as_of was given, so the data's end is unknown. "
+            "Pass the benefit months or as_of."
+        )
+    dup = rows.duplicated(["participant", "m"])
+    if dup.any():
+        raise EstimationError(
+            f"benefit_months: {int(dup.sum())} rows repeat a participant and month (e.g. row "
+            f"{int(np.flatnonzero(dup.to_numpy())[0])}). Keep one row per person and month."
+        )
+
+    index = pd.Series(np.arange(len(people)), index=people["participant"].to_numpy())
+    rows = rows[rows["participant"].isin(index.index)]
+    pos = index.loc[rows["participant"].to_numpy()].to_numpy()
+    k = rows["m"].to_numpy() - month0.to_numpy()[pos]
+    n = len(people)
+    available = np.minimum(end - month0.to_numpy(), 10**9)  # months 1..available lie before the end
+    keep = k >= 0
+    pos, k = pos[keep], k[keep]
+    on = rows["on"].to_numpy()[keep]
+    reason = rows["reason"].to_numpy()[keep]
+    earn = rows["earn"].to_numpy()[keep]
+    order = np.lexsort((k, pos))
+    pos, k, on, reason, earn = pos[order], k[order], on[order], reason[order], earn[order]
+
+    follow = k >= 1
+    fpos, fk, fon, freason = pos[follow], k[follow], on[follow], reason[follow]
+    # first missing month: the first k whose rank among observed months k >= 1 differs from k
+    rank = _rank_within(fpos)
+    first_gap = np.full(n, np.inf)
+    gap_at = fk != rank
+    np.minimum.at(first_gap, fpos[gap_at], rank[gap_at].astype(float))
+    count = np.bincount(fpos, minlength=n).astype(float)
+    first_gap = np.where(np.isfinite(first_gap), first_gap, count + 1)
+    contiguous = np.minimum(first_gap - 1, available)  # months 1..contiguous seen without a gap
+
+    is_exit = (~fon) | (freason != "")
+    first_exit = np.full(n, np.inf)
+    np.minimum.at(first_exit, fpos[is_exit], fk[is_exit].astype(float))
+    event = np.isfinite(first_exit) & (first_exit <= contiguous)
+    time = np.where(event, first_exit, np.maximum(contiguous, 0))
+
+    # exit reason: the exit row's, else the previous month's
+    lookup = pd.Series(reason, index=pd.MultiIndex.from_arrays([pos, k]))
+    ev_people = np.flatnonzero(event)
+    ev_k = first_exit[ev_people].astype(np.int64)
+    here = lookup.reindex(pd.MultiIndex.from_arrays([ev_people, ev_k])).fillna("").to_numpy()
+    before = lookup.reindex(pd.MultiIndex.from_arrays([ev_people, ev_k - 1])).fillna("").to_numpy()
+    chosen = np.where(here != "", here, before)
+    missing_reason = chosen == ""
+    chosen = np.where(missing_reason, "other", chosen)
+    exit_type = np.full(n, "", dtype=object)
+    exit_type[ev_people] = chosen
+    event_code = np.zeros(n, dtype=np.int64)
+    event_code[ev_people] = [EVENT_CODES[c] for c in chosen]
+    reason_missing = np.zeros(n, dtype=bool)
+    reason_missing[ev_people] = missing_reason
+
+    matured = available >= horizon
+    followup = np.clip(available, 0, horizon)
+    in_window = fk <= horizon
+    observed = np.bincount(fpos[in_window], minlength=n)
+    missing = followup - observed
+    complete = matured & (missing == 0)
+
+    exit_by_h = event & (time <= horizon)
+    known = matured & (exit_by_h | (time >= horizon))
+    outflow_work = np.where(known, (exit_by_h & (event_code == 1)).astype(float), np.nan)
+    outflow_any = np.where(known, exit_by_h.astype(float), np.nan)
+
+    off_h = np.bincount(fpos[in_window], weights=(~fon[in_window]).astype(float), minlength=n)
+    months_off = np.where(complete, off_h, np.nan)
+    ewin = earn[follow][in_window]
+    earn_sum = np.bincount(fpos[in_window], weights=np.nan_to_num(ewin), minlength=n)
+    earn_nan = np.bincount(fpos[in_window], weights=np.isnan(ewin).astype(float), minlength=n)
+    earnings = np.where(complete & (earn_nan == 0), earn_sum, np.nan)
+
+    # re-entry: a month on benefit after the first month off benefit at or after the exit
+    after_exit = fk >= np.where(event, first_exit, np.inf)[fpos]
+    first_off = np.full(n, np.inf)
+    sel = after_exit & ~fon
+    np.minimum.at(first_off, fpos[sel], fk[sel].astype(float))
+    later = fk > first_off[fpos]
+    seen_later = np.bincount(fpos[later], minlength=n) > 0
+    back_on = np.bincount(fpos[later & fon], minlength=n) > 0
+    reentry = np.where(np.isfinite(first_off) & seen_later, back_on.astype(float), np.nan)
+
+    assigned_month = pd.PeriodIndex.from_ordinals(month0.to_numpy() - (1970 * 12), freq="M")
+    out = pd.DataFrame(
+        {
+            "participant": people["participant"].to_numpy(),
+            "arm": people["arm"].to_numpy(),
+            "assigned_month": assigned_month,
+            "followup_months": followup.astype(np.int64),
+            "matured": matured,
+            "months_observed": observed.astype(np.int64),
+            "months_missing": missing.astype(np.int64),
+            "outflow_work": outflow_work,
+            "outflow_any": outflow_any,
+            "months_to_outflow": np.where(event, first_exit, np.nan),
+            "time": time.astype(float),
+            "event": event.astype(np.int64),
+            "event_code": event_code,
+            "exit_type": exit_type,
+            "exit_reason_missing": reason_missing,
+            "months_off_benefit": months_off,
+            "earnings_followup": earnings,
+            "reentry": reentry,
+        }
+    )
+    extra = [c for c in people.columns if c not in out.columns]
+    return pd.concat([out, people[extra].reset_index(drop=True)], axis=1)
+
+
+def _rank_within(groups: np.ndarray) -> np.ndarray:
+    """1, 2, 3, ... within runs of equal values of a sorted array."""
+    if len(groups) == 0:
+        return np.zeros(0, dtype=np.int64)
+    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    counts = np.diff(np.r_[starts, len(groups)])
+    return np.arange(len(groups)) - np.repeat(starts, counts) + 1

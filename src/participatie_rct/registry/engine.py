@@ -1,0 +1,153 @@
+"""From a URL to a configured SQLAlchemy engine, transactions with retry, and locks.
+
+One code path serves both back ends; what differs lives here:
+
+* **SQLite** (the embedded default, ``sqlite:///trial.db``): WAL journal, so readers never
+  wait for the writer; a busy timeout, so writers queue instead of failing; foreign keys on;
+  ``synchronous=FULL``, so a committed assignment survives a crash. Every write transaction
+  starts with ``BEGIN IMMEDIATE``: it takes the write lock before reading the state that the
+  draw depends on, which serialises assigners across processes.
+* **PostgreSQL** (psycopg 3, several sites at once): READ COMMITTED transactions that take
+  transaction-scoped advisory locks (:func:`lock`) before reading that state, unique
+  constraints as the last line of defence, and a bounded retry (:func:`run_transaction`) on
+  serialization failures, deadlocks and unique violations.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
+
+from participatie_rct.errors import RegistryError
+
+T = TypeVar("T")
+
+#: seconds a SQLite writer waits for the lock before it gives up
+SQLITE_BUSY_TIMEOUT_S = 120.0
+#: attempts of one transaction on a transient conflict (serialization, deadlock, unique race)
+MAX_ATTEMPTS = 8
+_RETRY_SQLSTATES = frozenset({"40001", "40P01", "23505", "55P03"})
+
+
+def parse_url(url: str) -> URL:
+    """Parse a register URL; a bare path means an SQLite file, ``postgresql://`` means psycopg 3."""
+    text = str(url).strip()
+    if not text:
+        raise RegistryError("The register URL is empty. Give --db sqlite:///trial.db or postgresql+psycopg://user@host/db.")
+    if "://" not in text:
+        text = f"sqlite:///{text}"
+    try:
+        parsed = sa.engine.make_url(text)
+    except ArgumentError:
+        raise RegistryError(
+            f"{url!r} is not a database URL. Use sqlite:///path/to/trial.db or postgresql+psycopg://user@host/db."
+        ) from None
+    if parsed.drivername in {"postgresql", "postgres", "postgresql+psycopg2"}:
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
+        raise RegistryError(
+            f"{parsed.render_as_string(hide_password=True)}: the register runs on SQLite or PostgreSQL, "
+            f"not {parsed.get_backend_name()}. Use sqlite:///trial.db or postgresql+psycopg://user@host/db."
+        )
+    return parsed
+
+
+def make_engine(url: str | URL) -> Engine:
+    """An engine for the register at ``url``, configured for its back end (see module docstring)."""
+    parsed = url if isinstance(url, URL) else parse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _configure_sqlite(engine)
+        return engine
+    try:
+        return sa.create_engine(parsed, pool_pre_ping=True, isolation_level="READ COMMITTED")
+    except ModuleNotFoundError:
+        raise RegistryError(
+            "PostgreSQL needs the psycopg driver: pip install 'participatie-rct[postgres]'."
+        ) from None
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+        # We issue BEGIN ourselves (below): the driver's own transaction handling is off.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=FULL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def is_sqlite(engine: Engine | Connection) -> bool:
+    """True for an SQLite register."""
+    return engine.dialect.name == "sqlite"
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    orig = getattr(exc, "orig", None)
+    state = getattr(orig, "sqlstate", None)
+    if state in _RETRY_SQLSTATES:
+        return True
+    if isinstance(exc, IntegrityError) and "UNIQUE constraint failed" in str(orig):
+        return True  # SQLite: only after a schema race; BEGIN IMMEDIATE serialises writers
+    return isinstance(exc, OperationalError) and "database is locked" in str(orig)
+
+
+def run_transaction(engine: Engine, work: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+    """Run ``work(connection)`` in one write transaction, retrying transient conflicts.
+
+    All of ``work`` commits or none of it does. Serialization failures, deadlocks and unique
+    violations (another assigner won a race) are retried from the start, at most ``attempts``
+    times with exponential back-off; ``work`` must therefore read everything it depends on
+    inside the transaction.
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            with engine.begin() as connection:
+                return work(connection)
+        except DBAPIError as exc:
+            if attempt == attempts or not _retryable(exc):
+                raise
+            time.sleep(min(0.02 * 2**attempt, 1.0))
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def read_connection(engine: Engine) -> Connection:
+    """A connection for reading: SQLite starts deferred transactions, so readers do not queue."""
+    connection = engine.connect()
+    if is_sqlite(engine):
+        connection = connection.execution_options(sqlite_begin="DEFERRED")
+    return connection
+
+
+def _lock_id(text: str) -> int:
+    """A signed 32-bit key for ``text`` (advisory locks take two int4 keys)."""
+    return int.from_bytes(hashlib.sha256(text.encode("utf-8")).digest()[:4], "big", signed=True)
+
+
+def lock(connection: Connection, names: Iterable[str], *, namespace: str) -> None:
+    """Take transaction-scoped locks on ``names`` (PostgreSQL advisory locks; SQLite needs none).
+
+    Locks are taken in one global order (by key), so two transactions never wait on each other
+    in a cycle. They are released at commit or rollback. ``namespace`` (the schema) keeps two
+    registers in one database from sharing locks.
+    """
+    if is_sqlite(connection):
+        return  # BEGIN IMMEDIATE already holds the database's single write lock
+    space = _lock_id(namespace)
+    for key in sorted({_lock_id(name) for name in names}):
+        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key})

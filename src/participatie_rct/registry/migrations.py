@@ -1,0 +1,120 @@
+"""The register's schema: a version table and ordered migrations, with triggers per dialect.
+
+Every change to the schema is a new, numbered migration appended to :data:`MIGRATIONS`; a
+migration that has run is never edited. :func:`migrate` applies the ones a database lacks, in
+order, each in its own transaction, and records them in ``schema_migration``. A register whose
+schema is newer than this version of the package is refused rather than guessed at.
+
+Migration 2 makes the record append-only in the database itself: triggers refuse ``UPDATE``
+and ``DELETE`` on ``protocol``, ``assignment`` and ``audit_log`` (and ``TRUNCATE`` in PostgreSQL), so that
+even a user with raw SQL access cannot quietly rewrite history without first dropping a
+trigger, and then :func:`~participatie_rct.registry.verify.verify` still finds the change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from participatie_rct.errors import RegistryError
+from participatie_rct.registry.engine import is_sqlite, lock
+from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL, SCHEMA_MIGRATION
+
+_APPEND_ONLY = ("protocol", "assignment", "audit_log")
+
+
+@dataclass(frozen=True)
+class Migration:
+    """One numbered step of the schema."""
+
+    version: int
+    name: str
+    apply: Callable[[Connection], None]
+
+
+def _v1_tables(connection: Connection) -> None:
+    # The tables as they were at version 1 (models.py describes the current ones; a later
+    # change to a table gets its own migration below).
+    for table in (PROTOCOL, ASSIGNMENT, AUDIT_LOG):
+        table.create(connection, checkfirst=True)
+
+
+def _v2_append_only(connection: Connection) -> None:
+    if is_sqlite(connection):
+        for table in _APPEND_ONLY:
+            for action in ("UPDATE", "DELETE"):
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"BEGIN SELECT RAISE(ABORT, 'participatie-rct: {table} is append-only; "
+                    f"{action} is refused. Record a withdrawal, crossover or deviation as an event instead.'); END"
+                )
+        return
+    connection.execute(
+        sa.text(
+            """
+        CREATE OR REPLACE FUNCTION participatie_rct_append_only() RETURNS trigger AS $$
+        BEGIN
+            RAISE EXCEPTION 'participatie-rct: % is append-only; % is refused. Record a withdrawal, crossover or deviation as an event instead.', TG_TABLE_NAME, TG_OP
+                USING ERRCODE = 'insufficient_privilege';
+        END;
+        $$ LANGUAGE plpgsql
+        """
+        )
+    )
+    for table in _APPEND_ONLY:
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
+            "FOR EACH ROW EXECUTE FUNCTION participatie_rct_append_only()"
+        )
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+            "FOR EACH STATEMENT EXECUTE FUNCTION participatie_rct_append_only()"
+        )
+
+
+#: Every migration, in order. Append; never edit one that has been released.
+MIGRATIONS: tuple[Migration, ...] = (
+    Migration(1, "tables: protocol, assignment, audit_log", _v1_tables),
+    Migration(2, "append-only triggers on protocol, assignment and audit_log", _v2_append_only),
+)
+
+SCHEMA_VERSION = MIGRATIONS[-1].version
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds")
+
+
+def current_version(connection: Connection) -> int:
+    """The schema version of the database (0 when it has no register yet)."""
+    if not sa.inspect(connection).has_table("schema_migration"):
+        return 0
+    value = connection.execute(sa.select(sa.func.max(SCHEMA_MIGRATION.c.version))).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine, *, namespace: str) -> int:
+    """Bring the database's schema up to :data:`SCHEMA_VERSION`; return the version it had."""
+    with engine.begin() as connection:
+        lock(connection, ["schema"], namespace=namespace)
+        SCHEMA_MIGRATION.create(connection, checkfirst=True)
+        before = current_version(connection)
+    if before > SCHEMA_VERSION:
+        raise RegistryError(
+            f"The register's schema is version {before}, newer than this participatie-rct "
+            f"understands ({SCHEMA_VERSION}). Upgrade participatie-rct to use it."
+        )
+    for migration in MIGRATIONS:
+        with engine.begin() as connection:
+            lock(connection, ["schema"], namespace=namespace)
+            if current_version(connection) >= migration.version:
+                continue
+            migration.apply(connection)
+            connection.execute(
+                SCHEMA_MIGRATION.insert().values(version=migration.version, name=migration.name, applied_at=_now())
+            )
+    return before

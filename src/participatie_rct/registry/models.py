@@ -1,0 +1,130 @@
+"""The register's tables as SQLAlchemy 2 models: one description for SQLite and PostgreSQL.
+
+Four tables (DESIGN.md, "Data model"):
+
+* ``schema_migration``: which schema migrations ran, and when (see :mod:`.migrations`);
+* ``protocol``: every protocol the trial was initialised with, appended, never rewritten; the
+  newest row is the one in force. It keeps the protocol text, its SHA-256 and the fingerprint
+  of the pseudonymisation key (never the key);
+* ``assignment``: one row per assigned participant, never updated or deleted (database
+  triggers refuse it). Each row carries the hash of the previous row and its own hash, a chain
+  that :mod:`.verify` recomputes;
+* ``audit_log``: everything else that happens, appended as events with a reason: the protocol
+  being stored or replaced, each intake (with the assignment chain's head after it),
+  participants who declined, withdrawals, crossovers and protocol deviations. It is a
+  hash chain of its own and equally protected by triggers.
+
+Text columns hold times (ISO 8601, UTC) and JSON, so that the canonical form that is hashed is
+exactly what is stored, whichever database holds it.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of the register's models."""
+
+
+class SchemaMigration(Base):
+    """One applied schema migration."""
+
+    __tablename__ = "schema_migration"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(String(200))
+    applied_at: Mapped[str] = mapped_column(String(40))
+
+
+class ProtocolRecord(Base):
+    """A protocol as stored at ``init``; the row with the highest ``id`` is in force."""
+
+    __tablename__ = "protocol"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    name: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    identifier_kind: Mapped[str] = mapped_column(String(20))
+    key_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    stored_at: Mapped[str] = mapped_column(String(40))
+
+
+class Assignment(Base):
+    """One participant's assignment: written once, never changed.
+
+    ``sequence`` numbers assignments 1, 2, 3, ... in arrival order over the whole trial;
+    ``position`` is the arrival's rank within its stratum's stream and ``batch`` the
+    procedure's batch number (:class:`~participatie_rct.assignment.base.Draw`). ``intake``
+    is the sequence number of the first assignment made by the same call and ``via`` says
+    whether that call drew one participant (``one``) or a file (``file``), so that
+    verification can replay the calls exactly as they happened.
+    """
+
+    __tablename__ = "assignment"
+    __table_args__ = (
+        UniqueConstraint("participant", name="uq_assignment_participant"),
+        UniqueConstraint("sequence", name="uq_assignment_sequence"),
+        UniqueConstraint("stratum", "position", name="uq_assignment_stratum_position"),
+        Index("ix_assignment_stratum", "stratum"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    sequence: Mapped[int] = mapped_column(BigInteger)
+    participant: Mapped[str] = mapped_column(String(128))
+    arm: Mapped[str] = mapped_column(String(100))
+    probability: Mapped[float] = mapped_column(Float(precision=53))
+    probabilities: Mapped[str] = mapped_column(Text)
+    stratum: Mapped[str] = mapped_column(Text)
+    position: Mapped[int] = mapped_column(BigInteger)
+    batch: Mapped[int] = mapped_column(BigInteger)
+    intake: Mapped[int] = mapped_column(BigInteger)
+    via: Mapped[str] = mapped_column(String(8))
+    method: Mapped[str] = mapped_column(String(40))
+    procedure_version: Mapped[int] = mapped_column(Integer)
+    site: Mapped[str | None] = mapped_column(Text, nullable=True)
+    enrolled_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    unit: Mapped[str] = mapped_column(Text)
+    assigned_at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditEvent(Base):
+    """One entry of the audit log: an event with a reason, appended, never changed.
+
+    ``seq`` numbers the entries 1, 2, 3, ...; ``participant`` is a pseudonym (or empty);
+    ``details`` is canonical JSON.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        UniqueConstraint("seq", name="uq_audit_log_seq"),
+        Index("ix_audit_log_participant", "participant"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger)
+    kind: Mapped[str] = mapped_column(String(40))
+    participant: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[str] = mapped_column(Text)
+    at: Mapped[str] = mapped_column(String(40))
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+ASSIGNMENT = Assignment.__table__
+AUDIT_LOG = AuditEvent.__table__
+PROTOCOL = ProtocolRecord.__table__
+SCHEMA_MIGRATION = SchemaMigration.__table__

@@ -1,0 +1,919 @@
+"""The register of a trial: who was enrolled, who got which arm, and everything since.
+
+:class:`Register` is the only code that touches the database (DESIGN.md). It locks a trial to
+one protocol, pseudonymises BSNs on the way in, assigns new participants with the protocol's
+own assignment procedure, and appends every later event (withdrawal, crossover, deviation)
+rather than changing what was recorded. Every record is chained by hashes, so
+:meth:`Register.verify` can tell an auditor whether the record still is what was written.
+
+Assigning is idempotent: a participant asked again (a returning client, a file loaded twice)
+keeps the original arm and uses no new slot. A file is one transaction: a bad row refuses the
+whole file, naming the rows, and the register is unchanged.
+
+Concurrency: the state a draw depends on (the history of its stratum, or the whole history for
+minimization and batch methods) is locked before it is read (``BEGIN IMMEDIATE`` in SQLite,
+advisory locks in PostgreSQL), then the append lock is taken to extend the hash chains. Unique
+constraints on participant, sequence and (stratum, position) are the last line of defence.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import URL, Connection, Engine
+
+from participatie_rct.choices import AssignmentMethod, IdentifierKind
+from participatie_rct.data.bsn import bsn_problem
+from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_key
+from participatie_rct.errors import RegistryError, line_list
+from participatie_rct.protocol import Protocol
+from participatie_rct.registry.chain import GENESIS, assignment_hash, canonical_json, event_hash
+from participatie_rct.registry.engine import (
+    is_sqlite,
+    lock,
+    make_engine,
+    parse_url,
+    read_connection,
+    run_transaction,
+)
+from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, migrate
+from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
+from participatie_rct.registry.results import AssignedParticipant, AssignOutcome, VerifyReport
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from participatie_rct.assignment.base import AssignmentProcedure, Draw
+
+#: Events a user may append about an assigned participant.
+EVENT_KINDS = ("withdrawal", "crossover", "deviation")
+_CHUNK = 900  # identifiers per IN (...) list, below SQLite's variable limit everywhere
+_APPEND_LOCK = "append"
+
+
+def _now() -> str:
+    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
+
+
+def _unit_text(value: Any) -> str | None:
+    """Canonical text of a stratum value (the assignment engine's rule, so keys agree)."""
+    from participatie_rct.assignment.keys import value_text
+
+    return value_text(value)
+
+
+def _date_text(value: Any, *, what: str) -> str | None:
+    """ISO text of a date given as a date, a timestamp or text (ISO or Dutch day-month-year)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise RegistryError(f"{what} is {text!r}, not a date. Write it as 2018-02-13 or 13-02-2018.")
+
+
+@dataclass(frozen=True)
+class _Arrival:
+    """One row to assign, already checked: pseudonym, consent, site, date and unit values."""
+
+    row: int
+    participant: str
+    consent: bool
+    site: str | None
+    enrolled_on: str | None
+    unit: dict[str, str]
+
+
+class Register:
+    """A trial's register in SQLite or PostgreSQL (create with :meth:`create`, reopen with :meth:`open`).
+
+    >>> import tempfile, pathlib
+    >>> from participatie_rct import Protocol
+    >>> protocol = Protocol.from_text('''
+    ... [trial]
+    ... name = "Doctest"
+    ... seed = 1
+    ... [[arms]]
+    ... key = "control"
+    ... [[arms]]
+    ... key = "earn_more"
+    ... [assignment]
+    ... method = "permuted_blocks"
+    ... strata = ["site"]
+    ... [identifiers]
+    ... column = "id"
+    ... kind = "pseudonym"
+    ... ''')
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with Register.create(f"sqlite:///{folder}/trial.db", protocol, key=None) as reg:
+    ...     first = reg.assign_one("p-001", {"site": "Ede"}, key=None)
+    ...     again = reg.assign_one("p-001", {"site": "Ede"}, key=None)
+    ...     (first.arm == again.arm, again.is_new, reg.verify().ok)
+    (True, False, True)
+    """
+
+    def __init__(self, engine: Engine, url: URL, *, _private: bool = False) -> None:
+        if not _private:
+            raise RegistryError("Use Register.create(url, protocol, key=...) or Register.open(url).")
+        self._engine = engine
+        self._url = url
+        self._namespace = self._schema_name()
+        self._protocol: Protocol | None = None
+        self._fingerprint: str | None = None
+        self._procedure: AssignmentProcedure | None = None
+        self._load_protocol()
+
+    # ---------------------------------------------------------------- opening and closing
+    @classmethod
+    def create(cls, url: str, protocol: Protocol | str | Path, *, key: bytes | None) -> Register:
+        """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or a TOML path).
+
+        A protocol whose identifiers are BSNs needs the key; the register keeps its fingerprint
+        so a wrong key is refused later. Initialising again with the same protocol changes
+        nothing. A different protocol replaces the stored one while nobody is assigned (an
+        event records it); once anyone is assigned it is refused.
+        """
+        if not isinstance(protocol, Protocol):
+            protocol = Protocol.from_toml(protocol)
+        fingerprint = None
+        if protocol.identifier_kind is IdentifierKind.BSN:
+            fingerprint = key_fingerprint(require_key(key, purpose="A trial whose identifiers are BSNs"))
+        parsed = parse_url(url)
+        engine = make_engine(parsed)
+        try:
+            namespace = _namespace(engine)
+            migrate(engine, namespace=namespace)
+            run_transaction(engine, lambda conn: _store_protocol(conn, protocol, fingerprint, namespace, parsed))
+            return cls(engine, parsed, _private=True)
+        except BaseException:
+            engine.dispose()
+            raise
+
+    @classmethod
+    def open(cls, url: str) -> Register:
+        """Open an existing register (its schema is migrated to this version when older)."""
+        parsed = parse_url(url)
+        if parsed.get_backend_name() == "sqlite":
+            database = parsed.database or ""
+            if database and database != ":memory:" and not Path(database).exists():
+                raise RegistryError(
+                    f"{database}: no register there. Create one with: participatie-rct init --protocol "
+                    f"trial.toml --db {parsed.render_as_string(hide_password=True)}"
+                )
+        engine = make_engine(parsed)
+        try:
+            with read_connection(engine) as connection:
+                version = current_version(connection)
+            if version == 0:
+                raise RegistryError(
+                    f"{parsed.render_as_string(hide_password=True)}: no register there. Create one with: "
+                    "participatie-rct init --protocol trial.toml --db URL"
+                )
+            if version != SCHEMA_VERSION:
+                migrate(engine, namespace=_namespace(engine))
+            return cls(engine, parsed, _private=True)
+        except BaseException:
+            engine.dispose()
+            raise
+
+    def close(self) -> None:
+        """Release the database connections."""
+        self._engine.dispose()
+
+    def __enter__(self) -> Register:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Register({self.url!r}, trial={self.protocol.name!r})"
+
+    # ---------------------------------------------------------------- properties
+    @property
+    def url(self) -> str:
+        """The register's URL, password hidden."""
+        return self._url.render_as_string(hide_password=True)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self._engine.dialect.name
+
+    @property
+    def engine(self) -> Engine:
+        """The SQLAlchemy engine (for tests and tools; the register's methods are the interface)."""
+        return self._engine
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol in force."""
+        assert self._protocol is not None
+        return self._protocol
+
+    @property
+    def procedure(self) -> AssignmentProcedure:
+        """The protocol's assignment procedure."""
+        if self._procedure is None:
+            self._procedure = self.protocol.procedure()
+        return self._procedure
+
+    # ---------------------------------------------------------------- identifiers and keys
+    def _checked_key(self, key: bytes | None, *, purpose: str) -> bytes:
+        key = require_key(key, purpose=purpose)
+        if self._fingerprint is not None and key_fingerprint(key) != self._fingerprint:
+            raise RegistryError(
+                "The key given is not the key this register was initialised with (its fingerprint "
+                "differs). Use the trial's key file: pseudonyms made with another key would not match."
+            )
+        return key
+
+    def participant_id(self, identifier: str, *, key: bytes | None) -> str:
+        """The pseudonym the register uses for ``identifier`` (a BSN, or an id used as given)."""
+        text = str(identifier).strip()
+        if self.protocol.identifier_kind is IdentifierKind.BSN:
+            checked = self._checked_key(key, purpose="A participant identified by BSN")
+            problem = bsn_problem(text)
+            if problem is not None:
+                # the value itself is never echoed: it may be someone's BSN
+                raise RegistryError(f"--id: the BSN given {problem}.")
+            return pseudonym(checked, text)
+        if not text:
+            raise RegistryError("--id is empty; give the participant's id.")
+        return text
+
+    # ---------------------------------------------------------------- assigning
+    def assign_file(self, path: str | Path, *, key: bytes | None, as_of: dt.date | None = None) -> AssignOutcome:
+        """Assign every new participant of a participants file, all or nothing.
+
+        The file is read and validated by :func:`participatie_rct.data.load_table` (BSNs are
+        checked and pseudonymised there). Rows with consent false are recorded as declined
+        and not assigned; participants assigned before keep their arm.
+        """
+        from participatie_rct import data
+
+        if self.protocol.identifier_kind is IdentifierKind.BSN:
+            key = self._checked_key(key, purpose=f"Assigning {Path(path).name}")
+        kwargs: dict[str, Any] = {"key": key, "id_kind": self.protocol.identifier_kind.value}
+        if as_of is not None:
+            kwargs["as_of"] = as_of
+        frame = data.load_table(path, "participants", **kwargs)
+        return self.assign_frame(frame, source=Path(path).name)
+
+    def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
+        """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
+
+        Rows are arrivals in order. Line numbers in messages are taken from
+        ``frame.attrs["lines"]`` when the reader left them there, else counted from line 2.
+        """
+        arrivals = self._arrivals(frame, source=source)
+        return self._assign(arrivals, via="file", source=source)
+
+    def assign_one(
+        self,
+        identifier: str,
+        values: Mapping[str, Any],
+        *,
+        key: bytes | None,
+        enrolled_on: dt.date | str | None = None,
+        site: str | None = None,
+    ) -> AssignedParticipant:
+        """Assign one participant at intake (``values``: stratum or factor column -> value)."""
+        participant = self.participant_id(identifier, key=key)
+        values = dict(values)
+        if site is not None:
+            if "site" in values and _unit_text(values["site"]) != _unit_text(site):
+                raise RegistryError(f"site is given twice with different values ({values['site']!r} and {site!r}).")
+            values["site"] = site
+        missing = [c for c in self.protocol.unit_columns if _unit_text(values.get(c)) is None]
+        if missing:
+            needed = " ".join(f"--set {c}=VALUE" for c in missing)
+            raise RegistryError(
+                f"The protocol assigns by {', '.join(self.protocol.unit_columns)}; this participant has no "
+                f"value for {', '.join(missing)}. Give {needed}."
+            )
+        on = _date_text(enrolled_on, what="enrolled_on") if enrolled_on is not None else dt.date.today().isoformat()
+        if on is not None and on > dt.date.today().isoformat():
+            raise RegistryError(f"enrolled_on is {on}, a date in the future. Give the date of intake.")
+        unit = {c: _unit_text(values[c]) or "" for c in self.protocol.unit_columns}
+        arrival = _Arrival(0, participant, True, _unit_text(values.get("site")), on, unit)
+        outcome = self._assign([arrival], via="one", source="--id")
+        row = outcome.frame.iloc[0]
+        return AssignedParticipant(
+            participant=participant,
+            arm=str(row["arm"]),
+            probability=float(row["probability"]),
+            sequence=int(row["sequence"]),
+            stratum=str(row["stratum"]),
+            is_new=row["status"] == "new",
+        )
+
+    def _arrivals(self, frame: pd.DataFrame, *, source: str) -> list[_Arrival]:
+        """Check a participants table against the protocol; refuse it whole, naming the rows."""
+        import pandas as pd
+
+        lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
+
+        def where(rows: Sequence[int]) -> str:
+            return line_list([lines[r] for r in rows])
+
+        if "participant" not in frame.columns:
+            raise RegistryError(f"{source}: no 'participant' column. Read the file with participatie_rct.data.load_table.")
+        if frame.empty:
+            raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
+        missing = [c for c in self.protocol.unit_columns if c not in frame.columns]
+        if missing:
+            raise RegistryError(
+                f"{source}: no column {missing[0]!r}, but the protocol assigns by "
+                f"{', '.join(self.protocol.unit_columns)}. Add the column (one value per participant) and try again."
+            )
+        ids = [None if pd.isna(v) else str(v).strip() for v in frame["participant"]]
+        empty = [i for i, v in enumerate(ids) if not v]
+        if empty:
+            raise RegistryError(
+                f"{source}, column {self.protocol.identifier_column!r}: {len(empty)} rows have no identifier "
+                f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
+            )
+        seen: dict[str, int] = {}
+        twice: list[int] = []
+        for i, v in enumerate(ids):
+            if v in seen:
+                twice.append(i)
+            else:
+                seen[v] = i  # type: ignore[index]
+        if twice:
+            raise RegistryError(
+                f"{source}, column {self.protocol.identifier_column!r}: {len(twice)} rows repeat a participant "
+                f"listed earlier ({where(twice)}). Each participant may appear once; remove the repeats."
+            )
+        consent = [True] * len(frame)
+        if "consent" in frame.columns:
+            consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
+        units: list[dict[str, str]] = [{} for _ in range(len(frame))]
+        for column in self.protocol.unit_columns:
+            texts = [_unit_text(v) for v in frame[column]]
+            blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
+            if blank:
+                raise RegistryError(
+                    f"{source}, column {column!r}: {len(blank)} rows are empty ({where(blank)}). Assignment is by "
+                    f"{', '.join(self.protocol.unit_columns)}, so every participant needs a {column}. "
+                    "Fill it in or remove these rows; nothing was assigned."
+                )
+            for i, t in enumerate(texts):
+                units[i][column] = t or ""
+        sites = [_unit_text(v) for v in frame["site"]] if "site" in frame.columns else [None] * len(frame)
+        dates: list[str | None] = [None] * len(frame)
+        if "enrolled_on" in frame.columns:
+            for i, v in enumerate(frame["enrolled_on"]):
+                dates[i] = _date_text(v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}")
+        return [
+            _Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i]) for i in range(len(frame))
+        ]
+
+    def _lock_names(self, strata: Iterable[str]) -> list[str]:
+        """What to lock before reading history: each stratum for block methods, else the whole draw."""
+        if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
+            return [f"stratum:{s}" for s in strata]
+        return ["draw"]
+
+    def _assign(self, arrivals: list[_Arrival], *, via: str, source: str) -> AssignOutcome:
+        import pandas as pd
+
+        procedure = self.procedure
+        columns = self.protocol.unit_columns
+        strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
+
+        def work(conn: Connection) -> pd.DataFrame:
+            lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
+            existing = _existing(conn, [a.participant for a in arrivals])
+            new = [a for a in arrivals if a.consent and a.participant not in existing]
+            declining = [a for a in arrivals if not a.consent and a.participant not in existing]
+            logged = _declined(conn, [a.participant for a in declining])
+            new_declines = [a for a in declining if a.participant not in logged]
+            draws: list[Draw] = []
+            if new:
+                only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
+                history = _history(conn, columns, strata=only)
+                sequencer = procedure.sequencer(rng=self._rng(), history=history)
+                if via == "one":
+                    draws = [sequencer.next(new[0].unit)]
+                else:
+                    units = pd.DataFrame([a.unit for a in new], columns=list(columns))
+                    draws = list(sequencer.next_batch(units))
+                if len(draws) != len(new):
+                    raise RegistryError(f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals.")
+            rows: dict[str, dict[str, Any]] = {}
+            if new or new_declines:
+                lock(conn, [_APPEND_LOCK], namespace=self._namespace)
+                self._check_protocol_in_force(conn)
+                at = _now()
+                records = self._chain_assignments(conn, new, draws, via=via, at=at)
+                if records:
+                    conn.execute(ASSIGNMENT.insert(), records)
+                rows = {r["participant"]: r for r in records}
+                events = [
+                    {
+                        "kind": "declined",
+                        "participant": a.participant,
+                        "reason": f"consent is false in {source}",
+                        "details": {"site": a.site, "enrolled_on": a.enrolled_on, "unit": a.unit},
+                    }
+                    for a in new_declines
+                ]
+                summary = {
+                    "via": via,
+                    "source": source,
+                    "n_new": len(records),
+                    "n_existing": sum(1 for a in arrivals if a.participant in existing),
+                    "n_declined": len(new_declines),
+                }
+                if records:
+                    summary |= {"first": records[0]["sequence"], "last": records[-1]["sequence"], "head": records[-1]["hash"]}
+                events.append({"kind": "intake", "participant": None, "reason": f"{via}: {source}", "details": summary})
+                _append_events(conn, events, at=at)
+            out = []
+            for a in arrivals:
+                if a.participant in rows:
+                    r = rows[a.participant]
+                    out.append((a.participant, "new", r["arm"], r["probability"], r["sequence"], r["stratum"]))
+                elif a.participant in existing:
+                    e = existing[a.participant]
+                    out.append((a.participant, "existing", e["arm"], e["probability"], e["sequence"], e["stratum"]))
+                else:
+                    out.append((a.participant, "declined", None, None, None, None))
+            return pd.DataFrame(out, columns=["participant", "status", "arm", "probability", "sequence", "stratum"])
+
+        frame = run_transaction(self._engine, work)
+        counts = frame["status"].value_counts()
+        return AssignOutcome(
+            n_new=int(counts.get("new", 0)),
+            n_existing=int(counts.get("existing", 0)),
+            n_declined=int(counts.get("declined", 0)),
+            frame=frame,
+            arms=self.protocol.arm_keys,
+            source=source,
+        )
+
+    @property
+    def _per_stratum(self) -> bool:
+        return self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS
+
+    def _rng(self) -> Any:
+        import numpy as np
+
+        return np.random.default_rng(self.protocol.seed)
+
+    def _check_protocol_in_force(self, conn: Connection) -> None:
+        sha = conn.execute(sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)).scalar()
+        if sha != self.protocol.sha256:
+            raise RegistryError(
+                "The register's protocol was replaced since it was opened. Open the register again."
+            )
+
+    def _chain_assignments(
+        self, conn: Connection, arrivals: list[_Arrival], draws: list[Draw], *, via: str, at: str
+    ) -> list[dict[str, Any]]:
+        head = conn.execute(
+            sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash).order_by(ASSIGNMENT.c.sequence.desc()).limit(1)
+        ).first()
+        sequence, prev = (int(head[0]), head[1]) if head else (0, self.protocol.sha256)
+        intake = sequence + 1
+        method = self.protocol.assignment.method.value
+        version = int(self.procedure.version)
+        records = []
+        for arrival, draw in zip(arrivals, draws, strict=True):
+            sequence += 1
+            record = {
+                "sequence": sequence,
+                "participant": arrival.participant,
+                "arm": str(draw.arm),
+                "probability": float(draw.probability),
+                "probabilities": canonical_json({str(k): float(v) for k, v in draw.probabilities.items()}),
+                "stratum": str(draw.stratum),
+                "position": int(draw.position),
+                "batch": int(draw.batch),
+                "intake": intake,
+                "via": via,
+                "method": method,
+                "procedure_version": version,
+                "site": arrival.site,
+                "enrolled_on": arrival.enrolled_on,
+                "unit": canonical_json(arrival.unit),
+                "assigned_at": at,
+                "prev_hash": prev,
+            }
+            record["hash"] = prev = assignment_hash(record)
+            records.append(record)
+        return records
+
+    # ---------------------------------------------------------------- events
+    def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
+        """Record that a participant withdrew (the assignment stays; ITT keeps them in their arm)."""
+        return self.record_event(identifier, "withdrawal", reason, key=key)
+
+    def record_event(
+        self,
+        identifier: str,
+        kind: str,
+        reason: str,
+        *,
+        key: bytes | None,
+        details: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append a withdrawal, crossover or protocol deviation about an assigned participant.
+
+        Returns the event's number in the audit log.
+        """
+        if kind not in EVENT_KINDS:
+            raise RegistryError(f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}.")
+        reason = (reason or "").strip()
+        if not reason:
+            raise RegistryError(f"A {kind} needs a reason (--reason TEXT): the audit log records why.")
+        participant = self.participant_id(identifier, key=key)
+
+        def work(conn: Connection) -> int:
+            lock(conn, [_APPEND_LOCK], namespace=self._namespace)
+            assigned = conn.execute(
+                sa.select(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.participant == participant)
+            ).scalar()
+            if assigned is None:
+                raise RegistryError(
+                    f"No assigned participant with this id (pseudonym {participant[:12]}...). Check the id "
+                    "and the key; only assigned participants can have a " + kind + "."
+                )
+            if kind == "withdrawal":
+                before = conn.execute(
+                    sa.select(AUDIT_LOG.c.at).where(
+                        AUDIT_LOG.c.participant == participant, AUDIT_LOG.c.kind == "withdrawal"
+                    )
+                ).scalar()
+                if before is not None:
+                    raise RegistryError(
+                        f"Participant with sequence {assigned} already withdrew (recorded {before}). "
+                        "A withdrawal is recorded once."
+                    )
+            at = _now()
+            event = {"kind": kind, "participant": participant, "reason": reason, "details": dict(details or {})}
+            return _append_events(conn, [event], at=at)[-1]
+
+        return run_transaction(self._engine, work)
+
+    # ---------------------------------------------------------------- reading
+    def _read(self) -> Connection:
+        connection = read_connection(self._engine)
+        if not is_sqlite(self._engine):
+            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+        return connection
+
+    def assignments(self) -> pd.DataFrame:
+        """One row per assigned participant, in sequence order.
+
+        Columns: ``participant``, ``arm``, ``probability``, ``sequence``, ``assigned_at`` (UTC),
+        ``withdrawn``, one column per stratum (or minimization factor) variable, then ``site``,
+        ``enrolled_on``, ``stratum``, ``position``, ``batch``, ``method``, ``procedure_version``.
+        """
+        with self._read() as conn, conn.begin():
+            rows = conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+            withdrawn = set(
+                conn.execute(sa.select(AUDIT_LOG.c.participant).where(AUDIT_LOG.c.kind == "withdrawal")).scalars()
+            )
+        return _assignment_frame(rows, withdrawn, self.protocol.unit_columns)
+
+    def events(self) -> pd.DataFrame:
+        """The audit log in order: ``seq``, ``at`` (UTC), ``kind``, ``participant``, ``reason``, ``details``."""
+        import pandas as pd
+
+        with self._read() as conn, conn.begin():
+            rows = conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)).mappings().all()
+        frame = pd.DataFrame(
+            {
+                "seq": [int(r["seq"]) for r in rows],
+                "at": pd.to_datetime([r["at"] for r in rows], utc=True, format="ISO8601"),
+                "kind": [r["kind"] for r in rows],
+                "participant": [r["participant"] for r in rows],
+                "reason": [r["reason"] for r in rows],
+                "details": [json.loads(r["details"]) for r in rows],
+            }
+        )
+        return frame
+
+    def participants(self) -> pd.DataFrame:
+        """Everyone the register has seen, for the CONSORT flow: assigned and declined.
+
+        Columns: ``participant``, ``consent``, ``assigned``, ``arm`` (None when declined),
+        ``withdrawn``, ``site``, ``enrolled_on``, then the stratum variables.
+        """
+        import pandas as pd
+
+        assigned = self.assignments()
+        events = self.events()
+        declined = events[(events["kind"] == "declined") & ~events["participant"].isin(assigned["participant"])]
+        columns = list(self.protocol.unit_columns)
+        rows = [
+            {
+                "participant": p,
+                "consent": True,
+                "assigned": True,
+                "arm": arm,
+                "withdrawn": bool(w),
+                "site": s,
+                "enrolled_on": e,
+                **{c: assigned.at[i, c] for c in columns},
+            }
+            for i, p, arm, w, s, e in zip(
+                assigned.index, assigned["participant"], assigned["arm"], assigned["withdrawn"],
+                assigned["site"], assigned["enrolled_on"], strict=True,
+            )
+        ]
+        for p, d in zip(declined["participant"], declined["details"], strict=True):
+            rows.append(
+                {
+                    "participant": p,
+                    "consent": False,
+                    "assigned": False,
+                    "arm": None,
+                    "withdrawn": False,
+                    "site": d.get("site"),
+                    "enrolled_on": pd.to_datetime(d.get("enrolled_on")),
+                    **{c: d.get("unit", {}).get(c) for c in columns},
+                }
+            )
+        order = ["participant", "consent", "assigned", "arm", "withdrawn", "site", "enrolled_on"]
+        order += [c for c in columns if c not in order]
+        return pd.DataFrame(rows, columns=order)
+
+    def status(self) -> dict[str, Any]:
+        """Counts for ``status --format json``: the CONTRACT.md keys, then more."""
+        with self._read() as conn, conn.begin():
+            by_arm = dict(conn.execute(sa.select(ASSIGNMENT.c.arm, sa.func.count()).group_by(ASSIGNMENT.c.arm)).all())
+            by_site = dict(
+                conn.execute(sa.select(ASSIGNMENT.c.site, sa.func.count()).group_by(ASSIGNMENT.c.site)).all()
+            )
+            kinds = dict(
+                conn.execute(
+                    sa.select(AUDIT_LOG.c.kind, sa.func.count(sa.distinct(AUDIT_LOG.c.participant))).group_by(
+                        AUDIT_LOG.c.kind
+                    )
+                ).all()
+            )
+            declined_now = conn.execute(
+                sa.select(sa.func.count(sa.distinct(AUDIT_LOG.c.participant))).where(
+                    AUDIT_LOG.c.kind == "declined",
+                    AUDIT_LOG.c.participant.not_in(sa.select(ASSIGNMENT.c.participant)),
+                )
+            ).scalar()
+            last = conn.execute(sa.select(sa.func.max(ASSIGNMENT.c.assigned_at))).scalar()
+            n_events = conn.execute(sa.select(sa.func.count()).select_from(AUDIT_LOG)).scalar()
+            version = current_version(conn)
+        n_assigned = int(sum(by_arm.values()))
+        return {
+            "trial": self.protocol.name,
+            "protocol_sha256": self.protocol.sha256,
+            "n_assigned": n_assigned,
+            "by_arm": {arm: int(by_arm.get(arm, 0)) for arm in self.protocol.arm_keys},
+            "n_withdrawn": int(kinds.get("withdrawal", 0)),
+            "n_declined": int(declined_now or 0),
+            "n_crossovers": int(kinds.get("crossover", 0)),
+            "n_deviations": int(kinds.get("deviation", 0)),
+            "by_site": {str(k) if k is not None else "": int(v) for k, v in sorted(by_site.items(), key=lambda kv: str(kv[0]))},
+            "method": self.protocol.assignment.method.value,
+            "seed": self.protocol.seed,
+            "last_assigned_at": last,
+            "n_events": int(n_events or 0),
+            "schema_version": version,
+            "backend": self.backend,
+        }
+
+    def export(self, path: str | Path) -> int:
+        """Write the export CSV of CONTRACT.md (one row per assigned participant); return the row count.
+
+        Written to a temporary file first and renamed, so a failure leaves nothing behind.
+        """
+        import os
+
+        frame = self.assignments()
+        columns = ["participant", "arm", "probability", "sequence", "assigned_at", "withdrawn"]
+        columns += [c for c in self.protocol.unit_columns if c not in columns]
+        out = frame[columns].copy()
+        out["assigned_at"] = [t.isoformat() for t in frame["assigned_at"]]
+        out["withdrawn"] = ["true" if w else "false" for w in frame["withdrawn"]]
+        out["probability"] = [repr(float(p)) for p in frame["probability"]]
+        target = Path(path)
+        temporary = target.with_name(f".{target.name}.partial")
+        try:
+            out.to_csv(temporary, index=False, lineterminator="\n")
+            os.replace(temporary, target)
+        except OSError as exc:
+            temporary.unlink(missing_ok=True)
+            raise RegistryError(f"{target}: cannot write the export ({exc.strerror}). Check the folder exists.") from None
+        return len(out)
+
+    def verify(self) -> VerifyReport:
+        """Recompute both hash chains, check the protocol's hash and replay every assignment."""
+        from participatie_rct.registry.verify import verify_register
+
+        with self._read() as conn, conn.begin():
+            return verify_register(conn, self.protocol, self._fingerprint)
+
+    def backup(self, path: str | Path) -> Path:
+        """A consistent copy of the register while others may be writing (SQLite backup API).
+
+        PostgreSQL: ``pg_dump`` is run (it reads one snapshot); see :func:`.backup.backup`.
+        """
+        from participatie_rct.registry.backup import backup
+
+        return backup(self._engine, self._url, Path(path), namespace=self._namespace)
+
+    # ---------------------------------------------------------------- internals
+    def _schema_name(self) -> str:
+        return _namespace(self._engine)
+
+    def _load_protocol(self) -> None:
+        with self._read() as conn, conn.begin():
+            row = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+        if row is None:
+            raise RegistryError(f"{self.url}: the register holds no protocol. Run participatie-rct init --protocol FILE.")
+        self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
+        self._fingerprint = row["key_fingerprint"]
+        self._procedure = None
+
+
+# -------------------------------------------------------------------- module helpers
+def _namespace(engine: Engine) -> str:
+    """What keeps this register's locks apart from another's in the same server."""
+    if is_sqlite(engine):
+        return str(engine.url.database or "")
+    with engine.connect() as conn:
+        return f"{conn.execute(sa.text('SELECT current_database()')).scalar()}.{conn.execute(sa.text('SELECT current_schema()')).scalar()}"
+
+
+def _store_protocol(conn: Connection, protocol: Protocol, fingerprint: str | None, namespace: str, url: URL) -> None:
+    lock(conn, ["draw", _APPEND_LOCK], namespace=namespace)
+    current = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+    at = _now()
+    if current is not None and current["sha256"] == protocol.sha256:
+        if fingerprint is not None and current["key_fingerprint"] not in (None, fingerprint):
+            raise RegistryError(
+                "The key given is not the key this register was initialised with (its fingerprint differs). "
+                "Use the trial's key file."
+            )
+        return  # the same protocol again: nothing to do
+    if current is not None:
+        n = conn.execute(sa.select(sa.func.count()).select_from(ASSIGNMENT)).scalar() or 0
+        if n:
+            raise RegistryError(
+                f"{protocol.source}: the register is locked to protocol {current['sha256'][:12]} "
+                f"({current['name']!r}) and {n} participants are assigned under it; this protocol "
+                f"({protocol.sha256[:12]}) differs. A running trial keeps its protocol: record changes as "
+                "deviations, or start a new register for a new trial."
+            )
+    number = 1 if current is None else int(current["id"]) + 1
+    conn.execute(
+        PROTOCOL.insert().values(
+            id=number,
+            name=protocol.name,
+            sha256=protocol.sha256,
+            text=protocol.text,
+            identifier_kind=protocol.identifier_kind.value,
+            key_fingerprint=fingerprint,
+            stored_at=at,
+        )
+    )
+    kind = "protocol" if current is None else "protocol_replaced"
+    reason = "init" if current is None else f"init with another protocol before anyone was assigned (was {current['sha256'][:12]})"
+    details = {"sha256": protocol.sha256, "name": protocol.name, "protocol_id": number}
+    if current is not None:
+        details["replaces"] = current["sha256"]
+    _append_events(conn, [{"kind": kind, "participant": None, "reason": reason, "details": details}], at=at)
+
+
+def _append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) -> list[int]:
+    """Append entries to the audit log's chain (the append lock must be held)."""
+    head = conn.execute(sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)).first()
+    seq, prev = (int(head[0]), head[1]) if head else (0, GENESIS)
+    records = []
+    for event in events:
+        seq += 1
+        record = {
+            "seq": seq,
+            "kind": event["kind"],
+            "participant": event["participant"],
+            "reason": event["reason"],
+            "details": canonical_json(event["details"]),
+            "at": at,
+            "prev_hash": prev,
+        }
+        record["hash"] = prev = event_hash(record)
+        records.append(record)
+    if records:
+        conn.execute(AUDIT_LOG.insert(), records)
+    return [r["seq"] for r in records]
+
+
+def _chunks(values: list[str]) -> Iterable[list[str]]:
+    for start in range(0, len(values), _CHUNK):
+        yield values[start : start + _CHUNK]
+
+
+def _existing(conn: Connection, participants: list[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    cols = [ASSIGNMENT.c.participant, ASSIGNMENT.c.arm, ASSIGNMENT.c.probability, ASSIGNMENT.c.sequence, ASSIGNMENT.c.stratum]
+    for chunk in _chunks(participants):
+        for row in conn.execute(sa.select(*cols).where(ASSIGNMENT.c.participant.in_(chunk))).mappings():
+            found[row["participant"]] = dict(row)
+    return found
+
+
+def _declined(conn: Connection, participants: list[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(participants):
+        found.update(
+            conn.execute(
+                sa.select(AUDIT_LOG.c.participant).where(
+                    AUDIT_LOG.c.kind == "declined", AUDIT_LOG.c.participant.in_(chunk)
+                )
+            ).scalars()
+        )
+    return found
+
+
+def _history(conn: Connection, columns: Sequence[str], *, strata: list[str] | None) -> pd.DataFrame:
+    """Earlier assignments in arrival order, as the sequencer reads them (of ``strata`` if given)."""
+    query = sa.select(
+        ASSIGNMENT.c.unit, ASSIGNMENT.c.arm, ASSIGNMENT.c.stratum, ASSIGNMENT.c.position, ASSIGNMENT.c.batch
+    ).order_by(ASSIGNMENT.c.sequence)
+    rows: list[Any] = []
+    if strata is None:
+        rows = list(conn.execute(query))
+    else:
+        for chunk in _chunks(strata):
+            rows.extend(conn.execute(query.add_columns(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.stratum.in_(chunk))))
+        rows.sort(key=lambda r: r[5])
+    return history_frame(rows, columns)
+
+
+def history_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
+    """Rows of (unit JSON, arm, stratum, position, batch, ...) -> the sequencer's history frame."""
+    import pandas as pd
+
+    units = [json.loads(r[0]) for r in rows]
+    data: dict[str, list[Any]] = {c: [u.get(c) for u in units] for c in columns}
+    data["arm"] = [r[1] for r in rows]
+    data["stratum"] = [r[2] for r in rows]
+    data["position"] = [int(r[3]) for r in rows]
+    data["batch"] = [int(r[4]) for r in rows]
+    frame = pd.DataFrame(data)
+    for name in ("position", "batch"):
+        frame[name] = frame[name].astype("int64")
+    return frame
+
+
+def _assignment_frame(rows: Sequence[Any], withdrawn: set[str], columns: Sequence[str]) -> pd.DataFrame:
+    import pandas as pd
+
+    units = [json.loads(r["unit"]) for r in rows]
+    data: dict[str, Any] = {
+        "participant": [r["participant"] for r in rows],
+        "arm": [r["arm"] for r in rows],
+        "probability": pd.Series([float(r["probability"]) for r in rows], dtype="float64"),
+        "sequence": pd.Series([int(r["sequence"]) for r in rows], dtype="int64"),
+        "assigned_at": pd.to_datetime([r["assigned_at"] for r in rows], utc=True, format="ISO8601"),
+        "withdrawn": pd.Series([r["participant"] in withdrawn for r in rows], dtype="bool"),
+    }
+    for c in columns:
+        data[c] = [u.get(c) for u in units]
+    extra = {
+        "site": [r["site"] for r in rows],
+        "enrolled_on": pd.to_datetime([r["enrolled_on"] for r in rows], format="ISO8601"),
+        "stratum": [r["stratum"] for r in rows],
+        "position": pd.Series([int(r["position"]) for r in rows], dtype="int64"),
+        "batch": pd.Series([int(r["batch"]) for r in rows], dtype="int64"),
+        "intake": pd.Series([int(r["intake"]) for r in rows], dtype="int64"),
+        "method": [r["method"] for r in rows],
+        "procedure_version": pd.Series([int(r["procedure_version"]) for r in rows], dtype="int64"),
+    }
+    for name, values in extra.items():
+        if name not in data:
+            data[name] = values
+    return pd.DataFrame(data)
+
+
+_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

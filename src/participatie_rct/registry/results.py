@@ -1,0 +1,130 @@
+"""What the register's operations return: small frozen results that say what happened."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+
+@dataclass(frozen=True)
+class AssignedParticipant:
+    """One participant's assignment as the register holds it.
+
+    ``is_new`` is False when the participant was assigned before: asking again returns the
+    original arm and uses no new slot.
+    """
+
+    participant: str
+    arm: str
+    probability: float
+    sequence: int
+    stratum: str
+    is_new: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "participant": self.participant,
+            "arm": self.arm,
+            "probability": self.probability,
+            "sequence": self.sequence,
+            "stratum": self.stratum,
+            "is_new": self.is_new,
+        }
+
+    def summary(self) -> str:
+        """One line a person reads (the pseudonym is shortened; no BSN is ever shown)."""
+        state = "assigned" if self.is_new else "already assigned"
+        return (
+            f"{state}: arm {self.arm} (probability {self.probability:.4g}), sequence {self.sequence}, "
+            f"participant {self.participant[:12]}"
+        )
+
+
+@dataclass(frozen=True)
+class AssignOutcome:
+    """The result of assigning a file: counts and one row per participant in the file.
+
+    ``frame`` has the columns ``participant``, ``status`` (``new``, ``existing`` or
+    ``declined``), ``arm``, ``probability``, ``sequence`` and ``stratum`` (empty for
+    declined rows), in file order. ``arms`` lists the protocol's arms so that counts include
+    arms that got nobody.
+    """
+
+    n_new: int
+    n_existing: int
+    n_declined: int
+    frame: pd.DataFrame = field(repr=False)
+    arms: tuple[str, ...] = ()
+    source: str = ""
+
+    def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
+        """Participants per arm: newly assigned ones (default) or everyone in the file who has an arm."""
+        rows = self.frame[self.frame["status"] == "new"] if new_only else self.frame[self.frame["status"] != "declined"]
+        counts = rows["arm"].value_counts()
+        return {arm: int(counts.get(arm, 0)) for arm in self.arms}
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per participant of the file (a copy)."""
+        return self.frame.copy()
+
+    def glance(self) -> dict[str, Any]:
+        """The counts, as one flat mapping."""
+        return {
+            "source": self.source,
+            "n_rows": int(len(self.frame)),
+            "n_new": self.n_new,
+            "n_existing": self.n_existing,
+            "n_declined": self.n_declined,
+        }
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view without identifiers: counts and new assignments per arm."""
+        return {**self.glance(), "by_arm": self.by_arm()}
+
+    def summary(self) -> str:
+        """Text a person reads: counts per arm, never identifiers."""
+        lines = [
+            f"{self.source or 'file'}: {self.n_new} newly assigned, {self.n_existing} assigned before "
+            f"(kept their arm), {self.n_declined} declined (not assigned)."
+        ]
+        width = max((len(a) for a in self.arms), default=0)
+        lines += [f"  {arm:<{width}}  {n}" for arm, n in self.by_arm().items()]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    """What :meth:`Register.verify` found.
+
+    ``first_broken`` names the first record that fails (``assignment 17``,
+    ``audit_log 4``, ``protocol``) or is None when everything checks out.
+    """
+
+    ok: bool
+    n_checked: int
+    first_broken: str | None
+    message: str
+    n_assignments: int = 0
+    n_events: int = 0
+    problems: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready view."""
+        return {
+            "ok": self.ok,
+            "n_checked": self.n_checked,
+            "n_assignments": self.n_assignments,
+            "n_events": self.n_events,
+            "first_broken": self.first_broken,
+            "message": self.message,
+            "problems": list(self.problems),
+        }
+
+    def summary(self) -> str:
+        """The message, with the further problems listed under it."""
+        extra = [f"  also: {p}" for p in self.problems[1:6]]
+        return "\n".join([self.message, *extra])

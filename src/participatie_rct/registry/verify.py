@@ -1,0 +1,231 @@
+"""Verification of a register: the hash chains, the protocol's hash, and a replay of every draw.
+
+What an auditor asks is whether the register still holds what was written, and whether what
+was written is what the protocol prescribes. :func:`verify_register` answers both:
+
+1. **protocol**: the stored text's SHA-256 equals the stored hash, and the audit log recorded
+   each stored protocol in order;
+2. **audit log**: entries are numbered 1, 2, ... without gaps; each carries the hash of the one
+   before and its own hash recomputes from its fields;
+3. **assignments**: the same for the assignment chain, which starts at the protocol's SHA-256;
+4. **checkpoints**: each intake entry of the audit log names the assignments it made and the
+   chain's head after them, so removing the newest assignments (or rewriting the chain from
+   some point on) no longer matches the log;
+5. **replay**: a fresh sequencer, seeded from the protocol, re-derives every assignment in
+   sequence order, calls as they happened (a file as one batch, an intake as one draw), and
+   must give the stored arm, probability, stratum and position.
+
+All checks run; the broken record named first is the protocol if it fails, else the
+assignment with the lowest sequence number that fails any check, else the first failing
+audit-log entry (``protocol``, ``assignment 17``, ``audit_log 4``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.protocol import Protocol
+from participatie_rct.registry.chain import GENESIS, assignment_hash, event_hash
+from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version
+from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
+from participatie_rct.registry.results import VerifyReport
+
+#: Probabilities are recomputed by the same code from the same seed, so they agree exactly on
+#: one machine; the tolerance only absorbs the last bit of a float printed by another platform.
+PROBABILITY_RTOL = 1e-12
+
+
+class _Findings:
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, record: str, message: str) -> None:
+        self.items.append((record, message))
+
+
+def _precedence(item: tuple[str, str]) -> tuple[int, int]:
+    """Which finding names the first broken record: protocol, then assignments, then the log."""
+    record = item[0]
+    kind, _, number = record.partition(" ")
+    order = {"schema": 0, "protocol": 1, "assignment": 2, "audit_log": 3}.get(kind, 4)
+    return (order, int(number) if number.isdigit() else 0)
+
+
+def _short(participant: str | None) -> str:
+    return f"participant {participant[:12]}..." if participant else "no participant"
+
+
+def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> list[str]:
+    rows = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id)).mappings().all()
+    if not rows:
+        found.add("protocol", "The register holds no protocol.")
+        return []
+    for row in rows:
+        digest = hashlib.sha256(row["text"].encode("utf-8")).hexdigest()
+        if digest != row["sha256"]:
+            found.add(
+                f"protocol {row['id']}",
+                f"protocol {row['id']}: the stored text's SHA-256 is {digest[:12]}..., but the register records "
+                f"{row['sha256'][:12]}...: the protocol text or its hash was changed after init.",
+            )
+    if rows[-1]["sha256"] != protocol.sha256:
+        found.add("protocol", "The protocol in force changed while verifying; run verify again.")
+    return [row["sha256"] for row in rows]
+
+
+def _check_log(rows: Sequence[Any], found: _Findings) -> None:
+    prev = GENESIS
+    for number, row in enumerate(rows, start=1):
+        name = f"audit_log {row['seq']}"
+        if int(row["seq"]) != number:
+            found.add(name, f"{name}: expected entry {number} here; an entry of the audit log is missing or out of place.")
+        if row["prev_hash"] != prev:
+            found.add(name, f"{name} ({row['kind']}): it does not carry the hash of the entry before it; an entry was removed, inserted or rewritten.")
+        if event_hash(row) != row["hash"]:
+            found.add(name, f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no longer match its hash; it was changed after it was written.")
+        prev = row["hash"]
+
+
+def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> None:
+    prev = start
+    for number, row in enumerate(rows, start=1):
+        name = f"assignment {row['sequence']}"
+        who = _short(row["participant"])
+        if int(row["sequence"]) != number:
+            found.add(name, f"{name} ({who}): expected sequence {number} here; an assignment is missing or out of place.")
+        if row["prev_hash"] != prev:
+            found.add(name, f"{name} ({who}): it does not carry the hash of the assignment before it (or, for the first, of the protocol); a record was removed, inserted or rewritten.")
+        if assignment_hash(row) != row["hash"]:
+            found.add(name, f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its hash; the record was changed after it was written.")
+        prev = row["hash"]
+
+
+def _check_checkpoints(log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: _Findings) -> None:
+    shas = [json.loads(r["details"]).get("sha256") for r in log if r["kind"] in {"protocol", "protocol_replaced"}]
+    if shas != protocol_shas:
+        found.add("protocol", "The protocols stored do not match those the audit log recorded at init; a protocol was added or changed outside init.")
+    by_sequence = {int(r["sequence"]): r for r in assignments}
+    covered: list[int] = []
+    for row in log:
+        if row["kind"] != "intake":
+            continue
+        details = json.loads(row["details"])
+        if not details.get("n_new"):
+            continue
+        first, last = int(details["first"]), int(details["last"])
+        covered.extend(range(first, last + 1))
+        tail = by_sequence.get(last)
+        if tail is None or tail["hash"] != details["head"]:
+            found.add(
+                f"assignment {last}",
+                f"assignment {last}: the audit log (entry {row['seq']}) recorded this intake ending at assignment "
+                f"{last} with chain head {details['head'][:12]}..., which the assignments no longer match; "
+                "assignments were removed or rewritten.",
+            )
+    expected = sorted(by_sequence)
+    if sorted(covered) != expected:
+        extra = sorted(set(expected) - set(covered))
+        lost = sorted(set(covered) - set(expected))
+        if extra:
+            found.add(f"assignment {extra[0]}", f"assignment {extra[0]}: no intake in the audit log made it; it was added outside the register.")
+        if lost:
+            found.add(f"assignment {lost[0]}", f"assignment {lost[0]}: the audit log records it, but it is gone.")
+
+
+def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) -> None:
+    import numpy as np
+    import pandas as pd
+
+    if not assignments:
+        return
+    try:
+        procedure = protocol.procedure()
+    except ParticipatieRCTError as exc:
+        found.add("protocol", f"The protocol's assignment procedure cannot be built ({exc}).")
+        return
+    columns = list(procedure.unit_columns)
+    sequencer = procedure.sequencer(rng=np.random.default_rng(protocol.seed), history=None)
+    groups: list[list[Any]] = []
+    for row in assignments:
+        if groups and groups[-1][0]["intake"] == row["intake"]:
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    for group in groups:
+        first = group[0]
+        if int(first["procedure_version"]) != int(procedure.version) or first["method"] != procedure.method:
+            found.add(
+                f"assignment {first['sequence']}",
+                f"assignment {first['sequence']}: made with {first['method']} version {first['procedure_version']}, "
+                f"but this installation has {procedure.method} version {procedure.version}; the draw cannot be "
+                "replayed. Verify with the participatie-rct version that made the register.",
+            )
+            return
+        try:
+            units = [json.loads(r["unit"]) for r in group]
+            if first["via"] == "one" and len(group) == 1:
+                draws = [sequencer.next(units[0])]
+            else:
+                draws = list(sequencer.next_batch(pd.DataFrame(units, columns=columns)))
+        except (ParticipatieRCTError, ValueError, KeyError) as exc:
+            found.add(f"assignment {first['sequence']}", f"assignment {first['sequence']}: the replay fails ({exc}).")
+            return
+        for row, draw in zip(group, draws, strict=True):
+            name = f"assignment {row['sequence']}"
+            who = _short(row["participant"])
+            if draw.arm != row["arm"]:
+                found.add(name, f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.")
+            elif not math.isclose(float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL):
+                found.add(name, f"{name} ({who}): the register holds probability {row['probability']!r}, the replay gives {draw.probability!r}.")
+            elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
+                found.add(name, f"{name} ({who}): the register holds stratum {row['stratum']!r} position {row['position']}, the replay gives {draw.stratum!r} position {draw.position}.")
+
+
+def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | None) -> VerifyReport:
+    """Check everything the register holds (read in one transaction by the caller)."""
+    found = _Findings()
+    version = current_version(conn)
+    if version != SCHEMA_VERSION:
+        found.add("schema", f"The schema is version {version}; this participatie-rct expects {SCHEMA_VERSION}.")
+    protocol_shas = _check_protocol(conn, protocol, found)
+    log = conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)).mappings().all()
+    assignments = conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+    _check_log(log, found)
+    _check_assignments(assignments, protocol.sha256, found)
+    _check_checkpoints(log, assignments, protocol_shas, found)
+    assigned = {r["participant"] for r in assignments}
+    for row in log:
+        if row["kind"] in {"withdrawal", "crossover", "deviation"} and row["participant"] not in assigned:
+            found.add(f"audit_log {row['seq']}", f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has no assignment.")
+    _replay(assignments, protocol, found)
+    n_checked = len(log) + len(assignments) + len(protocol_shas)
+    if found.items:
+        record, message = min(found.items, key=_precedence)
+        return VerifyReport(
+            ok=False,
+            n_checked=n_checked,
+            first_broken=record,
+            message=f"Verification FAILED at {record}. {message}",
+            n_assignments=len(assignments),
+            n_events=len(log),
+            problems=tuple(m for _, m in found.items),
+        )
+    return VerifyReport(
+        ok=True,
+        n_checked=n_checked,
+        first_broken=None,
+        message=(
+            f"Register intact: {len(assignments)} assignments and {len(log)} audit-log entries chain correctly, "
+            f"protocol {protocol.sha256[:12]}... matches, and every assignment replays from seed {protocol.seed}."
+        ),
+        n_assignments=len(assignments),
+        n_events=len(log),
+    )

@@ -1,0 +1,180 @@
+"""The analyses a report runs, composed from the estimation and design layers.
+
+Pure functions on the per-participant outcome frame of
+:func:`participatie_rct.estimate.outcomes.build_outcomes` (no I/O). Each wraps one
+estimator of :mod:`participatie_rct.estimate` or :mod:`participatie_rct.design`, which are
+checked against R there, and returns a tidy frame in the order the report prints:
+
+* ITT: :func:`participatie_rct.estimate.itt.itt`: linear probability model on arm
+  indicators, stratum fixed effects (the register's stratum of each participant), Lin (2013)
+  covariate adjustment, HC2 standard errors, Holm-adjusted p-values across the arms;
+* cumulative outflow: Aalen-Johansen cumulative incidence with competing exits
+  (``cmprsk::cuminc``), and Gray's test;
+* hazard ratios: cause-specific Cox model (Efron ties, robust standard errors), log-rank test;
+* heterogeneity between sites: Cochran's Q on per-site estimates (computed here);
+* interim: the Lan-DeMets boundary from :mod:`participatie_rct.design`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+Z975 = float(stats.norm.ppf(0.975))
+
+ITT_COLUMNS = ["arm", "estimate", "std_error", "df", "statistic", "p_value", "ci_low", "ci_high", "p_holm", "n"]
+
+
+def itt_frame(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    arms: Sequence[str],
+    control: str,
+    strata: str | None = None,
+    covariates: Sequence[str] = (),
+    se_type: str = "hc2",
+) -> pd.DataFrame:
+    """ITT of each arm against ``control`` on ``outcome``; rows with a missing outcome are left out.
+
+    Returns one row per arm that could be estimated (empty when control or every other arm is
+    missing, or there are too few people to estimate anything).
+    """
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.itt import itt
+
+    use = data.dropna(subset=[outcome, *covariates])
+    present = [a for a in arms if (use["arm"] == a).any()]
+    if control not in present or len(present) < 2:
+        return pd.DataFrame(columns=ITT_COLUMNS)
+    if strata is not None and use[strata].nunique() < 2:
+        strata = None
+    try:
+        result = itt(use, outcome=outcome, treatment="arm", control=control, strata=strata,
+                     covariates=list(covariates), se_type=se_type)
+    except EstimationError:
+        return pd.DataFrame(columns=ITT_COLUMNS)
+    frame = result.to_frame()
+    return frame[[c for c in ITT_COLUMNS if c in frame.columns]].reset_index(drop=True)
+
+
+def incidence_curves(outcomes: pd.DataFrame, arms: Sequence[str], control: str, *, cause: int, months: int) -> pd.DataFrame:
+    """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
+
+    The interval is taken on the ``log(-log F)`` scale, ``F^exp(+-z se / (F log F))`` (the
+    transformation ``cmprsk`` users apply to ``timepoints``), so it stays within [0, 1].
+    """
+    from participatie_rct.estimate.competing import cumulative_incidence
+
+    sub = outcomes[outcomes["time"] > 0]
+    if sub.empty or not (sub["event_code"] == cause).any():
+        return pd.DataFrame()
+    result = cumulative_incidence(sub, time="time", event="event_code", treatment="arm", event_of_interest=cause,
+                                  times=list(range(0, months + 1)), control=control)
+    frame = result.to_frame().rename(columns={"time": "month"})
+    frame = frame[frame["arm"].isin(arms)].dropna(subset=["cumulative_incidence"]).copy()
+    f = frame["cumulative_incidence"].to_numpy(dtype=float)
+    se = frame["std_error"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        factor = np.exp(Z975 * se / (f * np.log(f)))
+        low = np.where((f > 0) & (f < 1), f**factor, f)
+        high = np.where((f > 0) & (f < 1), f ** (1 / factor), f)
+    frame["ci_low"] = np.minimum(low, high)
+    frame["ci_high"] = np.maximum(low, high)
+    return frame.reset_index(drop=True)
+
+
+def cox_frame(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> pd.DataFrame:
+    """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.cox import cause_specific_cox
+
+    sub = outcomes[outcomes["time"] > 0]
+    empty = pd.DataFrame(columns=["arm", "hazard_ratio", "ci_low", "ci_high", "p_value"])
+    if sub["arm"].nunique() < 2 or not (sub["event_code"] == cause).any():
+        return empty
+    try:
+        result = cause_specific_cox(sub, time="time", event="event_code", treatment="arm",
+                                    event_of_interest=cause, control=control)
+    except EstimationError:
+        return empty
+    frame = result.to_frame()
+    return frame[frame["term"] == "arm"].reset_index(drop=True) if "term" in frame.columns else frame
+
+
+def logrank_test(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float]:
+    """Log-rank test of equal cause-specific hazards across arms."""
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.logrank import logrank
+
+    sub = outcomes[outcomes["time"] > 0].assign(_event=lambda d: (d["event_code"] == cause).astype(int))
+    nan = {"statistic": float("nan"), "df": float("nan"), "p_value": float("nan")}
+    if sub["arm"].nunique() < 2 or sub["_event"].sum() == 0:
+        return nan
+    try:
+        result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
+    except EstimationError:
+        return nan
+    return {"statistic": float(result.statistic), "df": float(result.df), "p_value": float(result.p_value)}
+
+
+def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float]:
+    """Gray's test that the cumulative incidence of ``cause`` is equal across arms."""
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.competing import gray_test
+
+    sub = outcomes[outcomes["time"] > 0]
+    nan = {"statistic": float("nan"), "df": float("nan"), "p_value": float("nan")}
+    if sub["arm"].nunique() < 2 or not (sub["event_code"] == cause).any():
+        return nan
+    try:
+        result = gray_test(sub, time="time", event="event_code", treatment="arm", event_of_interest=cause, control=control)
+    except EstimationError:
+        return nan
+    return {"statistic": float(result.statistic), "df": float(result.df), "p_value": float(result.p_value)}
+
+
+def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
+    """Cochran's Q and I^2 per arm from per-site estimates (columns arm, site, estimate, std_error).
+
+    ``Q = sum_s w_s (b_s - b_bar)^2`` with ``w_s = 1 / se_s^2`` and ``b_bar`` the
+    inverse-variance pooled estimate, chi-square on (sites - 1) df under homogeneity (Cochran
+    1954); ``I^2 = max(0, (Q - df) / Q)`` (Higgins and Thompson 2002, eq. 10).
+    """
+    rows = []
+    for arm, group in per_site.groupby("arm", sort=False):
+        g = group[np.isfinite(group["std_error"].astype(float)) & (group["std_error"].astype(float) > 0)]
+        k = len(g)
+        if k < 2:
+            rows.append({"arm": arm, "q": float("nan"), "df": float(max(k - 1, 0)), "p_value": float("nan"),
+                         "i2": float("nan"), "sites": k})
+            continue
+        w = 1.0 / g["std_error"].to_numpy(dtype=float) ** 2
+        b = g["estimate"].to_numpy(dtype=float)
+        pooled = float((w * b).sum() / w.sum())
+        q = float((w * (b - pooled) ** 2).sum())
+        df = k - 1
+        rows.append({"arm": arm, "q": q, "df": float(df), "p_value": float(stats.chi2.sf(q, df)),
+                     "i2": max(0.0, (q - df) / q) if q > 0 else 0.0, "sites": k})
+    return pd.DataFrame(rows, columns=["arm", "q", "df", "p_value", "i2", "sites"])
+
+
+def interim_boundary(information: float, plan: Any) -> dict[str, float]:
+    """The two-sided Lan-DeMets boundary at this look, with the final analysis at information 1.
+
+    The report knows only the present look, so it is treated as the first of two (the
+    interim and the final analysis), which is exact for a trial with one interim look.
+    """
+    from participatie_rct.design.boundaries import group_sequential_boundaries
+
+    if information <= 0:
+        return {"z": float("inf"), "p_nominal": 0.0, "alpha_cumulative": 0.0}
+    t = min(float(information), 0.999)
+    result = group_sequential_boundaries(information=[t, 1.0], alpha=plan.alpha, spending=plan.spending)
+    first = result.to_frame().iloc[0]
+    return {"z": float(first["z"]), "p_nominal": float(first["p_nominal"]),
+            "alpha_cumulative": float(first["alpha_cumulative"])}

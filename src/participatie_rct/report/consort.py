@@ -1,0 +1,147 @@
+"""The CONSORT flow of a trial: who was invited, consented, assigned, withdrew and was analysed.
+
+:func:`consort_counts` derives the numbers from the register's assignments, the invited
+people of the participants table (when it says who consented) and the outcomes; the
+diagram (:func:`consort_svg`) is SVG text written here, so no graph tool or network is
+needed and the bytes are stable. Counts pass through disclosure control before they are
+drawn: a box never shows fewer than 10 people (Schulz, Altman and Moher 2010, CONSORT 2010
+statement, fig. 1, is the layout followed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+import textwrap
+from html import escape
+
+from participatie_rct.report.disclosure import count_text, suppress_table
+
+
+@dataclass(frozen=True)
+class ConsortCounts:
+    """Counts of the flow; ``None`` where the data do not say (e.g. no consent column)."""
+
+    invited: int | None
+    declined: int | None
+    consented: int | None
+    assigned: Mapping[str, int]
+    withdrawn: Mapping[str, int]
+    not_analysed: Mapping[str, int]
+    analysed: Mapping[str, int]
+
+    @property
+    def n_assigned(self) -> int:
+        """Everyone assigned, all arms together."""
+        return int(sum(self.assigned.values()))
+
+    def table(self, arms: Sequence[str]) -> list[tuple[str, list[str], str]]:
+        """Per stage, the printed counts per arm and the total, after disclosure control."""
+        stages = [("assigned", self.assigned), ("withdrawn", self.withdrawn),
+                  ("not_analysed", self.not_analysed), ("analysed", self.analysed)]
+        body = [[int(values.get(a, 0)) for a in arms] for _, values in stages]
+        rows = []
+        for i, (name, _) in enumerate(stages):
+            # each stage is its own line with its total; columns of stages do not add up
+            line = suppress_table([body[i]])
+            rows.append((name, [line.cell(0, j) for j in range(len(arms))], line.row_total(0)))
+        return rows
+
+
+def consort_counts(
+    *,
+    arms: Sequence[str],
+    assigned_arms: Sequence[str],
+    withdrawn: Sequence[bool],
+    analysed: Sequence[bool],
+    consent: Sequence[bool] | None,
+) -> ConsortCounts:
+    """Count the flow: ``assigned_arms``, ``withdrawn`` and ``analysed`` are per assigned person.
+
+    ``consent`` is per invited person (the participants table), ``None`` when unknown.
+    """
+    assigned = {a: 0 for a in arms}
+    gone = {a: 0 for a in arms}
+    used = {a: 0 for a in arms}
+    for arm, out, ok in zip(assigned_arms, withdrawn, analysed, strict=True):
+        assigned[arm] = assigned.get(arm, 0) + 1
+        gone[arm] = gone.get(arm, 0) + int(bool(out))
+        used[arm] = used.get(arm, 0) + int(bool(ok))
+    missing = {a: assigned[a] - used[a] for a in assigned}
+    if consent is None:
+        invited = declined = consented = None
+    else:
+        flags = [bool(c) for c in consent]
+        invited, consented = len(flags), sum(flags)
+        declined = invited - consented
+    return ConsortCounts(invited, declined, consented, assigned, gone, missing, used)
+
+
+def _box(x: float, y: float, w: float, h: float, lines: Sequence[str], *, bold_first: bool = True) -> str:
+    parts = [f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="6" fill="#ffffff" stroke="#333333" stroke-width="1.2"/>']
+    for i, line in enumerate(lines):
+        weight = ' font-weight="bold"' if (i == 0 and bold_first) else ""
+        parts.append(
+            f'<text x="{x + w / 2:.0f}" y="{y + 18 + 16 * i:.0f}" text-anchor="middle"{weight}>{escape(line)}</text>'
+        )
+    return "\n".join(parts)
+
+
+def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
+    return f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#333333" stroke-width="1.2" marker-end="url(#arrow)"/>'
+
+
+def consort_svg(counts: ConsortCounts, arms: Sequence[str], arm_labels: Mapping[str, str], words: Mapping[str, str]) -> str:
+    """The flow diagram as SVG text; ``words`` holds the translated box titles.
+
+    Keys of ``words``: ``invited``, ``declined``, ``consented``, ``randomised``, ``assigned``,
+    ``withdrawn``, ``not_analysed``, ``analysed``, ``unknown``, ``title``.
+    """
+    k = len(arms)
+    col_w = 170.0
+    gap = 14.0
+    width = max(620.0, k * col_w + (k + 1) * gap)
+    box_w = 260.0
+    cx = width / 2
+    y = 10.0
+    out: list[str] = []
+    if counts.invited is not None:
+        out.append(_box(cx - box_w / 2, y, box_w, 44, [words["invited"], count_text(counts.invited)]))
+        out.append(_box(width - gap - 200, y + 60, 200, 44, [words["declined"], count_text(counts.declined or 0)]))
+        out.append(f'<line x1="{cx:.0f}" y1="{y + 82:.0f}" x2="{width - gap - 200:.0f}" y2="{y + 82:.0f}" stroke="#333333" stroke-width="1.2" marker-end="url(#arrow)"/>')
+        out.append(_arrow(cx, y + 44, cx, y + 120))
+        y += 120
+    consented = count_text(counts.consented) if counts.consented is not None else words["unknown"]
+    out.append(_box(cx - box_w / 2, y, box_w, 44, [words["consented"], consented]))
+    out.append(_arrow(cx, y + 44, cx, y + 76))
+    y += 76
+    table = counts.table(arms)
+    out.append(_box(cx - box_w / 2, y, box_w, 44, [words["randomised"], table[0][2]]))
+    y_split = y + 60
+    out.append(f'<line x1="{cx:.0f}" y1="{y + 44:.0f}" x2="{cx:.0f}" y2="{y_split:.0f}" stroke="#333333" stroke-width="1.2"/>')
+    left = (width - (k * col_w + (k - 1) * gap)) / 2
+    centres = [left + i * (col_w + gap) + col_w / 2 for i in range(k)]
+    out.append(f'<line x1="{centres[0]:.0f}" y1="{y_split:.0f}" x2="{centres[-1]:.0f}" y2="{y_split:.0f}" stroke="#333333" stroke-width="1.2"/>')
+    y = y_split + 16
+    stage_words = {"assigned": words["assigned"], "withdrawn": words["withdrawn"],
+                   "not_analysed": words["not_analysed"], "analysed": words["analysed"]}
+    for j, arm in enumerate(arms):
+        x = centres[j] - col_w / 2
+        out.append(_arrow(centres[j], y_split, centres[j], y))
+        out.append(_box(x, y, col_w, 44, textwrap.wrap(arm_labels[arm], 22)[:2]))
+        yy = y + 56
+        for i, (stage, cells, _) in enumerate(table):
+            out.append(_box(x, yy, col_w, 44, [stage_words[stage], cells[j]], bold_first=False))
+            if i < len(table) - 1:
+                out.append(_arrow(centres[j], yy + 44, centres[j], yy + 58))
+            yy += 58
+    height = y + 56 + 58 * len(table) + 4
+    head = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" '
+        f'viewBox="0 0 {width:.0f} {height:.0f}" font-family="DejaVu Sans, Arial, sans-serif" '
+        f'font-size="12" role="img" aria-label="{escape(words["title"])}">\n'
+        '<defs><marker id="arrow" markerWidth="8" markerHeight="8" refX="7" refY="4" orient="auto">'
+        '<path d="M0,0 L8,4 L0,8 z" fill="#333333"/></marker></defs>\n'
+        f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>\n'
+    )
+    return head + "\n".join(out) + "\n</svg>\n"

@@ -1,0 +1,187 @@
+"""Disclosure control for published tables: no cell of fewer than 10 people is printed.
+
+Statistical offices (CBS microdata rules, Eurostat's SDC handbook, Hundepool et al. 2012,
+ch. 5) publish a count only when it is at least a threshold, here 10 people. Hiding a small
+cell is *primary* suppression. When a table also prints its totals, one hidden cell in a row
+or column could be recomputed as total minus the others, so a second cell of that line is
+hidden as well: *secondary* (complementary) suppression. :func:`suppress_table` applies both,
+treating every row, every column and the margins as sums that a reader could subtract.
+
+Zero is printed as 0: a structural or empty cell reveals nobody. Shares follow their counts:
+:func:`share_text` prints a percentage only when both the people with and without the
+characteristic number at least the threshold, because ``n`` and a share reveal the count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+#: Smallest number of people a printed cell may describe.
+THRESHOLD = 10
+
+#: How a suppressed count is printed.
+SUPPRESSED = "<10"
+
+#: How a cell hidden by secondary suppression, a hidden share or statistic is printed.
+HIDDEN = "·"
+
+
+def is_small(count: int, *, threshold: int = THRESHOLD) -> bool:
+    """True when ``count`` people are too few to print (1 up to ``threshold - 1``)."""
+    return 0 < int(count) < threshold
+
+
+def count_text(count: int, *, threshold: int = THRESHOLD) -> str:
+    """A count as printed: the number, or ``<10`` when it is too small."""
+    if is_small(count, threshold=threshold):
+        return f"<{threshold}"
+    return f"{int(count)}"
+
+
+def share_text(count: int, n: int, *, digits: int = 1, threshold: int = THRESHOLD, language: str = "en") -> str:
+    """``count / n`` as a percentage, hidden when either ``count`` or ``n - count`` is too small.
+
+    Printing ``n`` and the share of 9 out of ``n`` would reveal the 9; so would the share of
+    ``n - 9``. Both groups must therefore reach the threshold. Dutch (``language="nl"``)
+    writes a decimal comma.
+    """
+    count, n = int(count), int(n)
+    if n <= 0:
+        return HIDDEN
+    if is_small(count, threshold=threshold) or is_small(n - count, threshold=threshold):
+        return HIDDEN
+    text = f"{100.0 * count / n:.{digits}f}%"
+    return text.replace(".", ",") if language == "nl" else text
+
+
+@dataclass(frozen=True)
+class SuppressedTable:
+    """A table of counts with its totals, and which cells may be printed.
+
+    ``counts`` is the body (rows x columns), ``row_totals``, ``column_totals`` and ``total``
+    its margins; each ``*_hidden`` mirrors its values with True where the cell is suppressed.
+    """
+
+    counts: tuple[tuple[int, ...], ...]
+    row_totals: tuple[int, ...]
+    column_totals: tuple[int, ...]
+    total: int
+    hidden: tuple[tuple[bool, ...], ...]
+    row_totals_hidden: tuple[bool, ...]
+    column_totals_hidden: tuple[bool, ...]
+    total_hidden: bool
+
+    def cell(self, i: int, j: int) -> str:
+        """The printed text of body cell ``(i, j)``."""
+        return _text(self.counts[i][j], self.hidden[i][j])
+
+    def row_total(self, i: int) -> str:
+        """The printed text of row ``i``'s total."""
+        return _text(self.row_totals[i], self.row_totals_hidden[i])
+
+    def column_total(self, j: int) -> str:
+        """The printed text of column ``j``'s total."""
+        return _text(self.column_totals[j], self.column_totals_hidden[j])
+
+    def total_text(self) -> str:
+        """The printed text of the grand total."""
+        return _text(self.total, self.total_hidden)
+
+    @property
+    def n_primary(self) -> int:
+        """How many cells (body and margins) were too small themselves."""
+        values = [v for row in self.counts for v in row] + list(self.row_totals) + list(self.column_totals)
+        return sum(is_small(v) for v in [*values, self.total])
+
+    @property
+    def n_hidden(self) -> int:
+        """How many cells (body and margins) are hidden in all."""
+        flags = [f for row in self.hidden for f in row] + list(self.row_totals_hidden)
+        return sum(flags) + sum(self.column_totals_hidden) + int(self.total_hidden)
+
+
+def _text(value: int, hidden: bool) -> str:
+    """``<10`` for a small cell, ``·`` for a cell hidden to protect another, else the number."""
+    if not hidden:
+        return str(value)
+    return SUPPRESSED if is_small(value) else HIDDEN
+
+
+def suppress_table(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> SuppressedTable:
+    """Primary and secondary suppression of a two-way table of counts printed with its totals.
+
+    The table is seen as a system of sums: every row adds up to its row total, every column
+    to its column total, and the row totals and the column totals each add up to the grand
+    total. Any sum with exactly one hidden term would give that term away, so the smallest
+    other positive term of that sum is hidden too; this repeats until no sum has exactly one
+    hidden term (the usual greedy heuristic for complementary suppression, Hundepool et al.
+    2012, sec. 5.3). Zeros are never used to protect a cell: hiding a zero protects nothing
+    when the reader can guess it.
+    """
+    body = [[int(v) for v in row] for row in counts]
+    n_rows = len(body)
+    n_cols = len(body[0]) if body else 0
+    if any(len(row) != n_cols for row in body):
+        raise ValueError("suppress_table needs a rectangular table: every row must have as many cells.")
+    if any(v < 0 for row in body for v in row):
+        raise ValueError("suppress_table needs counts of people, which are never negative.")
+    row_totals = [sum(row) for row in body]
+    col_totals = [sum(body[i][j] for i in range(n_rows)) for j in range(n_cols)]
+    total = sum(row_totals)
+
+    # One index space for every printed number: body cells, row totals, column totals, total.
+    values: dict[tuple[str, int, int], int] = {}
+    for i in range(n_rows):
+        for j in range(n_cols):
+            values[("cell", i, j)] = body[i][j]
+        values[("row", i, 0)] = row_totals[i]
+    for j in range(n_cols):
+        values[("col", 0, j)] = col_totals[j]
+    values[("all", 0, 0)] = total
+
+    sums: list[list[tuple[str, int, int]]] = []
+    for i in range(n_rows):
+        sums.append([("cell", i, j) for j in range(n_cols)] + [("row", i, 0)])
+    for j in range(n_cols):
+        sums.append([("cell", i, j) for i in range(n_rows)] + [("col", 0, j)])
+    sums.append([("row", i, 0) for i in range(n_rows)] + [("all", 0, 0)])
+    sums.append([("col", 0, j) for j in range(n_cols)] + [("all", 0, 0)])
+
+    hidden = {k for k, v in values.items() if is_small(v, threshold=threshold)}
+    changed = True
+    while changed:
+        changed = False
+        for members in sums:
+            exposed = [k for k in members if k in hidden]
+            if len(exposed) != 1:
+                continue
+            candidates = sorted(
+                (values[k], _order(k), k) for k in members if k not in hidden and values[k] > 0
+            )
+            if candidates:
+                hidden.add(candidates[0][2])
+                changed = True
+
+    return SuppressedTable(
+        counts=tuple(tuple(row) for row in body),
+        row_totals=tuple(row_totals),
+        column_totals=tuple(col_totals),
+        total=total,
+        hidden=tuple(tuple(("cell", i, j) in hidden for j in range(n_cols)) for i in range(n_rows)),
+        row_totals_hidden=tuple(("row", i, 0) in hidden for i in range(n_rows)),
+        column_totals_hidden=tuple(("col", 0, j) in hidden for j in range(n_cols)),
+        total_hidden=("all", 0, 0) in hidden,
+    )
+
+
+def _order(key: tuple[str, int, int]) -> tuple[int, int, int]:
+    """Prefer hiding body cells over margins when values tie, then by position."""
+    rank = {"cell": 0, "row": 1, "col": 1, "all": 2}[key[0]]
+    return (rank, key[1], key[2])
+
+
+def suppress_counts(counts: Sequence[int], *, threshold: int = THRESHOLD) -> tuple[list[str], str]:
+    """One line of counts printed with its total: the texts of the cells and of the total."""
+    table = suppress_table([list(counts)], threshold=threshold)
+    return [table.cell(0, j) for j in range(len(counts))], table.row_total(0)

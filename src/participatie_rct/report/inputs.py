@@ -1,0 +1,124 @@
+"""What a report is made from: the register's assignments and the data folder's tables.
+
+:class:`ReportInputs` holds plain DataFrames and the protocol, so the analyses and the
+templates never touch a database or a file. :func:`load_inputs` fills it from a register URL
+and a data folder through the register and data layers (the only places that read them),
+and records the SHA-256 of every input file for the manifest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from participatie_rct.errors import ReportError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from participatie_rct.protocol import Protocol
+
+#: Input tables of the data folder: table name -> file stems tried, in order.
+TABLE_FILES: dict[str, tuple[str, ...]] = {
+    "participants": ("participants",),
+    "benefit_months": ("benefit_months",),
+    "survey": ("survey",),
+}
+_SUFFIXES = (".csv", ".xlsx", ".parquet")
+
+
+@dataclass(frozen=True)
+class ReportInputs:
+    """Everything a report needs, as frames.
+
+    ``assignments``: one row per assigned participant (``participant``, ``arm``, ``probability``,
+    ``sequence``, ``withdrawn``, ``site``, ``enrolled_on`` and the stratum columns).
+    ``participants``: the data folder's participants table, indexed by nothing, with a
+    ``participant`` column of pseudonyms (invited people, including those who declined).
+    ``benefit_months``: ``participant``, ``month`` (first day of the month), ``on_benefit``,
+    ``exit_reason``. ``input_files`` maps an input's name to its SHA-256; ``register`` holds
+    the register's summary for the manifest (no identifiers).
+    """
+
+    protocol: Protocol
+    assignments: pd.DataFrame
+    participants: pd.DataFrame
+    benefit_months: pd.DataFrame
+    input_files: Mapping[str, str] = field(default_factory=dict)
+    register: Mapping[str, Any] = field(default_factory=dict)
+
+
+def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:
+    """The file of ``table`` in ``data_dir`` (``participants.csv``, ``.xlsx`` or ``.parquet``)."""
+    for stem in TABLE_FILES[table]:
+        for suffix in _SUFFIXES:
+            path = data_dir / f"{stem}{suffix}"
+            if path.is_file():
+                return path
+    if required:
+        names = ", ".join(f"{TABLE_FILES[table][0]}{s}" for s in _SUFFIXES)
+        raise ReportError(
+            f"{data_dir}: no {table} table found (looked for {names}). Put the trial's {table} "
+            "file in the data folder, e.g. as written by 'participatie-rct simulate'."
+        )
+    return None
+
+
+def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) -> ReportInputs:
+    """Read the register at ``db_url`` and the tables in ``data_dir`` into :class:`ReportInputs`.
+
+    BSN-keyed files are pseudonymised with ``key`` on the way in (the same key the register
+    used), so the tables link to the register's participants without any BSN being kept.
+    """
+    import pandas as pd
+
+    from participatie_rct.data import load_table
+    from participatie_rct.registry import Register
+    from participatie_rct.report.manifest import file_sha256
+
+    data_dir = Path(data_dir)
+    if not data_dir.is_dir():
+        raise ReportError(f"{data_dir}: no such data folder. Give the folder that holds participants and benefit_months.")
+    register = Register.open(db_url)
+    protocol = register.protocol
+    assignments = register.assignments()
+    if assignments.empty:
+        raise ReportError(
+            f"{db_url}: the register has nobody assigned yet; a report needs assigned participants. "
+            "Assign participants first ('participatie-rct assign')."
+        )
+    kind = protocol.identifier_kind
+    files: dict[str, str] = {}
+    frames: dict[str, pd.DataFrame] = {}
+    for table in ("participants", "benefit_months"):
+        path = find_table(data_dir, table)
+        assert path is not None
+        frames[table] = load_table(path, table, key=key, id_kind=kind)
+        files[f"data/{path.name}"] = file_sha256(path)
+    survey = find_table(data_dir, "survey", required=False)
+    if survey is not None:
+        files[f"data/{survey.name}"] = file_sha256(survey)
+    status = register.status()
+    register_info = {
+        "n_assigned": int(len(assignments)),
+        "protocol_sha256": protocol.sha256,
+    }
+    if isinstance(status, Mapping):
+        for name in ("n_withdrawn", "last_hash", "head_hash", "schema_version"):
+            if name in status:
+                register_info[name] = status[name]
+    elif hasattr(status, "to_dict"):
+        as_dict = status.to_dict()
+        for name in ("n_withdrawn", "last_hash", "head_hash", "schema_version"):
+            if name in as_dict:
+                register_info[name] = as_dict[name]
+    return ReportInputs(
+        protocol=protocol,
+        assignments=assignments,
+        participants=frames["participants"],
+        benefit_months=frames["benefit_months"],
+        input_files=files,
+        register=register_info,
+    )

@@ -1,0 +1,177 @@
+"""Write a report folder: ``report.html``, ``report.md``, ``report.pdf`` (if asked), ``figures/``, ``manifest.json``.
+
+:func:`write_report` is what ``participatie-rct report`` calls; :func:`write_report_from_inputs`
+does the same from frames already in memory (the demo and tests use it). The folder's
+contents depend only on the inputs and the settings (``as_of`` is an input, no clock is
+read), so the same inputs give the same bytes; only the PDF, whose layout engine stamps its
+own metadata, is left out of that promise. Nothing is written when anything fails: the
+documents are rendered in memory first and written at the end.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from participatie_rct.choices import Language, ReportKind, parse_choice
+from participatie_rct.errors import ReportError
+from participatie_rct.report.inputs import ReportInputs
+
+FORMATS = ("html", "md", "pdf")
+
+
+@dataclass(frozen=True)
+class ReportResult:
+    """Where a report was written and its headline: each arm's effect on outflow to work."""
+
+    out_dir: Path
+    files: tuple[Path, ...]
+    kind: str
+    language: str
+    as_of: str
+    blinded: bool
+    headline: tuple[dict[str, Any], ...]
+    settings: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready: folder, files (names), settings and headline effects."""
+        return {
+            "out": str(self.out_dir),
+            "files": [p.name if p.parent == self.out_dir else f"{p.parent.name}/{p.name}" for p in self.files],
+            "kind": self.kind,
+            "language": self.language,
+            "as_of": self.as_of,
+            "blinded": self.blinded,
+            "headline": list(self.headline),
+            "settings": dict(self.settings),
+        }
+
+    def summary(self) -> str:
+        """Lines a person reads: where the report is and the headline effects."""
+        lines = [f"{self.kind} report ({self.language}, as of {self.as_of}) written to {self.out_dir}"]
+        for row in self.headline:
+            lines.append(
+                f"  {row['arm']}: {100 * row['estimate']:+.1f} pp "
+                f"(95% CI {100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}; Holm p = {row['p_holm']:.3f}; n = {row['n']})"
+            )
+        if not self.headline:
+            lines.append("  no participant has reached the horizon yet: no effect estimated")
+        return "\n".join(lines)
+
+
+def parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
+    """Check ``html,md,pdf`` (any subset, any order) and return them in a fixed order."""
+    items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
+    unknown = [f for f in items if f not in FORMATS]
+    if unknown or not items:
+        raise ReportError(
+            f"--formats: {', '.join(map(repr, unknown)) or 'nothing'} is not a report format; "
+            f"choose one or more of {', '.join(FORMATS)}, separated by commas (e.g. html,md)."
+        )
+    return tuple(f for f in FORMATS if f in items)
+
+
+def parse_as_of(text: str | dt.date | None, *, default: dt.date) -> dt.date:
+    """The as-of date from ISO text (``2018-10-01``) or a date; ``default`` when None."""
+    if text is None:
+        return default
+    if isinstance(text, dt.date):
+        return text
+    try:
+        return dt.date.fromisoformat(str(text).strip())
+    except ValueError:
+        raise ReportError(f"--as-of: {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2018-10-01).") from None
+
+
+def default_as_of(inputs: ReportInputs) -> dt.date:
+    """The last day of the last month in the benefit data: reruns give the same date."""
+    import pandas as pd
+
+    months = inputs.benefit_months["month"]
+    last = pd.Period(str(months.astype(str).max())[:7], freq="M")
+    return last.end_time.date()
+
+
+def write_report(
+    db_url: str,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    kind: ReportKind | str,
+    language: Language | str = Language.NL,
+    formats: Sequence[str] | str = ("html", "md"),
+    blinded: bool = False,
+    as_of: dt.date | str | None = None,
+    key: bytes | None = None,
+) -> ReportResult:
+    """Read the register and the data folder, analyse, and write the report folder ``out_dir``."""
+    from participatie_rct.report.inputs import load_inputs
+
+    inputs = load_inputs(db_url, data_dir, key=key)
+    return write_report_from_inputs(inputs, out_dir, kind=kind, language=language, formats=formats,
+                                    blinded=blinded, as_of=as_of, key=key)
+
+
+def write_report_from_inputs(
+    inputs: ReportInputs,
+    out_dir: str | Path,
+    *,
+    kind: ReportKind | str,
+    language: Language | str = Language.NL,
+    formats: Sequence[str] | str = ("html", "md"),
+    blinded: bool = False,
+    as_of: dt.date | str | None = None,
+    key: bytes | None = None,
+) -> ReportResult:
+    """Analyse ``inputs`` and write the report folder ``out_dir`` (created if needed)."""
+    from participatie_rct import __version__
+    from participatie_rct.report.context import build_context
+    from participatie_rct.report.manifest import build_manifest, write_manifest
+    from participatie_rct.report.render import render_html, render_markdown, render_pdf
+
+    kind = parse_choice(ReportKind, kind, parameter="kind")
+    language = parse_choice(Language, language, parameter="--lang")
+    chosen = parse_formats(formats)
+    day = parse_as_of(as_of, default=default_as_of(inputs))
+    context = build_context(inputs, kind=kind, as_of=day, language=language.value, blinded=blinded, key=key,
+                            package_version=__version__)
+
+    documents: dict[str, bytes] = {}
+    figure_files = {name: f"figures/{name}.svg" for name in sorted(context.figures)}
+    for name, svg in context.figures.items():
+        documents[figure_files[name]] = svg
+    html = render_html(context.values, context.figures)
+    if "html" in chosen:
+        documents["report.html"] = html.encode("utf-8")
+    if "md" in chosen:
+        documents["report.md"] = render_markdown(context.values, figure_files).encode("utf-8")
+    if "pdf" in chosen:
+        documents["report.pdf"] = render_pdf(html)
+
+    settings = {"kind": kind.value, "language": language.value, "as_of": day.isoformat(), "blinded": blinded,
+                "formats": list(chosen), **context.settings}
+    outputs = {name: hashlib.sha256(data).hexdigest() for name, data in documents.items() if name != "report.pdf"}
+    manifest = build_manifest(
+        package_version=__version__,
+        protocol_sha256=inputs.protocol.sha256,
+        seed=inputs.protocol.seed,
+        settings=settings,
+        inputs=inputs.input_files,
+        outputs=outputs,
+        register=inputs.register,
+    )
+
+    out = Path(out_dir)
+    (out / "figures").mkdir(parents=True, exist_ok=True)
+    written = []
+    for name in sorted(documents):
+        path = out / name
+        path.write_bytes(documents[name])
+        written.append(path)
+    written.append(write_manifest(out, manifest))
+    return ReportResult(out_dir=out, files=tuple(written), kind=kind.value, language=language.value,
+                        as_of=day.isoformat(), blinded=blinded, headline=context.headline, settings=settings)

@@ -1,0 +1,37 @@
+"""Fixtures of the report tests: one demo run shared by the tests that read its output."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory: pytest.TempPathFactory):
+    """The demo run once into a temporary folder (register, data, interim and final reports)."""
+    from participatie_rct.report.demo import run_demo
+
+    return run_demo(tmp_path_factory.mktemp("demo") / "out")
+
+
+@pytest.fixture(scope="session")
+def demo_inputs(demo):
+    """The demo's register and data read back as report inputs."""
+    from participatie_rct.report.inputs import load_inputs
+
+    return load_inputs(demo.db_url, demo.data_dir)
+
+
+def tool(name: str) -> str:
+    """Path of an external program, or skip the test saying what is missing."""
+    path = shutil.which(name)
+    if path is None:
+        pytest.skip(f"{name} is not installed (the CI script .ci/run installs it)")
+    return path
+
+
+def read_outputs(folder: Path) -> dict[str, bytes]:
+    """Every file of a report folder by relative name."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
