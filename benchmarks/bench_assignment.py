@@ -97,7 +97,8 @@ def main() -> None:
         print("R sample() per stratum: Rscript not available, no peer timing", flush=True)
     else:
         print(
-            f"{'R sample() per stratum (peer): ' + f'{N:,} units, {N_STRATA:,} strata':<60} {seconds:9.3f} s",
+            f"{'R sample() per stratum (peer): ' + f'{N:,} units, {N_STRATA:,} strata':<60} "
+            f"{seconds:9.3f} s",
             flush=True,
         )
 

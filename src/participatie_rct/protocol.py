@@ -74,6 +74,9 @@ class AnalysisPlan:
     se_type: str = "hc2"
     interim_looks: int = 1
     spending: str = "obrien-fleming"
+    gamma: float | None = None
+    target_n: int | None = None
+    planned_effect: float | None = None
 
 
 @dataclass(frozen=True)

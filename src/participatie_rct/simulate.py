@@ -1185,6 +1185,23 @@ def _shares(shares: Mapping[int, Mapping[str, np.ndarray]], weight: np.ndarray) 
     return out
 
 
+@lru_cache(maxsize=64)
+def _population_truth(base_work: float, effect: _ArmEffect) -> dict[str, Any]:
+    """Exact population shares of one arm's regime: overall and per age group (cached: the
+    same for every trial of a design)."""
+    cells = _population_cells()
+    n = cells.weight.size
+    by_cell = _exact_shares(
+        base_work, cells.lp_work, cells.lp_part, cells.lp_other, cells.older,
+        np.full(n, effect.work), np.full(n, effect.part),
+    )  # fmt: skip
+    masks = {"18-44": ~cells.older, "45+": cells.older}
+    return {
+        "pop": _shares(by_cell, cells.weight),
+        "groups": {g: _shares(by_cell, np.where(k, cells.weight, 0.0) / cells.weight[k].sum()) for g, k in masks.items()},
+    }
+
+
 def _truth(
     spec: ScenarioSpec,
     calibration: _Calibration,
@@ -1203,26 +1220,17 @@ def _truth(
     are exact sums over covariate cells of a forward pass of the monthly chain, not sample
     means.
     """
-    cells = _population_cells()
     lp = members.linear_predictors()
     w = spec.withdrawal_rate
     m = members.ids.size
-    groups = {"18-44": ~cells.older, "45+": cells.older}
+    groups = ("18-44", "45+")
     raw: dict[str, dict[str, Any]] = {}
     for arm in spec.arms:
         e = calibration.effect(arm)
-        by_cell = _exact_shares(
-            calibration.base_work, cells.lp_work, cells.lp_part, cells.lp_other, cells.older,
-            np.full(cells.weight.size, e.work), np.full(cells.weight.size, e.part),
-        )  # fmt: skip
         by_person = _exact_shares(
             calibration.base_work, lp[0], lp[1], lp[2], members.older, np.full(m, e.work), np.full(m, e.part)
         )
-        raw[arm] = {
-            "pop": _shares(by_cell, cells.weight),
-            "cohort": _shares(by_person, np.full(m, 1.0 / m)),
-            "groups": {g: _shares(by_cell, np.where(mask, cells.weight, 0.0) / cells.weight[mask].sum()) for g, mask in groups.items()},
-        }
+        raw[arm] = {**_population_truth(calibration.base_work, e), "cohort": _shares(by_person, np.full(m, 1.0 / m))}
 
     def itt(arm: str, values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
         # withdrawers from a treated arm get the control regime (still analysed in their arm)

@@ -66,7 +66,7 @@ def test_arm_counts_sum_to_n_and_stay_within_floor_and_ceiling(
 @pytest.mark.parametrize("ratios", [(1, 1), (1, 1, 1, 1), (1, 2, 3), (2, 3, 1, 1)])
 @pytest.mark.parametrize("n", [1, 2, 3, 5, 7])
 def test_exact_probabilities_equal_full_enumeration(ratios: tuple[int, ...], n: int) -> None:
-    """Enumerate every arm order, systematic start and arrangement: each unit's probability is its share."""
+    """Enumerate arm orders, systematic starts and arrangements: each unit gets its share."""
     procedure = CompleteRandomization(arms=_arms(len(ratios)), ratios=ratios)
     units = pd.DataFrame(index=range(n))
     stated = procedure.probabilities(units).to_numpy()
@@ -152,10 +152,18 @@ def test_batch_of_one_uses_the_shares() -> None:
     assert stats.chisquare(counts, 4000 * np.array([0.25, 0.5, 0.25])).pvalue > ALPHA
 
 
-@pytest.mark.parametrize("ratios", [(1, 1, 1, 1), (1, 2, 3)])
-def test_empirical_frequencies_agree_with_probabilities(ratios: tuple[int, ...]) -> None:
+@pytest.mark.parametrize(
+    ("ratios", "stratified"), [((1, 1, 1, 1), True), ((1, 2, 3), True), ((2, 1, 1), False)]
+)
+def test_empirical_frequencies_agree_with_probabilities(
+    ratios: tuple[int, ...], stratified: bool
+) -> None:
     """Over 3,000 seeds every unit's arm frequencies match its stated probabilities (chi-square)."""
-    procedure = StratifiedRandomization(arms=_arms(len(ratios)), ratios=ratios, strata=("site",))
+    procedure = (
+        StratifiedRandomization(arms=_arms(len(ratios)), ratios=ratios, strata=("site",))
+        if stratified
+        else CompleteRandomization(arms=_arms(len(ratios)), ratios=ratios)
+    )
     units = pd.DataFrame({"site": ["x", "y", "x", "x", "y", "x", "y"]})
     stated = procedure.probabilities(units).to_numpy()
     seeds = 3000

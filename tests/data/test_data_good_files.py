@@ -75,9 +75,11 @@ def test_semicolon_cp1252_loads_typed(key: bytes) -> None:
     ]
 
 
-def test_quoted_newline_shifts_the_lines_after_it() -> None:
-    raw = read_raw(FIXTURES / "participants_semicolon_cp1252.csv")
-    assert raw.positions.tolist() == [2, 3, 4, 5, 7]
+def test_quoted_newline_shifts_the_lines_after_it(key: bytes) -> None:
+    path = FIXTURES / "participants_semicolon_cp1252.csv"
+    assert read_raw(path).positions.tolist() == [2, 3, 4, 5, 7]
+    frame = load_table(path, "participants", key=key, as_of=AS_OF)
+    assert frame.attrs == {"source": str(path), "lines": [2, 3, 4, 5, 7], "line_unit": "line"}
 
 
 def test_ids_keep_leading_zeros_and_empty_booleans_stay_missing() -> None:
@@ -196,6 +198,17 @@ def test_old_mac_line_endings_and_tabs(tmp_path: Path) -> None:
     raw = read_raw(path)
     assert raw.delimiter == "\t" and raw.positions.tolist() == [2, 3]
     assert validate_file(path, "participants", as_of=AS_OF).n_rows == 2
+
+
+def test_excel_sep_hint_line(tmp_path: Path) -> None:
+    path = tmp_path / "p.csv"
+    path.write_bytes(b"sep=;\r\nid;site;note\r\nP1;Ede;a,b\r\nP2;Ede;c\r\n")
+    raw = read_raw(path)
+    assert (raw.delimiter, raw.columns, raw.positions.tolist()) == (
+        ";",
+        ("id", "site", "note"),
+        [3, 4],
+    )
 
 
 class TestReadFrame:

@@ -176,6 +176,12 @@ CASES = {
         "fields, separated by ','). A value probably holds the separator without quotes: quote "
         "it, or export the file again.",
     ),
+    "reserved column name": (
+        "participants",
+        "participant,site\nabc,Ede\n",
+        ": the column name 'participant' is reserved for the pseudonym this reader makes. Name the "
+        "identifier column 'id' (a pseudonym) or 'bsn'.",
+    ),
     "repeated header name": (
         "participants",
         "id,site,Site\nP1,Ede,x\n",
@@ -394,17 +400,15 @@ def test_load_table_refuses_the_wrong_identifier_kind(tmp_path: Path, key: bytes
     with pytest.raises(
         InputFileError,
         match=re.escape(
-            "the protocol's [identifiers] kind is 'bsn', so the file needs a 'bsn' column, but it "
-            "has "
-            "'id'. Export the 'bsn' column, or declare kind = 'pseudonym' in the protocol before "
-            "anyone "
-            "is assigned."
+            "the protocol's [identifiers] kind is 'bsn', so the file needs the column 'bsn', but "
+            "it has 'id'. Export the 'bsn' column, or declare kind = 'pseudonym' in the protocol "
+            "before anyone is assigned."
         ),
     ):
         load_table(path, "participants", key=key, id_kind="bsn", as_of=AS_OF)
     path.write_text("bsn,site\n111222333,Ede\n", encoding="utf-8")
     with pytest.raises(
-        InputFileError, match="kind is 'pseudonym', so the file needs a 'id' column"
+        InputFileError, match="kind is 'pseudonym', so the file needs the column 'id'"
     ):
         load_table(path, "participants", key=key, id_kind="pseudonym", as_of=AS_OF)
 

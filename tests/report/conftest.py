@@ -24,14 +24,24 @@ def demo_inputs(demo):
     return load_inputs(demo.db_url, demo.data_dir)
 
 
-def tool(name: str) -> str:
-    """Path of an external program, or skip the test saying what is missing."""
-    path = shutil.which(name)
-    if path is None:
-        pytest.skip(f"{name} is not installed (the CI script .ci/run installs it)")
-    return path
-
-
-def read_outputs(folder: Path) -> dict[str, bytes]:
-    """Every file of a report folder by relative name."""
+def _read_outputs(folder: Path) -> dict[str, bytes]:
     return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def read_outputs():
+    """Read every file of a report folder, by relative name."""
+    return _read_outputs
+
+
+@pytest.fixture
+def tool():
+    """Path of an external program, or skip the test saying what is missing."""
+
+    def _tool(name: str) -> str:
+        path = shutil.which(name)
+        if path is None:
+            pytest.skip(f"{name} is not installed (the CI script .ci/run installs it)")
+        return path
+
+    return _tool

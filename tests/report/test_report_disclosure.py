@@ -90,3 +90,24 @@ def test_no_small_cell_printed_and_none_recoverable(body) -> None:
     # a hidden cell can only be recovered when its partners are all zeros (nothing to hide behind)
     if _recoverable(table):
         assert any(v == 0 for row in body for v in row)
+
+
+def test_no_count_table_of_a_report_prints_fewer_than_ten(demo_inputs) -> None:
+    import datetime as dt
+
+    from participatie_rct.choices import ReportKind
+    from participatie_rct.report.context import build_context
+
+    context = build_context(demo_inputs, kind=ReportKind.INTERIM, as_of=dt.date(2018, 10, 31), language="en",
+                            blinded=False, key=None, package_version="test")
+    checked = 0
+    for name in ("consort_table", "intake_table", "competing_table", "dq_table", "outflow_table"):
+        table = context.values[name]
+        columns = range(1, len(table.header)) if name != "outflow_table" else (1, 2)
+        for row in table.rows:
+            for j in columns:
+                checked += 1
+                assert row[j] in {"<10", "·", "0"} or int(row[j]) >= 10, f"{name}: {row}"
+    assert checked > 40
+    # the demo's interim has small cells: they are shown as <10
+    assert any("<10" in row for row in context.values["competing_table"].rows)

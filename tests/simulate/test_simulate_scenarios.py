@@ -163,9 +163,10 @@ def test_large_apeldoorn_consent_withdrawal_and_reentry(large_apeldoorn) -> None
     panel = large_apeldoorn.benefit_months
     out = large_apeldoorn.outcomes.set_index("id")
     leavers = out[(out["exit_reason"] == "work") & (out["exit_month"] <= 6)]
-    month = pd.PeriodIndex(panel["month"], freq="M")
-    start = pd.PeriodIndex(out["enrolled_on"].reindex(panel["id"]).to_numpy(), freq="M")
-    k = np.asarray((month - start).map(lambda d: d.n))
+    def months(text: pd.Series) -> np.ndarray:
+        return (text.str[:4].astype(int) * 12 + text.str[5:7].astype(int)).to_numpy()
+
+    k = months(panel["month"]) - months(out["enrolled_on"].reindex(panel["id"]))
     exit_k = out["exit_month"].reindex(panel["id"]).to_numpy()
     window = panel["id"].isin(leavers.index).to_numpy() & (k > exit_k) & (k <= exit_k + 18)
     back = panel.loc[window & panel["on_benefit"].to_numpy(), "id"].nunique() / len(leavers)

@@ -60,7 +60,10 @@ class Sequencer(ABC):
 
     @abstractmethod
     def next_batch(self, units: pd.DataFrame) -> list[Draw]:
-        """Assign a batch of arrivals (rows in arrival order); batch methods randomize them together."""
+        """Assign a batch of arrivals (rows in arrival order).
+
+        Batch methods randomize them together; rolling methods assign them one by one.
+        """
 
 
 class AssignmentProcedure(ABC):

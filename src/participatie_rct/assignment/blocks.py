@@ -9,9 +9,9 @@ arrivals per stratum.
 
 The sequence is made in chunks of :data:`CHUNK_BLOCKS` blocks; chunk ``c`` of a stratum comes
 from the stream ``(seed, TAG_BLOCKS, c, SHA-256 of the stratum key)``, which draws the
-chunk's block sizes and then a matrix of uniform keys; sorting a block's keys gives its
-permutation (a uniform permutation: ties between 53-bit uniforms have probability < 2^-40
-per chunk and are resolved by position).
+chunk's block sizes (uniform over ``block_sizes``) and then a matrix of random 64-bit sort
+keys; the stable sort of a block's keys gives its permutation (uniform; see
+:class:`~participatie_rct.assignment.streams.Stream`).
 
 Probabilities. The probability recorded with each draw is conditional on the state at that
 moment: the current block's size and the arms already used in it, namely
@@ -64,7 +64,8 @@ class PermutedBlocks(AssignmentProcedure):
         bad = [b for b in sizes if b < 1 or b % total]
         if bad:
             raise AssignmentError(
-                f"block size {bad[0]} is not a positive multiple of the sum of the ratios ({total}); "
+                f"block size {bad[0]} is not a positive multiple of the sum of the ratios "
+                f"({total}); "
                 f"use multiples such as {total}, {2 * total}, {3 * total}."
             )
         if len(set(sizes)) != len(sizes):
@@ -109,7 +110,7 @@ class PermutedBlocks(AssignmentProcedure):
     def stratum_sequence(
         self, key: str, length: int, *, rng: np.random.Generator
     ) -> tuple[list[str], np.ndarray]:
-        """The first ``length`` arms of stratum ``key``'s sequence and their conditional probabilities.
+        """The first ``length`` arms of stratum ``key``'s sequence and their probabilities.
 
         For auditors and tests: the sequence a register replays, independent of arrivals.
         """
@@ -149,11 +150,11 @@ def block_chunk(
     sizes_all = np.asarray(block_sizes, dtype=np.int64)
     width = int(sizes_all.max())
     g = stream(root, TAG_BLOCKS, chunk, *words)
-    sizes = sizes_all[g.integers(0, len(sizes_all), size=CHUNK_BLOCKS)]
-    keys = g.random((CHUNK_BLOCKS, width))
+    sizes = sizes_all[g.integers(len(sizes_all), CHUNK_BLOCKS)]
+    keys = g.sort_keys(CHUNK_BLOCKS * width).reshape(CHUNK_BLOCKS, width)
     column = np.arange(width)
     inside = column[None, :] < sizes[:, None]
-    keys[~inside] = np.inf  # padding sorts last
+    keys[~inside] = np.iinfo(np.uint64).max  # padding sorts last (stable: after any tie)
     order = np.argsort(keys, axis=1, kind="stable")
     # template of a block of size b: arm a repeated b r_a / R times, in arm order
     per_arm = sizes[:, None] * r[None, :] // total  # (blocks, k)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def check_arms(
     arms: Sequence[str], ratios: Sequence[int] | None
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
-    """Arm keys and integer ratios, checked: two or more distinct arms, ratios whole numbers >= 1."""
+    """Arm keys and integer ratios, checked: two or more distinct arms, whole ratios >= 1."""
     arms = tuple(str(a) for a in arms)
     if len(arms) < 2:
         raise AssignmentError(
@@ -26,7 +26,8 @@ def check_arms(
     if len(set(arms)) != len(arms):
         repeated = sorted({a for a in arms if arms.count(a) > 1})
         raise AssignmentError(
-            f"arm keys must be distinct; {', '.join(repr(a) for a in repeated)} appears more than once."
+            f"arm keys must be distinct; {', '.join(repr(a) for a in repeated)} appears more "
+            "than once."
         )
     if ratios is None or len(ratios) == 0:
         ratios = (1,) * len(arms)
@@ -60,7 +61,8 @@ def check_units(units: Any) -> pd.DataFrame:
 
     if not isinstance(units, pd.DataFrame):
         raise AssignmentError(
-            f"units must be a pandas DataFrame with one row per participant in arrival order; got {type(units).__name__}."
+            "units must be a pandas DataFrame with one row per participant in arrival order; "
+            f"got {type(units).__name__}."
         )
     return units
 
@@ -149,13 +151,15 @@ def history_arm_codes(history: pd.DataFrame, arms: Sequence[str]) -> np.ndarray:
             "the assignment history has no 'arm' column; give the arm of every earlier assignment."
         )
     index = pd.Index(arms)
-    codes = index.get_indexer(history["arm"].astype(object))
+    codes = index.get_indexer(pd.Index(history["arm"].astype(object)))
     if (codes < 0).any():
         bad = np.flatnonzero(codes < 0)
         values = sorted({str(history["arm"].iloc[i]) for i in bad[:5]})
         raise AssignmentError(
-            f"the assignment history has {len(bad)} row(s) with an arm the protocol does not declare "
-            f"({', '.join(repr(v) for v in values)}; first at history row {bad[0] + 1}); the arms are "
+            f"the assignment history has {len(bad)} row(s) with an arm the protocol does not "
+            "declare "
+            f"({', '.join(repr(v) for v in values)}; first at history row {bad[0] + 1}); the "
+            "arms are "
             f"{', '.join(arms)}."
         )
     return codes.astype(np.int64)
@@ -176,8 +180,10 @@ def history_strata(
         return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
     missing = [c for c in columns if c not in history.columns]
     raise AssignmentError(
-        f"the assignment history has neither the column(s) {', '.join(repr(c) for c in missing)} nor a "
-        "'stratum' column; give either so that the sequencer can continue each stratum where it left off."
+        f"the assignment history has neither the column(s) {', '.join(repr(c) for c in missing)} "
+        "nor a "
+        "'stratum' column; give either so that the sequencer can continue each stratum where it "
+        "left off."
     )
 
 

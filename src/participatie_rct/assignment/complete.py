@@ -62,10 +62,10 @@ def assign_batch(
         rows = order[start : start + size]
         start += size
         g = stream(root, TAG_BATCH, batch, *key_words(key))
-        arm_order = g.permutation(k)
-        u = int(g.integers(total))
+        arm_order = g.permutation(k).tolist()
+        u = int(g.integers(total, 1)[0])
         counts = arm_counts(size, ratios, u, arm_order)
-        out[rows] = g.permutation(np.repeat(arm_index, counts))
+        out[rows] = np.repeat(arm_index, counts)[g.permutation(size)]
     return out
 
 
@@ -115,7 +115,8 @@ class _BatchProcedure(AssignmentProcedure):
         if history is not None and len(history) > 0:
             if "batch" not in history.columns:
                 raise AssignmentError(
-                    f"the assignment history has no 'batch' column; method {self.method!r} randomizes batches "
+                    f"the assignment history has no 'batch' column; method {self.method!r} "
+                    "randomizes batches "
                     "together, so each earlier assignment needs the number of its batch."
                 )
             common.history_arm_codes(history, self.arms)
@@ -140,7 +141,8 @@ class CompleteRandomization(_BatchProcedure):
 
     >>> import numpy as np, pandas as pd
     >>> procedure = CompleteRandomization(arms=("control", "treatment"))
-    >>> procedure.draw(pd.DataFrame(index=range(6)), rng=np.random.default_rng(1)).value_counts().tolist()
+    >>> arms = procedure.draw(pd.DataFrame(index=range(6)), rng=np.random.default_rng(1))
+    >>> arms.value_counts().tolist()
     [3, 3]
     """
 

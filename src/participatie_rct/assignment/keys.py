@@ -49,7 +49,11 @@ def value_text(value: Any) -> str | None:
     if isinstance(value, str):
         text = value.strip()
         return text or None
-    if isinstance(value, numbers.Integral):  # int, bool, numpy integers and bools
+    if (
+        type(value).__name__ == "bool" or type(value).__name__ == "bool_"
+    ):  # numpy.bool_ is no Integral
+        return "1" if value else "0"
+    if isinstance(value, numbers.Integral):  # int, bool, numpy integers
         return str(int(value))
     if isinstance(value, numbers.Real):  # float, numpy floats
         number = float(value)
@@ -100,14 +104,17 @@ def unit_key(columns: Sequence[str], unit: Mapping[str, Any], *, role: str = "st
     for column in columns:
         if column not in unit:
             raise AssignmentError(
-                f"the participant has no value for column {column!r}; the protocol's [assignment] {role} "
-                f"lists {', '.join(repr(c) for c in columns)}, so every participant needs each of them. "
+                f"the participant has no value for column {column!r}; the protocol's "
+                f"[assignment] {role} "
+                f"lists {', '.join(repr(c) for c in columns)}, so every participant needs each "
+                "of them. "
                 f"Give {column!r} a value."
             )
         text = value_text(unit[column])
         if text is None:
             error = AssignmentError(
-                f"column {column!r} is empty for this participant (value {unit[column]!r}); the protocol's "
+                f"column {column!r} is empty for this participant (value {unit[column]!r}); the "
+                "protocol's "
                 f"[assignment] {role} lists it, so every participant needs a value. Fill it in."
             )
             error.column = column  # type: ignore[attr-defined]
@@ -150,8 +157,10 @@ def column_texts(
         )
         noun = "participant" if len(positions) == 1 else "participants"
         error = AssignmentError(
-            f"column {column!r} is empty for {len(positions)} {noun} (arrival position{'s' if len(positions) > 1 else ''} "
-            f"{shown}, counting from 1). The protocol's [assignment] {role} lists {column!r}, so every participant "
+            f"column {column!r} is empty for {len(positions)} {noun} (arrival "
+            f"position{'s' if len(positions) > 1 else ''} "
+            f"{shown}, counting from 1). The protocol's [assignment] {role} lists {column!r}, so "
+            "every participant "
             "needs a value. Fill it in or remove these rows."
         )
         error.column = column  # type: ignore[attr-defined]
@@ -178,7 +187,8 @@ def stratum_codes(
     absent = [c for c in columns if c not in units.columns]
     if absent:
         raise AssignmentError(
-            f"the participants have no column {absent[0]!r}; the protocol's [assignment] {role} lists "
+            f"the participants have no column {absent[0]!r}; the protocol's [assignment] {role} "
+            "lists "
             f"{', '.join(repr(c) for c in columns)}. Add the column or correct the protocol."
         )
     per_column = [column_texts(units, c, role=role, columns=columns) for c in columns]

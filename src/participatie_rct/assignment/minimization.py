@@ -104,7 +104,8 @@ class Minimization(AssignmentProcedure):
         weights = tuple(float(w) for w in self.weights) if self.weights else (1.0,) * len(factors)
         if len(weights) != len(factors):
             raise AssignmentError(
-                f"weights has {len(weights)} values for {len(factors)} factors; give one per factor."
+                f"weights has {len(weights)} values for {len(factors)} factors; give one per "
+                "factor."
             )
         if any(not (w > 0 and math.isfinite(w)) for w in weights):
             raise AssignmentError(
@@ -137,7 +138,8 @@ class Minimization(AssignmentProcedure):
     def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
         """Refused: minimization's marginal probabilities have no closed form."""
         raise AssignmentError(
-            "minimization has no exact marginal probabilities: each arm's probability depends on every "
+            "minimization has no exact marginal probabilities: each arm's probability depends on "
+            "every "
             "earlier arrival. Use the probability recorded with each draw (Draw.probabilities), or "
             "estimate marginals by re-running draw with many generators."
         )
@@ -145,7 +147,7 @@ class Minimization(AssignmentProcedure):
     def sequencer(
         self, *, rng: np.random.Generator, history: pd.DataFrame | None = None
     ) -> MinimizationSequencer:
-        """A sequencer holding the arm counts per factor level and the number of arrivals in ``history``."""
+        """A sequencer holding the counts per factor level and arm of ``history``."""
         return MinimizationSequencer(self, root_sequence(rng), history)
 
     def conditional_probabilities(self, counts: Sequence[Sequence[int]]) -> list[float]:
@@ -268,7 +270,8 @@ class MinimizationSequencer(Sequencer):
         for f, column in enumerate(self.procedure.factors):
             if column not in history.columns:
                 raise AssignmentError(
-                    f"the assignment history has no column {column!r}; minimization balances it, so the "
+                    f"the assignment history has no column {column!r}; minimization balances it, "
+                    "so the "
                     "sequencer needs every earlier participant's level of each factor."
                 )
             codes, texts = column_texts(
@@ -283,7 +286,7 @@ class MinimizationSequencer(Sequencer):
     def _uniform(self, position: int) -> float:
         chunk, offset = divmod(position, CHUNK_DRAWS)
         if chunk != self._chunk_index:
-            self._chunk = stream(self.root, TAG_MINIMIZATION, chunk).random(CHUNK_DRAWS).tolist()
+            self._chunk = stream(self.root, TAG_MINIMIZATION, chunk).uniforms(CHUNK_DRAWS).tolist()
             self._chunk_index = chunk
         return self._chunk[offset]
 

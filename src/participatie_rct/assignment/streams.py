@@ -39,7 +39,8 @@ def root_sequence(rng: np.random.Generator) -> np.random.SeedSequence:
     """The root ``SeedSequence`` of ``rng`` (see the module docstring); advances ``rng`` once."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
-            f"rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got {type(rng).__name__}"
+            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got "
+            f"{type(rng).__name__}"
         )
     bit_generator = rng.bit_generator
     seed_seq = getattr(bit_generator, "seed_seq", None) or getattr(bit_generator, "_seed_seq", None)
@@ -73,19 +74,70 @@ def key_words(key: str) -> tuple[int, ...]:
     return tuple(int.from_bytes(digest[i : i + 4], "big") for i in range(0, 16, 4))
 
 
-def stream(root: np.random.SeedSequence, *words: int) -> np.random.Generator:
-    """The Generator (PCG64) of the stream named by ``words`` under ``root``."""
+def stream(root: np.random.SeedSequence, *words: int) -> Stream:
+    """The stream named by ``words`` under ``root``."""
     seq = np.random.SeedSequence(
         entropy=root.entropy,
         spawn_key=(*root.spawn_key, *words),
         pool_size=root.pool_size,
     )
-    return np.random.Generator(np.random.PCG64(seq))
+    return Stream(np.random.PCG64(seq))
+
+
+class Stream:
+    """Random numbers made from the raw 64-bit outputs of a PCG64 bit generator only.
+
+    NumPy guarantees that ``SeedSequence`` and the PCG64 bit generator give the same raw
+    outputs in every version, but not that ``Generator`` methods (``permutation``,
+    ``integers``, ...) keep their algorithms. A register must replay its draws for years,
+    so everything here is built from ``random_raw`` with algorithms fixed in this file:
+
+    * ``integers(bound, n)``: rejection sampling: a raw word ``w`` is accepted when
+      ``w < bound * floor(2^64 / bound)`` and gives ``w mod bound``: exactly uniform;
+    * ``uniforms(n)``: ``(w >> 11) * 2^-53``, the 53-bit doubles of ``[0, 1)``;
+    * ``sort_keys(n)``: raw words whose stable ``argsort`` is a uniformly random
+      permutation (ties between 64-bit words, probability below ``n^2 / 2^65``, keep the
+      earlier position first).
+    """
+
+    def __init__(self, bit_generator: np.random.PCG64):
+        self.bit_generator = bit_generator
+
+    def raw(self, n: int) -> np.ndarray:
+        """``n`` raw 64-bit words."""
+        return np.asarray(self.bit_generator.random_raw(n), dtype=np.uint64)
+
+    def integers(self, bound: int, n: int) -> np.ndarray:
+        """``n`` integers, uniform on ``{0, ..., bound - 1}``."""
+        if bound < 1:
+            raise ValueError("bound must be at least 1")
+        limit = (2**64 // bound) * bound  # accept words below this multiple of bound
+        out = np.empty(n, dtype=np.int64)
+        filled = 0
+        while filled < n:
+            words = self.raw(n - filled)
+            kept = words[words < np.uint64(limit)] if limit < 2**64 else words
+            take = kept[: n - filled]
+            out[filled : filled + len(take)] = (take % np.uint64(bound)).astype(np.int64)
+            filled += len(take)
+        return out
+
+    def uniforms(self, n: int) -> np.ndarray:
+        """``n`` doubles, uniform on the 53-bit grid of ``[0, 1)``."""
+        return (self.raw(n) >> np.uint64(11)).astype(np.float64) * (1.0 / 2**53)
+
+    def sort_keys(self, n: int) -> np.ndarray:
+        """``n`` raw words to sort by: their stable ``argsort`` is a random permutation."""
+        return self.raw(n)
+
+    def permutation(self, n: int) -> np.ndarray:
+        """A uniformly random permutation of ``0 .. n-1``."""
+        return np.argsort(self.sort_keys(n), kind="stable")
 
 
 def root_description(root: np.random.SeedSequence) -> dict[str, Any]:
     """The root as plain data (entropy and spawn key), for results that record their seed."""
-    entropy = root.entropy
+    entropy: Any = root.entropy
     if isinstance(entropy, (list, tuple, np.ndarray)):
         entropy = [int(e) for e in entropy]
     elif entropy is not None:

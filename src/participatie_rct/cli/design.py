@@ -152,12 +152,12 @@ def status(
     target_n: int | None = typer.Option(
         None,
         "--target-n",
-        help="Planned number of participants, all arms (default: the number assigned).",
+        help="Planned number of participants, all arms (default: [analysis] target_n, else the number assigned).",
     ),
     planned_effect: float | None = typer.Option(
         None,
         "--planned-effect",
-        help="Difference in outflow to work the trial was designed for (e.g. 0.05).",
+        help="Difference in outflow to work the trial was designed for (default: [analysis] planned_effect).",
     ),
     gamma: float | None = typer.Option(
         None, "--gamma", help="Parameter of the hsd spending function (default -4)."
@@ -213,13 +213,13 @@ def status(
     result = monitor_status(
         outcomes,
         control=protocol.control,
-        target_n=target_n if target_n is not None else len(assignments),
+        target_n=target_n if target_n is not None else (plan.target_n or len(assignments)),
         alpha=plan.alpha,
         spending=plan.spending,
-        gamma=gamma,
+        gamma=gamma if gamma is not None else plan.gamma,
         previous_information=previous,
         planned_looks=planned_looks,
-        planned_effect=planned_effect,
+        planned_effect=planned_effect if planned_effect is not None else plan.planned_effect,
         correction=correction,
         horizon_months=plan.horizon_months,
     )

@@ -162,7 +162,9 @@ def simulate_power(
     ),
     spending: str = typer.Option("obrien-fleming", "--spending", help="Lan-DeMets spending: obrien-fleming|pocock|hsd."),
     survival: bool = typer.Option(False, "--survival/--no-survival", help="Also the log-rank test on time to work."),
-    progress: bool = typer.Option(True, "--progress/--no-progress", help="Progress bar on stderr."),
+    progress: bool = typer.Option(
+        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
+    ),
     output: OutputFormat = FormatOption,
 ) -> None:
     """Power of the full design by simulation: strata, rolling intake, withdrawal, the primary
@@ -195,7 +197,7 @@ def simulate_power(
         correction=correction,
         alpha=alpha,
         survival=survival,
-        progress=_progress_bar if progress else None,
+        progress=_progress_bar if (sys.stderr.isatty() if progress is None else progress) else None,
     )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())

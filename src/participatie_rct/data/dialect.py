@@ -26,15 +26,18 @@ _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old binary .xls (and .doc)
 _ALLOWED_CONTROLS = {"\t", "\n", "\r", "\f"}
+_SEP_HINT = re.compile(r"^sep=([;,\t|])[ \t]*(?:\r\n|\n|\r|$)")
 _LONG_NON_ASCII = re.compile(r"[^\x00-\x7f]{3,}")
 
 
 @dataclass(frozen=True)
 class TextDialect:
-    """How a delimited text file is written: encoding (Python codec name) and delimiter."""
+    """How a delimited text file is written: encoding (Python codec name), delimiter, and
+    whether its first line is Excel's ``sep=`` hint."""
 
     encoding: str
     delimiter: str
+    sep_line: bool = False
 
 
 def file_kind(path: Path, head: bytes) -> str:
@@ -172,9 +175,15 @@ def _sample(text: str, delimiter: str) -> list[list[str]]:
 
 
 def sniff_text(raw: bytes, *, source: str) -> tuple[TextDialect, str]:
-    """Encoding and delimiter of a text file's bytes, and its decoded text."""
+    """Encoding and delimiter of a text file's bytes, and its decoded text.
+
+    A first line ``sep=;`` (Excel's own delimiter hint) settles the delimiter; the line stays
+    in the text (the reader skips it) so that line numbers remain those of the file.
+    """
     encoding = detect_encoding(raw, source=source)
     text = raw.decode(encoding)
     if text.startswith("\ufeff"):
         text = text[1:]
-    return TextDialect(encoding=encoding, delimiter=detect_delimiter(text)), text
+    hint = _SEP_HINT.match(text)
+    delimiter = hint.group(1) if hint else detect_delimiter(text)
+    return TextDialect(encoding=encoding, delimiter=delimiter, sep_line=bool(hint)), text

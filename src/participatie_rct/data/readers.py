@@ -155,7 +155,7 @@ def _read_text(raw: bytes, source: str) -> RawTable:
     try:
         for record in reader:
             start, last = last + 1, reader.line_num
-            if not any(cell.strip() for cell in record):
+            if not any(cell.strip() for cell in record) or (dialect.sep_line and start == 1):
                 continue
             if header is None:
                 header = _header(record, source, f"line {start}")
@@ -204,26 +204,25 @@ def _delimiter_name(delimiter: str) -> str:
 
 def _cell_text(value: Any) -> str | None:
     """A spreadsheet or parquet value as the text a CSV export would hold."""
-    if value is None:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, bool | np.bool_):
         return "true" if value else "false"
     if isinstance(value, int | np.integer):
         return str(int(value))
     if isinstance(value, float | np.floating):
-        if math.isnan(value):
+        number = float(value)
+        if math.isnan(number):
             return None
-        if float(value).is_integer() and abs(value) < 1e15:
-            return str(int(value))
-        return repr(float(value))
+        if number.is_integer() and abs(number) < 1e15:
+            return str(int(number))
+        return repr(number)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
     if isinstance(value, dt.datetime):
         return value.date().isoformat() if value.time() == dt.time() else value.isoformat(sep=" ")
     if isinstance(value, dt.date):
         return value.isoformat()
-    if value is pd.NaT or value is pd.NA:
-        return None
     text = str(value).strip()
     return text or None
 

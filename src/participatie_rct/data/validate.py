@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from participatie_rct.data.pseudonym import pseudonymise, require_key
 from participatie_rct.data.readers import RawTable, read_raw
 from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
 from participatie_rct.data.values import (
+    TEXT,
     filled,
     infer_column,
     parse_boolean,
@@ -32,6 +33,7 @@ from participatie_rct.data.values import (
     parse_integer,
     parse_number,
     parse_yearmonth,
+    text_of,
 )
 from participatie_rct.errors import InputFileError
 
@@ -124,6 +126,10 @@ def load_table(
     and copied, as text, to ``participant``. ``id_kind`` (the protocol's identifier kind,
     ``bsn`` or ``pseudonym``) demands the matching column; ``as_of`` is "today" for the
     not-in-the-future rule.
+
+    ``frame.attrs`` holds ``source`` (the path as given), ``lines`` (each row's line in a CSV
+    file, or row in a sheet or parquet file) and ``line_unit`` (``"line"`` or ``"row"``), so
+    that later checks can point at the rows as the user sees them.
     """
     name = parse_choice(TableName, table, parameter="table")
     kind = None if id_kind is None else parse_choice(IdentifierKind, id_kind, parameter="id_kind")
@@ -138,7 +144,10 @@ def load_table(
     else:
         participant = frame[identifier].astype(str).tolist()
     frame.insert(0, PARTICIPANT, pd.Series(participant, index=frame.index, dtype=object))
-    return frame.reset_index(drop=True)
+    frame = frame.reset_index(drop=True)
+    # where each row stood in the file, for messages of later checks (the register's)
+    frame.attrs.update(source=raw.source, lines=raw.positions.tolist(), line_unit=raw.unit)
+    return frame
 
 
 def check_table(
@@ -151,6 +160,11 @@ def check_table(
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
     cells = _match_names(raw.cells, schema)
     raw = RawTable(**{**raw.__dict__, "cells": cells})
+    if PARTICIPANT in cells.columns:
+        raise InputFileError(
+            f"{raw.source}: the column name {PARTICIPANT!r} is reserved for the pseudonym this "
+            "reader makes. Name the identifier column 'id' (a pseudonym) or 'bsn'."
+        )
     identifier = _identifier(raw, schema, id_kind)
     missing = [c for c in schema.required_columns if c not in cells.columns]
     if missing:
@@ -188,7 +202,6 @@ def _match_names(cells: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
 
 def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None) -> str:
     present = [c for c in schema.identifier_columns if c in raw.cells.columns]
-    wanted = {IdentifierKind.BSN: "bsn", IdentifierKind.PSEUDONYM: "id"}.get(id_kind)  # type: ignore[arg-type]
     found = ", ".join(raw.columns)
     if not present:
         raise InputFileError(
@@ -202,14 +215,15 @@ def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | No
             "identifier column. Remove the other (keep 'bsn' if the protocol's identifiers kind "
             "is 'bsn')."
         )
-    if wanted is not None and present[0] != wanted:
-        assert id_kind is not None
+    if id_kind is None:
+        return present[0]
+    wanted = "bsn" if id_kind is IdentifierKind.BSN else "id"
+    if present[0] != wanted:
         other = "pseudonym" if id_kind is IdentifierKind.BSN else "bsn"
         raise InputFileError(
             f"{raw.source}: the protocol's [identifiers] kind is {id_kind.value!r}, so the file "
-            "needs "
-            f"a {wanted!r} column, but it has {present[0]!r}. Export the {wanted!r} column, or "
-            f"declare kind = {other!r} in the protocol before anyone is assigned."
+            f"needs the column {wanted!r}, but it has {present[0]!r}. Export the {wanted!r} "
+            f"column, or declare kind = {other!r} in the protocol before anyone is assigned."
         )
     return present[0]
 
@@ -256,9 +270,7 @@ def _check_identifier(raw: RawTable, spec: FieldSpec) -> pd.Series:
         if bad.any():
             first = problems[bad].iloc[0]
             same = problems == first
-            n = int(same.sum())
-            index = np.flatnonzero(same.to_numpy())
-            return _raise_bsn(raw, spec.name, n, first, index)
+            _raise_bsn(raw, spec.name, int(same.sum()), first, np.flatnonzero(same.to_numpy()))
     elif spec.pattern is not None:
         bad = ~text.str.fullmatch(spec.pattern)
         if bad.any():
@@ -274,7 +286,7 @@ def _check_identifier(raw: RawTable, spec: FieldSpec) -> pd.Series:
     return text.astype(object)
 
 
-def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarray) -> pd.Series:
+def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarray) -> NoReturn:
     """Refuse BSNs with one problem; the values themselves are never shown."""
     verb, _, rest = problem.partition(" ")
     plural = {"is": "are", "has": "have", "fails": "fail"}.get(verb, verb)
@@ -291,7 +303,7 @@ def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarr
 def _check_field(raw: RawTable, spec: FieldSpec, as_of: dt.date) -> pd.Series:
     cells = raw.cells[spec.name]
     has = filled(cells)
-    text = cells.astype("string").str.strip()
+    text = text_of(cells)
     n_empty = int((~has).sum())
     if spec.required and n_empty:
         raise _refuse(
@@ -318,7 +330,7 @@ def _check_field(raw: RawTable, spec: FieldSpec, as_of: dt.date) -> pd.Series:
         if spec.case_insensitive:
             values = probe
     if spec.pattern is not None:
-        bad = has & ~values.astype("string").str.fullmatch(spec.pattern).fillna(False)
+        bad = has & ~values.astype(TEXT).str.fullmatch(spec.pattern).fillna(False)
         if bad.any():
             rule = (
                 _rows(int(bad.sum()), "does not match", "do not match")
@@ -344,7 +356,7 @@ def _parse(cells: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
         return parse_date(cells, spec.formats or ("%Y-%m-%d",))
     if spec.type == "yearmonth":
         return parse_yearmonth(cells, spec.formats or ("%Y-%m",))
-    text = cells.astype("string").str.strip()
+    text = text_of(cells)
     return text.where(filled(cells)), pd.Series(False, index=cells.index)
 
 

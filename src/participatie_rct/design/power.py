@@ -129,13 +129,15 @@ class PowerResult:
                 f"(difference {self.effect:+.4g})"
             )
         arms = "1 treatment arm" if self.arms == 1 else f"{self.arms} treatment arms"
+        holm = self.correction is Correction.HOLM and self.arms > 1
         lines = [
             f"Two-sided comparison of {self.outcome}s, {arms} against one control: {effect}",
             f"alpha {self.alpha:g}, correction {self.correction.value}, "
             f"alpha per comparison {self.alpha_per_comparison:.6g}",
             f"n per arm {self.n_per_arm:.2f} -> {self.n_per_arm_ceil} per arm, "
             f"{self.n_total} in total",
-            f"power per comparison {self.power:.4f}",
+            f"power per comparison {self.power:.4f}"
+            + (" (Holm's step-down, both directions)" if holm else ""),
         ]
         if self.arms > 1:
             lines.append(f"power to find at least one arm {self.power_any:.4f}")

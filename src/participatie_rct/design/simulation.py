@@ -103,7 +103,9 @@ class SimulatedPower:
                 "mean_estimate": float(np.nanmean(est)),
                 "bias": float(np.nanmean(est) - truth),
                 "rmse": float(np.sqrt(np.nanmean((est - truth) ** 2))),
-                "coverage": float(np.nanmean(np.abs(est - truth) <= z * se)) if k == 1 else float("nan"),
+                "coverage": float(np.nanmean(np.abs(est - truth) <= z * se))
+                if k == 1
+                else float("nan"),
                 "rejected_at_interim": float(((part["look"] > 0) & (part["look"] < k)).mean()),
             }
             if "logrank_rejected" in part:
@@ -114,7 +116,9 @@ class SimulatedPower:
     def glance(self) -> dict[str, Any]:
         """Design-level facts: the settings and the chance to reject at least one / every arm."""
         by_trial = self.trials.groupby("trial")["rejected"]
-        stops = self.trials.groupby("trial")["look"].agg(lambda s: s.max() if (s > 0).all() else len(self.settings["information"]))
+        stops = self.trials.groupby("trial")["look"].agg(
+            lambda s: s.max() if (s > 0).all() else len(self.settings["information"])
+        )
         return {
             **self.settings,
             "power_any_arm": float(by_trial.any().mean()),
@@ -152,13 +156,18 @@ class SimulatedPower:
             lines.append(
                 f"{row.arm:<32} {row.true_effect:>11.4f} {row.power:>7.3f} {row.power_mcse:>6.3f} {row.mean_estimate:>9.4f}"
             )
-        lines.append(f"at least one arm: {g['power_any_arm']:.3f}; every arm: {g['power_all_arms']:.3f}")
+        lines.append(
+            f"at least one arm: {g['power_any_arm']:.3f}; every arm: {g['power_all_arms']:.3f}"
+        )
         return "\n".join(lines)
 
 
 def _plain(value: Any) -> Any:
+    """numpy scalars to Python, NaN to None (JSON has no NaN)."""
     if isinstance(value, np.generic):
-        return value.item()
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
     return value
 
 
@@ -216,7 +225,9 @@ def simulated_power(
     kind = parse_choice(Spending, spending, parameter="spending")
     from participatie_rct.design.boundaries import equally_spaced
 
-    fractions = tuple(float(t) for t in information) if information is not None else equally_spaced(looks)
+    fractions = (
+        tuple(float(t) for t in information) if information is not None else equally_spaced(looks)
+    )
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
             f"the information fractions are {list(fractions)}; a planned design ends with the final "
@@ -241,7 +252,11 @@ def simulated_power(
     trials = pd.DataFrame.from_records(records).sort_values(["trial", "order"], kind="mergesort")
     trials = trials.drop(columns="order").reset_index(drop=True)
     reference = simulate_trial(spec, rng=np.random.default_rng(0), tables=False).truth
-    truth = {arm: reference["arms"][arm]["itt_difference"]["work_12"] for arm in spec.arms if arm != "control"}
+    truth = {
+        arm: reference["arms"][arm]["itt_difference"]["work_12"]
+        for arm in spec.arms
+        if arm != "control"
+    }
     settings = {
         "scenario": spec.scenario,
         "effects": spec.effects,
@@ -263,7 +278,13 @@ def simulated_power(
     return SimulatedPower(trials=trials, truth=truth, settings=settings)
 
 
-def _run(plan: _Plan, children: list[np.random.SeedSequence], *, workers: int | None, progress: Progress | None) -> list[dict[str, Any]]:
+def _run(
+    plan: _Plan,
+    children: list[np.random.SeedSequence],
+    *,
+    workers: int | None,
+    progress: Progress | None,
+) -> list[dict[str, Any]]:
     total = len(children)
     workers = min(workers or os.cpu_count() or 1, total)
     records: list[dict[str, Any]] = []
@@ -277,7 +298,10 @@ def _run(plan: _Plan, children: list[np.random.SeedSequence], *, workers: int | 
     chunks = [list(range(start, min(start + size, total))) for start in range(0, total, size)]
     done = 0
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_chunk, plan, [(i, children[i]) for i in chunk]): len(chunk) for chunk in chunks}
+        futures = {
+            pool.submit(_chunk, plan, [(i, children[i]) for i in chunk]): len(chunk)
+            for chunk in chunks
+        }
         for future in as_completed(futures):
             records.extend(future.result())
             done += futures[future]
@@ -303,13 +327,24 @@ def _one_trial(plan: _Plan, index: int, child: np.random.SeedSequence) -> list[d
     data = data.assign(stratum=data["site"] + "/" + data["age_group"])
     arms = [a for a in plan.spec.arms if a != "control"]
     n = len(data)
-    state = {a: {"rejected": False, "look": 0, "estimate": np.nan, "std_error": np.nan, "p_value": np.nan} for a in arms}
+    state = {
+        a: {
+            "rejected": False,
+            "look": 0,
+            "estimate": np.nan,
+            "std_error": np.nan,
+            "p_value": np.nan,
+        }
+        for a in arms
+    }
     for k, fraction in enumerate(plan.fractions):
         if all(s["rejected"] for s in state.values()):
             break
         subset = data.iloc[: max(1, math.ceil(fraction * n - 1e-9))]
         try:
-            frame = itt(subset, outcome="work_12", treatment="arm", strata="stratum", correction="none").to_frame()
+            frame = itt(
+                subset, outcome="work_12", treatment="arm", strata="stratum", correction="none"
+            ).to_frame()
         except EstimationError:
             continue  # too few at an early look to estimate: no test at this look
         p = {}
@@ -317,7 +352,11 @@ def _one_trial(plan: _Plan, index: int, child: np.random.SeedSequence) -> list[d
             arm = str(row.arm)
             if state[arm]["rejected"]:
                 continue
-            state[arm].update(estimate=float(row.estimate), std_error=float(row.std_error), p_value=float(row.p_value))
+            state[arm].update(
+                estimate=float(row.estimate),
+                std_error=float(row.std_error),
+                p_value=float(row.p_value),
+            )
             p[arm] = float(row.p_value)
         # step down (Maurer and Bretz 2013): a rejection raises the others' level, test again
         while True:
@@ -333,7 +372,13 @@ def _one_trial(plan: _Plan, index: int, child: np.random.SeedSequence) -> list[d
             break
     logrank = _logrank_decisions(data, arms, plan) if plan.survival else {}
     return [
-        {"trial": index, "order": j, "arm": a, **state[a], **({"logrank_rejected": logrank[a]} if logrank else {})}
+        {
+            "trial": index,
+            "order": j,
+            "arm": a,
+            **state[a],
+            **({"logrank_rejected": logrank[a]} if logrank else {}),
+        }
         for j, a in enumerate(arms)
     ]
 
@@ -351,8 +396,20 @@ def _logrank_decisions(data: pd.DataFrame, arms: list[str], plan: _Plan) -> dict
     for arm in arms:
         pair = frame[frame["arm"].isin(["control", arm])]
         try:
-            p.append(logrank(pair, time="time", event="work", treatment="arm", strata="stratum", control="control").p_value)
+            p.append(
+                logrank(
+                    pair,
+                    time="time",
+                    event="work",
+                    treatment="arm",
+                    strata="stratum",
+                    control="control",
+                ).p_value
+            )
         except EstimationError:
             p.append(1.0)
     adjusted = {"holm": holm, "bonferroni": bonferroni}.get(plan.correction, np.asarray)(p)
-    return {arm: bool(q <= plan.alpha) for arm, q in zip(arms, np.asarray(adjusted, dtype=float), strict=True)}
+    return {
+        arm: bool(q <= plan.alpha)
+        for arm, q in zip(arms, np.asarray(adjusted, dtype=float), strict=True)
+    }

@@ -156,7 +156,7 @@ def _balance_group(
         x = C[:, j]
         stat = p = df_res = np.nan
         q = 0
-        if ctrl.any() and present and n > T.shape[1] + 1:
+        if ctrl.any() and present and n > T.shape[1] + 1 and np.ptp(x) > 0:
             fit = least_squares(np.column_stack([np.ones(n), T]), x)
             idx = np.flatnonzero(fit.kept >= 1)
             if idx.size and np.any(fit.resid != 0):

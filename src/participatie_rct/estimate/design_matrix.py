@@ -39,8 +39,8 @@ class Arms:
 
 def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:
     """Read the treatment column; the control defaults to ``"control"`` or the first level."""
-    labels = np.array([arm_label(v) for v in values.to_numpy()], dtype=object)
-    raw_levels = pd.unique(values.to_numpy())
+    codes, raw_levels = pd.factorize(values.to_numpy())
+    labels = np.array([arm_label(v) for v in raw_levels], dtype=object)[codes]
     try:
         ordered = sorted(raw_levels)
     except TypeError:

@@ -11,6 +11,7 @@ across arms beside the raw ones.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -23,7 +24,7 @@ from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
 from participatie_rct.estimate.results import Effect, ITTResult, make_effect
-from participatie_rct.estimate.variance import cr_vcov, hc_vcov, least_squares
+from participatie_rct.estimate.variance import absorbed_least_squares, cr_vcov, hc_vcov, least_squares
 
 CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
 
@@ -66,8 +67,6 @@ def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) ->
 
 
 def _adjusted(effects: list[Effect]) -> list[Effect]:
-    from dataclasses import replace
-
     p = [e.p_value for e in effects]
     ph, pb = holm(p), bonferroni(p)
     return [replace(e, p_holm=float(h), p_bonferroni=float(b)) for e, h, b in zip(effects, ph, pb, strict=True)]
@@ -205,8 +204,13 @@ def _ols_effects(
     alpha: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
-    design = itt_design(frame, arms, covariates=covariates, strata=strata, adjust=adjust.value)
-    fit = least_squares(design.X, y)
+    absorb = strata is not None and se is not SEType.CR2
+    design = itt_design(frame, arms, covariates=covariates, strata=None if absorb else strata, adjust=adjust.value)
+    if absorb:  # strata fixed effects absorbed by demeaning (the intercept goes with them)
+        inner = absorbed_least_squares(design.X[:, 1:], y, frame[strata].to_numpy())
+        fit = replace(inner, kept=inner.kept + 1)
+    else:
+        fit = least_squares(design.X, y)
     position = {int(c): i for i, c in enumerate(fit.kept)}
     lost = [design.names[c] for c in design.arm_columns if c not in position]
     if lost:
@@ -231,13 +235,13 @@ def _ols_effects(
                 n_control=n_by_arm[arms.control],
             )
         )  # fmt: skip
-    dropped = [design.names[c] for c in range(len(design.names)) if c not in position]
+    dropped = [design.names[c] for c in range(1 if absorb else 0, len(design.names)) if c not in position]
     extra: dict[str, Any] = {
         "design": ("clustered" if cluster else "standard") + (" with strata fixed effects" if strata else ""),
         "n_clusters": n_clusters,
         "n_strata": int(frame[strata].nunique()) if strata else None,
-        "rank": fit.k,
-        "df_residual": fit.n - fit.k,
+        "rank": fit.rank,
+        "df_residual": fit.n - fit.rank,
         "terms_dropped_collinear": dropped,
     }
     return effects, extra

@@ -44,7 +44,7 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
     try:
-        stamps = pd.to_datetime(values, utc=True) if not pd.api.types.is_datetime64_any_dtype(values) else values
+        stamps = pd.to_datetime(values, utc=True, format="ISO8601") if not pd.api.types.is_datetime64_any_dtype(values) else values
     except (ValueError, TypeError) as exc:
         raise EstimationError(
             f"{table}, column '{column}': cannot read the values as months ({exc}). "

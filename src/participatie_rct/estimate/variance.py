@@ -38,6 +38,8 @@ class LeastSquares:
     Q: np.ndarray  # (n, k) orthonormal basis of X's columns: hat values are rowsums of Q**2
     xtx_inv: np.ndarray  # (k, k)
     kept: np.ndarray  # indices of the kept columns in the full design matrix
+    absorbed_rank: int = 0  # columns absorbed by demeaning within strata (fixed effects)
+    absorbed_leverage: np.ndarray | None = None  # their share of each hat value: 1 / n_stratum
 
     @property
     def n(self) -> int:
@@ -45,7 +47,18 @@ class LeastSquares:
 
     @property
     def k(self) -> int:
+        """Columns estimated here (the coefficients in ``coef``)."""
         return int(self.X.shape[1])
+
+    @property
+    def rank(self) -> int:
+        """Rank of the full model, absorbed fixed effects included: ``n - rank`` is its df."""
+        return self.k + self.absorbed_rank
+
+    def hat(self) -> np.ndarray:
+        """Hat values of the full model (fixed effects add ``1 / n_stratum``, by Frisch-Waugh-Lovell)."""
+        h = hat_values(self.Q)
+        return h if self.absorbed_leverage is None else h + self.absorbed_leverage
 
 
 def kept_columns(X: np.ndarray) -> np.ndarray:
@@ -85,9 +98,35 @@ def hat_values(Q: np.ndarray) -> np.ndarray:
     return np.einsum("ij,ij->i", Q, Q)
 
 
+def demean_within(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
+    """Columns of ``values`` minus their group means (absorbing group fixed effects)."""
+    counts = np.bincount(codes, minlength=n_groups).astype(float)
+    out = np.empty_like(values, dtype=float)
+    for j in range(values.shape[1]):
+        means = np.bincount(codes, weights=values[:, j], minlength=n_groups) / counts
+        out[:, j] = values[:, j] - means[codes]
+    return out
+
+
+def absorbed_least_squares(X: np.ndarray, y: np.ndarray, strata: np.ndarray) -> LeastSquares:
+    """OLS of ``y`` on ``X`` (no intercept column) plus stratum fixed effects, absorbed.
+
+    Frisch-Waugh-Lovell: demeaning ``y`` and ``X`` within strata gives the same slopes and
+    residuals as the regression with one dummy per stratum; the hat values of the full model
+    are those of the demeaned ``X`` plus ``1 / n_stratum`` (the dummies' projection). As
+    estimatr's ``fixed_effects``, without building the dummies.
+    """
+    codes, G = cluster_codes(strata)
+    Xd = demean_within(X, codes, G)
+    yd = demean_within(y[:, None], codes, G)[:, 0]
+    fit = least_squares(Xd, yd)
+    counts = np.bincount(codes, minlength=G).astype(float)
+    return LeastSquares(fit.coef, fit.resid, fit.X, fit.Q, fit.xtx_inv, fit.kept, G, 1.0 / counts[codes])
+
+
 def hc_vcov(fit: LeastSquares, se_type: str) -> tuple[np.ndarray, float]:
     """Heteroskedasticity-consistent (or classical) covariance and its degrees of freedom."""
-    n, k = fit.n, fit.k
+    n, k = fit.n, fit.rank
     e2 = fit.resid**2
     if se_type == "classical":
         s2 = e2.sum() / (n - k)
@@ -95,9 +134,9 @@ def hc_vcov(fit: LeastSquares, se_type: str) -> tuple[np.ndarray, float]:
     if se_type in ("hc0", "hc1"):
         omega = e2
     elif se_type == "hc2":
-        omega = e2 / (1.0 - hat_values(fit.Q))  # MacKinnon and White (1985)
+        omega = e2 / (1.0 - fit.hat())  # MacKinnon and White (1985)
     elif se_type == "hc3":
-        omega = e2 / (1.0 - hat_values(fit.Q)) ** 2
+        omega = e2 / (1.0 - fit.hat()) ** 2
     else:  # pragma: no cover - guarded by the callers' enums
         raise ValueError(se_type)
     half = fit.X * np.sqrt(omega)[:, None]
@@ -140,7 +179,7 @@ def cr_vcov(
     wanted (CR2 only; the others get NaN); by default all.
     """
     codes, G = cluster_codes(cluster)
-    n, k = fit.n, fit.k
+    n, k = fit.n, fit.rank
     groups = _groups(codes, G)
     B = fit.xtx_inv
     half = np.empty((G, k))
@@ -154,6 +193,9 @@ def cr_vcov(
         return vcov, df, G
     if se_type != "cr2":  # pragma: no cover
         raise ValueError(se_type)
+    if fit.absorbed_rank:  # CR2 needs the fixed effects' full hat matrix: keep the dummies
+        raise ValueError("CR2 needs the fixed effects as columns of X, not absorbed")
+    k = fit.k
     wanted = np.arange(k) if df_for is None else np.asarray(df_for)
     # for the Bell-McCaffrey df: per coefficient j, U_gj = A_g X_g B e_j and w_gj = X_g' U_gj
     uu = np.empty((G, len(wanted)))

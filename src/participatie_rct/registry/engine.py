@@ -17,7 +17,8 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -26,6 +27,11 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from participatie_rct.errors import RegistryError
+
+try:
+    import fcntl
+except ImportError:  # Windows: SQLite's busy timeout alone queues the writers
+    fcntl = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -117,13 +123,35 @@ def run_transaction(engine: Engine, work: Callable[[Connection], T], *, attempts
     """
     for attempt in range(1, attempts + 1):
         try:
-            with engine.begin() as connection:
+            with _writer_queue(engine), engine.begin() as connection:
                 return work(connection)
         except DBAPIError as exc:
             if attempt == attempts or not _retryable(exc):
                 raise
             time.sleep(min(0.02 * 2**attempt, 1.0))
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+@contextmanager
+def _writer_queue(engine: Engine) -> Iterator[None]:
+    """SQLite writers of several processes queue on an OS file lock beside the database.
+
+    ``BEGIN IMMEDIATE`` alone is correct, but a writer that finds the database locked sleeps in
+    growing steps (SQLite's busy handler), so under contention the lock sits idle most of the
+    time. A blocking ``flock`` wakes the next writer the moment the previous one is done. It
+    only orders writers; SQLite's own lock still guarantees exclusion (also where ``fcntl``
+    does not exist, and for writers that do not use this queue).
+    """
+    database = engine.url.database if is_sqlite(engine) else None
+    if fcntl is None or not database or database == ":memory:":
+        yield
+        return
+    with open(f"{database}.writer-lock", "a+b") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def read_connection(engine: Engine) -> Connection:

@@ -164,17 +164,17 @@ def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
 
 
 def interim_boundary(information: float, plan: Any) -> dict[str, float]:
-    """The two-sided Lan-DeMets boundary at this look, with the final analysis at information 1.
+    """The two-sided Lan-DeMets boundary at this look (information fraction ``information``).
 
-    The report knows only the present look, so it is treated as the first of two (the
-    interim and the final analysis), which is exact for a trial with one interim look.
+    The report knows only the present look, so it is computed as the first look; that is
+    exact for the first (or only) interim analysis of a trial.
     """
     from participatie_rct.design.boundaries import group_sequential_boundaries
 
     if information <= 0:
         return {"z": float("inf"), "p_nominal": 0.0, "alpha_cumulative": 0.0}
-    t = min(float(information), 0.999)
-    result = group_sequential_boundaries(information=[t, 1.0], alpha=plan.alpha, spending=plan.spending)
+    t = min(float(information), 1.0)
+    result = group_sequential_boundaries(information=[t], alpha=plan.alpha, spending=plan.spending)
     first = result.to_frame().iloc[0]
     return {"z": float(first["z"]), "p_nominal": float(first["p_nominal"]),
             "alpha_cumulative": float(first["alpha_cumulative"])}

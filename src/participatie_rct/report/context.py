@@ -121,12 +121,13 @@ def build_context(
         outcomes["age"] = enrolled.dt.year.to_numpy() - pd.to_numeric(outcomes["birth_year"], errors="coerce")
     analysed = outcomes["outflow_work"].notna()
     strata = tuple(s for s in protocol.assignment.strata if s in outcomes.columns)
+    stratum = "stratum" if strata and "stratum" in outcomes.columns else None
     covariates = tuple(c for c in plan.covariates if c in outcomes.columns)
     for c in covariates:
         outcomes[c] = pd.to_numeric(outcomes[c], errors="coerce")
 
-    itt = analysis.itt_table(outcomes, outcome="outflow_work", arms=protocol.arm_keys, control=control,
-                             strata=strata, covariates=covariates)
+    itt = analysis.itt_frame(outcomes, outcome="outflow_work", arms=protocol.arm_keys, control=control,
+                             strata=stratum, covariates=covariates, se_type=plan.se_type)
     values: dict[str, Any] = {"w": w, "language": language, "blinded": blinded, "kind": kind.value}
     values["title"] = w["title_interim"] if kind is ReportKind.INTERIM else w["title_final"]
     values["trial"] = protocol.name
@@ -177,17 +178,17 @@ def build_context(
     values["analysed_n"] = int(analysed.sum())
 
     max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
-    work_curves = analysis.curves(outcomes, order, cause=1, horizon=max_month)
+    work_curves = analysis.incidence_curves(outcomes, order, control, cause=1, months=max_month)
     if not work_curves.empty:
         figs["outflow"] = figures.outflow_figure(work_curves, {a: labels[a] for a in order},
                                                  x_label=w["months_since"], y_label=w["cumulative_outflow"])
 
-    itt_rows = _itt_rows(itt.frame, labels, order, language)
+    itt_rows = _itt_rows(itt, labels, order, language)
     values["itt_table"] = Table((w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"]), tuple(itt_rows))
-    values["itt_available"] = bool(len(itt.frame))
+    values["itt_available"] = bool(len(itt))
 
     # --- hazard ratios ---------------------------------------------------------------------
-    cox = analysis.cox_table(outcomes, protocol.arm_keys, control)
+    cox = analysis.cox_frame(outcomes, control)
     cox = cox.set_index("arm").reindex([a for a in order if a in set(cox["arm"])]).reset_index()
     values["cox_table"] = Table(
         (w["arm"], w["hr"], w["ci"], w["p_value"]),
@@ -195,7 +196,10 @@ def build_context(
                f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
                p_text(r.p_value, language)) for r in cox.itertuples()),
     )
-    lr = analysis.logrank(outcomes)
+    lr = analysis.logrank_test(outcomes, control)
+    gt = analysis.gray(outcomes, control)
+    values["gray"] = w["gray"].format(stat=number(gt["statistic"], language, digits=2),
+                                      df=number(gt["df"], language, digits=0), p=p_text(gt["p_value"], language))
     values["logrank"] = w["logrank"].format(stat=number(lr["statistic"], language, digits=2),
                                             df=number(lr["df"], language, digits=0), p=p_text(lr["p_value"], language))
 
@@ -206,7 +210,7 @@ def build_context(
     values["competing_table"] = _counts_table(w["reason"], [name for _, name in reasons], [labels[a] for a in order], exit_counts, w["total"])
     cause_frames = []
     for code, name in reasons[:3]:
-        part = analysis.curves(outcomes, order, cause=code, horizon=max_month)
+        part = analysis.incidence_curves(outcomes, order, control, cause=code, months=max_month)
         if not part.empty:
             cause_frames.append(part.assign(cause=name))
     if cause_frames:
@@ -218,9 +222,10 @@ def build_context(
     per_site = []
     for s in sites:
         sub = outcomes[site == s] if len(sites) > 1 else outcomes
-        fit = analysis.itt_table(sub, outcome="outflow_work", arms=protocol.arm_keys, control=control)
-        if len(fit.frame):
-            per_site.append(fit.frame.assign(site=s))
+        fit = analysis.itt_frame(sub, outcome="outflow_work", arms=protocol.arm_keys, control=control,
+                                 se_type=plan.se_type)
+        if len(fit):
+            per_site.append(fit.assign(site=s))
     per_site_frame = pd.concat(per_site, ignore_index=True) if per_site else pd.DataFrame(columns=["arm", "site", "estimate", "std_error", "ci_low", "ci_high", "n"])
     forest_rows = []
     for a in order:
@@ -230,7 +235,7 @@ def build_context(
             if len(sites) > 1:
                 forest_rows.append({"label": f"{labels[a]} · {r.site}", "group": labels[a], "estimate": r.estimate,
                                     "ci_low": r.ci_low, "ci_high": r.ci_high})
-        pooled = itt.frame[itt.frame["arm"] == a]
+        pooled = itt[itt["arm"] == a]
         for r in pooled.itertuples():
             forest_rows.append({"label": f"{labels[a]} · {w['pooled']}", "group": labels[a], "estimate": r.estimate,
                                 "ci_low": r.ci_low, "ci_high": r.ci_high})
@@ -244,7 +249,7 @@ def build_context(
         for r in per_site_frame[per_site_frame["arm"] == a].itertuples():
             site_rows.append((labels[a], r.site, count_text(r.n), number(100 * r.estimate, language, sign=True),
                               f"{number(100 * r.ci_low, language, sign=True)} – {number(100 * r.ci_high, language, sign=True)}"))
-        for r in itt.frame[itt.frame["arm"] == a].itertuples():
+        for r in itt[itt["arm"] == a].itertuples():
             site_rows.append((labels[a], w["pooled"], count_text(r.n), number(100 * r.estimate, language, sign=True),
                               f"{number(100 * r.ci_low, language, sign=True)} – {number(100 * r.ci_high, language, sign=True)}"))
     values["site_table"] = Table((w["arm"], w["site"], w["n"], w["estimate"], w["ci"]), tuple(site_rows), numeric_from=2)
@@ -259,12 +264,12 @@ def build_context(
     # --- interim ---------------------------------------------------------------------------
     settings: dict[str, Any] = {}
     if kind is ReportKind.INTERIM:
-        values["interim"] = _interim(itt.frame, int(analysed.sum()), len(outcomes), plan, labels, order, language, w)
+        values["interim"] = _interim(itt, int(analysed.sum()), len(outcomes), plan, labels, order, language, w)
         settings["information_fraction"] = values["interim"]["information"]
 
     # --- methods and data quality -------------------------------------------------------------
     values["methods"] = _methods(inputs, language, kind, len(outcomes), int(withdrawn.sum()), strata, covariates,
-                                 end, len(itt.frame), control_label, package_version)
+                                 end, len(itt), control_label, package_version)
     values["dq_table"], values["dq_notes"] = _data_quality(inputs, outcomes, people, order, labels, horizon, end, w)
     values["disclosure"] = w["disclosure"]
     values["footer"] = w["footer"].format(version=package_version, sha=protocol.sha256[:16])
@@ -273,9 +278,9 @@ def build_context(
     headline = tuple(
         {"arm": labels[r.arm], "estimate": float(r.estimate), "ci_low": float(r.ci_low), "ci_high": float(r.ci_high),
          "p_holm": float(r.p_holm), "n": int(r.n)}
-        for r in itt.frame.set_index("arm").reindex([a for a in order if a in set(itt.frame["arm"])]).reset_index().itertuples()
+        for r in itt.set_index("arm").reindex([a for a in order if a in set(itt["arm"])]).reset_index().itertuples()
     )
-    if len(itt.frame):
+    if len(itt):
         values["headline"] = w["headline_text"].format(h=horizon, n=values["analysed_n"], control=control_label)
     else:
         values["headline"] = w["headline_none"].format(h=horizon)
@@ -351,7 +356,7 @@ def _interim(frame: pd.DataFrame, n_info: int, n_total: int, plan: Any, labels: 
              order: Sequence[str], language: str, w: Mapping[str, str]) -> dict[str, Any]:
     """Information fraction, the boundary at this look and each arm's z against it."""
     t = n_info / n_total if n_total else 0.0
-    look = _boundary(t, plan)
+    look = analysis.interim_boundary(t, plan)
     rows = []
     for a in order:
         for r in frame[frame["arm"] == a].itertuples():
@@ -362,19 +367,6 @@ def _interim(frame: pd.DataFrame, n_info: int, n_total: int, plan: Any, labels: 
                                     z=number(look["z"], language, digits=2), p=number(look["p_nominal"], language, digits=5))
     return {"information": round(t, 6), "text": text,
             "table": Table((w["arm"], w["z"], w["boundary"], w["crossed"]), tuple(rows))}
-
-
-def _boundary(t: float, plan: Any) -> dict[str, float]:
-    """The Lan-DeMets boundary at information ``t`` for a first look, via the design module."""
-    if t <= 0:
-        return {"z": float("inf"), "p_nominal": 0.0}
-    if t >= 1:
-        t = 0.999
-    from participatie_rct.design.boundaries import group_sequential_boundaries
-
-    result = group_sequential_boundaries(information=[t, 1.0], alpha=plan.alpha, spending=plan.spending)
-    first = result.to_frame().iloc[0]
-    return {"z": float(first["z"]), "p_nominal": float(first["p_nominal"])}
 
 
 def _methods(inputs: ReportInputs, language: str, kind: ReportKind, n: int, withdrawn: int, strata: Sequence[str],
@@ -393,7 +385,7 @@ def _methods(inputs: ReportInputs, language: str, kind: ReportKind, n: int, with
         m["design"].format(method=spec.method.value, strata=detail, trial=protocol.name, seed=protocol.seed,
                            sha=protocol.sha256[:16], n=count_text(n), withdrawn=count_text(withdrawn)),
         m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
-        m["estimator"].format(fe=m["fe"].format(strata=", ".join(strata)) if strata else "",
+        m["estimator"].format(fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
                               cov=m["cov"].format(covariates=", ".join(covariates)) if covariates else "",
                               k=k, control=control_label),
         m["survival"],

@@ -1,0 +1,126 @@
+"""Register throughput and latency through the library (SQLite, and PostgreSQL when configured).
+
+* batch: one participants table of 100,000 rows assigned in one transaction
+  (``Register.assign_frame``: locking, history, draws, hash chain, insert, audit entry);
+* single: ``Register.assign_one`` at intake, one transaction each, on a register that already
+  holds the batch: median and 99th percentile latency.
+
+PostgreSQL runs when ``PARTICIPATIE_RCT_BENCH_PG_URL`` (or ``PARTICIPATIE_RCT_TEST_PG_URL``)
+names a server; a schema with a random name is created there and dropped afterwards.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from benchmarks.harness import measure
+
+N_BATCH = int(os.environ.get("PARTICIPATIE_RCT_BENCH_N", "100000"))
+N_SINGLE = 300
+SITES = ("Ede", "Tiel", "Wageningen", "Apeldoorn", "Groningen", "Tilburg", "Utrecht", "Nijmegen")
+AGES = ("<27", "27-44", "45+")
+
+PROTOCOL = """
+[trial]
+name = "Benchmark"
+seed = 20170901
+
+[[arms]]
+key = "control"
+[[arms]]
+key = "earn_more"
+[[arms]]
+key = "intensive_support"
+[[arms]]
+key = "no_application_duty"
+
+[assignment]
+method = "permuted_blocks"
+strata = ["site", "age_group"]
+block_sizes = [4, 8]
+
+[identifiers]
+column = "id"
+kind = "pseudonym"
+"""
+
+
+def _frame(n: int, prefix: str):  # type: ignore[no-untyped-def]
+    import pandas as pd
+
+    return pd.DataFrame(
+        {
+            "participant": [f"{prefix}{i:07d}" for i in range(n)],
+            "site": [SITES[i % len(SITES)] for i in range(n)],
+            "enrolled_on": pd.Timestamp("2018-02-13"),
+            "age_group": [AGES[(i * 7) % 3] for i in range(n)],
+        }
+    )
+
+
+@contextmanager
+def _postgres() -> Iterator[str | None]:
+    base = os.environ.get("PARTICIPATIE_RCT_BENCH_PG_URL") or os.environ.get("PARTICIPATIE_RCT_TEST_PG_URL")
+    if not base:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    schema = f"prct_bench_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    try:
+        yield sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(
+            hide_password=False
+        )
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def _run(url: str, backend: str) -> None:
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+
+    protocol = Protocol.from_text(PROTOCOL, source="benchmark.toml")
+    frame = _frame(N_BATCH, "b")
+    with Register.create(url, protocol, key=None) as reg:
+        result = measure(f"register {backend}: batch of {N_BATCH:,} (one transaction)", lambda: reg.assign_frame(frame))
+        print(f"{'':<60} {N_BATCH / result.seconds:12,.0f} participants/s", flush=True)
+        times = []
+        for i in range(N_SINGLE):
+            unit = {"site": SITES[i % len(SITES)], "age_group": AGES[i % 3]}
+            start = time.perf_counter()
+            reg.assign_one(f"s{i:07d}", unit, key=None)
+            times.append(time.perf_counter() - start)
+        times.sort()
+        p99 = times[min(len(times) - 1, int(0.99 * len(times)))]
+        print(
+            f"{f'register {backend}: assign_one x {N_SINGLE} (after the batch)':<60} "
+            f"median {statistics.median(times) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms",
+            flush=True,
+        )
+        measure(f"register {backend}: verify {N_BATCH + N_SINGLE:,} assignments", reg.verify)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        _run(f"sqlite:///{Path(folder) / 'bench.db'}", "sqlite")
+    with _postgres() as url:
+        if url is None:
+            print("register postgresql: skipped (set PARTICIPATIE_RCT_BENCH_PG_URL to a server)", flush=True)
+        else:
+            _run(url, "postgresql")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,67 @@
+"""No BSN, and no plain SHA-256 of one, in the database, its WAL, exports, backups, output or logs."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+import pytest
+
+from participatie_rct.cli import main
+
+from .helpers import BLOCKS, elfproef_bsns, participants_csv
+
+KEY = "privacy-test-key-0123456789abcdef"
+
+
+def _needles(bsns: list[str]) -> list[bytes]:
+    out: list[bytes] = []
+    for bsn in bsns:
+        digest = hashlib.sha256(bsn.encode()).digest()
+        out += [bsn.encode(), digest, digest.hex().encode(), digest.hex().upper().encode()]
+        out.append(bsn.encode("utf-16-le"))
+    return out
+
+
+def test_no_bsn_is_stored_exported_or_printed(tmp_path: Path, write_protocol, capsys, caplog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    caplog.set_level(logging.DEBUG)
+    monkeypatch.setenv("PARTICIPATIE_RCT_KEY", KEY)
+    protocol = write_protocol(BLOCKS, identifiers='column = "bsn"\nkind = "bsn"')
+    db_path = tmp_path / "trial.db"
+    db = f"sqlite:///{db_path}"
+    bsns = elfproef_bsns(25, start=234_000_000)
+    (tmp_path / "in").mkdir()
+    participants = participants_csv(tmp_path / "in" / "p.csv", bsns[:20], column="bsn")
+    outputs: list[str] = []
+
+    def run(*args: str) -> None:
+        with pytest.raises(SystemExit):
+            main(list(args))
+        out, err = capsys.readouterr()
+        outputs.extend([out, err])
+
+    run("init", "--protocol", str(protocol), "--db", db)
+    run("assign", "--db", db, str(participants))
+    run("assign", "--db", db, str(participants), "--format", "json")
+    for bsn in bsns[20:23]:
+        run("assign", "--db", db, "--id", bsn, "--set", "site=Ede", "--set", "age_group=45+", "--format", "json")
+    run("assign", "--db", db, "--id", bsns[23], "--set", "site=Ede")  # refused: names the column, not the BSN
+    run("withdraw", "--db", db, "--id", bsns[3], "--reason", "verhuisd")
+    run("withdraw", "--db", db, "--id", bsns[24], "--reason", "never assigned")  # refused
+    run("status", "--db", db, "--format", "json")
+    run("verify", "--db", db, "--format", "json")
+    run("export", "--db", db, "--out", str(tmp_path / "export.csv"))
+    run("backup", "--db", db, "--out", str(tmp_path / "backup.db"))
+
+    haystack = b"".join(o.encode() for o in outputs) + "".join(r.getMessage() for r in caplog.records).encode()
+    for path in tmp_path.iterdir():
+        if path.is_file() and path.suffix != ".toml":
+            haystack += path.read_bytes()
+    assert db_path.exists() and (tmp_path / "export.csv").exists() and (tmp_path / "backup.db").exists()
+    found = [n for n in _needles(bsns) if n in haystack]
+    assert not found, f"{len(found)} BSN traces found"
+    # the scan is not blind: pseudonyms are there
+    from participatie_rct.data.pseudonym import pseudonym
+
+    assert pseudonym(KEY.encode(), bsns[0]).encode() in haystack
