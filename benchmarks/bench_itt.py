@@ -22,9 +22,16 @@ def make_data(seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     stratum = rng.integers(0, N_STRATA, N)
     arm = np.asarray(ARMS)[rng.integers(0, len(ARMS), N)]
-    effect = {"control": 0.0, "earn_more": 0.02, "intensive_support": 0.05, "no_application_duty": 0.05}
+    effect = {
+        "control": 0.0,
+        "earn_more": 0.02,
+        "intensive_support": 0.05,
+        "no_application_duty": 0.05,
+    }
     p = 0.06 + np.vectorize(effect.get)(arm) + 0.001 * (stratum % 10)
-    return pd.DataFrame({"arm": arm, "stratum": stratum, "outflow": (rng.random(N) < p).astype(float)})
+    return pd.DataFrame(
+        {"arm": arm, "stratum": stratum, "outflow": (rng.random(N) < p).astype(float)}
+    )
 
 
 def _statsmodels(data: pd.DataFrame):
@@ -43,11 +50,16 @@ def main() -> None:
         lambda: itt(data, outcome="outflow", treatment="arm", strata="stratum"),
         repeat=2,
     )
-    peer = measure("statsmodels OLS (dummies), cov_type=HC2, same data", lambda: _statsmodels(data), repeat=2)
+    peer = measure(
+        "statsmodels OLS (dummies), cov_type=HC2, same data", lambda: _statsmodels(data), repeat=2
+    )
     a = itt(data, outcome="outflow", treatment="arm", strata="stratum").to_frame().set_index("arm")
     b = _statsmodels(data)
     worst = max(abs(a.loc[arm, "std_error"] / b.bse[arm] - 1) for arm in ARMS[1:])
-    print(f"  same standard errors: largest relative difference {worst:.2e}; speed ratio {peer.seconds / ours.seconds:.2f}x")
+    print(
+        f"  same standard errors: largest relative difference {worst:.2e}; "
+        f"speed ratio {peer.seconds / ours.seconds:.2f}x"
+    )
 
 
 if __name__ == "__main__":

@@ -51,7 +51,8 @@ def main() -> None:
     measure(
         "kaplan_meier (ours, 4 arms)",
         lambda: ours_km.setdefault(
-            "r", kaplan_meier(data, time="time", event="event", treatment="arm", times=TIMES).to_frame()
+            "r",
+            kaplan_meier(data, time="time", event="event", treatment="arm", times=TIMES).to_frame(),
         ),
     )
     from lifelines import KaplanMeierFitter
@@ -65,7 +66,9 @@ def main() -> None:
         return out
 
     peer: dict[str, list[float]] = {}
-    m = measure("kaplan_meier (lifelines KaplanMeierFitter)", lambda: peer.setdefault("km", lifelines_km()))
+    m = measure(
+        "kaplan_meier (lifelines KaplanMeierFitter)", lambda: peer.setdefault("km", lifelines_km())
+    )
     gap = np.max(np.abs(np.asarray(peer["km"]) - ours_km["r"]["survival"].to_numpy()))
     print(f"{'':<60} max |S_ours - S_lifelines| = {gap:.2e}", flush=True)
     del m
@@ -85,7 +88,8 @@ def main() -> None:
     measure(
         "cox efron + robust SE + cox.zph (ours)",
         lambda: ours_cox.setdefault(
-            "r", cox(data, time="time", event="event", treatment="arm", covariates=("age",)).to_frame()
+            "r",
+            cox(data, time="time", event="event", treatment="arm", covariates=("age",)).to_frame(),
         ),
     )
     design = pd.get_dummies(data["arm"], drop_first=True).astype(float)
@@ -95,7 +99,9 @@ def main() -> None:
     sm_fit: dict[str, np.ndarray] = {}
 
     def statsmodels_cox() -> None:
-        fit = PHReg(data["time"].to_numpy(), design.to_numpy(), status=exited.to_numpy(), ties="efron").fit()
+        fit = PHReg(
+            data["time"].to_numpy(), design.to_numpy(), status=exited.to_numpy(), ties="efron"
+        ).fit()
         sm_fit["params"] = fit.params
 
     measure("cox efron (statsmodels PHReg)", statsmodels_cox)
@@ -138,12 +144,16 @@ def main() -> None:
             keep = data["arm"] == arm
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                # lifelines breaks tied times by jittering them (seeded here); monthly data are all ties
+                # lifelines jitters tied times (seeded here); monthly data are all ties
                 fitter = AalenJohansenFitter(seed=1, calculate_variance=True).fit(
                     data.loc[keep, "time"], data.loc[keep, "event"], event_of_interest=1
                 )
             cif = fitter.cumulative_density_
-            out.extend(cif.iloc[np.searchsorted(cif.index.to_numpy(), TIMES, side="right") - 1, 0].to_list())
+            out.extend(
+                cif.iloc[
+                    np.searchsorted(cif.index.to_numpy(), TIMES, side="right") - 1, 0
+                ].to_list()
+            )
         aj["cif"] = out
 
     measure("cumulative_incidence (lifelines AalenJohansenFitter)", lifelines_cif)

@@ -64,6 +64,28 @@ _EXPORTS: dict[str, str] = {
     "holm": "participatie_rct.estimate.multiplicity",
     "bonferroni": "participatie_rct.estimate.multiplicity",
     # survival and panel (issue: outflow over time)
+    "kaplan_meier": "participatie_rct.estimate.km",
+    "logrank": "participatie_rct.estimate.logrank",
+    "rmst": "participatie_rct.estimate.rmst",
+    "cox": "participatie_rct.estimate.cox",
+    "cause_specific_cox": "participatie_rct.estimate.cox",
+    "cumulative_incidence": "participatie_rct.estimate.competing",
+    "gray_test": "participatie_rct.estimate.competing",
+    "fine_gray": "participatie_rct.estimate.competing",
+    "person_months": "participatie_rct.estimate.panel",
+    "panel_effects": "participatie_rct.estimate.panel",
+    "months_off_benefit": "participatie_rct.estimate.panel",
+    "survival_analysis": "participatie_rct.estimate.survival_analysis",
+    "SurvivalAnalysis": "participatie_rct.estimate.survival_analysis",
+    "KaplanMeierResult": "participatie_rct.estimate.survival_results",
+    "LogrankResult": "participatie_rct.estimate.survival_results",
+    "RMSTResult": "participatie_rct.estimate.survival_results",
+    "CoxResult": "participatie_rct.estimate.survival_results",
+    "ProportionalHazardsResult": "participatie_rct.estimate.survival_results",
+    "CumulativeIncidenceResult": "participatie_rct.estimate.survival_results",
+    "GrayTestResult": "participatie_rct.estimate.survival_results",
+    "FineGrayResult": "participatie_rct.estimate.survival_results",
+    "PanelResult": "participatie_rct.estimate.survival_results",
     # design and simulate (issue: plan and monitor)
     "power_two_proportions": "participatie_rct.design.power",
     "minimum_detectable_effect": "participatie_rct.design.power",
@@ -76,6 +98,13 @@ _EXPORTS: dict[str, str] = {
     "MonitorStatus": "participatie_rct.design.monitor",
     "conditional_power": "participatie_rct.design.monitor",
     # report (issue: reports)
+    "write_report": "participatie_rct.report.writer",
+    "write_report_from_inputs": "participatie_rct.report.writer",
+    "ReportResult": "participatie_rct.report.writer",
+    "ReportInputs": "participatie_rct.report.inputs",
+    "load_inputs": "participatie_rct.report.inputs",
+    "run_demo": "participatie_rct.report.demo",
+    "suppress_table": "participatie_rct.report.disclosure",
 }
 
 

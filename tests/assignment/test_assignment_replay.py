@@ -157,3 +157,18 @@ def test_minimization_frequencies_match_enumerated_marginals() -> None:
     # the marginal is not the share (the first arrival goes to b with p_best): the draw-time
     # probabilities, not the shares, are what weighting must use
     assert exact[0, 1] == pytest.approx(0.7)
+
+
+def test_simulated_probabilities_estimate_the_enumerated_marginals() -> None:
+    procedure = Minimization(
+        arms=("a", "b", "c"), ratios=(1, 2, 1), factors=("site", "age"), p_best=0.7
+    )
+    units = pd.DataFrame({"site": ["x", "y", "x", "x"], "age": ["o", "o", "y", "o"]})
+    exact = _minimization_marginals(procedure, units)
+    estimated = procedure.simulated_probabilities(units, rng=np.random.default_rng(3), n_draws=2000)
+    assert estimated.attrs["n_draws"] == 2000
+    np.testing.assert_allclose(estimated.sum(axis=1), 1.0)
+    # 4.5 Monte Carlo standard errors at most: sqrt(0.25 / 2000) is about 0.011
+    np.testing.assert_allclose(estimated.to_numpy(), exact, atol=4.5 * np.sqrt(0.25 / 2000))
+    again = procedure.simulated_probabilities(units, rng=np.random.default_rng(3), n_draws=2000)
+    assert again.equals(estimated)

@@ -199,3 +199,54 @@ def test_stream_is_pinned_to_seed_sequence_and_pcg64_only() -> None:
     ).random_raw(2)
     assert words.tolist() == [int(w) for w in expected]
     assert key_words("") == (0xE3B0C442, 0x98FC1C14, 0x9AFBF4C8, 0x996FB924)  # SHA-256 of ""
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: CompleteRandomization(arms=("a", "a")), r"arm keys must be distinct; 'a' appears"),
+        (
+            lambda: CompleteRandomization(arms=("a", "b"), ratios=(1, 2, 3)),
+            r"ratios has 3 values for 2 arms",
+        ),
+        (
+            lambda: StratifiedRandomization(arms=("a", "b"), strata=("s", "s")),
+            r"lists a column twice",
+        ),
+        (
+            lambda: PermutedBlocks(arms=("a", "b"), block_sizes=(2, 2)),
+            r"block_sizes lists a size twice",
+        ),
+        (
+            lambda: Minimization(arms=("a", "b"), factors=("f",), weights=(-1.0,)),
+            r"every weight must be a positive number",
+        ),
+        (
+            lambda: CompleteRandomization(arms=("a", "b")).sequencer(
+                rng=np.random.default_rng(1), history=pd.DataFrame({"batch": [0]})
+            ),
+            r"history has no 'arm' column",
+        ),
+        (
+            lambda: PermutedBlocks(arms=("a", "b"), block_sizes=(2,), strata=("site",)).sequencer(
+                rng=np.random.default_rng(1), history=pd.DataFrame({"arm": ["a"]})
+            ),
+            r"history has neither the column\(s\) 'site' nor a 'stratum' column",
+        ),
+        (
+            lambda: Minimization(arms=("a", "b"), factors=("site", "age")).draw(
+                pd.DataFrame({"site": ["x"]}), rng=np.random.default_rng(1)
+            ),
+            r"the participants have no column 'age'",
+        ),
+        (
+            lambda: Minimization(arms=("a", "b"), factors=("site",)).draw(
+                pd.DataFrame({"site": ["x", None]}), rng=np.random.default_rng(1)
+            ),
+            r"column 'site' is empty for 1 participant \(arrival position 2, counting from 1\)",
+        ),
+    ],
+)
+def test_every_refusal_says_what_and_how_to_fix(make, message: str) -> None:
+    with pytest.raises(AssignmentError, match=message):
+        make()

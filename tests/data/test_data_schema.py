@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
 
 from participatie_rct.choices import TableName
-from participatie_rct.data import table_schema
+from participatie_rct.data import read_raw, table_schema
 from participatie_rct.data.schema import raw_schema
+from participatie_rct.data.validate import check_table
+from participatie_rct.errors import InputFileError
 
 SCHEMA_DIR = Path(__file__).resolve().parents[2] / "data_schema"
 FIELD_KEYS = {
@@ -61,3 +65,15 @@ def test_contract_facts() -> None:
     survey = table_schema("survey")
     assert (survey.field("wellbeing").minimum, survey.field("wellbeing").maximum) == (0, 10)
     assert (survey.field("health").minimum, survey.field("health").maximum) == (1, 5)
+
+
+def test_missing_values_come_from_the_schema(tmp_path: Path) -> None:
+    path = tmp_path / "survey.csv"
+    path.write_text("id,wave,wellbeing\nP1,0,NA\n", encoding="utf-8")
+    raw = read_raw(path)
+    schema = table_schema("survey")
+    with pytest.raises(InputFileError, match="holds text where a number belongs"):
+        check_table(raw, schema, as_of=dt.date(2026, 1, 1))
+    lenient = dataclasses.replace(schema, missing_values=("", "NA"))
+    frame, identifier = check_table(raw, lenient, as_of=dt.date(2026, 1, 1))
+    assert identifier == "id" and frame["wellbeing"].isna().all()

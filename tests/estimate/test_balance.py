@@ -32,7 +32,9 @@ def test_means_and_standardized_differences() -> None:
     a = data.loc[data["arm"] == "earn_more", "age"]
     c = data.loc[data["arm"] == "control", "age"]
     assert math.isclose(age["mean"], a.mean()) and math.isclose(age["mean_control"], c.mean())
-    assert math.isclose(age["std_difference"], (a.mean() - c.mean()) / math.sqrt((a.var() + c.var()) / 2))
+    assert math.isclose(
+        age["std_difference"], (a.mean() - c.mean()) / math.sqrt((a.var() + c.var()) / 2)
+    )
     assert set(rows["covariate"]) == {"age", "site=Tilburg", "site=Utrecht", "long_term"}
     assert (rows["df"][rows["covariate"] == "age"] == 2).all()  # both arms against control
 
@@ -52,7 +54,11 @@ def test_by_group_repeats_within_each_level_and_skips_constant_tests() -> None:
 def test_joint_test_detects_imbalance() -> None:
     data = table(1, n=600)
     data.loc[data["arm"] == "earn_more", "age"] += 8  # a broken lottery
-    joint = balance(data, treatment="arm", covariates=["age", "long_term"]).joint_frame().set_index("arm")
+    joint = (
+        balance(data, treatment="arm", covariates=["age", "long_term"])
+        .joint_frame()
+        .set_index("arm")
+    )
     assert joint.loc["earn_more", "p_value"] < 1e-6 < joint.loc["intensive_support", "p_value"]
 
 

@@ -13,7 +13,9 @@ assignment = pytest.importorskip("participatie_rct.assignment")
 
 
 def units(n: int = 60) -> pd.DataFrame:
-    return pd.DataFrame({"site": np.repeat(["Tilburg", "Utrecht"], n // 2)}, index=pd.RangeIndex(n) + 100)
+    return pd.DataFrame(
+        {"site": np.repeat(["Tilburg", "Utrecht"], n // 2)}, index=pd.RangeIndex(n) + 100
+    )
 
 
 def test_null_effect_gives_a_uniform_like_p_value_and_a_strong_effect_a_small_one() -> None:
@@ -24,13 +26,24 @@ def test_null_effect_gives_a_uniform_like_p_value_and_a_strong_effect_a_small_on
     y_null = rng.normal(size=len(table))
     data = pd.DataFrame({"arm": arms, "y": y_null}, index=table.index)
     null = randomization_inference(
-        data, outcome="y", treatment="arm", procedure=procedure, units=table, n_draws=200, rng=np.random.default_rng(7)
+        data,
+        outcome="y",
+        treatment="arm",
+        procedure=procedure,
+        units=table,
+        n_draws=200,
+        rng=np.random.default_rng(7),
     )
     data_effect = data.assign(y=y_null + 2.0 * (arms == "earn_more"))
     strong = randomization_inference(
-        data_effect, outcome="y", treatment="arm", procedure=procedure, units=table, n_draws=200,
+        data_effect,
+        outcome="y",
+        treatment="arm",
+        procedure=procedure,
+        units=table,
+        n_draws=200,
         rng=np.random.default_rng(7),
-    )  # fmt: skip
+    )
     assert strong.to_frame().loc[0, "p_value"] == pytest.approx(1 / 201)
     assert null.to_frame().loc[0, "p_value"] > 0.01
     # the re-draws come from the procedure: every draw keeps the strata's balance, so the
@@ -45,10 +58,19 @@ def test_same_seed_same_result() -> None:
     table = units(30)
     arms = procedure.draw(table, rng=np.random.default_rng(3))
     data = pd.DataFrame({"arm": arms, "y": np.arange(30.0)}, index=table.index)
-    kwargs = {"outcome": "y", "treatment": "arm", "procedure": procedure, "units": table, "n_draws": 30}
+    kwargs = {
+        "outcome": "y",
+        "treatment": "arm",
+        "procedure": procedure,
+        "units": table,
+        "n_draws": 30,
+    }
     a = randomization_inference(data, rng=np.random.default_rng(5), **kwargs)
     b = randomization_inference(data, rng=np.random.default_rng(5), **kwargs)
-    assert a.to_frame().equals(b.to_frame()) and a.to_frame()["arm"].tolist() == ["earn_more", "intensive_support"]
+    assert a.to_frame().equals(b.to_frame()) and a.to_frame()["arm"].tolist() == [
+        "earn_more",
+        "intensive_support",
+    ]
     assert set(a.to_dict()) == {"estimates", "settings"}
 
 
@@ -57,6 +79,11 @@ def test_data_must_match_units() -> None:
     data = pd.DataFrame({"arm": ["control", "earn_more"], "y": [1.0, 2.0]}, index=[0, 1])
     with pytest.raises(EstimationError, match="share their index"):
         randomization_inference(
-            data, outcome="y", treatment="arm", procedure=procedure, units=units(4), n_draws=5,
+            data,
+            outcome="y",
+            treatment="arm",
+            procedure=procedure,
+            units=units(4),
+            n_draws=5,
             rng=np.random.default_rng(1),
-        )  # fmt: skip
+        )

@@ -21,7 +21,9 @@ TOL = 1e-8
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
-def trial(seed: int, n: int = 120, arms: tuple[str, ...] = ("control", "earn_more", "intensive_support")) -> pd.DataFrame:
+def trial(
+    seed: int, n: int = 120, arms: tuple[str, ...] = ("control", "earn_more", "intensive_support")
+) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     data = pd.DataFrame(
         {
@@ -31,7 +33,9 @@ def trial(seed: int, n: int = 120, arms: tuple[str, ...] = ("control", "earn_mor
             "team": rng.integers(0, 12, n),
         }
     )
-    data["y"] = 0.05 * data["age"] + (data["arm"] == "earn_more") * 0.4 + rng.normal(0, 1 + rng.random(), n)
+    data["y"] = (
+        0.05 * data["age"] + (data["arm"] == "earn_more") * 0.4 + rng.normal(0, 1 + rng.random(), n)
+    )
     data["outflow"] = rng.random(n) < 0.2
     return data
 
@@ -58,8 +62,12 @@ def test_relabelling_arms_flips_the_sign(seed: int, option: dict) -> None:
     data = trial(seed, arms=("control", "earn_more"))
     if option.get("cluster"):
         data["team"] = data["arm"].map({"control": 0, "earn_more": 1}) * 100 + data.index % 6
-    forward = itt(data, outcome="y", treatment="arm", control="control", **option).effect("earn_more")
-    backward = itt(data, outcome="y", treatment="arm", control="earn_more", **option).effect("control")
+    forward = itt(data, outcome="y", treatment="arm", control="control", **option).effect(
+        "earn_more"
+    )
+    backward = itt(data, outcome="y", treatment="arm", control="earn_more", **option).effect(
+        "control"
+    )
     assert math.isclose(forward.estimate, -backward.estimate, rel_tol=TOL, abs_tol=TOL)
     assert math.isclose(forward.std_error, backward.std_error, rel_tol=TOL)
     assert math.isclose(forward.p_value, backward.p_value, rel_tol=1e-6, abs_tol=1e-12)
@@ -67,7 +75,9 @@ def test_relabelling_arms_flips_the_sign(seed: int, option: dict) -> None:
 
 @FAST
 @given(seed=st.integers(0, 10_000), shift=st.floats(-1e3, 1e3), option=st.sampled_from(OPTIONS))
-def test_adding_a_constant_to_the_outcome_changes_nothing(seed: int, shift: float, option: dict) -> None:
+def test_adding_a_constant_to_the_outcome_changes_nothing(
+    seed: int, shift: float, option: dict
+) -> None:
     data = trial(seed)
     if option.get("cluster"):
         data["team"] = data["arm"].astype("category").cat.codes * 100 + data.index % 6
@@ -100,7 +110,9 @@ def test_shuffling_rows_changes_nothing(seed: int) -> None:
     for option in ({"covariates": ["age", "site"], "strata": "site"}, {"cluster": "team"}):
         a = itt(data, outcome="y", treatment="arm", **option).to_frame()
         b = itt(shuffled, outcome="y", treatment="arm", **option).to_frame()
-        np.testing.assert_allclose(a[["estimate", "std_error", "df"]], b[["estimate", "std_error", "df"]], rtol=1e-8)
+        np.testing.assert_allclose(
+            a[["estimate", "std_error", "df"]], b[["estimate", "std_error", "df"]], rtol=1e-8
+        )
 
 
 def test_holm_beside_raw_and_bonferroni_when_asked() -> None:
@@ -119,9 +131,19 @@ def test_frame_columns_confidence_interval_and_defaults() -> None:
     result = itt(data, outcome="y", treatment="arm", covariates=["age"], alpha=0.1)
     frame = result.to_frame()
     assert list(frame.columns[:12]) == [
-        "arm", "term", "estimate", "std_error", "df", "statistic", "p_value", "ci_low", "ci_high", "p_holm", "n",
+        "arm",
+        "term",
+        "estimate",
+        "std_error",
+        "df",
+        "statistic",
+        "p_value",
+        "ci_low",
+        "ci_high",
+        "p_holm",
+        "n",
         "conf_level",
-    ]  # fmt: skip
+    ]
     assert frame["arm"].tolist() == ["earn_more", "intensive_support"]
     assert result.settings["adjust"] == "lin" and result.settings["se_type"] == "hc2"
     row = frame.iloc[0]

@@ -78,7 +78,9 @@ def check_rows(frame_: pd.DataFrame, rows: list[dict], *, key: str = "arm") -> N
 @pytest.mark.parametrize("case", cases("itt"), ids=lambda c: c["name"])
 def test_itt_matches_estimatr(case: dict) -> None:
     spec = case["python"]
-    result = est.itt(data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], **call_kwargs(spec))
+    result = est.itt(
+        data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], **call_kwargs(spec)
+    )
     check_rows(result.to_frame(), case["estimates"])
     if "design" in case:
         assert result.settings["design"] == case["design"].lower()
@@ -87,7 +89,9 @@ def test_itt_matches_estimatr(case: dict) -> None:
 @pytest.mark.parametrize("case", cases("logit_ame"), ids=lambda c: c["name"])
 def test_logit_ame_matches_r(case: dict) -> None:
     spec = case["python"]
-    result = est.logit_ame(data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], **call_kwargs(spec))
+    result = est.logit_ame(
+        data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], **call_kwargs(spec)
+    )
     check_rows(result.to_frame(), case["estimates"])
 
 
@@ -95,9 +99,12 @@ def test_logit_ame_matches_r(case: dict) -> None:
 def test_cace_matches_iv_robust(case: dict) -> None:
     spec = case["python"]
     result = est.cace(
-        data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], received=spec["received"],
+        data_for(spec),
+        outcome=spec["outcome"],
+        treatment=spec["treatment"],
+        received=spec["received"],
         **call_kwargs(spec),
-    )  # fmt: skip
+    )
     check_rows(result.to_frame(), case["estimates"])
     if "first_stage" in case:
         fs = case["first_stage"]
@@ -110,9 +117,12 @@ def test_cace_matches_iv_robust(case: dict) -> None:
 def test_subgroups_match_estimatr(case: dict) -> None:
     spec = case["python"]
     result = est.subgroup_effects(
-        data_for(spec), outcome=spec["outcome"], treatment=spec["treatment"], subgroup=spec["subgroup"],
+        data_for(spec),
+        outcome=spec["outcome"],
+        treatment=spec["treatment"],
+        subgroup=spec["subgroup"],
         **call_kwargs(spec),
-    )  # fmt: skip
+    )
     check_rows(result.to_frame(), case["estimates"], key="level")
     test = result.interaction_tests()[0]
     want = case["interaction"]
@@ -123,7 +133,12 @@ def test_subgroups_match_estimatr(case: dict) -> None:
 @pytest.mark.parametrize("case", cases("balance"), ids=lambda c: c["name"])
 def test_balance_tests_match_estimatr(case: dict) -> None:
     spec = case["python"]
-    result = est.balance(data_for(spec), treatment=spec["treatment"], covariates=spec["covariates"], control=spec["control"])
+    result = est.balance(
+        data_for(spec),
+        treatment=spec["treatment"],
+        covariates=spec["covariates"],
+        control=spec["control"],
+    )
     rows = result.to_frame()
     for cov, want in case["per_covariate"].items():
         got = rows[rows["covariate"] == cov].iloc[0]

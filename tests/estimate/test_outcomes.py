@@ -22,9 +22,14 @@ def months_table(spec: dict[str, tuple[int, list, dict]]) -> pd.DataFrame:
             if on is None:
                 continue
             rows.append(
-                {"participant": person, "month": START + offset + i, "on_benefit": on,
-                 "exit_reason": reasons.get(i, ""), "earnings": 100.0 * i}
-            )  # fmt: skip
+                {
+                    "participant": person,
+                    "month": START + offset + i,
+                    "on_benefit": on,
+                    "exit_reason": reasons.get(i, ""),
+                    "earnings": 100.0 * i,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -59,7 +64,9 @@ def outcomes() -> pd.DataFrame:
     }
     dates = {p: "2018-01-20T09:00:00Z" for p in spec}
     dates["late"] = "2018-06-02T00:00:00Z"
-    return build_outcomes(assignments(dates), months_table(spec), horizon_months=12).set_index("participant")
+    return build_outcomes(assignments(dates), months_table(spec), horizon_months=12).set_index(
+        "participant"
+    )
 
 
 def test_exit_to_work_and_reentry(outcomes: pd.DataFrame) -> None:
@@ -123,8 +130,12 @@ def test_month_may_be_period_timestamp_or_text() -> None:
     people = assignments({"a": "2018-01-05", "b": "2018-01-31T23:00:00Z"})
     table = months_table(spec)
     as_period = build_outcomes(people, table, horizon_months=2)
-    as_stamp = build_outcomes(people, table.assign(month=table["month"].dt.to_timestamp()), horizon_months=2)
-    as_text = build_outcomes(people, table.assign(month=table["month"].astype(str)), horizon_months=2)
+    as_stamp = build_outcomes(
+        people, table.assign(month=table["month"].dt.to_timestamp()), horizon_months=2
+    )
+    as_text = build_outcomes(
+        people, table.assign(month=table["month"].astype(str)), horizon_months=2
+    )
     pd.testing.assert_frame_equal(as_period, as_stamp)
     pd.testing.assert_frame_equal(as_period, as_text)
     assert as_period["outflow_work"].tolist() == [1.0, 0.0]
@@ -134,9 +145,17 @@ def test_as_of_cuts_the_data() -> None:
     spec = {"a": (0, [True] * 6 + [False] * 6, {6: "work"})}
     people = assignments({"a": "2018-01-05"})
     early = build_outcomes(people, months_table(spec), horizon_months=3, as_of="2018-04")
-    assert early.loc[0, "time"] == 3 and early.loc[0, "event"] == 0 and early.loc[0, "outflow_work"] == 0.0
+    assert (
+        early.loc[0, "time"] == 3
+        and early.loc[0, "event"] == 0
+        and early.loc[0, "outflow_work"] == 0.0
+    )
     late = build_outcomes(people, months_table(spec), horizon_months=12)
-    assert late.loc[0, "time"] == 6 and late.loc[0, "event"] == 1 and np.isnan(late.loc[0, "outflow_work"])
+    assert (
+        late.loc[0, "time"] == 6
+        and late.loc[0, "event"] == 1
+        and np.isnan(late.loc[0, "outflow_work"])
+    )
 
 
 def test_participant_without_rows_is_all_missing() -> None:
@@ -149,7 +168,9 @@ def test_participant_without_rows_is_all_missing() -> None:
 def test_duplicate_months_are_refused() -> None:
     table = months_table({"a": (0, [True, True], {})})
     with pytest.raises(EstimationError, match="repeat a participant and month"):
-        build_outcomes(assignments({"a": "2018-01-05"}), pd.concat([table, table.iloc[[0]]]), horizon_months=1)
+        build_outcomes(
+            assignments({"a": "2018-01-05"}), pd.concat([table, table.iloc[[0]]]), horizon_months=1
+        )
 
 
 def test_unknown_exit_reason_is_refused() -> None:
@@ -160,4 +181,8 @@ def test_unknown_exit_reason_is_refused() -> None:
 
 def test_missing_columns_are_named() -> None:
     with pytest.raises(EstimationError, match="'assigned_at'"):
-        build_outcomes(pd.DataFrame({"participant": ["a"], "arm": ["control"]}), months_table({}), horizon_months=1)
+        build_outcomes(
+            pd.DataFrame({"participant": ["a"], "arm": ["control"]}),
+            months_table({}),
+            horizon_months=1,
+        )

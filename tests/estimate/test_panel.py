@@ -37,7 +37,9 @@ def test_effects_by_month_match_lm_with_vcovcl(panel):
 
 @pytest.mark.reference
 def test_pooled_effect_and_month_one_coefficient_match_lm(panel):
-    pooled = panel_effects(panel, outcome="event_by_month", treatment="trt", by_month=False).to_frame()
+    pooled = panel_effects(
+        panel, outcome="event_by_month", treatment="trt", by_month=False
+    ).to_frame()
     theirs = {row["term"]: row for row in REF["panel_pooled"]}
     assert pooled["estimate"].iloc[0] == pytest.approx(theirs["trt2"]["estimate"], rel=EXACT)
     assert pooled["std_error"].iloc[0] == pytest.approx(theirs["trt2"]["std_error"], rel=EXACT)
@@ -56,7 +58,14 @@ def test_three_arm_panel_agrees_with_statsmodels_clustered_ols():
     rows = []
     for pid in range(people):
         for month in range(1, rng.integers(2, 7)):
-            rows.append({"participant": f"p{pid}", "arm": arm[pid], "month": month, "off_benefit": rng.integers(0, 2)})
+            rows.append(
+                {
+                    "participant": f"p{pid}",
+                    "arm": arm[pid],
+                    "month": month,
+                    "off_benefit": rng.integers(0, 2),
+                }
+            )
     data = pd.DataFrame(rows)
     ours = panel_effects(data, outcome="off_benefit", treatment="arm", by_month=False).to_frame()
     x = sm.add_constant(pd.get_dummies(data["arm"], drop_first=True).astype(float))
@@ -72,16 +81,51 @@ def _register_and_months() -> tuple[pd.DataFrame, pd.DataFrame]:
         {
             "participant": ["a", "b", "c"],
             "arm": ["control", "earn_more", "control"],
-            "assigned_at": ["2018-01-15T10:00:00+00:00", "2018-01-20T09:00:00+00:00", "2018-02-01T09:00:00+00:00"],
+            "assigned_at": [
+                "2018-01-15T10:00:00+00:00",
+                "2018-01-20T09:00:00+00:00",
+                "2018-02-01T09:00:00+00:00",
+            ],
         }
     )
     months = pd.DataFrame(
         {
             "participant": ["a"] * 5 + ["b"] * 5 + ["c"] * 4,
-            "month": ["2018-01", "2018-02", "2018-03", "2018-04", "2018-05"] * 2 + ["2018-02", "2018-03", "2018-04", "2018-05"],
-            "on_benefit": [True, True, False, True, True] + [True, True, True, False, False] + [True, True, True, True],
-            "exit_reason": ["", "", "work", "", ""] + ["", "part_time_work", "", "work", ""] + ["", "", "", ""],
-            "earnings": [0, 0, 1500, 0, 0] + [0, 300, 250, 1400, 1500] + [0, 0, 0, 0],
+            "month": ["2018-01", "2018-02", "2018-03", "2018-04", "2018-05"] * 2
+            + ["2018-02", "2018-03", "2018-04", "2018-05"],
+            "on_benefit": [
+                True,
+                True,
+                False,
+                True,
+                True,
+                True,
+                True,
+                True,
+                False,
+                False,
+                True,
+                True,
+                True,
+                True,
+            ],
+            "exit_reason": [
+                "",
+                "",
+                "work",
+                "",
+                "",
+                "",
+                "part_time_work",
+                "",
+                "work",
+                "",
+                "",
+                "",
+                "",
+                "",
+            ],
+            "earnings": [0, 0, 1500, 0, 0, 0, 300, 250, 1400, 1500, 0, 0, 0, 0],
         }
     )
     return assignments, months
@@ -134,3 +178,65 @@ def test_panel_errors_name_the_column():
     assignments, months = _register_and_months()
     with pytest.raises(EstimationError, match=r"benefit_months: column 'on_benefit' is missing"):
         person_months(assignments, months.drop(columns="on_benefit"))
+
+
+def _synthetic_register(seed: int, people: int = 240) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Monthly benefit records with exits to work / part-time work / other, and returns."""
+    rng = np.random.default_rng(seed)
+    arm = rng.choice(["control", "intensive_support"], size=people)
+    start = rng.integers(0, 6, size=people)  # month of assignment in 2018
+    assignments = pd.DataFrame(
+        {
+            "participant": [f"p{i:03d}" for i in range(people)],
+            "arm": arm,
+            "assigned_at": [f"2018-{m + 1:02d}-10T09:00:00+00:00" for m in start],
+        }
+    )
+    rows = []
+    for i in range(people):
+        on, reason_next = True, ""
+        for k in range(0, 19 - start[i]):
+            month = f"{2018 + (start[i] + k) // 12}-{(start[i] + k) % 12 + 1:02d}"
+            reason = ""
+            if on and k >= 1 and rng.random() < (0.06 if arm[i] == "control" else 0.09):
+                reason = rng.choice(["work", "part_time_work", "other"])
+                on = reason == "part_time_work"
+            elif not on and rng.random() < 0.05:
+                on = True  # re-entry: back on benefit, same person
+            rows.append(
+                {
+                    "participant": f"p{i:03d}",
+                    "month": month,
+                    "on_benefit": on,
+                    "exit_reason": reason or reason_next,
+                    "earnings": 400.0 if reason == "part_time_work" else 0.0,
+                }
+            )
+    return assignments, pd.DataFrame(rows)
+
+
+def test_outcome_builder_feeds_survival_and_panel():
+    from participatie_rct.estimate.outcomes import build_outcomes
+    from participatie_rct.estimate.survival_analysis import survival_analysis
+
+    assignments, months = _synthetic_register(8)
+    outcomes = build_outcomes(assignments, months, horizon_months=12)
+    result = survival_analysis(
+        outcomes,
+        time="time",
+        event="event_code",
+        treatment="arm",
+        event_of_interest=1,
+        times=[6, 12],
+    )
+    payload = result.to_dict()
+    assert {"km", "logrank", "cox", "cif", "gray", "fine_gray"} <= set(payload)
+    assert result.cox.n == len(assignments)
+    assert result.cox.n_events == int((outcomes["event_code"] > 0).sum())
+    frame = person_months(assignments, months)
+    # every participant appears once per month, whether or not they left and came back
+    assert frame.groupby("participant")["month"].apply(lambda m: m.is_unique).all()
+    assert frame["participant"].nunique() == len(assignments)
+    effects = panel_effects(frame, outcome="off_benefit", treatment="arm", time="month")
+    assert effects.n_clusters == len(assignments)
+    assert set(effects.to_frame()["arm"]) == {"intensive_support"}

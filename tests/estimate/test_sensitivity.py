@@ -19,7 +19,15 @@ def trial(seed: int = 0, n: int = 600) -> pd.DataFrame:
     older = rng.random(n) < 0.5
     y = 0.1 + 0.3 * (arm == "earn_more") * older + rng.normal(0, 0.5, n)
     takeup = np.where(arm == "control", 0.0, (rng.random(n) < 0.7).astype(float))
-    return pd.DataFrame({"arm": arm, "age_45_plus": older, "y": y, "site": rng.choice(["A", "B"], n), "took_up": takeup})
+    return pd.DataFrame(
+        {
+            "arm": arm,
+            "age_45_plus": older,
+            "y": y,
+            "site": rng.choice(["A", "B"], n),
+            "took_up": takeup,
+        }
+    )
 
 
 def test_subgroup_effects_equal_separate_regressions() -> None:
@@ -49,7 +57,9 @@ def test_logit_ame_is_close_to_the_difference_in_shares_without_covariates() -> 
     ame = logit_ame(data, outcome="outflow", treatment="arm").to_frame().set_index("arm")
     shares = data.groupby("arm")["outflow"].mean()
     # a saturated logit reproduces the cell shares exactly
-    assert math.isclose(ame.loc["earn_more", "estimate"], shares["earn_more"] - shares["control"], rel_tol=1e-8)
+    assert math.isclose(
+        ame.loc["earn_more", "estimate"], shares["earn_more"] - shares["control"], rel_tol=1e-8
+    )
     assert ame["df"].map(math.isinf).all()
     with pytest.raises(EstimationError, match="must be 0/1"):
         logit_ame(data, outcome="y", treatment="arm")
@@ -63,9 +73,14 @@ def test_cace_matches_linearmodels_2sls_and_the_wald_ratio() -> None:
     result = cace(two, outcome="y", treatment="arm", received="took_up", se_type="hc0")
     e = result.effect("earn_more")
     z = (two["arm"] == "earn_more").astype(float)
-    wald = itt(two, outcome="y", treatment="arm").effect("earn_more").estimate / two.loc[z == 1, "took_up"].mean()
+    wald = (
+        itt(two, outcome="y", treatment="arm").effect("earn_more").estimate
+        / two.loc[z == 1, "took_up"].mean()
+    )
     assert math.isclose(e.estimate, wald, rel_tol=1e-10)
-    ref = IV2SLS(two["y"], np.ones((len(two), 1)), two[["took_up"]], z.to_frame("z")).fit(cov_type="robust")
+    ref = IV2SLS(two["y"], np.ones((len(two), 1)), two[["took_up"]], z.to_frame("z")).fit(
+        cov_type="robust"
+    )
     assert math.isclose(e.estimate, ref.params["took_up"], rel_tol=1e-10)
     assert math.isclose(e.std_error, ref.std_errors["took_up"], rel_tol=1e-8)  # both HC0
     fs = result.settings["first_stage"]["earn_more"]
@@ -102,7 +117,9 @@ def test_lee_bounds_by_hand() -> None:
     # the other way round: control answers more, so control is trimmed
     flipped = lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").to_frame().iloc[0]
     assert flipped["trimmed"] == "control"
-    assert flipped["lower"] == pytest.approx(-row["upper"]) and flipped["upper"] == pytest.approx(-row["lower"])
+    assert flipped["lower"] == pytest.approx(-row["upper"]) and flipped["upper"] == pytest.approx(
+        -row["lower"]
+    )
 
 
 def test_lee_bounds_bootstrap_is_reproducible_and_records_its_seed() -> None:

@@ -36,7 +36,9 @@ def trial(seed: int, n: int = 120, *, causes: int = 2, months: int | None = 12) 
     event = np.where(exit_time <= censor, rng.integers(1, causes + 1, size=n), 0)
     if months is not None:
         event = np.where(np.minimum(exit_time, censor) > months, 0, event)
-    return pd.DataFrame({"time": time, "event": event, "arm": arm, "age": rng.normal(40, 10, size=n).round()})
+    return pd.DataFrame(
+        {"time": time, "event": event, "arm": arm, "age": rng.normal(40, 10, size=n).round()}
+    )
 
 
 seeds = st.integers(min_value=0, max_value=10_000)
@@ -49,11 +51,17 @@ def test_shuffled_rows_give_the_same_results(seed):
     shuffled = data.sample(frac=1.0, random_state=seed).reset_index(drop=True)
     for frame in (data, shuffled):
         frame.attrs.clear()
-    km_a = kaplan_meier(data, time="time", event="event", treatment="arm", times=[3, 6, 12]).to_frame()
-    km_b = kaplan_meier(shuffled, time="time", event="event", treatment="arm", times=[3, 6, 12]).to_frame()
+    km_a = kaplan_meier(
+        data, time="time", event="event", treatment="arm", times=[3, 6, 12]
+    ).to_frame()
+    km_b = kaplan_meier(
+        shuffled, time="time", event="event", treatment="arm", times=[3, 6, 12]
+    ).to_frame()
     pd.testing.assert_frame_equal(km_a, km_b)
     cox_a = cox(data, time="time", event="event", treatment="arm", covariates=("age",)).to_frame()
-    cox_b = cox(shuffled, time="time", event="event", treatment="arm", covariates=("age",)).to_frame()
+    cox_b = cox(
+        shuffled, time="time", event="event", treatment="arm", covariates=("age",)
+    ).to_frame()
     np.testing.assert_allclose(cox_a["coef"], cox_b["coef"], rtol=1e-8)
     np.testing.assert_allclose(cox_a["robust_std_error"], cox_b["robust_std_error"], rtol=1e-8)
 
@@ -63,19 +71,45 @@ def test_shuffled_rows_give_the_same_results(seed):
 def test_relabelling_arms_flips_the_log_hazard_ratio(seed):
     data = trial(seed)
     a = cox(data, time="time", event="event", treatment="arm", control="control").to_frame().iloc[0]
-    b = cox(data, time="time", event="event", treatment="arm", control="intensive_support").to_frame().iloc[0]
+    b = (
+        cox(data, time="time", event="event", treatment="arm", control="intensive_support")
+        .to_frame()
+        .iloc[0]
+    )
     assert a["coef"] == pytest.approx(-b["coef"], rel=1e-8, abs=1e-10)
     assert a["std_error"] == pytest.approx(b["std_error"], rel=1e-8)
     assert a["robust_std_error"] == pytest.approx(b["robust_std_error"], rel=1e-8)
-    fa = fine_gray(data, time="time", event="event", treatment="arm", event_of_interest=1, control="control")
-    fb = fine_gray(data, time="time", event="event", treatment="arm", event_of_interest=1, control="intensive_support")
-    assert fa.to_frame()["coef"].iloc[0] == pytest.approx(-fb.to_frame()["coef"].iloc[0], rel=1e-7, abs=1e-9)
-    assert fa.to_frame()["std_error"].iloc[0] == pytest.approx(fb.to_frame()["std_error"].iloc[0], rel=1e-7)
+    fa = fine_gray(
+        data, time="time", event="event", treatment="arm", event_of_interest=1, control="control"
+    )
+    fb = fine_gray(
+        data,
+        time="time",
+        event="event",
+        treatment="arm",
+        event_of_interest=1,
+        control="intensive_support",
+    )
+    assert fa.to_frame()["coef"].iloc[0] == pytest.approx(
+        -fb.to_frame()["coef"].iloc[0], rel=1e-7, abs=1e-9
+    )
+    assert fa.to_frame()["std_error"].iloc[0] == pytest.approx(
+        fb.to_frame()["std_error"].iloc[0], rel=1e-7
+    )
     la = logrank(data, time="time", event="event", treatment="arm", control="control")
     lb = logrank(data, time="time", event="event", treatment="arm", control="intensive_support")
     assert la.statistic == pytest.approx(lb.statistic, rel=1e-10)
-    ga = gray_test(data, time="time", event="event", treatment="arm", event_of_interest=2, control="control")
-    gb = gray_test(data, time="time", event="event", treatment="arm", event_of_interest=2, control="intensive_support")
+    ga = gray_test(
+        data, time="time", event="event", treatment="arm", event_of_interest=2, control="control"
+    )
+    gb = gray_test(
+        data,
+        time="time",
+        event="event",
+        treatment="arm",
+        event_of_interest=2,
+        control="intensive_support",
+    )
     assert ga.statistic == pytest.approx(gb.statistic, rel=1e-8)
 
 
@@ -99,12 +133,16 @@ def test_cumulative_incidences_and_km_add_up_to_one(seed):
     data = trial(seed, causes=3)
     grid = [2.0, 5.0, 9.0]
     km = kaplan_meier(data, time="time", event="event", treatment="arm", times=grid).to_frame()
-    cif = cumulative_incidence(data, time="time", event="event", treatment="arm", times=grid).to_frame()
+    cif = cumulative_incidence(
+        data, time="time", event="event", treatment="arm", times=grid
+    ).to_frame()
     total = cif.groupby(["arm", "time"])["cumulative_incidence"].sum().reset_index()
     merged = km.merge(total, on=["arm", "time"])
     # a cause that never occurs in an arm is absent from its sum; fill the curve beyond follow-up
     ok = merged["cumulative_incidence"].notna()
-    np.testing.assert_allclose(merged.loc[ok, "survival"] + merged.loc[ok, "cumulative_incidence"], 1.0, atol=1e-12)
+    np.testing.assert_allclose(
+        merged.loc[ok, "survival"] + merged.loc[ok, "cumulative_incidence"], 1.0, atol=1e-12
+    )
 
 
 @SETTINGS
@@ -113,7 +151,9 @@ def test_one_cause_cif_is_one_minus_km(seed):
     data = trial(seed, causes=1)
     grid = [3.0, 6.0]
     km = kaplan_meier(data, time="time", event="event", treatment="arm", times=grid).to_frame()
-    cif = cumulative_incidence(data, time="time", event="event", treatment="arm", times=grid).to_frame()
+    cif = cumulative_incidence(
+        data, time="time", event="event", treatment="arm", times=grid
+    ).to_frame()
     np.testing.assert_allclose(cif["cumulative_incidence"], 1 - km["survival"], atol=1e-12)
 
 
@@ -122,8 +162,12 @@ def test_one_cause_cif_is_one_minus_km(seed):
 def test_efron_equals_breslow_without_ties(seed):
     data = trial(seed, months=None)
     assert not data["time"].duplicated().any()
-    efron = cox(data, time="time", event="event", treatment="arm", covariates=("age",), ties="efron").to_frame()
-    breslow = cox(data, time="time", event="event", treatment="arm", covariates=("age",), ties="breslow").to_frame()
+    efron = cox(
+        data, time="time", event="event", treatment="arm", covariates=("age",), ties="efron"
+    ).to_frame()
+    breslow = cox(
+        data, time="time", event="event", treatment="arm", covariates=("age",), ties="breslow"
+    ).to_frame()
     np.testing.assert_allclose(efron["coef"], breslow["coef"], rtol=1e-9)
     np.testing.assert_allclose(efron["robust_std_error"], breslow["robust_std_error"], rtol=1e-9)
 
@@ -135,8 +179,12 @@ def test_own_cluster_equals_robust_and_clusters_change_it():
     plain = cox(data, time="time", event="event", treatment="arm").to_frame()
     own = cox(data, time="time", event="event", treatment="arm", cluster="person").to_frame()
     site = cox(data, time="time", event="event", treatment="arm", cluster="site").to_frame()
-    assert own["robust_std_error"].iloc[0] == pytest.approx(plain["robust_std_error"].iloc[0], rel=1e-12)
-    assert site["robust_std_error"].iloc[0] != pytest.approx(plain["robust_std_error"].iloc[0], rel=1e-3)
+    assert own["robust_std_error"].iloc[0] == pytest.approx(
+        plain["robust_std_error"].iloc[0], rel=1e-12
+    )
+    assert site["robust_std_error"].iloc[0] != pytest.approx(
+        plain["robust_std_error"].iloc[0], rel=1e-3
+    )
 
 
 def test_cox_and_gray_with_three_arms_give_one_row_per_arm():
@@ -164,7 +212,9 @@ def test_results_have_the_four_views():
         kaplan_meier(data, time="time", event="event", treatment="arm", times=[6]),
         logrank(data, time="time", event="event", treatment="arm"),
         cox(data, time="time", event="event", treatment="arm"),
-        cumulative_incidence(data, time="time", event="event", treatment="arm", event_of_interest=1, times=[6]),
+        cumulative_incidence(
+            data, time="time", event="event", treatment="arm", event_of_interest=1, times=[6]
+        ),
         gray_test(data, time="time", event="event", treatment="arm", event_of_interest=1),
         fine_gray(data, time="time", event="event", treatment="arm", event_of_interest=1),
         rmst(data, time="time", event="event", treatment="arm", tau=6),
@@ -181,14 +231,18 @@ def test_results_have_the_four_views():
 
 
 def test_missing_column_is_named():
-    with pytest.raises(EstimationError, match=r"time column 'months' is not in the data .*columns: time, event"):
+    with pytest.raises(
+        EstimationError, match=r"time column 'months' is not in the data .*columns: time, event"
+    ):
         kaplan_meier(trial(1), time="months", event="event", treatment="arm")
 
 
 def test_negative_times_are_refused_with_their_lines():
     data = trial(1)
     data.loc[[3, 7], "time"] = -1
-    with pytest.raises(EstimationError, match=r"column 'time': 2 rows have a negative .*lines 5, 9"):
+    with pytest.raises(
+        EstimationError, match=r"column 'time': 2 rows have a negative .*lines 5, 9"
+    ):
         cox(data, time="time", event="event", treatment="arm")
 
 
@@ -203,20 +257,26 @@ def test_bad_event_codes_are_refused():
     data = trial(1)
     data["event"] = data["event"].astype(float)
     data.loc[2, "event"] = 1.5
-    with pytest.raises(EstimationError, match=r"column 'event': 1 rows are not an event code \(line 4"):
+    with pytest.raises(
+        EstimationError, match=r"column 'event': 1 rows are not an event code \(line 4"
+    ):
         kaplan_meier(data, time="time", event="event", treatment="arm")
 
 
 def test_unknown_control_and_single_arm_are_refused():
     data = trial(1)
-    with pytest.raises(EstimationError, match=r"control level 'placebo' does not occur .*--control"):
+    with pytest.raises(
+        EstimationError, match=r"control level 'placebo' does not occur .*--control"
+    ):
         cox(data, time="time", event="event", treatment="arm", control="placebo")
     with pytest.raises(EstimationError, match=r"only one arm"):
         logrank(data[data["arm"] == "control"], time="time", event="event", treatment="arm")
 
 
 def test_unknown_event_of_interest_is_refused():
-    with pytest.raises(EstimationError, match=r"event code 7 does not occur \(exit codes present: 1, 2\)"):
+    with pytest.raises(
+        EstimationError, match=r"event code 7 does not occur \(exit codes present: 1, 2\)"
+    ):
         gray_test(trial(1), time="time", event="event", treatment="arm", event_of_interest=7)
     with pytest.raises(EstimationError, match=r"event code 7 does not occur"):
         cox(trial(1), time="time", event="event", treatment="arm", event_of_interest=7)

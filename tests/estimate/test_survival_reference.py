@@ -44,13 +44,20 @@ def pbc() -> pd.DataFrame:
 
 
 def _close(ours, theirs, rtol: float) -> None:
-    np.testing.assert_allclose(np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float), rtol=rtol, atol=0)
+    np.testing.assert_allclose(
+        np.asarray(ours, dtype=float), np.asarray(theirs, dtype=float), rtol=rtol, atol=0
+    )
 
 
 @pytest.mark.parametrize(("conf_type", "key"), [("log", "km_log"), ("log-log", "km_loglog")])
 def test_km_at_times_matches_summary_survfit(veteran, conf_type, key):
     result = kaplan_meier(
-        veteran, time="time", event="status", treatment="trt", conf_type=conf_type, times=REF["times"]
+        veteran,
+        time="time",
+        event="status",
+        treatment="trt",
+        conf_type=conf_type,
+        times=REF["times"],
     )
     ours = result.to_frame()
     theirs = pd.DataFrame(REF[key])
@@ -73,7 +80,11 @@ def test_km_full_curve_matches_at_every_event_time(veteran):
 
 @pytest.mark.parametrize(
     ("key", "treatment", "strata"),
-    [("logrank", "trt", None), ("logrank_strata", "trt", "celltype"), ("logrank_celltype", "celltype", None)],
+    [
+        ("logrank", "trt", None),
+        ("logrank_strata", "trt", "celltype"),
+        ("logrank_celltype", "celltype", None),
+    ],
 )
 def test_logrank_matches_survdiff(veteran, key, treatment, strata):
     result = logrank(veteran, time="time", event="status", treatment=treatment, strata=strata)
@@ -89,7 +100,9 @@ def test_logrank_observed_and_expected(veteran):
 
 
 def test_rmst_matches_print_survfit_rmean(veteran):
-    table = rmst(veteran, time="time", event="status", treatment="trt", tau=REF["rmst"]["tau"]).to_frame()
+    table = rmst(
+        veteran, time="time", event="status", treatment="trt", tau=REF["rmst"]["tau"]
+    ).to_frame()
     per_arm = table[table["term"] == "rmst"]
     _close(per_arm["estimate"], REF["rmst"]["rmean"], EXACT)
     _close(per_arm["std_error"], REF["rmst"]["se"], EXACT)
@@ -109,7 +122,13 @@ def test_rmst_matches_print_survfit_rmean(veteran):
 )
 def test_cox_matches_coxph(veteran, key, covariates, strata, ties):
     result = cox(
-        veteran, time="time", event="status", treatment="trt", covariates=covariates, strata=strata, ties=ties
+        veteran,
+        time="time",
+        event="status",
+        treatment="trt",
+        covariates=covariates,
+        strata=strata,
+        ties=ties,
     )
     ours = result.to_frame()
     theirs = pd.DataFrame(REF[key])
@@ -124,10 +143,13 @@ def test_cox_loglik_matches(veteran):
 
 
 @pytest.mark.parametrize(
-    ("key", "covariates", "strata"), [("zph_cov", ("karno", "age"), None), ("zph_strata", ("karno",), "celltype")]
+    ("key", "covariates", "strata"),
+    [("zph_cov", ("karno", "age"), None), ("zph_strata", ("karno",), "celltype")],
 )
 def test_proportional_hazards_matches_cox_zph(veteran, key, covariates, strata):
-    result = cox(veteran, time="time", event="status", treatment="trt", covariates=covariates, strata=strata)
+    result = cox(
+        veteran, time="time", event="status", treatment="trt", covariates=covariates, strata=strata
+    )
     ours = result.proportional_hazards().to_frame()
     theirs = pd.DataFrame(REF[key])
     assert ours["term"].tolist()[1:] == theirs["term"].tolist()[1:]
@@ -150,20 +172,30 @@ def test_cause_specific_cox_matches_coxph_with_other_exits_censored(pbc):
 def test_cumulative_incidence_matches_cuminc_timepoints(pbc):
     theirs = pd.DataFrame(REF["cif"]).astype({"arm": str, "cause": int})
     times = sorted(theirs["time"].unique())
-    ours = cumulative_incidence(pbc, time="time", event="status", treatment="trt", times=times).to_frame()
-    merged = ours.merge(theirs, on=["arm", "cause", "time"], suffixes=("", "_r"), validate="one_to_one")
+    ours = cumulative_incidence(
+        pbc, time="time", event="status", treatment="trt", times=times
+    ).to_frame()
+    merged = ours.merge(
+        theirs, on=["arm", "cause", "time"], suffixes=("", "_r"), validate="one_to_one"
+    )
     assert len(merged) == len(theirs) == 16
     _close(merged["cumulative_incidence"], merged["cumulative_incidence_r"], EXACT)
     _close(merged["variance"], merged["variance_r"], EXACT)
 
 
 @pytest.mark.parametrize(
-    ("key", "treatment", "strata"), [("gray", "trt", None), ("gray_strata", "trt", "sex"), ("gray_edema", "edema", None)]
+    ("key", "treatment", "strata"),
+    [("gray", "trt", None), ("gray_strata", "trt", "sex"), ("gray_edema", "edema", None)],
 )
 def test_gray_test_matches_cuminc(pbc, key, treatment, strata):
     for row in REF[key]:
         result = gray_test(
-            pbc, time="time", event="status", treatment=treatment, event_of_interest=int(row["cause"]), strata=strata
+            pbc,
+            time="time",
+            event="status",
+            treatment=treatment,
+            event_of_interest=int(row["cause"]),
+            strata=strata,
         )
         _close(result.statistic, row["statistic"], EXACT)
         assert result.df == row["df"]
@@ -172,10 +204,21 @@ def test_gray_test_matches_cuminc(pbc, key, treatment, strata):
 
 @pytest.mark.parametrize(
     ("key", "covariates", "cause"),
-    [("fine_gray_arm", (), 2), ("fine_gray_cov", ("age", "bili"), 2), ("fine_gray_cause1", ("age",), 1)],
+    [
+        ("fine_gray_arm", (), 2),
+        ("fine_gray_cov", ("age", "bili"), 2),
+        ("fine_gray_cause1", ("age",), 1),
+    ],
 )
 def test_fine_gray_matches_crr(pbc, key, covariates, cause):
-    result = fine_gray(pbc, time="time", event="status", treatment="trt", event_of_interest=cause, covariates=covariates)
+    result = fine_gray(
+        pbc,
+        time="time",
+        event="status",
+        treatment="trt",
+        event_of_interest=cause,
+        covariates=covariates,
+    )
     ours = result.to_frame()
     theirs = pd.DataFrame(REF[key])
     for column in ("coef", "std_error", "p_value"):

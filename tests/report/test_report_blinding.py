@@ -16,7 +16,9 @@ def test_mapping_is_a_fixed_permutation_that_depends_on_the_secret() -> None:
     first = blind_mapping(arms, secret=b"one secret")
     assert sorted(first.values()) == ["A", "B", "C", "D"]
     assert blind_mapping(arms, secret=b"one secret") == first
-    assert blind_mapping(tuple(reversed(arms)), secret=b"one secret") == first  # not the protocol order
+    assert (
+        blind_mapping(tuple(reversed(arms)), secret=b"one secret") == first
+    )  # not the protocol order
     others = {tuple(sorted(blind_mapping(arms, secret=bytes([i]) * 8).items())) for i in range(20)}
     assert len(others) > 1
 
@@ -44,8 +46,14 @@ def _texts(folder):
 def test_blinded_report_names_no_arm(demo_inputs, tmp_path, language) -> None:
     from participatie_rct.report.writer import write_report_from_inputs
 
-    result = write_report_from_inputs(demo_inputs, tmp_path / language, kind="interim", language=language,
-                                      blinded=True, as_of="2018-10-31")
+    result = write_report_from_inputs(
+        demo_inputs,
+        tmp_path / language,
+        kind="interim",
+        language=language,
+        blinded=True,
+        as_of="2018-10-31",
+    )
     protocol = demo_inputs.protocol
     forbidden = set(protocol.arm_keys)
     for arm in protocol.arms:

@@ -24,9 +24,17 @@ def chromium(tool, tmp_path, *args: str) -> subprocess.CompletedProcess[str]:
     profile = tmp_path / "profile"
     profile.mkdir(exist_ok=True)
     command = [
-        binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync",
-        f"--user-data-dir={profile}", *args,
+        binary,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={profile}",
+        *args,
     ]
     return subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
 
@@ -36,8 +44,15 @@ def test_html_loads_and_shows_every_figure(demo, tool, tmp_path, part) -> None:
     html = (demo.out_dir / part / "report.html").read_text(encoding="utf-8")
     probed = tmp_path / "probed.html"
     probed.write_text(html.replace("</body>", PROBE + "</body>"), encoding="utf-8")
-    done = chromium(tool, tmp_path, "--enable-logging=stderr", "--v=0", "--virtual-time-budget=5000",
-                    "--dump-dom", probed.as_uri())
+    done = chromium(
+        tool,
+        tmp_path,
+        "--enable-logging=stderr",
+        "--v=0",
+        "--virtual-time-budget=5000",
+        "--dump-dom",
+        probed.as_uri(),
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     match = re.search(r'data-images="(\d+)/(\d+)"', done.stdout)
     assert match, "the page did not finish loading"
@@ -61,8 +76,13 @@ def test_phone_sized_screenshot_is_not_blank(demo, tool, tmp_path) -> None:
     from PIL import Image
 
     shot = tmp_path / "phone.png"
-    done = chromium(tool, tmp_path, "--window-size=390,2400", f"--screenshot={shot}",
-                    (demo.out_dir / "final" / "report.html").as_uri())
+    done = chromium(
+        tool,
+        tmp_path,
+        "--window-size=390,2400",
+        f"--screenshot={shot}",
+        (demo.out_dir / "final" / "report.html").as_uri(),
+    )
     assert done.returncode == 0 and shot.is_file(), done.stderr[-2000:]
     image = Image.open(shot).convert("L")
     assert image.size[0] == 390

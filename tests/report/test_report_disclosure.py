@@ -6,7 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from participatie_rct.report.disclosure import count_text, share_text, suppress_counts, suppress_table
+from participatie_rct.report.disclosure import (
+    count_text,
+    share_text,
+    suppress_counts,
+    suppress_table,
+)
 
 
 def test_nine_is_hidden_and_ten_is_printed() -> None:
@@ -68,15 +73,27 @@ def test_refuses_negative_or_ragged_tables() -> None:
 def _recoverable(table) -> bool:
     """True if some sum has exactly one hidden term (that term could be recomputed)."""
     n_rows, n_cols = len(table.counts), len(table.counts[0])
-    sums = [[table.hidden[i][j] for j in range(n_cols)] + [table.row_totals_hidden[i]] for i in range(n_rows)]
-    sums += [[table.hidden[i][j] for i in range(n_rows)] + [table.column_totals_hidden[j]] for j in range(n_cols)]
+    sums = [
+        [table.hidden[i][j] for j in range(n_cols)] + [table.row_totals_hidden[i]]
+        for i in range(n_rows)
+    ]
+    sums += [
+        [table.hidden[i][j] for i in range(n_rows)] + [table.column_totals_hidden[j]]
+        for j in range(n_cols)
+    ]
     sums.append([*table.row_totals_hidden, table.total_hidden])
     sums.append([*table.column_totals_hidden, table.total_hidden])
     return any(sum(flags) == 1 for flags in sums)
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.integers(1, 4).flatmap(lambda c: st.lists(st.lists(st.integers(0, 40), min_size=c, max_size=c), min_size=1, max_size=4)))
+@given(
+    st.integers(1, 4).flatmap(
+        lambda c: st.lists(
+            st.lists(st.integers(0, 40), min_size=c, max_size=c), min_size=1, max_size=4
+        )
+    )
+)
 def test_no_small_cell_printed_and_none_recoverable(body) -> None:
     table = suppress_table(body)
     for i, row in enumerate(body):
@@ -98,8 +115,15 @@ def test_no_count_table_of_a_report_prints_fewer_than_ten(demo_inputs) -> None:
     from participatie_rct.choices import ReportKind
     from participatie_rct.report.context import build_context
 
-    context = build_context(demo_inputs, kind=ReportKind.INTERIM, as_of=dt.date(2018, 10, 31), language="en",
-                            blinded=False, key=None, package_version="test")
+    context = build_context(
+        demo_inputs,
+        kind=ReportKind.INTERIM,
+        as_of=dt.date(2018, 10, 31),
+        language="en",
+        blinded=False,
+        key=None,
+        package_version="test",
+    )
     checked = 0
     for name in ("consort_table", "intake_table", "competing_table", "dq_table", "outflow_table"):
         table = context.values[name]

@@ -27,14 +27,15 @@ def test_numbers_follow_the_language() -> None:
 
 
 @pytest.fixture(scope="module")
-def both(demo_inputs, tmp_path_factory):
+def both(demo, demo_inputs, tmp_path_factory):
+    """The demo's Dutch interim report and the same report in English."""
     from participatie_rct.report.writer import write_report_from_inputs
 
     out = tmp_path_factory.mktemp("languages")
-    return {
-        lang: write_report_from_inputs(demo_inputs, out / lang, kind="interim", language=lang, as_of="2018-10-31")
-        for lang in ("nl", "en")
-    }
+    english = write_report_from_inputs(
+        demo_inputs, out / "en", kind="interim", language="en", as_of=demo.interim.as_of
+    )
+    return {"nl": demo.interim, "en": english}
 
 
 def test_dutch_and_english_reports_differ_only_in_words(both) -> None:
@@ -50,4 +51,6 @@ def test_dutch_and_english_reports_differ_only_in_words(both) -> None:
     md_en = (both["en"].out_dir / "report.md").read_text(encoding="utf-8")
     assert md_nl.count("\n|") == md_en.count("\n|")
     assert re.search(r"\d,\d", md_nl) and re.search(r"\d\.\d", md_en)
-    assert [row["estimate"] for row in both["nl"].headline] == [row["estimate"] for row in both["en"].headline]
+    assert [row["estimate"] for row in both["nl"].headline] == [
+        row["estimate"] for row in both["en"].headline
+    ]

@@ -34,15 +34,16 @@ def test_manifest_records_what_the_report_was_made_from(demo) -> None:
     assert str(demo.out_dir) not in text  # no machine paths
 
 
-def test_changed_input_changes_the_manifest(demo_inputs, tmp_path) -> None:
+def test_changed_input_changes_the_manifest(demo, demo_inputs, tmp_path) -> None:
     from dataclasses import replace
 
     from participatie_rct.report.writer import write_report_from_inputs
 
-    one = write_report_from_inputs(demo_inputs, tmp_path / "one", kind="final", as_of="2019-12-31")
-    changed = replace(demo_inputs, input_files={**demo_inputs.input_files, "data/participants.csv": "0" * 64})
-    two = write_report_from_inputs(changed, tmp_path / "two", kind="final", as_of="2019-12-31")
-    first = json.loads((one.out_dir / "manifest.json").read_text(encoding="utf-8"))
+    changed = replace(
+        demo_inputs, input_files={**demo_inputs.input_files, "data/participants.csv": "0" * 64}
+    )
+    two = write_report_from_inputs(changed, tmp_path / "two", kind="final", as_of=demo.final.as_of)
+    first = json.loads((demo.final.out_dir / "manifest.json").read_text(encoding="utf-8"))
     second = json.loads((two.out_dir / "manifest.json").read_text(encoding="utf-8"))
     assert first["inputs"]["data/participants.csv"] != second["inputs"]["data/participants.csv"]
     assert first["outputs"] == second["outputs"]

@@ -10,10 +10,12 @@ The rule, applied to every value of every strata (or minimization factor) column
   column and the arrival positions;
 * text: trimmed of surrounding whitespace, otherwise as written (``"1.0"`` stays ``1.0``);
 * numbers: a whole number is written as an integer, whatever its dtype, so ``1``,
-  ``1.0``, ``numpy.int8(1)`` and ``True`` all become ``1`` (values that compare equal in
-  Python share a key); other floats use Python's shortest round-trip ``repr``
-  (``0.1``, ``2.5``);
-* dates and timestamps: ISO 8601 (``2018-02-13``); anything else: ``str(value)`` trimmed.
+  ``1.0``, ``numpy.int8(1)``, ``True`` and ``numpy.True_`` all become ``1`` (values that
+  compare equal in Python share a key, and so does the text ``"1"``: a column read as text
+  or as numbers gives the same strata); other floats use Python's shortest round-trip
+  ``repr`` (``0.1``, ``2.5``);
+* dates: ISO 8601 (``2018-02-13``), timestamps too (a timestamp at midnight without a time
+  zone is written as its date); anything else: ``str(value)`` trimmed.
 
 The key joins ``column=value`` pairs in protocol order with ``|``
 (``site=Wageningen|age_group=45+``); a backslash, ``|`` or ``=`` inside a name or value is
@@ -49,9 +51,7 @@ def value_text(value: Any) -> str | None:
     if isinstance(value, str):
         text = value.strip()
         return text or None
-    if (
-        type(value).__name__ == "bool" or type(value).__name__ == "bool_"
-    ):  # numpy.bool_ is no Integral
+    if isinstance(value, bool) or _is_numpy_bool(value):  # numpy.bool_ is not Integral
         return "1" if value else "0"
     if isinstance(value, numbers.Integral):  # int, bool, numpy integers
         return str(int(value))
@@ -75,6 +75,12 @@ def value_text(value: Any) -> str | None:
         return value.isoformat()
     text = str(value).strip()
     return text or None
+
+
+def _is_numpy_bool(value: Any) -> bool:
+    import numpy as np
+
+    return isinstance(value, np.bool_)
 
 
 def _is_missing_scalar(value: Any) -> bool:

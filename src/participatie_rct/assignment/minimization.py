@@ -7,7 +7,7 @@ factor over the *ratio-weighted* counts ``x_a = (n_{f,a} + [a = k]) / r_a`` (the
 generalisation of Pocock and Simon to unequal allocation: balance means counts proportional
 to the ratios; Han, Enas and McEntegart 2009, Kuznetsova and Tymofyeyev 2012):
 
-* ``range``: ``max_a x_a - min_a x_a`` (Pocock and Simon's D_2 "range");
+* ``range``: ``max_a x_a - min_a x_a`` (Pocock and Simon's range);
 * ``variance``: ``sum_a (x_a - mean x)^2 / K`` (their "variance" measure);
 
 and sums them with the factors' weights: ``G_k = sum_f w_f imbalance_f(k)``. Equal weights
@@ -17,20 +17,24 @@ of the ratios); with other weights two values within ``1e-9`` (relative) count a
 Probabilities (the biased coin; Pocock and Simon's ``p``). Let ``B`` be the arms with the
 smallest ``G`` (the best arms) and ``O`` the others.
 
-* If every arm is best (as for the first arrival) the arm is drawn with the arms' shares
-  ``r_a / R``.
+* If every arm is best (as for the first arrival when the ratios are equal) the arm is
+  drawn with the arms' shares ``r_a / R``.
 * Otherwise the best arms together get ``p_best`` and the others ``1 - p_best``; within each
   group the probability is split in proportion to the ratios (equally when ratios are
   equal). So with one best arm it gets ``p_best``; with ties the tied best arms share
-  ``p_best``: ties are broken at random, in proportion to the ratios.
+  ``p_best``: ties are broken at random, in proportion to the ratios. ``p_best`` should
+  exceed the share the best arms would get anyway (typically 0.7 to 0.9); a smaller value
+  is accepted but pushes arrivals away from balance.
 
 With unequal ratios "balance" is on the ratio-weighted counts, so from a balanced state the
 arm with the largest ratio moves them least and is the best arm (for the very first arrival
 too, unless all ratios are equal); over an intake this keeps the allocation at the ratios
 (tested), but the probability of an individual draw is not the arm's share. The unconditional
-per-arrival probabilities of such designs drift from the ratios (Kuznetsova and Tymofyeyev
-2012); the probabilities recorded here are the exact conditional ones, which is what
-inverse-probability weighting and randomization inference need.
+per-arrival probabilities of such designs drift from the ratios (the allocation-ratio
+preserving problem of Kuznetsova and Tymofyeyev 2012). The probabilities recorded here are
+the exact conditional ones (what the register stores); marginal probabilities, for weighting,
+come from re-running :meth:`Minimization.draw` with many generators, as randomization
+inference does.
 
 These are the exact conditional probabilities given the state; the arm is drawn by
 comparing a uniform number with their cumulative sums in protocol order. With
@@ -54,7 +58,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from participatie_rct.assignment import common
 from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
 from participatie_rct.assignment.keys import column_texts, join_key, unit_key, value_text
-from participatie_rct.assignment.streams import TAG_MINIMIZATION, root_sequence, stream
+from participatie_rct.assignment.streams import (
+    TAG_MINIMIZATION,
+    TAG_SIMULATION,
+    root_sequence,
+    stream,
+)
 from participatie_rct.choices import ImbalanceMeasure, parse_choice
 from participatie_rct.errors import AssignmentError
 
@@ -141,8 +150,41 @@ class Minimization(AssignmentProcedure):
             "minimization has no exact marginal probabilities: each arm's probability depends on "
             "every "
             "earlier arrival. Use the probability recorded with each draw (Draw.probabilities), or "
-            "estimate marginals by re-running draw with many generators."
+            "estimate marginals with simulated_probabilities(units, rng=..., n_draws=...)."
         )
+
+    def simulated_probabilities(
+        self, units: pd.DataFrame, *, rng: np.random.Generator, n_draws: int = 1000
+    ) -> pd.DataFrame:
+        """Marginal probabilities estimated by re-running :meth:`draw` ``n_draws`` times.
+
+        Re-draw ``i`` uses a fresh Generator seeded from the root of ``rng`` and ``i``; the frame's ``attrs`` record
+        ``n_draws`` and the root seed. Monte Carlo error of a probability ``p`` is
+        ``sqrt(p (1 - p) / n_draws)``.
+        """
+        import numpy as np
+        import pandas as pd
+
+        from participatie_rct.assignment.streams import root_description
+
+        units = common.check_units(units)
+        if n_draws < 1:
+            raise AssignmentError(f"n_draws is {n_draws}; it must be at least 1.")
+        root = root_sequence(rng)
+        index = pd.Index(self.arms)
+        totals = np.zeros((len(units), len(self.arms)))
+        rows = np.arange(len(units))
+        for i in range(n_draws):
+            child = np.random.SeedSequence(
+                root.entropy,
+                spawn_key=(*root.spawn_key, TAG_SIMULATION, i),
+                pool_size=root.pool_size,
+            )
+            drawn = self.draw(units, rng=np.random.Generator(np.random.PCG64(child)))
+            totals[rows, index.get_indexer(pd.Index(drawn.to_numpy()))] += 1
+        frame = common.probability_frame(totals / n_draws, self.arms, units.index)
+        frame.attrs.update(n_draws=n_draws, seed=root_description(root))
+        return frame
 
     def sequencer(
         self, *, rng: np.random.Generator, history: pd.DataFrame | None = None

@@ -16,9 +16,11 @@ The root of a Generator:
 * a Generator that has been used already, or has no ``SeedSequence``, contributes four
   64-bit words drawn from it.
 
-Either way the Generator is advanced by one draw, so calling a procedure twice with the
-same Generator object gives two independent draws (as randomization inference needs),
-while two Generators made from the same seed give the same draw.
+Either way the Generator is advanced (by one raw word, or by the four it gave), so calling a
+procedure twice with the same Generator object gives two different, independent draws (as
+randomization inference needs), while two Generators made from the same seed give the
+same draw. The streams themselves use only ``SeedSequence`` and PCG64's raw output (see
+:class:`Stream`), which NumPy keeps identical across versions.
 """
 
 from __future__ import annotations
@@ -33,10 +35,11 @@ import numpy as np
 TAG_BATCH = 0x62617463  # "batc": complete and stratified randomization
 TAG_BLOCKS = 0x626C6F63  # "bloc": permuted blocks
 TAG_MINIMIZATION = 0x6D696E69  # "mini": minimization
+TAG_SIMULATION = 0x73696D75  # "simu": re-draws that estimate marginal probabilities
 
 
 def root_sequence(rng: np.random.Generator) -> np.random.SeedSequence:
-    """The root ``SeedSequence`` of ``rng`` (see the module docstring); advances ``rng`` once."""
+    """The root ``SeedSequence`` of ``rng`` (see the module docstring); advances ``rng``."""
     if not isinstance(rng, np.random.Generator):
         raise TypeError(
             "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got "

@@ -18,7 +18,29 @@ estimate_app = typer.Typer(
     no_args_is_help=True,
 )
 
-DataArgument = typer.Argument(..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False)
+DataArgument = typer.Argument(
+    ..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False
+)
+EstimatorOption = typer.Option(
+    Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."
+)
+AdjustOption = typer.Option(
+    None, "--adjust", help="Covariate adjustment (default lin with covariates, else none)."
+)
+SEOption = typer.Option(None, "--se", help="Standard errors (default hc2; cr2 with --cluster).")
+CorrectionOption = typer.Option(
+    Correction.HOLM, "--correction", help="Multiplicity correction across arms."
+)
+
+ReceivedOption = typer.Option(
+    None, "--received", help="0/1 (or arm) actually received: complier effect by 2SLS."
+)
+SubgroupOption = typer.Option(
+    None, "--subgroup", help="Effects within each level of this column, and the interaction test."
+)
+LogitOption = typer.Option(
+    False, "--logit", help="Average marginal effects from a logit model (0/1 outcome)."
+)
 
 
 def _read(path: Path):  # -> pandas.DataFrame
@@ -31,37 +53,84 @@ def _read(path: Path):  # -> pandas.DataFrame
 def itt_command(
     data: Path = DataArgument,
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
-    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
-    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
-    covariates: str | None = typer.Option(None, "--covariates", help="Baseline covariates, comma-separated."),
-    strata: str | None = typer.Option(None, "--strata", help="Stratum column: fixed effects (ols) or blocks (dim)."),
-    cluster: str | None = typer.Option(None, "--cluster", help="Cluster column of a cluster-randomized design."),
-    estimator: Estimator = typer.Option(Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."),
-    adjust: Adjustment | None = typer.Option(None, "--adjust", help="Covariate adjustment (default lin with covariates, else none)."),
-    se: SEType | None = typer.Option(None, "--se", help="Standard errors (default hc2; cr2 with --cluster)."),
+    treatment: str = typer.Option(
+        ..., "--treatment", help="Column holding each row's assigned arm."
+    ),
+    control: str | None = typer.Option(
+        None, "--control", help="Control level (default: 'control' or the first)."
+    ),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="Baseline covariates, comma-separated."
+    ),
+    strata: str | None = typer.Option(
+        None, "--strata", help="Stratum column: fixed effects (ols) or blocks (dim)."
+    ),
+    cluster: str | None = typer.Option(
+        None, "--cluster", help="Cluster column of a cluster-randomized design."
+    ),
+    estimator: Estimator = EstimatorOption,
+    adjust: Adjustment | None = AdjustOption,
+    se: SEType | None = SEOption,
     alpha: float = typer.Option(0.05, "--alpha", help="1 - confidence level of the intervals."),
-    correction: Correction = typer.Option(Correction.HOLM, "--correction", help="Multiplicity correction across arms."),
-    missing: str = typer.Option("drop", "--missing", help="drop (and report per arm) or error on missing values."),
+    correction: Correction = CorrectionOption,
+    missing: str = typer.Option(
+        "drop", "--missing", help="drop (and report per arm) or error on missing values."
+    ),
+    received: str | None = ReceivedOption,
+    subgroup: str | None = SubgroupOption,
+    logit: bool = LogitOption,
     output_format: OutputFormat = FormatOption,
 ) -> None:
-    """Intention-to-treat effect of every arm against control, with Holm-adjusted p-values."""
-    from participatie_rct.estimate.itt import itt
+    """Intention-to-treat effect of every arm against control, with Holm-adjusted p-values.
 
-    result = itt(
-        _read(data),
-        outcome=outcome,
-        treatment=treatment,
-        control=control,
-        covariates=split_list(covariates),
-        strata=strata,
-        cluster=cluster,
-        estimator=estimator,
-        adjust=adjust,
-        se_type=se,
-        alpha=alpha,
-        correction=correction,
-        missing=missing,
-    )
+    With --received: the complier effect (2SLS, assignment instruments receipt); with
+    --subgroup: effects within each level and the interaction test; with --logit: average
+    marginal effects from a logit model (a sensitivity analysis for a 0/1 outcome).
+    """
+    from participatie_rct.errors import EstimationError
+
+    chosen = [name for name, on in (("--received", received), ("--subgroup", subgroup),
+                                    ("--logit", logit)) if on]  # fmt: skip
+    if len(chosen) > 1:
+        raise EstimationError(f"{' and '.join(chosen)} are different analyses; choose one.")
+    common = {"outcome": outcome, "treatment": treatment, "control": control, "alpha": alpha,
+              "correction": correction, "missing": missing}  # fmt: skip
+    if chosen and (estimator is not Estimator.OLS or adjust not in (None, Adjustment.LINEAR)):
+        raise EstimationError(
+            f"{chosen[0]} fits its own regression: leave out --estimator dim and --adjust lin/none "
+            "(covariates enter linearly)."
+        )
+    if received:
+        from participatie_rct.estimate.iv import cace
+
+        result = cace(_read(data), received=received, covariates=split_list(covariates),
+                      strata=strata, cluster=cluster, se_type=se, **common)  # fmt: skip
+    elif subgroup:
+        if covariates:
+            raise EstimationError("--subgroup does not take --covariates; leave them out.")
+        from participatie_rct.estimate.subgroups import subgroup_effects
+
+        result = subgroup_effects(_read(data), subgroup=subgroup, strata=strata, cluster=cluster,
+                                  se_type=se, **common)  # fmt: skip
+    elif logit:
+        if cluster or se:
+            raise EstimationError("--logit uses the model-based variance: leave out --cluster and --se.")
+        from participatie_rct.estimate.logit import logit_ame
+
+        result = logit_ame(_read(data), covariates=split_list(covariates), strata=strata, **common)
+    else:
+        from participatie_rct.estimate.itt import itt
+
+        result = itt(
+            _read(data),
+            covariates=split_list(covariates),
+            strata=strata,
+            cluster=cluster,
+            estimator=estimator,
+            adjust=adjust,
+            se_type=se,
+            **common,
+        )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
@@ -70,18 +139,33 @@ def itt_command(
 
 def balance_command(
     data: Path = DataArgument,
-    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
-    covariates: str = typer.Option(..., "--covariates", help="Baseline covariates, comma-separated."),
-    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
-    by: str | None = typer.Option(None, "--by", help="Repeat within each level of this column (site, cohort)."),
-    missing: str = typer.Option("drop", "--missing", help="drop (and report per arm) or error on missing values."),
+    treatment: str = typer.Option(
+        ..., "--treatment", help="Column holding each row's assigned arm."
+    ),
+    covariates: str = typer.Option(
+        ..., "--covariates", help="Baseline covariates, comma-separated."
+    ),
+    control: str | None = typer.Option(
+        None, "--control", help="Control level (default: 'control' or the first)."
+    ),
+    by: str | None = typer.Option(
+        None, "--by", help="Repeat within each level of these columns (e.g. site,cohort)."
+    ),
+    missing: str = typer.Option(
+        "drop", "--missing", help="drop (and report per arm) or error on missing values."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Covariate balance by arm: means, standardized differences, tests, joint orthogonality."""
     from participatie_rct.estimate.balance import balance
 
     result = balance(
-        _read(data), treatment=treatment, covariates=split_list(covariates), control=control, by=by, missing=missing
+        _read(data),
+        treatment=treatment,
+        covariates=split_list(covariates),
+        control=control,
+        by=by,
+        missing=missing,
     )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())

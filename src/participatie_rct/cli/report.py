@@ -21,21 +21,44 @@ def register(app: typer.Typer) -> None:
     app.command("demo")(demo)
 
 
+_KIND = typer.Argument(..., help="interim (progress report, with the interim look) or final.")
+_DATA = typer.Option(
+    ...,
+    "--data",
+    help="Folder with participants and benefit_months (CSV, xlsx or parquet).",
+    file_okay=False,
+)
+_OUT = typer.Option(
+    ..., "--out", help="Folder that receives report.html, report.md, figures/ and manifest.json."
+)
+_LANG = typer.Option(Language.NL, "--lang", help="Language: nl or en.")
+_FORMATS = typer.Option(
+    "html,md", "--formats", help="Comma-separated: html, md, pdf (pdf needs the pdf extra)."
+)
+_BLINDED = typer.Option(
+    False,
+    "--blinded",
+    help="Show the arms as A, B, C, ... under a secret fixed mapping (for blinded readers).",
+)
+_AS_OF = typer.Option(
+    None,
+    "--as-of",
+    help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data).",
+)
+_DEMO_OUT = typer.Option(
+    Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."
+)
+
+
 def report(
-    kind: ReportKind = typer.Argument(..., help="interim (progress report, with the interim look) or final."),
+    kind: ReportKind = _KIND,
     db: str = DbOption,
-    data: Path = typer.Option(
-        ..., "--data", help="Folder with participants and benefit_months (CSV, xlsx or parquet).", file_okay=False
-    ),
-    out: Path = typer.Option(..., "--out", help="Folder that receives report.html, report.md, figures/ and manifest.json."),
-    lang: Language = typer.Option(Language.NL, "--lang", help="Language of the report: nl or en."),
-    formats: str = typer.Option("html,md", "--formats", help="Comma-separated: html, md, pdf (pdf needs the pdf extra)."),
-    blinded: bool = typer.Option(
-        False, "--blinded", help="Show the arms as A, B, C, ... under a secret fixed mapping (for blinded readers)."
-    ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data)."
-    ),
+    data: Path = _DATA,
+    out: Path = _OUT,
+    lang: Language = _LANG,
+    formats: str = _FORMATS,
+    blinded: bool = _BLINDED,
+    as_of: str | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
 ) -> None:
@@ -43,7 +66,15 @@ def report(
     from participatie_rct.report.writer import write_report
 
     result = write_report(
-        db, data, out, kind=kind, language=lang, formats=formats, blinded=blinded, as_of=as_of, key=read_key(key_file)
+        db,
+        data,
+        out,
+        kind=kind,
+        language=lang,
+        formats=formats,
+        blinded=blinded,
+        as_of=as_of,
+        key=read_key(key_file),
     )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
@@ -52,11 +83,15 @@ def report(
 
 
 def demo(
-    out: Path = typer.Option(Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."),
-    lang: Language = typer.Option(Language.NL, "--lang", help="Language of the reports: nl or en."),
+    out: Path = _DEMO_OUT,
+    lang: Language = _LANG,
     output: OutputFormat = FormatOption,
 ) -> None:
-    """Simulate a Wageningen-like trial, assign it one by one through a register, write interim and final reports."""
+    """Simulate a Wageningen-like trial, assign it one by one, write interim and final reports.
+
+    The register (trial.db) and the simulated data (data/) stay in --out, so that
+    'participatie-rct report' can be run on them again.
+    """
     from participatie_rct.report.demo import run_demo
 
     result = run_demo(out, language=lang.value)

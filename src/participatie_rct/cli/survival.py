@@ -15,6 +15,13 @@ from participatie_rct.cli.common import FormatOption, echo_json, split_list
 from participatie_rct.cli.estimate import estimate_app
 from participatie_rct.errors import EstimationError
 
+SurvivalData = typer.Argument(
+    ..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False
+)
+PanelData = typer.Argument(
+    ..., help="CSV, xlsx or parquet file, one row per person and month.", dir_okay=False
+)
+
 
 def _read(path: Path):  # -> pandas.DataFrame
     from participatie_rct.data import read_frame
@@ -33,25 +40,44 @@ def _times(text: str | None) -> tuple[float, ...] | None:
             out.append(float(part))
         except ValueError:
             raise EstimationError(
-                f"--times: {part!r} is not a number. Give times after assignment, comma-separated, e.g. --times 6,12,24."
+                f"--times: {part!r} is not a number. Give times after assignment, "
+                "comma-separated, e.g. --times 6,12,24."
             ) from None
     return tuple(out)
 
 
 @estimate_app.command("survival")
 def survival_command(
-    data: Path = typer.Argument(..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False),
-    time: str = typer.Option(..., "--time", help="Column with the time to exit or censoring (e.g. months)."),
-    event: str = typer.Option(..., "--event", help="Column with 0 = censored, 1, 2, ... = kind of exit."),
-    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
-    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
-    covariates: str | None = typer.Option(None, "--covariates", help="Cox and Fine-Gray covariates, comma-separated."),
-    strata: str | None = typer.Option(None, "--strata", help="Stratum column: stratified log-rank, Cox and Gray test."),
-    event_of_interest: int | None = typer.Option(
-        None, "--event-of-interest", help="Exit code of interest: adds cumulative incidence, Gray's test, Fine-Gray."
+    data: Path = SurvivalData,
+    time: str = typer.Option(
+        ..., "--time", help="Column with the time to exit or censoring (e.g. months)."
     ),
-    times: str | None = typer.Option(None, "--times", help="Times at which to give km and cif rows, comma-separated."),
-    tau: float | None = typer.Option(None, "--tau", help="Horizon of the restricted mean time on benefit (adds rmst)."),
+    event: str = typer.Option(
+        ..., "--event", help="Column with 0 = censored, 1, 2, ... = kind of exit."
+    ),
+    treatment: str = typer.Option(
+        ..., "--treatment", help="Column holding each row's assigned arm."
+    ),
+    control: str | None = typer.Option(
+        None, "--control", help="Control level (default: 'control' or the first)."
+    ),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="Cox and Fine-Gray covariates, comma-separated."
+    ),
+    strata: str | None = typer.Option(
+        None, "--strata", help="Stratum column: stratified log-rank, Cox and Gray test."
+    ),
+    event_of_interest: int | None = typer.Option(
+        None,
+        "--event-of-interest",
+        help="Exit code of interest: adds cumulative incidence, Gray's test, Fine-Gray.",
+    ),
+    times: str | None = typer.Option(
+        None, "--times", help="Times at which to give km and cif rows, comma-separated."
+    ),
+    tau: float | None = typer.Option(
+        None, "--tau", help="Horizon of the restricted mean time on benefit (adds rmst)."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Kaplan-Meier per arm, log-rank test and Cox hazard ratios; competing exits on request."""
@@ -77,20 +103,32 @@ def survival_command(
 
 @estimate_app.command("panel")
 def panel_command(
-    data: Path = typer.Argument(..., help="CSV, xlsx or parquet file, one row per person and month.", dir_okay=False),
+    data: Path = PanelData,
     outcome: str = typer.Option(..., "--outcome", help="0/1 column, e.g. off_benefit or in_work."),
-    treatment: str = typer.Option(..., "--treatment", help="Column holding each row's assigned arm."),
+    treatment: str = typer.Option(
+        ..., "--treatment", help="Column holding each row's assigned arm."
+    ),
     time: str = typer.Option(..., "--time", help="Column with the month since assignment."),
     id: str = typer.Option(..., "--id", help="Person column: standard errors are clustered by it."),
-    control: str | None = typer.Option(None, "--control", help="Control level (default: 'control' or the first)."),
-    pooled: bool = typer.Option(False, "--pooled", help="One effect per arm over all months, not one per month."),
+    control: str | None = typer.Option(
+        None, "--control", help="Control level (default: 'control' or the first)."
+    ),
+    pooled: bool = typer.Option(
+        False, "--pooled", help="One effect per arm over all months, not one per month."
+    ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
     """Person-month linear probability model: arm effects by month, clustered by person."""
     from participatie_rct.estimate.panel import panel_effects
 
     result = panel_effects(
-        _read(data), outcome=outcome, treatment=treatment, control=control, by_month=not pooled, cluster=id, time=time
+        _read(data),
+        outcome=outcome,
+        treatment=treatment,
+        control=control,
+        by_month=not pooled,
+        cluster=id,
+        time=time,
     )
     if output_format is OutputFormat.JSON:
         payload = result.to_dict()

@@ -159,6 +159,9 @@ def check_table(
 ) -> tuple[pd.DataFrame, str]:
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
     cells = _match_names(raw.cells, schema)
+    spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
+    if spelled:
+        cells = cells.where(~cells.isin(spelled), None)
     raw = RawTable(**{**raw.__dict__, "cells": cells})
     if PARTICIPANT in cells.columns:
         raise InputFileError(

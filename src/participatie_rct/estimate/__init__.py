@@ -32,7 +32,7 @@ from participatie_rct.estimate.outcomes import build_outcomes
 from participatie_rct.estimate.results import Effect, EffectsResult, ITTResult
 from participatie_rct.estimate.subgroups import SubgroupResult, subgroup_effects
 
-_CORE = [
+__all__ = [
     "BalanceResult",
     "CACEResult",
     "Effect",
@@ -75,4 +75,4 @@ def __dir__() -> list[str]:
     return sorted([*globals(), *_EXPORTS])
 
 
-__all__ = [*_CORE, *_EXPORTS]
+__all__ += list(_EXPORTS)

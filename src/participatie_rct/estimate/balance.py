@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, covariate_matrix, resolve_arms
+from participatie_rct.estimate.design_matrix import Arms, resolve_arms
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import _clean
 from participatie_rct.estimate.variance import hc_vcov, least_squares
@@ -57,7 +57,9 @@ class BalanceResult:
         return pd.DataFrame.from_records(list(self.joint))
 
     def glance(self) -> pd.DataFrame:
-        return pd.DataFrame([{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}])
+        return pd.DataFrame(
+            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """``{"balance": [...], "joint": [...], "settings": {...}}``."""
@@ -75,7 +77,9 @@ class BalanceResult:
             lines.append(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         lines += ["", "Joint test of orthogonality (arm indicator on all covariates, HC2 Wald F)"]
         if self.joint:
-            lines.append(self.joint_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            lines.append(
+                self.joint_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}")
+            )
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -99,10 +103,14 @@ def balance(
     covariates = tuple(covariates)
     if not covariates:
         raise EstimationError("balance needs covariates; give them (--covariates A,B).")
-    cleaned = complete_rows(data, [treatment, *covariates, *([by] if by else [])], treatment=treatment, policy=missing)
+    cleaned = complete_rows(
+        data, [treatment, *covariates, *([by] if by else [])], treatment=treatment, policy=missing
+    )
     frame = cleaned.data.reset_index(drop=True)
     if frame.empty:
-        raise EstimationError("no complete rows remain after dropping missing values; nothing to compare.")
+        raise EstimationError(
+            "no complete rows remain after dropping missing values; nothing to compare."
+        )
     arms_all = resolve_arms(frame[treatment], treatment=treatment, control=control)
     groups: list[tuple[str, pd.DataFrame]] = [("all", frame)]
     if by:
@@ -110,7 +118,9 @@ def balance(
     rows: list[dict[str, Any]] = []
     joint: list[dict[str, Any]] = []
     for name, part in groups:
-        arms = Arms(arms_all.control, arms_all.treated, arms_all.labels[frame.index.get_indexer(part.index)])
+        arms = Arms(
+            arms_all.control, arms_all.treated, arms_all.labels[frame.index.get_indexer(part.index)]
+        )
         r, j = _balance_group(part, arms, covariates, group=name)
         rows += r
         joint += j
@@ -120,7 +130,7 @@ def balance(
         "arms": list(arms_all.treated),
         "covariates": list(covariates),
         "by": by,
-        "n": int(len(frame)),
+        "n": len(frame),
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
         "se_type": "hc2",
@@ -165,17 +175,29 @@ def _balance_group(
                 p = float(stats.f.sf(stat, q, df_res))
         for arm in present:
             xa, xc = x[arms.labels == arm], x[ctrl]
-            sd = np.sqrt((xa.var(ddof=1) + xc.var(ddof=1)) / 2) if xa.size > 1 and xc.size > 1 else np.nan
+            sd = (
+                np.sqrt((xa.var(ddof=1) + xc.var(ddof=1)) / 2)
+                if xa.size > 1 and xc.size > 1
+                else np.nan
+            )
             diff = xa.mean() - xc.mean() if xc.size else np.nan
             rows.append(
                 {
-                    "group": group, "covariate": cname, "arm": arm, "mean": float(xa.mean()),
-                    "mean_control": float(xc.mean()) if xc.size else np.nan, "difference": float(diff),
+                    "group": group,
+                    "covariate": cname,
+                    "arm": arm,
+                    "mean": float(xa.mean()),
+                    "mean_control": float(xc.mean()) if xc.size else np.nan,
+                    "difference": float(diff),
                     "std_difference": float(diff / sd) if sd and sd > 0 else np.nan,
-                    "n": int(xa.size), "n_control": int(xc.size), "statistic": stat, "df": q,
-                    "df_residual": df_res, "p_value": p,
+                    "n": int(xa.size),
+                    "n_control": int(xc.size),
+                    "statistic": stat,
+                    "df": q,
+                    "df_residual": df_res,
+                    "p_value": p,
                 }
-            )  # fmt: skip
+            )
     joint = []
     for arm in present:
         rows_used = (arms.labels == arm) | ctrl
@@ -190,7 +212,14 @@ def _balance_group(
             stat, q = wald_f(fit.coef, vcov, idx)
             p = float(stats.f.sf(stat, q, df_res))
         joint.append(
-            {"group": group, "arm": arm, "statistic": stat, "df": q, "df_residual": df_res, "p_value": p,
-             "n": int(rows_used.sum())}
-        )  # fmt: skip
+            {
+                "group": group,
+                "arm": arm,
+                "statistic": stat,
+                "df": q,
+                "df_residual": df_res,
+                "p_value": p,
+                "n": int(rows_used.sum()),
+            }
+        )
     return rows, joint

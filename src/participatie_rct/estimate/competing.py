@@ -36,8 +36,10 @@ def _check_cause(sd: SurvivalData, event: str, event_of_interest: int) -> int:
     codes = sorted(set(np.unique(sd.event).tolist()) - {0})
     if int(event_of_interest) not in codes:
         raise EstimationError(
-            f"column {event!r}: event code {event_of_interest!r} does not occur (exit codes present: "
-            f"{', '.join(map(str, codes)) or 'none'}). Use 0 for censored and pass one of the exit codes."
+            f"column {event!r}: event code {event_of_interest!r} does not occur "
+            f"(exit codes present: "
+            f"{', '.join(map(str, codes)) or 'none'}). "
+            "Use 0 for censored and pass one of the exit codes."
         )
     return int(event_of_interest)
 
@@ -81,7 +83,12 @@ def _cuminc_one(time: np.ndarray, event: np.ndarray, cause: int) -> dict[str, np
     v3 = np.cumsum(inv_s * inv_s * t6b + inv_s * inv_s * t6a)
     var = v1 + f * f * v3 - 2 * f * v2
     jump = d1 > 0
-    return {"time": times[jump], "estimate": f[jump], "variance": var[jump], "last_time": float(time.max())}
+    return {
+        "time": times[jump],
+        "estimate": f[jump],
+        "variance": var[jump],
+        "last_time": float(time.max()),
+    }
 
 
 def cumulative_incidence(
@@ -103,7 +110,9 @@ def cumulative_incidence(
     sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control)
     causes = sorted(set(np.unique(sd.event).tolist()) - {0})
     if not causes:
-        raise EstimationError(f"column {event!r}: there are no exits, so there is nothing to accumulate.")
+        raise EstimationError(
+            f"column {event!r}: there are no exits, so there is nothing to accumulate."
+        )
     if event_of_interest is not None:
         causes = [_check_cause(sd, event, event_of_interest)]
     grid = None if times is None else np.asarray(sorted(float(t) for t in times))
@@ -157,7 +166,9 @@ def cumulative_incidence(
 # Gray's test
 
 
-def _gray_stratum(time: np.ndarray, cause: np.ndarray, group: np.ndarray, ng: int, rho: float) -> tuple[np.ndarray, np.ndarray]:
+def _gray_stratum(
+    time: np.ndarray, cause: np.ndarray, group: np.ndarray, ng: int, rho: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Score and covariance of Gray's test within one stratum (cmprsk's ``crst``), vectorized.
 
     ``cause``: 0 censored, 1 the exit of interest, 2 any other exit. Per time: left/right KM
@@ -194,9 +205,14 @@ def _gray_stratum(time: np.ndarray, cause: np.ndarray, group: np.ndarray, ng: in
         fm = f - nd1 / tr
         fb = (1 - fm) ** rho
         # a(i, j) = fb t1_i (1[i=j] - t1_j / tr)
-        a = fb[:, None, None] * (t1[:, :, None] * np.eye(ng)[None] - t1[:, :, None] * t1[:, None, :] / tr[:, None, None])
+        a = fb[:, None, None] * (
+            t1[:, :, None] * np.eye(ng)[None] - t1[:, :, None] * t1[:, None, :] / tr[:, None, None]
+        )
         c = np.cumsum(a * (nd1 / (tr * (1 - fm)))[:, None, None], axis=0)
-        score = (fb[:, None] * np.where(at, d1 - nd1[:, None] * rs * (1 - f1m) / (skmm * tq[:, None]), 0.0)).sum(axis=0)
+        score = (
+            fb[:, None]
+            * np.where(at, d1 - nd1[:, None] * rs * (1 - f1m) / (skmm * tq[:, None]), 0.0)
+        ).sum(axis=0)
         # exits of interest
         has1 = (nd1 > 0)[:, None] & at
         t4 = np.where(skm > 0, 1 - (1 - f[:, None]) / skm, 1.0)
@@ -237,7 +253,9 @@ def gray_test(
     Statistic s' V^{-1} s on (arms - 1) degrees of freedom; with ``strata`` the scores and
     variances are summed over strata, as ``cuminc(..., strata = )``.
     """
-    sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control, strata=strata)
+    sd = prepare_survival(
+        data, time=time, event=event, treatment=treatment, control=control, strata=strata
+    )
     cause_code = _check_cause(sd, event, event_of_interest)
     # cmprsk orders groups as sorted factor levels; the statistic does not depend on the order
     ng = len(sd.levels)
@@ -312,7 +330,10 @@ def _fg_sums(fd: _FGData, beta: np.ndarray, second: bool) -> tuple[np.ndarray, .
     s2 = None
     if second:
         rxx = rx[:, :, None] * fd.x[:, None, :]
-        s2 = rev(rxx)[fd.first_ge] + fd.g_ft[:, None, None] * fwd(rxx * w_other[:, None, None])[fd.first_ge]
+        s2 = (
+            rev(rxx)[fd.first_ge]
+            + fd.g_ft[:, None, None] * fwd(rxx * w_other[:, None, None])[fd.first_ge]
+        )
     return r, s0, s1, s2
 
 
@@ -395,7 +416,9 @@ def fine_gray(
     tied exits; Newton-Raphson to full convergence (crr stops at its ``gtol``, so the last
     digits can differ slightly from R).
     """
-    sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control, covariates=covariates)
+    sd = prepare_survival(
+        data, time=time, event=event, treatment=treatment, control=control, covariates=covariates
+    )
     cause = _check_cause(sd, event, event_of_interest)
     status = np.where(sd.event == 0, 0, np.where(sd.event == cause, 1, 2))
     k = len(sd.levels)
@@ -408,12 +431,13 @@ def fine_gray(
     loglik, score, info = _fg_loglik(fd, beta)
     converged = False
     iteration = 0
-    for iteration in range(1, _MAX_ITER + 1):
+    for iteration in range(1, _MAX_ITER + 1):  # noqa: B007 - the count is reported
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError as exc:
             raise EstimationError(
-                "The Fine-Gray information matrix is singular: a covariate is constant or collinear, "
+                "The Fine-Gray information matrix is singular: a covariate is constant or "
+                "collinear, "
                 "or an arm has no exits of interest. Drop that covariate."
             ) from exc
         for _ in range(30):
@@ -422,7 +446,9 @@ def fine_gray(
             if np.isfinite(new_ll) and new_ll >= loglik - 1e-12 * abs(loglik):
                 break
             step = step / 2
-        done = np.max(np.abs(step)) < 1e-10 and abs(new_ll - loglik) <= 1e-12 * max(1.0, abs(loglik))
+        done = np.max(np.abs(step)) < 1e-10 and abs(new_ll - loglik) <= 1e-12 * max(
+            1.0, abs(loglik)
+        )
         beta, loglik, score, info = new, new_ll, new_score, new_info
         if done:
             converged = True

@@ -74,7 +74,9 @@ def _riskset_sums(srt: _Sorted, values: np.ndarray) -> np.ndarray:
     return rc[srt.group_start] - rc[srt.stratum_end]
 
 
-def _steps(srt: _Sorted, beta: np.ndarray, ties: str, *, second: bool = True) -> tuple[_Steps, float]:
+def _steps(
+    srt: _Sorted, beta: np.ndarray, ties: str, *, second: bool = True
+) -> tuple[_Steps, float]:
     eta = srt.x @ beta
     r = np.exp(eta)
     rx = r[:, None] * srt.x
@@ -120,7 +122,7 @@ def _newton(srt: _Sorted, ties: str) -> tuple[np.ndarray, np.ndarray, float, flo
     st, loglik = _steps(srt, beta, ties)
     loglik0 = loglik
     score, info = _score_info(srt, st)
-    for iteration in range(1, _MAX_ITER + 1):
+    for iteration in range(1, _MAX_ITER + 1):  # noqa: B007 - the count is reported
         try:
             step = np.linalg.solve(info, score)
         except np.linalg.LinAlgError as exc:
@@ -134,14 +136,18 @@ def _newton(srt: _Sorted, ties: str) -> tuple[np.ndarray, np.ndarray, float, flo
             if np.isfinite(new_loglik) and new_loglik >= loglik - 1e-12 * abs(loglik):
                 break
             step = step / 2
-        converged = abs(new_loglik - loglik) <= 1e-13 * max(1.0, abs(loglik)) and np.max(np.abs(step)) < 1e-9
+        converged = (
+            abs(new_loglik - loglik) <= 1e-13 * max(1.0, abs(loglik))
+            and np.max(np.abs(step)) < 1e-9
+        )
         beta, st, loglik = new_beta, new_st, new_loglik
         score, info = _score_info(srt, st)
         if converged:
             break
     else:
         raise EstimationError(
-            f"The Cox model did not converge in {_MAX_ITER} iterations (monotone likelihood: an arm or "
+            f"The Cox model did not converge in {_MAX_ITER} iterations "
+            "(monotone likelihood: an arm or "
             "covariate level with no exits, or perfect separation). Check the event counts per arm."
         )
     return beta, info, loglik0, loglik, iteration, st
@@ -177,13 +183,17 @@ def _score_residuals(srt: _Sorted, beta: np.ndarray, st: _Steps) -> np.ndarray:
     dead = srt.dead[:, None]
     g = srt.group
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean_xbar = np.where(per_group_steps[g][:, None] > 0, xbar_sum[g] / per_group_steps[g][:, None], 0.0)
+        mean_xbar = np.where(
+            per_group_steps[g][:, None] > 0, xbar_sum[g] / per_group_steps[g][:, None], 0.0
+        )
     resid += dead * (srt.x - mean_xbar)
     resid += dead * r[:, None] * (srt.x * fh[g][:, None] - fhx[g])
     return resid
 
 
-def _zph(srt: _Sorted, st: _Steps, term_columns: list[list[int]], term_names: list[str]) -> pd.DataFrame:
+def _zph(
+    srt: _Sorted, st: _Steps, term_columns: list[list[int]], term_names: list[str]
+) -> pd.DataFrame:
     """``cox.zph(fit, transform = "km")``: score test for beta_j(t) = beta_j + theta_j g(t).
 
     g(t) = 1 - KM(t-) over all subjects, centred over the exits. The score of theta at
@@ -211,7 +221,14 @@ def _zph(srt: _Sorted, st: _Steps, term_columns: list[list[int]], term_names: li
         sub = full[np.ix_(kk, kk)]
         uu = u[kk]
         stat = float(uu @ np.linalg.solve(sub, uu))
-        rows.append({"term": name, "statistic": stat, "df": len(cols), "p_value": float(stats.chi2.sf(stat, len(cols)))})
+        rows.append(
+            {
+                "term": name,
+                "statistic": stat,
+                "df": len(cols),
+                "p_value": float(stats.chi2.sf(stat, len(cols))),
+            }
+        )
     return pd.DataFrame(rows)
 
 
@@ -225,7 +242,7 @@ def fit_cox_arrays(
     term_columns: list[list[int]],
     term_names: list[str],
 ) -> dict[str, object]:
-    """Array-level Cox fit: coefficients, model and robust covariance, log-likelihoods, zph table."""
+    """Array-level Cox fit: coefficients, model and robust covariance, loglik, zph table."""
     srt = _sort(x, time, dead, stratum)
     beta, info, ll0, ll, iterations, st = _newton(srt, ties)
     vcov = np.linalg.inv(info)
@@ -238,7 +255,14 @@ def fit_cox_arrays(
         dfbeta = summed
     robust_vcov = dfbeta.T @ dfbeta
     zph = _zph(srt, st, term_columns, term_names)
-    return {"beta": beta, "vcov": vcov, "robust_vcov": robust_vcov, "loglik": (ll0, ll), "iterations": iterations, "zph": zph}
+    return {
+        "beta": beta,
+        "vcov": vcov,
+        "robust_vcov": robust_vcov,
+        "loglik": (ll0, ll),
+        "iterations": iterations,
+        "zph": zph,
+    }
 
 
 def cox(
@@ -266,8 +290,14 @@ def cox(
     if ties not in TIES:
         raise EstimationError(f"ties must be one of {', '.join(TIES)}; got {ties!r}.")
     sd = prepare_survival(
-        data, time=time, event=event, treatment=treatment, control=control, strata=strata,
-        covariates=covariates, cluster=cluster,
+        data,
+        time=time,
+        event=event,
+        treatment=treatment,
+        control=control,
+        strata=strata,
+        covariates=covariates,
+        cluster=cluster,
     )
     dead = _event_indicator(sd, event, event_of_interest)
     x, names, arms, term_columns, term_names = _design(sd, covariates)
@@ -320,12 +350,16 @@ def _event_indicator(sd: SurvivalData, event: str, event_of_interest: int | None
         codes = sorted(set(np.unique(sd.event).tolist()) - {0})
         if int(event_of_interest) not in codes:
             raise EstimationError(
-                f"column {event!r}: event code {event_of_interest!r} does not occur (exit codes present: "
-                f"{', '.join(map(str, codes)) or 'none'}). Pass one of them as the event of interest."
+                f"column {event!r}: event code {event_of_interest!r} does not occur "
+                f"(exit codes present: "
+                f"{', '.join(map(str, codes)) or 'none'}). "
+                "Pass one of them as the event of interest."
             )
         dead = (sd.event == int(event_of_interest)).astype(float)
     if dead.sum() == 0:
-        raise EstimationError(f"column {event!r}: there are no exits, so no hazard ratio can be estimated.")
+        raise EstimationError(
+            f"column {event!r}: there are no exits, so no hazard ratio can be estimated."
+        )
     return dead
 
 
@@ -341,7 +375,11 @@ def _design(
     term_columns = [list(range(k - 1))]
     term_names = ["arm"]
     for cov in covariates:
-        cols = [k - 1 + j for j, nm in enumerate(sd.covariate_names) if nm == cov or nm.startswith(f"{cov}[")]
+        cols = [
+            k - 1 + j
+            for j, nm in enumerate(sd.covariate_names)
+            if nm == cov or nm.startswith(f"{cov}[")
+        ]
         term_columns.append(cols)
         term_names.append(cov)
     return x, names, arms, term_columns, term_names
@@ -363,6 +401,15 @@ def cause_specific_cox(
 ) -> CoxResult:
     """Cause-specific hazard ratios of one exit: :func:`cox` with the other exits censored."""
     return cox(
-        data, time=time, event=event, treatment=treatment, control=control, covariates=covariates,
-        strata=strata, cluster=cluster, ties=ties, robust=robust, event_of_interest=event_of_interest,
+        data,
+        time=time,
+        event=event,
+        treatment=treatment,
+        control=control,
+        covariates=covariates,
+        strata=strata,
+        cluster=cluster,
+        ties=ties,
+        robust=robust,
+        event_of_interest=event_of_interest,
     )

@@ -81,10 +81,7 @@ def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.
     names: list[str] = []
     for col in covariates:
         series = data[col]
-        if pd.api.types.is_bool_dtype(series):
-            blocks.append(series.to_numpy(dtype=float)[:, None])
-            names.append(col)
-        elif pd.api.types.is_numeric_dtype(series):
+        if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             blocks.append(series.to_numpy(dtype=float)[:, None])
             names.append(col)
         else:

@@ -45,11 +45,15 @@ def _welch(y: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
     return float(y1.mean() - y0.mean()), float(se), float(df)
 
 
-def _clustered(y: np.ndarray, t: np.ndarray, cluster: np.ndarray) -> tuple[float, float, float, int]:
+def _clustered(
+    y: np.ndarray, t: np.ndarray, cluster: np.ndarray
+) -> tuple[float, float, float, int]:
     X = np.column_stack([np.ones_like(y), t])
     fit = least_squares(X, y)
     if fit.k < 2:
-        raise EstimationError("the arm indicator is constant within the rows used; no difference to estimate.")
+        raise EstimationError(
+            "the arm indicator is constant within the rows used; no difference to estimate."
+        )
     vcov, df, G = cr_vcov(fit, cluster, "cr2", df_for=np.array([1]))
     return float(fit.coef[1]), float(np.sqrt(vcov[1, 1])), float(df[1]), G
 
@@ -69,7 +73,11 @@ def _check_clusters(t: np.ndarray, cluster: np.ndarray) -> None:
 
 
 def difference_in_means(
-    y: np.ndarray, t: np.ndarray, *, blocks: np.ndarray | None = None, cluster: np.ndarray | None = None
+    y: np.ndarray,
+    t: np.ndarray,
+    *,
+    blocks: np.ndarray | None = None,
+    cluster: np.ndarray | None = None,
 ) -> DimEstimate:
     """Difference in means of ``y`` between ``t == 1`` and ``t == 0`` for the given design."""
     y = np.asarray(y, dtype=float)
@@ -146,5 +154,11 @@ def difference_in_means(
         else:
             design, df = "block-clustered", float(clusters_total - 2 * B)
     return DimEstimate(
-        est, float(se), df, int(N), design, n_blocks=int(B), n_clusters=clusters_total if cluster is not None else None
+        est,
+        float(se),
+        df,
+        int(N),
+        design,
+        n_blocks=int(B),
+        n_clusters=clusters_total if cluster is not None else None,
     )

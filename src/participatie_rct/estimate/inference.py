@@ -36,7 +36,9 @@ Statistic = Callable[[np.ndarray, np.ndarray, str, tuple[str, ...]], dict[str, f
 TIE_TOL = 1e-12
 
 
-def difference_in_means_statistic(y: np.ndarray, labels: np.ndarray, control: str, treated: tuple[str, ...]) -> dict[str, float]:
+def difference_in_means_statistic(
+    y: np.ndarray, labels: np.ndarray, control: str, treated: tuple[str, ...]
+) -> dict[str, float]:
     """Mean outcome of each arm minus the control mean (NaN when an arm is empty)."""
     ctrl = y[labels == control]
     base = ctrl.mean() if ctrl.size else np.nan
@@ -60,14 +62,20 @@ class RandomizationResult:
         return pd.DataFrame.from_records(list(self.rows))
 
     def glance(self) -> pd.DataFrame:
-        return pd.DataFrame([{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}])
+        return pd.DataFrame(
+            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+        )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"estimates": [_clean(r) for r in self.rows], "settings": _clean(dict(self.settings))}
+        return {
+            "estimates": [_clean(r) for r in self.rows],
+            "settings": _clean(dict(self.settings)),
+        }
 
     def summary(self) -> str:
         frame = self.to_frame()
-        head = f"Randomization inference ({self.settings.get('n_draws')} re-draws, seed {self.settings.get('seed')})"
+        draws, seed = self.settings.get("n_draws"), self.settings.get("seed")
+        head = f"Randomization inference ({draws} re-draws, seed {seed})"
         return head + "\n\n" + frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
 
     def __str__(self) -> str:
@@ -97,7 +105,9 @@ def randomization_inference(
         raise EstimationError(f"n_draws must be at least 1; got {n_draws!r}.")
     for col in (outcome, treatment):
         if col not in data.columns:
-            raise EstimationError(f"column '{col}' not in the data; it has {', '.join(map(repr, data.columns))}.")
+            raise EstimationError(
+                f"column '{col}' not in the data; it has {', '.join(map(repr, data.columns))}."
+            )
     if not data.index.isin(units.index).all():
         raise EstimationError(
             "data and units must share their index: every row of the data is one of the units the "
@@ -120,12 +130,15 @@ def randomization_inference(
         extreme = int(np.sum(np.abs(draws[:, j]) >= abs(t_obs) - TIE_TOL))
         rows.append(
             {
-                "arm": arm, "term": "randomization", "statistic": float(t_obs),
-                "p_value": (1 + extreme) / (1 + n_draws), "n_draws": int(n_draws),
-                "null_mean": float(np.nanmean(draws[:, j])), "null_sd": float(np.nanstd(draws[:, j], ddof=1))
-                if n_draws > 1 else np.nan,
+                "arm": arm,
+                "term": "randomization",
+                "statistic": float(t_obs),
+                "p_value": (1 + extreme) / (1 + n_draws),
+                "n_draws": int(n_draws),
+                "null_mean": float(np.nanmean(draws[:, j])),
+                "null_sd": float(np.nanstd(draws[:, j], ddof=1)) if n_draws > 1 else np.nan,
             }
-        )  # fmt: skip
+        )
     settings = {
         "outcome": outcome,
         "treatment": treatment,
@@ -138,4 +151,6 @@ def randomization_inference(
         "n_missing_outcome": int((~ok).sum()),
         "seed": _seed_of(rng),
     }
-    return RandomizationResult(tuple(rows), {a: tuple(draws[:, j]) for j, a in enumerate(arms.treated)}, settings)
+    return RandomizationResult(
+        tuple(rows), {a: tuple(draws[:, j]) for j, a in enumerate(arms.treated)}, settings
+    )

@@ -24,7 +24,12 @@ from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
 from participatie_rct.estimate.results import Effect, ITTResult, make_effect
-from participatie_rct.estimate.variance import absorbed_least_squares, cr_vcov, hc_vcov, least_squares
+from participatie_rct.estimate.variance import (
+    absorbed_least_squares,
+    cr_vcov,
+    hc_vcov,
+    least_squares,
+)
 
 CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
 
@@ -69,7 +74,10 @@ def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) ->
 def _adjusted(effects: list[Effect]) -> list[Effect]:
     p = [e.p_value for e in effects]
     ph, pb = holm(p), bonferroni(p)
-    return [replace(e, p_holm=float(h), p_bonferroni=float(b)) for e, h, b in zip(effects, ph, pb, strict=True)]
+    return [
+        replace(e, p_holm=float(h), p_bonferroni=float(b))
+        for e, h, b in zip(effects, ph, pb, strict=True)
+    ]
 
 
 def itt(
@@ -140,7 +148,9 @@ def itt(
     if adj is None:
         adj = Adjustment.LIN if covariates else Adjustment.NONE
     if adj is not Adjustment.NONE and not covariates:
-        raise EstimationError(f"adjust {adj.value!r} needs covariates; give them (--covariates A,B) or adjust 'none'.")
+        raise EstimationError(
+            f"adjust {adj.value!r} needs covariates; give them (--covariates A,B) or adjust 'none'."
+        )
     if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
         raise EstimationError(
             "the difference in means (estimator 'dim') does not adjust for covariates. Use "
@@ -151,11 +161,18 @@ def itt(
         raise EstimationError(f"alpha must lie between 0 and 1; got {alpha!r}.")
     se = resolve_se(se_type, cluster=cluster, estimator=est)
 
-    used = [outcome, treatment, *(covariates if adj is not Adjustment.NONE else ()), *(c for c in (strata, cluster) if c)]
+    used = [
+        outcome,
+        treatment,
+        *(covariates if adj is not Adjustment.NONE else ()),
+        *(c for c in (strata, cluster) if c),
+    ]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
     if frame.empty:
-        raise EstimationError("no complete rows remain after dropping missing values; nothing to estimate.")
+        raise EstimationError(
+            "no complete rows remain after dropping missing values; nothing to estimate."
+        )
     y = numeric_outcome(frame[outcome], name=outcome)
     arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
     n_by_arm = {a: int((arms.labels == a).sum()) for a in (arms.control, *arms.treated)}
@@ -175,18 +192,28 @@ def itt(
         "conf_level": 1 - alpha,
         "correction": corr.value,
         "missing": str(getattr(missing, "value", missing)),
-        "n": int(len(frame)),
+        "n": len(frame),
         "n_by_arm": n_by_arm,
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
     }
     if est is Estimator.DIM:
-        effects, extra = _dim_effects(frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm)
+        effects, extra = _dim_effects(
+            frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
+        )
     else:
         effects, extra = _ols_effects(
-            frame, y, arms, covariates=covariates, strata=strata, cluster=cluster, adjust=adj, se=se,
-            alpha=alpha, n_by_arm=n_by_arm,
-        )  # fmt: skip
+            frame,
+            y,
+            arms,
+            covariates=covariates,
+            strata=strata,
+            cluster=cluster,
+            adjust=adj,
+            se=se,
+            alpha=alpha,
+            n_by_arm=n_by_arm,
+        )
     settings.update(extra)
     return ITTResult(tuple(_adjusted(effects)), settings)
 
@@ -205,7 +232,9 @@ def _ols_effects(
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     absorb = strata is not None and se is not SEType.CR2
-    design = itt_design(frame, arms, covariates=covariates, strata=None if absorb else strata, adjust=adjust.value)
+    design = itt_design(
+        frame, arms, covariates=covariates, strata=None if absorb else strata, adjust=adjust.value
+    )
     if absorb:  # strata fixed effects absorbed by demeaning (the intercept goes with them)
         inner = absorbed_least_squares(design.X[:, 1:], y, frame[strata].to_numpy())
         fit = replace(inner, kept=inner.kept + 1)
@@ -230,14 +259,23 @@ def _ols_effects(
     for arm, j in zip(arms.treated, arm_idx, strict=True):
         effects.append(
             make_effect(
-                arm=arm, term="itt", estimate=fit.coef[j], std_error=float(np.sqrt(vcov[j, j])), df=float(dfs[j]),
-                alpha=alpha, n=n_by_arm[arm] + n_by_arm[arms.control], n_arm=n_by_arm[arm],
+                arm=arm,
+                term="itt",
+                estimate=fit.coef[j],
+                std_error=float(np.sqrt(vcov[j, j])),
+                df=float(dfs[j]),
+                alpha=alpha,
+                n=n_by_arm[arm] + n_by_arm[arms.control],
+                n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
             )
-        )  # fmt: skip
-    dropped = [design.names[c] for c in range(1 if absorb else 0, len(design.names)) if c not in position]
+        )
+    dropped = [
+        design.names[c] for c in range(1 if absorb else 0, len(design.names)) if c not in position
+    ]
     extra: dict[str, Any] = {
-        "design": ("clustered" if cluster else "standard") + (" with strata fixed effects" if strata else ""),
+        "design": ("clustered" if cluster else "standard")
+        + (" with strata fixed effects" if strata else ""),
         "n_clusters": n_clusters,
         "n_strata": int(frame[strata].nunique()) if strata else None,
         "rank": fit.rank,
@@ -274,10 +312,17 @@ def _dim_effects(
         n_clusters = max(n_clusters, res.n_clusters or 0)
         effects.append(
             make_effect(
-                arm=arm, term="itt", estimate=res.estimate, std_error=res.std_error, df=res.df, alpha=alpha,
-                n=res.n, n_arm=n_by_arm[arm], n_control=n_by_arm[arms.control],
+                arm=arm,
+                term="itt",
+                estimate=res.estimate,
+                std_error=res.std_error,
+                df=res.df,
+                alpha=alpha,
+                n=res.n,
+                n_arm=n_by_arm[arm],
+                n_control=n_by_arm[arms.control],
             )
-        )  # fmt: skip
+        )
     variance = {
         "standard": "welch",
         "blocked": "blocked",

@@ -30,7 +30,13 @@ from participatie_rct.estimate.design_matrix import Arms, arm_label, itt_design,
 from participatie_rct.estimate.itt import CLUSTER_SE, _adjusted, numeric_outcome, resolve_se
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import EffectsResult, make_effect
-from participatie_rct.estimate.variance import LeastSquares, cr_vcov, hc_vcov, kept_columns, least_squares
+from participatie_rct.estimate.variance import (
+    LeastSquares,
+    cr_vcov,
+    hc_vcov,
+    kept_columns,
+    least_squares,
+)
 
 
 @dataclass(frozen=True)
@@ -40,7 +46,9 @@ class CACEResult(EffectsResult):
     title: str = "Complier average causal effects (2SLS)"
 
 
-def _variance(fit: LeastSquares, se: SEType, cluster: np.ndarray | None, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _variance(
+    fit: LeastSquares, se: SEType, cluster: np.ndarray | None, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     if se in CLUSTER_SE:
         vcov, dfs, _ = cr_vcov(fit, cluster, se.value, df_for=wanted)
         return vcov, dfs
@@ -71,7 +79,8 @@ def receipt(values: pd.Series, arms: Arms, *, name: str) -> np.ndarray:
     in_control = (arms.labels == arms.control) & (d == 1)
     if in_control.any():
         raise EstimationError(
-            f"column '{name}': {int(in_control.sum())} control rows have 1, but with several arms a "
+            f"column '{name}': {int(in_control.sum())} control rows have 1, but with several "
+            "arms a "
             "1 cannot say which arm they received. Put the received arm's name in this column."
         )
     return np.column_stack([(arms.labels == a) * d for a in arms.treated])
@@ -116,7 +125,9 @@ def cace(
     d = X[:, arm_cols].sum(axis=1)
     kept = kept_columns(Zd.X)
     if not set(arm_cols) <= set(kept.tolist()):
-        raise EstimationError("the arm indicators are collinear with the strata or covariates; no instrument left.")
+        raise EstimationError(
+            "the arm indicators are collinear with the strata or covariates; no instrument left."
+        )
     Z, X = Zd.X[:, kept], X[:, kept]
     pos = {int(c): i for i, c in enumerate(kept)}
     arm_idx = np.array([pos[c] for c in arm_cols])
@@ -127,7 +138,8 @@ def cace(
     if second.k < X.shape[1]:
         raise EstimationError(
             f"the instruments do not move '{received}' (no first stage): in some arm nobody, or "
-            "everybody, received the treatment as in control. The complier effect is not identified."
+            "everybody, received the treatment as in control. The complier effect is not "
+            "identified."
         )
     b = second.coef
     resid = y - X @ b  # structural residuals, with the received treatment
@@ -141,22 +153,32 @@ def cace(
     for arm, j in zip(arms.treated, arm_idx, strict=True):
         effects.append(
             make_effect(
-                arm=arm, term="cace", estimate=b[j], std_error=float(np.sqrt(vcov[j, j])), df=float(dfs[j]),
-                alpha=alpha, n=n_by_arm[arm] + n_by_arm[arms.control], n_arm=n_by_arm[arm],
+                arm=arm,
+                term="cace",
+                estimate=b[j],
+                std_error=float(np.sqrt(vcov[j, j])),
+                df=float(dfs[j]),
+                alpha=alpha,
+                n=n_by_arm[arm] + n_by_arm[arms.control],
+                n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
             )
-        )  # fmt: skip
+        )
         fs = least_squares(Z, X[:, j])
-        fs_vcov, fs_dfs = _variance(fs, se, cl, arm_idx)
+        fs_vcov, _ = _variance(fs, se, cl, arm_idx)
         stat, q = wald_f(fs.coef, fs_vcov, arm_idx)
         den = (int(np.unique(cl).size) - 1) if cl is not None else fs.n - fs.k
         compliance = {
             a: float(d[arms.labels == a].mean()) for a in (arms.control, *arms.treated)
         }  # share receiving, per arm
         first_stage[arm] = {
-            "statistic": stat, "df": q, "df_residual": den, "p_value": float(stats.f.sf(stat, q, den)),
-            "compliance_arm": compliance[arm], "compliance_control": compliance[arms.control],
-        }  # fmt: skip
+            "statistic": stat,
+            "df": q,
+            "df_residual": den,
+            "p_value": float(stats.f.sf(stat, q, den)),
+            "compliance_arm": compliance[arm],
+            "compliance_control": compliance[arms.control],
+        }
     settings = {
         "outcome": outcome,
         "treatment": treatment,
@@ -171,7 +193,7 @@ def cace(
         "alpha": alpha,
         "conf_level": 1 - alpha,
         "correction": corr.value,
-        "n": int(len(frame)),
+        "n": len(frame),
         "n_by_arm": n_by_arm,
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,

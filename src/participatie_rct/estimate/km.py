@@ -57,8 +57,9 @@ def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     missing = np.flatnonzero(column.isna().to_numpy())
     if missing.size:
         raise EstimationError(
-            f"column {name!r}: {missing.size} rows have no value ({line_list(missing + 2)} of the file, "
-            "counting the header as line 1). Survival estimators refuse missing values rather than drop "
+            f"column {name!r}: {missing.size} rows have no value ({line_list(missing + 2)} "
+            "of the file, counting the header as line 1). Survival estimators refuse missing "
+            "values rather than drop "
             "them silently: fill them in or remove these rows."
         )
     return column
@@ -71,7 +72,9 @@ def _levels_text(values: pd.Series) -> pd.Series:
     return values.astype(str)
 
 
-def arm_codes(values: pd.Series, control: str | None, column: str) -> tuple[np.ndarray, tuple[str, ...]]:
+def arm_codes(
+    values: pd.Series, control: str | None, column: str
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Code arms 0..k-1 with the control arm first.
 
     The control arm is ``control`` when given, else ``"control"`` when that level exists, else the
@@ -97,7 +100,9 @@ def arm_codes(values: pd.Series, control: str | None, column: str) -> tuple[np.n
     return codes, ordered
 
 
-def _covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, tuple[str, ...]]:
+def _covariate_matrix(
+    data: pd.DataFrame, covariates: Sequence[str]
+) -> tuple[np.ndarray, tuple[str, ...]]:
     """Numeric covariates as they are; text covariates as dummies (first level dropped)."""
     blocks: list[np.ndarray] = []
     names: list[str] = []
@@ -143,7 +148,8 @@ def prepare_survival(
     bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
     if bad.size:
         raise EstimationError(
-            f"column {time!r}: {bad.size} rows have a negative or infinite time ({line_list(bad + 2)}, "
+            f"column {time!r}: {bad.size} rows have a negative or infinite time "
+            f"({line_list(bad + 2)}, "
             f"e.g. {t[bad[0]]!r}). Times count from assignment and cannot be negative."
         )
     e_col = _column(data, event, "event")
@@ -154,7 +160,8 @@ def prepare_survival(
         bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0) | (np.mod(raw, 1) != 0))
         if bad.size:
             raise EstimationError(
-                f"column {event!r}: {bad.size} rows are not an event code ({line_list(bad + 2)}, e.g. "
+                f"column {event!r}: {bad.size} rows are not an event code "
+                f"({line_list(bad + 2)}, e.g. "
                 f"{e_col.iloc[bad[0]]!r}). Use 0 for censored and 1, 2, ... for the kind of exit."
             )
         e = raw.astype(np.int64)
@@ -234,7 +241,9 @@ def se_of_survival(surv: np.ndarray, se_cumhaz: np.ndarray) -> np.ndarray:
         return np.where(surv > 0, surv * se_cumhaz, np.nan)
 
 
-def read_at(curve_time: np.ndarray, values: np.ndarray, times: np.ndarray, before: float) -> np.ndarray:
+def read_at(
+    curve_time: np.ndarray, values: np.ndarray, times: np.ndarray, before: float
+) -> np.ndarray:
     """Step function read at ``times``: the value of the last step at or before each time."""
     index = np.searchsorted(curve_time, times, side="right") - 1
     padded = np.concatenate([[before], values])
@@ -265,10 +274,14 @@ def kaplan_meier(
     exp(-exp(log(-log S) -/+ z se_H / log S)) with se_H the Greenwood sd of the cumulative hazard.
     """
     if conf_type not in CONF_TYPES:
-        raise EstimationError(f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}.")
+        raise EstimationError(
+            f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}."
+        )
     if not 0 < conf_level < 1:
         raise EstimationError(f"conf_level must lie between 0 and 1; got {conf_level!r}.")
-    sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control, strata=strata)
+    sd = prepare_survival(
+        data, time=time, event=event, treatment=treatment, control=control, strata=strata
+    )
     frames: list[pd.DataFrame] = []
     at: list[pd.DataFrame] = []
     grid = None if times is None else np.asarray(sorted(float(t) for t in times))
@@ -278,7 +291,9 @@ def kaplan_meier(
             if not keep.any():
                 continue
             tab = km_table(sd.time[keep], sd.event[keep])
-            low, high = confidence_interval(tab["survival"], tab["se_cumhaz"], conf_type, conf_level)
+            low, high = confidence_interval(
+                tab["survival"], tab["se_cumhaz"], conf_type, conf_level
+            )
             curve = pd.DataFrame(
                 {
                     "arm": a_label,
@@ -318,7 +333,7 @@ def _rows_at(
     conf_type: str,
     conf_level: float,
 ) -> pd.DataFrame:
-    """``summary(survfit, times = grid, extend = TRUE)``: values of the step at or before each time."""
+    """``summary(survfit, times = grid, extend = TRUE)``: the step at or before each time."""
     ct = tab["time"]
     surv = read_at(ct, tab["survival"], grid, 1.0)
     se_h = read_at(ct, tab["se_cumhaz"], grid, 0.0)

@@ -26,9 +26,21 @@ from participatie_rct.estimate.design_matrix import resolve_arms
 from participatie_rct.estimate.results import _clean
 
 BOUND_COLUMNS = (
-    "arm", "lower", "upper", "trim_share", "trimmed", "response_arm", "response_control",
-    "n_arm", "n_control", "se_lower", "se_upper", "ci_low", "ci_high", "conf_level",
-)  # fmt: skip
+    "arm",
+    "lower",
+    "upper",
+    "trim_share",
+    "trimmed",
+    "response_arm",
+    "response_control",
+    "n_arm",
+    "n_control",
+    "se_lower",
+    "se_upper",
+    "ci_low",
+    "ci_high",
+    "conf_level",
+)
 
 
 def trimmed_mean(values: np.ndarray, keep: float, *, from_top: bool) -> float:
@@ -40,7 +52,7 @@ def trimmed_mean(values: np.ndarray, keep: float, *, from_top: bool) -> float:
     >>> trimmed_mean(np.array([1.0, 2.0, 3.0, 4.0]), 0.5, from_top=False)
     1.5
     >>> round(trimmed_mean(np.array([1.0, 2.0, 3.0, 4.0]), 0.625, from_top=True), 6)
-    3.6
+    3.2
     """
     v = np.sort(values)[::-1] if from_top else np.sort(values)
     m = keep * v.size
@@ -50,18 +62,32 @@ def trimmed_mean(values: np.ndarray, keep: float, *, from_top: bool) -> float:
     return float(total / m)
 
 
-def _bounds(y_t: np.ndarray, r_t: np.ndarray, y_c: np.ndarray, r_c: np.ndarray) -> tuple[float, float, float, str]:
+def _bounds(
+    y_t: np.ndarray, r_t: np.ndarray, y_c: np.ndarray, r_c: np.ndarray
+) -> tuple[float, float, float, str]:
     q_t, q_c = r_t.mean(), r_c.mean()
     if q_t == 0 or q_c == 0:
-        raise EstimationError("an arm has no observed outcomes; Lee bounds need respondents in both arms.")
+        raise EstimationError(
+            "an arm has no observed outcomes; Lee bounds need respondents in both arms."
+        )
     obs_t, obs_c = y_t[r_t], y_c[r_c]
     if q_t >= q_c:
         p = (q_t - q_c) / q_t
         mc = obs_c.mean()
-        return trimmed_mean(obs_t, 1 - p, from_top=False) - mc, trimmed_mean(obs_t, 1 - p, from_top=True) - mc, p, "arm"
+        return (
+            trimmed_mean(obs_t, 1 - p, from_top=False) - mc,
+            trimmed_mean(obs_t, 1 - p, from_top=True) - mc,
+            p,
+            "arm",
+        )
     p = (q_c - q_t) / q_c
     mt = obs_t.mean()
-    return mt - trimmed_mean(obs_c, 1 - p, from_top=True), mt - trimmed_mean(obs_c, 1 - p, from_top=False), p, "control"
+    return (
+        mt - trimmed_mean(obs_c, 1 - p, from_top=True),
+        mt - trimmed_mean(obs_c, 1 - p, from_top=False),
+        p,
+        "control",
+    )
 
 
 @dataclass(frozen=True)
@@ -75,14 +101,18 @@ class LeeBoundsResult:
         return pd.DataFrame.from_records(list(self.rows), columns=list(BOUND_COLUMNS))
 
     def glance(self) -> pd.DataFrame:
-        return pd.DataFrame([{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}])
+        return pd.DataFrame(
+            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {"bounds": [_clean(r) for r in self.rows], "settings": _clean(dict(self.settings))}
 
     def summary(self) -> str:
         frame = self.to_frame()
-        return "Lee (2009) bounds under attrition\n\n" + frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
+        return "Lee (2009) bounds under attrition\n\n" + frame.to_string(
+            index=False, float_format=lambda v: f"{v:.4g}"
+        )
 
     def __str__(self) -> str:
         return self.summary()
@@ -108,14 +138,21 @@ def lee_bounds(
     if treatment not in data.columns or outcome not in data.columns:
         raise EstimationError(f"columns '{outcome}' and '{treatment}' must both be in the data.")
     if data[treatment].isna().any():
-        raise EstimationError(f"column '{treatment}': {int(data[treatment].isna().sum())} rows have no arm; every row needs one.")
+        raise EstimationError(
+            f"column '{treatment}': {int(data[treatment].isna().sum())} rows have no arm; "
+            "every row needs one."
+        )
     if n_boot and rng is None:
-        raise EstimationError("bootstrap intervals (n_boot > 0) need rng=numpy.random.default_rng(seed).")
+        raise EstimationError(
+            "bootstrap intervals (n_boot > 0) need rng=numpy.random.default_rng(seed)."
+        )
     arms = resolve_arms(data[treatment], treatment=treatment, control=control)
     y = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype=float)
     r = data[observed].astype(bool).to_numpy() if observed else ~np.isnan(y)
     if np.any(r & np.isnan(y)):
-        raise EstimationError(f"column '{observed}' marks rows observed whose '{outcome}' is missing.")
+        raise EstimationError(
+            f"column '{observed}' marks rows observed whose '{outcome}' is missing."
+        )
     z = float(stats.norm.ppf(1 - alpha / 2))
     ctrl = arms.labels == arms.control
     rows = []
@@ -134,12 +171,22 @@ def lee_bounds(
             ci_lo, ci_hi = lo - z * se_lo, hi + z * se_hi
         rows.append(
             {
-                "arm": arm, "lower": lo, "upper": hi, "trim_share": p, "trimmed": trimmed,
-                "response_arm": float(r[sel].mean()), "response_control": float(r[ctrl].mean()),
-                "n_arm": int(sel.sum()), "n_control": int(ctrl.sum()), "se_lower": float(se_lo),
-                "se_upper": float(se_hi), "ci_low": float(ci_lo), "ci_high": float(ci_hi), "conf_level": 1 - alpha,
+                "arm": arm,
+                "lower": lo,
+                "upper": hi,
+                "trim_share": p,
+                "trimmed": trimmed,
+                "response_arm": float(r[sel].mean()),
+                "response_control": float(r[ctrl].mean()),
+                "n_arm": int(sel.sum()),
+                "n_control": int(ctrl.sum()),
+                "se_lower": float(se_lo),
+                "se_upper": float(se_hi),
+                "ci_low": float(ci_lo),
+                "ci_high": float(ci_hi),
+                "conf_level": 1 - alpha,
             }
-        )  # fmt: skip
+        )
     settings = {
         "outcome": outcome,
         "treatment": treatment,

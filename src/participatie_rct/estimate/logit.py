@@ -58,14 +58,20 @@ def logit_ame(
     if not np.isin(y, (0.0, 1.0)).all():
         raise EstimationError(
             f"outcome column '{outcome}' must be 0/1 or true/false for the logit model; found "
-            f"values such as {sorted(set(np.unique(y)) - {0.0, 1.0})[:3]}. Use itt for other outcomes."
+            f"values such as {sorted(set(np.unique(y)) - {0.0, 1.0})[:3]}. Use itt for other "
+            "outcomes."
         )
     arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
-    design = itt_design(frame, arms, covariates=covariates, strata=strata, adjust="linear" if covariates else "none")
+    design = itt_design(
+        frame, arms, covariates=covariates, strata=strata, adjust="linear" if covariates else "none"
+    )
     kept = kept_columns(design.X)
     missing_arms = [design.names[c] for c in design.arm_columns if c not in set(kept.tolist())]
     if missing_arms:
-        raise EstimationError(f"arm indicator(s) {', '.join(missing_arms)} are collinear with the strata or covariates.")
+        raise EstimationError(
+            f"arm indicator(s) {', '.join(missing_arms)} are collinear with the strata or "
+            "covariates."
+        )
     X = design.X[:, kept]
     fit = sm.Logit(y, X).fit(method="newton", maxiter=100, tol=1e-12, disp=False)
     if not fit.mle_retvals.get("converged", True):
@@ -90,11 +96,17 @@ def logit_ame(
         grad = (X1 * (p1 * (1 - p1))[:, None]).mean(axis=0) - g0
         effects.append(
             make_effect(
-                arm=arm, term="ame", estimate=float(np.mean(p1 - p0)), std_error=float(np.sqrt(grad @ V @ grad)),
-                df=float("inf"), alpha=alpha, n=n_by_arm[arm] + n_by_arm[arms.control], n_arm=n_by_arm[arm],
+                arm=arm,
+                term="ame",
+                estimate=float(np.mean(p1 - p0)),
+                std_error=float(np.sqrt(grad @ V @ grad)),
+                df=float("inf"),
+                alpha=alpha,
+                n=n_by_arm[arm] + n_by_arm[arms.control],
+                n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
             )
-        )  # fmt: skip
+        )
     settings = {
         "outcome": outcome,
         "treatment": treatment,
@@ -107,10 +119,12 @@ def logit_ame(
         "alpha": alpha,
         "conf_level": 1 - alpha,
         "correction": corr.value,
-        "n": int(len(frame)),
+        "n": len(frame),
         "n_by_arm": n_by_arm,
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
         "log_likelihood": float(fit.llf),
     }
-    return EffectsResult(tuple(_adjusted(effects)), settings, title="Average marginal effects (logit)")
+    return EffectsResult(
+        tuple(_adjusted(effects)), settings, title="Average marginal effects (logit)"
+    )

@@ -32,7 +32,9 @@ def risk_counts(
     return times, n_risk, n_event
 
 
-def _logrank_parts(time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int) -> tuple[np.ndarray, ...]:
+def _logrank_parts(
+    time: np.ndarray, event: np.ndarray, group: np.ndarray, k: int
+) -> tuple[np.ndarray, ...]:
     """Observed, expected and the hypergeometric covariance of O - E within one stratum.
 
     E_g = sum_t n_gt d_t / n_t;
@@ -49,7 +51,9 @@ def _logrank_parts(time: np.ndarray, event: np.ndarray, group: np.ndarray, k: in
     expected = (share * d[:, None]).sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = np.where(n > 1, d * (n - d) / (n - 1), 0.0)
-    cov = np.einsum("t,tg,gh->gh", factor, share, np.eye(k)) - np.einsum("t,tg,th->gh", factor, share, share)
+    cov = np.einsum("t,tg,gh->gh", factor, share, np.eye(k)) - np.einsum(
+        "t,tg,th->gh", factor, share, share
+    )
     return observed, expected, cov
 
 
@@ -68,7 +72,9 @@ def logrank(
     strata (``survdiff(Surv(time, event) ~ arm + strata(s))``). The statistic is
     (O - E)' V^{-1} (O - E) over all arms but the first, on k - 1 degrees of freedom.
     """
-    sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control, strata=strata)
+    sd = prepare_survival(
+        data, time=time, event=event, treatment=treatment, control=control, strata=strata
+    )
     k = len(sd.levels)
     observed = np.zeros(k)
     expected = np.zeros(k)
@@ -80,7 +86,9 @@ def logrank(
         expected += e
         cov += v
     if not (sd.event > 0).any():
-        raise EstimationError(f"column {event!r}: no exits at all, so the log-rank test is undefined.")
+        raise EstimationError(
+            f"column {event!r}: no exits at all, so the log-rank test is undefined."
+        )
     # as survdiff: keep arms with expected > 0, drop the first of them, solve (O - E)' V^-1 (O - E)
     used = np.flatnonzero(expected > 0)[1:]
     diff = (observed - expected)[used]

@@ -15,7 +15,7 @@ import pandas as pd
 from participatie_rct.errors import EstimationError
 
 
-class MissingPolicy(str, Enum):
+class MissingPolicy(str, Enum):  # noqa: UP042 - the project's str enums (choices.py)
     """What an estimator does with rows that miss a value it needs."""
 
     DROP = "drop"

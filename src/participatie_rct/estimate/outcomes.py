@@ -40,11 +40,15 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 
 
 def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
-    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or ``YYYY-MM`` text."""
+    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or YYYY-MM."""
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
     try:
-        stamps = pd.to_datetime(values, utc=True, format="ISO8601") if not pd.api.types.is_datetime64_any_dtype(values) else values
+        stamps = (
+            pd.to_datetime(values, utc=True, format="ISO8601")
+            if not pd.api.types.is_datetime64_any_dtype(values)
+            else values
+        )
     except (ValueError, TypeError) as exc:
         raise EstimationError(
             f"{table}, column '{column}': cannot read the values as months ({exc}). "
@@ -53,7 +57,8 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if stamps.isna().any():
         rows = np.flatnonzero(stamps.isna().to_numpy())[:5].tolist()
         raise EstimationError(
-            f"{table}, column '{column}': {int(stamps.isna().sum())} values are empty (rows {rows}). "
+            f"{table}, column '{column}': {int(stamps.isna().sum())} values are empty "
+            f"(rows {rows}). "
             "Every row needs a month; remove or complete these rows."
         )
     return (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
@@ -144,7 +149,9 @@ def build_outcomes(
         columns of ``assignments``; one row per participant, in the order of ``assignments``.
     """
     if int(horizon_months) != horizon_months or horizon_months < 1:
-        raise EstimationError(f"horizon_months must be a whole number of months >= 1; got {horizon_months!r}.")
+        raise EstimationError(
+            f"horizon_months must be a whole number of months >= 1; got {horizon_months!r}."
+        )
     horizon = int(horizon_months)
     _require(assignments, ("participant", "arm", "assigned_at"), table="assignments")
     months = benefit_months
@@ -152,21 +159,28 @@ def build_outcomes(
         months = months.rename(columns={"id": "participant"})
     _require(months, ("participant", "month", "on_benefit"), table="benefit_months")
     if assignments["participant"].duplicated().any():
-        dup = assignments.loc[assignments["participant"].duplicated(), "participant"].head(3).tolist()
+        dup = (
+            assignments.loc[assignments["participant"].duplicated(), "participant"].head(3).tolist()
+        )
         raise EstimationError(
-            f"assignments, column 'participant': {int(assignments['participant'].duplicated().sum())} "
-            f"participants appear more than once (e.g. {dup}). The register holds one assignment per "
+            f"assignments, column 'participant': "
+            f"{int(assignments['participant'].duplicated().sum())} participants appear more than "
+            f"once (e.g. {dup}). The register holds one assignment per "
             "participant; pass its export unchanged."
         )
 
     people = assignments.reset_index(drop=True).copy()
     people["participant"] = people["participant"].astype(str)
-    month0 = _month_index(pd.Series(people["assigned_at"]), table="assignments", column="assigned_at")
+    month0 = _month_index(
+        pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
+    )
 
     rows = pd.DataFrame(
         {
             "participant": months["participant"].astype(str).to_numpy(),
-            "m": _month_index(pd.Series(months["month"]), table="benefit_months", column="month").to_numpy(),
+            "m": _month_index(
+                pd.Series(months["month"]), table="benefit_months", column="month"
+            ).to_numpy(),
             "on": months["on_benefit"].astype(bool).to_numpy(),
             "reason": _reason_text(months["exit_reason"]).to_numpy()
             if "exit_reason" in months.columns

@@ -36,18 +36,25 @@ def _month_ordinal(values: pd.Series, table: str, column: str) -> np.ndarray:
     """Months since year 0 (year * 12 + month - 1) of Periods, timestamps or YYYY-MM text."""
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    stamps = values if pd.api.types.is_datetime64_any_dtype(values) else pd.to_datetime(values, errors="coerce")
+    stamps = (
+        values
+        if pd.api.types.is_datetime64_any_dtype(values)
+        else pd.to_datetime(values, errors="coerce")
+    )
     bad = np.flatnonzero(stamps.isna().to_numpy())
     if bad.size:
         raise EstimationError(
-            f"{table}, column {column!r}: {bad.size} values are not a month ({line_list(bad + 2)}, e.g. "
+            f"{table}, column {column!r}: {bad.size} values are not a month "
+            f"({line_list(bad + 2)}, e.g. "
             f"{values.iloc[bad[0]]!r}). Write months as YYYY-MM."
         )
     return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
 
 
-def person_months(assignments: pd.DataFrame, benefit_months: pd.DataFrame, *, as_of: Any = None) -> pd.DataFrame:
-    """One row per participant and month since assignment (month 1 = the first calendar month after).
+def person_months(
+    assignments: pd.DataFrame, benefit_months: pd.DataFrame, *, as_of: Any = None
+) -> pd.DataFrame:
+    """One row per participant and month since assignment (month 1: first month after).
 
     Parameters
     ----------
@@ -70,25 +77,46 @@ def person_months(assignments: pd.DataFrame, benefit_months: pd.DataFrame, *, as
     for col in ("participant", "arm", "assigned_at"):
         if col not in assignments.columns:
             raise EstimationError(
-                f"assignments: column {col!r} is missing (columns: {', '.join(map(str, assignments.columns))}). "
+                f"assignments: column {col!r} is missing "
+                f"(columns: {', '.join(map(str, assignments.columns))}). "
                 "Pass the register's export."
             )
-    months = benefit_months.rename(columns={"id": "participant"}) if "participant" not in benefit_months.columns else benefit_months
+    months = (
+        benefit_months.rename(columns={"id": "participant"})
+        if "participant" not in benefit_months.columns
+        else benefit_months
+    )
     for col in ("participant", "month", "on_benefit"):
         if col not in months.columns:
             raise EstimationError(
-                f"benefit_months: column {col!r} is missing (columns: {', '.join(map(str, months.columns))}). "
+                f"benefit_months: column {col!r} is missing "
+                f"(columns: {', '.join(map(str, months.columns))}). "
                 "Pass the validated benefit_months table."
             )
     people = assignments[["participant", "arm", "assigned_at"]].copy()
     people["participant"] = people["participant"].astype(str)
-    people["m0"] = _month_ordinal(pd.to_datetime(people["assigned_at"], utc=True).dt.tz_localize(None), "assignments", "assigned_at")
+    people["m0"] = _month_ordinal(
+        pd.to_datetime(people["assigned_at"], utc=True).dt.tz_localize(None),
+        "assignments",
+        "assigned_at",
+    )
     rows = pd.DataFrame(
         {
             "participant": months["participant"].astype(str).to_numpy(),
-            "m": _month_ordinal(months["month"].astype(str) if not isinstance(months["month"].dtype, pd.PeriodDtype) else months["month"], "benefit_months", "month"),
+            "m": _month_ordinal(
+                months["month"].astype(str)
+                if not isinstance(months["month"].dtype, pd.PeriodDtype)
+                else months["month"],
+                "benefit_months",
+                "month",
+            ),
             "on": months["on_benefit"].astype(bool).to_numpy(),
-            "reason": months["exit_reason"].astype("string").fillna("").str.strip().str.lower().to_numpy()
+            "reason": months["exit_reason"]
+            .astype("string")
+            .fillna("")
+            .str.strip()
+            .str.lower()
+            .to_numpy()
             if "exit_reason" in months.columns
             else np.full(len(months), ""),
             "earnings": pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
@@ -101,14 +129,27 @@ def person_months(assignments: pd.DataFrame, benefit_months: pd.DataFrame, *, as
         rows = rows[rows["m"] <= end]
     frame = rows.merge(people, on="participant", how="inner")
     frame["month"] = frame["m"] - frame["m0"]
-    frame = frame[frame["month"] >= 1].sort_values(["participant", "month"], kind="stable").reset_index(drop=True)
+    frame = (
+        frame[frame["month"] >= 1]
+        .sort_values(["participant", "month"], kind="stable")
+        .reset_index(drop=True)
+    )
     # the spell's exit reason, carried forward; a month on benefit without a reason ends the spell
     earn = frame["earnings"].to_numpy()
     ends = frame["on"].to_numpy() & (frame["reason"].to_numpy() == "") & ~(earn > 0)
-    marker = np.where(frame["reason"].to_numpy() != "", frame["reason"].to_numpy(), np.where(ends, "", None))
-    spell = pd.Series(marker, dtype="object").groupby(frame["participant"].to_numpy()).ffill().fillna("")
+    marker = np.where(
+        frame["reason"].to_numpy() != "", frame["reason"].to_numpy(), np.where(ends, "", None)
+    )
+    spell = (
+        pd.Series(marker, dtype="object")
+        .groupby(frame["participant"].to_numpy())
+        .ffill()
+        .fillna("")
+    )
     off = ~frame["on"].to_numpy()
-    part_time_paid = (spell.to_numpy() == "part_time_work") & ~(earn <= 0)  # NaN earnings count as paid
+    part_time_paid = (spell.to_numpy() == "part_time_work") & ~(
+        earn <= 0
+    )  # NaN earnings count as paid
     in_work = (off & np.isin(spell.to_numpy(), _WORK_REASONS)) | part_time_paid
     calendar = pd.PeriodIndex.from_ordinals(frame["m"].to_numpy() - 1970 * 12, freq="M")
     return pd.DataFrame(
@@ -129,11 +170,14 @@ def _cell_means_cluster(
     """OLS of y on cell indicators (cell means) with the CR1 / HC1-clustered covariance.
 
     V = c (X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1 with X'X = diag(n_cell) and
-    c = G / (G - 1) * (N - 1) / (N - K) (Stata's small-sample factor; Cameron and Miller 2015, eq. 12).
+    c = G / (G - 1) * (N - 1) / (N - K) (Stata's small-sample factor;
+    Cameron and Miller 2015, eq. 12).
     """
     n_cell = np.bincount(cell, minlength=n_cells).astype(float)
     if np.any(n_cell == 0):
-        raise EstimationError("An arm has no person-months in some month; the month-by-arm effect is not identified.")
+        raise EstimationError(
+            "An arm has no person-months in some month; the month-by-arm effect is not identified."
+        )
     mean = np.bincount(cell, weights=y, minlength=n_cells) / n_cell
     resid = y - mean[cell]
     # per (person, cell) residual sums: the clustered score of each cell
@@ -165,7 +209,7 @@ def panel_effects(
     time: str = "month",
     conf_level: float = 0.95,
 ) -> PanelResult:
-    """Effect of each arm on the monthly probability of ``outcome`` (e.g. ``off_benefit``, ``in_work``).
+    """Effect of each arm on the monthly probability of ``outcome`` (``off_benefit``, ``in_work``).
 
     ``by_month``: one effect per arm and month since assignment (``y ~ arm * factor(month)``);
     else one pooled effect per arm (``y ~ arm``). Standard errors are clustered by ``cluster``
@@ -176,7 +220,8 @@ def panel_effects(
     for col in needed:
         if col not in panel.columns:
             raise EstimationError(
-                f"panel: column {col!r} is missing (columns: {', '.join(map(str, panel.columns))}). "
+                f"panel: column {col!r} is missing "
+                f"(columns: {', '.join(map(str, panel.columns))}). "
                 "Name the outcome, treatment, time and id columns of the person-month data."
             )
         bad = np.flatnonzero(panel[col].isna().to_numpy())
@@ -189,7 +234,8 @@ def panel_effects(
     if np.isnan(y).any():
         bad = np.flatnonzero(np.isnan(y))
         raise EstimationError(
-            f"panel, column {outcome!r}: {bad.size} values are not numbers ({line_list(bad + 2)}, e.g. "
+            f"panel, column {outcome!r}: {bad.size} values are not numbers "
+            f"({line_list(bad + 2)}, e.g. "
             f"{panel[outcome].iloc[bad[0]]!r}). Code the outcome 0/1."
         )
     arm, levels = arm_codes(panel[treatment], control, treatment)
@@ -215,7 +261,9 @@ def panel_effects(
                 {
                     "arm": levels[a],
                     "term": "arm:month" if by_month else "arm",
-                    "month": months[m].item() if by_month and hasattr(months[m], "item") else (months[m] if by_month else None),
+                    "month": months[m].item()
+                    if by_month and hasattr(months[m], "item")
+                    else (months[m] if by_month else None),
                     "estimate": est,
                     "std_error": se,
                     "statistic": stat,
@@ -265,11 +313,15 @@ def months_off_benefit(
     """
     for col in (treatment, outcome, id, time):
         if col not in panel.columns:
-            raise EstimationError(f"panel: column {col!r} is missing (columns: {', '.join(map(str, panel.columns))}).")
+            raise EstimationError(
+                f"panel: column {col!r} is missing (columns: {', '.join(map(str, panel.columns))})."
+            )
     frame = panel[[id, treatment, outcome, time]]
     if horizon is not None:
         frame = frame[frame[time] <= horizon]
-    per = frame.groupby(id, sort=False).agg(arm=(treatment, "first"), months=(outcome, "sum"), n=(time, "nunique"))
+    per = frame.groupby(id, sort=False).agg(
+        arm=(treatment, "first"), months=(outcome, "sum"), n=(time, "nunique")
+    )
     if horizon is not None:
         per = per[per["n"] >= horizon]
     arm, levels = arm_codes(per["arm"], control, treatment)
@@ -283,14 +335,29 @@ def months_off_benefit(
         se = float(np.sqrt(t_vals.var(ddof=1) / t_vals.size + c_vals.var(ddof=1) / c_vals.size))
         stat = est / se if se > 0 else np.nan
         rows.append(
-            {"arm": levels[a], "term": "months_off_benefit", "month": horizon, "estimate": est, "std_error": se,
-             "statistic": stat, "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
-             "ci_low": est - q * se, "ci_high": est + q * se, "conf_level": conf_level}
+            {
+                "arm": levels[a],
+                "term": "months_off_benefit",
+                "month": horizon,
+                "estimate": est,
+                "std_error": se,
+                "statistic": stat,
+                "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
+                "ci_low": est - q * se,
+                "ci_high": est + q * se,
+                "conf_level": conf_level,
+            }
         )
     means = pd.DataFrame(
-        {"arm": list(levels), "month": horizon, "term": "mean",
-         "estimate": [values[arm == a].mean() for a in range(len(levels))],
-         "std_error": [values[arm == a].std(ddof=1) / np.sqrt((arm == a).sum()) for a in range(len(levels))]}
+        {
+            "arm": list(levels),
+            "month": horizon,
+            "term": "mean",
+            "estimate": [values[arm == a].mean() for a in range(len(levels))],
+            "std_error": [
+                values[arm == a].std(ddof=1) / np.sqrt((arm == a).sum()) for a in range(len(levels))
+            ],
+        }
     )
     return PanelResult(
         table=pd.DataFrame(rows),

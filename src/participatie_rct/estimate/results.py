@@ -60,7 +60,9 @@ class Effect:
         return out
 
 
-def t_inference(estimate: float, std_error: float, df: float, alpha: float) -> tuple[float, float, float, float]:
+def t_inference(
+    estimate: float, std_error: float, df: float, alpha: float
+) -> tuple[float, float, float, float]:
     """Statistic, two-sided p-value and 1 - alpha interval with Student's t on ``df``.
 
     Without finite degrees of freedom (NaN or inf) the normal distribution is used.
@@ -75,7 +77,15 @@ def t_inference(estimate: float, std_error: float, df: float, alpha: float) -> t
 
 
 def make_effect(
-    *, arm: str, term: str, estimate: float, std_error: float, df: float, alpha: float, n: int, **more: Any
+    *,
+    arm: str,
+    term: str,
+    estimate: float,
+    std_error: float,
+    df: float,
+    alpha: float,
+    n: int,
+    **more: Any,
 ) -> Effect:
     """An :class:`Effect` with its t-statistic, p-value and interval filled in."""
     statistic, p, lo, hi = t_inference(estimate, std_error, df, alpha)
@@ -137,21 +147,37 @@ class EffectsResult:
 
     def glance(self) -> pd.DataFrame:
         """One row of model-level facts (design, n, se type, ...)."""
-        flat = {k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v) for k, v in self.settings.items()}
+        flat = {
+            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+            for k, v in self.settings.items()
+        }
         flat = {k: v for k, v in flat.items() if not isinstance(v, dict)}
         return pd.DataFrame([flat])
 
     def to_dict(self) -> dict[str, Any]:
         """The CLI's JSON: ``{"estimates": [...], "settings": {...}}`` (NaN becomes None)."""
         frame = self.to_frame()
-        estimates = [{k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")]
+        estimates = [
+            {k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+        ]
         return {"estimates": estimates, "settings": _clean(dict(self.settings))}
 
     def summary(self) -> str:
         """A table a person reads, with the settings underneath."""
         frame = self.to_frame()
         lines = [self.title, ""]
-        cols = ["arm", "term", "estimate", "std_error", "df", "p_value", "p_holm", "ci_low", "ci_high", "n"]
+        cols = [
+            "arm",
+            "term",
+            "estimate",
+            "std_error",
+            "df",
+            "p_value",
+            "p_holm",
+            "ci_low",
+            "ci_high",
+            "n",
+        ]
         cols = [c for c in cols if c in frame.columns]
         if not frame.empty:
             lines.append(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))

@@ -52,16 +52,29 @@ def rmst(
     variances; the interval and p-value are normal (Wald).
     """
     if not np.isfinite(tau) or tau <= 0:
-        raise EstimationError(f"tau must be a positive horizon (same unit as the times); got {tau!r}.")
+        raise EstimationError(
+            f"tau must be a positive horizon (same unit as the times); got {tau!r}."
+        )
     sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control)
     z = float(stats.norm.ppf(0.5 + conf_level / 2))
-    per_arm = [_rmst_one(sd.time[sd.arm == a], sd.event[sd.arm == a], float(tau)) for a in range(len(sd.levels))]
+    per_arm = [
+        _rmst_one(sd.time[sd.arm == a], sd.event[sd.arm == a], float(tau))
+        for a in range(len(sd.levels))
+    ]
     rows = []
     for a, (est, var) in enumerate(per_arm):
         se = float(np.sqrt(var))
         rows.append(
-            {"arm": sd.levels[a], "term": "rmst", "estimate": est, "std_error": se,
-             "statistic": np.nan, "p_value": np.nan, "ci_low": est - z * se, "ci_high": est + z * se}
+            {
+                "arm": sd.levels[a],
+                "term": "rmst",
+                "estimate": est,
+                "std_error": se,
+                "statistic": np.nan,
+                "p_value": np.nan,
+                "ci_low": est - z * se,
+                "ci_high": est + z * se,
+            }
         )
     c_est, c_var = per_arm[0]
     for a in range(1, len(sd.levels)):
@@ -69,9 +82,23 @@ def rmst(
         se = float(np.sqrt(per_arm[a][1] + c_var))
         stat = est / se if se > 0 else np.nan
         rows.append(
-            {"arm": sd.levels[a], "term": "difference", "estimate": est, "std_error": se, "statistic": stat,
-             "p_value": float(2 * stats.norm.sf(abs(stat))), "ci_low": est - z * se, "ci_high": est + z * se}
+            {
+                "arm": sd.levels[a],
+                "term": "difference",
+                "estimate": est,
+                "std_error": se,
+                "statistic": stat,
+                "p_value": float(2 * stats.norm.sf(abs(stat))),
+                "ci_low": est - z * se,
+                "ci_high": est + z * se,
+            }
         )
     table = pd.DataFrame(rows)
     table["conf_level"] = conf_level
-    return RMSTResult(table=table, tau=float(tau), conf_level=conf_level, control=sd.levels[0], n=int(sd.time.size))
+    return RMSTResult(
+        table=table,
+        tau=float(tau),
+        conf_level=conf_level,
+        control=sd.levels[0],
+        n=int(sd.time.size),
+    )

@@ -10,7 +10,6 @@ the Wald F test that the arm's effect is the same in every level (``L - 1`` rest
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -97,7 +96,8 @@ def subgroup_effects(
     lost = [f"{arm} in {subgroup}={lv}" for (arm, lv), c in index.items() if c not in pos]
     if lost:
         raise EstimationError(
-            f"no contrast with control for {', '.join(lost[:3])}: each subgroup level needs rows in "
+            f"no contrast with control for {', '.join(lost[:3])}: each subgroup level needs "
+            "rows in "
             "control and in every arm. Merge small levels."
         )
     wanted = np.array([pos[c] for c in index.values()])
@@ -117,11 +117,18 @@ def subgroup_effects(
             n_arm = int((in_level & (arms.labels == arm)).sum())
             level_effects.append(
                 make_effect(
-                    arm=arm, term="itt", estimate=fit.coef[j], std_error=float(np.sqrt(vcov[j, j])),
-                    df=float(dfs[j]), alpha=alpha, n=n_arm + n_ctrl, n_arm=n_arm, n_control=n_ctrl,
+                    arm=arm,
+                    term="itt",
+                    estimate=fit.coef[j],
+                    std_error=float(np.sqrt(vcov[j, j])),
+                    df=float(dfs[j]),
+                    alpha=alpha,
+                    n=n_arm + n_ctrl,
+                    n_arm=n_arm,
+                    n_control=n_ctrl,
                     extra=(("subgroup", subgroup), ("level", str(level))),
                 )
-            )  # fmt: skip
+            )
         from dataclasses import replace
 
         ph = holm([e.p_value for e in level_effects])
@@ -155,7 +162,7 @@ def subgroup_effects(
         "alpha": alpha,
         "conf_level": 1 - alpha,
         "correction": corr.value,
-        "n": int(len(frame)),
+        "n": len(frame),
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
         "interaction": tests,
@@ -169,4 +176,9 @@ def _wald(R: np.ndarray, coef: np.ndarray, vcov: np.ndarray, df_den: float) -> d
         return {"statistic": np.nan, "df": 0, "df_residual": df_den, "p_value": np.nan}
     rb = R @ coef
     stat = float(rb @ np.linalg.pinv(R @ vcov @ R.T) @ rb) / R.shape[0]
-    return {"statistic": stat, "df": int(R.shape[0]), "df_residual": df_den, "p_value": float(stats.f.sf(stat, R.shape[0], df_den))}
+    return {
+        "statistic": stat,
+        "df": int(R.shape[0]),
+        "df_residual": df_den,
+        "p_value": float(stats.f.sf(stat, R.shape[0], df_den)),
+    }

@@ -32,7 +32,17 @@ from participatie_rct.estimate.survival_results import (
 )
 
 _KM_KEYS = ["arm", "time", "survival", "std_error", "ci_low", "ci_high", "n_risk"]
-_COX_KEYS = ["term", "arm", "coef", "hazard_ratio", "std_error", "robust_std_error", "p_value", "ci_low", "ci_high"]
+_COX_KEYS = [
+    "term",
+    "arm",
+    "coef",
+    "hazard_ratio",
+    "std_error",
+    "robust_std_error",
+    "p_value",
+    "ci_low",
+    "ci_high",
+]
 _CIF_KEYS = ["arm", "time", "cumulative_incidence", "std_error", "variance", "cause"]
 _FG_KEYS = ["term", "arm", "coef", "hazard_ratio", "std_error", "p_value", "ci_low", "ci_high"]
 
@@ -62,13 +72,21 @@ class SurvivalAnalysis:
         km = self.km.to_frame()
         out: dict[str, Any] = {
             "km": _records(km[[c for c in _KM_KEYS if c in km.columns]]),
-            "logrank": {"statistic": self.logrank.statistic, "df": self.logrank.df, "p_value": self.logrank.p_value},
+            "logrank": {
+                "statistic": self.logrank.statistic,
+                "df": self.logrank.df,
+                "p_value": self.logrank.p_value,
+            },
             "cox": _records(self.cox.to_frame()[_COX_KEYS]),
         }
         if self.cif is not None:
             out["cif"] = _records(self.cif.to_frame()[_CIF_KEYS])
         if self.gray is not None:
-            out["gray"] = {"statistic": self.gray.statistic, "df": self.gray.df, "p_value": self.gray.p_value}
+            out["gray"] = {
+                "statistic": self.gray.statistic,
+                "df": self.gray.df,
+                "p_value": self.gray.p_value,
+            }
         if self.fine_gray is not None:
             out["fine_gray"] = _records(self.fine_gray.to_frame()[_FG_KEYS])
         if self.cause_specific_cox is not None:
@@ -88,7 +106,11 @@ class SurvivalAnalysis:
 
     def summary(self) -> str:
         parts = [self.km.summary(), self.logrank.summary(), self.cox.summary()]
-        parts += [p.summary() for p in (self.rmst, self.cif, self.gray, self.fine_gray, self.cause_specific_cox) if p is not None]
+        parts += [
+            p.summary()
+            for p in (self.rmst, self.cif, self.gray, self.fine_gray, self.cause_specific_cox)
+            if p is not None
+        ]
         return "\n\n".join(parts)
 
 
@@ -106,27 +128,68 @@ def survival_analysis(
     tau: float | None = None,
     conf_type: str = "log",
 ) -> SurvivalAnalysis:
-    """Kaplan-Meier, log-rank and Cox on all exits; competing-exit views for ``event_of_interest``."""
-    km = kaplan_meier(data, time=time, event=event, treatment=treatment, control=control, times=times, conf_type=conf_type)
+    """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``."""
+    km = kaplan_meier(
+        data,
+        time=time,
+        event=event,
+        treatment=treatment,
+        control=control,
+        times=times,
+        conf_type=conf_type,
+    )
     lr = logrank(data, time=time, event=event, treatment=treatment, strata=strata, control=control)
-    fit = cox(data, time=time, event=event, treatment=treatment, control=control, covariates=covariates, strata=strata)
+    fit = cox(
+        data,
+        time=time,
+        event=event,
+        treatment=treatment,
+        control=control,
+        covariates=covariates,
+        strata=strata,
+    )
     extra: dict[str, Any] = {}
     if event_of_interest is not None:
         code = int(event_of_interest)
         extra["cif"] = cumulative_incidence(
-            data, time=time, event=event, treatment=treatment, event_of_interest=code, times=times, control=control
+            data,
+            time=time,
+            event=event,
+            treatment=treatment,
+            event_of_interest=code,
+            times=times,
+            control=control,
         )
         extra["gray"] = gray_test(
-            data, time=time, event=event, treatment=treatment, event_of_interest=code, strata=strata, control=control
+            data,
+            time=time,
+            event=event,
+            treatment=treatment,
+            event_of_interest=code,
+            strata=strata,
+            control=control,
         )
         extra["fine_gray"] = fine_gray(
-            data, time=time, event=event, treatment=treatment, event_of_interest=code, covariates=covariates,
+            data,
+            time=time,
+            event=event,
+            treatment=treatment,
+            event_of_interest=code,
+            covariates=covariates,
             control=control,
         )
         extra["cause_specific_cox"] = cox(
-            data, time=time, event=event, treatment=treatment, control=control, covariates=covariates,
-            strata=strata, event_of_interest=code,
+            data,
+            time=time,
+            event=event,
+            treatment=treatment,
+            control=control,
+            covariates=covariates,
+            strata=strata,
+            event_of_interest=code,
         )
     if tau is not None:
-        extra["rmst"] = rmst(data, time=time, event=event, treatment=treatment, tau=tau, control=control)
+        extra["rmst"] = rmst(
+            data, time=time, event=event, treatment=treatment, tau=tau, control=control
+        )
     return SurvivalAnalysis(km=km, logrank=lr, cox=fit, **extra)

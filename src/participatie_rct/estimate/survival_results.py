@@ -112,14 +112,21 @@ class LogrankResult(_Views):
         }
 
     def to_dict(self) -> dict[str, Any]:
-        return {"statistic": self.statistic, "df": self.df, "p_value": self.p_value, "rows": _records(self.table)}
+        return {
+            "statistic": self.statistic,
+            "df": self.df,
+            "p_value": self.p_value,
+            "rows": _records(self.table),
+        }
 
 
 @dataclass(frozen=True)
 class RMSTResult(_Views):
     """Restricted mean time on benefit up to ``tau`` per arm and each arm minus control."""
 
-    table: pd.DataFrame  # arm, term (rmst | difference), estimate, std_error, statistic, p_value, ci
+    table: (
+        pd.DataFrame
+    )  # arm, term (rmst | difference), estimate, std_error, statistic, p_value, ci
     tau: float
     conf_level: float
     control: str
@@ -130,7 +137,13 @@ class RMSTResult(_Views):
         return self.table.copy()
 
     def glance(self) -> dict[str, Any]:
-        return {"estimator": "rmst", "tau": self.tau, "conf_level": self.conf_level, "control": self.control, "n": self.n}
+        return {
+            "estimator": "rmst",
+            "tau": self.tau,
+            "conf_level": self.conf_level,
+            "control": self.control,
+            "n": self.n,
+        }
 
 
 @dataclass(frozen=True)
@@ -152,7 +165,9 @@ class ProportionalHazardsResult(_Views):
 class CoxResult(_Views):
     """Cox proportional hazards fit: one row per arm (against control) and covariate."""
 
-    table: pd.DataFrame  # term, arm, coef, hazard_ratio, std_error, robust_std_error, statistic, p_value, ci
+    table: (
+        pd.DataFrame
+    )  # term, arm, coef, hazard_ratio, std_error, robust_std_error, statistic, p_value, ci
     vcov: np.ndarray
     robust_vcov: np.ndarray | None
     loglik: tuple[float, float]  # (at beta = 0, at the estimate)
@@ -188,15 +203,17 @@ class CoxResult(_Views):
         }
 
     def proportional_hazards(self) -> ProportionalHazardsResult:
-        """Score test that each coefficient is constant in g(t) = 1 - KM(t-) (``cox.zph``, transform km)."""
+        """Score test of a constant coefficient against g(t) = 1 - KM(t-) (``cox.zph``, km)."""
         return ProportionalHazardsResult(self.zph.copy(), "km")
 
 
 @dataclass(frozen=True)
 class CumulativeIncidenceResult(_Views):
-    """Cumulative incidence of each exit per arm (Aalen-Johansen), variance as ``cmprsk::cuminc``."""
+    """Cumulative incidence of each exit per arm (Aalen-Johansen), variance as ``cuminc``."""
 
-    curve: pd.DataFrame  # arm, cause, time, cumulative_incidence, variance, std_error (at each jump)
+    curve: (
+        pd.DataFrame
+    )  # arm, cause, time, cumulative_incidence, variance, std_error (at each jump)
     at_times: pd.DataFrame | None
     arms: tuple[str, ...]
     causes: tuple[int, ...]
@@ -233,7 +250,14 @@ class GrayTestResult(_Views):
 
     def to_frame(self) -> pd.DataFrame:
         return pd.DataFrame(
-            [{"event_of_interest": self.event_of_interest, "statistic": self.statistic, "df": self.df, "p_value": self.p_value}]
+            [
+                {
+                    "event_of_interest": self.event_of_interest,
+                    "statistic": self.statistic,
+                    "df": self.df,
+                    "p_value": self.p_value,
+                }
+            ]
         )
 
     def glance(self) -> dict[str, Any]:
@@ -286,7 +310,9 @@ class FineGrayResult(_Views):
 class PanelResult(_Views):
     """Person-month linear probability model: arm effects pooled or by month since assignment."""
 
-    table: pd.DataFrame  # arm, term, month, estimate, std_error, statistic, p_value, ci_low, ci_high
+    table: (
+        pd.DataFrame
+    )  # arm, term, month, estimate, std_error, statistic, p_value, ci_low, ci_high
     coefficients: pd.DataFrame  # term, estimate, std_error (the raw regression)
     outcome: str
     by_month: bool

@@ -56,7 +56,7 @@ class LeastSquares:
         return self.k + self.absorbed_rank
 
     def hat(self) -> np.ndarray:
-        """Hat values of the full model (fixed effects add ``1 / n_stratum``, by Frisch-Waugh-Lovell)."""
+        """Hat values of the full model; absorbed fixed effects add ``1 / n_stratum`` (FWL)."""
         h = hat_values(self.Q)
         return h if self.absorbed_leverage is None else h + self.absorbed_leverage
 
@@ -121,7 +121,9 @@ def absorbed_least_squares(X: np.ndarray, y: np.ndarray, strata: np.ndarray) -> 
     yd = demean_within(y[:, None], codes, G)[:, 0]
     fit = least_squares(Xd, yd)
     counts = np.bincount(codes, minlength=G).astype(float)
-    return LeastSquares(fit.coef, fit.resid, fit.X, fit.Q, fit.xtx_inv, fit.kept, G, 1.0 / counts[codes])
+    return LeastSquares(
+        fit.coef, fit.resid, fit.X, fit.Q, fit.xtx_inv, fit.kept, G, 1.0 / counts[codes]
+    )
 
 
 def hc_vcov(fit: LeastSquares, se_type: str) -> tuple[np.ndarray, float]:
@@ -179,23 +181,24 @@ def cr_vcov(
     wanted (CR2 only; the others get NaN); by default all.
     """
     codes, G = cluster_codes(cluster)
-    n, k = fit.n, fit.rank
-    groups = _groups(codes, G)
+    n, k = fit.n, fit.k
     B = fit.xtx_inv
-    half = np.empty((G, k))
     df = np.full(k, float(G - 1))
     if se_type in ("cr0", "stata"):
-        for g, idx in enumerate(groups):
-            half[g] = fit.resid[idx] @ fit.X[idx]
+        # sum over each cluster of x_i e_i, by sorting rows into clusters
+        order = np.argsort(codes, kind="stable")
+        starts = np.r_[0, np.cumsum(np.bincount(codes, minlength=G))[:-1]]
+        half = np.add.reduceat((fit.X * fit.resid[:, None])[order], starts, axis=0)
         vcov = B @ (half.T @ half) @ B
         if se_type == "stata":
-            vcov = vcov * (G * (n - 1)) / ((G - 1) * (n - k))
+            vcov = vcov * (G * (n - 1)) / ((G - 1) * (n - fit.rank))
         return vcov, df, G
     if se_type != "cr2":  # pragma: no cover
         raise ValueError(se_type)
     if fit.absorbed_rank:  # CR2 needs the fixed effects' full hat matrix: keep the dummies
         raise ValueError("CR2 needs the fixed effects as columns of X, not absorbed")
-    k = fit.k
+    groups = _groups(codes, G)
+    half = np.empty((G, k))
     wanted = np.arange(k) if df_for is None else np.asarray(df_for)
     # for the Bell-McCaffrey df: per coefficient j, U_gj = A_g X_g B e_j and w_gj = X_g' U_gj
     uu = np.empty((G, len(wanted)))

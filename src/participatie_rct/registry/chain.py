@@ -19,6 +19,8 @@ from collections.abc import Mapping
 from typing import Any
 
 GENESIS = "0" * 64
+_PLAIN = frozenset({str, int, float, bool, type(None)})
+_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
 
 #: Fields of an assignment row that its hash covers, in the order they are documented.
 ASSIGNMENT_FIELDS: tuple[str, ...] = (
@@ -51,7 +53,7 @@ def canonical_json(value: Any) -> str:
     >>> canonical_json({"b": 1, "a": [0.1, "x"]})
     '{"a":[0.1,"x"],"b":1}'
     """
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+    return _ENCODER.encode(value)
 
 
 def _plain(value: Any) -> Any:
@@ -63,7 +65,9 @@ def _plain(value: Any) -> Any:
 
 def record_hash(record: Mapping[str, Any], fields: tuple[str, ...]) -> str:
     """SHA-256 (hex) of the canonical JSON of ``record``'s ``fields``."""
-    payload = {name: _plain(record[name]) for name in fields}
+    payload = {name: record[name] for name in fields}
+    if not all(type(v) in _PLAIN for v in payload.values()):
+        payload = {name: _plain(v) for name, v in payload.items()}
     if "probability" in payload and payload["probability"] is not None:
         payload["probability"] = float(payload["probability"])
     return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()

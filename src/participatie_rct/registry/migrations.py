@@ -76,10 +76,18 @@ def _v2_append_only(connection: Connection) -> None:
         )
 
 
+def _v3_history_index(connection: Connection) -> None:
+    # An assigner reads its stratum's rows above the last sequence it has seen.
+    connection.exec_driver_sql(
+        "CREATE INDEX IF NOT EXISTS ix_assignment_stratum_sequence ON assignment (stratum, sequence)"
+    )
+
+
 #: Every migration, in order. Append; never edit one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables: protocol, assignment, audit_log", _v1_tables),
     Migration(2, "append-only triggers on protocol, assignment and audit_log", _v2_append_only),
+    Migration(3, "index on assignment (stratum, sequence) for incremental history reads", _v3_history_index),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

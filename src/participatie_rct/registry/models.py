@@ -77,6 +77,7 @@ class Assignment(Base):
         UniqueConstraint("sequence", name="uq_assignment_sequence"),
         UniqueConstraint("stratum", "position", name="uq_assignment_stratum_position"),
         Index("ix_assignment_stratum", "stratum"),
+        Index("ix_assignment_stratum_sequence", "stratum", "sequence"),
     )
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)

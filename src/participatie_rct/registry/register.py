@@ -90,6 +90,21 @@ def _date_text(value: Any, *, what: str) -> str | None:
     raise RegistryError(f"{what} is {text!r}, not a date. Write it as 2018-02-13 or 13-02-2018.")
 
 
+def _column_texts(column: pd.Series) -> list[str | None]:
+    """:func:`_unit_text` of every value of a column, computing each distinct value once."""
+    memo: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for value in column.tolist():
+        try:
+            text = memo[value]
+        except KeyError:
+            text = memo[value] = _unit_text(value)
+        except TypeError:  # an unhashable value
+            text = _unit_text(value)
+        out.append(text)
+    return out
+
+
 @dataclass(frozen=True)
 class _Arrival:
     """One row to assign, already checked: pseudonym, consent, site, date and unit values."""
@@ -139,6 +154,10 @@ class Register:
         self._protocol: Protocol | None = None
         self._fingerprint: str | None = None
         self._procedure: AssignmentProcedure | None = None
+        # earlier assignments as read, per stratum ("*": all); records never change, so later
+        # reads only fetch rows with a higher sequence number (see _history_rows)
+        self._history: dict[str, list[tuple[Any, ...]]] = {}
+        self._history_seen: dict[str, int] = {}
         self._load_protocol()
 
     # ---------------------------------------------------------------- opening and closing
@@ -369,7 +388,7 @@ class Register:
             consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
         units: list[dict[str, str]] = [{} for _ in range(len(frame))]
         for column in self.protocol.unit_columns:
-            texts = [_unit_text(v) for v in frame[column]]
+            texts = _column_texts(frame[column])
             blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
             if blank:
                 raise RegistryError(
@@ -379,11 +398,15 @@ class Register:
                 )
             for i, t in enumerate(texts):
                 units[i][column] = t or ""
-        sites = [_unit_text(v) for v in frame["site"]] if "site" in frame.columns else [None] * len(frame)
+        sites = _column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
         dates: list[str | None] = [None] * len(frame)
         if "enrolled_on" in frame.columns:
-            for i, v in enumerate(frame["enrolled_on"]):
-                dates[i] = _date_text(v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}")
+            column = frame["enrolled_on"]
+            if pd.api.types.is_datetime64_any_dtype(column):
+                dates = [None if pd.isna(v) else v for v in column.dt.strftime("%Y-%m-%d")]
+            else:
+                for i, v in enumerate(column):
+                    dates[i] = _date_text(v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}")
         return [
             _Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i]) for i in range(len(frame))
         ]
@@ -411,7 +434,8 @@ class Register:
             draws: list[Draw] = []
             if new:
                 only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
-                history = _history(conn, columns, strata=only)
+                # block methods continue each stratum from its count: the stratum column suffices
+                history = history_frame(self._history_rows(conn, only), () if self._per_stratum else columns)
                 sequencer = procedure.sequencer(rng=self._rng(), history=history)
                 if via == "one":
                     draws = [sequencer.next(new[0].unit)]
@@ -426,8 +450,7 @@ class Register:
                 self._check_protocol_in_force(conn)
                 at = _now()
                 records = self._chain_assignments(conn, new, draws, via=via, at=at)
-                if records:
-                    conn.execute(ASSIGNMENT.insert(), records)
+                _insert_many(conn, ASSIGNMENT, records)
                 rows = {r["participant"]: r for r in records}
                 events = [
                     {
@@ -480,6 +503,36 @@ class Register:
         import numpy as np
 
         return np.random.default_rng(self.protocol.seed)
+
+    def _history_rows(self, conn: Connection, strata: list[str] | None) -> list[tuple[Any, ...]]:
+        """Earlier assignments (of ``strata``, or all), in sequence order, read incrementally.
+
+        Called with the strata's locks held. Every row of a stratum is written under its lock
+        and gets a sequence number above all earlier ones, so rows above the highest sequence
+        seen for a stratum are exactly the ones this process has not read yet.
+        """
+        keys = strata if strata is not None else ["*"]
+        floor = min(self._history_seen.get(k, 0) for k in keys)
+        query = sa.select(
+            ASSIGNMENT.c.unit, ASSIGNMENT.c.arm, ASSIGNMENT.c.stratum, ASSIGNMENT.c.position,
+            ASSIGNMENT.c.batch, ASSIGNMENT.c.sequence,
+        ).where(ASSIGNMENT.c.sequence > floor).order_by(ASSIGNMENT.c.sequence)
+        fetched: list[Any] = []
+        if strata is None:
+            fetched = list(conn.execute(query))
+        else:
+            for chunk in _chunks(strata):
+                fetched.extend(conn.execute(query.where(ASSIGNMENT.c.stratum.in_(chunk))))
+            fetched.sort(key=lambda r: r[5])
+        for row in fetched:
+            key = "*" if strata is None else row[2]
+            if row[5] > self._history_seen.get(key, 0):
+                self._history.setdefault(key, []).append(tuple(row))
+                self._history_seen[key] = row[5]
+        rows = [r for k in keys for r in self._history.get(k, [])]
+        if len(keys) > 1:
+            rows.sort(key=lambda r: r[5])
+        return rows
 
     def _check_protocol_in_force(self, conn: Connection) -> None:
         sha = conn.execute(sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)).scalar()
@@ -823,9 +876,21 @@ def _append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) -
         }
         record["hash"] = prev = event_hash(record)
         records.append(record)
-    if records:
-        conn.execute(AUDIT_LOG.insert(), records)
+    _insert_many(conn, AUDIT_LOG, records)
     return [r["seq"] for r in records]
+
+
+def _insert_many(conn: Connection, table: sa.Table, records: list[dict[str, Any]]) -> None:
+    """Insert ``records`` with the driver's executemany (SQLAlchemy's per-row processing skipped).
+
+    The values are plain Python str, int, float and None, which both drivers take as they are.
+    """
+    if not records:
+        return
+    names = [c.name for c in table.columns if c.name in records[0]]
+    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    conn.exec_driver_sql(statement, [tuple(r[n] for n in names) for r in records])
 
 
 def _chunks(values: list[str]) -> Iterable[list[str]]:
@@ -855,26 +920,11 @@ def _declined(conn: Connection, participants: list[str]) -> set[str]:
     return found
 
 
-def _history(conn: Connection, columns: Sequence[str], *, strata: list[str] | None) -> pd.DataFrame:
-    """Earlier assignments in arrival order, as the sequencer reads them (of ``strata`` if given)."""
-    query = sa.select(
-        ASSIGNMENT.c.unit, ASSIGNMENT.c.arm, ASSIGNMENT.c.stratum, ASSIGNMENT.c.position, ASSIGNMENT.c.batch
-    ).order_by(ASSIGNMENT.c.sequence)
-    rows: list[Any] = []
-    if strata is None:
-        rows = list(conn.execute(query))
-    else:
-        for chunk in _chunks(strata):
-            rows.extend(conn.execute(query.add_columns(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.stratum.in_(chunk))))
-        rows.sort(key=lambda r: r[5])
-    return history_frame(rows, columns)
-
-
 def history_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     """Rows of (unit JSON, arm, stratum, position, batch, ...) -> the sequencer's history frame."""
     import pandas as pd
 
-    units = [json.loads(r[0]) for r in rows]
+    units = [json.loads(r[0]) for r in rows] if columns else []
     data: dict[str, list[Any]] = {c: [u.get(c) for u in units] for c in columns}
     data["arm"] = [r[1] for r in rows]
     data["stratum"] = [r[2] for r in rows]

@@ -26,7 +26,18 @@ from scipy import stats
 
 Z975 = float(stats.norm.ppf(0.975))
 
-ITT_COLUMNS = ["arm", "estimate", "std_error", "df", "statistic", "p_value", "ci_low", "ci_high", "p_holm", "n"]
+ITT_COLUMNS = [
+    "arm",
+    "estimate",
+    "std_error",
+    "df",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "p_holm",
+    "n",
+]
 
 
 def itt_frame(
@@ -54,15 +65,24 @@ def itt_frame(
     if strata is not None and use[strata].nunique() < 2:
         strata = None
     try:
-        result = itt(use, outcome=outcome, treatment="arm", control=control, strata=strata,
-                     covariates=list(covariates), se_type=se_type)
+        result = itt(
+            use,
+            outcome=outcome,
+            treatment="arm",
+            control=control,
+            strata=strata,
+            covariates=list(covariates),
+            se_type=se_type,
+        )
     except EstimationError:
         return pd.DataFrame(columns=ITT_COLUMNS)
     frame = result.to_frame()
     return frame[[c for c in ITT_COLUMNS if c in frame.columns]].reset_index(drop=True)
 
 
-def incidence_curves(outcomes: pd.DataFrame, arms: Sequence[str], control: str, *, cause: int, months: int) -> pd.DataFrame:
+def incidence_curves(
+    outcomes: pd.DataFrame, arms: Sequence[str], control: str, *, cause: int, months: int
+) -> pd.DataFrame:
     """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
 
     The interval is taken on the ``log(-log F)`` scale, ``F^exp(+-z se / (F log F))`` (the
@@ -73,8 +93,15 @@ def incidence_curves(outcomes: pd.DataFrame, arms: Sequence[str], control: str, 
     sub = outcomes[outcomes["time"] > 0]
     if sub.empty or not (sub["event_code"] == cause).any():
         return pd.DataFrame()
-    result = cumulative_incidence(sub, time="time", event="event_code", treatment="arm", event_of_interest=cause,
-                                  times=list(range(0, months + 1)), control=control)
+    result = cumulative_incidence(
+        sub,
+        time="time",
+        event="event_code",
+        treatment="arm",
+        event_of_interest=cause,
+        times=list(range(0, months + 1)),
+        control=control,
+    )
     frame = result.to_frame().rename(columns={"time": "month"})
     frame = frame[frame["arm"].isin(arms)].dropna(subset=["cumulative_incidence"]).copy()
     f = frame["cumulative_incidence"].to_numpy(dtype=float)
@@ -98,12 +125,20 @@ def cox_frame(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> pd.Dat
     if sub["arm"].nunique() < 2 or not (sub["event_code"] == cause).any():
         return empty
     try:
-        result = cause_specific_cox(sub, time="time", event="event_code", treatment="arm",
-                                    event_of_interest=cause, control=control)
+        result = cause_specific_cox(
+            sub,
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            control=control,
+        )
     except EstimationError:
         return empty
     frame = result.to_frame()
-    return frame[frame["term"] == "arm"].reset_index(drop=True) if "term" in frame.columns else frame
+    return (
+        frame[frame["term"] == "arm"].reset_index(drop=True) if "term" in frame.columns else frame
+    )
 
 
 def logrank_test(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float]:
@@ -111,7 +146,9 @@ def logrank_test(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dic
     from participatie_rct.errors import EstimationError
     from participatie_rct.estimate.logrank import logrank
 
-    sub = outcomes[outcomes["time"] > 0].assign(_event=lambda d: (d["event_code"] == cause).astype(int))
+    sub = outcomes[outcomes["time"] > 0].assign(
+        _event=lambda d: (d["event_code"] == cause).astype(int)
+    )
     nan = {"statistic": float("nan"), "df": float("nan"), "p_value": float("nan")}
     if sub["arm"].nunique() < 2 or sub["_event"].sum() == 0:
         return nan
@@ -119,7 +156,11 @@ def logrank_test(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dic
         result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
     except EstimationError:
         return nan
-    return {"statistic": float(result.statistic), "df": float(result.df), "p_value": float(result.p_value)}
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
 
 
 def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float]:
@@ -132,10 +173,21 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
     if sub["arm"].nunique() < 2 or not (sub["event_code"] == cause).any():
         return nan
     try:
-        result = gray_test(sub, time="time", event="event_code", treatment="arm", event_of_interest=cause, control=control)
+        result = gray_test(
+            sub,
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            control=control,
+        )
     except EstimationError:
         return nan
-    return {"statistic": float(result.statistic), "df": float(result.df), "p_value": float(result.p_value)}
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
 
 
 def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
@@ -147,19 +199,37 @@ def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
     """
     rows = []
     for arm, group in per_site.groupby("arm", sort=False):
-        g = group[np.isfinite(group["std_error"].astype(float)) & (group["std_error"].astype(float) > 0)]
+        g = group[
+            np.isfinite(group["std_error"].astype(float)) & (group["std_error"].astype(float) > 0)
+        ]
         k = len(g)
         if k < 2:
-            rows.append({"arm": arm, "q": float("nan"), "df": float(max(k - 1, 0)), "p_value": float("nan"),
-                         "i2": float("nan"), "sites": k})
+            rows.append(
+                {
+                    "arm": arm,
+                    "q": float("nan"),
+                    "df": float(max(k - 1, 0)),
+                    "p_value": float("nan"),
+                    "i2": float("nan"),
+                    "sites": k,
+                }
+            )
             continue
         w = 1.0 / g["std_error"].to_numpy(dtype=float) ** 2
         b = g["estimate"].to_numpy(dtype=float)
         pooled = float((w * b).sum() / w.sum())
         q = float((w * (b - pooled) ** 2).sum())
         df = k - 1
-        rows.append({"arm": arm, "q": q, "df": float(df), "p_value": float(stats.chi2.sf(q, df)),
-                     "i2": max(0.0, (q - df) / q) if q > 0 else 0.0, "sites": k})
+        rows.append(
+            {
+                "arm": arm,
+                "q": q,
+                "df": float(df),
+                "p_value": float(stats.chi2.sf(q, df)),
+                "i2": max(0.0, (q - df) / q) if q > 0 else 0.0,
+                "sites": k,
+            }
+        )
     return pd.DataFrame(rows, columns=["arm", "q", "df", "p_value", "i2", "sites"])
 
 
@@ -176,5 +246,8 @@ def interim_boundary(information: float, plan: Any) -> dict[str, float]:
     t = min(float(information), 1.0)
     result = group_sequential_boundaries(information=[t], alpha=plan.alpha, spending=plan.spending)
     first = result.to_frame().iloc[0]
-    return {"z": float(first["z"]), "p_nominal": float(first["p_nominal"]),
-            "alpha_cumulative": float(first["alpha_cumulative"])}
+    return {
+        "z": float(first["z"]),
+        "p_nominal": float(first["p_nominal"]),
+        "alpha_cumulative": float(first["alpha_cumulative"]),
+    }

@@ -28,13 +28,20 @@ def blind_mapping(arm_keys: Sequence[str], *, secret: bytes) -> dict[str, str]:
     the arms in.
     """
     if len(arm_keys) > len(string.ascii_uppercase):
-        raise ValueError("blinding letters run from A to Z: a trial with more than 26 arms cannot be blinded.")
-    ranked = sorted(arm_keys, key=lambda k: hmac.new(secret, _LABEL + k.encode("utf-8"), hashlib.sha256).digest())
+        raise ValueError(
+            "blinding letters run from A to Z: a trial with more than 26 arms cannot be blinded."
+        )
+    ranked = sorted(
+        arm_keys,
+        key=lambda k: hmac.new(secret, _LABEL + k.encode("utf-8"), hashlib.sha256).digest(),
+    )
     return {key: string.ascii_uppercase[i] for i, key in enumerate(ranked)}
 
 
 def blinding_secret(*, key: bytes | None, protocol_sha256: str, seed: int) -> bytes:
-    """The secret behind the letters: the pseudonymisation key if given, else the protocol's hash and seed."""
+    """The secret behind the letters: the key if given, else the protocol's hash and seed."""
     if key is not None:
         return hmac.new(key, _LABEL, hashlib.sha256).digest()
-    return hashlib.sha256(_LABEL + protocol_sha256.encode("ascii") + str(int(seed)).encode("ascii")).digest()
+    return hashlib.sha256(
+        _LABEL + protocol_sha256.encode("ascii") + str(int(seed)).encode("ascii")
+    ).digest()

@@ -10,12 +10,14 @@ statement, fig. 1, is the layout followed).
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-import textwrap
 from html import escape
 
 from participatie_rct.report.disclosure import count_text, suppress_table
+
+_STROKE = 'stroke="#333333" stroke-width="1.2"'
 
 
 @dataclass(frozen=True)
@@ -37,8 +39,12 @@ class ConsortCounts:
 
     def table(self, arms: Sequence[str]) -> list[tuple[str, list[str], str]]:
         """Per stage, the printed counts per arm and the total, after disclosure control."""
-        stages = [("assigned", self.assigned), ("withdrawn", self.withdrawn),
-                  ("not_analysed", self.not_analysed), ("analysed", self.analysed)]
+        stages = [
+            ("assigned", self.assigned),
+            ("withdrawn", self.withdrawn),
+            ("not_analysed", self.not_analysed),
+            ("analysed", self.analysed),
+        ]
         body = [[int(values.get(a, 0)) for a in arms] for _, values in stages]
         rows = []
         for i, (name, _) in enumerate(stages):
@@ -77,21 +83,37 @@ def consort_counts(
     return ConsortCounts(invited, declined, consented, assigned, gone, missing, used)
 
 
-def _box(x: float, y: float, w: float, h: float, lines: Sequence[str], *, bold_first: bool = True) -> str:
-    parts = [f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="6" fill="#ffffff" stroke="#333333" stroke-width="1.2"/>']
+def _box(
+    x: float, y: float, w: float, h: float, lines: Sequence[str], *, bold_first: bool = True
+) -> str:
+    parts = [
+        f'<rect x="{x:.0f}" y="{y:.0f}" width="{w:.0f}" height="{h:.0f}" rx="6" '
+        f'fill="#ffffff" {_STROKE}/>'
+    ]
     for i, line in enumerate(lines):
         weight = ' font-weight="bold"' if (i == 0 and bold_first) else ""
         parts.append(
-            f'<text x="{x + w / 2:.0f}" y="{y + 18 + 16 * i:.0f}" text-anchor="middle"{weight}>{escape(line)}</text>'
+            f'<text x="{x + w / 2:.0f}" y="{y + 18 + 16 * i:.0f}" text-anchor="middle"{weight}>'
+            f"{escape(line)}</text>"
         )
     return "\n".join(parts)
 
 
 def _arrow(x1: float, y1: float, x2: float, y2: float) -> str:
-    return f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" stroke="#333333" stroke-width="1.2" marker-end="url(#arrow)"/>'
+    return _line(x1, y1, x2, y2, arrow=True)
 
 
-def consort_svg(counts: ConsortCounts, arms: Sequence[str], arm_labels: Mapping[str, str], words: Mapping[str, str]) -> str:
+def _line(x1: float, y1: float, x2: float, y2: float, *, arrow: bool = False) -> str:
+    head = ' marker-end="url(#arrow)"' if arrow else ""
+    return f'<line x1="{x1:.0f}" y1="{y1:.0f}" x2="{x2:.0f}" y2="{y2:.0f}" {_STROKE}{head}/>'
+
+
+def consort_svg(
+    counts: ConsortCounts,
+    arms: Sequence[str],
+    arm_labels: Mapping[str, str],
+    words: Mapping[str, str],
+) -> str:
     """The flow diagram as SVG text; ``words`` holds the translated box titles.
 
     Keys of ``words``: ``invited``, ``declined``, ``consented``, ``randomised``, ``assigned``,
@@ -106,9 +128,19 @@ def consort_svg(counts: ConsortCounts, arms: Sequence[str], arm_labels: Mapping[
     y = 10.0
     out: list[str] = []
     if counts.invited is not None:
-        out.append(_box(cx - box_w / 2, y, box_w, 44, [words["invited"], count_text(counts.invited)]))
-        out.append(_box(width - gap - 200, y + 60, 200, 44, [words["declined"], count_text(counts.declined or 0)]))
-        out.append(f'<line x1="{cx:.0f}" y1="{y + 82:.0f}" x2="{width - gap - 200:.0f}" y2="{y + 82:.0f}" stroke="#333333" stroke-width="1.2" marker-end="url(#arrow)"/>')
+        out.append(
+            _box(cx - box_w / 2, y, box_w, 44, [words["invited"], count_text(counts.invited)])
+        )
+        out.append(
+            _box(
+                width - gap - 200,
+                y + 60,
+                200,
+                44,
+                [words["declined"], count_text(counts.declined or 0)],
+            )
+        )
+        out.append(_line(cx, y + 82, width - gap - 200, y + 82, arrow=True))
         out.append(_arrow(cx, y + 44, cx, y + 120))
         y += 120
     consented = count_text(counts.consented) if counts.consented is not None else words["unknown"]
@@ -118,13 +150,17 @@ def consort_svg(counts: ConsortCounts, arms: Sequence[str], arm_labels: Mapping[
     table = counts.table(arms)
     out.append(_box(cx - box_w / 2, y, box_w, 44, [words["randomised"], table[0][2]]))
     y_split = y + 60
-    out.append(f'<line x1="{cx:.0f}" y1="{y + 44:.0f}" x2="{cx:.0f}" y2="{y_split:.0f}" stroke="#333333" stroke-width="1.2"/>')
+    out.append(_line(cx, y + 44, cx, y_split))
     left = (width - (k * col_w + (k - 1) * gap)) / 2
     centres = [left + i * (col_w + gap) + col_w / 2 for i in range(k)]
-    out.append(f'<line x1="{centres[0]:.0f}" y1="{y_split:.0f}" x2="{centres[-1]:.0f}" y2="{y_split:.0f}" stroke="#333333" stroke-width="1.2"/>')
+    out.append(_line(centres[0], y_split, centres[-1], y_split))
     y = y_split + 16
-    stage_words = {"assigned": words["assigned"], "withdrawn": words["withdrawn"],
-                   "not_analysed": words["not_analysed"], "analysed": words["analysed"]}
+    stage_words = {
+        "assigned": words["assigned"],
+        "withdrawn": words["withdrawn"],
+        "not_analysed": words["not_analysed"],
+        "analysed": words["analysed"],
+    }
     for j, arm in enumerate(arms):
         x = centres[j] - col_w / 2
         out.append(_arrow(centres[j], y_split, centres[j], y))

@@ -22,8 +22,14 @@ from participatie_rct.errors import ReportError
 from participatie_rct.report import analysis, figures
 from participatie_rct.report.blinding import blind_mapping, blinding_secret
 from participatie_rct.report.consort import consort_counts, consort_svg
-from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text, share_text, suppress_table
-from participatie_rct.report.i18n import METHODS, number, p_text, words
+from participatie_rct.report.disclosure import (
+    HIDDEN,
+    THRESHOLD,
+    count_text,
+    share_text,
+    suppress_table,
+)
+from participatie_rct.report.i18n import METHODS, number, p_clause, p_text, words
 from participatie_rct.report.inputs import ReportInputs
 
 #: Baseline characteristics shown in the balance table when the participants table has them.
@@ -55,7 +61,9 @@ def last_ended_month(as_of: dt.date) -> pd.Period:
     return month if (as_of + dt.timedelta(days=1)).month != as_of.month else month - 1
 
 
-def _label_maps(inputs: ReportInputs, language: str, blinded: bool, key: bytes | None) -> tuple[list[str], dict[str, str]]:
+def _label_maps(
+    inputs: ReportInputs, language: str, blinded: bool, key: bytes | None
+) -> tuple[list[str], dict[str, str]]:
     protocol = inputs.protocol
     if blinded:
         secret = blinding_secret(key=key, protocol_sha256=protocol.sha256, seed=protocol.seed)
@@ -66,7 +74,7 @@ def _label_maps(inputs: ReportInputs, language: str, blinded: bool, key: bytes |
 
 
 def _prepare(inputs: ReportInputs, as_of: dt.date) -> pd.DataFrame:
-    """Assignments with intake on or before ``as_of``, with the participants table's baseline columns.
+    """Assignments with intake on or before ``as_of``, with the baseline columns of participants.
 
     Follow-up is counted from the date of intake (``enrolled_on``) when the register has it:
     that is when the lottery took place for the participant, whereas ``assigned_at`` is when
@@ -118,7 +126,9 @@ def build_context(
     people["enrolled_month"] = enrolled.dt.to_period("M")
     outcomes = build_outcomes(people, inputs.benefit_months, horizon_months=horizon, as_of=end)
     if "birth_year" in outcomes.columns:
-        outcomes["age"] = enrolled.dt.year.to_numpy() - pd.to_numeric(outcomes["birth_year"], errors="coerce")
+        outcomes["age"] = enrolled.dt.year.to_numpy() - pd.to_numeric(
+            outcomes["birth_year"], errors="coerce"
+        )
     analysed = outcomes["outflow_work"].notna()
     strata = tuple(s for s in protocol.assignment.strata if s in outcomes.columns)
     stratum = "stratum" if strata and "stratum" in outcomes.columns else None
@@ -126,8 +136,15 @@ def build_context(
     for c in covariates:
         outcomes[c] = pd.to_numeric(outcomes[c], errors="coerce")
 
-    itt = analysis.itt_frame(outcomes, outcome="outflow_work", arms=protocol.arm_keys, control=control,
-                             strata=stratum, covariates=covariates, se_type=plan.se_type)
+    itt = analysis.itt_frame(
+        outcomes,
+        outcome="outflow_work",
+        arms=protocol.arm_keys,
+        control=control,
+        strata=stratum,
+        covariates=covariates,
+        se_type=plan.se_type,
+    )
     values: dict[str, Any] = {"w": w, "language": language, "blinded": blinded, "kind": kind.value}
     values["title"] = w["title_interim"] if kind is ReportKind.INTERIM else w["title_final"]
     values["trial"] = protocol.name
@@ -140,18 +157,45 @@ def build_context(
     consent = None
     if "consent" in inputs.participants.columns:
         consent = inputs.participants["consent"].fillna(False).astype(bool).tolist()
-    withdrawn = people["withdrawn"].astype(bool) if "withdrawn" in people.columns else pd.Series(False, index=people.index)
-    counts = consort_counts(arms=order, assigned_arms=people["arm"].tolist(), withdrawn=withdrawn.tolist(),
-                            analysed=analysed.tolist(), consent=consent)
-    consort_words = {k: w[k] for k in ("invited", "declined", "consented", "randomised", "assigned", "withdrawn",
-                                       "not_analysed", "analysed", "unknown")}
+    withdrawn = (
+        people["withdrawn"].astype(bool)
+        if "withdrawn" in people.columns
+        else pd.Series(False, index=people.index)
+    )
+    counts = consort_counts(
+        arms=order,
+        assigned_arms=people["arm"].tolist(),
+        withdrawn=withdrawn.tolist(),
+        analysed=analysed.tolist(),
+        consent=consent,
+    )
+    consort_words = {
+        k: w[k]
+        for k in (
+            "invited",
+            "declined",
+            "consented",
+            "randomised",
+            "assigned",
+            "withdrawn",
+            "not_analysed",
+            "analysed",
+            "unknown",
+        )
+    }
     consort_words["title"] = w["consort"]
     figs["consort"] = consort_svg(counts, order, labels, consort_words).encode("utf-8")
     stage_rows = [(w[name], *cells, total) for name, cells, total in counts.table(order)]
-    values["consort_table"] = Table((w["stage"], *[labels[a] for a in order], w["total"]), tuple(stage_rows))
+    values["consort_table"] = Table(
+        (w["stage"], *[labels[a] for a in order], w["total"]), tuple(stage_rows)
+    )
 
     # --- intake -------------------------------------------------------------------------
-    site = people["site"].astype(str) if "site" in people.columns else pd.Series("-", index=people.index)
+    site = (
+        people["site"].astype(str)
+        if "site" in people.columns
+        else pd.Series("-", index=people.index)
+    )
     sites = sorted(site.unique())
     # cumulative intake by week (weeks starting on Monday), from the first to the last week
     week = enrolled.dt.to_period("W-SUN")
@@ -161,9 +205,13 @@ def build_context(
     intake = weekly.stack().rename("cumulative").reset_index()
     intake.columns = ["month", "site", "cumulative"]
     intake["month"] = intake["month"].dt.start_time
-    figs["intake"] = figures.intake_figure(intake, x_label=w["month"], y_label=w["cumulative_assigned"])
+    figs["intake"] = figures.intake_figure(
+        intake, x_label=w["month"], y_label=w["cumulative_assigned"]
+    )
     site_arm = [[int(((site == s) & (people["arm"] == a)).sum()) for a in order] for s in sites]
-    values["intake_table"] = _counts_table(w["site"], sites, [labels[a] for a in order], site_arm, w["total"])
+    values["intake_table"] = _counts_table(
+        w["site"], sites, [labels[a] for a in order], site_arm, w["total"]
+    )
 
     # --- balance -------------------------------------------------------------------------
     values["balance_table"] = _balance(outcomes, order, labels, control, language)
@@ -180,11 +228,18 @@ def build_context(
     max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
     work_curves = analysis.incidence_curves(outcomes, order, control, cause=1, months=max_month)
     if not work_curves.empty:
-        figs["outflow"] = figures.outflow_figure(work_curves, {a: labels[a] for a in order},
-                                                 x_label=w["months_since"], y_label=w["cumulative_outflow"])
+        figs["outflow"] = figures.outflow_figure(
+            work_curves,
+            {a: labels[a] for a in order},
+            x_label=w["months_since"],
+            y_label=w["cumulative_outflow"],
+        )
 
     itt_rows = _itt_rows(itt, labels, order, language)
-    values["itt_table"] = Table((w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"]), tuple(itt_rows))
+    values["itt_table"] = Table(
+        (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"]),
+        tuple(itt_rows),
+    )
     values["itt_available"] = bool(len(itt))
 
     # --- hazard ratios ---------------------------------------------------------------------
@@ -192,107 +247,228 @@ def build_context(
     cox = cox.set_index("arm").reindex([a for a in order if a in set(cox["arm"])]).reset_index()
     values["cox_table"] = Table(
         (w["arm"], w["hr"], w["ci"], w["p_value"]),
-        tuple((labels[r.arm], number(r.hazard_ratio, language, digits=2),
-               f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
-               p_text(r.p_value, language)) for r in cox.itertuples()),
+        tuple(
+            (
+                labels[r.arm],
+                number(r.hazard_ratio, language, digits=2),
+                f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
+                p_text(r.p_value, language),
+            )
+            for r in cox.itertuples()
+        ),
     )
     lr = analysis.logrank_test(outcomes, control)
     gt = analysis.gray(outcomes, control)
-    values["gray"] = w["gray"].format(stat=number(gt["statistic"], language, digits=2),
-                                      df=number(gt["df"], language, digits=0), p=p_text(gt["p_value"], language))
-    values["logrank"] = w["logrank"].format(stat=number(lr["statistic"], language, digits=2),
-                                            df=number(lr["df"], language, digits=0), p=p_text(lr["p_value"], language))
+    values["gray"] = w["gray"].format(
+        stat=number(gt["statistic"], language, digits=2),
+        df=number(gt["df"], language, digits=0),
+        p=p_clause(gt["p_value"], language),
+    )
+    values["logrank"] = w["logrank"].format(
+        stat=number(lr["statistic"], language, digits=2),
+        df=number(lr["df"], language, digits=0),
+        p=p_clause(lr["p_value"], language),
+    )
 
     # --- competing exits ---------------------------------------------------------------------
-    reasons = [(1, w["reason_work"]), (2, w["reason_part_time_work"]), (3, w["reason_other"]), (0, w["reason_none"])]
+    reasons = [
+        (1, w["reason_work"]),
+        (2, w["reason_part_time_work"]),
+        (3, w["reason_other"]),
+        (0, w["reason_none"]),
+    ]
     followed = outcomes[outcomes["time"] > 0]
-    exit_counts = [[int(((followed["arm"] == a) & (followed["event_code"] == code)).sum()) for a in order] for code, _ in reasons]
-    values["competing_table"] = _counts_table(w["reason"], [name for _, name in reasons], [labels[a] for a in order], exit_counts, w["total"])
+    exit_counts = [
+        [int(((followed["arm"] == a) & (followed["event_code"] == code)).sum()) for a in order]
+        for code, _ in reasons
+    ]
+    values["competing_table"] = _counts_table(
+        w["reason"],
+        [name for _, name in reasons],
+        [labels[a] for a in order],
+        exit_counts,
+        w["total"],
+    )
     cause_frames = []
     for code, name in reasons[:3]:
         part = analysis.incidence_curves(outcomes, order, control, cause=code, months=max_month)
         if not part.empty:
             cause_frames.append(part.assign(cause=name))
     if cause_frames:
-        figs["competing"] = figures.outflow_figure(pd.concat(cause_frames, ignore_index=True), {a: labels[a] for a in order},
-                                                   x_label=w["months_since"], y_label=w["cumulative_incidence"], facet="cause",
-                                                   facet_order=[name for _, name in reasons[:3]])
+        figs["competing"] = figures.outflow_figure(
+            pd.concat(cause_frames, ignore_index=True),
+            {a: labels[a] for a in order},
+            x_label=w["months_since"],
+            y_label=w["cumulative_incidence"],
+            facet="cause",
+            facet_order=[name for _, name in reasons[:3]],
+        )
 
     # --- per site and pooled ---------------------------------------------------------------------
     per_site = []
     for s in sites:
         sub = outcomes[site == s] if len(sites) > 1 else outcomes
-        fit = analysis.itt_frame(sub, outcome="outflow_work", arms=protocol.arm_keys, control=control,
-                                 se_type=plan.se_type)
+        fit = analysis.itt_frame(
+            sub,
+            outcome="outflow_work",
+            arms=protocol.arm_keys,
+            control=control,
+            se_type=plan.se_type,
+        )
         if len(fit):
             per_site.append(fit.assign(site=s))
-    per_site_frame = pd.concat(per_site, ignore_index=True) if per_site else pd.DataFrame(columns=["arm", "site", "estimate", "std_error", "ci_low", "ci_high", "n"])
+    per_site_frame = (
+        pd.concat(per_site, ignore_index=True)
+        if per_site
+        else pd.DataFrame(
+            columns=["arm", "site", "estimate", "std_error", "ci_low", "ci_high", "n"]
+        )
+    )
     forest_rows = []
     for a in order:
         if a == control:
             continue
         for r in per_site_frame[per_site_frame["arm"] == a].itertuples():
             if len(sites) > 1:
-                forest_rows.append({"label": f"{labels[a]} · {r.site}", "group": labels[a], "estimate": r.estimate,
-                                    "ci_low": r.ci_low, "ci_high": r.ci_high})
+                forest_rows.append(
+                    {
+                        "label": f"{labels[a]} · {r.site}",
+                        "group": labels[a],
+                        "estimate": r.estimate,
+                        "ci_low": r.ci_low,
+                        "ci_high": r.ci_high,
+                    }
+                )
         pooled = itt[itt["arm"] == a]
         for r in pooled.itertuples():
-            forest_rows.append({"label": f"{labels[a]} · {w['pooled']}", "group": labels[a], "estimate": r.estimate,
-                                "ci_low": r.ci_low, "ci_high": r.ci_high})
+            forest_rows.append(
+                {
+                    "label": f"{labels[a]} · {w['pooled']}",
+                    "group": labels[a],
+                    "estimate": r.estimate,
+                    "ci_low": r.ci_low,
+                    "ci_high": r.ci_high,
+                }
+            )
     if forest_rows:
         palette = figures.colours([labels[a] for a in order])
-        figs["forest"] = figures.forest_figure(pd.DataFrame(forest_rows), x_label=w["forest_x"], palette=palette)
+        figs["forest"] = figures.forest_figure(
+            pd.DataFrame(forest_rows), x_label=w["forest_x"], palette=palette
+        )
     site_rows = []
     for a in order:
         if a == control:
             continue
         for r in per_site_frame[per_site_frame["arm"] == a].itertuples():
-            site_rows.append((labels[a], r.site, count_text(r.n), number(100 * r.estimate, language, sign=True),
-                              f"{number(100 * r.ci_low, language, sign=True)} – {number(100 * r.ci_high, language, sign=True)}"))
+            site_rows.append(
+                (
+                    labels[a],
+                    r.site,
+                    count_text(r.n),
+                    number(100 * r.estimate, language, sign=True),
+                    _interval(r.ci_low, r.ci_high, language),
+                )
+            )
         for r in itt[itt["arm"] == a].itertuples():
-            site_rows.append((labels[a], w["pooled"], count_text(r.n), number(100 * r.estimate, language, sign=True),
-                              f"{number(100 * r.ci_low, language, sign=True)} – {number(100 * r.ci_high, language, sign=True)}"))
-    values["site_table"] = Table((w["arm"], w["site"], w["n"], w["estimate"], w["ci"]), tuple(site_rows), numeric_from=2)
+            site_rows.append(
+                (
+                    labels[a],
+                    w["pooled"],
+                    count_text(r.n),
+                    number(100 * r.estimate, language, sign=True),
+                    _interval(r.ci_low, r.ci_high, language),
+                )
+            )
+    values["site_table"] = Table(
+        (w["arm"], w["site"], w["n"], w["estimate"], w["ci"]), tuple(site_rows), numeric_from=2
+    )
     values["multi_site"] = len(sites) > 1
     if len(sites) > 1:
         het = analysis.heterogeneity(per_site_frame)
         het = het.set_index("arm").reindex([a for a in order if a in set(het["arm"])]).reset_index()
-        values["het_table"] = Table((w["arm"], w["q"], w["df"], w["p_value"], w["i2"]), tuple(
-            (labels[r.arm], number(r.q, language, digits=2), number(r.df, language, digits=0), p_text(r.p_value, language),
-             number(100 * r.i2, language, digits=0) + "%" if r.i2 == r.i2 else w["na"]) for r in het.itertuples()))
+        values["het_table"] = Table(
+            (w["arm"], w["q"], w["df"], w["p_value"], w["i2"]),
+            tuple(
+                (
+                    labels[r.arm],
+                    number(r.q, language, digits=2),
+                    number(r.df, language, digits=0),
+                    p_text(r.p_value, language),
+                    number(100 * r.i2, language, digits=0) + "%" if r.i2 == r.i2 else w["na"],
+                )
+                for r in het.itertuples()
+            ),
+        )
 
     # --- interim ---------------------------------------------------------------------------
     settings: dict[str, Any] = {}
     if kind is ReportKind.INTERIM:
-        values["interim"] = _interim(itt, int(analysed.sum()), len(outcomes), plan, labels, order, language, w)
+        values["interim"] = _interim(
+            itt, int(analysed.sum()), len(outcomes), plan, labels, order, language, w
+        )
         settings["information_fraction"] = values["interim"]["information"]
 
     # --- methods and data quality -------------------------------------------------------------
-    values["methods"] = _methods(inputs, language, kind, len(outcomes), int(withdrawn.sum()), strata, covariates,
-                                 end, len(itt), control_label, package_version)
-    values["dq_table"], values["dq_notes"] = _data_quality(inputs, outcomes, people, order, labels, horizon, end, w)
+    values["methods"] = _methods(
+        inputs,
+        language,
+        kind,
+        len(outcomes),
+        int(withdrawn.sum()),
+        strata,
+        covariates,
+        end,
+        len(itt),
+        control_label,
+        package_version,
+    )
+    values["dq_table"], values["dq_notes"] = _data_quality(
+        inputs, outcomes, people, order, labels, horizon, end, w
+    )
     values["disclosure"] = w["disclosure"]
     values["footer"] = w["footer"].format(version=package_version, sha=protocol.sha256[:16])
     values["blinded_note"] = w["blinded_note"] if blinded else ""
 
     headline = tuple(
-        {"arm": labels[r.arm], "estimate": float(r.estimate), "ci_low": float(r.ci_low), "ci_high": float(r.ci_high),
-         "p_holm": float(r.p_holm), "n": int(r.n)}
-        for r in itt.set_index("arm").reindex([a for a in order if a in set(itt["arm"])]).reset_index().itertuples()
+        {
+            "arm": labels[r.arm],
+            "estimate": float(r.estimate),
+            "ci_low": float(r.ci_low),
+            "ci_high": float(r.ci_high),
+            "p_holm": float(r.p_holm),
+            "n": int(r.n),
+        }
+        for r in itt.set_index("arm")
+        .reindex([a for a in order if a in set(itt["arm"])])
+        .reset_index()
+        .itertuples()
     )
     if len(itt):
-        values["headline"] = w["headline_text"].format(h=horizon, n=values["analysed_n"], control=control_label)
+        values["headline"] = w["headline_text"].format(
+            h=horizon, n=values["analysed_n"], control=control_label
+        )
     else:
         values["headline"] = w["headline_none"].format(h=horizon)
-    settings.update({"horizon_months": horizon, "data_end": str(end), "n_assigned": len(outcomes),
-                     "n_analysed": int(analysed.sum())})
+    settings.update(
+        {
+            "horizon_months": horizon,
+            "data_end": str(end),
+            "n_assigned": len(outcomes),
+            "n_analysed": int(analysed.sum()),
+        }
+    )
     return ReportContext(values=values, figures=figs, headline=headline, settings=settings)
 
 
-def _counts_table(first: str, names: Sequence[str], columns: Sequence[str], body: list[list[int]], total: str) -> Table:
+def _counts_table(
+    first: str, names: Sequence[str], columns: Sequence[str], body: list[list[int]], total: str
+) -> Table:
     """A two-way count table with margins, after primary and secondary suppression."""
     table = suppress_table(body)
-    rows = [(names[i], *[table.cell(i, j) for j in range(len(columns))], table.row_total(i)) for i in range(len(names))]
+    rows = [
+        (names[i], *[table.cell(i, j) for j in range(len(columns))], table.row_total(i))
+        for i in range(len(names))
+    ]
     rows.append((total, *[table.column_total(j) for j in range(len(columns))], table.total_text()))
     return Table((first, *columns, total), tuple(rows))
 
@@ -303,7 +479,9 @@ def _smd(x: pd.Series, y: pd.Series) -> float:
     return float((x.mean() - y.mean()) / sd) if sd > 0 else float("nan")
 
 
-def _balance(data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str], control: str, language: str) -> Table:
+def _balance(
+    data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str], control: str, language: str
+) -> Table:
     w = words(language)
     rows: list[tuple[str, ...]] = []
     by_arm = {a: data[data["arm"] == a] for a in order}
@@ -316,11 +494,22 @@ def _balance(data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str]
         for a in order:
             values = column[data["arm"] == a].dropna()
             if share:
-                cells.append(share_text(int(values.sum()), len(values), digits=0, language=language))
+                cells.append(
+                    share_text(int(values.sum()), len(values), digits=0, language=language)
+                )
             else:
-                cells.append(number(values.mean(), language) if len(values) >= THRESHOLD else HIDDEN)
+                cells.append(
+                    number(values.mean(), language) if len(values) >= THRESHOLD else HIDDEN
+                )
             if a != control:
-                smds.append(abs(_smd(values.astype(float), column[data["arm"] == control].dropna().astype(float))))
+                smds.append(
+                    abs(
+                        _smd(
+                            values.astype(float),
+                            column[data["arm"] == control].dropna().astype(float),
+                        )
+                    )
+                )
         finite = [s for s in smds if s == s]
         rows.append((name, *cells, number(max(finite), language, digits=2) if finite else w["na"]))
 
@@ -328,49 +517,103 @@ def _balance(data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str]
         add(w["age"], data["age"].astype(float), share=False)
     if "sex" in data.columns:
         sex = data["sex"].astype(str).str.lower()
-        add(w["female"], sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna()), share=True)
+        add(
+            w["female"],
+            sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna()),
+            share=True,
+        )
     if "months_on_benefit" in data.columns:
-        add(w["months_on_benefit"], pd.to_numeric(data["months_on_benefit"], errors="coerce"), share=False)
+        add(
+            w["months_on_benefit"],
+            pd.to_numeric(data["months_on_benefit"], errors="coerce"),
+            share=False,
+        )
     for column in CATEGORICAL:
         if column not in data.columns:
             continue
         for level in sorted(data[column].dropna().astype(str).unique()):
-            indicator = (data[column].astype(str) == level).astype(float).where(data[column].notna())
+            indicator = (
+                (data[column].astype(str) == level).astype(float).where(data[column].notna())
+            )
             add(f"{column.replace('_', ' ')}: {level}", indicator, share=True)
     return Table((w["variable"], *[labels[a] for a in order], w["smd_max"]), tuple(rows))
 
 
-def _itt_rows(frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str) -> list[tuple[str, ...]]:
+def _itt_rows(
+    frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str
+) -> list[tuple[str, ...]]:
     rows = []
     for a in order:
         match = frame[frame["arm"] == a]
         for r in match.itertuples():
-            rows.append((labels[a], count_text(r.n), number(100 * r.estimate, language, sign=True),
-                         number(100 * r.std_error, language), f"{number(100 * r.ci_low, language, sign=True)} – "
-                         f"{number(100 * r.ci_high, language, sign=True)}", p_text(r.p_value, language),
-                         p_text(r.p_holm, language)))
+            rows.append(
+                (
+                    labels[a],
+                    count_text(r.n),
+                    number(100 * r.estimate, language, sign=True),
+                    number(100 * r.std_error, language),
+                    f"{number(100 * r.ci_low, language, sign=True)} – "
+                    f"{number(100 * r.ci_high, language, sign=True)}",
+                    p_text(r.p_value, language),
+                    p_text(r.p_holm, language),
+                )
+            )
     return rows
 
 
-def _interim(frame: pd.DataFrame, n_info: int, n_total: int, plan: Any, labels: Mapping[str, str],
-             order: Sequence[str], language: str, w: Mapping[str, str]) -> dict[str, Any]:
+def _interim(
+    frame: pd.DataFrame,
+    n_info: int,
+    n_total: int,
+    plan: Any,
+    labels: Mapping[str, str],
+    order: Sequence[str],
+    language: str,
+    w: Mapping[str, str],
+) -> dict[str, Any]:
     """Information fraction, the boundary at this look and each arm's z against it."""
     t = n_info / n_total if n_total else 0.0
     look = analysis.interim_boundary(t, plan)
     rows = []
     for a in order:
         for r in frame[frame["arm"] == a].itertuples():
-            rows.append((labels[a], number(r.statistic, language, digits=2), number(look["z"], language, digits=2),
-                         w["yes"] if abs(r.statistic) >= look["z"] else w["no"]))
-    text = w["interim_text"].format(t=number(t, language, digits=2), n=count_text(n_info), N=count_text(n_total),
-                                    h=plan.horizon_months, spending=plan.spending,
-                                    z=number(look["z"], language, digits=2), p=number(look["p_nominal"], language, digits=5))
-    return {"information": round(t, 6), "text": text,
-            "table": Table((w["arm"], w["z"], w["boundary"], w["crossed"]), tuple(rows))}
+            rows.append(
+                (
+                    labels[a],
+                    number(r.statistic, language, digits=2),
+                    number(look["z"], language, digits=2),
+                    w["yes"] if abs(r.statistic) >= look["z"] else w["no"],
+                )
+            )
+    text = w["interim_text"].format(
+        t=number(t, language, digits=2),
+        n=count_text(n_info),
+        N=count_text(n_total),
+        h=plan.horizon_months,
+        spending=plan.spending,
+        z=number(look["z"], language, digits=2),
+        p=number(look["p_nominal"], language, digits=5),
+    )
+    return {
+        "information": round(t, 6),
+        "text": text,
+        "table": Table((w["arm"], w["z"], w["boundary"], w["crossed"]), tuple(rows)),
+    }
 
 
-def _methods(inputs: ReportInputs, language: str, kind: ReportKind, n: int, withdrawn: int, strata: Sequence[str],
-             covariates: Sequence[str], end: pd.Period, k: int, control_label: str, version: str) -> list[str]:
+def _methods(
+    inputs: ReportInputs,
+    language: str,
+    kind: ReportKind,
+    n: int,
+    withdrawn: int,
+    strata: Sequence[str],
+    covariates: Sequence[str],
+    end: pd.Period,
+    k: int,
+    control_label: str,
+    version: str,
+) -> list[str]:
     import plotnine
     import scipy
     import statsmodels
@@ -382,33 +625,72 @@ def _methods(inputs: ReportInputs, language: str, kind: ReportKind, n: int, with
     if spec.block_sizes:
         detail += m["blocks"].format(blocks=", ".join(str(b) for b in spec.block_sizes))
     paras = [
-        m["design"].format(method=spec.method.value, strata=detail, trial=protocol.name, seed=protocol.seed,
-                           sha=protocol.sha256[:16], n=count_text(n), withdrawn=count_text(withdrawn)),
+        m["design"].format(
+            method=spec.method.value,
+            strata=detail,
+            trial=protocol.name,
+            seed=protocol.seed,
+            sha=protocol.sha256[:16],
+            n=count_text(n),
+            withdrawn=count_text(withdrawn),
+        ),
         m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
-        m["estimator"].format(fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
-                              cov=m["cov"].format(covariates=", ".join(covariates)) if covariates else "",
-                              k=k, control=control_label),
+        m["estimator"].format(
+            fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
+            cov=m["cov"].format(covariates=", ".join(covariates)) if covariates else "",
+            k=k,
+            control=control_label,
+        ),
         m["survival"],
         m["sites"],
     ]
     if kind is ReportKind.INTERIM:
         plan = protocol.analysis
-        paras.append(m["interim"].format(spending=plan.spending, alpha=number(plan.alpha, language, digits=3),
-                                         looks=plan.interim_looks))
-    paras.append(m["software"].format(version=version, numpy=np.__version__, pandas=pd.__version__,
-                                      scipy=scipy.__version__, statsmodels=statsmodels.__version__,
-                                      plotnine=plotnine.__version__))
+        paras.append(
+            m["interim"].format(
+                spending=plan.spending,
+                alpha=number(plan.alpha, language, digits=3),
+                looks=plan.interim_looks,
+            )
+        )
+    paras.append(
+        m["software"].format(
+            version=version,
+            numpy=np.__version__,
+            pandas=pd.__version__,
+            scipy=scipy.__version__,
+            statsmodels=statsmodels.__version__,
+            plotnine=plotnine.__version__,
+        )
+    )
     return paras
 
 
-def _data_quality(inputs: ReportInputs, outcomes: pd.DataFrame, people: pd.DataFrame, order: Sequence[str],
-                  labels: Mapping[str, str], horizon: int, end: pd.Period, w: Mapping[str, str]) -> tuple[Table, list[str]]:
+def _data_quality(
+    inputs: ReportInputs,
+    outcomes: pd.DataFrame,
+    people: pd.DataFrame,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    horizon: int,
+    end: pd.Period,
+    w: Mapping[str, str],
+) -> tuple[Table, list[str]]:
     matured = outcomes["matured"].astype(bool)
     unknown = matured & outcomes["outflow_work"].isna()
     lines = [
-        (w["months_missing"], [int(outcomes.loc[outcomes["arm"] == a, "months_missing"].sum()) for a in order]),
-        (w["people_missing"], [int(((outcomes["arm"] == a) & (outcomes["months_missing"] > 0)).sum()) for a in order]),
-        (w["not_matured"].format(h=horizon), [int(((outcomes["arm"] == a) & ~matured).sum()) for a in order]),
+        (
+            w["months_missing"],
+            [int(outcomes.loc[outcomes["arm"] == a, "months_missing"].sum()) for a in order],
+        ),
+        (
+            w["people_missing"],
+            [int(((outcomes["arm"] == a) & (outcomes["months_missing"] > 0)).sum()) for a in order],
+        ),
+        (
+            w["not_matured"].format(h=horizon),
+            [int(((outcomes["arm"] == a) & ~matured).sum()) for a in order],
+        ),
         (w["unknown_outcome"], [int(((outcomes["arm"] == a) & unknown).sum()) for a in order]),
     ]
     rows = []
@@ -417,8 +699,17 @@ def _data_quality(inputs: ReportInputs, outcomes: pd.DataFrame, people: pd.DataF
         rows.append((name, *[line.cell(0, j) for j in range(len(order))], line.row_total(0)))
     months = inputs.benefit_months
     linked = months["participant"].isin(set(people["participant"]))
-    stamp = pd.PeriodIndex(pd.to_datetime(months["month"].astype(str).str.slice(0, 7) + "-01"), freq="M")
+    stamp = pd.PeriodIndex(
+        pd.to_datetime(months["month"].astype(str).str.slice(0, 7) + "-01"), freq="M"
+    )
     after = np.asarray(stamp > end)
-    notes = [f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}",
-             f"{w['rows_after']}: {count_text(int((linked.to_numpy() & after).sum()))}"]
+    notes = [
+        f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}",
+        f"{w['rows_after']}: {count_text(int((linked.to_numpy() & after).sum()))}",
+    ]
     return Table((w["variable"], *[labels[a] for a in order], w["total"]), tuple(rows)), notes
+
+
+def _interval(low: float, high: float, language: str) -> str:
+    """A 95% interval of proportions in percentage points: ``−1.8 – +11.0``."""
+    return f"{number(100 * low, language, sign=True)} – {number(100 * high, language, sign=True)}"

@@ -48,7 +48,8 @@ class DemoResult:
     def summary(self) -> str:
         """Where everything is and the headline effects, for the terminal."""
         lines = [
-            f"Demo trial: {self.n_assigned} participants assigned one by one through the register {self.db_url}",
+            f"Demo trial: {self.n_assigned} participants assigned one by one through the register "
+            f"{self.db_url}",
             f"Data: {self.data_dir}",
             "",
             self.interim.summary(),
@@ -65,8 +66,14 @@ class DemoResult:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready summary."""
-        return {"out": str(self.out_dir), "db": self.db_url, "data": str(self.data_dir),
-                "n_assigned": self.n_assigned, "interim": self.interim.to_dict(), "final": self.final.to_dict()}
+        return {
+            "out": str(self.out_dir),
+            "db": self.db_url,
+            "data": str(self.data_dir),
+            "n_assigned": self.n_assigned,
+            "interim": self.interim.to_dict(),
+            "final": self.final.to_dict(),
+        }
 
 
 def _end_of_month(day: dt.date) -> dt.date:
@@ -79,7 +86,12 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def run_demo(out_dir: str | Path = "reports/demo", *, language: str = "nl", formats: tuple[str, ...] = ("html", "md")) -> DemoResult:
+def run_demo(
+    out_dir: str | Path = "reports/demo",
+    *,
+    language: str = "nl",
+    formats: tuple[str, ...] = ("html", "md"),
+) -> DemoResult:
     """Simulate, register one by one, and write the interim and final reports into ``out_dir``."""
     import numpy as np
     import pandas as pd
@@ -116,8 +128,9 @@ def run_demo(out_dir: str | Path = "reports/demo", *, language: str = "nl", form
             mismatches += drawn.arm != row["arm"]
         if mismatches:
             raise ReportError(
-                f"demo: the register drew another arm than the simulator for {mismatches} participants; the "
-                "register and the simulator must use the protocol's procedure, seed and arrival order alike."
+                f"demo: the register drew another arm than the simulator for {mismatches} "
+                "participants; the register and the simulator must use the protocol's procedure, "
+                "seed and arrival order alike."
             )
         for withdrawal in trial.withdrawals:
             register.withdraw(withdrawal.id, withdrawal.reason, key=None)
@@ -128,9 +141,29 @@ def run_demo(out_dir: str | Path = "reports/demo", *, language: str = "nl", form
     interim_as_of = _end_of_month(_add_months(start, 12))
     months = trial.benefit_months["month"].astype(str)
     final_as_of = _end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
-    interim = write_report(db_url, data_dir, out / "interim", kind="interim", language=language,
-                           formats=formats, as_of=interim_as_of)
-    final = write_report(db_url, data_dir, out / "final", kind="final", language=language,
-                         formats=formats, as_of=final_as_of)
-    return DemoResult(out_dir=out, db_url=db_url, data_dir=data_dir, interim=interim, final=final,
-                      n_assigned=len(arrivals))
+    interim = write_report(
+        db_url,
+        data_dir,
+        out / "interim",
+        kind="interim",
+        language=language,
+        formats=formats,
+        as_of=interim_as_of,
+    )
+    final = write_report(
+        db_url,
+        data_dir,
+        out / "final",
+        kind="final",
+        language=language,
+        formats=formats,
+        as_of=final_as_of,
+    )
+    return DemoResult(
+        out_dir=out,
+        db_url=db_url,
+        data_dir=data_dir,
+        interim=interim,
+        final=final,
+        n_assigned=len(arrivals),
+    )

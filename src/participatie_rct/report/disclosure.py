@@ -39,7 +39,9 @@ def count_text(count: int, *, threshold: int = THRESHOLD) -> str:
     return f"{int(count)}"
 
 
-def share_text(count: int, n: int, *, digits: int = 1, threshold: int = THRESHOLD, language: str = "en") -> str:
+def share_text(
+    count: int, n: int, *, digits: int = 1, threshold: int = THRESHOLD, language: str = "en"
+) -> str:
     """``count / n`` as a percentage, hidden when either ``count`` or ``n - count`` is too small.
 
     Printing ``n`` and the share of 9 out of ``n`` would reveal the 9; so would the share of
@@ -91,7 +93,11 @@ class SuppressedTable:
     @property
     def n_primary(self) -> int:
         """How many cells (body and margins) were too small themselves."""
-        values = [v for row in self.counts for v in row] + list(self.row_totals) + list(self.column_totals)
+        values = (
+            [v for row in self.counts for v in row]
+            + list(self.row_totals)
+            + list(self.column_totals)
+        )
         return sum(is_small(v) for v in [*values, self.total])
 
     @property
@@ -108,7 +114,9 @@ def _text(value: int, hidden: bool) -> str:
     return SUPPRESSED if is_small(value) else HIDDEN
 
 
-def suppress_table(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD) -> SuppressedTable:
+def suppress_table(
+    counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD
+) -> SuppressedTable:
     """Primary and secondary suppression of a two-way table of counts printed with its totals.
 
     The table is seen as a system of sums: every row adds up to its row total, every column
@@ -123,7 +131,9 @@ def suppress_table(counts: Sequence[Sequence[int]], *, threshold: int = THRESHOL
     n_rows = len(body)
     n_cols = len(body[0]) if body else 0
     if any(len(row) != n_cols for row in body):
-        raise ValueError("suppress_table needs a rectangular table: every row must have as many cells.")
+        raise ValueError(
+            "suppress_table needs a rectangular table: every row must have as many cells."
+        )
     if any(v < 0 for row in body for v in row):
         raise ValueError("suppress_table needs counts of people, which are never negative.")
     row_totals = [sum(row) for row in body]

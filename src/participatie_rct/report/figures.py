@@ -61,7 +61,7 @@ def colours(labels: Sequence[str]) -> dict[str, str]:
 
 
 def intake_figure(intake: pd.DataFrame, *, x_label: str, y_label: str) -> bytes:
-    """Cumulative number assigned per site by month (columns ``month`` (date), ``site``, ``cumulative``)."""
+    """Cumulative number assigned per site over time (``month``, ``site``, ``cumulative``)."""
     import plotnine as p9
 
     sites = list(dict.fromkeys(intake["site"]))
@@ -86,7 +86,9 @@ def outflow_figure(
     facet: str | None = None,
     facet_order: Sequence[str] = (),
 ) -> bytes:
-    """Cumulative incidence per arm with 95% bands (columns ``arm``, ``month``, ``cumulative_incidence``, ``ci_low``, ``ci_high``).
+    """Cumulative incidence per arm with 95% bands.
+
+    ``curves`` has columns ``arm``, ``month``, ``cumulative_incidence``, ``ci_low``, ``ci_high``.
 
     ``facet`` names a column (such as the cause of exit) to draw in side-by-side panels, in
     ``facet_order``.
@@ -113,7 +115,9 @@ def outflow_figure(
 
 
 def forest_figure(rows: pd.DataFrame, *, x_label: str, palette: Mapping[str, str]) -> bytes:
-    """Forest plot: one line per ``label`` with ``estimate``, ``ci_low``, ``ci_high`` (proportions) and a ``group``.
+    """Forest plot: one line per ``label`` with ``estimate``, ``ci_low``, ``ci_high`` and ``group``.
+
+    Estimates are proportions, drawn in percentage points.
 
     ``palette`` maps each group to its colour (the arm's colour in the other figures).
     """

@@ -1,3 +1,4 @@
+# ruff: noqa: E501  (a table of phrases: one phrase per line reads best)
 """The words of a report in Dutch and English: one key per phrase, the same keys in both.
 
 The templates are shared by both languages and look every phrase up here, so a report in
@@ -68,8 +69,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "hazard": "Hazard ratio's",
         "hazard_text": "Cox-model van de tijd tot uitstroom naar werk (andere uitstroom gecensureerd), elk vergeleken met {control}.",
         "hr": "Hazard ratio",
-        "logrank": "Logranktoets, alle groepen gelijk: chi² = {stat} met {df} vrijheidsgraden, p = {p}.",
-        "gray": "Gray-toets, cumulatieve incidentie van uitstroom naar werk gelijk in alle groepen: chi² = {stat} met {df} vrijheidsgraden, p = {p}.",
+        "logrank": "Logranktoets, alle groepen gelijk: chi² = {stat} met {df} vrijheidsgraden, p {p}.",
+        "gray": "Gray-toets, cumulatieve incidentie van uitstroom naar werk gelijk in alle groepen: chi² = {stat} met {df} vrijheidsgraden, p {p}.",
         "competing": "Concurrerende uitstroom",
         "competing_text": "Eerste uitstroom per reden en per groep, en de cumulatieve incidentie van elke reden.",
         "reason": "Reden",
@@ -162,8 +163,8 @@ STRINGS: dict[str, dict[str, str]] = {
         "hazard": "Hazard ratios",
         "hazard_text": "Cox model of the time to outflow to work (other exits censored), each arm against {control}.",
         "hr": "Hazard ratio",
-        "logrank": "Log-rank test, all arms equal: chi² = {stat} on {df} degrees of freedom, p = {p}.",
-        "gray": "Gray's test, equal cumulative incidence of outflow to work in all arms: chi² = {stat} on {df} degrees of freedom, p = {p}.",
+        "logrank": "Log-rank test, all arms equal: chi² = {stat} on {df} degrees of freedom, p {p}.",
+        "gray": "Gray's test, equal cumulative incidence of outflow to work in all arms: chi² = {stat} on {df} degrees of freedom, p {p}.",
         "competing": "Competing exits",
         "competing_text": "First exit by reason and arm, and the cumulative incidence of each reason.",
         "reason": "Reason",
@@ -243,6 +244,12 @@ def number(value: float, language: str, *, digits: int = 1, sign: bool = False) 
     text = f"{value:+.{digits}f}" if sign else f"{value:.{digits}f}"
     text = text.replace("-", "−")
     return text.replace(".", ",") if language == "nl" else text
+
+
+def p_clause(value: float, language: str) -> str:
+    """A p-value after the letter p: ``= 0.043`` or ``< 0.001``."""
+    text = p_text(value, language)
+    return text if text.startswith("<") or text == STRINGS[language]["na"] else f"= {text}"
 
 
 def p_text(value: float, language: str) -> str:

@@ -72,7 +72,6 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
     BSN-keyed files are pseudonymised with ``key`` on the way in (the same key the register
     used), so the tables link to the register's participants without any BSN being kept.
     """
-    import pandas as pd
 
     from participatie_rct.data import load_table
     from participatie_rct.registry import Register
@@ -80,14 +79,17 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
 
     data_dir = Path(data_dir)
     if not data_dir.is_dir():
-        raise ReportError(f"{data_dir}: no such data folder. Give the folder that holds participants and benefit_months.")
+        raise ReportError(
+            f"{data_dir}: no such data folder. Give the folder that holds participants and "
+            "benefit_months."
+        )
     register = Register.open(db_url)
     protocol = register.protocol
     assignments = register.assignments()
     if assignments.empty:
         raise ReportError(
-            f"{db_url}: the register has nobody assigned yet; a report needs assigned participants. "
-            "Assign participants first ('participatie-rct assign')."
+            f"{db_url}: the register has nobody assigned yet; a report needs assigned "
+            "participants. Assign participants first ('participatie-rct assign')."
         )
     kind = protocol.identifier_kind
     files: dict[str, str] = {}
@@ -102,7 +104,7 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
         files[f"data/{survey.name}"] = file_sha256(survey)
     status = register.status()
     register_info = {
-        "n_assigned": int(len(assignments)),
+        "n_assigned": len(assignments),
         "protocol_sha256": protocol.sha256,
     }
     if isinstance(status, Mapping):

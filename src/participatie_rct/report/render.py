@@ -23,7 +23,9 @@ def _environment(kind: str) -> Any:
 
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("participatie_rct.report", "templates"),
-        autoescape=jinja2.select_autoescape(enabled_extensions=("html.j2",), default_for_string=False)
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html.j2",), default_for_string=False
+        )
         if kind == "html"
         else False,
         undefined=jinja2.StrictUndefined,
@@ -71,7 +73,8 @@ def render_pdf(html: str) -> bytes:
         from weasyprint import HTML
     except ImportError as exc:  # pragma: no cover - depends on the installation
         raise ReportError(
-            "PDF output needs WeasyPrint: install the 'pdf' extra (pip install 'participatie-rct[pdf]') "
+            "PDF output needs WeasyPrint: install the 'pdf' extra "
+            "(pip install 'participatie-rct[pdf]') "
             f"or leave pdf out of --formats ({exc})."
         ) from None
     return HTML(string=html, base_url=None).write_pdf()

@@ -1,4 +1,4 @@
-"""Write a report folder: ``report.html``, ``report.md``, ``report.pdf`` (if asked), ``figures/``, ``manifest.json``.
+"""Write a report folder: ``report.html``, ``report.md``, ``report.pdf``, ``figures/``, manifest.
 
 :func:`write_report` is what ``participatie-rct report`` calls; :func:`write_report_from_inputs`
 does the same from frames already in memory (the demo and tests use it). The folder's
@@ -41,7 +41,10 @@ class ReportResult:
         """JSON-ready: folder, files (names), settings and headline effects."""
         return {
             "out": str(self.out_dir),
-            "files": [p.name if p.parent == self.out_dir else f"{p.parent.name}/{p.name}" for p in self.files],
+            "files": [
+                p.name if p.parent == self.out_dir else f"{p.parent.name}/{p.name}"
+                for p in self.files
+            ],
             "kind": self.kind,
             "language": self.language,
             "as_of": self.as_of,
@@ -52,11 +55,14 @@ class ReportResult:
 
     def summary(self) -> str:
         """Lines a person reads: where the report is and the headline effects."""
-        lines = [f"{self.kind} report ({self.language}, as of {self.as_of}) written to {self.out_dir}"]
+        lines = [
+            f"{self.kind} report ({self.language}, as of {self.as_of}) written to {self.out_dir}"
+        ]
         for row in self.headline:
             lines.append(
                 f"  {row['arm']}: {100 * row['estimate']:+.1f} pp "
-                f"(95% CI {100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}; Holm p = {row['p_holm']:.3f}; n = {row['n']})"
+                f"(95% CI {100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}; "
+                f"Holm p = {row['p_holm']:.3f}; n = {row['n']})"
             )
         if not self.headline:
             lines.append("  no participant has reached the horizon yet: no effect estimated")
@@ -65,7 +71,11 @@ class ReportResult:
 
 def parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
     """Check ``html,md,pdf`` (any subset, any order) and return them in a fixed order."""
-    items = [f.strip().lower() for f in (formats.split(",") if isinstance(formats, str) else formats) if f.strip()]
+    items = [
+        f.strip().lower()
+        for f in (formats.split(",") if isinstance(formats, str) else formats)
+        if f.strip()
+    ]
     unknown = [f for f in items if f not in FORMATS]
     if unknown or not items:
         raise ReportError(
@@ -84,7 +94,9 @@ def parse_as_of(text: str | dt.date | None, *, default: dt.date) -> dt.date:
     try:
         return dt.date.fromisoformat(str(text).strip())
     except ValueError:
-        raise ReportError(f"--as-of: {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2018-10-01).") from None
+        raise ReportError(
+            f"--as-of: {text!r} is not a date; write it as YYYY-MM-DD (e.g. 2018-10-01)."
+        ) from None
 
 
 def default_as_of(inputs: ReportInputs) -> dt.date:
@@ -112,8 +124,16 @@ def write_report(
     from participatie_rct.report.inputs import load_inputs
 
     inputs = load_inputs(db_url, data_dir, key=key)
-    return write_report_from_inputs(inputs, out_dir, kind=kind, language=language, formats=formats,
-                                    blinded=blinded, as_of=as_of, key=key)
+    return write_report_from_inputs(
+        inputs,
+        out_dir,
+        kind=kind,
+        language=language,
+        formats=formats,
+        blinded=blinded,
+        as_of=as_of,
+        key=key,
+    )
 
 
 def write_report_from_inputs(
@@ -137,8 +157,15 @@ def write_report_from_inputs(
     language = parse_choice(Language, language, parameter="--lang")
     chosen = parse_formats(formats)
     day = parse_as_of(as_of, default=default_as_of(inputs))
-    context = build_context(inputs, kind=kind, as_of=day, language=language.value, blinded=blinded, key=key,
-                            package_version=__version__)
+    context = build_context(
+        inputs,
+        kind=kind,
+        as_of=day,
+        language=language.value,
+        blinded=blinded,
+        key=key,
+        package_version=__version__,
+    )
 
     documents: dict[str, bytes] = {}
     figure_files = {name: f"figures/{name}.svg" for name in sorted(context.figures)}
@@ -152,9 +179,19 @@ def write_report_from_inputs(
     if "pdf" in chosen:
         documents["report.pdf"] = render_pdf(html)
 
-    settings = {"kind": kind.value, "language": language.value, "as_of": day.isoformat(), "blinded": blinded,
-                "formats": list(chosen), **context.settings}
-    outputs = {name: hashlib.sha256(data).hexdigest() for name, data in documents.items() if name != "report.pdf"}
+    settings = {
+        "kind": kind.value,
+        "language": language.value,
+        "as_of": day.isoformat(),
+        "blinded": blinded,
+        "formats": list(chosen),
+        **context.settings,
+    }
+    outputs = {
+        name: hashlib.sha256(data).hexdigest()
+        for name, data in documents.items()
+        if name != "report.pdf"
+    }
     manifest = build_manifest(
         package_version=__version__,
         protocol_sha256=inputs.protocol.sha256,
@@ -173,5 +210,13 @@ def write_report_from_inputs(
         path.write_bytes(documents[name])
         written.append(path)
     written.append(write_manifest(out, manifest))
-    return ReportResult(out_dir=out, files=tuple(written), kind=kind.value, language=language.value,
-                        as_of=day.isoformat(), blinded=blinded, headline=context.headline, settings=settings)
+    return ReportResult(
+        out_dir=out,
+        files=tuple(written),
+        kind=kind.value,
+        language=language.value,
+        as_of=day.isoformat(),
+        blinded=blinded,
+        headline=context.headline,
+        settings=settings,
+    )
