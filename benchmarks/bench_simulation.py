@@ -43,14 +43,31 @@ def main() -> None:
     seconds = time.perf_counter() - start
     note = f"{1000 * seconds / TRIALS:.1f} ms per trial"
     line = Measurement(
-        f"power by simulation: {TRIALS} apeldoorn trials, ITT + Holm ({workers} workers)", seconds, traced.peak_mib, note
+        f"power by simulation: {TRIALS} apeldoorn trials, ITT + Holm ({workers} workers)",
+        seconds,
+        traced.peak_mib,
+        note,
     )
     print(line.line(), flush=True)
     start = time.perf_counter()
-    simulated_power("apeldoorn", n_trials=TRIALS // 4, rng=np.random.default_rng(3), workers=1, looks=2, survival=True)
+    simulated_power(
+        "apeldoorn",
+        n_trials=TRIALS // 4,
+        rng=np.random.default_rng(3),
+        workers=1,
+        looks=2,
+        survival=True,
+    )
     seconds = time.perf_counter() - start
     note = f"{1000 * seconds / (TRIALS // 4):.1f} ms per trial"
-    print(Measurement(f"{TRIALS // 4} apeldoorn trials, 2 looks + log-rank, 1 worker", seconds, float("nan"), note).line())
+    print(
+        Measurement(
+            f"{TRIALS // 4} apeldoorn trials, 2 looks + log-rank, 1 worker",
+            seconds,
+            float("nan"),
+            note,
+        ).line()
+    )
 
 
 if __name__ == "__main__":

@@ -97,6 +97,12 @@ _EXPORTS: dict[str, str] = {
     "monitor_status": "participatie_rct.design.monitor",
     "MonitorStatus": "participatie_rct.design.monitor",
     "conditional_power": "participatie_rct.design.monitor",
+    "simulate_trial": "participatie_rct.simulate",
+    "write_simulation": "participatie_rct.simulate",
+    "scenario_spec": "participatie_rct.simulate",
+    "SimulatedTrial": "participatie_rct.simulate",
+    "simulated_power": "participatie_rct.design.simulation",
+    "SimulatedPower": "participatie_rct.design.simulation",
     # report (issue: reports)
     "write_report": "participatie_rct.report.writer",
     "write_report_from_inputs": "participatie_rct.report.writer",

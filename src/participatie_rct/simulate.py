@@ -47,8 +47,8 @@ import io
 import json
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from dataclasses import dataclass, replace
+from datetime import date
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -187,22 +187,30 @@ def _check_spec(spec: ScenarioSpec) -> None:
     if len(spec.arms) < 2:
         raise DesignError(f"simulate: arms are {', '.join(spec.arms)}; a trial needs two or more.")
     if "control" not in spec.arms:
-        raise DesignError(f"simulate: arms are {', '.join(spec.arms)}; one of them must be 'control'.")
+        raise DesignError(
+            f"simulate: arms are {', '.join(spec.arms)}; one of them must be 'control'."
+        )
     if len(set(spec.arms)) != len(spec.arms):
-        raise DesignError(f"simulate: arms {', '.join(spec.arms)} name an arm twice; give each once.")
+        raise DesignError(
+            f"simulate: arms {', '.join(spec.arms)} name an arm twice; give each once."
+        )
     if len(spec.ratios) != len(spec.arms) or any(r < 1 for r in spec.ratios):
         raise DesignError(
-            f"simulate: ratios {list(spec.ratios)} do not fit arms {list(spec.arms)}; give one whole "
+            f"simulate: ratios {list(spec.ratios)} do not fit arms {list(spec.arms)}; give one "
+            "whole "
             "number >= 1 per arm."
         )
     for name, value in (("consent rate", spec.consent_rate),):
         if not 0.0 < value <= 1.0:
             raise DesignError(f"simulate: {name} is {value}; it must be in (0, 1].")
     if not 0.0 <= spec.withdrawal_rate < 1.0:
-        raise DesignError(f"simulate: withdrawal rate is {spec.withdrawal_rate}; it must be in [0, 1).")
+        raise DesignError(
+            f"simulate: withdrawal rate is {spec.withdrawal_rate}; it must be in [0, 1)."
+        )
     if not 0.0 < spec.control_rate < 0.9:
         raise DesignError(
-            f"simulate: control rate is {spec.control_rate}; the 12-month share out to work in control "
+            f"simulate: control rate is {spec.control_rate}; the 12-month share out to work in "
+            "control "
             "must be in (0, 0.9), e.g. 0.06."
         )
     if spec.intake not in ("rolling", "batch"):
@@ -211,18 +219,25 @@ def _check_spec(spec: ScenarioSpec) -> None:
         raise DesignError(f"simulate: intake months is {spec.intake_months}; give at least 1.")
     if spec.follow_up_months < max(HORIZONS):
         raise DesignError(
-            f"simulate: follow-up of {spec.follow_up_months} months is shorter than {max(HORIZONS)}."
+            f"simulate: follow-up of {spec.follow_up_months} months is shorter than "
+            f"{max(HORIZONS)}."
         )
     for arm, target in spec.work_targets:
         if arm not in spec.arms or arm == "control":
-            raise DesignError(f"simulate: an effect is given for {arm!r}, which is not a treatment arm.")
+            raise DesignError(
+                f"simulate: an effect is given for {arm!r}, which is not a treatment arm."
+            )
         if not 0.0 < target < 0.9:
-            raise DesignError(f"simulate: the 12-month work share for {arm!r} is {target}; it must be in (0, 0.9).")
+            raise DesignError(
+                f"simulate: the 12-month work share for {arm!r} is {target}; it must be in (0, "
+                "0.9)."
+            )
     for arm in spec.arms:
         if arm != "control" and not _known_arm(arm) and arm not in dict(spec.work_targets):
             raise DesignError(
                 f"simulate: arm {arm!r} is neither a measure ({', '.join(MEASURES)}), nor measures "
-                f"joined by '_and_', and no effect is given for it. Give its 12-month share out to work "
+                "joined by '_and_', and no effect is given for it. Give its 12-month share out "
+                "to work "
                 f"(e.g. --arm-rate {arm}=0.09)."
             )
     if spec.sites and abs(sum(s for _, s in spec.sites) - 1.0) > 1e-9:
@@ -250,15 +265,22 @@ def _arm_label(arm: str, language: int) -> str:
 # 11.5/6), earn-more half-way (DOMAIN.md, Wageningen). Evaluation preset: no effect on full-
 # time outflow; part-time work +3 points (DOMAIN.md: "+2 to +4") for intensive support and
 # earn-more; exemption nil.
-_SEED_RATIO = {"intensive_support": 11.5 / 6.0, "no_application_duty": 11.5 / 6.0, "earn_more": (1 + 11.5 / 6.0) / 2}
+_SEED_RATIO = {
+    "intensive_support": 11.5 / 6.0,
+    "no_application_duty": 11.5 / 6.0,
+    "earn_more": (1 + 11.5 / 6.0) / 2,
+}
 _SEED_PART_MULTIPLIER = {"earn_more": 1.5}  # keeping earnings makes small jobs worth taking
 _EVALUATION_PART_DELTA = {"intensive_support": 0.03, "earn_more": 0.03}
 
 
 def _preset_effects(
     arms: Sequence[str], preset: EffectPreset, control_rate: float
-) -> tuple[tuple[tuple[str, float], ...], tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]]:
-    """(work_targets, part_time_deltas, part_time_multipliers) of a preset for single-measure arms."""
+) -> tuple[
+    tuple[tuple[str, float], ...], tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]
+]:
+    """(work_targets, part_time_deltas, part_time_multipliers) of a preset, for the arms that
+    are single measures."""
     work: list[tuple[str, float]] = []
     delta: list[tuple[str, float]] = []
     mult: list[tuple[str, float]] = []
@@ -301,6 +323,7 @@ def scenario_spec(
     """
     which = parse_choice(Scenario, scenario, parameter="scenario")
     preset = parse_choice(EffectPreset, effects, parameter="effects")
+    base: dict[str, Any]
     if which is Scenario.WAGENINGEN:
         base = dict(
             trial_name="Bijstand experiment Wageningen (simulated)",
@@ -359,10 +382,10 @@ def scenario_spec(
     ):
         if value is not None:
             base[key] = value
-    arm_keys: tuple[str, ...] = base["arms"]  # type: ignore[assignment]
+    arm_keys: tuple[str, ...] = base["arms"]
     base["ratios"] = tuple(int(r) for r in ratios) if ratios is not None else (1,) * len(arm_keys)
     if ratios is not None or arms is not None or not base["block_sizes"]:
-        total = sum(base["ratios"])  # type: ignore[arg-type]
+        total = sum(base["ratios"])
         base["block_sizes"] = (total, 2 * total)
     rate = 0.06 if control_rate is None else float(control_rate)
     work, delta, mult = _preset_effects(arm_keys, preset, rate)
@@ -376,7 +399,7 @@ def scenario_spec(
         work_targets=work,
         part_time_deltas=delta,
         part_time_multipliers=mult,
-        **base,  # type: ignore[arg-type]
+        **base,
     )
 
 
@@ -430,7 +453,8 @@ class _ArmEffect:
 def _month_probabilities(
     lam_work: np.ndarray, lam_part: np.ndarray, lam_other: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Monthly probabilities of each competing exit from constant intensities (Kalbfleisch-Prentice)."""
+    """Monthly probabilities of each competing exit from constant intensities
+    (Kalbfleisch and Prentice)."""
     total = lam_work + lam_part + lam_other
     leave = -np.expm1(-total)
     share = np.divide(leave, total, out=np.zeros_like(total), where=total > 0)
@@ -487,14 +511,21 @@ def _exact_shares(
     other = np.zeros_like(surviving)
     out: dict[int, dict[str, np.ndarray]] = {}
     for t in range(1, max(horizons) + 1):
-        lw, lpt, lo = _intensities(base_work, lp_work, lp_part, lp_other, older, effect_work, effect_part, t, model)
+        lw, lpt, lo = _intensities(
+            base_work, lp_work, lp_part, lp_other, older, effect_work, effect_part, t, model
+        )
         pw, pp, po = _month_probabilities(lw, lpt, lo)
         work = work + surviving * pw
         part = part + surviving * pp
         other = other + surviving * po
         surviving = surviving * (1.0 - pw - pp - po)
         if t in horizons:
-            out[t] = {"work": work, "part_time": part, "other": other, "any_exit": work + part + other}
+            out[t] = {
+                "work": work,
+                "part_time": part,
+                "other": other,
+                "any_exit": work + part + other,
+            }
     return out
 
 
@@ -562,7 +593,11 @@ def _calibrate(
     """
     w = withdrawal_rate
     base = math.exp(
-        _solve(lambda x: _population_share(math.exp(x), _ArmEffect(), 12, "work") - control_rate, -14.0, 2.0)
+        _solve(
+            lambda x: _population_share(math.exp(x), _ArmEffect(), 12, "work") - control_rate,
+            -14.0,
+            2.0,
+        )
     )
     zero = _ArmEffect()
     control_part = _population_share(base, zero, 12, "part_time")
@@ -570,22 +605,38 @@ def _calibrate(
     def itt(effect: _ArmEffect, outcome: str, control_value: float) -> float:
         return (1 - w) * _population_share(base, effect, 12, outcome) + w * control_value
 
-    preset_work, preset_delta, preset_mult = _preset_effects(MEASURES, EffectPreset(preset), control_rate)
+    preset_work, preset_delta, preset_mult = _preset_effects(
+        MEASURES, EffectPreset(preset), control_rate
+    )
     targets_work = dict(preset_work) | dict(work_targets)
     targets_delta = dict(preset_delta) | dict(part_time_deltas)
     multipliers = dict(preset_mult) | dict(part_time_multipliers)
     solved: dict[str, _ArmEffect] = {"control": zero}
-    to_solve = [a for a in dict.fromkeys((*MEASURES, *arms)) if a != "control" and (a in MEASURES or a in targets_work)]
+    to_solve = [
+        a
+        for a in dict.fromkeys((*MEASURES, *arms))
+        if a != "control" and (a in MEASURES or a in targets_work)
+    ]
     for arm in to_solve:
         effect = _ArmEffect(part=math.log(multipliers.get(arm, 1.0)))
         for _ in range(3):  # alternate: part-time and work effects interact only slightly
             if arm in targets_delta:
                 goal = control_part + targets_delta[arm]
-                part = _solve(lambda x, e=effect, g=goal: itt(replace(e, part=x), "part_time", control_part) - g, -5.0, 5.0)
+                part = _solve(
+                    lambda x, e=effect, g=goal: (
+                        itt(replace(e, part=x), "part_time", control_part) - g
+                    ),
+                    -5.0,
+                    5.0,
+                )
                 effect = replace(effect, part=part)
             if arm in targets_work:
                 goal = targets_work[arm]
-                work = _solve(lambda x, e=effect, g=goal: itt(replace(e, work=x), "work", control_rate) - g, -8.0, 8.0)
+                work = _solve(
+                    lambda x, e=effect, g=goal: itt(replace(e, work=x), "work", control_rate) - g,
+                    -8.0,
+                    8.0,
+                )
                 effect = replace(effect, work=work)
             if not (arm in targets_delta and arm in targets_work):
                 break
@@ -593,7 +644,9 @@ def _calibrate(
     for arm in arms:
         if arm not in solved:  # a combination of measures: log hazard ratios add
             parts = [solved[p] for p in _components(arm)]
-            solved[arm] = _ArmEffect(work=sum(p.work for p in parts), part=sum(p.part for p in parts))
+            solved[arm] = _ArmEffect(
+                work=sum(p.work for p in parts), part=sum(p.part for p in parts)
+            )
     return _Calibration(base, tuple((a, solved[a]) for a in arms))
 
 
@@ -639,7 +692,12 @@ class _Cohort:
         out = []
         for k in range(3):
             lp = np.array([a[4 + k] for a in _AGE])[self.age_idx]
-            for table, idx in ((_SEX, self.sex_idx), (_EDUCATION, self.edu_idx), (_HOUSEHOLD, self.hh_idx), (_MIGRATION, self.mig_idx)):
+            for table, idx in (
+                (_SEX, self.sex_idx),
+                (_EDUCATION, self.edu_idx),
+                (_HOUSEHOLD, self.hh_idx),
+                (_MIGRATION, self.mig_idx),
+            ):
                 lp = lp + np.array([row[2 + k] for row in table])[idx]
             if k == 0:
                 lp = lp + np.log(np.array([d[3] for d in _DURATION]))[self.dur_idx]
@@ -663,7 +721,7 @@ def _recruit(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
     consent = np.zeros(0, dtype=bool)
     while int(consent.sum()) < spec.n:
         missing = spec.n - int(consent.sum())
-        chunk = int(math.ceil(missing / spec.consent_rate * 1.1)) + 16
+        chunk = math.ceil(missing / spec.consent_rate * 1.1) + 16
         consent = np.concatenate([consent, rng.random(chunk) < spec.consent_rate])
     last = int(np.flatnonzero(consent)[spec.n - 1])
     return consent[: last + 1]
@@ -673,6 +731,7 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
     consent = _recruit(spec, rng)
     size = consent.size
     start = np.datetime64(spec.intake_start, "D")
+    enrolled: np.ndarray
     if spec.intake == "batch":
         enrolled = np.full(size, start)
     else:
@@ -700,7 +759,20 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
     width = max(6, len(str(size)))
     ids = np.array([f"{spec.id_prefix}-{i:0{width}d}" for i in range(1, size + 1)])
     sites = np.array([s for s, _ in spec.sites])[site_idx]
-    return _Cohort(ids, sites, enrolled, consent, age, age_idx, sex_idx, edu_idx, hh_idx, mig_idx, dur_idx, months)
+    return _Cohort(
+        ids,
+        sites,
+        enrolled,
+        consent,
+        age,
+        age_idx,
+        sex_idx,
+        edu_idx,
+        hh_idx,
+        mig_idx,
+        dur_idx,
+        months,
+    )
 
 
 def _age_group(age_idx: np.ndarray) -> np.ndarray:
@@ -723,7 +795,8 @@ def protocol_toml(spec: ScenarioSpec, *, seed: int) -> str:
         "[trial]",
         f"name = {_toml_string(spec.trial_name)}",
         f"seed = {int(seed)}",
-        f"description = {_toml_string(f'Synthetic trial: scenario {spec.scenario}, effects {spec.effects}.')}",
+        "description = "
+        f"{_toml_string(f'Synthetic trial: scenario {spec.scenario}, effects {spec.effects}.')}",
         "",
     ]
     for arm, ratio in zip(spec.arms, spec.ratios, strict=True):
@@ -776,7 +849,8 @@ def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarr
     if intake == "batch" or protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
         draws = sequencer.next_batch(frame)
     else:
-        draws = [sequencer.next(unit) for unit in frame.to_dict("records")]
+        records = [{str(k): v for k, v in unit.items()} for unit in frame.to_dict("records")]
+        draws = [sequencer.next(unit) for unit in records]
     return np.array([d.arm for d in draws], dtype=object).astype(str)
 
 
@@ -811,7 +885,9 @@ def _simulate_months(
     state = np.zeros(n, dtype=np.int8)
     stop = np.full(n, model.part_time_stop_rate)
     for t in range(1, months + 1):
-        lw, lpt, lo = _intensities(base_work, lp[0], lp[1], lp[2], older, effect_work, effect_part, t, model)
+        lw, lpt, lo = _intensities(
+            base_work, lp[0], lp[1], lp[2], older, effect_work, effect_part, t, model
+        )
         pw, pp, po = _month_probabilities(lw, lpt, lo)
         qw, qs, qo = _month_probabilities(lw * model.part_time_work_factor, stop, lo)
         u = rng.random(n)
@@ -827,7 +903,9 @@ def _simulate_months(
         p_w = on_p & (u < qw)
         p_b = on_p & ~p_w & (u < qw + qs)
         p_o = on_p & ~p_w & ~p_b & (u < qw + qs + qo)
-        back = ((state == _W) & (u < model.reentry_after_work)) | ((state == _O) & (u < model.reentry_after_other))
+        back = ((state == _W) & (u < model.reentry_after_work)) | (
+            (state == _O) & (u < model.reentry_after_other)
+        )
         new[to_w | p_w] = _W
         new[to_p] = _P
         new[to_o | p_o] = _O
@@ -871,7 +949,11 @@ def _survey_effect(arm: str, outcome: str) -> float:
 
 
 def _simulate_survey(
-    cohort: _Cohort, arms: np.ndarray, treated: np.ndarray, states: np.ndarray, rng: np.random.Generator
+    cohort: _Cohort,
+    arms: np.ndarray,
+    treated: np.ndarray,
+    states: np.ndarray,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     """One row per participant and wave answered; non-response is missing at random given
     covariates and benefit status (lower for non-western migration background and for those
@@ -893,10 +975,25 @@ def _simulate_survey(
             k: np.where(treated & (wave > 0), np.array([_survey_effect(a, k) for a in arms]), 0.0)
             for k in _SURVEY_EFFECTS
         }
-        wellbeing = 6.2 + 1.1 * person + 0.5 * working + effects["wellbeing"] + rng.normal(0, 0.8, n)
-        health = 3.4 - 0.2 * older - 0.2 * oldest + 0.4 * person + 0.2 * working + effects["health"] + rng.normal(0, 0.6, n)
+        wellbeing = (
+            6.2 + 1.1 * person + 0.5 * working + effects["wellbeing"] + rng.normal(0, 0.8, n)
+        )
+        health = (
+            3.4
+            - 0.2 * older
+            - 0.2 * oldest
+            + 0.4 * person
+            + 0.2 * working
+            + effects["health"]
+            + rng.normal(0, 0.6, n)
+        )
         selfsuff = (
-            2.8 + 0.25 * cohort.edu_idx + 0.3 * person + 0.4 * working + effects["self_sufficiency"] + rng.normal(0, 0.5, n)
+            2.8
+            + 0.25 * cohort.edu_idx
+            + 0.3 * person
+            + 0.4 * working
+            + effects["self_sufficiency"]
+            + rng.normal(0, 0.5, n)
         )
         frames.append(
             pd.DataFrame(
@@ -928,7 +1025,12 @@ class Withdrawal:
     reason: str = "disagrees with the assigned group"
 
     def to_dict(self) -> dict[str, str]:
-        return {"id": self.id, "arm": self.arm, "withdrawn_on": self.withdrawn_on, "reason": self.reason}
+        return {
+            "id": self.id,
+            "arm": self.arm,
+            "withdrawn_on": self.withdrawn_on,
+            "reason": self.reason,
+        }
 
 
 @dataclass(frozen=True, eq=False)
@@ -965,13 +1067,19 @@ class SimulatedTrial:
         t = self.truth
         lines = [
             f"Simulated trial: scenario {t['scenario']}, effects {t['effects']}, seed {t['seed']}",
-            f"invited {t['n_invited']}, consented {t['n']}, withdrew after assignment {t['n_withdrawn']}",
+            f"invited {t['n_invited']}, consented {t['n']}, withdrew after assignment "
+            f"{t['n_withdrawn']}",
             "arm                              n   work<=12m (truth)  work<=12m (sample)",
         ]
-        counts = self.outcomes.groupby("arm")["work_12"].agg(["size", "mean"])
+        grouped = self.outcomes.groupby("arm")["work_12"]
+        sizes: dict[Any, int] = grouped.size().to_dict()
+        means: dict[Any, float] = grouped.mean().to_dict()
         for arm in self.protocol.arm_keys:
-            size, mean = (counts.loc[arm, "size"], counts.loc[arm, "mean"]) if arm in counts.index else (0, float("nan"))
-            lines.append(f"{arm:<30} {int(size):>4}   {t['arms'][arm]['itt']['work_12']:>10.4f}         {mean:>10.4f}")
+            size, mean = sizes.get(arm, 0), means.get(arm, float("nan"))
+            lines.append(
+                f"{arm:<30} {int(size):>4}   {t['arms'][arm]['itt']['work_12']:>10.4f}         "
+                f"{mean:>10.4f}"
+            )
         return "\n".join(lines)
 
     def to_dict(self) -> dict[str, Any]:
@@ -1048,7 +1156,9 @@ def simulate_trial(
             "id": cohort.ids,
             "site": cohort.site,
             "enrolled_on": enrolled_text,
-            "birth_year": cohort.enrolled_on.astype("datetime64[Y]").astype(int) + 1970 - cohort.age,
+            "birth_year": cohort.enrolled_on.astype("datetime64[Y]").astype(int)
+            + 1970
+            - cohort.age,
             "sex": np.array([s[0] for s in _SEX])[cohort.sex_idx],
             "age_group": age_group,
             "months_on_benefit": cohort.months_on_benefit,
@@ -1092,9 +1202,16 @@ def simulate_trial(
     lp = members.linear_predictors()
     older = members.older
     month0 = members.enrolled_on.astype("datetime64[M]").astype(int)
-    end = int(np.datetime64(spec.intake_start, "M").astype(int)) + spec.intake_months - 1 + spec.follow_up_months
+    end = (
+        int(np.datetime64(spec.intake_start, "M").astype(int))
+        + spec.intake_months
+        - 1
+        + spec.follow_up_months
+    )
     follow_up = end - month0
-    states, events = _simulate_months(calibration.base_work, lp, older, eff_work, eff_part, int(follow_up.max()), s_months)
+    states, events = _simulate_months(
+        calibration.base_work, lp, older, eff_work, eff_part, int(follow_up.max()), s_months
+    )
     exit_month, exit_cause = _first_exit(events)
     in_follow_up = exit_month <= follow_up
     exit_month = np.where(in_follow_up, exit_month, 0)
@@ -1125,7 +1242,9 @@ def simulate_trial(
         benefit_months = _benefit_table(members.ids, month0, follow_up, states, events, s_earn)
         survey = _simulate_survey(members, arm, treated, states, s_survey)
 
-    truth = _truth(spec, calibration, members, protocol, seed, spawn_key, cohort.ids.size, len(withdrawals))
+    truth = _truth(
+        spec, calibration, members, protocol, seed, spawn_key, cohort.ids.size, len(withdrawals)
+    )
     return SimulatedTrial(
         participants=participants,
         benefit_months=benefit_months,
@@ -1141,7 +1260,12 @@ def simulate_trial(
 
 
 def _benefit_table(
-    ids: np.ndarray, month0: np.ndarray, follow_up: np.ndarray, states: np.ndarray, events: np.ndarray, rng: np.random.Generator
+    ids: np.ndarray,
+    month0: np.ndarray,
+    follow_up: np.ndarray,
+    states: np.ndarray,
+    events: np.ndarray,
+    rng: np.random.Generator,
 ) -> pd.DataFrame:
     """Rows per person and month in id and month order; earnings from work, else 0."""
     import pandas as pd
@@ -1155,12 +1279,16 @@ def _benefit_table(
     event = events[t, person]
     month = month0[person] + t
     first = int(month.min())
-    labels = np.array([f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, int(month.max()) + 1)])
+    labels = np.array(
+        [f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, int(month.max()) + 1)]
+    )
     # monthly pay: full-time around EUR 1,900 net, part-time (>= 12 h a week) around EUR 650
     full = np.exp(rng.normal(math.log(1900.0), 0.25, size=n))
     part = np.exp(rng.normal(math.log(650.0), 0.30, size=n))
     wobble = 1.0 + 0.05 * rng.standard_normal(person.size)
-    earnings = np.where(state == _W, full[person], np.where(state == _P, part[person], 0.0)) * wobble
+    earnings = (
+        np.where(state == _W, full[person], np.where(state == _P, part[person], 0.0)) * wobble
+    )
     return pd.DataFrame(
         {
             "id": ids[person],
@@ -1198,7 +1326,10 @@ def _population_truth(base_work: float, effect: _ArmEffect) -> dict[str, Any]:
     masks = {"18-44": ~cells.older, "45+": cells.older}
     return {
         "pop": _shares(by_cell, cells.weight),
-        "groups": {g: _shares(by_cell, np.where(k, cells.weight, 0.0) / cells.weight[k].sum()) for g, k in masks.items()},
+        "groups": {
+            g: _shares(by_cell, np.where(k, cells.weight, 0.0) / cells.weight[k].sum())
+            for g, k in masks.items()
+        },
     }
 
 
@@ -1228,13 +1359,26 @@ def _truth(
     for arm in spec.arms:
         e = calibration.effect(arm)
         by_person = _exact_shares(
-            calibration.base_work, lp[0], lp[1], lp[2], members.older, np.full(m, e.work), np.full(m, e.part)
+            calibration.base_work,
+            lp[0],
+            lp[1],
+            lp[2],
+            members.older,
+            np.full(m, e.work),
+            np.full(m, e.part),
         )
-        raw[arm] = {**_population_truth(calibration.base_work, e), "cohort": _shares(by_person, np.full(m, 1.0 / m))}
+        raw[arm] = {
+            **_population_truth(calibration.base_work, e),
+            "cohort": _shares(by_person, np.full(m, 1.0 / m)),
+        }
 
     def itt(arm: str, values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
         # withdrawers from a treated arm get the control regime (still analysed in their arm)
-        return dict(values) if arm == "control" else {k: (1 - w) * v + w * control[k] for k, v in values.items()}
+        return (
+            dict(values)
+            if arm == "control"
+            else {k: (1 - w) * v + w * control[k] for k, v in values.items()}
+        )
 
     def minus(values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
         return {k: v - control[k] for k, v in values.items()}
@@ -1250,15 +1394,23 @@ def _truth(
             "label_nl": _arm_label(arm, 0),
             "label_en": _arm_label(arm, 1),
             "measures": list(_components(arm)),
-            "work_hazard_ratio": {"under_45": math.exp(e.work), "45_plus": math.exp(MODEL.older_effect_share * e.work)},
-            "part_time_hazard_ratio": {"under_45": math.exp(e.part), "45_plus": math.exp(MODEL.older_effect_share * e.part)},
+            "work_hazard_ratio": {
+                "under_45": math.exp(e.work),
+                "45_plus": math.exp(MODEL.older_effect_share * e.work),
+            },
+            "part_time_hazard_ratio": {
+                "under_45": math.exp(e.part),
+                "45_plus": math.exp(MODEL.older_effect_share * e.part),
+            },
             "treated": raw[arm]["pop"],
             "itt": pop_itt,
             "itt_difference": minus(pop_itt, ctrl["pop"]),
             "cohort_itt": coh_itt,
             "cohort_itt_difference": minus(coh_itt, ctrl["cohort"]),
             "itt_by_age_group": group_itt,
-            "itt_difference_by_age_group": {g: minus(group_itt[g], ctrl["groups"][g]) for g in groups},
+            "itt_difference_by_age_group": {
+                g: minus(group_itt[g], ctrl["groups"][g]) for g in groups
+            },
             "survey_direct_effect": {k: _survey_effect(arm, k) for k in _SURVEY_EFFECTS},
         }
     truth: dict[str, Any] = {
@@ -1279,17 +1431,26 @@ def _truth(
         "consent_rate": spec.consent_rate,
         "withdrawal_rate": spec.withdrawal_rate,
         "definitions": {
-            "work_H": "the first outflow is to work (off benefit), in months 1..H after the month of intake",
-            "part_time_H": "the first outflow is to part-time work combined with benefit, in months 1..H",
+            "work_H": (
+                "the first outflow is to work (off benefit), in months 1..H after the "
+                "month of intake"
+            ),
+            "part_time_H": (
+                "the first outflow is to part-time work combined with benefit, in months 1..H"
+            ),
             "other_H": "the first outflow is off benefit for another reason, in months 1..H",
             "any_exit_H": "any first outflow (work, part-time work, other) in months 1..H",
             "treated": "population share had everyone received the arm",
             "itt": "population share under intention to treat (withdrawers get the control regime)",
             "cohort_itt": "expected intention-to-treat share for this cohort's covariates",
             "by_age_group": "population shares among those aged 18-44 and 45+ at intake",
-            "hazard_ratio": "monthly hazard ratio against control; 45_plus has the log effect times "
-            f"{MODEL.older_effect_share}",
-            "survey_direct_effect": "points on the latent score from wave 1 on, before rounding and clipping",
+            "hazard_ratio": (
+                "monthly hazard ratio against control; 45_plus has the log effect times "
+                f"{MODEL.older_effect_share}"
+            ),
+            "survey_direct_effect": (
+                "points on the latent score from wave 1 on, before rounding and clipping"
+            ),
         },
         "calibration_targets": {
             "control_work_12": spec.control_rate,
@@ -1328,7 +1489,13 @@ def _rounded(value: Any) -> Any:
 # Writing a simulation to a folder
 # --------------------------------------------------------------------------------------------
 
-SIMULATION_FILES: tuple[str, ...] = ("participants.csv", "benefit_months.csv", "survey.csv", "truth.json", "protocol.toml")
+SIMULATION_FILES: tuple[str, ...] = (
+    "participants.csv",
+    "benefit_months.csv",
+    "survey.csv",
+    "truth.json",
+    "protocol.toml",
+)
 
 
 def _csv_bytes(frame: pd.DataFrame, formats: Mapping[str, str]) -> bytes:
@@ -1347,13 +1514,16 @@ def simulation_files(trial: SimulatedTrial) -> dict[str, bytes]:
     """The bytes of every file :func:`write_simulation` writes, by file name."""
     if trial.benefit_months is None or trial.survey is None:
         raise ParticipatieRCTError(
-            "write_simulation: this trial was simulated with tables=False; simulate it with tables=True to write it."
+            "write_simulation: this trial was simulated with tables=False; simulate it with "
+            "tables=True to write it."
         )
     return {
         "participants.csv": _csv_bytes(trial.participants, {}),
         "benefit_months.csv": _csv_bytes(trial.benefit_months, {"earnings": ".2f"}),
         "survey.csv": _csv_bytes(trial.survey, {"self_sufficiency": ".1f"}),
-        "truth.json": (json.dumps(trial.truth, indent=2, ensure_ascii=False) + "\n").encode("utf-8"),
+        "truth.json": (json.dumps(trial.truth, indent=2, ensure_ascii=False) + "\n").encode(
+            "utf-8"
+        ),
         "protocol.toml": trial.protocol.text.encode("utf-8"),
     }
 
@@ -1376,6 +1546,7 @@ def write_simulation(trial: SimulatedTrial, out_dir: str | Path) -> dict[str, Pa
             paths[name] = path
     except OSError as exc:
         raise ParticipatieRCTError(
-            f"{folder}: cannot write the simulation there ({exc.strerror}); choose a folder you can write to."
+            f"{folder}: cannot write the simulation there ({exc.strerror}); choose a folder you "
+            "can write to."
         ) from None
     return paths

@@ -48,7 +48,9 @@ def test_by_group_repeats_within_each_level_and_skips_constant_tests() -> None:
     joint = result.joint_frame()
     assert len(joint) == 6 and joint["p_value"].between(0, 1).all()
     payload = result.to_dict()
-    assert set(payload) == {"balance", "joint", "settings"} and payload["settings"]["by"] == "site"
+    assert set(payload) == {"balance", "joint", "settings"} and payload["settings"]["by"] == [
+        "site"
+    ]
 
 
 def test_joint_test_detects_imbalance() -> None:

@@ -55,6 +55,8 @@ def data_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
         }
     )
     frame["outflow"] = (rng.random(n) < 0.1 + 0.05 * (frame["arm"] != "control")).astype(int)
+    frame["cohort"] = np.tile([2018, 2019], n // 2)
+    frame["took_up"] = np.where(frame["arm"] == "control", 0, (rng.random(n) < 0.8).astype(int))
     path = tmp_path_factory.mktemp("cli") / "trial.csv"
     frame.to_csv(path, index=False)
     return path
@@ -87,6 +89,11 @@ COMBINATIONS = [
     ["--estimator", "dim", "--cluster", "team"],
     ["--estimator", "dim", "--cluster", "team", "--strata", "site"],
     ["--control", "earn_more", "--correction", "bonferroni"],
+    ["--received", "took_up"],
+    ["--received", "took_up", "--cluster", "team", "--strata", "site"],
+    ["--subgroup", "long_term"],
+    ["--subgroup", "site", "--cluster", "team"],
+    ["--logit", "--covariates", "age"],
 ]
 
 
@@ -112,7 +119,8 @@ def test_itt_json_has_the_contract_keys(
     assert code == 0, err
     payload = json.loads(out)
     assert set(payload) == {"estimates", "settings"}
-    assert len(payload["estimates"]) == 2
+    per_level = 2 if "--subgroup" in options else 1
+    assert len(payload["estimates"]) == 2 * per_level
     for row in payload["estimates"]:
         assert set(row) >= ESTIMATE_KEYS and isinstance(row["arm"], str)
         assert row["ci_low"] < row["estimate"] < row["ci_high"]
@@ -133,6 +141,8 @@ def test_itt_text_output(data_file: Path, capsys: pytest.CaptureFixture[str]) ->
         (["--outcome", "nope"], "'nope' not in the data"),
         (["--estimator", "dim", "--covariates", "age"], "does not adjust for covariates"),
         (["--se", "hc9"], "hc9"),
+        (["--logit", "--received", "took_up"], "choose one"),
+        (["--logit", "--cluster", "team"], "leave out --cluster"),
     ],
 )
 def test_itt_bad_input_exits_2_with_one_line(
@@ -155,7 +165,7 @@ def test_balance_json(data_file: Path, capsys: pytest.CaptureFixture[str]) -> No
             "--covariates",
             "age,long_term",
             "--by",
-            "site",
+            "site,cohort",
             "--format",
             "json",
         ],
@@ -165,7 +175,7 @@ def test_balance_json(data_file: Path, capsys: pytest.CaptureFixture[str]) -> No
     payload = json.loads(out)
     assert set(payload) == {"balance", "joint", "settings"}
     groups = {row["group"] for row in payload["balance"]}
-    assert groups == {"all", "site=Tilburg", "site=Utrecht"}
+    assert groups == {"all", "site=Tilburg", "site=Utrecht", "cohort=2018", "cohort=2019"}
     assert {"covariate", "arm", "mean", "mean_control", "std_difference", "p_value"} <= set(
         payload["balance"][0]
     )

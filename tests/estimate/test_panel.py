@@ -194,7 +194,7 @@ def _synthetic_register(seed: int, people: int = 240) -> tuple[pd.DataFrame, pd.
     )
     rows = []
     for i in range(people):
-        on, reason_next = True, ""
+        on = True
         for k in range(0, 19 - start[i]):
             month = f"{2018 + (start[i] + k) // 12}-{(start[i] + k) % 12 + 1:02d}"
             reason = ""
@@ -208,7 +208,7 @@ def _synthetic_register(seed: int, people: int = 240) -> tuple[pd.DataFrame, pd.
                     "participant": f"p{i:03d}",
                     "month": month,
                     "on_benefit": on,
-                    "exit_reason": reason or reason_next,
+                    "exit_reason": reason,
                     "earnings": 400.0 if reason == "part_time_work" else 0.0,
                 }
             )

@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from conftest import protocol_text
-
 from participatie_rct.protocol import Protocol
 
 BLOCKS = 'method = "permuted_blocks"\nstrata = ["site", "age_group"]\nblock_sizes = [4, 8]'
@@ -27,19 +26,32 @@ def elfproef_bsns(n: int, *, start: int = 100_000_000) -> list[str]:
     return out
 
 
-def make_protocol(assignment: str = BLOCKS, *, identifiers: str = PSEUDONYMS, seed: int = 20170901) -> Protocol:
+def make_protocol(
+    assignment: str = BLOCKS, *, identifiers: str = PSEUDONYMS, seed: int = 20170901
+) -> Protocol:
     """A four-arm protocol (tests/conftest.py) parsed from text."""
-    return Protocol.from_text(protocol_text(assignment, seed=seed, identifiers=identifiers), source="trial.toml")
+    return Protocol.from_text(
+        protocol_text(assignment, seed=seed, identifiers=identifiers), source="trial.toml"
+    )
 
 
-def participants_csv(path: Path, ids: list[str], *, column: str = "id", sites: tuple[str, ...] = ("Ede", "Tiel"),
-                     consent: list[str] | None = None, blanks: tuple[int, ...] = ()) -> Path:
+def participants_csv(
+    path: Path,
+    ids: list[str],
+    *,
+    column: str = "id",
+    sites: tuple[str, ...] = ("Ede", "Tiel"),
+    consent: list[str] | None = None,
+    blanks: tuple[int, ...] = (),
+) -> Path:
     """Write a participants file in the Dutch dialect (``;``, day-month-year dates)."""
     lines = [f"{column};site;enrolled_on;birth_year;sex;months_on_benefit;age_group;consent"]
     for i, ident in enumerate(ids):
         age = "" if i in blanks else ("<27", "27-44", "45+")[i % 3]
         agree = consent[i] if consent is not None else "ja"
-        lines.append(f"{ident};{sites[i % len(sites)]};13-02-2018;{1960 + i % 40};{'vm'[i % 2]};{i % 60};{age};{agree}")
+        lines.append(
+            f"{ident};{sites[i % len(sites)]};13-02-2018;{1960 + i % 40};{'vm'[i % 2]};{i % 60};{age};{agree}"
+        )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path
 

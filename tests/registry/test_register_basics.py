@@ -73,10 +73,20 @@ def test_assign_is_idempotent_and_returning_clients_keep_their_arm(db_url: str) 
 def test_each_assignment_stores_what_the_draw_was(db_url: str) -> None:
     with Register.create(db_url, make_protocol(), key=None) as reg:
         reg.assign_frame(frame_of([f"p{i}" for i in range(12)]))
-        one = reg.assign_one("x1", {"site": "Ede", "age_group": "<27"}, key=None, enrolled_on="13-02-2018")
+        one = reg.assign_one(
+            "x1", {"site": "Ede", "age_group": "<27"}, key=None, enrolled_on="13-02-2018"
+        )
         frame = reg.assignments()
-    assert list(frame.columns[:8]) == ["participant", "arm", "probability", "sequence", "assigned_at",
-                                       "withdrawn", "site", "age_group"]
+    assert list(frame.columns[:8]) == [
+        "participant",
+        "arm",
+        "probability",
+        "sequence",
+        "assigned_at",
+        "withdrawn",
+        "site",
+        "age_group",
+    ]
     for column in ("enrolled_on", "stratum", "batch", "procedure_version", "position"):
         assert column in frame.columns
     assert str(frame["assigned_at"].dt.tz) == "UTC"
@@ -109,7 +119,12 @@ def test_declined_participants_are_recorded_not_assigned(db_url: str) -> None:
         again = reg.assign_frame(frame)
         assert (again.n_new, again.n_existing, again.n_declined) == (0, 2, 2)
         people = reg.participants()
-        assert people.set_index("participant")["consent"].to_dict() == {"a": True, "b": False, "c": True, "d": False}
+        assert people.set_index("participant")["consent"].to_dict() == {
+            "a": True,
+            "b": False,
+            "c": True,
+            "d": False,
+        }
         assert people["arm"].isna().sum() == 2
         assert reg.status()["n_declined"] == 2
         assert reg.events()["kind"].tolist().count("declined") == 2  # logged once each
@@ -120,18 +135,24 @@ def test_a_file_with_one_bad_row_is_refused_whole(db_url: str) -> None:
     frame = frame_of([f"p{i}" for i in range(10)])
     frame.loc[[3, 7], "age_group"] = None
     with Register.create(db_url, make_protocol(), key=None) as reg:
-        with pytest.raises(RegistryError, match=r"column 'age_group': 2 rows are empty \(lines 5, 9\)"):
+        with pytest.raises(
+            RegistryError, match=r"column 'age_group': 2 rows are empty \(lines 5, 9\)"
+        ):
             reg.assign_frame(frame, source="intake.csv")
         assert reg.status()["n_assigned"] == 0
         assert reg.events()["kind"].tolist() == ["protocol"]
         twice = frame_of(["a", "b", "a"])
-        with pytest.raises(RegistryError, match=r"1 rows repeat a participant listed earlier \(line 4\)"):
+        with pytest.raises(
+            RegistryError, match=r"1 rows repeat a participant listed earlier \(line 4\)"
+        ):
             reg.assign_frame(twice, source="intake.csv")
 
 
 def test_assign_one_names_the_missing_strata(db_url: str) -> None:
     with Register.create(db_url, make_protocol(), key=None) as reg:
-        with pytest.raises(RegistryError, match=r"no value for age_group\. Give --set age_group=VALUE"):
+        with pytest.raises(
+            RegistryError, match=r"no value for age_group\. Give --set age_group=VALUE"
+        ):
             reg.assign_one("p1", {"site": "Ede"}, key=None)
         future = dt.date.today() + dt.timedelta(days=3)
         with pytest.raises(RegistryError, match="in the future"):
@@ -149,7 +170,9 @@ def test_bsn_trials_need_the_right_key(db_url: str, key: bytes) -> None:
         with pytest.raises(KeyMissingError):
             reg.assign_one(bsn, {"site": "Ede", "age_group": "<27"}, key=None)
         with pytest.raises(RegistryError, match="not the key this register was initialised with"):
-            reg.assign_one(bsn, {"site": "Ede", "age_group": "<27"}, key=b"another-key-0123456789abcdef")
+            reg.assign_one(
+                bsn, {"site": "Ede", "age_group": "<27"}, key=b"another-key-0123456789abcdef"
+            )
         with pytest.raises(RegistryError, match="fails the elfproef") as caught:
             reg.assign_one("123456789", {"site": "Ede", "age_group": "<27"}, key=key)
         assert "123456789" not in str(caught.value)
@@ -158,8 +181,9 @@ def test_bsn_trials_need_the_right_key(db_url: str, key: bytes) -> None:
 def test_assign_file_reads_through_the_data_layer(db_url: str, key: bytes, tmp_path: Path) -> None:
     protocol = make_protocol(identifiers=BSN_IDS)
     bsns = elfproef_bsns(9)
-    path = participants_csv(tmp_path / "deelnemers.csv", bsns, column="bsn",
-                            consent=["ja"] * 8 + ["nee"])
+    path = participants_csv(
+        tmp_path / "deelnemers.csv", bsns, column="bsn", consent=["ja"] * 8 + ["nee"]
+    )
     with Register.create(db_url, protocol, key=key) as reg:
         outcome = reg.assign_file(path, key=key)
         assert (outcome.n_new, outcome.n_declined) == (8, 1)
@@ -171,7 +195,9 @@ def test_assign_file_reads_through_the_data_layer(db_url: str, key: bytes, tmp_p
 def test_a_bad_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
     path = participants_csv(tmp_path / "p.csv", [f"id{i}" for i in range(6)], blanks=(2,))
     with Register.create(db_url, make_protocol(), key=None) as reg:
-        with pytest.raises(RegistryError, match=r"p\.csv, column 'age_group': 1 rows are empty \(line 4\)"):
+        with pytest.raises(
+            RegistryError, match=r"p\.csv, column 'age_group': 1 rows are empty \(line 4\)"
+        ):
             reg.assign_file(path, key=None)
         bad = tmp_path / "q.csv"
         bad.write_text("id;site\nx;\n", encoding="utf-8")
@@ -184,7 +210,13 @@ def test_events_are_appended_with_a_reason(db_url: str) -> None:
     with Register.create(db_url, make_protocol(), key=None) as reg:
         reg.assign_frame(frame_of(["a", "b", "c"]))
         reg.withdraw("a", "moved to another municipality", key=None)
-        reg.record_event("b", "crossover", "received coaching anyway", key=None, details={"arm_received": "intensive_support"})
+        reg.record_event(
+            "b",
+            "crossover",
+            "received coaching anyway",
+            key=None,
+            details={"arm_received": "intensive_support"},
+        )
         reg.record_event("c", "deviation", "intake interview skipped", key=None)
         with pytest.raises(RegistryError, match="already withdrew"):
             reg.withdraw("a", "again", key=None)
@@ -207,9 +239,20 @@ def test_status_has_the_contract_keys(db_url: str) -> None:
     with Register.create(db_url, make_protocol(), key=None) as reg:
         reg.assign_frame(frame_of([f"p{i}" for i in range(8)]))
         status = reg.status()
-    for name, kind in {"trial": str, "protocol_sha256": str, "n_assigned": int, "by_arm": dict, "n_withdrawn": int}.items():
+    for name, kind in {
+        "trial": str,
+        "protocol_sha256": str,
+        "n_assigned": int,
+        "by_arm": dict,
+        "n_withdrawn": int,
+    }.items():
         assert isinstance(status[name], kind)
-    assert list(status["by_arm"]) == ["control", "earn_more", "intensive_support", "no_application_duty"]
+    assert list(status["by_arm"]) == [
+        "control",
+        "earn_more",
+        "intensive_support",
+        "no_application_duty",
+    ]
     assert sum(status["by_arm"].values()) == status["n_assigned"] == 8
 
 

@@ -41,9 +41,15 @@ def test_init_assign_status_verify_export(trial: dict[str, str], tmp_path: Path,
     code, out, _ = run(["assign", "--db", db, str(path), "--format", "json"], capsys)
     payload = json.loads(out)
     assert (payload["n_new"], payload["n_existing"]) == (0, 10)
-    code, out, _ = run(["assign", "--db", db, "--id", bsns[10], "--set", "site=Ede", "--set", "age_group=45+"], capsys)
+    code, out, _ = run(
+        ["assign", "--db", db, "--id", bsns[10], "--set", "site=Ede", "--set", "age_group=45+"],
+        capsys,
+    )
     assert code == 0 and out.startswith("assigned: arm ") and "sequence 11" in out
-    code, out, _ = run(["assign", "--db", db, "--id", bsns[10], "--set", "site=Ede", "--set", "age_group=45+"], capsys)
+    code, out, _ = run(
+        ["assign", "--db", db, "--id", bsns[10], "--set", "site=Ede", "--set", "age_group=45+"],
+        capsys,
+    )
     assert "already assigned" in out and "sequence 11" in out
     code, out, _ = run(["withdraw", "--db", db, "--id", bsns[0], "--reason", "verhuisd"], capsys)
     assert code == 0
@@ -59,7 +65,9 @@ def test_init_assign_status_verify_export(trial: dict[str, str], tmp_path: Path,
     assert header == "participant,arm,probability,sequence,assigned_at,withdrawn,site,age_group"
     code, out, _ = run(["backup", "--db", db, "--out", str(tmp_path / "copy.db")], capsys)
     assert code == 0
-    code, out, _ = run(["verify", "--db", f"sqlite:///{tmp_path / 'copy.db'}", "--format", "json"], capsys)
+    code, out, _ = run(
+        ["verify", "--db", f"sqlite:///{tmp_path / 'copy.db'}", "--format", "json"], capsys
+    )
     assert code == 0 and json.loads(out)["ok"] is True
 
 
@@ -67,7 +75,10 @@ def test_verify_exits_1_naming_the_record(trial: dict[str, str], tmp_path: Path,
     db = trial["db"]
     run(["init", "--protocol", trial["protocol"], "--db", db], capsys)
     for bsn in elfproef_bsns(3):
-        run(["assign", "--db", db, "--id", bsn, "--set", "site=Tiel", "--set", "age_group=<27"], capsys)
+        run(
+            ["assign", "--db", db, "--id", bsn, "--set", "site=Tiel", "--set", "age_group=<27"],
+            capsys,
+        )
     engine = sa.create_engine(db)
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER assignment_no_update")
@@ -80,15 +91,32 @@ def test_verify_exits_1_naming_the_record(trial: dict[str, str], tmp_path: Path,
     assert "FAILED at assignment 2" in out
 
 
-def test_refusals_are_one_line_with_exit_2(trial: dict[str, str], tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_refusals_are_one_line_with_exit_2(
+    trial: dict[str, str], tmp_path: Path, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     db = trial["db"]
     code, _, err = run(["status", "--db", db], capsys)
     assert code == 2 and "no register there" in err and len(err.strip().splitlines()) == 1
     run(["init", "--protocol", trial["protocol"], "--db", db], capsys)
-    code, _, err = run(["assign", "--db", db, "--id", elfproef_bsns(1)[0], "--set", "site=Ede"], capsys)
+    code, _, err = run(
+        ["assign", "--db", db, "--id", elfproef_bsns(1)[0], "--set", "site=Ede"], capsys
+    )
     assert code == 2 and "--set age_group=VALUE" in err
     monkeypatch.delenv("PARTICIPATIE_RCT_KEY")
-    code, _, err = run(["assign", "--db", db, "--id", elfproef_bsns(1)[0], "--set", "site=Ede", "--set", "age_group=1"], capsys)
+    code, _, err = run(
+        [
+            "assign",
+            "--db",
+            db,
+            "--id",
+            elfproef_bsns(1)[0],
+            "--set",
+            "site=Ede",
+            "--set",
+            "age_group=1",
+        ],
+        capsys,
+    )
     assert code == 2 and "--key-file" in err
     code, out, err = run(["export", "--db", db, "--out", str(tmp_path / "no" / "x.csv")], capsys)
     assert code == 2 and out == ""

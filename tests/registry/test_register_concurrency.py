@@ -27,7 +27,15 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(["pandas", "numpy", "sqlalchemy", "participatie_rct.registry", "participatie_rct.assignment"])
+    ctx.set_forkserver_preload(
+        [
+            "pandas",
+            "numpy",
+            "sqlalchemy",
+            "participatie_rct.registry",
+            "participatie_rct.assignment",
+        ]
+    )
     return ctx
 
 
@@ -78,7 +86,9 @@ def test_eight_processes_assign_at_once(db_url: str) -> None:
 
 
 @pytest.mark.parametrize("table", ["assignment", "audit_log"])
-def test_kill_9_in_the_middle_of_a_large_file_leaves_none_of_it(db_url: str, tmp_path: Path, table: str) -> None:
+def test_kill_9_in_the_middle_of_a_large_file_leaves_none_of_it(
+    db_url: str, tmp_path: Path, table: str
+) -> None:
     n = 3000
     with Register.create(db_url, make_protocol(), key=None) as reg:
         reg.assign_frame(frame_of([f"before-{i}" for i in range(5)]))

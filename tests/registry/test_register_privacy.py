@@ -24,7 +24,9 @@ def _needles(bsns: list[str]) -> list[bytes]:
     return out
 
 
-def test_no_bsn_is_stored_exported_or_printed(tmp_path: Path, write_protocol, capsys, caplog, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_no_bsn_is_stored_exported_or_printed(
+    tmp_path: Path, write_protocol, capsys, caplog, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
     caplog.set_level(logging.DEBUG)
     monkeypatch.setenv("PARTICIPATIE_RCT_KEY", KEY)
     protocol = write_protocol(BLOCKS, identifiers='column = "bsn"\nkind = "bsn"')
@@ -45,8 +47,22 @@ def test_no_bsn_is_stored_exported_or_printed(tmp_path: Path, write_protocol, ca
     run("assign", "--db", db, str(participants))
     run("assign", "--db", db, str(participants), "--format", "json")
     for bsn in bsns[20:23]:
-        run("assign", "--db", db, "--id", bsn, "--set", "site=Ede", "--set", "age_group=45+", "--format", "json")
-    run("assign", "--db", db, "--id", bsns[23], "--set", "site=Ede")  # refused: names the column, not the BSN
+        run(
+            "assign",
+            "--db",
+            db,
+            "--id",
+            bsn,
+            "--set",
+            "site=Ede",
+            "--set",
+            "age_group=45+",
+            "--format",
+            "json",
+        )
+    run(
+        "assign", "--db", db, "--id", bsns[23], "--set", "site=Ede"
+    )  # refused: names the column, not the BSN
     run("withdraw", "--db", db, "--id", bsns[3], "--reason", "verhuisd")
     run("withdraw", "--db", db, "--id", bsns[24], "--reason", "never assigned")  # refused
     run("status", "--db", db, "--format", "json")
@@ -54,11 +70,18 @@ def test_no_bsn_is_stored_exported_or_printed(tmp_path: Path, write_protocol, ca
     run("export", "--db", db, "--out", str(tmp_path / "export.csv"))
     run("backup", "--db", db, "--out", str(tmp_path / "backup.db"))
 
-    haystack = b"".join(o.encode() for o in outputs) + "".join(r.getMessage() for r in caplog.records).encode()
+    haystack = (
+        b"".join(o.encode() for o in outputs)
+        + "".join(r.getMessage() for r in caplog.records).encode()
+    )
     for path in tmp_path.iterdir():
         if path.is_file() and path.suffix != ".toml":
             haystack += path.read_bytes()
-    assert db_path.exists() and (tmp_path / "export.csv").exists() and (tmp_path / "backup.db").exists()
+    assert (
+        db_path.exists()
+        and (tmp_path / "export.csv").exists()
+        and (tmp_path / "backup.db").exists()
+    )
     found = [n for n in _needles(bsns) if n in haystack]
     assert not found, f"{len(found)} BSN traces found"
     # the scan is not blind: pseudonyms are there

@@ -54,7 +54,8 @@ def test_editing_a_stored_arm_is_found(db_url: str) -> None:
         with reg.engine.begin() as conn:
             _disable_triggers(conn, "assignment")
             conn.execute(
-                sa.text("UPDATE assignment SET arm = :arm WHERE sequence = 7"), {"arm": _other_arm(reg, row["arm"])}
+                sa.text("UPDATE assignment SET arm = :arm WHERE sequence = 7"),
+                {"arm": _other_arm(reg, row["arm"])},
             )
         report = reg.verify()
     assert not report.ok
@@ -77,7 +78,9 @@ def test_a_rewritten_chain_is_still_found(db_url: str) -> None:
             _disable_triggers(conn, "assignment")
             for r in rows[4:]:
                 conn.execute(
-                    sa.text("UPDATE assignment SET arm = :arm, prev_hash = :prev_hash, hash = :hash WHERE sequence = :sequence"),
+                    sa.text(
+                        "UPDATE assignment SET arm = :arm, prev_hash = :prev_hash, hash = :hash WHERE sequence = :sequence"
+                    ),
                     r,
                 )
         report = reg.verify()
@@ -100,7 +103,9 @@ def test_editing_the_audit_log_is_found(db_url: str) -> None:
     with _filled(db_url) as reg:
         with reg.engine.begin() as conn:
             _disable_triggers(conn, "audit_log")
-            conn.exec_driver_sql("UPDATE audit_log SET reason = 'changed my mind' WHERE kind = 'withdrawal'")
+            conn.exec_driver_sql(
+                "UPDATE audit_log SET reason = 'changed my mind' WHERE kind = 'withdrawal'"
+            )
         report = reg.verify()
     assert not report.ok
     assert report.first_broken == "audit_log 4"
@@ -128,14 +133,27 @@ def test_an_older_schema_is_migrated_and_a_newer_one_refused(sqlite_url: str) ->
     with engine.begin() as conn:
         SCHEMA_MIGRATION.create(conn)
         MIGRATIONS[0].apply(conn)
-        conn.execute(SCHEMA_MIGRATION.insert().values(version=1, name=MIGRATIONS[0].name, applied_at="2018-01-01"))
+        conn.execute(
+            SCHEMA_MIGRATION.insert().values(
+                version=1, name=MIGRATIONS[0].name, applied_at="2018-01-01"
+            )
+        )
     engine.dispose()
     with Register.create(sqlite_url, make_protocol(), key=None) as reg:
         assert reg.status()["schema_version"] == SCHEMA_VERSION
         with reg.engine.connect() as conn:
-            names = {r[0] for r in conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")}
+            names = {
+                r[0]
+                for r in conn.exec_driver_sql(
+                    "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+                )
+            }
             assert "assignment_no_update" in names
-            conn.execute(SCHEMA_MIGRATION.insert().values(version=SCHEMA_VERSION + 1, name="future", applied_at="2030-01-01"))
+            conn.execute(
+                SCHEMA_MIGRATION.insert().values(
+                    version=SCHEMA_VERSION + 1, name="future", applied_at="2030-01-01"
+                )
+            )
             conn.commit()
     from participatie_rct.errors import RegistryError
 

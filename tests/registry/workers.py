@@ -17,7 +17,9 @@ SITES = ("Ede", "Tiel", "Wageningen")
 AGES = ("<27", "27-44", "45+")
 
 
-def assign_many(url: str, worker: int, n_one: int, n_file: int, shared: int, start: Any, out: Any) -> None:
+def assign_many(
+    url: str, worker: int, n_one: int, n_file: int, shared: int, start: Any, out: Any
+) -> None:
     """Assign ``n_one`` participants one by one and a file of ``n_file``; some ids are shared by all workers."""
     results: list[tuple[str, str, int]] = []
     with Register.open(url) as reg:
@@ -30,7 +32,10 @@ def assign_many(url: str, worker: int, n_one: int, n_file: int, shared: int, sta
             got = reg.assign_one(ident, unit, key=None)
             results.append((ident, got.arm, got.sequence))
         outcome = reg.assign_frame(frame_of([f"f{worker}-{i}" for i in range(n_file)], sites=SITES))
-        results += [(p, a, int(s)) for p, a, s in outcome.frame[["participant", "arm", "sequence"]].itertuples(index=False)]
+        results += [
+            (p, a, int(s))
+            for p, a, s in outcome.frame[["participant", "arm", "sequence"]].itertuples(index=False)
+        ]
     out.put((worker, results))
 
 

@@ -17,16 +17,24 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
     return int(info.value.code or 0), out.out, out.err
 
 
-def test_simulate_writes_the_files_and_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_writes_the_files_and_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_dir = tmp_path / "sim"
     code, out, err = run(
-        ["simulate", "--scenario", "apeldoorn", "--effects", "evaluation", "--seed", "7", "--out", str(out_dir),
-         "--format", "json"],
+        ["simulate", "--scenario", "apeldoorn", "--effects", "evaluation", "--seed", "7",
+         "--out", str(out_dir), "--format", "json"],
         capsys,
     )  # fmt: skip
     assert code == 0, err
     payload = json.loads(out)
-    assert payload["files"] == ["benefit_months.csv", "participants.csv", "protocol.toml", "survey.csv", "truth.json"]
+    assert payload["files"] == [
+        "benefit_months.csv",
+        "participants.csv",
+        "protocol.toml",
+        "survey.csv",
+        "truth.json",
+    ]
     assert payload["n"] == 450 and payload["effects"] == "evaluation" and payload["seed"] == 7
     assert sorted(p.name for p in out_dir.iterdir()) == payload["files"]
     truth = json.loads((out_dir / "truth.json").read_text(encoding="utf-8"))
@@ -52,15 +60,38 @@ def test_simulate_generic_options(tmp_path: Path, capsys: pytest.CaptureFixture[
     assert "ratio = 2" in (tmp_path / "protocol.toml").read_text(encoding="utf-8")
 
 
-def test_simulate_refuses_bad_options_writing_nothing(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_simulate_refuses_bad_options_writing_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     out_dir = tmp_path / "nothing"
     code, out, err = run(
-        ["simulate", "--scenario", "generic", "--seed", "1", "--out", str(out_dir), "--arm-rate", "coaching"], capsys
+        [
+            "simulate",
+            "--scenario",
+            "generic",
+            "--seed",
+            "1",
+            "--out",
+            str(out_dir),
+            "--arm-rate",
+            "coaching",
+        ],
+        capsys,
     )
     assert code == 2 and out == ""
     assert "--arm-rate is 'coaching'; give ARM=SHARE" in err
     code, out, err = run(
-        ["simulate", "--scenario", "generic", "--seed", "1", "--out", str(out_dir), "--arms", "control,coaching"],
+        [
+            "simulate",
+            "--scenario",
+            "generic",
+            "--seed",
+            "1",
+            "--out",
+            str(out_dir),
+            "--arms",
+            "control,coaching",
+        ],
         capsys,
     )
     assert code == 2 and "arm 'coaching' is neither a measure" in err
@@ -69,14 +100,21 @@ def test_simulate_refuses_bad_options_writing_nothing(tmp_path: Path, capsys: py
 
 def test_simulate_power_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
-        ["simulate-power", "--scenario", "apeldoorn", "--trials", "6", "--seed", "5", "--workers", "1",
-         "--no-progress", "--format", "json"],
+        ["simulate-power", "--scenario", "apeldoorn", "--trials", "6", "--seed", "5",
+         "--workers", "1", "--no-progress", "--format", "json"],
         capsys,
     )  # fmt: skip
     assert code == 0, err
     assert err == ""
     payload = json.loads(out)
     assert [a["arm"] for a in payload["arms"]] == ["intensive_support", "no_application_duty"]
-    assert set(payload["arms"][0]) >= {"arm", "true_effect", "power", "power_mcse", "mean_estimate", "coverage"}
+    assert set(payload["arms"][0]) >= {
+        "arm",
+        "true_effect",
+        "power",
+        "power_mcse",
+        "mean_estimate",
+        "coverage",
+    }
     assert payload["settings"]["n_trials"] == 6 and payload["settings"]["seed"] == 5
     assert 0.0 <= payload["power_any_arm"] <= 1.0

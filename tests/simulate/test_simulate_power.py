@@ -19,7 +19,9 @@ Z_TOL = 4.5
 
 def test_same_result_for_any_number_of_workers() -> None:
     calls: list[tuple[int, int]] = []
-    one = simulated_power("apeldoorn", n_trials=8, rng=np.random.default_rng(9), workers=1, looks=2, survival=True)
+    one = simulated_power(
+        "apeldoorn", n_trials=8, rng=np.random.default_rng(9), workers=1, looks=2, survival=True
+    )
     two = simulated_power(
         "apeldoorn", n_trials=8, rng=np.random.default_rng(9), workers=2, looks=2, survival=True,
         progress=lambda done, total: calls.append((done, total)),
@@ -36,8 +38,14 @@ def test_single_look_decisions_are_holm_on_the_itt_p_values() -> None:
     children = np.random.default_rng(21).spawn(5)
     for i, child in enumerate(children):
         trial = simulate_trial(spec, rng=child, tables=False)
-        data = trial.outcomes.assign(stratum=trial.outcomes["site"] + "/" + trial.outcomes["age_group"])
-        frame = itt(data, outcome="work_12", treatment="arm", strata="stratum").to_frame().set_index("arm")
+        data = trial.outcomes.assign(
+            stratum=trial.outcomes["site"] + "/" + trial.outcomes["age_group"]
+        )
+        frame = (
+            itt(data, outcome="work_12", treatment="arm", strata="stratum")
+            .to_frame()
+            .set_index("arm")
+        )
         rows = result.trials[result.trials["trial"] == i].set_index("arm")
         for arm in frame.index:
             assert rows.loc[arm, "estimate"] == pytest.approx(frame.loc[arm, "estimate"], rel=1e-12)
@@ -54,7 +62,9 @@ def test_familywise_error_under_the_null_with_looks_and_holm() -> None:
     )  # fmt: skip
     assert part_time_null.work_targets == ()
     trials = 300
-    result = simulated_power(spec, n_trials=trials, rng=np.random.default_rng(3), workers=2, looks=2)
+    result = simulated_power(
+        spec, n_trials=trials, rng=np.random.default_rng(3), workers=2, looks=2
+    )
     assert all(abs(v) < 1e-6 for v in result.truth.values())
     fwer = result.glance()["power_any_arm"]
     assert fwer <= 0.05 + Z_TOL * math.sqrt(0.05 * 0.95 / trials)
@@ -74,6 +84,8 @@ def test_bad_settings_are_refused() -> None:
     with pytest.raises(DesignError, match="n_trials must be a whole number"):
         simulated_power("apeldoorn", n_trials=0, rng=np.random.default_rng(1))
     with pytest.raises(DesignError, match="ends with the final analysis at 1"):
-        simulated_power("apeldoorn", n_trials=2, rng=np.random.default_rng(1), information=[0.5, 0.8])
+        simulated_power(
+            "apeldoorn", n_trials=2, rng=np.random.default_rng(1), information=[0.5, 0.8]
+        )
     with pytest.raises(DesignError, match="workers must be"):
         simulated_power("apeldoorn", n_trials=2, rng=np.random.default_rng(1), workers=0)

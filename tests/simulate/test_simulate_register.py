@@ -18,14 +18,22 @@ def _arrivals(trial) -> pd.DataFrame:
 
 def test_rolling_intake_one_by_one_gives_the_simulated_arms(tmp_path: Path) -> None:
     trial = simulate_trial(
-        "generic", rng=np.random.default_rng(31), n=40, intake="rolling", intake_months=3, sites=["Nijmegen", "Deventer"]
+        "generic",
+        rng=np.random.default_rng(31),
+        n=40,
+        intake="rolling",
+        intake_months=3,
+        sites=["Nijmegen", "Deventer"],
     )
     register = Register.create(f"sqlite:///{tmp_path / 'trial.db'}", trial.protocol, key=None)
     try:
         arms = {}
         for row in _arrivals(trial).itertuples(index=False):
             got = register.assign_one(
-                row.id, {"site": row.site, "age_group": row.age_group}, key=None, enrolled_on=row.enrolled_on
+                row.id,
+                {"site": row.site, "age_group": row.age_group},
+                key=None,
+                enrolled_on=row.enrolled_on,
             )
             arms[row.id] = got.arm
     finally:

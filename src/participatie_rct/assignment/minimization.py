@@ -158,9 +158,9 @@ class Minimization(AssignmentProcedure):
     ) -> pd.DataFrame:
         """Marginal probabilities estimated by re-running :meth:`draw` ``n_draws`` times.
 
-        Re-draw ``i`` uses a fresh Generator seeded from the root of ``rng`` and ``i``; the frame's ``attrs`` record
-        ``n_draws`` and the root seed. Monte Carlo error of a probability ``p`` is
-        ``sqrt(p (1 - p) / n_draws)``.
+        Re-draw ``i`` uses a fresh Generator seeded from the root of ``rng`` and ``i``; the
+        frame's ``attrs`` record ``n_draws`` and the root seed. The Monte Carlo standard
+        error of a probability ``p`` is ``sqrt(p (1 - p) / n_draws)``.
         """
         import numpy as np
         import pandas as pd

@@ -114,7 +114,9 @@ def itt_command(
                                   se_type=se, **common)  # fmt: skip
     elif logit:
         if cluster or se:
-            raise EstimationError("--logit uses the model-based variance: leave out --cluster and --se.")
+            raise EstimationError(
+                "--logit uses the model-based variance: leave out --cluster and --se."
+            )
         from participatie_rct.estimate.logit import logit_ame
 
         result = logit_ame(_read(data), covariates=split_list(covariates), strata=strata, **common)
@@ -164,7 +166,7 @@ def balance_command(
         treatment=treatment,
         covariates=split_list(covariates),
         control=control,
-        by=by,
+        by=split_list(by),
         missing=missing,
     )
     if output_format is OutputFormat.JSON:

@@ -37,7 +37,9 @@ def _settings(pairs: list[str] | None) -> dict[str, str]:
     for pair in pairs or []:
         name, sep, value = pair.partition("=")
         if not sep or not name.strip():
-            raise RegistryError(f"--set {pair!r}: write COLUMN=VALUE, for example --set site=Wageningen.")
+            raise RegistryError(
+                f"--set {pair!r}: write COLUMN=VALUE, for example --set site=Wageningen."
+            )
         if name.strip() in values:
             raise RegistryError(f"--set gives {name.strip()!r} twice; give each column once.")
         values[name.strip()] = value.strip()
@@ -45,7 +47,9 @@ def _settings(pairs: list[str] | None) -> dict[str, str]:
 
 
 def init(
-    protocol: Path = typer.Option(..., "--protocol", help="The trial's protocol file (TOML).", dir_okay=False),
+    protocol: Path = typer.Option(
+        ..., "--protocol", help="The trial's protocol file (TOML).", dir_okay=False
+    ),
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
 ) -> None:
@@ -62,19 +66,29 @@ def init(
 
 
 def assign(
-    file: Path | None = typer.Argument(None, help="A participants file: every new row is assigned, all or nothing.", dir_okay=False),
-    db: str = DbOption,
-    participant_id: str | None = typer.Option(None, "--id", help="Assign one participant at intake (a BSN or an id)."),
-    settings: list[str] | None = typer.Option(
-        None, "--set", help="COLUMN=VALUE for each stratum or minimization factor (repeat the option)."
+    file: Path | None = typer.Argument(
+        None, help="A participants file: every new row is assigned, all or nothing.", dir_okay=False
     ),
-    enrolled_on: str | None = typer.Option(None, "--enrolled-on", help="Date of intake with --id (default today)."),
+    db: str = DbOption,
+    participant_id: str | None = typer.Option(
+        None, "--id", help="Assign one participant at intake (a BSN or an id)."
+    ),
+    settings: list[str] | None = typer.Option(
+        None,
+        "--set",
+        help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
+    ),
+    enrolled_on: str | None = typer.Option(
+        None, "--enrolled-on", help="Date of intake with --id (default today)."
+    ),
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Assign a participants file, or one participant with --id. Assigned before: the same arm again."""
     if (file is None) == (participant_id is None):
-        raise RegistryError("Give either a participants FILE or --id ID (with --set COLUMN=VALUE ...), not both.")
+        raise RegistryError(
+            "Give either a participants FILE or --id ID (with --set COLUMN=VALUE ...), not both."
+        )
     if file is not None and settings:
         raise RegistryError("--set belongs with --id; a participants file carries its own columns.")
     key = read_key(key_file)
@@ -86,14 +100,18 @@ def assign(
             else:
                 typer.echo(outcome.summary())
             return
-        assigned = reg.assign_one(participant_id or "", _settings(settings), key=key, enrolled_on=enrolled_on)
+        assigned = reg.assign_one(
+            participant_id or "", _settings(settings), key=key, enrolled_on=enrolled_on
+        )
         if output is OutputFormat.JSON:
             payload = assigned.to_dict()
             payload.pop("participant")
             echo_json(payload)
         else:
             state = "assigned" if assigned.is_new else "already assigned (unchanged)"
-            typer.echo(f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability {assigned.probability:.4g}")
+            typer.echo(
+                f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability {assigned.probability:.4g}"
+            )
 
 
 def withdraw(
@@ -137,15 +155,21 @@ def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
     if output is OutputFormat.JSON:
         echo_json(info)
         return
-    typer.echo(f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, seed {info['seed']})")
-    typer.echo(f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: {info['n_declined']}")
+    typer.echo(
+        f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, seed {info['seed']})"
+    )
+    typer.echo(
+        f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: {info['n_declined']}"
+    )
     width = max((len(a) for a in info["by_arm"]), default=0)
     for arm, n in info["by_arm"].items():
         typer.echo(f"  {arm:<{width}}  {n}")
 
 
 def backup(
-    out: Path = typer.Option(..., "--out", help="The backup file to write (must not exist).", dir_okay=False),
+    out: Path = typer.Option(
+        ..., "--out", help="The backup file to write (must not exist).", dir_okay=False
+    ),
     db: str = DbOption,
 ) -> None:
     with _open(db) as reg:

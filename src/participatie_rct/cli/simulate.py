@@ -23,7 +23,8 @@ def _arm_rates(values: list[str] | None) -> dict[str, float]:
             rates[arm.strip()] = float(share)
         except ValueError:
             raise ParticipatieRCTError(
-                f"--arm-rate is {text!r}; give ARM=SHARE, the arm's share out to work within 12 months, "
+                f"--arm-rate is {text!r}; give ARM=SHARE, the arm's share out to work within 12 "
+                "months, "
                 "e.g. --arm-rate intensive_support=0.115."
             ) from None
     return rates
@@ -35,7 +36,9 @@ def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
     try:
         return tuple(int(part) for part in split_list(text))
     except ValueError:
-        raise ParticipatieRCTError(f"{option} is {text!r}; give whole numbers separated by commas, e.g. 1,1,2.") from None
+        raise ParticipatieRCTError(
+            f"{option} is {text!r}; give whole numbers separated by commas, e.g. 1,1,2."
+        ) from None
 
 
 def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
@@ -44,37 +47,63 @@ def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
     try:
         return tuple(float(part) for part in split_list(text))
     except ValueError:
-        raise ParticipatieRCTError(f"{option} is {text!r}; give numbers separated by commas, e.g. 0.5,1.") from None
+        raise ParticipatieRCTError(
+            f"{option} is {text!r}; give numbers separated by commas, e.g. 0.5,1."
+        ) from None
 
 
-ScenarioOption = typer.Option(Scenario.WAGENINGEN, "--scenario", help="Which published trial to imitate.")
+ScenarioOption = typer.Option(
+    Scenario.WAGENINGEN, "--scenario", help="Which published trial to imitate."
+)
 EffectsOption = typer.Option(
     EffectPreset.SEED,
     "--effects",
     help="seed: the headline figures (6% -> 11.5% to work); evaluation: no full-time effect, "
     "small part-time effects.",
 )
-NOption = typer.Option(None, "--n", help="Participants who consent (default: the scenario's; generic 600).")
+NOption = typer.Option(
+    None, "--n", help="Participants who consent (default: the scenario's; generic 600)."
+)
 ArmsOption = typer.Option(
-    None, "--arms", help="Arm keys, comma-separated; combine measures with _and_ (earn_more_and_intensive_support)."
+    None,
+    "--arms",
+    help="Arm keys, comma-separated; combine measures with _and_ "
+    "(earn_more_and_intensive_support).",
 )
 RatiosOption = typer.Option(None, "--ratios", help="Allocation ratios, one per arm, e.g. 1,1,1,1.")
-ControlRateOption = typer.Option(None, "--control-rate", help="Share out to work within 12 months in control (0.06).")
+ControlRateOption = typer.Option(
+    None, "--control-rate", help="Share out to work within 12 months in control (0.06)."
+)
 ArmRateOption = typer.Option(
     None, "--arm-rate", help="ARM=SHARE: an arm's share out to work within 12 months (repeatable)."
 )
-IntakeOption = typer.Option(None, "--intake", help="rolling (arrivals over months) or batch (one lottery).")
+IntakeOption = typer.Option(
+    None, "--intake", help="rolling (arrivals over months) or batch (one lottery)."
+)
 IntakeMonthsOption = typer.Option(None, "--intake-months", help="Months of rolling intake.")
-ConsentOption = typer.Option(None, "--consent-rate", help="Share of the invited who agree to take part.")
-WithdrawalOption = typer.Option(None, "--withdrawal-rate", help="Share who leave after learning their arm (0.04).")
+ConsentOption = typer.Option(
+    None, "--consent-rate", help="Share of the invited who agree to take part."
+)
+WithdrawalOption = typer.Option(
+    None, "--withdrawal-rate", help="Share who leave after learning their arm (0.04)."
+)
 SitesOption = typer.Option(None, "--sites", help="Municipalities, comma-separated (equal shares).")
+OutOption = typer.Option(
+    ..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."
+)
+PowerScenarioOption = typer.Option(
+    Scenario.APELDOORN, "--scenario", help="Which design to simulate."
+)
+CorrectionOption = typer.Option(Correction.HOLM, "--correction", help="Across treatment arms.")
 
 
 def simulate(
     scenario: Scenario = ScenarioOption,
     effects: EffectPreset = EffectsOption,
-    seed: int = typer.Option(..., "--seed", help="Seed of the simulation; the same seed gives the same bytes."),
-    out: Path = typer.Option(..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."),
+    seed: int = typer.Option(
+        ..., "--seed", help="Seed of the simulation; the same seed gives the same bytes."
+    ),
+    out: Path = OutOption,
     n: int = NOption,
     arms: str = ArmsOption,
     ratios: str = RatiosOption,
@@ -142,10 +171,12 @@ def _progress_bar(done: int, total: int) -> None:
 
 
 def simulate_power(
-    scenario: Scenario = typer.Option(Scenario.APELDOORN, "--scenario", help="Which design to simulate."),
+    scenario: Scenario = PowerScenarioOption,
     effects: EffectPreset = EffectsOption,
     trials: int = typer.Option(1000, "--trials", help="Number of simulated trials."),
-    seed: int = typer.Option(..., "--seed", help="Seed; the same seed gives the same result for any --workers."),
+    seed: int = typer.Option(
+        ..., "--seed", help="Seed; the same seed gives the same result for any --workers."
+    ),
     workers: int = typer.Option(None, "--workers", help="Processes to use (default: all cores)."),
     n: int = NOption,
     arms: str = ArmsOption,
@@ -154,16 +185,26 @@ def simulate_power(
     arm_rate: list[str] = ArmRateOption,
     intake: str = IntakeOption,
     intake_months: int = IntakeMonthsOption,
-    correction: Correction = typer.Option(Correction.HOLM, "--correction", help="Across treatment arms."),
+    correction: Correction = CorrectionOption,
     alpha: float = typer.Option(0.05, "--alpha", help="Two-sided familywise level."),
-    looks: int = typer.Option(1, "--looks", help="Analyses in all, interim looks plus the final one."),
-    information: str = typer.Option(
-        None, "--information", help="Information fractions of the looks, e.g. 0.5,1 (default equally spaced)."
+    looks: int = typer.Option(
+        1, "--looks", help="Analyses in all, interim looks plus the final one."
     ),
-    spending: str = typer.Option("obrien-fleming", "--spending", help="Lan-DeMets spending: obrien-fleming|pocock|hsd."),
-    survival: bool = typer.Option(False, "--survival/--no-survival", help="Also the log-rank test on time to work."),
+    information: str = typer.Option(
+        None,
+        "--information",
+        help="Information fractions of the looks, e.g. 0.5,1 (default equally spaced).",
+    ),
+    spending: str = typer.Option(
+        "obrien-fleming", "--spending", help="Lan-DeMets spending: obrien-fleming|pocock|hsd."
+    ),
+    survival: bool = typer.Option(
+        False, "--survival/--no-survival", help="Also the log-rank test on time to work."
+    ),
     progress: bool = typer.Option(
-        None, "--progress/--no-progress", help="Progress bar on stderr (default: when stderr is a terminal)."
+        None,
+        "--progress/--no-progress",
+        help="Progress bar on stderr (default: when stderr is a terminal).",
     ),
     output: OutputFormat = FormatOption,
 ) -> None:

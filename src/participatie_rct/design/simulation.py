@@ -145,16 +145,19 @@ class SimulatedPower:
         g = self.glance()
         looks = ", ".join(f"{t:g}" for t in s["information"])
         lines = [
-            f"Power by simulation: scenario {s['scenario']} ({s['effects']} effects), n = {s['n']}, "
+            f"Power by simulation: scenario {s['scenario']} ({s['effects']} effects), n = "
+            f"{s['n']}, "
             f"{s['n_trials']} trials, seed {s['seed']}",
-            f"primary: ITT on outflow to work within {s['horizon_months']} months, HC2, strata fixed effects; "
+            f"primary: ITT on outflow to work within {s['horizon_months']} months, HC2, strata "
+            "fixed effects; "
             f"{s['correction']} across arms, alpha {s['alpha']:g}; looks at information {looks}"
             + (f" ({s['spending']})" if len(s["information"]) > 1 else ""),
             f"{'arm':<32} {'true effect':>11} {'power':>7} {'+/-':>6} {'mean est.':>9}",
         ]
         for row in self.to_frame().itertuples(index=False):
             lines.append(
-                f"{row.arm:<32} {row.true_effect:>11.4f} {row.power:>7.3f} {row.power_mcse:>6.3f} {row.mean_estimate:>9.4f}"
+                f"{row.arm:<32} {row.true_effect:>11.4f} {row.power:>7.3f} "
+                f"{row.power_mcse:>6.3f} {row.mean_estimate:>9.4f}"
             )
         lines.append(
             f"at least one arm: {g['power_any_arm']:.3f}; every arm: {g['power_all_arms']:.3f}"
@@ -230,7 +233,8 @@ def simulated_power(
     )
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
-            f"the information fractions are {list(fractions)}; a planned design ends with the final "
+            f"the information fractions are {list(fractions)}; a planned design ends with the "
+            "final "
             "analysis at 1 (e.g. --information 0.5,1)."
         )
     m = len(spec.arms) - 1
@@ -244,7 +248,7 @@ def simulated_power(
         horizon_months=12,
     )
     seed, spawn_key = _seed_of(rng)
-    children = [child.bit_generator.seed_seq for child in rng.spawn(n_trials)]
+    children: list[Any] = [child.bit_generator.seed_seq for child in rng.spawn(n_trials)]
     records = _run(plan, children, workers=workers, progress=progress)
 
     import pandas as pd
@@ -347,20 +351,22 @@ def _one_trial(plan: _Plan, index: int, child: np.random.SeedSequence) -> list[d
             ).to_frame()
         except EstimationError:
             continue  # too few at an early look to estimate: no test at this look
-        p = {}
-        for row in frame.itertuples(index=False):
-            arm = str(row.arm)
+        p: dict[str, float] = {}
+        columns = zip(
+            frame["arm"].astype(str),
+            frame["estimate"].to_numpy(dtype=float),
+            frame["std_error"].to_numpy(dtype=float),
+            frame["p_value"].to_numpy(dtype=float),
+            strict=True,
+        )
+        for arm, estimate, std_error, p_value in columns:
             if state[arm]["rejected"]:
                 continue
-            state[arm].update(
-                estimate=float(row.estimate),
-                std_error=float(row.std_error),
-                p_value=float(row.p_value),
-            )
-            p[arm] = float(row.p_value)
+            state[arm].update(estimate=estimate, std_error=std_error, p_value=p_value)
+            p[arm] = float(p_value)
         # step down (Maurer and Bretz 2013): a rejection raises the others' level, test again
         while True:
-            r = sum(s["rejected"] for s in state.values())
+            r = sum(1 for s in state.values() if s["rejected"])
             level = plan.levels[min(r, len(plan.levels) - 1)][k]
             newly = [a for a, pv in p.items() if not state[a]["rejected"] and pv <= level]
             if not newly:

@@ -92,10 +92,13 @@ def balance(
     treatment: str,
     covariates: Sequence[str],
     control: object = None,
-    by: str | None = None,
+    by: str | Sequence[str] | None = None,
     missing: str = "drop",
 ) -> BalanceResult:
     """Balance of ``covariates`` across the arms of ``treatment`` (and within ``by``).
+
+    ``by`` is a column or several (e.g. ``("site", "cohort")``): the table is repeated within
+    each level of each, groups named ``column=level``.
 
     Text covariates are expanded to one 0/1 column per level (every level shown). Missing
     values follow ``missing`` per covariate set; the rows dropped per arm are recorded.
@@ -103,8 +106,9 @@ def balance(
     covariates = tuple(covariates)
     if not covariates:
         raise EstimationError("balance needs covariates; give them (--covariates A,B).")
+    by_columns = (by,) if isinstance(by, str) else tuple(by or ())
     cleaned = complete_rows(
-        data, [treatment, *covariates, *([by] if by else [])], treatment=treatment, policy=missing
+        data, [treatment, *covariates, *by_columns], treatment=treatment, policy=missing
     )
     frame = cleaned.data.reset_index(drop=True)
     if frame.empty:
@@ -113,8 +117,8 @@ def balance(
         )
     arms_all = resolve_arms(frame[treatment], treatment=treatment, control=control)
     groups: list[tuple[str, pd.DataFrame]] = [("all", frame)]
-    if by:
-        groups += [(f"{by}={lv}", part) for lv, part in frame.groupby(by, sort=True)]
+    for col in by_columns:
+        groups += [(f"{col}={lv}", part) for lv, part in frame.groupby(col, sort=True)]
     rows: list[dict[str, Any]] = []
     joint: list[dict[str, Any]] = []
     for name, part in groups:
@@ -129,7 +133,7 @@ def balance(
         "control": arms_all.control,
         "arms": list(arms_all.treated),
         "covariates": list(covariates),
-        "by": by,
+        "by": list(by_columns),
         "n": len(frame),
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,

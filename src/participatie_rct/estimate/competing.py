@@ -16,6 +16,7 @@ Cause-specific hazards are :func:`participatie_rct.estimate.cox.cause_specific_c
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -313,7 +314,9 @@ class _FGData:
         self.n = self.time.size
 
 
-def _fg_sums(fd: _FGData, beta: np.ndarray, second: bool) -> tuple[np.ndarray, ...]:
+def _fg_sums(
+    fd: _FGData, beta: np.ndarray, second: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """S0, S1 (and S2) at each failure: at-risk part + G(t-)/G(t_j-)-weighted other-exit part."""
     r = np.exp(fd.x @ beta)
     rx = r[:, None] * fd.x
@@ -339,7 +342,8 @@ def _fg_sums(fd: _FGData, beta: np.ndarray, second: bool) -> tuple[np.ndarray, .
 
 def _fg_loglik(fd: _FGData, beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray]:
     """Log partial likelihood, score and information (Breslow ties, as crr)."""
-    _, s0, s1, s2 = _fg_sums(fd, beta, True)
+    _, s0, s1, maybe_s2 = _fg_sums(fd, beta, True)
+    s2 = cast(np.ndarray, maybe_s2)  # second=True always computes it
     xbar = s1 / s0[:, None]
     loglik = float(np.sum(fd.x[fd.fail] @ beta) - np.sum(np.log(s0)))
     score = fd.x[fd.fail].sum(axis=0) - xbar.sum(axis=0)

@@ -232,6 +232,18 @@ def _zph(
     return pd.DataFrame(rows)
 
 
+@dataclass(frozen=True)
+class CoxFit:
+    """What :func:`fit_cox_arrays` returns: the numbers behind a :class:`CoxResult`."""
+
+    beta: np.ndarray
+    vcov: np.ndarray
+    robust_vcov: np.ndarray
+    loglik: tuple[float, float]
+    iterations: int
+    zph: pd.DataFrame
+
+
 def fit_cox_arrays(
     x: np.ndarray,
     time: np.ndarray,
@@ -241,7 +253,7 @@ def fit_cox_arrays(
     ties: str,
     term_columns: list[list[int]],
     term_names: list[str],
-) -> dict[str, object]:
+) -> CoxFit:
     """Array-level Cox fit: coefficients, model and robust covariance, loglik, zph table."""
     srt = _sort(x, time, dead, stratum)
     beta, info, ll0, ll, iterations, st = _newton(srt, ties)
@@ -255,14 +267,7 @@ def fit_cox_arrays(
         dfbeta = summed
     robust_vcov = dfbeta.T @ dfbeta
     zph = _zph(srt, st, term_columns, term_names)
-    return {
-        "beta": beta,
-        "vcov": vcov,
-        "robust_vcov": robust_vcov,
-        "loglik": (ll0, ll),
-        "iterations": iterations,
-        "zph": zph,
-    }
+    return CoxFit(beta, vcov, robust_vcov, (ll0, ll), iterations, zph)
 
 
 def cox(
@@ -302,9 +307,7 @@ def cox(
     dead = _event_indicator(sd, event, event_of_interest)
     x, names, arms, term_columns, term_names = _design(sd, covariates)
     fit = fit_cox_arrays(x, sd.time, dead, sd.stratum, sd.cluster, ties, term_columns, term_names)
-    beta = fit["beta"]
-    vcov = fit["vcov"]
-    rvcov = fit["robust_vcov"]
+    beta, vcov, rvcov = fit.beta, fit.vcov, fit.robust_vcov
     se = np.sqrt(np.diag(vcov))
     rse = np.sqrt(np.diag(rvcov))
     used = rse if robust else se
@@ -329,7 +332,7 @@ def cox(
         table=table,
         vcov=vcov,
         robust_vcov=rvcov,
-        loglik=fit["loglik"],
+        loglik=fit.loglik,
         ties=ties,
         robust=robust,
         strata=strata,
@@ -337,8 +340,8 @@ def cox(
         control=sd.levels[0],
         n=int(sd.time.size),
         n_events=int(dead.sum()),
-        iterations=int(fit["iterations"]),
-        zph=fit["zph"],
+        iterations=fit.iterations,
+        zph=fit.zph,
         event_of_interest=event_of_interest,
     )
 

@@ -184,6 +184,7 @@ def cace(
         "treatment": treatment,
         "received": received,
         "estimator": "2sls",
+        "adjust": "linear" if covariates else "none",
         "se_type": se.value,
         "strata": strata,
         "cluster": cluster,

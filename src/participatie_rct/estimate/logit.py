@@ -111,6 +111,8 @@ def logit_ame(
         "outcome": outcome,
         "treatment": treatment,
         "estimator": "logit_ame",
+        "adjust": "linear" if covariates else "none",
+        "cluster": None,
         "se_type": "delta_method_model_based",
         "strata": strata,
         "covariates": list(covariates),

@@ -137,9 +137,8 @@ def person_months(
     # the spell's exit reason, carried forward; a month on benefit without a reason ends the spell
     earn = frame["earnings"].to_numpy()
     ends = frame["on"].to_numpy() & (frame["reason"].to_numpy() == "") & ~(earn > 0)
-    marker = np.where(
-        frame["reason"].to_numpy() != "", frame["reason"].to_numpy(), np.where(ends, "", None)
-    )
+    reason = frame["reason"].to_numpy(dtype=object)
+    marker = np.where(reason != "", reason, np.where(ends, "", None).astype(object))
     spell = (
         pd.Series(marker, dtype="object")
         .groupby(frame["participant"].to_numpy())
@@ -151,7 +150,9 @@ def person_months(
         earn <= 0
     )  # NaN earnings count as paid
     in_work = (off & np.isin(spell.to_numpy(), _WORK_REASONS)) | part_time_paid
-    calendar = pd.PeriodIndex.from_ordinals(frame["m"].to_numpy() - 1970 * 12, freq="M")
+    calendar = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+        frame["m"].to_numpy() - 1970 * 12, freq="M"
+    )
     return pd.DataFrame(
         {
             "participant": frame["participant"].to_numpy(),

@@ -23,7 +23,7 @@ from participatie_rct.estimate.design_matrix import arm_label, dummies, resolve_
 from participatie_rct.estimate.itt import CLUSTER_SE, numeric_outcome, resolve_se
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import holm
-from participatie_rct.estimate.results import EffectsResult, _clean, make_effect
+from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import cr_vcov, hc_vcov, least_squares
 
 #: a subgroup column with more levels than this is probably continuous: cut it first
@@ -40,11 +40,6 @@ class SubgroupResult(EffectsResult):
     def interaction_tests(self) -> list[dict[str, Any]]:
         """Per arm (and ``arm="all"``): ``statistic`` (F), ``df``, ``df_residual``, ``p_value``."""
         return list(self.settings.get("interaction", []))
-
-    def to_dict(self) -> dict[str, Any]:
-        out = super().to_dict()
-        out["interaction"] = _clean(self.interaction_tests())
-        return out
 
 
 def subgroup_effects(
@@ -154,6 +149,8 @@ def subgroup_effects(
         "subgroup": subgroup,
         "levels": [str(lv) for lv in levels],
         "estimator": "ols",
+        "adjust": "none",
+        "covariates": [],
         "se_type": se.value,
         "strata": strata,
         "cluster": cluster,

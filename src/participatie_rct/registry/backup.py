@@ -27,7 +27,9 @@ PG_DUMP_HINT = (
 def backup(engine: Engine, url: URL, target: Path, *, namespace: str) -> Path:
     """Copy the register to ``target`` (refused when ``target`` exists); return ``target``."""
     if target.exists():
-        raise RegistryError(f"{target}: the file exists. Choose a new file for the backup; an old one is never overwritten.")
+        raise RegistryError(
+            f"{target}: the file exists. Choose a new file for the backup; an old one is never overwritten."
+        )
     if not target.parent.exists():
         raise RegistryError(f"{target.parent}: no such folder. Create it or choose another --out.")
     partial = target.with_name(f".{target.name}.partial")
@@ -60,7 +62,9 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
 def _pg_dump(url: URL, target: Path, *, schema: str) -> None:
     program = shutil.which("pg_dump")
     if program is None:
-        raise RegistryError(f"pg_dump is not installed here. Back up a PostgreSQL register with: {PG_DUMP_HINT}")
+        raise RegistryError(
+            f"pg_dump is not installed here. Back up a PostgreSQL register with: {PG_DUMP_HINT}"
+        )
     libpq = url.set(drivername="postgresql", password=None)
     env = dict(os.environ)
     if url.password:

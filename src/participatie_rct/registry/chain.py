@@ -20,7 +20,9 @@ from typing import Any
 
 GENESIS = "0" * 64
 _PLAIN = frozenset({str, int, float, bool, type(None)})
-_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+_ENCODER = json.JSONEncoder(
+    sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+)
 
 #: Fields of an assignment row that its hash covers, in the order they are documented.
 ASSIGNMENT_FIELDS: tuple[str, ...] = (
@@ -44,7 +46,15 @@ ASSIGNMENT_FIELDS: tuple[str, ...] = (
 )
 
 #: Fields of an audit-log entry that its hash covers.
-EVENT_FIELDS: tuple[str, ...] = ("seq", "kind", "participant", "reason", "details", "at", "prev_hash")
+EVENT_FIELDS: tuple[str, ...] = (
+    "seq",
+    "kind",
+    "participant",
+    "reason",
+    "details",
+    "at",
+    "prev_hash",
+)
 
 
 def canonical_json(value: Any) -> str:

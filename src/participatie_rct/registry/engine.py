@@ -46,7 +46,9 @@ def parse_url(url: str) -> URL:
     """Parse a register URL; a bare path means an SQLite file, ``postgresql://`` means psycopg 3."""
     text = str(url).strip()
     if not text:
-        raise RegistryError("The register URL is empty. Give --db sqlite:///trial.db or postgresql+psycopg://user@host/db.")
+        raise RegistryError(
+            "The register URL is empty. Give --db sqlite:///trial.db or postgresql+psycopg://user@host/db."
+        )
     if "://" not in text:
         text = f"sqlite:///{text}"
     try:
@@ -113,7 +115,9 @@ def _retryable(exc: DBAPIError) -> bool:
     return isinstance(exc, OperationalError) and "database is locked" in str(orig)
 
 
-def run_transaction(engine: Engine, work: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS) -> T:
+def run_transaction(
+    engine: Engine, work: Callable[[Connection], T], *, attempts: int = MAX_ATTEMPTS
+) -> T:
     """Run ``work(connection)`` in one write transaction, retrying transient conflicts.
 
     All of ``work`` commits or none of it does. Serialization failures, deadlocks and unique
@@ -178,4 +182,6 @@ def lock(connection: Connection, names: Iterable[str], *, namespace: str) -> Non
         return  # BEGIN IMMEDIATE already holds the database's single write lock
     space = _lock_id(namespace)
     for key in sorted({_lock_id(name) for name in names}):
-        connection.execute(sa.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key})
+        connection.execute(
+            sa.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
+        )

@@ -87,7 +87,11 @@ def _v3_history_index(connection: Connection) -> None:
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables: protocol, assignment, audit_log", _v1_tables),
     Migration(2, "append-only triggers on protocol, assignment and audit_log", _v2_append_only),
-    Migration(3, "index on assignment (stratum, sequence) for incremental history reads", _v3_history_index),
+    Migration(
+        3,
+        "index on assignment (stratum, sequence) for incremental history reads",
+        _v3_history_index,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
@@ -123,6 +127,8 @@ def migrate(engine: Engine, *, namespace: str) -> int:
                 continue
             migration.apply(connection)
             connection.execute(
-                SCHEMA_MIGRATION.insert().values(version=migration.version, name=migration.name, applied_at=_now())
+                SCHEMA_MIGRATION.insert().values(
+                    version=migration.version, name=migration.name, applied_at=_now()
+                )
             )
     return before

@@ -147,7 +147,9 @@ class Register:
 
     def __init__(self, engine: Engine, url: URL, *, _private: bool = False) -> None:
         if not _private:
-            raise RegistryError("Use Register.create(url, protocol, key=...) or Register.open(url).")
+            raise RegistryError(
+                "Use Register.create(url, protocol, key=...) or Register.open(url)."
+            )
         self._engine = engine
         self._url = url
         self._namespace = self._schema_name()
@@ -174,13 +176,17 @@ class Register:
             protocol = Protocol.from_toml(protocol)
         fingerprint = None
         if protocol.identifier_kind is IdentifierKind.BSN:
-            fingerprint = key_fingerprint(require_key(key, purpose="A trial whose identifiers are BSNs"))
+            fingerprint = key_fingerprint(
+                require_key(key, purpose="A trial whose identifiers are BSNs")
+            )
         parsed = parse_url(url)
         engine = make_engine(parsed)
         try:
             namespace = _namespace(engine)
             migrate(engine, namespace=namespace)
-            run_transaction(engine, lambda conn: _store_protocol(conn, protocol, fingerprint, namespace, parsed))
+            run_transaction(
+                engine, lambda conn: _store_protocol(conn, protocol, fingerprint, namespace, parsed)
+            )
             return cls(engine, parsed, _private=True)
         except BaseException:
             engine.dispose()
@@ -280,7 +286,9 @@ class Register:
         return text
 
     # ---------------------------------------------------------------- assigning
-    def assign_file(self, path: str | Path, *, key: bytes | None, as_of: dt.date | None = None) -> AssignOutcome:
+    def assign_file(
+        self, path: str | Path, *, key: bytes | None, as_of: dt.date | None = None
+    ) -> AssignOutcome:
         """Assign every new participant of a participants file, all or nothing.
 
         The file is read and validated by :func:`participatie_rct.data.load_table` (BSNs are
@@ -320,7 +328,9 @@ class Register:
         values = dict(values)
         if site is not None:
             if "site" in values and _unit_text(values["site"]) != _unit_text(site):
-                raise RegistryError(f"site is given twice with different values ({values['site']!r} and {site!r}).")
+                raise RegistryError(
+                    f"site is given twice with different values ({values['site']!r} and {site!r})."
+                )
             values["site"] = site
         missing = [c for c in self.protocol.unit_columns if _unit_text(values.get(c)) is None]
         if missing:
@@ -329,9 +339,15 @@ class Register:
                 f"The protocol assigns by {', '.join(self.protocol.unit_columns)}; this participant has no "
                 f"value for {', '.join(missing)}. Give {needed}."
             )
-        on = _date_text(enrolled_on, what="enrolled_on") if enrolled_on is not None else dt.date.today().isoformat()
+        on = (
+            _date_text(enrolled_on, what="enrolled_on")
+            if enrolled_on is not None
+            else dt.date.today().isoformat()
+        )
         if on is not None and on > dt.date.today().isoformat():
-            raise RegistryError(f"enrolled_on is {on}, a date in the future. Give the date of intake.")
+            raise RegistryError(
+                f"enrolled_on is {on}, a date in the future. Give the date of intake."
+            )
         unit = {c: _unit_text(values[c]) or "" for c in self.protocol.unit_columns}
         arrival = _Arrival(0, participant, True, _unit_text(values.get("site")), on, unit)
         outcome = self._assign([arrival], via="one", source="--id")
@@ -355,7 +371,9 @@ class Register:
             return line_list([lines[r] for r in rows])
 
         if "participant" not in frame.columns:
-            raise RegistryError(f"{source}: no 'participant' column. Read the file with participatie_rct.data.load_table.")
+            raise RegistryError(
+                f"{source}: no 'participant' column. Read the file with participatie_rct.data.load_table."
+            )
         if frame.empty:
             raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
         missing = [c for c in self.protocol.unit_columns if c not in frame.columns]
@@ -406,9 +424,12 @@ class Register:
                 dates = [None if pd.isna(v) else v for v in column.dt.strftime("%Y-%m-%d")]
             else:
                 for i, v in enumerate(column):
-                    dates[i] = _date_text(v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}")
+                    dates[i] = _date_text(
+                        v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}"
+                    )
         return [
-            _Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i]) for i in range(len(frame))
+            _Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
+            for i in range(len(frame))
         ]
 
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
@@ -435,7 +456,9 @@ class Register:
             if new:
                 only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
                 # block methods continue each stratum from its count: the stratum column suffices
-                history = history_frame(self._history_rows(conn, only), () if self._per_stratum else columns)
+                history = history_frame(
+                    self._history_rows(conn, only), () if self._per_stratum else columns
+                )
                 sequencer = procedure.sequencer(rng=self._rng(), history=history)
                 if via == "one":
                     draws = [sequencer.next(new[0].unit)]
@@ -443,7 +466,9 @@ class Register:
                     units = pd.DataFrame([a.unit for a in new], columns=list(columns))
                     draws = list(sequencer.next_batch(units))
                 if len(draws) != len(new):
-                    raise RegistryError(f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals.")
+                    raise RegistryError(
+                        f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals."
+                    )
             rows: dict[str, dict[str, Any]] = {}
             if new or new_declines:
                 lock(conn, [_APPEND_LOCK], namespace=self._namespace)
@@ -469,20 +494,51 @@ class Register:
                     "n_declined": len(new_declines),
                 }
                 if records:
-                    summary |= {"first": records[0]["sequence"], "last": records[-1]["sequence"], "head": records[-1]["hash"]}
-                events.append({"kind": "intake", "participant": None, "reason": f"{via}: {source}", "details": summary})
+                    summary |= {
+                        "first": records[0]["sequence"],
+                        "last": records[-1]["sequence"],
+                        "head": records[-1]["hash"],
+                    }
+                events.append(
+                    {
+                        "kind": "intake",
+                        "participant": None,
+                        "reason": f"{via}: {source}",
+                        "details": summary,
+                    }
+                )
                 _append_events(conn, events, at=at)
             out = []
             for a in arrivals:
                 if a.participant in rows:
                     r = rows[a.participant]
-                    out.append((a.participant, "new", r["arm"], r["probability"], r["sequence"], r["stratum"]))
+                    out.append(
+                        (
+                            a.participant,
+                            "new",
+                            r["arm"],
+                            r["probability"],
+                            r["sequence"],
+                            r["stratum"],
+                        )
+                    )
                 elif a.participant in existing:
                     e = existing[a.participant]
-                    out.append((a.participant, "existing", e["arm"], e["probability"], e["sequence"], e["stratum"]))
+                    out.append(
+                        (
+                            a.participant,
+                            "existing",
+                            e["arm"],
+                            e["probability"],
+                            e["sequence"],
+                            e["stratum"],
+                        )
+                    )
                 else:
                     out.append((a.participant, "declined", None, None, None, None))
-            return pd.DataFrame(out, columns=["participant", "status", "arm", "probability", "sequence", "stratum"])
+            return pd.DataFrame(
+                out, columns=["participant", "status", "arm", "probability", "sequence", "stratum"]
+            )
 
         frame = run_transaction(self._engine, work)
         counts = frame["status"].value_counts()
@@ -513,10 +569,18 @@ class Register:
         """
         keys = strata if strata is not None else ["*"]
         floor = min(self._history_seen.get(k, 0) for k in keys)
-        query = sa.select(
-            ASSIGNMENT.c.unit, ASSIGNMENT.c.arm, ASSIGNMENT.c.stratum, ASSIGNMENT.c.position,
-            ASSIGNMENT.c.batch, ASSIGNMENT.c.sequence,
-        ).where(ASSIGNMENT.c.sequence > floor).order_by(ASSIGNMENT.c.sequence)
+        query = (
+            sa.select(
+                ASSIGNMENT.c.unit,
+                ASSIGNMENT.c.arm,
+                ASSIGNMENT.c.stratum,
+                ASSIGNMENT.c.position,
+                ASSIGNMENT.c.batch,
+                ASSIGNMENT.c.sequence,
+            )
+            .where(ASSIGNMENT.c.sequence > floor)
+            .order_by(ASSIGNMENT.c.sequence)
+        )
         fetched: list[Any] = []
         if strata is None:
             fetched = list(conn.execute(query))
@@ -535,7 +599,9 @@ class Register:
         return rows
 
     def _check_protocol_in_force(self, conn: Connection) -> None:
-        sha = conn.execute(sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)).scalar()
+        sha = conn.execute(
+            sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)
+        ).scalar()
         if sha != self.protocol.sha256:
             raise RegistryError(
                 "The register's protocol was replaced since it was opened. Open the register again."
@@ -545,7 +611,9 @@ class Register:
         self, conn: Connection, arrivals: list[_Arrival], draws: list[Draw], *, via: str, at: str
     ) -> list[dict[str, Any]]:
         head = conn.execute(
-            sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash).order_by(ASSIGNMENT.c.sequence.desc()).limit(1)
+            sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash)
+            .order_by(ASSIGNMENT.c.sequence.desc())
+            .limit(1)
         ).first()
         sequence, prev = (int(head[0]), head[1]) if head else (0, self.protocol.sha256)
         intake = sequence + 1
@@ -559,7 +627,9 @@ class Register:
                 "participant": arrival.participant,
                 "arm": str(draw.arm),
                 "probability": float(draw.probability),
-                "probabilities": canonical_json({str(k): float(v) for k, v in draw.probabilities.items()}),
+                "probabilities": canonical_json(
+                    {str(k): float(v) for k, v in draw.probabilities.items()}
+                ),
                 "stratum": str(draw.stratum),
                 "position": int(draw.position),
                 "batch": int(draw.batch),
@@ -596,10 +666,14 @@ class Register:
         Returns the event's number in the audit log.
         """
         if kind not in EVENT_KINDS:
-            raise RegistryError(f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}.")
+            raise RegistryError(
+                f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}."
+            )
         reason = (reason or "").strip()
         if not reason:
-            raise RegistryError(f"A {kind} needs a reason (--reason TEXT): the audit log records why.")
+            raise RegistryError(
+                f"A {kind} needs a reason (--reason TEXT): the audit log records why."
+            )
         participant = self.participant_id(identifier, key=key)
 
         def work(conn: Connection) -> int:
@@ -624,7 +698,12 @@ class Register:
                         "A withdrawal is recorded once."
                     )
             at = _now()
-            event = {"kind": kind, "participant": participant, "reason": reason, "details": dict(details or {})}
+            event = {
+                "kind": kind,
+                "participant": participant,
+                "reason": reason,
+                "details": dict(details or {}),
+            }
             return _append_events(conn, [event], at=at)[-1]
 
         return run_transaction(self._engine, work)
@@ -644,9 +723,13 @@ class Register:
         ``enrolled_on``, ``stratum``, ``position``, ``batch``, ``method``, ``procedure_version``.
         """
         with self._read() as conn, conn.begin():
-            rows = conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+            rows = (
+                conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+            )
             withdrawn = set(
-                conn.execute(sa.select(AUDIT_LOG.c.participant).where(AUDIT_LOG.c.kind == "withdrawal")).scalars()
+                conn.execute(
+                    sa.select(AUDIT_LOG.c.participant).where(AUDIT_LOG.c.kind == "withdrawal")
+                ).scalars()
             )
         return _assignment_frame(rows, withdrawn, self.protocol.unit_columns)
 
@@ -678,7 +761,9 @@ class Register:
 
         assigned = self.assignments()
         events = self.events()
-        declined = events[(events["kind"] == "declined") & ~events["participant"].isin(assigned["participant"])]
+        declined = events[
+            (events["kind"] == "declined") & ~events["participant"].isin(assigned["participant"])
+        ]
         columns = list(self.protocol.unit_columns)
         rows = [
             {
@@ -692,8 +777,13 @@ class Register:
                 **{c: assigned.at[i, c] for c in columns},
             }
             for i, p, arm, w, s, e in zip(
-                assigned.index, assigned["participant"], assigned["arm"], assigned["withdrawn"],
-                assigned["site"], assigned["enrolled_on"], strict=True,
+                assigned.index,
+                assigned["participant"],
+                assigned["arm"],
+                assigned["withdrawn"],
+                assigned["site"],
+                assigned["enrolled_on"],
+                strict=True,
             )
         ]
         for p, d in zip(declined["participant"], declined["details"], strict=True):
@@ -716,15 +806,21 @@ class Register:
     def status(self) -> dict[str, Any]:
         """Counts for ``status --format json``: the CONTRACT.md keys, then more."""
         with self._read() as conn, conn.begin():
-            by_arm = dict(conn.execute(sa.select(ASSIGNMENT.c.arm, sa.func.count()).group_by(ASSIGNMENT.c.arm)).all())
+            by_arm = dict(
+                conn.execute(
+                    sa.select(ASSIGNMENT.c.arm, sa.func.count()).group_by(ASSIGNMENT.c.arm)
+                ).all()
+            )
             by_site = dict(
-                conn.execute(sa.select(ASSIGNMENT.c.site, sa.func.count()).group_by(ASSIGNMENT.c.site)).all()
+                conn.execute(
+                    sa.select(ASSIGNMENT.c.site, sa.func.count()).group_by(ASSIGNMENT.c.site)
+                ).all()
             )
             kinds = dict(
                 conn.execute(
-                    sa.select(AUDIT_LOG.c.kind, sa.func.count(sa.distinct(AUDIT_LOG.c.participant))).group_by(
-                        AUDIT_LOG.c.kind
-                    )
+                    sa.select(
+                        AUDIT_LOG.c.kind, sa.func.count(sa.distinct(AUDIT_LOG.c.participant))
+                    ).group_by(AUDIT_LOG.c.kind)
                 ).all()
             )
             declined_now = conn.execute(
@@ -746,7 +842,10 @@ class Register:
             "n_declined": int(declined_now or 0),
             "n_crossovers": int(kinds.get("crossover", 0)),
             "n_deviations": int(kinds.get("deviation", 0)),
-            "by_site": {str(k) if k is not None else "": int(v) for k, v in sorted(by_site.items(), key=lambda kv: str(kv[0]))},
+            "by_site": {
+                str(k) if k is not None else "": int(v)
+                for k, v in sorted(by_site.items(), key=lambda kv: str(kv[0]))
+            },
             "method": self.protocol.assignment.method.value,
             "seed": self.protocol.seed,
             "last_assigned_at": last,
@@ -776,7 +875,9 @@ class Register:
             os.replace(temporary, target)
         except OSError as exc:
             temporary.unlink(missing_ok=True)
-            raise RegistryError(f"{target}: cannot write the export ({exc.strerror}). Check the folder exists.") from None
+            raise RegistryError(
+                f"{target}: cannot write the export ({exc.strerror}). Check the folder exists."
+            ) from None
         return len(out)
 
     def verify(self) -> VerifyReport:
@@ -801,9 +902,15 @@ class Register:
 
     def _load_protocol(self) -> None:
         with self._read() as conn, conn.begin():
-            row = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+            row = (
+                conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1))
+                .mappings()
+                .first()
+            )
         if row is None:
-            raise RegistryError(f"{self.url}: the register holds no protocol. Run participatie-rct init --protocol FILE.")
+            raise RegistryError(
+                f"{self.url}: the register holds no protocol. Run participatie-rct init --protocol FILE."
+            )
         self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
         self._fingerprint = row["key_fingerprint"]
         self._procedure = None
@@ -818,9 +925,13 @@ def _namespace(engine: Engine) -> str:
         return f"{conn.execute(sa.text('SELECT current_database()')).scalar()}.{conn.execute(sa.text('SELECT current_schema()')).scalar()}"
 
 
-def _store_protocol(conn: Connection, protocol: Protocol, fingerprint: str | None, namespace: str, url: URL) -> None:
+def _store_protocol(
+    conn: Connection, protocol: Protocol, fingerprint: str | None, namespace: str, url: URL
+) -> None:
     lock(conn, ["draw", _APPEND_LOCK], namespace=namespace)
-    current = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+    current = (
+        conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+    )
     at = _now()
     if current is not None and current["sha256"] == protocol.sha256:
         if fingerprint is not None and current["key_fingerprint"] not in (None, fingerprint):
@@ -851,16 +962,24 @@ def _store_protocol(conn: Connection, protocol: Protocol, fingerprint: str | Non
         )
     )
     kind = "protocol" if current is None else "protocol_replaced"
-    reason = "init" if current is None else f"init with another protocol before anyone was assigned (was {current['sha256'][:12]})"
+    reason = (
+        "init"
+        if current is None
+        else f"init with another protocol before anyone was assigned (was {current['sha256'][:12]})"
+    )
     details = {"sha256": protocol.sha256, "name": protocol.name, "protocol_id": number}
     if current is not None:
         details["replaces"] = current["sha256"]
-    _append_events(conn, [{"kind": kind, "participant": None, "reason": reason, "details": details}], at=at)
+    _append_events(
+        conn, [{"kind": kind, "participant": None, "reason": reason, "details": details}], at=at
+    )
 
 
 def _append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) -> list[int]:
     """Append entries to the audit log's chain (the append lock must be held)."""
-    head = conn.execute(sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)).first()
+    head = conn.execute(
+        sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
+    ).first()
     seq, prev = (int(head[0]), head[1]) if head else (0, GENESIS)
     records = []
     for event in events:
@@ -889,7 +1008,9 @@ def _insert_many(conn: Connection, table: sa.Table, records: list[dict[str, Any]
         return
     names = [c.name for c in table.columns if c.name in records[0]]
     marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    statement = f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    statement = (
+        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
+    )
     conn.exec_driver_sql(statement, [tuple(r[n] for n in names) for r in records])
 
 
@@ -900,9 +1021,17 @@ def _chunks(values: list[str]) -> Iterable[list[str]]:
 
 def _existing(conn: Connection, participants: list[str]) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    cols = [ASSIGNMENT.c.participant, ASSIGNMENT.c.arm, ASSIGNMENT.c.probability, ASSIGNMENT.c.sequence, ASSIGNMENT.c.stratum]
+    cols = [
+        ASSIGNMENT.c.participant,
+        ASSIGNMENT.c.arm,
+        ASSIGNMENT.c.probability,
+        ASSIGNMENT.c.sequence,
+        ASSIGNMENT.c.stratum,
+    ]
     for chunk in _chunks(participants):
-        for row in conn.execute(sa.select(*cols).where(ASSIGNMENT.c.participant.in_(chunk))).mappings():
+        for row in conn.execute(
+            sa.select(*cols).where(ASSIGNMENT.c.participant.in_(chunk))
+        ).mappings():
             found[row["participant"]] = dict(row)
     return found
 
@@ -936,7 +1065,9 @@ def history_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
     return frame
 
 
-def _assignment_frame(rows: Sequence[Any], withdrawn: set[str], columns: Sequence[str]) -> pd.DataFrame:
+def _assignment_frame(
+    rows: Sequence[Any], withdrawn: set[str], columns: Sequence[str]
+) -> pd.DataFrame:
     import pandas as pd
 
     units = [json.loads(r["unit"]) for r in rows]

@@ -63,7 +63,11 @@ class AssignOutcome:
 
     def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
         """Participants per arm: newly assigned ones (default) or everyone in the file who has an arm."""
-        rows = self.frame[self.frame["status"] == "new"] if new_only else self.frame[self.frame["status"] != "declined"]
+        rows = (
+            self.frame[self.frame["status"] == "new"]
+            if new_only
+            else self.frame[self.frame["status"] != "declined"]
+        )
         counts = rows["arm"].value_counts()
         return {arm: int(counts.get(arm, 0)) for arm in self.arms}
 
@@ -75,7 +79,7 @@ class AssignOutcome:
         """The counts, as one flat mapping."""
         return {
             "source": self.source,
-            "n_rows": int(len(self.frame)),
+            "n_rows": len(self.frame),
             "n_new": self.n_new,
             "n_existing": self.n_existing,
             "n_declined": self.n_declined,

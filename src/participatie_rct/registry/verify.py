@@ -86,11 +86,20 @@ def _check_log(rows: Sequence[Any], found: _Findings) -> None:
     for number, row in enumerate(rows, start=1):
         name = f"audit_log {row['seq']}"
         if int(row["seq"]) != number:
-            found.add(name, f"{name}: expected entry {number} here; an entry of the audit log is missing or out of place.")
+            found.add(
+                name,
+                f"{name}: expected entry {number} here; an entry of the audit log is missing or out of place.",
+            )
         if row["prev_hash"] != prev:
-            found.add(name, f"{name} ({row['kind']}): it does not carry the hash of the entry before it; an entry was removed, inserted or rewritten.")
+            found.add(
+                name,
+                f"{name} ({row['kind']}): it does not carry the hash of the entry before it; an entry was removed, inserted or rewritten.",
+            )
         if event_hash(row) != row["hash"]:
-            found.add(name, f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no longer match its hash; it was changed after it was written.")
+            found.add(
+                name,
+                f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no longer match its hash; it was changed after it was written.",
+            )
         prev = row["hash"]
 
 
@@ -100,18 +109,36 @@ def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> Non
         name = f"assignment {row['sequence']}"
         who = _short(row["participant"])
         if int(row["sequence"]) != number:
-            found.add(name, f"{name} ({who}): expected sequence {number} here; an assignment is missing or out of place.")
+            found.add(
+                name,
+                f"{name} ({who}): expected sequence {number} here; an assignment is missing or out of place.",
+            )
         if row["prev_hash"] != prev:
-            found.add(name, f"{name} ({who}): it does not carry the hash of the assignment before it (or, for the first, of the protocol); a record was removed, inserted or rewritten.")
+            found.add(
+                name,
+                f"{name} ({who}): it does not carry the hash of the assignment before it (or, for the first, of the protocol); a record was removed, inserted or rewritten.",
+            )
         if assignment_hash(row) != row["hash"]:
-            found.add(name, f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its hash; the record was changed after it was written.")
+            found.add(
+                name,
+                f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its hash; the record was changed after it was written.",
+            )
         prev = row["hash"]
 
 
-def _check_checkpoints(log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: _Findings) -> None:
-    shas = [json.loads(r["details"]).get("sha256") for r in log if r["kind"] in {"protocol", "protocol_replaced"}]
+def _check_checkpoints(
+    log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: _Findings
+) -> None:
+    shas = [
+        json.loads(r["details"]).get("sha256")
+        for r in log
+        if r["kind"] in {"protocol", "protocol_replaced"}
+    ]
     if shas != protocol_shas:
-        found.add("protocol", "The protocols stored do not match those the audit log recorded at init; a protocol was added or changed outside init.")
+        found.add(
+            "protocol",
+            "The protocols stored do not match those the audit log recorded at init; a protocol was added or changed outside init.",
+        )
     by_sequence = {int(r["sequence"]): r for r in assignments}
     covered: list[int] = []
     for row in log:
@@ -135,9 +162,15 @@ def _check_checkpoints(log: Sequence[Any], assignments: Sequence[Any], protocol_
         extra = sorted(set(expected) - set(covered))
         lost = sorted(set(covered) - set(expected))
         if extra:
-            found.add(f"assignment {extra[0]}", f"assignment {extra[0]}: no intake in the audit log made it; it was added outside the register.")
+            found.add(
+                f"assignment {extra[0]}",
+                f"assignment {extra[0]}: no intake in the audit log made it; it was added outside the register.",
+            )
         if lost:
-            found.add(f"assignment {lost[0]}", f"assignment {lost[0]}: the audit log records it, but it is gone.")
+            found.add(
+                f"assignment {lost[0]}",
+                f"assignment {lost[0]}: the audit log records it, but it is gone.",
+            )
 
 
 def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) -> None:
@@ -161,7 +194,10 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
             groups.append([row])
     for group in groups:
         first = group[0]
-        if int(first["procedure_version"]) != int(procedure.version) or first["method"] != procedure.method:
+        if (
+            int(first["procedure_version"]) != int(procedure.version)
+            or first["method"] != procedure.method
+        ):
             found.add(
                 f"assignment {first['sequence']}",
                 f"assignment {first['sequence']}: made with {first['method']} version {first['procedure_version']}, "
@@ -176,17 +212,31 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
             else:
                 draws = list(sequencer.next_batch(pd.DataFrame(units, columns=columns)))
         except (ParticipatieRCTError, ValueError, KeyError) as exc:
-            found.add(f"assignment {first['sequence']}", f"assignment {first['sequence']}: the replay fails ({exc}).")
+            found.add(
+                f"assignment {first['sequence']}",
+                f"assignment {first['sequence']}: the replay fails ({exc}).",
+            )
             return
         for row, draw in zip(group, draws, strict=True):
             name = f"assignment {row['sequence']}"
             who = _short(row["participant"])
             if draw.arm != row["arm"]:
-                found.add(name, f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.")
-            elif not math.isclose(float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL):
-                found.add(name, f"{name} ({who}): the register holds probability {row['probability']!r}, the replay gives {draw.probability!r}.")
+                found.add(
+                    name,
+                    f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.",
+                )
+            elif not math.isclose(
+                float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
+            ):
+                found.add(
+                    name,
+                    f"{name} ({who}): the register holds probability {row['probability']!r}, the replay gives {draw.probability!r}.",
+                )
             elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
-                found.add(name, f"{name} ({who}): the register holds stratum {row['stratum']!r} position {row['position']}, the replay gives {draw.stratum!r} position {draw.position}.")
+                found.add(
+                    name,
+                    f"{name} ({who}): the register holds stratum {row['stratum']!r} position {row['position']}, the replay gives {draw.stratum!r} position {draw.position}.",
+                )
 
 
 def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | None) -> VerifyReport:
@@ -194,17 +244,28 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
     found = _Findings()
     version = current_version(conn)
     if version != SCHEMA_VERSION:
-        found.add("schema", f"The schema is version {version}; this participatie-rct expects {SCHEMA_VERSION}.")
+        found.add(
+            "schema",
+            f"The schema is version {version}; this participatie-rct expects {SCHEMA_VERSION}.",
+        )
     protocol_shas = _check_protocol(conn, protocol, found)
     log = conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)).mappings().all()
-    assignments = conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+    assignments = (
+        conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
+    )
     _check_log(log, found)
     _check_assignments(assignments, protocol.sha256, found)
     _check_checkpoints(log, assignments, protocol_shas, found)
     assigned = {r["participant"] for r in assignments}
     for row in log:
-        if row["kind"] in {"withdrawal", "crossover", "deviation"} and row["participant"] not in assigned:
-            found.add(f"audit_log {row['seq']}", f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has no assignment.")
+        if (
+            row["kind"] in {"withdrawal", "crossover", "deviation"}
+            and row["participant"] not in assigned
+        ):
+            found.add(
+                f"audit_log {row['seq']}",
+                f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has no assignment.",
+            )
     _replay(assignments, protocol, found)
     n_checked = len(log) + len(assignments) + len(protocol_shas)
     if found.items:

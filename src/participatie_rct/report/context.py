@@ -680,7 +680,7 @@ def _data_quality(
     unknown = matured & outcomes["outflow_work"].isna()
     lines = [
         (
-            w["months_missing"],
+            w["months_missing"].format(h=horizon),
             [int(outcomes.loc[outcomes["arm"] == a, "months_missing"].sum()) for a in order],
         ),
         (
@@ -693,20 +693,22 @@ def _data_quality(
         ),
         (w["unknown_outcome"], [int(((outcomes["arm"] == a) & unknown).sum()) for a in order]),
     ]
+    months = inputs.benefit_months
+    arm_of = people.set_index("participant")["arm"]
+    row_arm = months["participant"].map(arm_of)
+    stamp = pd.PeriodIndex(
+        pd.to_datetime(months["month"].astype(str).str.slice(0, 7) + "-01"), freq="M"
+    )
+    after = pd.Series(np.asarray(stamp > end), index=months.index)
+    lines.append(
+        (w["rows_after"], [int(((row_arm == a) & after).sum()) for a in order]),
+    )
     rows = []
     for name, body in lines:
         line = suppress_table([body])
         rows.append((name, *[line.cell(0, j) for j in range(len(order))], line.row_total(0)))
-    months = inputs.benefit_months
-    linked = months["participant"].isin(set(people["participant"]))
-    stamp = pd.PeriodIndex(
-        pd.to_datetime(months["month"].astype(str).str.slice(0, 7) + "-01"), freq="M"
-    )
-    after = np.asarray(stamp > end)
-    notes = [
-        f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}",
-        f"{w['rows_after']}: {count_text(int((linked.to_numpy() & after).sum()))}",
-    ]
+    linked = row_arm.notna()
+    notes = [f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}"]
     return Table((w["variable"], *[labels[a] for a in order], w["total"]), tuple(rows)), notes
 
 
