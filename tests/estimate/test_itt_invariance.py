@@ -222,3 +222,11 @@ def test_text_outcome_is_refused() -> None:
 def test_dim_refuses_mixed_clusters() -> None:
     with pytest.raises(EstimationError, match="clusters hold units of both arms"):
         itt(trial(1), outcome="y", treatment="arm", estimator="dim", cluster="team")
+
+
+def test_leverage_one_is_refused_for_hc2_but_not_hc1() -> None:
+    data = trial(6)
+    data.loc[0, "site"] = "Deventer"  # a stratum of one participant
+    with pytest.raises(EstimationError, match=r"1 rows have leverage 1 \(data rows 1\)"):
+        itt(data, outcome="y", treatment="arm", strata="site")
+    assert itt(data, outcome="y", treatment="arm", strata="site", se_type="hc1").effects

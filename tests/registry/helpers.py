@@ -50,7 +50,8 @@ def participants_csv(
         age = "" if i in blanks else ("<27", "27-44", "45+")[i % 3]
         agree = consent[i] if consent is not None else "ja"
         lines.append(
-            f"{ident};{sites[i % len(sites)]};13-02-2018;{1960 + i % 40};{'vm'[i % 2]};{i % 60};{age};{agree}"
+            f"{ident};{sites[i % len(sites)]};13-02-2018;{1960 + i % 40};{'vm'[i % 2]};"
+            f"{i % 60};{age};{agree}"
         )
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return path

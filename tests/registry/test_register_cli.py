@@ -83,7 +83,8 @@ def test_verify_exits_1_naming_the_record(trial: dict[str, str], tmp_path: Path,
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TRIGGER assignment_no_update")
         conn.exec_driver_sql(
-            "UPDATE assignment SET arm = CASE arm WHEN 'control' THEN 'earn_more' ELSE 'control' END WHERE sequence = 2"
+            "UPDATE assignment SET arm = CASE arm WHEN 'control' THEN 'earn_more' ELSE "
+            "'control' END WHERE sequence = 2"
         )
     engine.dispose()
     code, out, _ = run(["verify", "--db", db], capsys)

@@ -1,4 +1,4 @@
-"""No BSN, and no plain SHA-256 of one, in the database, its WAL, exports, backups, output or logs."""
+"""No BSN, nor a plain SHA-256 of one, in the database, WAL, exports, backups, output or logs."""
 
 from __future__ import annotations
 

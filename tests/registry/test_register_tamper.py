@@ -65,7 +65,7 @@ def test_editing_a_stored_arm_is_found(db_url: str) -> None:
 
 
 def test_a_rewritten_chain_is_still_found(db_url: str) -> None:
-    """Someone who knows the hashing rewrites the arm and every later hash: replay and log catch it."""
+    """Rewriting an arm and every later hash (knowing the rule) is caught by replay and log."""
     with _filled(db_url) as reg:
         with reg.engine.connect() as conn:
             query = sa.text("SELECT * FROM assignment ORDER BY sequence")
@@ -79,7 +79,8 @@ def test_a_rewritten_chain_is_still_found(db_url: str) -> None:
             for r in rows[4:]:
                 conn.execute(
                     sa.text(
-                        "UPDATE assignment SET arm = :arm, prev_hash = :prev_hash, hash = :hash WHERE sequence = :sequence"
+                        "UPDATE assignment SET arm = :arm, prev_hash = :prev_hash, hash = "
+                        ":hash WHERE sequence = :sequence"
                     ),
                     r,
                 )

@@ -20,7 +20,7 @@ AGES = ("<27", "27-44", "45+")
 def assign_many(
     url: str, worker: int, n_one: int, n_file: int, shared: int, start: Any, out: Any
 ) -> None:
-    """Assign ``n_one`` participants one by one and a file of ``n_file``; some ids are shared by all workers."""
+    """Assign ``n_one`` participants one by one, then a file of ``n_file``; some ids are shared."""
     results: list[tuple[str, str, int]] = []
     with Register.open(url) as reg:
         start.wait()
@@ -40,7 +40,7 @@ def assign_many(
 
 
 def assign_and_hang(url: str, n: int, table: str, marker: str) -> None:
-    """Assign a file of ``n``; once the INSERT into ``table`` has run, signal ``marker`` and hang until killed."""
+    """Assign a file of ``n``; after the INSERT into ``table``, signal ``marker`` and hang."""
     with Register.open(url) as reg:
 
         def _after(conn, cursor, statement, parameters, context, executemany):  # type: ignore[no-untyped-def]

@@ -26,6 +26,31 @@ _BACKUP_HELP = (
 )
 
 
+_PROTOCOL_OPTION = typer.Option(
+    ..., "--protocol", help="The trial's protocol file (TOML).", dir_okay=False
+)
+_FILE_ARGUMENT = typer.Argument(
+    None, help="A participants file: every new row is assigned, all or nothing.", dir_okay=False
+)
+_PARTICIPANT_ID_OPTION = typer.Option(
+    None, "--id", help="Assign one participant at intake (a BSN or an id)."
+)
+_SETTINGS_OPTION = typer.Option(
+    None,
+    "--set",
+    help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
+)
+_ENROLLED_ON_OPTION = typer.Option(
+    None, "--enrolled-on", help="Date of intake with --id (default today)."
+)
+_PARTICIPANT_ID_OPTION2 = typer.Option(..., "--id", help="The participant (a BSN or an id).")
+_REASON_OPTION = typer.Option(..., "--reason", help="Why, for the audit log.")
+_OUT_OPTION = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False)
+_OUT_OPTION2 = typer.Option(
+    ..., "--out", help="The backup file to write (must not exist).", dir_okay=False
+)
+
+
 def _open(db: str):  # type: ignore[no-untyped-def]
     from participatie_rct.registry import Register
 
@@ -47,9 +72,7 @@ def _settings(pairs: list[str] | None) -> dict[str, str]:
 
 
 def init(
-    protocol: Path = typer.Option(
-        ..., "--protocol", help="The trial's protocol file (TOML).", dir_okay=False
-    ),
+    protocol: Path = _PROTOCOL_OPTION,
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
 ) -> None:
@@ -60,31 +83,22 @@ def init(
     parsed = Protocol.from_toml(protocol)
     with Register.create(db, parsed, key=read_key(key_file)) as reg:
         typer.echo(
-            f"Register {reg.url} holds protocol {parsed.name!r} (SHA-256 {reg.protocol.sha256[:12]}..., "
+            f"Register {reg.url} holds protocol {parsed.name!r} (SHA-256 "
+            f"{reg.protocol.sha256[:12]}..., "
             f"method {parsed.assignment.method.value}, seed {parsed.seed})."
         )
 
 
 def assign(
-    file: Path | None = typer.Argument(
-        None, help="A participants file: every new row is assigned, all or nothing.", dir_okay=False
-    ),
+    file: Path | None = _FILE_ARGUMENT,
     db: str = DbOption,
-    participant_id: str | None = typer.Option(
-        None, "--id", help="Assign one participant at intake (a BSN or an id)."
-    ),
-    settings: list[str] | None = typer.Option(
-        None,
-        "--set",
-        help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
-    ),
-    enrolled_on: str | None = typer.Option(
-        None, "--enrolled-on", help="Date of intake with --id (default today)."
-    ),
+    participant_id: str | None = _PARTICIPANT_ID_OPTION,
+    settings: list[str] | None = _SETTINGS_OPTION,
+    enrolled_on: str | None = _ENROLLED_ON_OPTION,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
 ) -> None:
-    """Assign a participants file, or one participant with --id. Assigned before: the same arm again."""
+    """Assign a participants file, or one participant with --id (assigned before: same arm)."""
     if (file is None) == (participant_id is None):
         raise RegistryError(
             "Give either a participants FILE or --id ID (with --set COLUMN=VALUE ...), not both."
@@ -110,13 +124,14 @@ def assign(
         else:
             state = "assigned" if assigned.is_new else "already assigned (unchanged)"
             typer.echo(
-                f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability {assigned.probability:.4g}"
+                f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability "
+                f"{assigned.probability:.4g}"
             )
 
 
 def withdraw(
-    participant_id: str = typer.Option(..., "--id", help="The participant (a BSN or an id)."),
-    reason: str = typer.Option(..., "--reason", help="Why, for the audit log."),
+    participant_id: str = _PARTICIPANT_ID_OPTION2,
+    reason: str = _REASON_OPTION,
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
 ) -> None:
@@ -127,7 +142,7 @@ def withdraw(
 
 
 def export(
-    out: Path = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False),
+    out: Path = _OUT_OPTION,
     db: str = DbOption,
 ) -> None:
     """Write one CSV row per assigned participant (pseudonym, arm, probability, sequence, ...)."""
@@ -137,7 +152,7 @@ def export(
 
 
 def verify(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
-    """Recompute the hash chains and protocol hash and replay every draw: exit 0 intact, 1 broken."""
+    """Recompute the hash chains and protocol hash, replay every draw: exit 0 intact, 1 broken."""
     with _open(db) as reg:
         report = reg.verify()
     if output is OutputFormat.JSON:
@@ -156,10 +171,12 @@ def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
         echo_json(info)
         return
     typer.echo(
-        f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, seed {info['seed']})"
+        f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, "
+        f"seed {info['seed']})"
     )
     typer.echo(
-        f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: {info['n_declined']}"
+        f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: "
+        f"{info['n_declined']}"
     )
     width = max((len(a) for a in info["by_arm"]), default=0)
     for arm, n in info["by_arm"].items():
@@ -167,9 +184,7 @@ def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
 
 
 def backup(
-    out: Path = typer.Option(
-        ..., "--out", help="The backup file to write (must not exist).", dir_okay=False
-    ),
+    out: Path = _OUT_OPTION2,
     db: str = DbOption,
 ) -> None:
     with _open(db) as reg:

@@ -138,7 +138,7 @@ def person_months(
     earn = frame["earnings"].to_numpy()
     ends = frame["on"].to_numpy() & (frame["reason"].to_numpy() == "") & ~(earn > 0)
     reason = frame["reason"].to_numpy(dtype=object)
-    marker = np.where(reason != "", reason, np.where(ends, "", None).astype(object))
+    marker = np.where(reason != "", reason, np.where(ends, "", np.array(None, dtype=object)))
     spell = (
         pd.Series(marker, dtype="object")
         .groupby(frame["participant"].to_numpy())

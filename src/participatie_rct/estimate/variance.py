@@ -22,8 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from participatie_rct.errors import EstimationError
+
 #: a column whose QR pivot is below this share of the largest is collinear (R's lm uses 1e-7)
 COLLINEARITY_TOL = 1e-7
+#: hat values this close to 1 make HC2/HC3 undefined (a unit explains itself)
+LEVERAGE_TOL = 1e-10
 #: eigenvalues of I - H_gg at or below this are treated as zero (estimatr's CR2 tolerance)
 CR2_EIGEN_TOL = 1e-12
 
@@ -126,6 +130,19 @@ def absorbed_least_squares(X: np.ndarray, y: np.ndarray, strata: np.ndarray) -> 
     )
 
 
+def _check_leverage(h: np.ndarray) -> None:
+    """HC2/HC3 divide by ``1 - h_ii``: a row with leverage 1 (alone in its stratum and arm,
+    say) has no residual to learn from, and the variance is undefined."""
+    ones = np.flatnonzero(h > 1.0 - LEVERAGE_TOL)
+    if ones.size:
+        raise EstimationError(
+            f"{ones.size} rows have leverage 1 (data rows {', '.join(str(i + 1) for i in ones[:5])}"
+            f"{', ...' if ones.size > 5 else ''}): each is alone in its stratum or covariate "
+            "pattern, so HC2/HC3 standard errors are undefined. Merge small strata, drop the "
+            "covariate level, or use se_type hc1."
+        )
+
+
 def hc_vcov(fit: LeastSquares, se_type: str) -> tuple[np.ndarray, float]:
     """Heteroskedasticity-consistent (or classical) covariance and its degrees of freedom."""
     n, k = fit.n, fit.rank
@@ -133,6 +150,8 @@ def hc_vcov(fit: LeastSquares, se_type: str) -> tuple[np.ndarray, float]:
     if se_type == "classical":
         s2 = e2.sum() / (n - k)
         return s2 * fit.xtx_inv, float(n - k)
+    if se_type in ("hc2", "hc3"):
+        _check_leverage(fit.hat())
     if se_type in ("hc0", "hc1"):
         omega = e2
     elif se_type == "hc2":

@@ -28,7 +28,8 @@ def backup(engine: Engine, url: URL, target: Path, *, namespace: str) -> Path:
     """Copy the register to ``target`` (refused when ``target`` exists); return ``target``."""
     if target.exists():
         raise RegistryError(
-            f"{target}: the file exists. Choose a new file for the backup; an old one is never overwritten."
+            f"{target}: the file exists. Choose a new file for the backup; an old one is "
+            f"never overwritten."
         )
     if not target.parent.exists():
         raise RegistryError(f"{target.parent}: no such folder. Create it or choose another --out.")

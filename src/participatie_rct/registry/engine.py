@@ -61,7 +61,8 @@ def parse_url(url: str) -> URL:
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() not in {"sqlite", "postgresql"}:
         raise RegistryError(
-            f"{parsed.render_as_string(hide_password=True)}: the register runs on SQLite or PostgreSQL, "
+            f"{parsed.render_as_string(hide_password=True)}: the register runs on SQLite or "
+            f"PostgreSQL, "
             f"not {parsed.get_backend_name()}. Use sqlite:///trial.db or postgresql+psycopg://user@host/db."
         )
     return parsed

@@ -6,8 +6,8 @@ order, each in its own transaction, and records them in ``schema_migration``. A 
 schema is newer than this version of the package is refused rather than guessed at.
 
 Migration 2 makes the record append-only in the database itself: triggers refuse ``UPDATE``
-and ``DELETE`` on ``protocol``, ``assignment`` and ``audit_log`` (and ``TRUNCATE`` in PostgreSQL), so that
-even a user with raw SQL access cannot quietly rewrite history without first dropping a
+and ``DELETE`` on ``protocol``, ``assignment`` and ``audit_log`` (and ``TRUNCATE`` in
+PostgreSQL), so that even a user with raw SQL access cannot quietly rewrite history without first dropping a
 trigger, and then :func:`~participatie_rct.registry.verify.verify` still finds the change.
 """
 
@@ -48,9 +48,11 @@ def _v2_append_only(connection: Connection) -> None:
         for table in _APPEND_ONLY:
             for action in ("UPDATE", "DELETE"):
                 connection.exec_driver_sql(
-                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE {action} ON {table} "
+                    f"CREATE TRIGGER IF NOT EXISTS {table}_no_{action.lower()} BEFORE "
+                    f"{action} ON {table} "
                     f"BEGIN SELECT RAISE(ABORT, 'participatie-rct: {table} is append-only; "
-                    f"{action} is refused. Record a withdrawal, crossover or deviation as an event instead.'); END"
+                    f"{action} is refused. Record a withdrawal, crossover or deviation as "
+                    f"an event instead.'); END"
                 )
         return
     connection.execute(
@@ -58,7 +60,8 @@ def _v2_append_only(connection: Connection) -> None:
             """
         CREATE OR REPLACE FUNCTION participatie_rct_append_only() RETURNS trigger AS $$
         BEGIN
-            RAISE EXCEPTION 'participatie-rct: % is append-only; % is refused. Record a withdrawal, crossover or deviation as an event instead.', TG_TABLE_NAME, TG_OP
+            RAISE EXCEPTION 'participatie-rct: % is append-only; % is refused. Record a withdrawal, '
+                'crossover or deviation as an event instead.', TG_TABLE_NAME, TG_OP
                 USING ERRCODE = 'insufficient_privilege';
         END;
         $$ LANGUAGE plpgsql
@@ -79,7 +82,8 @@ def _v2_append_only(connection: Connection) -> None:
 def _v3_history_index(connection: Connection) -> None:
     # An assigner reads its stratum's rows above the last sequence it has seen.
     connection.exec_driver_sql(
-        "CREATE INDEX IF NOT EXISTS ix_assignment_stratum_sequence ON assignment (stratum, sequence)"
+        "CREATE INDEX IF NOT EXISTS ix_assignment_stratum_sequence ON assignment (stratum, "
+        "sequence)"
     )
 
 

@@ -118,7 +118,7 @@ class _Arrival:
 
 
 class Register:
-    """A trial's register in SQLite or PostgreSQL (create with :meth:`create`, reopen with :meth:`open`).
+    """A trial's register in SQLite or PostgreSQL (:meth:`create` it, then :meth:`open` it).
 
     >>> import tempfile, pathlib
     >>> from participatie_rct import Protocol
@@ -165,7 +165,7 @@ class Register:
     # ---------------------------------------------------------------- opening and closing
     @classmethod
     def create(cls, url: str, protocol: Protocol | str | Path, *, key: bytes | None) -> Register:
-        """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or a TOML path).
+        """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or TOML path).
 
         A protocol whose identifiers are BSNs needs the key; the register keeps its fingerprint
         so a wrong key is refused later. Initialising again with the same protocol changes
@@ -200,7 +200,8 @@ class Register:
             database = parsed.database or ""
             if database and database != ":memory:" and not Path(database).exists():
                 raise RegistryError(
-                    f"{database}: no register there. Create one with: participatie-rct init --protocol "
+                    f"{database}: no register there. Create one with: participatie-rct init "
+                    f"--protocol "
                     f"trial.toml --db {parsed.render_as_string(hide_password=True)}"
                 )
         engine = make_engine(parsed)
@@ -209,7 +210,8 @@ class Register:
                 version = current_version(connection)
             if version == 0:
                 raise RegistryError(
-                    f"{parsed.render_as_string(hide_password=True)}: no register there. Create one with: "
+                    f"{parsed.render_as_string(hide_password=True)}: no register there. "
+                    f"Create one with: "
                     "participatie-rct init --protocol trial.toml --db URL"
                 )
             if version != SCHEMA_VERSION:
@@ -267,7 +269,8 @@ class Register:
         if self._fingerprint is not None and key_fingerprint(key) != self._fingerprint:
             raise RegistryError(
                 "The key given is not the key this register was initialised with (its fingerprint "
-                "differs). Use the trial's key file: pseudonyms made with another key would not match."
+                "differs). Use the trial's key file: pseudonyms made with another key would "
+                "not match."
             )
         return key
 
@@ -336,7 +339,8 @@ class Register:
         if missing:
             needed = " ".join(f"--set {c}=VALUE" for c in missing)
             raise RegistryError(
-                f"The protocol assigns by {', '.join(self.protocol.unit_columns)}; this participant has no "
+                f"The protocol assigns by {', '.join(self.protocol.unit_columns)}; this "
+                f"participant has no "
                 f"value for {', '.join(missing)}. Give {needed}."
             )
         on = (
@@ -372,7 +376,8 @@ class Register:
 
         if "participant" not in frame.columns:
             raise RegistryError(
-                f"{source}: no 'participant' column. Read the file with participatie_rct.data.load_table."
+                f"{source}: no 'participant' column. Read the file with "
+                f"participatie_rct.data.load_table."
             )
         if frame.empty:
             raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
@@ -380,13 +385,15 @@ class Register:
         if missing:
             raise RegistryError(
                 f"{source}: no column {missing[0]!r}, but the protocol assigns by "
-                f"{', '.join(self.protocol.unit_columns)}. Add the column (one value per participant) and try again."
+                f"{', '.join(self.protocol.unit_columns)}. Add the column (one value per "
+                f"participant) and try again."
             )
         ids = [None if pd.isna(v) else str(v).strip() for v in frame["participant"]]
         empty = [i for i, v in enumerate(ids) if not v]
         if empty:
             raise RegistryError(
-                f"{source}, column {self.protocol.identifier_column!r}: {len(empty)} rows have no identifier "
+                f"{source}, column {self.protocol.identifier_column!r}: {len(empty)} rows "
+                f"have no identifier "
                 f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
             )
         seen: dict[str, int] = {}
@@ -398,8 +405,10 @@ class Register:
                 seen[v] = i  # type: ignore[index]
         if twice:
             raise RegistryError(
-                f"{source}, column {self.protocol.identifier_column!r}: {len(twice)} rows repeat a participant "
-                f"listed earlier ({where(twice)}). Each participant may appear once; remove the repeats."
+                f"{source}, column {self.protocol.identifier_column!r}: {len(twice)} rows "
+                f"repeat a participant "
+                f"listed earlier ({where(twice)}). Each participant may appear once; remove "
+                f"the repeats."
             )
         consent = [True] * len(frame)
         if "consent" in frame.columns:
@@ -410,8 +419,10 @@ class Register:
             blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
             if blank:
                 raise RegistryError(
-                    f"{source}, column {column!r}: {len(blank)} rows are empty ({where(blank)}). Assignment is by "
-                    f"{', '.join(self.protocol.unit_columns)}, so every participant needs a {column}. "
+                    f"{source}, column {column!r}: {len(blank)} rows are empty "
+                    f"({where(blank)}). Assignment is by "
+                    f"{', '.join(self.protocol.unit_columns)}, so every participant needs a "
+                    f"{column}. "
                     "Fill it in or remove these rows; nothing was assigned."
                 )
             for i, t in enumerate(texts):
@@ -433,7 +444,7 @@ class Register:
         ]
 
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
-        """What to lock before reading history: each stratum for block methods, else the whole draw."""
+        """What to lock before reading history: each stratum (block methods), else the whole draw."""
         if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
             return [f"stratum:{s}" for s in strata]
         return ["draw"]
@@ -467,7 +478,8 @@ class Register:
                     draws = list(sequencer.next_batch(units))
                 if len(draws) != len(new):
                     raise RegistryError(
-                        f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals."
+                        f"The assignment procedure returned {len(draws)} draws for "
+                        f"{len(new)} arrivals."
                     )
             rows: dict[str, dict[str, Any]] = {}
             if new or new_declines:
@@ -649,7 +661,7 @@ class Register:
 
     # ---------------------------------------------------------------- events
     def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
-        """Record that a participant withdrew (the assignment stays; ITT keeps them in their arm)."""
+        """Record that a participant withdrew (the assignment stays: ITT keeps them in their arm)."""
         return self.record_event(identifier, "withdrawal", reason, key=key)
 
     def record_event(
@@ -683,7 +695,8 @@ class Register:
             ).scalar()
             if assigned is None:
                 raise RegistryError(
-                    f"No assigned participant with this id (pseudonym {participant[:12]}...). Check the id "
+                    f"No assigned participant with this id (pseudonym "
+                    f"{participant[:12]}...). Check the id "
                     "and the key; only assigned participants can have a " + kind + "."
                 )
             if kind == "withdrawal":
@@ -694,7 +707,8 @@ class Register:
                 ).scalar()
                 if before is not None:
                     raise RegistryError(
-                        f"Participant with sequence {assigned} already withdrew (recorded {before}). "
+                        f"Participant with sequence {assigned} already withdrew (recorded "
+                        f"{before}). "
                         "A withdrawal is recorded once."
                     )
             at = _now()
@@ -734,7 +748,10 @@ class Register:
         return _assignment_frame(rows, withdrawn, self.protocol.unit_columns)
 
     def events(self) -> pd.DataFrame:
-        """The audit log in order: ``seq``, ``at`` (UTC), ``kind``, ``participant``, ``reason``, ``details``."""
+        """The audit log in order.
+
+        Columns: ``seq``, ``at`` (UTC), ``kind``, ``participant``, ``reason``, ``details``.
+        """
         import pandas as pd
 
         with self._read() as conn, conn.begin():
@@ -855,7 +872,7 @@ class Register:
         }
 
     def export(self, path: str | Path) -> int:
-        """Write the export CSV of CONTRACT.md (one row per assigned participant); return the row count.
+        """Write the export CSV of CONTRACT.md (a row per assigned participant); return the count.
 
         Written to a temporary file first and renamed, so a failure leaves nothing behind.
         """
@@ -909,7 +926,8 @@ class Register:
             )
         if row is None:
             raise RegistryError(
-                f"{self.url}: the register holds no protocol. Run participatie-rct init --protocol FILE."
+                f"{self.url}: the register holds no protocol. Run participatie-rct init "
+                f"--protocol FILE."
             )
         self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
         self._fingerprint = row["key_fingerprint"]
@@ -922,7 +940,9 @@ def _namespace(engine: Engine) -> str:
     if is_sqlite(engine):
         return str(engine.url.database or "")
     with engine.connect() as conn:
-        return f"{conn.execute(sa.text('SELECT current_database()')).scalar()}.{conn.execute(sa.text('SELECT current_schema()')).scalar()}"
+        database = conn.execute(sa.text("SELECT current_database()")).scalar()
+        schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
+        return f"{database}.{schema}"
 
 
 def _store_protocol(
@@ -936,7 +956,8 @@ def _store_protocol(
     if current is not None and current["sha256"] == protocol.sha256:
         if fingerprint is not None and current["key_fingerprint"] not in (None, fingerprint):
             raise RegistryError(
-                "The key given is not the key this register was initialised with (its fingerprint differs). "
+                "The key given is not the key this register was initialised with (its "
+                "fingerprint differs). "
                 "Use the trial's key file."
             )
         return  # the same protocol again: nothing to do
@@ -946,7 +967,8 @@ def _store_protocol(
             raise RegistryError(
                 f"{protocol.source}: the register is locked to protocol {current['sha256'][:12]} "
                 f"({current['name']!r}) and {n} participants are assigned under it; this protocol "
-                f"({protocol.sha256[:12]}) differs. A running trial keeps its protocol: record changes as "
+                f"({protocol.sha256[:12]}) differs. A running trial keeps its protocol: "
+                f"record changes as "
                 "deviations, or start a new register for a new trial."
             )
     number = 1 if current is None else int(current["id"]) + 1

@@ -39,7 +39,8 @@ class AssignedParticipant:
         """One line a person reads (the pseudonym is shortened; no BSN is ever shown)."""
         state = "assigned" if self.is_new else "already assigned"
         return (
-            f"{state}: arm {self.arm} (probability {self.probability:.4g}), sequence {self.sequence}, "
+            f"{state}: arm {self.arm} (probability {self.probability:.4g}), sequence "
+            f"{self.sequence}, "
             f"participant {self.participant[:12]}"
         )
 
@@ -62,7 +63,7 @@ class AssignOutcome:
     source: str = ""
 
     def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
-        """Participants per arm: newly assigned ones (default) or everyone in the file who has an arm."""
+        """Participants per arm: the newly assigned (default), or everyone in the file with an arm."""
         rows = (
             self.frame[self.frame["status"] == "new"]
             if new_only
@@ -92,7 +93,8 @@ class AssignOutcome:
     def summary(self) -> str:
         """Text a person reads: counts per arm, never identifiers."""
         lines = [
-            f"{self.source or 'file'}: {self.n_new} newly assigned, {self.n_existing} assigned before "
+            f"{self.source or 'file'}: {self.n_new} newly assigned, {self.n_existing} "
+            f"assigned before "
             f"(kept their arm), {self.n_declined} declined (not assigned)."
         ]
         width = max((len(a) for a in self.arms), default=0)

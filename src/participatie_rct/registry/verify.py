@@ -73,7 +73,8 @@ def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> l
         if digest != row["sha256"]:
             found.add(
                 f"protocol {row['id']}",
-                f"protocol {row['id']}: the stored text's SHA-256 is {digest[:12]}..., but the register records "
+                f"protocol {row['id']}: the stored text's SHA-256 is {digest[:12]}..., but "
+                f"the register records "
                 f"{row['sha256'][:12]}...: the protocol text or its hash was changed after init.",
             )
     if rows[-1]["sha256"] != protocol.sha256:
@@ -88,17 +89,20 @@ def _check_log(rows: Sequence[Any], found: _Findings) -> None:
         if int(row["seq"]) != number:
             found.add(
                 name,
-                f"{name}: expected entry {number} here; an entry of the audit log is missing or out of place.",
+                f"{name}: expected entry {number} here; an entry of the audit log is "
+                f"missing or out of place.",
             )
         if row["prev_hash"] != prev:
             found.add(
                 name,
-                f"{name} ({row['kind']}): it does not carry the hash of the entry before it; an entry was removed, inserted or rewritten.",
+                f"{name} ({row['kind']}): it does not carry the hash of the entry before "
+                f"it; an entry was removed, inserted or rewritten.",
             )
         if event_hash(row) != row["hash"]:
             found.add(
                 name,
-                f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no longer match its hash; it was changed after it was written.",
+                f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no "
+                f"longer match its hash; it was changed after it was written.",
             )
         prev = row["hash"]
 
@@ -111,17 +115,21 @@ def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> Non
         if int(row["sequence"]) != number:
             found.add(
                 name,
-                f"{name} ({who}): expected sequence {number} here; an assignment is missing or out of place.",
+                f"{name} ({who}): expected sequence {number} here; an assignment is missing "
+                f"or out of place.",
             )
         if row["prev_hash"] != prev:
             found.add(
                 name,
-                f"{name} ({who}): it does not carry the hash of the assignment before it (or, for the first, of the protocol); a record was removed, inserted or rewritten.",
+                f"{name} ({who}): it does not carry the hash of the assignment before it "
+                f"(or, for the first, of the protocol); a record was removed, inserted or "
+                f"rewritten.",
             )
         if assignment_hash(row) != row["hash"]:
             found.add(
                 name,
-                f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its hash; the record was changed after it was written.",
+                f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its "
+                f"hash; the record was changed after it was written.",
             )
         prev = row["hash"]
 
@@ -137,7 +145,8 @@ def _check_checkpoints(
     if shas != protocol_shas:
         found.add(
             "protocol",
-            "The protocols stored do not match those the audit log recorded at init; a protocol was added or changed outside init.",
+            "The protocols stored do not match those the audit log recorded at init; a "
+            "protocol was added or changed outside init.",
         )
     by_sequence = {int(r["sequence"]): r for r in assignments}
     covered: list[int] = []
@@ -153,8 +162,10 @@ def _check_checkpoints(
         if tail is None or tail["hash"] != details["head"]:
             found.add(
                 f"assignment {last}",
-                f"assignment {last}: the audit log (entry {row['seq']}) recorded this intake ending at assignment "
-                f"{last} with chain head {details['head'][:12]}..., which the assignments no longer match; "
+                f"assignment {last}: the audit log (entry {row['seq']}) recorded this "
+                f"intake ending at assignment "
+                f"{last} with chain head {details['head'][:12]}..., which the assignments "
+                f"no longer match; "
                 "assignments were removed or rewritten.",
             )
     expected = sorted(by_sequence)
@@ -164,7 +175,8 @@ def _check_checkpoints(
         if extra:
             found.add(
                 f"assignment {extra[0]}",
-                f"assignment {extra[0]}: no intake in the audit log made it; it was added outside the register.",
+                f"assignment {extra[0]}: no intake in the audit log made it; it was added "
+                f"outside the register.",
             )
         if lost:
             found.add(
@@ -200,8 +212,10 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
         ):
             found.add(
                 f"assignment {first['sequence']}",
-                f"assignment {first['sequence']}: made with {first['method']} version {first['procedure_version']}, "
-                f"but this installation has {procedure.method} version {procedure.version}; the draw cannot be "
+                f"assignment {first['sequence']}: made with {first['method']} version "
+                f"{first['procedure_version']}, "
+                f"but this installation has {procedure.method} version {procedure.version}; "
+                f"the draw cannot be "
                 "replayed. Verify with the participatie-rct version that made the register.",
             )
             return
@@ -223,19 +237,23 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
             if draw.arm != row["arm"]:
                 found.add(
                     name,
-                    f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.",
+                    f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying "
+                    f"the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.",
                 )
             elif not math.isclose(
                 float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
             ):
                 found.add(
                     name,
-                    f"{name} ({who}): the register holds probability {row['probability']!r}, the replay gives {draw.probability!r}.",
+                    f"{name} ({who}): the register holds probability "
+                    f"{row['probability']!r}, the replay gives {draw.probability!r}.",
                 )
             elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
                 found.add(
                     name,
-                    f"{name} ({who}): the register holds stratum {row['stratum']!r} position {row['position']}, the replay gives {draw.stratum!r} position {draw.position}.",
+                    f"{name} ({who}): the register holds stratum {row['stratum']!r} "
+                    f"position {row['position']}, the replay gives {draw.stratum!r} "
+                    f"position {draw.position}.",
                 )
 
 
@@ -264,7 +282,8 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
         ):
             found.add(
                 f"audit_log {row['seq']}",
-                f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has no assignment.",
+                f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has "
+                f"no assignment.",
             )
     _replay(assignments, protocol, found)
     n_checked = len(log) + len(assignments) + len(protocol_shas)
@@ -284,8 +303,10 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
         n_checked=n_checked,
         first_broken=None,
         message=(
-            f"Register intact: {len(assignments)} assignments and {len(log)} audit-log entries chain correctly, "
-            f"protocol {protocol.sha256[:12]}... matches, and every assignment replays from seed {protocol.seed}."
+            f"Register intact: {len(assignments)} assignments and {len(log)} audit-log "
+            f"entries chain correctly, "
+            f"protocol {protocol.sha256[:12]}... matches, and every assignment replays from "
+            f"seed {protocol.seed}."
         ),
         n_assignments=len(assignments),
         n_events=len(log),

@@ -202,8 +202,8 @@ def build_context(
     weekly = pd.crosstab(week, site).reindex(columns=sites, fill_value=0).sort_index()
     full = pd.period_range(weekly.index.min(), weekly.index.max(), freq="W-SUN")
     weekly = weekly.reindex(full, fill_value=0).cumsum()
-    intake = weekly.stack().rename("cumulative").reset_index()
-    intake.columns = ["month", "site", "cumulative"]
+    intake = weekly.stack().reset_index()
+    intake.columns = pd.Index(["month", "site", "cumulative"])
     intake["month"] = intake["month"].dt.start_time
     figs["intake"] = figures.intake_figure(
         intake, x_label=w["month"], y_label=w["cumulative_assigned"]
@@ -219,8 +219,8 @@ def build_context(
     # --- outflow -------------------------------------------------------------------------
     rows = []
     for a in order:
-        sub = outcomes.loc[(outcomes["arm"] == a) & analysed, "outflow_work"]
-        n, k = len(sub), int(sub.sum())
+        shares = outcomes.loc[(outcomes["arm"] == a) & analysed, "outflow_work"]
+        n, k = len(shares), int(shares.sum())
         rows.append((labels[a], count_text(n), count_text(k), share_text(k, n, language=language)))
     values["outflow_table"] = Table((w["arm"], w["n"], w["n_out"], w["share"]), tuple(rows))
     values["analysed_n"] = int(analysed.sum())
@@ -254,7 +254,7 @@ def build_context(
                 f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
                 p_text(r.p_value, language),
             )
-            for r in cox.itertuples()
+            for r in _records(cox)
         ),
     )
     lr = analysis.logrank_test(outcomes, control)
@@ -307,7 +307,7 @@ def build_context(
     # --- per site and pooled ---------------------------------------------------------------------
     per_site = []
     for s in sites:
-        sub = outcomes[site == s] if len(sites) > 1 else outcomes
+        sub = outcomes.loc[site == s] if len(sites) > 1 else outcomes
         fit = analysis.itt_frame(
             sub,
             outcome="outflow_work",
@@ -328,7 +328,7 @@ def build_context(
     for a in order:
         if a == control:
             continue
-        for r in per_site_frame[per_site_frame["arm"] == a].itertuples():
+        for r in _records(per_site_frame[per_site_frame["arm"] == a]):
             if len(sites) > 1:
                 forest_rows.append(
                     {
@@ -340,7 +340,7 @@ def build_context(
                     }
                 )
         pooled = itt[itt["arm"] == a]
-        for r in pooled.itertuples():
+        for r in _records(pooled):
             forest_rows.append(
                 {
                     "label": f"{labels[a]} · {w['pooled']}",
@@ -359,7 +359,7 @@ def build_context(
     for a in order:
         if a == control:
             continue
-        for r in per_site_frame[per_site_frame["arm"] == a].itertuples():
+        for r in _records(per_site_frame[per_site_frame["arm"] == a]):
             site_rows.append(
                 (
                     labels[a],
@@ -369,7 +369,7 @@ def build_context(
                     _interval(r.ci_low, r.ci_high, language),
                 )
             )
-        for r in itt[itt["arm"] == a].itertuples():
+        for r in _records(itt[itt["arm"] == a]):
             site_rows.append(
                 (
                     labels[a],
@@ -396,7 +396,7 @@ def build_context(
                     p_text(r.p_value, language),
                     number(100 * r.i2, language, digits=0) + "%" if r.i2 == r.i2 else w["na"],
                 )
-                for r in het.itertuples()
+                for r in _records(het)
             ),
         )
 
@@ -438,10 +438,9 @@ def build_context(
             "p_holm": float(r.p_holm),
             "n": int(r.n),
         }
-        for r in itt.set_index("arm")
-        .reindex([a for a in order if a in set(itt["arm"])])
-        .reset_index()
-        .itertuples()
+        for r in _records(
+            itt.set_index("arm").reindex([a for a in order if a in set(itt["arm"])]).reset_index()
+        )
     )
     if len(itt):
         values["headline"] = w["headline_text"].format(
@@ -542,10 +541,10 @@ def _balance(
 def _itt_rows(
     frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str
 ) -> list[tuple[str, ...]]:
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for a in order:
         match = frame[frame["arm"] == a]
-        for r in match.itertuples():
+        for r in _records(match):
             rows.append(
                 (
                     labels[a],
@@ -576,7 +575,7 @@ def _interim(
     look = analysis.interim_boundary(t, plan)
     rows = []
     for a in order:
-        for r in frame[frame["arm"] == a].itertuples():
+        for r in _records(frame[frame["arm"] == a]):
             rows.append(
                 (
                     labels[a],
@@ -715,3 +714,12 @@ def _data_quality(
 def _interval(low: float, high: float, language: str) -> str:
     """A 95% interval of proportions in percentage points: ``−1.8 – +11.0``."""
     return f"{number(100 * low, language, sign=True)} – {number(100 * high, language, sign=True)}"
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    """The rows of a frame as objects with one attribute per column (values typed loosely)."""
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in frame.to_dict("records")
+    ]

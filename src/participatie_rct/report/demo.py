@@ -139,6 +139,8 @@ def run_demo(
 
     start = pd.Timestamp(arrivals["enrolled_on"].min()).date().replace(day=1)
     interim_as_of = _end_of_month(_add_months(start, 12))
+    if trial.benefit_months is None:
+        raise ReportError("demo: the simulation made no benefit months; simulate with tables.")
     months = trial.benefit_months["month"].astype(str)
     final_as_of = _end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
     interim = write_report(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
@@ -20,7 +21,7 @@ SIZE = (7.0, 3.8)
 #: Colours for arms in order (Okabe-Ito palette, readable for colour-blind readers).
 PALETTE = ("#555555", "#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#0072B2", "#D55E00", "#F0E442")
 
-_RC = {
+_RC: dict[str, Any] = {
     "svg.hashsalt": "participatie-rct",
     "svg.fonttype": "none",
     "font.family": "DejaVu Sans",
@@ -35,7 +36,7 @@ def svg_bytes(plot: object) -> bytes:
     matplotlib.use("Agg", force=True)
     import matplotlib.pyplot as plt
 
-    with matplotlib.rc_context(_RC):
+    with matplotlib.rc_context(_RC):  # type: ignore[arg-type]
         figure = plot.draw()  # type: ignore[attr-defined]
         figure.set_size_inches(*SIZE)
         buffer = io.BytesIO()
@@ -44,7 +45,7 @@ def svg_bytes(plot: object) -> bytes:
     return buffer.getvalue()
 
 
-def _theme() -> object:
+def _theme() -> Any:
     import plotnine as p9
 
     return p9.theme_minimal(base_size=10, base_family="DejaVu Sans") + p9.theme(

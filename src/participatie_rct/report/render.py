@@ -80,7 +80,7 @@ def render_pdf(html: str) -> bytes:
     return HTML(string=html, base_url=None).write_pdf()
 
 
-class _Values(dict):  # type: ignore[type-arg]
+class _Values(dict[str, Any]):
     """A dict whose keys templates read as attributes; missing optional keys give ``default``."""
 
     def __init__(self, data: Mapping[str, Any], default: Any = None) -> None:
