@@ -132,7 +132,7 @@ def _run(fresh: Callable[[], str], backend: str) -> None:
         f"median {statistics.median(times) * 1000:7.1f} ms   p99 {p99 * 1000:7.1f} ms",
         flush=True,
     )
-    measure(f"register {backend}: verify {N_BATCH + N_SINGLE:,} assignments", reg.verify)
+    measure(f"register {backend}: verify {N_BATCH + N_SINGLE:,} assignments", reg.verify, repeat=2)
     for r in registers:
         r.close()
 

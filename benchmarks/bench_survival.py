@@ -116,10 +116,11 @@ def main() -> None:
         frame = design.assign(time=data["time"], exited=exited)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = CoxPHFitter().fit(frame, duration_col="time", event_col="exited", robust=True)
+            # robust=True (lifelines' sandwich) did not finish within 10 minutes here
+            fit = CoxPHFitter().fit(frame, duration_col="time", event_col="exited")
         ll_fit["params"] = fit.params_.to_numpy()
 
-    measure("cox efron + robust SE (lifelines CoxPHFitter)", lifelines_cox)
+    measure("cox efron, model SE (lifelines CoxPHFitter)", lifelines_cox)
     gap = np.max(np.abs(ll_fit["params"] - ours_cox["r"]["coef"].to_numpy()))
     print(f"{'':<60} max |coef_ours - coef_lifelines| = {gap:.2e}", flush=True)
 
@@ -158,7 +159,7 @@ def main() -> None:
 
     measure("cumulative_incidence (lifelines AalenJohansenFitter)", lifelines_cif)
     gap = np.max(np.abs(np.asarray(aj["cif"]) - ours_cif["r"]["cumulative_incidence"].to_numpy()))
-    print(f"{'':<60} max |F_ours - F_lifelines| = {gap:.2e} (lifelines jitters ties)", flush=True)
+    print(f"{'':<60} max |F_ours - F_lifelines| = {gap:.2e}", flush=True)
     measure(
         "gray_test of work (ours)",
         lambda: gray_test(data, time="time", event="event", treatment="arm", event_of_interest=1),

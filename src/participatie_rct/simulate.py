@@ -64,10 +64,14 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MEASURES",
+    "SIMULATION_FILES",
     "ScenarioSpec",
     "SimulatedTrial",
+    "Withdrawal",
+    "expected_outflow",
     "scenario_spec",
     "simulate_trial",
+    "simulation_files",
     "write_simulation",
 ]
 
@@ -196,9 +200,8 @@ def _check_spec(spec: ScenarioSpec) -> None:
         )
     if len(spec.ratios) != len(spec.arms) or any(r < 1 for r in spec.ratios):
         raise DesignError(
-            f"simulate: ratios {list(spec.ratios)} do not fit arms {list(spec.arms)}; give one "
-            "whole "
-            "number >= 1 per arm."
+            f"simulate: ratios {list(spec.ratios)} do not fit arms {list(spec.arms)}; "
+            "give one whole number >= 1 per arm."
         )
     for name, value in (("consent rate", spec.consent_rate),):
         if not 0.0 < value <= 1.0:
@@ -209,9 +212,8 @@ def _check_spec(spec: ScenarioSpec) -> None:
         )
     if not 0.0 < spec.control_rate < 0.9:
         raise DesignError(
-            f"simulate: control rate is {spec.control_rate}; the 12-month share out to work in "
-            "control "
-            "must be in (0, 0.9), e.g. 0.06."
+            f"simulate: control rate is {spec.control_rate}; the 12-month share out to work "
+            "in control must be in (0, 0.9), e.g. 0.06."
         )
     if spec.intake not in ("rolling", "batch"):
         raise DesignError(f"simulate: intake is {spec.intake!r}; it must be 'rolling' or 'batch'.")
@@ -219,8 +221,8 @@ def _check_spec(spec: ScenarioSpec) -> None:
         raise DesignError(f"simulate: intake months is {spec.intake_months}; give at least 1.")
     if spec.follow_up_months < max(HORIZONS):
         raise DesignError(
-            f"simulate: follow-up of {spec.follow_up_months} months is shorter than "
-            f"{max(HORIZONS)}."
+            f"simulate: follow-up of {spec.follow_up_months} months is shorter than the "
+            f"longest horizon, {max(HORIZONS)} months."
         )
     for arm, target in spec.work_targets:
         if arm not in spec.arms or arm == "control":
@@ -229,16 +231,15 @@ def _check_spec(spec: ScenarioSpec) -> None:
             )
         if not 0.0 < target < 0.9:
             raise DesignError(
-                f"simulate: the 12-month work share for {arm!r} is {target}; it must be in (0, "
-                "0.9)."
+                f"simulate: the 12-month work share for {arm!r} is {target}; "
+                "it must be in (0, 0.9)."
             )
     for arm in spec.arms:
         if arm != "control" and not _known_arm(arm) and arm not in dict(spec.work_targets):
             raise DesignError(
                 f"simulate: arm {arm!r} is neither a measure ({', '.join(MEASURES)}), nor measures "
-                "joined by '_and_', and no effect is given for it. Give its 12-month share out "
-                "to work "
-                f"(e.g. --arm-rate {arm}=0.09)."
+                "joined by '_and_', and no effect is given for it. Give its 12-month share "
+                f"out to work (e.g. --arm-rate {arm}=0.09)."
             )
     if spec.sites and abs(sum(s for _, s in spec.sites) - 1.0) > 1e-9:
         raise DesignError("simulate: site shares must sum to 1.")
@@ -791,12 +792,12 @@ def _toml_string(text: str) -> str:
 
 def protocol_toml(spec: ScenarioSpec, *, seed: int) -> str:
     """The protocol file of a simulated trial: its arms, permuted blocks by site and age group."""
+    description = f"Synthetic trial: scenario {spec.scenario}, effects {spec.effects}."
     lines = [
         "[trial]",
         f"name = {_toml_string(spec.trial_name)}",
         f"seed = {int(seed)}",
-        "description = "
-        f"{_toml_string(f'Synthetic trial: scenario {spec.scenario}, effects {spec.effects}.')}",
+        f"description = {_toml_string(description)}",
         "",
     ]
     for arm, ratio in zip(spec.arms, spec.ratios, strict=True):
@@ -1062,6 +1063,34 @@ class SimulatedTrial:
     spec: ScenarioSpec
     seed: int | None = None
 
+    def to_frame(self) -> pd.DataFrame:
+        """One row per arm and outcome: ``arm``, ``outcome``, ``n``, ``truth`` (the expected
+        intention-to-treat share for this cohort), ``population`` (the population share) and
+        ``sample`` (the share observed in this trial)."""
+        import pandas as pd
+
+        rows = []
+        for arm in self.protocol.arm_keys:
+            mine = self.outcomes[self.outcomes["arm"] == arm]
+            spec = self.truth["arms"][arm]
+            for outcome in ("work_12", "work_24", "part_time_12", "any_exit_12"):
+                rows.append(
+                    {
+                        "arm": arm,
+                        "outcome": outcome,
+                        "n": len(mine),
+                        "truth": spec["cohort_itt"][outcome],
+                        "population": spec["itt"][outcome],
+                        "sample": float(mine[outcome].mean()) if len(mine) else float("nan"),
+                    }
+                )
+        return pd.DataFrame(rows)
+
+    def glance(self) -> dict[str, Any]:
+        """Trial-level facts: scenario, effects, seeds, invited, consented, withdrawn."""
+        keys = ("scenario", "effects", "seed", "protocol_seed", "n_invited", "n", "n_withdrawn")
+        return {k: self.truth[k] for k in keys}
+
     def summary(self) -> str:
         """A few lines a person reads: who was invited, who took part, the effects built in."""
         t = self.truth
@@ -1071,14 +1100,11 @@ class SimulatedTrial:
             f"{t['n_withdrawn']}",
             "arm                              n   work<=12m (truth)  work<=12m (sample)",
         ]
-        grouped = self.outcomes.groupby("arm")["work_12"]
-        sizes: dict[Any, int] = grouped.size().to_dict()
-        means: dict[Any, float] = grouped.mean().to_dict()
-        for arm in self.protocol.arm_keys:
-            size, mean = sizes.get(arm, 0), means.get(arm, float("nan"))
+        frame = self.to_frame()
+        for row in frame[frame["outcome"] == "work_12"].to_dict("records"):
             lines.append(
-                f"{arm:<30} {int(size):>4}   {t['arms'][arm]['itt']['work_12']:>10.4f}         "
-                f"{mean:>10.4f}"
+                f"{row['arm']:<30} {row['n']:>4}   {row['truth']:>10.4f}         "
+                f"{row['sample']:>10.4f}"
             )
         return "\n".join(lines)
 
@@ -1242,9 +1268,9 @@ def simulate_trial(
         benefit_months = _benefit_table(members.ids, month0, follow_up, states, events, s_earn)
         survey = _simulate_survey(members, arm, treated, states, s_survey)
 
-    truth = _truth(
-        spec, calibration, members, protocol, seed, spawn_key, cohort.ids.size, len(withdrawals)
-    )
+    truth = _truth(spec, calibration, members, protocol, seed, spawn_key, cohort.ids.size)
+    truth["n_withdrawn"] = len(withdrawals)
+    truth["withdrawals"] = [w.to_dict() for w in withdrawals]
     return SimulatedTrial(
         participants=participants,
         benefit_months=benefit_months,
@@ -1313,6 +1339,27 @@ def _shares(shares: Mapping[int, Mapping[str, np.ndarray]], weight: np.ndarray) 
     return out
 
 
+def expected_outflow(spec: ScenarioSpec) -> dict[str, dict[str, float]]:
+    """Exact population intention-to-treat outflow shares per arm, without simulating.
+
+    The ``itt`` entries of a simulated trial's ``truth`` (keys ``work_12``, ``part_time_12``,
+    ``other_12``, ``any_exit_12`` and the same at 24 months): a share ``withdrawal_rate`` of
+    each treated arm gets the control regime.
+    """
+    calibration = _calibration(spec)
+    control = _population_truth(calibration.base_work, calibration.effect("control"))["pop"]
+    w = spec.withdrawal_rate
+    out: dict[str, dict[str, float]] = {}
+    for arm in spec.arms:
+        pop = _population_truth(calibration.base_work, calibration.effect(arm))["pop"]
+        out[arm] = (
+            dict(pop)
+            if arm == "control"
+            else {k: (1 - w) * v + w * control[k] for k, v in pop.items()}
+        )
+    return out
+
+
 @lru_cache(maxsize=64)
 def _population_truth(base_work: float, effect: _ArmEffect) -> dict[str, Any]:
     """Exact population shares of one arm's regime: overall and per age group (cached: the
@@ -1341,7 +1388,6 @@ def _truth(
     seed: int | None,
     spawn_key: tuple[int, ...],
     n_invited: int,
-    n_withdrawn: int,
 ) -> dict[str, Any]:
     """Effects built in and the exact outflow shares they imply, per arm.
 
@@ -1422,7 +1468,7 @@ def _truth(
         "protocol_sha256": protocol.sha256,
         "n_invited": n_invited,
         "n": int(members.ids.size),
-        "n_withdrawn": n_withdrawn,
+        "n_withdrawn": 0,
         "control": "control",
         "intake": spec.intake,
         "intake_start": spec.intake_start.isoformat(),
@@ -1450,6 +1496,10 @@ def _truth(
             ),
             "survey_direct_effect": (
                 "points on the latent score from wave 1 on, before rounding and clipping"
+            ),
+            "withdrawals": (
+                "participants who left after learning their arm; record them in the register "
+                "(participatie-rct withdraw); they stay in the intention-to-treat analysis"
             ),
         },
         "calibration_targets": {
@@ -1546,7 +1596,7 @@ def write_simulation(trial: SimulatedTrial, out_dir: str | Path) -> dict[str, Pa
             paths[name] = path
     except OSError as exc:
         raise ParticipatieRCTError(
-            f"{folder}: cannot write the simulation there ({exc.strerror}); choose a folder you "
-            "can write to."
+            f"{folder}: cannot write the simulation there ({exc.strerror}); "
+            "choose a folder you can write to."
         ) from None
     return paths

@@ -37,6 +37,10 @@ def test_means_and_standardized_differences() -> None:
     )
     assert set(rows["covariate"]) == {"age", "site=Tilburg", "site=Utrecht", "long_term"}
     assert (rows["df"][rows["covariate"] == "age"] == 2).all()  # both arms against control
+    # with one arm, the arm's t test and the F test agree
+    two = data[data["arm"] != "intensive_support"]
+    one = balance(two, treatment="arm", covariates=["age"]).to_frame().iloc[0]
+    assert math.isclose(one["p_value"], one["p_value_arm"], rel_tol=1e-10)
 
 
 def test_by_group_repeats_within_each_level_and_skips_constant_tests() -> None:

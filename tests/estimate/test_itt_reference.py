@@ -16,6 +16,8 @@ import pytest
 
 import participatie_rct.estimate as est
 
+pytestmark = pytest.mark.reference
+
 REFERENCE = Path(__file__).resolve().parents[1] / "reference"
 
 #: relative tolerance for estimates, standard errors, degrees of freedom and p-values: both
@@ -54,7 +56,16 @@ def data_for(spec: dict) -> pd.DataFrame:
     return data
 
 
-KWARGS = ("control", "covariates", "strata", "cluster", "estimator", "adjust", "se_type")
+KWARGS = (
+    "control",
+    "covariates",
+    "strata",
+    "cluster",
+    "estimator",
+    "adjust",
+    "se_type",
+    "correction",
+)
 
 
 def call_kwargs(spec: dict) -> dict:
@@ -70,7 +81,16 @@ def check_rows(frame_: pd.DataFrame, rows: list[dict], *, key: str = "arm") -> N
         got = frame_[frame_[key] == str(want[key])]
         assert len(got) == 1, (want[key], frame_[key].tolist())
         got = got.iloc[0]
-        for col in ("estimate", "std_error", "df", "p_value", "ci_low", "ci_high"):
+        for col in (
+            "estimate",
+            "std_error",
+            "df",
+            "p_value",
+            "ci_low",
+            "ci_high",
+            "p_holm",
+            "p_bonferroni",
+        ):
             if col in want:
                 assert close(float(got[col]), want[col]), (col, float(got[col]), want[col])
 
@@ -154,3 +174,19 @@ def test_balance_tests_match_estimatr(case: dict) -> None:
 def test_reference_records_versions() -> None:
     ref = reference()
     assert ref["r_version"].startswith("R version") and ref["packages"]["estimatr"]
+
+
+@pytest.mark.parametrize("case", cases("lee_bounds"), ids=lambda c: c["name"])
+def test_lee_bounds_match_the_r_script(case: dict) -> None:
+    spec = case["python"]
+    result = est.lee_bounds(
+        data_for(spec),
+        outcome=spec["outcome"],
+        treatment=spec["treatment"],
+        control=spec["control"],
+    )
+    frame = result.to_frame().set_index("arm")
+    for want in case["estimates"]:
+        got = frame.loc[want["arm"]]
+        for col in ("lower", "upper", "trim_share", "response_arm", "response_control"):
+            assert close(float(got[col]), want[col]), (col, float(got[col]), want[col])

@@ -186,3 +186,25 @@ def test_missing_columns_are_named() -> None:
             months_table({}),
             horizon_months=1,
         )
+
+
+def test_row_order_does_not_matter() -> None:
+    spec = {
+        "a": (0, [True, True, False, True] + [True] * 8, {2: "work"}),
+        "b": (1, [True, None, True, False] + [False] * 8, {3: "other"}),
+        "c": (0, [True] * 12, {}),
+    }
+    people = assignments({"a": "2018-01-05", "b": "2018-02-10", "c": "2018-01-31"})
+    table = months_table(spec)
+    base = build_outcomes(people, table, horizon_months=6)
+    for seed in range(5):
+        shuffled = table.sample(frac=1, random_state=seed).reset_index(drop=True)
+        pd.testing.assert_frame_equal(build_outcomes(people, shuffled, horizon_months=6), base)
+
+
+def test_assignment_month_is_the_dutch_calendar_month() -> None:
+    table = months_table({"a": (0, [True] * 4, {}), "b": (0, [True] * 4, {})})
+    # 23:30 UTC on 31 January is 00:30 on 1 February in the Netherlands
+    people = assignments({"a": "2018-01-31T22:30:00Z", "b": "2018-01-31T23:30:00Z"})
+    out = build_outcomes(people, table, horizon_months=1)
+    assert out["assigned_month"].astype(str).tolist() == ["2018-01", "2018-02"]

@@ -296,3 +296,17 @@ def test_bad_choices_are_refused():
         kaplan_meier(trial(1), time="time", event="event", treatment="arm", conf_type="arcsin")
     with pytest.raises(EstimationError, match=r"tau must be a positive horizon"):
         rmst(trial(1), time="time", event="event", treatment="arm", tau=0)
+
+
+def test_a_stratum_without_exits_adds_nothing_to_gray_or_logrank():
+    data = trial(21)
+    quiet = data.head(10).assign(event=0, site="b")
+    both = pd.concat([data.assign(site="a"), quiet], ignore_index=True)
+    plain = gray_test(data, time="time", event="event", treatment="arm", event_of_interest=1)
+    strat = gray_test(
+        both, time="time", event="event", treatment="arm", event_of_interest=1, strata="site"
+    )
+    assert strat.statistic == pytest.approx(plain.statistic, rel=1e-12)
+    lr_plain = logrank(data, time="time", event="event", treatment="arm")
+    lr_strat = logrank(both, time="time", event="event", treatment="arm", strata="site")
+    assert lr_strat.statistic == pytest.approx(lr_plain.statistic, rel=1e-12)

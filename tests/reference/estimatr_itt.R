@@ -4,8 +4,9 @@
 #     within schools): two-arm (small vs regular) and multi-arm blocked designs;
 #   - clubSandwich::AchievementAwardsRCT: Israeli achievement awards experiment (schools
 #     randomized, students nested; 2001 cohort): a clustered (and block-clustered) design.
-# Writes estimatr_star_k.csv, estimatr_star_iv.csv, estimatr_awards.csv (the rows used) and
-# estimatr_itt.json (every estimate at full precision, with how the Python side calls it).
+# Writes estimatr_star_k.csv, estimatr_star_iv.csv, estimatr_star_attrition.csv,
+# estimatr_awards.csv (the rows used) and estimatr_itt.json (every estimate at full precision,
+# with how the Python side calls it: tests/estimate/test_itt_reference.py reads it, without R).
 #
 # Run from this folder:  Rscript estimatr_itt.R
 
@@ -135,10 +136,16 @@ add("two_arm_subgroups_lunch", "lm_robust(readk ~ 0 + lunchk + lunchk:stark, se_
 # --- multi-arm, blocked by school: STAR kindergarten, three arms ---------------------------
 multi <- list(data = "estimatr_star_k.csv", outcome = "readk", treatment = "stark", control = "regular")
 multi_terms <- c("starksmall", "starkregular+aide")
+with_adjusted <- function(rows) {  # p.adjust across the arms, beside the raw p-values
+  p <- vapply(rows, function(r) r$p_value, numeric(1))
+  holm <- p.adjust(p, "holm"); bonf <- p.adjust(p, "bonferroni")
+  lapply(seq_along(rows), function(i) c(rows[[i]], list(p_holm = holm[i], p_bonferroni = bonf[i])))
+}
 for (se in c("HC0", "HC1", "HC2", "HC3", "classical")) {
   f <- lm_robust(readk ~ stark, data = k, se_type = se, fixed_effects = ~schoolidk)
-  add(paste0("multi_arm_fe_", se), sprintf("lm_robust(readk ~ stark, fixed_effects = ~schoolidk, se_type = '%s')", se),
-      c(multi, list(function_ = "itt", se_type = se_py(se), strata = "schoolidk")), tidy_rows(f, multi_terms, star_arm))
+  add(paste0("multi_arm_fe_", se), sprintf("lm_robust(readk ~ stark, fixed_effects = ~schoolidk, se_type = '%s'); p.adjust", se),
+      c(multi, list(function_ = "itt", se_type = se_py(se), strata = "schoolidk", correction = "bonferroni")),
+      with_adjusted(tidy_rows(f, multi_terms, star_arm)))
 }
 f <- lm_robust(readk ~ stark, data = k, se_type = "HC2")
 add("multi_arm_HC2", "lm_robust(readk ~ stark, se_type = 'HC2')", c(multi, list(function_ = "itt")),
@@ -210,6 +217,11 @@ add("clustered_dim_blocked", "difference_in_means(Bagrut_status ~ treated, clust
     c(cl, list(function_ = "itt", estimator = "dim", strata = "school_type")), tidy_rows(f, "treated", function(t) "1"),
     list(design = f$design))
 
+f <- suppressWarnings(difference_in_means(Bagrut_status ~ treated, clusters = school_id, blocks = pair, data = aw))
+add("clustered_dim_pairs", "difference_in_means(Bagrut_status ~ treated, clusters = school_id, blocks = pair)",
+    c(cl, list(function_ = "itt", estimator = "dim", strata = "pair")), tidy_rows(f, "treated", function(t) "1"),
+    list(design = f$design))
+
 # --- non-compliance: small class assigned in kindergarten (z) vs attended in grade 1 (d) ---
 ivs <- list(data = "estimatr_star_iv.csv", outcome = "read1", treatment = "z", received = "d", control = 0)
 for (se in c("HC2", "HC1", "classical")) {
@@ -219,9 +231,33 @@ for (se in c("HC2", "HC1", "classical")) {
       c(ivs, list(function_ = "cace", se_type = se_py(se))), tidy_rows(f, "d", function(t) "1"),
       list(first_stage = list(statistic = unname(fs[1]), df = unname(fs[2]), df_residual = unname(fs[3]))))
 }
+f <- iv_robust(read1 ~ d | z, data = iv, fixed_effects = ~schoolid1, se_type = "HC2")
+add("cace_fe_HC2", "iv_robust(read1 ~ d | z, fixed_effects = ~schoolid1, se_type = 'HC2')",
+    c(ivs, list(function_ = "cace", strata = "schoolid1")), tidy_rows(f, "d", function(t) "1"))
 f <- iv_robust(read1 ~ d | z, data = iv, clusters = schoolid1, se_type = "CR2")
 add("cace_CR2", "iv_robust(read1 ~ d | z, clusters = schoolid1, se_type = 'CR2')",
     c(ivs, list(function_ = "cace", cluster = "schoolid1")), tidy_rows(f, "d", function(t) "1"))
+
+# --- attrition: Lee (2009) bounds, by hand (no R package ships them) ----------------------
+# Grade-1 reading score of kindergarten pupils (small vs regular): missing for pupils who left
+# the study. Trimming is exact: the boundary observation counts with its fractional weight.
+att <- star[!is.na(star$stark) & star$stark %in% c("small", "regular"), c("id", "stark", "read1")]
+write.csv(att, "estimatr_star_attrition.csv", row.names = FALSE, na = "")
+trimmed_mean <- function(v, keep, from_top) {
+  v <- sort(v, decreasing = from_top)
+  m <- keep * length(v); whole <- floor(m + 1e-12); frac <- m - whole
+  (sum(v[seq_len(whole)]) + if (frac > 1e-12 && whole < length(v)) frac * v[whole + 1] else 0) / m
+}
+yt <- att$read1[att$stark == "small"]; yc <- att$read1[att$stark == "regular"]
+qt <- mean(!is.na(yt)); qc <- mean(!is.na(yc))
+stopifnot(qt >= qc)
+p_trim <- (qt - qc) / qt
+lee <- list(arm = "small", lower = trimmed_mean(yt[!is.na(yt)], 1 - p_trim, FALSE) - mean(yc, na.rm = TRUE),
+            upper = trimmed_mean(yt[!is.na(yt)], 1 - p_trim, TRUE) - mean(yc, na.rm = TRUE),
+            trim_share = p_trim, response_arm = qt, response_control = qc)
+add("attrition_lee_bounds", "Lee (2009) bounds by hand on STAR grade-1 reading, small vs regular",
+    list(data = "estimatr_star_attrition.csv", outcome = "read1", treatment = "stark", control = "regular",
+         function_ = "lee_bounds"), list(lee))
 
 out <- list(
   generated_by = "estimatr_itt.R",

@@ -6,8 +6,20 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import protocol_text
 from participatie_rct.protocol import Protocol
+
+_ARMS = "".join(
+    f'[[arms]]\nkey = "{key}"\nratio = 1\n\n'
+    for key in ("control", "earn_more", "intensive_support", "no_application_duty")
+)
+
+
+def protocol_text(assignment: str, *, seed: int = 20170901, identifiers: str = "") -> str:
+    """A four-arm protocol (the arms of DESIGN.md) with the given ``[assignment]`` body."""
+    ids = f"\n[identifiers]\n{identifiers.strip()}\n" if identifiers else ""
+    trial = f'[trial]\nname = "Test trial"\nseed = {seed}\n\n'
+    return f"{trial}{_ARMS}[assignment]\n{assignment.strip()}\n{ids}"
+
 
 BLOCKS = 'method = "permuted_blocks"\nstrata = ["site", "age_group"]\nblock_sizes = [4, 8]'
 PSEUDONYMS = 'column = "id"\nkind = "pseudonym"'

@@ -67,3 +67,45 @@ def test_the_demo_report_folder_equals_a_rerun_of_report(demo, tmp_path, read_ou
         as_of=demo.final.as_of,
     )
     assert read_outputs(again.out_dir) == read_outputs(demo.final.out_dir)
+
+
+def test_demo_never_overwrites_a_register_it_did_not_make(tmp_path) -> None:
+    import pytest
+
+    from participatie_rct.errors import ReportError
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+    from participatie_rct.report.demo import REGISTER_FILE, run_demo
+
+    text = (
+        '[trial]\nname = "A real trial"\nseed = 5\n[[arms]]\nkey = "control"\n[[arms]]\nkey = "b"\n'
+        '[assignment]\nmethod = "complete"\n[identifiers]\ncolumn = "id"\nkind = "pseudonym"\n'
+    )
+    db = tmp_path / REGISTER_FILE
+    Register.create(f"sqlite:///{db.as_posix()}", Protocol.from_text(text), key=None).close()
+    before = db.read_bytes()
+    with pytest.raises(ReportError, match="a register that the demo did not make is in the way"):
+        run_demo(tmp_path)
+    assert db.read_bytes() == before
+
+
+def test_interim_before_anyone_matured_says_so(demo_inputs, tmp_path) -> None:
+    from participatie_rct.report.writer import write_report_from_inputs
+
+    result = write_report_from_inputs(
+        demo_inputs, tmp_path / "early", kind="interim", language="en", as_of="2017-12-31"
+    )
+    text = (result.out_dir / "report.md").read_text(encoding="utf-8")
+    assert result.headline == ()
+    assert "Nobody has 12 months of follow-up yet" in text
+    assert "Information fraction 0: nobody has 12 months" in text
+    assert result.settings["information_fraction"] == 0.0
+
+
+def test_survey_waves_appear_when_they_are_due(demo) -> None:
+    interim = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    final = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
+    assert "### Ronde 1 (12 maanden na loting)" in interim
+    assert "Ronde 2" not in interim  # nobody was 24 months in the trial by the interim
+    assert "### Ronde 1" in final and "### Ronde 2 (24 maanden na loting)" in final
+    assert final.count("| Welbevinden (0–10) |") == 2 * 3  # two waves, three arms against control

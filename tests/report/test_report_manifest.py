@@ -14,11 +14,16 @@ def test_manifest_records_what_the_report_was_made_from(demo) -> None:
     assert manifest["package_version"] == __version__
     from participatie_rct.registry import Register
 
+    from participatie_rct.report.inputs import assignments_digest
+
     register = Register.open(demo.db_url)
     try:
         protocol = register.protocol
+        digest = assignments_digest(register.assignments())
     finally:
         register.close()
+    assert manifest["register"]["assignments_sha256"] == digest
+    assert manifest["register"]["n_assigned"] == demo.n_assigned
     assert manifest["protocol_sha256"] == protocol.sha256
     assert manifest["seed"] == protocol.seed
     assert manifest["settings"]["as_of"] == demo.final.as_of

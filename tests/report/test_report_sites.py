@@ -36,8 +36,9 @@ def test_cochran_q_by_hand() -> None:
 
 
 def test_equal_site_estimates_have_q_zero_and_one_site_has_no_test() -> None:
-    same = pd.DataFrame({"arm": ["b", "b"], "site": ["x", "y"], "estimate": [0.05, 0.05],
-                         "std_error": [0.02, 0.03]})
+    same = pd.DataFrame(
+        {"arm": ["b", "b"], "site": ["x", "y"], "estimate": [0.05, 0.05], "std_error": [0.02, 0.03]}
+    )
     assert heterogeneity(same).iloc[0]["q"] == pytest.approx(0.0)
     assert heterogeneity(same).iloc[0]["p_value"] == pytest.approx(1.0)
     one = same.iloc[:1]
@@ -53,8 +54,9 @@ def inputs_from_simulation(trial) -> ReportInputs:
     assigned["probability"] = 0.25
     people = trial.participants.assign(participant=trial.participants["id"])
     months = trial.benefit_months.rename(columns={"id": "participant"})
-    return ReportInputs(protocol=trial.protocol, assignments=assigned, participants=people,
-                        benefit_months=months)
+    return ReportInputs(
+        protocol=trial.protocol, assignments=assigned, participants=people, benefit_months=months
+    )
 
 
 @pytest.fixture(scope="module")
@@ -64,8 +66,15 @@ def two_sites():
     trial = simulate_trial("apeldoorn", rng=np.random.default_rng(7))
     assert trial.assignments["site"].nunique() == 2
     inputs = inputs_from_simulation(trial)
-    context = build_context(inputs, kind=ReportKind.FINAL, as_of=dt.date(2030, 1, 1), language="en",
-                            blinded=False, key=None, package_version="test")
+    context = build_context(
+        inputs,
+        kind=ReportKind.FINAL,
+        as_of=dt.date(2030, 1, 1),
+        language="en",
+        blinded=False,
+        key=None,
+        package_version="test",
+    )
     return trial, context
 
 

@@ -57,10 +57,6 @@ def test_familywise_error_under_the_null_with_looks_and_holm() -> None:
         "generic", n=240, arms=["control", "earn_more", "intensive_support"],
         arm_rates={"earn_more": 0.06, "intensive_support": 0.06}, control_rate=0.06,
     )  # fmt: skip
-    part_time_null = scenario_spec(
-        "generic", effects="evaluation", n=240, arms=["control", "no_application_duty"],
-    )  # fmt: skip
-    assert part_time_null.work_targets == ()
     trials = 300
     result = simulated_power(
         spec, n_trials=trials, rng=np.random.default_rng(3), workers=2, looks=2
@@ -89,3 +85,15 @@ def test_bad_settings_are_refused() -> None:
         )
     with pytest.raises(DesignError, match="workers must be"):
         simulated_power("apeldoorn", n_trials=2, rng=np.random.default_rng(1), workers=0)
+
+
+def test_other_primary_outcomes() -> None:
+    result = simulated_power(
+        "apeldoorn", effects="evaluation", outcome="part_time_12", n_trials=3,
+        rng=np.random.default_rng(2), workers=1,
+    )  # fmt: skip
+    assert result.truth["intensive_support"] == pytest.approx(0.03, abs=1e-8)
+    assert result.truth["no_application_duty"] == pytest.approx(0.0, abs=1e-10)
+    assert result.settings["outcome"] == "part_time_12"
+    with pytest.raises(DesignError, match="outcome must be one of"):
+        simulated_power("apeldoorn", n_trials=2, rng=np.random.default_rng(1), outcome="wellbeing")

@@ -14,6 +14,7 @@ from participatie_rct.data import validate_file
 from participatie_rct.errors import DesignError, ParticipatieRCTError
 from participatie_rct.simulate import (
     SIMULATION_FILES,
+    expected_outflow,
     scenario_spec,
     simulate_trial,
     simulation_files,
@@ -132,6 +133,9 @@ def test_combined_arms_add_their_measures() -> None:
 def test_truth_hits_the_calibration_targets_exactly() -> None:
     trial = simulate_trial("wageningen", rng=np.random.default_rng(1), tables=False)
     arms = trial.truth["arms"]
+    expected = expected_outflow(trial.spec)
+    for arm, spec in arms.items():
+        assert spec["itt"] == pytest.approx(expected[arm], rel=1e-9)
     assert arms["control"]["itt"]["work_12"] == pytest.approx(0.06, abs=1e-8)
     assert arms["intensive_support"]["itt"]["work_12"] == pytest.approx(0.115, abs=1e-8)
     assert arms["no_application_duty"]["itt"]["work_12"] == pytest.approx(0.115, abs=1e-8)

@@ -7,6 +7,7 @@ libraries are imported inside the commands so that ``--help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -19,7 +20,7 @@ estimate_app = typer.Typer(
 )
 
 DataArgument = typer.Argument(
-    ..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False
+    ..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False, metavar="DATA"
 )
 EstimatorOption = typer.Option(
     Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."
@@ -89,29 +90,44 @@ def itt_command(
     """
     from participatie_rct.errors import EstimationError
 
-    chosen = [name for name, on in (("--received", received), ("--subgroup", subgroup),
-                                    ("--logit", logit)) if on]  # fmt: skip
+    options = (("--received", received), ("--subgroup", subgroup), ("--logit", logit))
+    chosen = [name for name, on in options if on]
     if len(chosen) > 1:
         raise EstimationError(f"{' and '.join(chosen)} are different analyses; choose one.")
-    common = {"outcome": outcome, "treatment": treatment, "control": control, "alpha": alpha,
-              "correction": correction, "missing": missing}  # fmt: skip
+    common: dict[str, Any] = {
+        "outcome": outcome,
+        "treatment": treatment,
+        "control": control,
+        "alpha": alpha,
+        "correction": correction,
+        "missing": missing,
+    }
     if chosen and (estimator is not Estimator.OLS or adjust not in (None, Adjustment.LINEAR)):
         raise EstimationError(
             f"{chosen[0]} fits its own regression: leave out --estimator dim and --adjust lin/none "
             "(covariates enter linearly)."
         )
+    result: Any
     if received:
         from participatie_rct.estimate.iv import cace
 
-        result = cace(_read(data), received=received, covariates=split_list(covariates),
-                      strata=strata, cluster=cluster, se_type=se, **common)  # fmt: skip
+        result = cace(
+            _read(data),
+            received=received,
+            covariates=split_list(covariates),
+            strata=strata,
+            cluster=cluster,
+            se_type=se,
+            **common,
+        )
     elif subgroup:
         if covariates:
             raise EstimationError("--subgroup does not take --covariates; leave them out.")
         from participatie_rct.estimate.subgroups import subgroup_effects
 
-        result = subgroup_effects(_read(data), subgroup=subgroup, strata=strata, cluster=cluster,
-                                  se_type=se, **common)  # fmt: skip
+        result = subgroup_effects(
+            _read(data), subgroup=subgroup, strata=strata, cluster=cluster, se_type=se, **common
+        )
     elif logit:
         if cluster or se:
             raise EstimationError(

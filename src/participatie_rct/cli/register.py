@@ -10,12 +10,16 @@ participant). The registry (and with it SQLAlchemy) is imported inside the comma
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from participatie_rct.choices import OutputFormat
 from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
 from participatie_rct.errors import RegistryError
+
+if TYPE_CHECKING:
+    from participatie_rct.registry import Register
 
 _BACKUP_HELP = (
     "Make a consistent copy of the register while others may be assigning. SQLite: the online "
@@ -51,7 +55,7 @@ _OUT_OPTION2 = typer.Option(
 )
 
 
-def _open(db: str):  # type: ignore[no-untyped-def]
+def _open(db: str) -> Register:
     from participatie_rct.registry import Register
 
     return Register.open(db)

@@ -85,6 +85,7 @@ def report(
 def demo(
     out: Path = _DEMO_OUT,
     lang: Language = _LANG,
+    formats: str = _FORMATS,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Simulate a Wageningen-like trial, assign it one by one, write interim and final reports.
@@ -93,8 +94,9 @@ def demo(
     'participatie-rct report' can be run on them again.
     """
     from participatie_rct.report.demo import run_demo
+    from participatie_rct.report.writer import parse_formats
 
-    result = run_demo(out, language=lang.value)
+    result = run_demo(out, language=lang.value, formats=parse_formats(formats))
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

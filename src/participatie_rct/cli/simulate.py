@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from participatie_rct.choices import Correction, EffectPreset, OutputFormat, Scenario
+from participatie_rct.choices import Correction, EffectPreset, OutputFormat, Scenario, Spending
 from participatie_rct.cli.common import FormatOption, echo_json, split_list
 from participatie_rct.errors import ParticipatieRCTError
 
@@ -23,9 +23,8 @@ def _arm_rates(values: list[str] | None) -> dict[str, float]:
             rates[arm.strip()] = float(share)
         except ValueError:
             raise ParticipatieRCTError(
-                f"--arm-rate is {text!r}; give ARM=SHARE, the arm's share out to work within 12 "
-                "months, "
-                "e.g. --arm-rate intensive_support=0.115."
+                f"--arm-rate is {text!r}; give ARM=SHARE, the arm's share out to work "
+                "within 12 months, e.g. --arm-rate intensive_support=0.115."
             ) from None
     return rates
 
@@ -93,6 +92,9 @@ OutOption = typer.Option(
 )
 PowerScenarioOption = typer.Option(
     Scenario.APELDOORN, "--scenario", help="Which design to simulate."
+)
+SpendingOption = typer.Option(
+    Spending.OBRIEN_FLEMING, "--spending", help="Lan-DeMets alpha spending of the looks."
 )
 CorrectionOption = typer.Option(Correction.HOLM, "--correction", help="Across treatment arms.")
 
@@ -195,8 +197,9 @@ def simulate_power(
         "--information",
         help="Information fractions of the looks, e.g. 0.5,1 (default equally spaced).",
     ),
-    spending: str = typer.Option(
-        "obrien-fleming", "--spending", help="Lan-DeMets spending: obrien-fleming|pocock|hsd."
+    spending: Spending = SpendingOption,
+    outcome: str = typer.Option(
+        "work_12", "--outcome", help="Primary outcome: work_12, work_24, part_time_12, any_exit_12."
     ),
     survival: bool = typer.Option(
         False, "--survival/--no-survival", help="Also the log-rank test on time to work."
@@ -238,6 +241,7 @@ def simulate_power(
         correction=correction,
         alpha=alpha,
         survival=survival,
+        outcome=outcome,
         progress=_progress_bar if (sys.stderr.isatty() if progress is None else progress) else None,
     )
     if output is OutputFormat.JSON:

@@ -7,11 +7,11 @@ simulates the trial many times with :func:`participatie_rct.simulate.simulate_tr
 the declared analysis on each:
 
 1. **Primary analysis** at every look: intention to treat on outflow to work within 12
-   months, :func:`participatie_rct.estimate.itt` (OLS, HC2, strata fixed effects on site x
-   age group), every arm against control.
+   months (or another ``outcome``) by :func:`participatie_rct.estimate.itt` (OLS, HC2,
+   strata fixed effects on site x age group), every arm against control.
 2. **Interim looks**: look k analyses the first ``ceil(t_k n)`` participants in arrival order,
-   those whose 12-month outcome is complete when the k-th share of the information is in
-   (rolling intake). Two-sided Lan-DeMets boundaries come from
+   those whose outcome is complete when the k-th share of the information is in (rolling
+   intake). Two-sided Lan-DeMets boundaries come from
    :func:`participatie_rct.design.group_sequential_boundaries`.
 3. **Multiplicity**: Holm's procedure combined with the group-sequential boundaries as in
    Maurer and Bretz (2013, "Multiple testing in group sequential trials using graphical
@@ -51,6 +51,14 @@ __all__ = ["SimulatedPower", "simulated_power"]
 
 Progress = Callable[[int, int], None]
 
+#: Primary outcomes a simulated trial can be analysed on (columns of ``SimulatedTrial.outcomes``).
+_OUTCOMES: dict[str, str] = {
+    "work_12": "first outflow to work within 12 months",
+    "work_24": "first outflow to work within 24 months",
+    "part_time_12": "first outflow to part-time work with benefit within 12 months",
+    "any_exit_12": "any first outflow within 12 months",
+}
+
 
 @dataclass(frozen=True)
 class _Plan:
@@ -63,7 +71,7 @@ class _Plan:
     correction: str
     alpha: float
     survival: bool
-    horizon_months: int
+    outcome: str
 
 
 @dataclass(frozen=True, eq=False)
@@ -74,7 +82,7 @@ class SimulatedPower:
     ``std_error`` and ``p_value`` at the look where the trial ended for that arm, ``rejected``,
     ``look`` (1-based look of rejection, 0 if never), and ``logrank_rejected`` with
     ``survival``. ``truth`` maps arms to the true intention-to-treat difference in the
-    12-month share out to work (exact, from the model).
+    outcome's share (exact, from the model).
     """
 
     trials: pd.DataFrame
@@ -145,19 +153,20 @@ class SimulatedPower:
         g = self.glance()
         looks = ", ".join(f"{t:g}" for t in s["information"])
         lines = [
-            f"Power by simulation: scenario {s['scenario']} ({s['effects']} effects), n = "
-            f"{s['n']}, "
-            f"{s['n_trials']} trials, seed {s['seed']}",
-            f"primary: ITT on outflow to work within {s['horizon_months']} months, HC2, strata "
-            "fixed effects; "
-            f"{s['correction']} across arms, alpha {s['alpha']:g}; looks at information {looks}"
+            f"Power by simulation: scenario {s['scenario']} ({s['effects']} effects), "
+            f"n = {s['n']}, {s['n_trials']} trials, seed {s['seed']}",
+            f"primary: ITT on {s['outcome']} ({_OUTCOMES[s['outcome']]}), HC2, "
+            f"strata fixed effects; {s['correction']} across arms, alpha {s['alpha']:g}; "
+            f"looks at information {looks}"
             + (f" ({s['spending']})" if len(s["information"]) > 1 else ""),
-            f"{'arm':<32} {'true effect':>11} {'power':>7} {'+/-':>6} {'mean est.':>9}",
+            f"{'arm':<32} {'true effect':>11} {'power':>7} {'+/-':>6} {'mean est.':>9}"
+            + (f" {'log-rank':>9}" if s["survival"] else ""),
         ]
-        for row in self.to_frame().itertuples(index=False):
+        for row in self.to_frame().to_dict("records"):
             lines.append(
-                f"{row.arm:<32} {row.true_effect:>11.4f} {row.power:>7.3f} "
-                f"{row.power_mcse:>6.3f} {row.mean_estimate:>9.4f}"
+                f"{row['arm']:<32} {row['true_effect']:>11.4f} {row['power']:>7.3f} "
+                f"{row['power_mcse']:>6.3f} {row['mean_estimate']:>9.4f}"
+                + (f" {row['logrank_power']:>9.3f}" if "logrank_power" in row else "")
             )
         lines.append(
             f"at least one arm: {g['power_any_arm']:.3f}; every arm: {g['power_all_arms']:.3f}"
@@ -205,17 +214,19 @@ def simulated_power(
     correction: str | Correction = Correction.HOLM,
     alpha: float = 0.05,
     survival: bool = False,
+    outcome: str = "work_12",
     progress: Progress | None = None,
 ) -> SimulatedPower:
     """Power of ``design`` (a scenario name or a :class:`~participatie_rct.simulate.ScenarioSpec`)
     by ``n_trials`` simulated trials; see the module docstring for the analysis.
 
     ``rng`` seeds everything: trial i uses its i-th spawned child, so ``workers`` (default
-    all cores; 1 runs in this process) never changes the result. ``looks`` equally spaced
-    looks, or the ``information`` fractions (ending at 1). ``progress(done, total)`` is called
-    as trials finish.
+    all cores; 1 runs in this process) never changes the result. ``outcome`` is the primary
+    outcome: ``work_12`` (default), ``work_24``, ``part_time_12`` or ``any_exit_12``.
+    ``looks`` equally spaced looks, or the ``information`` fractions (ending at 1).
+    ``progress(done, total)`` is called as trials finish.
     """
-    from participatie_rct.simulate import ScenarioSpec, _seed_of, scenario_spec, simulate_trial
+    from participatie_rct.simulate import ScenarioSpec, _seed_of, expected_outflow, scenario_spec
 
     spec = design if isinstance(design, ScenarioSpec) else scenario_spec(design, effects=effects)
     if not isinstance(n_trials, int) or n_trials < 1:
@@ -233,10 +244,12 @@ def simulated_power(
     )
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
-            f"the information fractions are {list(fractions)}; a planned design ends with the "
-            "final "
-            "analysis at 1 (e.g. --information 0.5,1)."
+            f"the information fractions are {list(fractions)}; a planned design ends with "
+            "the final analysis at 1 (e.g. --information 0.5,1)."
         )
+    if outcome not in _OUTCOMES:
+        allowed = ", ".join(repr(o) for o in _OUTCOMES)
+        raise DesignError(f"outcome must be one of {allowed}; got {outcome!r}.")
     m = len(spec.arms) - 1
     plan = _Plan(
         spec=spec,
@@ -245,7 +258,7 @@ def simulated_power(
         correction=corr.value,
         alpha=alpha,
         survival=survival,
-        horizon_months=12,
+        outcome=outcome,
     )
     seed, spawn_key = _seed_of(rng)
     children: list[Any] = [child.bit_generator.seed_seq for child in rng.spawn(n_trials)]
@@ -255,12 +268,9 @@ def simulated_power(
 
     trials = pd.DataFrame.from_records(records).sort_values(["trial", "order"], kind="mergesort")
     trials = trials.drop(columns="order").reset_index(drop=True)
-    reference = simulate_trial(spec, rng=np.random.default_rng(0), tables=False).truth
-    truth = {
-        arm: reference["arms"][arm]["itt_difference"]["work_12"]
-        for arm in spec.arms
-        if arm != "control"
-    }
+    shares = expected_outflow(spec)
+    control = shares["control"][outcome]
+    truth = {arm: shares[arm][outcome] - control for arm in spec.arms if arm != "control"}
     settings = {
         "scenario": spec.scenario,
         "effects": spec.effects,
@@ -275,8 +285,8 @@ def simulated_power(
         "correction": corr.value,
         "alpha": alpha,
         "survival": survival,
-        "horizon_months": plan.horizon_months,
-        "outcome": "outflow to work within 12 months (first outflow)",
+        "outcome": outcome,
+        "outcome_label": _OUTCOMES[outcome],
         "analysis": "itt: OLS, HC2, strata fixed effects (site x age group)",
     }
     return SimulatedPower(trials=trials, truth=truth, settings=settings)
@@ -347,7 +357,7 @@ def _one_trial(plan: _Plan, index: int, child: np.random.SeedSequence) -> list[d
         subset = data.iloc[: max(1, math.ceil(fraction * n - 1e-9))]
         try:
             frame = itt(
-                subset, outcome="work_12", treatment="arm", strata="stratum", correction="none"
+                subset, outcome=plan.outcome, treatment="arm", strata="stratum", correction="none"
             ).to_frame()
         except EstimationError:
             continue  # too few at an early look to estimate: no test at this look

@@ -26,7 +26,7 @@ from scipy import stats
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import Arms, resolve_arms
 from participatie_rct.estimate.missing import complete_rows
-from participatie_rct.estimate.results import _clean
+from participatie_rct.estimate.results import json_ready
 from participatie_rct.estimate.variance import hc_vcov, least_squares
 
 
@@ -48,8 +48,9 @@ class BalanceResult:
 
     def to_frame(self) -> pd.DataFrame:
         """Columns ``group, covariate, arm, mean, mean_control, difference, std_difference,
-        n, n_control, statistic, df, df_residual, p_value`` (the test columns are the per-covariate
-        test across all arms, repeated on the covariate's rows)."""
+        n, n_control, statistic, df, df_residual, p_value, p_value_arm``: the test columns are
+        the per-covariate F test across all arms (repeated on the covariate's rows);
+        ``p_value_arm`` is the HC2 t test of that arm against control."""
         return pd.DataFrame.from_records(list(self.rows))
 
     def joint_frame(self) -> pd.DataFrame:
@@ -64,9 +65,9 @@ class BalanceResult:
     def to_dict(self) -> dict[str, Any]:
         """``{"balance": [...], "joint": [...], "settings": {...}}``."""
         return {
-            "balance": [_clean(r) for r in self.rows],
-            "joint": [_clean(r) for r in self.joint],
-            "settings": _clean(dict(self.settings)),
+            "balance": [json_ready(r) for r in self.rows],
+            "joint": [json_ready(r) for r in self.joint],
+            "settings": json_ready(dict(self.settings)),
         }
 
     def summary(self) -> str:
@@ -170,13 +171,22 @@ def _balance_group(
         x = C[:, j]
         stat = p = df_res = np.nan
         q = 0
+        p_arm: dict[str, float] = {}
         if ctrl.any() and present and n > T.shape[1] + 1 and np.ptp(x) > 0:
             fit = least_squares(np.column_stack([np.ones(n), T]), x)
             idx = np.flatnonzero(fit.kept >= 1)
             if idx.size and np.any(fit.resid != 0):
-                vcov, df_res = hc_vcov(fit, "hc2")
-                stat, q = wald_f(fit.coef, vcov, idx)
-                p = float(stats.f.sf(stat, q, df_res))
+                try:
+                    vcov, df_res = hc_vcov(fit, "hc2")
+                except EstimationError:  # an arm of one participant: no HC2 test here
+                    vcov = None
+                if vcov is not None:
+                    stat, q = wald_f(fit.coef, vcov, idx)
+                    p = float(stats.f.sf(stat, q, df_res))
+                    for j, c in enumerate(fit.kept):
+                        if c >= 1:  # the arm's own HC2 t test against control
+                            t = fit.coef[j] / np.sqrt(vcov[j, j])
+                            p_arm[present[c - 1]] = float(2 * stats.t.sf(abs(t), df_res))
         for arm in present:
             xa, xc = x[arms.labels == arm], x[ctrl]
             sd = (
@@ -200,6 +210,7 @@ def _balance_group(
                     "df": q,
                     "df_residual": df_res,
                     "p_value": p,
+                    "p_value_arm": p_arm.get(arm, np.nan),
                 }
             )
     joint = []
@@ -212,9 +223,12 @@ def _balance_group(
         stat = p = np.nan
         q, df_res = int(idx.size), fit.n - fit.k
         if idx.size and df_res > 0:
-            vcov, _ = hc_vcov(fit, "hc2")
-            stat, q = wald_f(fit.coef, vcov, idx)
-            p = float(stats.f.sf(stat, q, df_res))
+            try:
+                vcov, _ = hc_vcov(fit, "hc2")
+                stat, q = wald_f(fit.coef, vcov, idx)
+                p = float(stats.f.sf(stat, q, df_res))
+            except EstimationError:  # a covariate pattern of one participant: no joint test
+                pass
         joint.append(
             {
                 "group": group,

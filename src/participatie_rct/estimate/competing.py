@@ -188,6 +188,8 @@ def _gray_stratum(
     nd1 = d[1].sum(axis=1)
     nd2 = d[2].sum(axis=1)
     keep = (nd1 + nd2) > 0
+    if not keep.any():  # a stratum without exits adds nothing to the test
+        return np.zeros(ng - 1), np.zeros((ng - 1, ng - 1))
     d0, d1, d2 = d[0][keep], d[1][keep], d[2][keep]
     rs, nd1, nd2 = rs[keep], nd1[keep], nd2[keep]
     at = rs > 0

@@ -24,7 +24,7 @@ import pandas as pd
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import arm_label, resolve_arms
 from participatie_rct.estimate.lee import _seed_of
-from participatie_rct.estimate.results import _clean
+from participatie_rct.estimate.results import json_ready
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -68,8 +68,8 @@ class RandomizationResult:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "estimates": [_clean(r) for r in self.rows],
-            "settings": _clean(dict(self.settings)),
+            "estimates": [json_ready(r) for r in self.rows],
+            "settings": json_ready(dict(self.settings)),
         }
 
     def summary(self) -> str:

@@ -45,15 +45,23 @@ def numeric_outcome(series: pd.Series, *, name: str) -> np.ndarray:
 
 
 def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) -> SEType | None:
-    """The variance estimator to use, checked against the design (as estimatr's rules)."""
+    """The variance estimator to use, checked against the design (as estimatr's rules).
+
+    None for the difference in means, whose variance follows from the design.
+    """
     if estimator is Estimator.DIM:
         if se_type is not None:
             raise EstimationError(
-                "se_type does not apply to the difference in means (estimator 'dim'): its variance "
-                "follows from the design (Welch, blocked, CR2 when clustered). Leave out --se or "
-                "use --estimator ols."
+                "se_type does not apply to the difference in means (estimator 'dim'): its "
+                "variance follows from the design (Welch, blocked, CR2 when clustered). Leave "
+                "out --se or use --estimator ols."
             )
         return None
+    return regression_se(se_type, cluster=cluster)
+
+
+def regression_se(se_type: object, *, cluster: str | None) -> SEType:
+    """A regression's variance estimator: HC2 by default, CR2 with clusters; checked."""
     if se_type is None:
         return SEType.CR2 if cluster else SEType.HC2
     se = parse_choice(SEType, se_type, parameter="se_type")
@@ -197,7 +205,7 @@ def itt(
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
     }
-    if est is Estimator.DIM:
+    if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
             frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
         )
@@ -227,7 +235,7 @@ def _ols_effects(
     strata: str | None,
     cluster: str | None,
     adjust: Adjustment,
-    se: SEType | None,
+    se: SEType,
     alpha: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
@@ -249,10 +257,9 @@ def _ols_effects(
         )
     arm_idx = np.array([position[c] for c in design.arm_columns])
     n_clusters = None
-    if se in CLUSTER_SE:
+    if se in CLUSTER_SE and cluster is not None:
         vcov, dfs, n_clusters = cr_vcov(fit, frame[cluster].to_numpy(), se.value, df_for=arm_idx)
     else:
-        assert se is not None
         vcov, df = hc_vcov(fit, se.value)
         dfs = np.full(fit.k, df)
     effects = []

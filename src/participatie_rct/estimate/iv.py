@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
+from participatie_rct.choices import Adjustment, Correction, SEType, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.balance import wald_f
 from participatie_rct.estimate.design_matrix import Arms, arm_label, itt_design, resolve_arms
-from participatie_rct.estimate.itt import CLUSTER_SE, _adjusted, numeric_outcome, resolve_se
+from participatie_rct.estimate.itt import CLUSTER_SE, _adjusted, numeric_outcome, regression_se
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import (
@@ -49,7 +49,7 @@ class CACEResult(EffectsResult):
 def _variance(
     fit: LeastSquares, se: SEType, cluster: np.ndarray | None, wanted: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    if se in CLUSTER_SE:
+    if se in CLUSTER_SE and cluster is not None:
         vcov, dfs, _ = cr_vcov(fit, cluster, se.value, df_for=wanted)
         return vcov, dfs
     vcov, df = hc_vcov(fit, se.value)
@@ -110,8 +110,7 @@ def cace(
     """
     covariates = tuple(covariates)
     corr = parse_choice(Correction, correction, parameter="correction")
-    se = resolve_se(se_type, cluster=cluster, estimator=Estimator.OLS)
-    assert se is not None
+    se = regression_se(se_type, cluster=cluster)
     used = [outcome, treatment, received, *covariates, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data

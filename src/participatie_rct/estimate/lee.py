@@ -23,7 +23,7 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import resolve_arms
-from participatie_rct.estimate.results import _clean
+from participatie_rct.estimate.results import json_ready
 
 BOUND_COLUMNS = (
     "arm",
@@ -106,7 +106,10 @@ class LeeBoundsResult:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {"bounds": [_clean(r) for r in self.rows], "settings": _clean(dict(self.settings))}
+        return {
+            "bounds": [json_ready(r) for r in self.rows],
+            "settings": json_ready(dict(self.settings)),
+        }
 
     def summary(self) -> str:
         frame = self.to_frame()
@@ -160,8 +163,7 @@ def lee_bounds(
         sel = arms.labels == arm
         lo, hi, p, trimmed = _bounds(y[sel], r[sel], y[ctrl], r[ctrl])
         se_lo = se_hi = ci_lo = ci_hi = np.nan
-        if n_boot:
-            assert rng is not None
+        if n_boot and rng is not None:
             it, ic = np.flatnonzero(sel), np.flatnonzero(ctrl)
             draws = np.empty((n_boot, 2))
             for b in range(n_boot):

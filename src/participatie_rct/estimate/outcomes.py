@@ -39,8 +39,16 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: benefit months are Dutch calendar months: time-zone-aware stamps are read in this zone
+TIME_ZONE = "Europe/Amsterdam"
+
+
 def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
-    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or YYYY-MM."""
+    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or YYYY-MM.
+
+    Text and time-zone-aware timestamps (the register's UTC) are read as Dutch local time, so
+    an assignment at 23:30 UTC on 31 January counts in February; naive timestamps as given.
+    """
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
     try:
@@ -49,6 +57,8 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
             if not pd.api.types.is_datetime64_any_dtype(values)
             else values
         )
+        if getattr(stamps.dt, "tz", None) is not None:
+            stamps = stamps.dt.tz_convert(TIME_ZONE)
     except (ValueError, TypeError) as exc:
         raise EstimationError(
             f"{table}, column '{column}': cannot read the values as months ({exc}). "
@@ -74,15 +84,18 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, table: str) -> No
         )
 
 
-def _reason_text(values: pd.Series) -> pd.Series:
-    text = values.astype("string").str.strip().str.lower().fillna("")
-    unknown = sorted(set(text.unique()) - {"", *EVENT_CODES})
+def _reason_codes(values: pd.Series) -> np.ndarray:
+    """``exit_reason`` as event codes (0 empty, 1 work, 2 part_time_work, 3 other)."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    text = [str(u).strip().lower() if not pd.isna(u) else "" for u in uniques]
+    unknown = sorted(set(text) - {"", *EVENT_CODES})
     if unknown:
         raise EstimationError(
             f"benefit_months, column 'exit_reason': unknown value(s) {unknown}. Allowed: empty, "
             "work, part_time_work, other; validate the table first."
         )
-    return text
+    table = np.array([EVENT_CODES.get(t, 0) for t in text] + [0], dtype=np.int64)
+    return table[codes]  # the NA sentinel -1 picks the trailing 0
 
 
 def build_outcomes(
@@ -112,7 +125,8 @@ def build_outcomes(
 
     Notes
     -----
-    Month arithmetic: the calendar month of ``assigned_at`` is month 0; month ``k`` is the
+    Month arithmetic: the calendar month of ``assigned_at`` (in Dutch time: the register's
+    UTC stamps are converted to Europe/Amsterdam) is month 0; month ``k`` is the
     k-th calendar month after it. Follow-up runs from month 1; the window of the binary and
     cumulative outcomes is months 1..H, and ``followup_months = min(H, end - month 0)``.
 
@@ -182,9 +196,9 @@ def build_outcomes(
                 pd.Series(months["month"]), table="benefit_months", column="month"
             ).to_numpy(),
             "on": months["on_benefit"].astype(bool).to_numpy(),
-            "reason": _reason_text(months["exit_reason"]).to_numpy()
+            "reason": _reason_codes(months["exit_reason"])
             if "exit_reason" in months.columns
-            else np.full(len(months), "", dtype=object),
+            else np.zeros(len(months), dtype=np.int64),
             "earn": pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
             if "earnings" in months.columns
             else np.full(len(months), np.nan),
@@ -200,11 +214,11 @@ def build_outcomes(
             "benefit_months is empty and no as_of was given, so the data's end is unknown. "
             "Pass the benefit months or as_of."
         )
-    dup = rows.duplicated(["participant", "m"])
-    if dup.any():
+    repeated = rows.duplicated(["participant", "m"]).to_numpy()
+    if repeated.any():
         raise EstimationError(
-            f"benefit_months: {int(dup.sum())} rows repeat a participant and month (e.g. row "
-            f"{int(np.flatnonzero(dup.to_numpy())[0])}). Keep one row per person and month."
+            f"benefit_months: {int(repeated.sum())} rows repeat a participant and month (e.g. row "
+            f"{int(np.flatnonzero(repeated)[0])}). Keep one row per person and month."
         )
 
     index = pd.Series(np.arange(len(people)), index=people["participant"].to_numpy())
@@ -232,25 +246,33 @@ def build_outcomes(
     first_gap = np.where(np.isfinite(first_gap), first_gap, count + 1)
     contiguous = np.minimum(first_gap - 1, available)  # months 1..contiguous seen without a gap
 
-    is_exit = (~fon) | (freason != "")
+    is_exit = (~fon) | (freason != 0)
     first_exit = np.full(n, np.inf)
     np.minimum.at(first_exit, fpos[is_exit], fk[is_exit].astype(float))
     event = np.isfinite(first_exit) & (first_exit <= contiguous)
     time = np.where(event, first_exit, np.maximum(contiguous, 0))
 
-    # exit reason: the exit row's, else the previous month's
-    lookup = pd.Series(reason, index=pd.MultiIndex.from_arrays([pos, k]))
+    # exit reason: the exit row's, else the previous month's (rows are sorted by person, month)
+    span = int(k.max()) + 2 if k.size else 2
+    keys = pos * span + k
+
+    def reason_at(people: np.ndarray, months: np.ndarray) -> np.ndarray:
+        if keys.size == 0:
+            return np.zeros(people.size, dtype=np.int64)
+        wanted = people * span + months
+        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
+        return np.where((months >= 0) & (keys[at] == wanted), reason[at], 0)
+
     ev_people = np.flatnonzero(event)
     ev_k = first_exit[ev_people].astype(np.int64)
-    here = lookup.reindex(pd.MultiIndex.from_arrays([ev_people, ev_k])).fillna("").to_numpy()
-    before = lookup.reindex(pd.MultiIndex.from_arrays([ev_people, ev_k - 1])).fillna("").to_numpy()
-    chosen = np.where(here != "", here, before)
-    missing_reason = chosen == ""
-    chosen = np.where(missing_reason, "other", chosen)
-    exit_type = np.full(n, "", dtype=object)
-    exit_type[ev_people] = chosen
+    here, before = reason_at(ev_people, ev_k), reason_at(ev_people, ev_k - 1)
+    chosen = np.where(here != 0, here, before)
+    missing_reason = chosen == 0
+    chosen = np.where(missing_reason, EVENT_CODES["other"], chosen)
+    names = np.array(["", *EVENT_CODES], dtype=object)
     event_code = np.zeros(n, dtype=np.int64)
-    event_code[ev_people] = [EVENT_CODES[c] for c in chosen]
+    event_code[ev_people] = chosen
+    exit_type = names[event_code]
     reason_missing = np.zeros(n, dtype=bool)
     reason_missing[ev_people] = missing_reason
 
@@ -283,7 +305,9 @@ def build_outcomes(
     back_on = np.bincount(fpos[later & fon], minlength=n) > 0
     reentry = np.where(np.isfinite(first_off) & seen_later, back_on.astype(float), np.nan)
 
-    assigned_month = pd.PeriodIndex.from_ordinals(month0.to_numpy() - (1970 * 12), freq="M")
+    assigned_month = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+        month0.to_numpy() - (1970 * 12), freq="M"
+    )
     out = pd.DataFrame(
         {
             "participant": people["participant"].to_numpy(),

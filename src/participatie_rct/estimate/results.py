@@ -46,7 +46,7 @@ class Effect:
     ci_low: float
     ci_high: float
     conf_level: float
-    n: int
+    n: int  # rows in this comparison: the arm's and control's
     n_arm: int = 0
     n_control: int = 0
     p_holm: float = math.nan
@@ -107,11 +107,12 @@ def make_effect(
     )
 
 
-def _clean(value: Any) -> Any:
+def json_ready(value: Any) -> Any:
+    """Nested dicts/lists with numpy scalars as Python numbers and NaN/inf as None."""
     if isinstance(value, dict):
-        return {str(k): _clean(v) for k, v in value.items()}
+        return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_clean(v) for v in value]
+        return [json_ready(v) for v in value]
     if isinstance(value, np.generic):
         value = value.item()
     if isinstance(value, float) and not math.isfinite(value):
@@ -158,9 +159,9 @@ class EffectsResult:
         """The CLI's JSON: ``{"estimates": [...], "settings": {...}}`` (NaN becomes None)."""
         frame = self.to_frame()
         estimates = [
-            {k: _clean(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
+            {k: json_ready(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
         ]
-        return {"estimates": estimates, "settings": _clean(dict(self.settings))}
+        return {"estimates": estimates, "settings": json_ready(dict(self.settings))}
 
     def summary(self) -> str:
         """A table a person reads, with the settings underneath."""

@@ -17,10 +17,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from participatie_rct.choices import Correction, Estimator, parse_choice
+from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import arm_label, dummies, resolve_arms
-from participatie_rct.estimate.itt import CLUSTER_SE, numeric_outcome, resolve_se
+from participatie_rct.estimate.itt import CLUSTER_SE, numeric_outcome, regression_se
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.results import EffectsResult, make_effect
@@ -62,8 +62,7 @@ def subgroup_effects(
     variables first (e.g. ``age >= 45``). ``p_holm`` adjusts across arms within a level.
     """
     corr = parse_choice(Correction, correction, parameter="correction")
-    se = resolve_se(se_type, cluster=cluster, estimator=Estimator.OLS)
-    assert se is not None
+    se = regression_se(se_type, cluster=cluster)
     used = [outcome, treatment, subgroup, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
@@ -96,7 +95,7 @@ def subgroup_effects(
             "control and in every arm. Merge small levels."
         )
     wanted = np.array([pos[c] for c in index.values()])
-    if se in CLUSTER_SE:
+    if se in CLUSTER_SE and cluster is not None:
         vcov, dfs, _ = cr_vcov(fit, frame[cluster].to_numpy(), se.value, df_for=wanted)
     else:
         vcov, df = hc_vcov(fit, se.value)

@@ -71,7 +71,7 @@ def kept_columns(X: np.ndarray) -> np.ndarray:
     An unpivoted Householder QR has a (near) zero diagonal entry of R exactly where a column
     depends on the ones before it; like R's ``lm``, the later column of a collinear set goes.
     """
-    return _independent(np.linalg.qr(X, mode="r"), X)
+    return _independent(np.asarray(np.linalg.qr(X, mode="r")), X)
 
 
 def _independent(r: np.ndarray, X: np.ndarray) -> np.ndarray:
@@ -136,10 +136,10 @@ def _check_leverage(h: np.ndarray) -> None:
     ones = np.flatnonzero(h > 1.0 - LEVERAGE_TOL)
     if ones.size:
         raise EstimationError(
-            f"{ones.size} rows have leverage 1 (data rows {', '.join(str(i + 1) for i in ones[:5])}"
-            f"{', ...' if ones.size > 5 else ''}): each is alone in its stratum or covariate "
-            "pattern, so HC2/HC3 standard errors are undefined. Merge small strata, drop the "
-            "covariate level, or use se_type hc1."
+            f"{ones.size} rows have leverage 1 (rows {', '.join(str(i + 1) for i in ones[:5])}"
+            f"{', ...' if ones.size > 5 else ''} of the rows used): each is alone in its "
+            "stratum or covariate pattern, so HC2/HC3 standard errors are undefined. Merge "
+            "small strata, drop the covariate level, or use se_type hc1."
         )
 
 

@@ -50,6 +50,7 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
     raw = engine.raw_connection()
     try:
         source = raw.driver_connection
+        assert source is not None
         destination = sqlite3.connect(str(target))
         try:
             source.backup(destination)  # pages=-1: all pages in one step, one consistent snapshot

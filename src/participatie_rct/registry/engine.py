@@ -85,7 +85,7 @@ def make_engine(url: str | URL) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    def _on_connect(dbapi_connection, _record) -> None:
         # We issue BEGIN ourselves (below): the driver's own transaction handling is off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
@@ -151,7 +151,7 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
     if fcntl is None or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.writer-lock", "a+b") as handle:
+    with open(f"{database}-writer-lock", "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

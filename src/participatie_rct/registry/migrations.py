@@ -7,8 +7,9 @@ schema is newer than this version of the package is refused rather than guessed 
 
 Migration 2 makes the record append-only in the database itself: triggers refuse ``UPDATE``
 and ``DELETE`` on ``protocol``, ``assignment`` and ``audit_log`` (and ``TRUNCATE`` in
-PostgreSQL), so that even a user with raw SQL access cannot quietly rewrite history without first dropping a
-trigger, and then :func:`~participatie_rct.registry.verify.verify` still finds the change.
+PostgreSQL), so that even a user with raw SQL access cannot quietly rewrite history without
+first dropping a trigger, and then :func:`~participatie_rct.registry.verify.verify_register`
+still finds the change.
 """
 
 from __future__ import annotations
@@ -60,8 +61,8 @@ def _v2_append_only(connection: Connection) -> None:
             """
         CREATE OR REPLACE FUNCTION participatie_rct_append_only() RETURNS trigger AS $$
         BEGIN
-            RAISE EXCEPTION 'participatie-rct: % is append-only; % is refused. Record a withdrawal, '
-                'crossover or deviation as an event instead.', TG_TABLE_NAME, TG_OP
+            RAISE EXCEPTION 'participatie-rct: % is append-only; % is refused. Record a '
+                'withdrawal, crossover or deviation as an event instead.', TG_TABLE_NAME, TG_OP
                 USING ERRCODE = 'insufficient_privilege';
         END;
         $$ LANGUAGE plpgsql

@@ -20,12 +20,15 @@ exactly what is stored, whichever database holds it.
 
 from __future__ import annotations
 
+from typing import cast
+
 from sqlalchemy import (
     BigInteger,
     Float,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
 )
@@ -125,7 +128,7 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
-ASSIGNMENT = Assignment.__table__
-AUDIT_LOG = AuditEvent.__table__
-PROTOCOL = ProtocolRecord.__table__
-SCHEMA_MIGRATION = SchemaMigration.__table__
+ASSIGNMENT = cast(Table, Assignment.__table__)
+AUDIT_LOG = cast(Table, AuditEvent.__table__)
+PROTOCOL = cast(Table, ProtocolRecord.__table__)
+SCHEMA_MIGRATION = cast(Table, SchemaMigration.__table__)

@@ -20,9 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,9 +30,10 @@ from sqlalchemy.engine import URL, Connection, Engine
 from participatie_rct.choices import AssignmentMethod, IdentifierKind
 from participatie_rct.data.bsn import bsn_problem
 from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_key
-from participatie_rct.errors import RegistryError, line_list
+from participatie_rct.errors import RegistryError
 from participatie_rct.protocol import Protocol
-from participatie_rct.registry.chain import GENESIS, assignment_hash, canonical_json, event_hash
+from participatie_rct.registry import intake, store
+from participatie_rct.registry.chain import assignment_hash, canonical_json
 from participatie_rct.registry.engine import (
     is_sqlite,
     lock,
@@ -56,65 +55,6 @@ if TYPE_CHECKING:
 EVENT_KINDS = ("withdrawal", "crossover", "deviation")
 _CHUNK = 900  # identifiers per IN (...) list, below SQLite's variable limit everywhere
 _APPEND_LOCK = "append"
-
-
-def _now() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def _unit_text(value: Any) -> str | None:
-    """Canonical text of a stratum value (the assignment engine's rule, so keys agree)."""
-    from participatie_rct.assignment.keys import value_text
-
-    return value_text(value)
-
-
-def _date_text(value: Any, *, what: str) -> str | None:
-    """ISO text of a date given as a date, a timestamp or text (ISO or Dutch day-month-year)."""
-    import pandas as pd
-
-    if value is None or (not isinstance(value, str) and pd.isna(value)):
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date().isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    text = str(value).strip()
-    if not text:
-        return None
-    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
-        try:
-            return dt.datetime.strptime(text, pattern).date().isoformat()
-        except ValueError:
-            continue
-    raise RegistryError(f"{what} is {text!r}, not a date. Write it as 2018-02-13 or 13-02-2018.")
-
-
-def _column_texts(column: pd.Series) -> list[str | None]:
-    """:func:`_unit_text` of every value of a column, computing each distinct value once."""
-    memo: dict[Any, str | None] = {}
-    out: list[str | None] = []
-    for value in column.tolist():
-        try:
-            text = memo[value]
-        except KeyError:
-            text = memo[value] = _unit_text(value)
-        except TypeError:  # an unhashable value
-            text = _unit_text(value)
-        out.append(text)
-    return out
-
-
-@dataclass(frozen=True)
-class _Arrival:
-    """One row to assign, already checked: pseudonym, consent, site, date and unit values."""
-
-    row: int
-    participant: str
-    consent: bool
-    site: str | None
-    enrolled_on: str | None
-    unit: dict[str, str]
 
 
 class Register:
@@ -182,12 +122,16 @@ class Register:
         parsed = parse_url(url)
         engine = make_engine(parsed)
         try:
-            namespace = _namespace(engine)
+            namespace = store.namespace_of(engine)
             migrate(engine, namespace=namespace)
             run_transaction(
-                engine, lambda conn: _store_protocol(conn, protocol, fingerprint, namespace, parsed)
+                engine,
+                lambda conn: store.store_protocol(conn, protocol, fingerprint, namespace),
             )
             return cls(engine, parsed, _private=True)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            engine.dispose()
+            raise _unreachable(parsed, exc) from None
         except BaseException:
             engine.dispose()
             raise
@@ -201,8 +145,7 @@ class Register:
             if database and database != ":memory:" and not Path(database).exists():
                 raise RegistryError(
                     f"{database}: no register there. Create one with: participatie-rct init "
-                    f"--protocol "
-                    f"trial.toml --db {parsed.render_as_string(hide_password=True)}"
+                    f"--protocol trial.toml --db {parsed.render_as_string(hide_password=True)}"
                 )
         engine = make_engine(parsed)
         try:
@@ -211,12 +154,14 @@ class Register:
             if version == 0:
                 raise RegistryError(
                     f"{parsed.render_as_string(hide_password=True)}: no register there. "
-                    f"Create one with: "
-                    "participatie-rct init --protocol trial.toml --db URL"
+                    "Create one with: participatie-rct init --protocol trial.toml --db URL"
                 )
             if version != SCHEMA_VERSION:
-                migrate(engine, namespace=_namespace(engine))
+                migrate(engine, namespace=store.namespace_of(engine))
             return cls(engine, parsed, _private=True)
+        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+            engine.dispose()
+            raise _unreachable(parsed, exc) from None
         except BaseException:
             engine.dispose()
             raise
@@ -314,7 +259,7 @@ class Register:
         Rows are arrivals in order. Line numbers in messages are taken from
         ``frame.attrs["lines"]`` when the reader left them there, else counted from line 2.
         """
-        arrivals = self._arrivals(frame, source=source)
+        arrivals = intake.arrivals(frame, self.protocol, source=source)
         return self._assign(arrivals, via="file", source=source)
 
     def assign_one(
@@ -330,12 +275,12 @@ class Register:
         participant = self.participant_id(identifier, key=key)
         values = dict(values)
         if site is not None:
-            if "site" in values and _unit_text(values["site"]) != _unit_text(site):
+            if "site" in values and intake.unit_text(values["site"]) != intake.unit_text(site):
                 raise RegistryError(
                     f"site is given twice with different values ({values['site']!r} and {site!r})."
                 )
             values["site"] = site
-        missing = [c for c in self.protocol.unit_columns if _unit_text(values.get(c)) is None]
+        missing = [c for c in self.protocol.unit_columns if intake.unit_text(values.get(c)) is None]
         if missing:
             needed = " ".join(f"--set {c}=VALUE" for c in missing)
             raise RegistryError(
@@ -344,7 +289,7 @@ class Register:
                 f"value for {', '.join(missing)}. Give {needed}."
             )
         on = (
-            _date_text(enrolled_on, what="enrolled_on")
+            intake.date_text(enrolled_on, what="enrolled_on")
             if enrolled_on is not None
             else dt.date.today().isoformat()
         )
@@ -352,8 +297,10 @@ class Register:
             raise RegistryError(
                 f"enrolled_on is {on}, a date in the future. Give the date of intake."
             )
-        unit = {c: _unit_text(values[c]) or "" for c in self.protocol.unit_columns}
-        arrival = _Arrival(0, participant, True, _unit_text(values.get("site")), on, unit)
+        unit = {c: intake.unit_text(values[c]) or "" for c in self.protocol.unit_columns}
+        arrival = intake.Arrival(
+            0, participant, True, intake.unit_text(values.get("site")), on, unit
+        )
         outcome = self._assign([arrival], via="one", source="--id")
         row = outcome.frame.iloc[0]
         return AssignedParticipant(
@@ -365,91 +312,13 @@ class Register:
             is_new=row["status"] == "new",
         )
 
-    def _arrivals(self, frame: pd.DataFrame, *, source: str) -> list[_Arrival]:
-        """Check a participants table against the protocol; refuse it whole, naming the rows."""
-        import pandas as pd
-
-        lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
-
-        def where(rows: Sequence[int]) -> str:
-            return line_list([lines[r] for r in rows])
-
-        if "participant" not in frame.columns:
-            raise RegistryError(
-                f"{source}: no 'participant' column. Read the file with "
-                f"participatie_rct.data.load_table."
-            )
-        if frame.empty:
-            raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
-        missing = [c for c in self.protocol.unit_columns if c not in frame.columns]
-        if missing:
-            raise RegistryError(
-                f"{source}: no column {missing[0]!r}, but the protocol assigns by "
-                f"{', '.join(self.protocol.unit_columns)}. Add the column (one value per "
-                f"participant) and try again."
-            )
-        ids = [None if pd.isna(v) else str(v).strip() for v in frame["participant"]]
-        empty = [i for i, v in enumerate(ids) if not v]
-        if empty:
-            raise RegistryError(
-                f"{source}, column {self.protocol.identifier_column!r}: {len(empty)} rows "
-                f"have no identifier "
-                f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
-            )
-        seen: dict[str, int] = {}
-        twice: list[int] = []
-        for i, v in enumerate(ids):
-            if v in seen:
-                twice.append(i)
-            else:
-                seen[v] = i  # type: ignore[index]
-        if twice:
-            raise RegistryError(
-                f"{source}, column {self.protocol.identifier_column!r}: {len(twice)} rows "
-                f"repeat a participant "
-                f"listed earlier ({where(twice)}). Each participant may appear once; remove "
-                f"the repeats."
-            )
-        consent = [True] * len(frame)
-        if "consent" in frame.columns:
-            consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
-        units: list[dict[str, str]] = [{} for _ in range(len(frame))]
-        for column in self.protocol.unit_columns:
-            texts = _column_texts(frame[column])
-            blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
-            if blank:
-                raise RegistryError(
-                    f"{source}, column {column!r}: {len(blank)} rows are empty "
-                    f"({where(blank)}). Assignment is by "
-                    f"{', '.join(self.protocol.unit_columns)}, so every participant needs a "
-                    f"{column}. "
-                    "Fill it in or remove these rows; nothing was assigned."
-                )
-            for i, t in enumerate(texts):
-                units[i][column] = t or ""
-        sites = _column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
-        dates: list[str | None] = [None] * len(frame)
-        if "enrolled_on" in frame.columns:
-            column = frame["enrolled_on"]
-            if pd.api.types.is_datetime64_any_dtype(column):
-                dates = [None if pd.isna(v) else v for v in column.dt.strftime("%Y-%m-%d")]
-            else:
-                for i, v in enumerate(column):
-                    dates[i] = _date_text(
-                        v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}"
-                    )
-        return [
-            _Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
-            for i in range(len(frame))
-        ]
-
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
-        """What to lock before reading history: each stratum (block methods), else the whole draw."""
+        """What to lock before reading history: each stratum (block methods), else the draw."""
         if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
             return [f"stratum:{s}" for s in strata]
         return ["draw"]
 
-    def _assign(self, arrivals: list[_Arrival], *, via: str, source: str) -> AssignOutcome:
+    def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
         import pandas as pd
 
         procedure = self.procedure
@@ -458,16 +327,16 @@ class Register:
 
         def work(conn: Connection) -> pd.DataFrame:
             lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
-            existing = _existing(conn, [a.participant for a in arrivals])
+            existing = store.existing(conn, [a.participant for a in arrivals])
             new = [a for a in arrivals if a.consent and a.participant not in existing]
             declining = [a for a in arrivals if not a.consent and a.participant not in existing]
-            logged = _declined(conn, [a.participant for a in declining])
+            logged = store.declined(conn, [a.participant for a in declining])
             new_declines = [a for a in declining if a.participant not in logged]
             draws: list[Draw] = []
             if new:
                 only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
                 # block methods continue each stratum from its count: the stratum column suffices
-                history = history_frame(
+                history = store.history_frame(
                     self._history_rows(conn, only), () if self._per_stratum else columns
                 )
                 sequencer = procedure.sequencer(rng=self._rng(), history=history)
@@ -483,13 +352,13 @@ class Register:
                     )
             rows: dict[str, dict[str, Any]] = {}
             if new or new_declines:
-                lock(conn, [_APPEND_LOCK], namespace=self._namespace)
+                lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
                 self._check_protocol_in_force(conn)
-                at = _now()
+                at = store.now()
                 records = self._chain_assignments(conn, new, draws, via=via, at=at)
-                _insert_many(conn, ASSIGNMENT, records)
+                store.insert_many(conn, ASSIGNMENT, records)
                 rows = {r["participant"]: r for r in records}
-                events = [
+                events: list[dict[str, Any]] = [
                     {
                         "kind": "declined",
                         "participant": a.participant,
@@ -498,7 +367,7 @@ class Register:
                     }
                     for a in new_declines
                 ]
-                summary = {
+                summary: dict[str, Any] = {
                     "via": via,
                     "source": source,
                     "n_new": len(records),
@@ -519,7 +388,7 @@ class Register:
                         "details": summary,
                     }
                 )
-                _append_events(conn, events, at=at)
+                store.append_events(conn, events, at=at)
             out = []
             for a in arrivals:
                 if a.participant in rows:
@@ -597,7 +466,7 @@ class Register:
         if strata is None:
             fetched = list(conn.execute(query))
         else:
-            for chunk in _chunks(strata):
+            for chunk in store.chunks(strata):
                 fetched.extend(conn.execute(query.where(ASSIGNMENT.c.stratum.in_(chunk))))
             fetched.sort(key=lambda r: r[5])
         for row in fetched:
@@ -620,7 +489,13 @@ class Register:
             )
 
     def _chain_assignments(
-        self, conn: Connection, arrivals: list[_Arrival], draws: list[Draw], *, via: str, at: str
+        self,
+        conn: Connection,
+        arrivals: list[intake.Arrival],
+        draws: list[Draw],
+        *,
+        via: str,
+        at: str,
     ) -> list[dict[str, Any]]:
         head = conn.execute(
             sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash)
@@ -661,7 +536,7 @@ class Register:
 
     # ---------------------------------------------------------------- events
     def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
-        """Record that a participant withdrew (the assignment stays: ITT keeps them in their arm)."""
+        """Record that a participant withdrew (the assignment stays: ITT keeps their arm)."""
         return self.record_event(identifier, "withdrawal", reason, key=key)
 
     def record_event(
@@ -689,7 +564,7 @@ class Register:
         participant = self.participant_id(identifier, key=key)
 
         def work(conn: Connection) -> int:
-            lock(conn, [_APPEND_LOCK], namespace=self._namespace)
+            lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
             assigned = conn.execute(
                 sa.select(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.participant == participant)
             ).scalar()
@@ -711,14 +586,14 @@ class Register:
                         f"{before}). "
                         "A withdrawal is recorded once."
                     )
-            at = _now()
+            at = store.now()
             event = {
                 "kind": kind,
                 "participant": participant,
                 "reason": reason,
                 "details": dict(details or {}),
             }
-            return _append_events(conn, [event], at=at)[-1]
+            return store.append_events(conn, [event], at=at)[-1]
 
         return run_transaction(self._engine, work)
 
@@ -745,7 +620,7 @@ class Register:
                     sa.select(AUDIT_LOG.c.participant).where(AUDIT_LOG.c.kind == "withdrawal")
                 ).scalars()
             )
-        return _assignment_frame(rows, withdrawn, self.protocol.unit_columns)
+        return store.assignment_frame(rows, withdrawn, self.protocol.unit_columns)
 
     def events(self) -> pd.DataFrame:
         """The audit log in order.
@@ -821,19 +696,24 @@ class Register:
         return pd.DataFrame(rows, columns=order)
 
     def status(self) -> dict[str, Any]:
-        """Counts for ``status --format json``: the CONTRACT.md keys, then more."""
+        """Counts for ``status --format json``: the CONTRACT.md keys, then more.
+
+        Beyond the contract: ``n_declined``, ``n_crossovers``, ``n_deviations``, ``by_site``,
+        ``method``, ``seed``, ``last_assigned_at``, ``n_events``, ``head_hash`` (the newest
+        assignment's hash), ``audit_head_hash``, ``schema_version`` and ``backend``.
+        """
         with self._read() as conn, conn.begin():
-            by_arm = dict(
+            by_arm: dict[Any, int] = dict(
                 conn.execute(
                     sa.select(ASSIGNMENT.c.arm, sa.func.count()).group_by(ASSIGNMENT.c.arm)
                 ).all()
             )
-            by_site = dict(
+            by_site: dict[Any, int] = dict(
                 conn.execute(
                     sa.select(ASSIGNMENT.c.site, sa.func.count()).group_by(ASSIGNMENT.c.site)
                 ).all()
             )
-            kinds = dict(
+            kinds: dict[Any, int] = dict(
                 conn.execute(
                     sa.select(
                         AUDIT_LOG.c.kind, sa.func.count(sa.distinct(AUDIT_LOG.c.participant))
@@ -847,6 +727,12 @@ class Register:
                 )
             ).scalar()
             last = conn.execute(sa.select(sa.func.max(ASSIGNMENT.c.assigned_at))).scalar()
+            head = conn.execute(
+                sa.select(ASSIGNMENT.c.hash).order_by(ASSIGNMENT.c.sequence.desc()).limit(1)
+            ).scalar()
+            log_head = conn.execute(
+                sa.select(AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
+            ).scalar()
             n_events = conn.execute(sa.select(sa.func.count()).select_from(AUDIT_LOG)).scalar()
             version = current_version(conn)
         n_assigned = int(sum(by_arm.values()))
@@ -867,6 +753,9 @@ class Register:
             "seed": self.protocol.seed,
             "last_assigned_at": last,
             "n_events": int(n_events or 0),
+            # the chains' heads: a report that records them pins the register's state
+            "head_hash": head,
+            "audit_head_hash": log_head,
             "schema_version": version,
             "backend": self.backend,
         }
@@ -915,7 +804,7 @@ class Register:
 
     # ---------------------------------------------------------------- internals
     def _schema_name(self) -> str:
-        return _namespace(self._engine)
+        return store.namespace_of(self._engine)
 
     def _load_protocol(self) -> None:
         with self._read() as conn, conn.begin():
@@ -934,189 +823,10 @@ class Register:
         self._procedure = None
 
 
-# -------------------------------------------------------------------- module helpers
-def _namespace(engine: Engine) -> str:
-    """What keeps this register's locks apart from another's in the same server."""
-    if is_sqlite(engine):
-        return str(engine.url.database or "")
-    with engine.connect() as conn:
-        database = conn.execute(sa.text("SELECT current_database()")).scalar()
-        schema = conn.execute(sa.text("SELECT current_schema()")).scalar()
-        return f"{database}.{schema}"
-
-
-def _store_protocol(
-    conn: Connection, protocol: Protocol, fingerprint: str | None, namespace: str, url: URL
-) -> None:
-    lock(conn, ["draw", _APPEND_LOCK], namespace=namespace)
-    current = (
-        conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
+def _unreachable(url: URL, exc: Exception) -> RegistryError:
+    """The database cannot be reached or opened: say which, and what the driver said."""
+    said = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
+    return RegistryError(
+        f"{url.render_as_string(hide_password=True)}: cannot open the register ({said}). Check "
+        "the URL, that the server runs and accepts you, or that the folder of the file exists."
     )
-    at = _now()
-    if current is not None and current["sha256"] == protocol.sha256:
-        if fingerprint is not None and current["key_fingerprint"] not in (None, fingerprint):
-            raise RegistryError(
-                "The key given is not the key this register was initialised with (its "
-                "fingerprint differs). "
-                "Use the trial's key file."
-            )
-        return  # the same protocol again: nothing to do
-    if current is not None:
-        n = conn.execute(sa.select(sa.func.count()).select_from(ASSIGNMENT)).scalar() or 0
-        if n:
-            raise RegistryError(
-                f"{protocol.source}: the register is locked to protocol {current['sha256'][:12]} "
-                f"({current['name']!r}) and {n} participants are assigned under it; this protocol "
-                f"({protocol.sha256[:12]}) differs. A running trial keeps its protocol: "
-                f"record changes as "
-                "deviations, or start a new register for a new trial."
-            )
-    number = 1 if current is None else int(current["id"]) + 1
-    conn.execute(
-        PROTOCOL.insert().values(
-            id=number,
-            name=protocol.name,
-            sha256=protocol.sha256,
-            text=protocol.text,
-            identifier_kind=protocol.identifier_kind.value,
-            key_fingerprint=fingerprint,
-            stored_at=at,
-        )
-    )
-    kind = "protocol" if current is None else "protocol_replaced"
-    reason = (
-        "init"
-        if current is None
-        else f"init with another protocol before anyone was assigned (was {current['sha256'][:12]})"
-    )
-    details = {"sha256": protocol.sha256, "name": protocol.name, "protocol_id": number}
-    if current is not None:
-        details["replaces"] = current["sha256"]
-    _append_events(
-        conn, [{"kind": kind, "participant": None, "reason": reason, "details": details}], at=at
-    )
-
-
-def _append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) -> list[int]:
-    """Append entries to the audit log's chain (the append lock must be held)."""
-    head = conn.execute(
-        sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
-    ).first()
-    seq, prev = (int(head[0]), head[1]) if head else (0, GENESIS)
-    records = []
-    for event in events:
-        seq += 1
-        record = {
-            "seq": seq,
-            "kind": event["kind"],
-            "participant": event["participant"],
-            "reason": event["reason"],
-            "details": canonical_json(event["details"]),
-            "at": at,
-            "prev_hash": prev,
-        }
-        record["hash"] = prev = event_hash(record)
-        records.append(record)
-    _insert_many(conn, AUDIT_LOG, records)
-    return [r["seq"] for r in records]
-
-
-def _insert_many(conn: Connection, table: sa.Table, records: list[dict[str, Any]]) -> None:
-    """Insert ``records`` with the driver's executemany (SQLAlchemy's per-row processing skipped).
-
-    The values are plain Python str, int, float and None, which both drivers take as they are.
-    """
-    if not records:
-        return
-    names = [c.name for c in table.columns if c.name in records[0]]
-    marker = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    statement = (
-        f"INSERT INTO {table.name} ({', '.join(names)}) VALUES ({', '.join([marker] * len(names))})"
-    )
-    conn.exec_driver_sql(statement, [tuple(r[n] for n in names) for r in records])
-
-
-def _chunks(values: list[str]) -> Iterable[list[str]]:
-    for start in range(0, len(values), _CHUNK):
-        yield values[start : start + _CHUNK]
-
-
-def _existing(conn: Connection, participants: list[str]) -> dict[str, dict[str, Any]]:
-    found: dict[str, dict[str, Any]] = {}
-    cols = [
-        ASSIGNMENT.c.participant,
-        ASSIGNMENT.c.arm,
-        ASSIGNMENT.c.probability,
-        ASSIGNMENT.c.sequence,
-        ASSIGNMENT.c.stratum,
-    ]
-    for chunk in _chunks(participants):
-        for row in conn.execute(
-            sa.select(*cols).where(ASSIGNMENT.c.participant.in_(chunk))
-        ).mappings():
-            found[row["participant"]] = dict(row)
-    return found
-
-
-def _declined(conn: Connection, participants: list[str]) -> set[str]:
-    found: set[str] = set()
-    for chunk in _chunks(participants):
-        found.update(
-            conn.execute(
-                sa.select(AUDIT_LOG.c.participant).where(
-                    AUDIT_LOG.c.kind == "declined", AUDIT_LOG.c.participant.in_(chunk)
-                )
-            ).scalars()
-        )
-    return found
-
-
-def history_frame(rows: Sequence[Any], columns: Sequence[str]) -> pd.DataFrame:
-    """Rows of (unit JSON, arm, stratum, position, batch, ...) -> the sequencer's history frame."""
-    import pandas as pd
-
-    units = [json.loads(r[0]) for r in rows] if columns else []
-    data: dict[str, list[Any]] = {c: [u.get(c) for u in units] for c in columns}
-    data["arm"] = [r[1] for r in rows]
-    data["stratum"] = [r[2] for r in rows]
-    data["position"] = [int(r[3]) for r in rows]
-    data["batch"] = [int(r[4]) for r in rows]
-    frame = pd.DataFrame(data)
-    for name in ("position", "batch"):
-        frame[name] = frame[name].astype("int64")
-    return frame
-
-
-def _assignment_frame(
-    rows: Sequence[Any], withdrawn: set[str], columns: Sequence[str]
-) -> pd.DataFrame:
-    import pandas as pd
-
-    units = [json.loads(r["unit"]) for r in rows]
-    data: dict[str, Any] = {
-        "participant": [r["participant"] for r in rows],
-        "arm": [r["arm"] for r in rows],
-        "probability": pd.Series([float(r["probability"]) for r in rows], dtype="float64"),
-        "sequence": pd.Series([int(r["sequence"]) for r in rows], dtype="int64"),
-        "assigned_at": pd.to_datetime([r["assigned_at"] for r in rows], utc=True, format="ISO8601"),
-        "withdrawn": pd.Series([r["participant"] in withdrawn for r in rows], dtype="bool"),
-    }
-    for c in columns:
-        data[c] = [u.get(c) for u in units]
-    extra = {
-        "site": [r["site"] for r in rows],
-        "enrolled_on": pd.to_datetime([r["enrolled_on"] for r in rows], format="ISO8601"),
-        "stratum": [r["stratum"] for r in rows],
-        "position": pd.Series([int(r["position"]) for r in rows], dtype="int64"),
-        "batch": pd.Series([int(r["batch"]) for r in rows], dtype="int64"),
-        "intake": pd.Series([int(r["intake"]) for r in rows], dtype="int64"),
-        "method": [r["method"] for r in rows],
-        "procedure_version": pd.Series([int(r["procedure_version"]) for r in rows], dtype="int64"),
-    }
-    for name, values in extra.items():
-        if name not in data:
-            data[name] = values
-    return pd.DataFrame(data)
-
-
-_SAFE_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

@@ -63,7 +63,7 @@ class AssignOutcome:
     source: str = ""
 
     def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
-        """Participants per arm: the newly assigned (default), or everyone in the file with an arm."""
+        """Participants per arm: the newly assigned (default), or all in the file with an arm."""
         rows = (
             self.frame[self.frame["status"] == "new"]
             if new_only

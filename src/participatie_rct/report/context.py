@@ -35,6 +35,9 @@ from participatie_rct.report.inputs import ReportInputs
 #: Baseline characteristics shown in the balance table when the participants table has them.
 CATEGORICAL = ("education", "household", "migration_background")
 
+#: Survey outcomes analysed per wave when the survey table has them.
+SURVEY_OUTCOMES = ("wellbeing", "health", "self_sufficiency")
+
 
 @dataclass(frozen=True)
 class Table:
@@ -206,7 +209,7 @@ def build_context(
     intake.columns = pd.Index(["month", "site", "cumulative"])
     intake["month"] = intake["month"].dt.start_time
     figs["intake"] = figures.intake_figure(
-        intake, x_label=w["month"], y_label=w["cumulative_assigned"]
+        intake, x_label=w["date"], y_label=w["cumulative_assigned"]
     )
     site_arm = [[int(((site == s) & (people["arm"] == a)).sum()) for a in order] for s in sites]
     values["intake_table"] = _counts_table(
@@ -215,6 +218,7 @@ def build_context(
 
     # --- balance -------------------------------------------------------------------------
     values["balance_table"] = _balance(outcomes, order, labels, control, language)
+    values["joint_table"] = _joint_balance(outcomes, order, labels, control, language, w)
 
     # --- outflow -------------------------------------------------------------------------
     rows = []
@@ -400,6 +404,11 @@ def build_context(
             ),
         )
 
+    # --- survey outcomes -----------------------------------------------------------------------
+    values["survey"] = _survey(
+        people, inputs.survey, order, labels, control, as_of, stratum, plan.se_type, language, w
+    )
+
     # --- interim ---------------------------------------------------------------------------
     settings: dict[str, Any] = {}
     if kind is ReportKind.INTERIM:
@@ -510,7 +519,11 @@ def _balance(
                     )
                 )
         finite = [s for s in smds if s == s]
-        rows.append((name, *cells, number(max(finite), language, digits=2) if finite else w["na"]))
+        if HIDDEN in cells:
+            largest = HIDDEN  # the SMD could give a hidden share away
+        else:
+            largest = number(max(finite), language, digits=2) if finite else w["na"]
+        rows.append((name, *cells, largest))
 
     if "age" in data.columns:
         add(w["age"], data["age"].astype(float), share=False)
@@ -536,6 +549,154 @@ def _balance(
             )
             add(f"{column.replace('_', ' ')}: {level}", indicator, share=True)
     return Table((w["variable"], *[labels[a] for a in order], w["smd_max"]), tuple(rows))
+
+
+def _survey(
+    people: pd.DataFrame,
+    survey: pd.DataFrame | None,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    control: str,
+    as_of: dt.date,
+    stratum: str | None,
+    se_type: str,
+    language: str,
+    w: Mapping[str, str],
+) -> list[dict[str, Any]]:
+    """Per follow-up wave: response per arm, and ITT effects on each survey outcome.
+
+    Wave ``k`` (``k >= 1``) is due 12k months after intake; only participants whose wave was
+    due by ``as_of`` count. Effects are estimated among respondents, so they hold under
+    missingness at random given the arm and stratum; the response table shows whether
+    response differs by arm.
+    """
+    if survey is None or survey.empty or "wave" not in survey.columns:
+        return []
+    outcomes = [c for c in SURVEY_OUTCOMES if c in survey.columns]
+    if not outcomes:
+        return []
+    waves = sorted(
+        {int(k) for k in pd.to_numeric(survey["wave"], errors="coerce").dropna() if k > 0}
+    )
+    enrolled = pd.to_datetime(people["enrolled_on"])
+    blocks = []
+    for k in waves:
+        due_by = enrolled + pd.DateOffset(months=12 * k)
+        due = people.loc[(due_by.dt.date <= as_of).to_numpy()]
+        if due.empty:
+            continue
+        answers = survey[pd.to_numeric(survey["wave"], errors="coerce") == k]
+        answers = answers.drop_duplicates("participant")[["participant", *outcomes]]
+        data = due.drop(columns=[c for c in outcomes if c in due.columns]).merge(
+            answers, on="participant", how="left"
+        )
+        for c in outcomes:
+            data[c] = pd.to_numeric(data[c], errors="coerce")
+        responded = data[outcomes].notna().any(axis=1)
+        response_rows = []
+        for a in order:
+            in_arm = data["arm"] == a
+            n_due, n_resp = int(in_arm.sum()), int((in_arm & responded).sum())
+            response_rows.append(
+                (
+                    labels[a],
+                    count_text(n_due),
+                    count_text(n_resp),
+                    share_text(n_resp, n_due, digits=0, language=language),
+                )
+            )
+        effect_rows: list[tuple[str, ...]] = []
+        for c in outcomes:
+            fit = analysis.itt_frame(
+                data, outcome=c, arms=order, control=control, strata=stratum, se_type=se_type
+            )
+            for a in order:
+                for r in _records(fit[fit["arm"] == a]):
+                    low = number(r.ci_low, language, digits=2, sign=True)
+                    high = number(r.ci_high, language, digits=2, sign=True)
+                    effect_rows.append(
+                        (
+                            w[f"survey_{c}"],
+                            labels[a],
+                            count_text(r.n),
+                            number(r.estimate, language, digits=2, sign=True),
+                            f"{low} – {high}",
+                            p_text(r.p_value, language),
+                            p_text(r.p_holm, language),
+                        )
+                    )
+        blocks.append(
+            {
+                "title": w["survey_wave"].format(k=k, months=12 * k),
+                "response": Table(
+                    (w["arm"], w["survey_due"], w["survey_responded"], w["share"]),
+                    tuple(response_rows),
+                ),
+                "effects": Table(
+                    (
+                        w["survey_outcome"],
+                        w["arm"],
+                        w["n"],
+                        w["difference"],
+                        w["ci"],
+                        w["p_value"],
+                        w["p_holm"],
+                    ),
+                    tuple(effect_rows),
+                    numeric_from=2,
+                ),
+            }
+        )
+    return blocks
+
+
+def _joint_balance(
+    data: pd.DataFrame,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    control: str,
+    language: str,
+    w: Mapping[str, str],
+) -> Table | None:
+    """Joint test per arm that the numeric baseline characteristics do not predict the arm.
+
+    :func:`participatie_rct.estimate.balance.balance`: regression of the arm indicator on the
+    covariates among the arm and control, HC2 Wald F test; None when it cannot be computed.
+    """
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.balance import balance
+
+    frame = data.copy()
+    covariates = []
+    if "age" in frame.columns:
+        covariates.append("age")
+    if "sex" in frame.columns:
+        sex = frame["sex"].astype(str).str.lower()
+        frame["female"] = sex.isin(["v", "female", "f", "vrouw"]).astype(float)
+        covariates.append("female")
+    if "months_on_benefit" in frame.columns:
+        frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
+        covariates.append("months_on_benefit")
+    if not covariates:
+        return None
+    try:
+        joint = balance(
+            frame, treatment="arm", covariates=covariates, control=control
+        ).joint_frame()
+    except EstimationError:
+        return None
+    rows = []
+    for a in order:
+        for r in _records(joint[(joint["arm"] == a) & (joint["group"] == "all")]):
+            rows.append(
+                (
+                    labels[a],
+                    number(r.statistic, language, digits=2),
+                    f"{int(r.df)}, {int(r.df_residual)}",
+                    p_text(r.p_value, language),
+                )
+            )
+    return Table((w["arm"], w["f_stat"], w["df"], w["p_value"]), tuple(rows))
 
 
 def _itt_rows(
@@ -593,6 +754,8 @@ def _interim(
         z=number(look["z"], language, digits=2),
         p=number(look["p_nominal"], language, digits=5),
     )
+    if n_info == 0:
+        text = w["interim_none"].format(h=plan.horizon_months)
     return {
         "information": round(t, 6),
         "text": text,
@@ -642,6 +805,7 @@ def _methods(
         ),
         m["survival"],
         m["sites"],
+        m["survey"],
     ]
     if kind is ReportKind.INTERIM:
         plan = protocol.analysis

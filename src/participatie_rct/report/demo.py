@@ -86,6 +86,30 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
+def _remove_old_demo_register(db_path: Path, db_url: str, protocol_sha256: str) -> None:
+    """Delete the register an earlier demo left in the folder; refuse to touch any other."""
+    from participatie_rct.errors import ParticipatieRCTError
+    from participatie_rct.registry import Register
+
+    try:
+        old = Register.open(db_url)
+        try:
+            same = old.protocol.sha256 == protocol_sha256
+        finally:
+            old.close()
+    except ParticipatieRCTError:
+        same = False
+    if not same:
+        raise ReportError(
+            f"{db_path}: a register that the demo did not make is in the way; the demo will not "
+            "overwrite it. Choose another folder with --out."
+        )
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        stale = Path(f"{db_path}{suffix}")
+        if stale.exists():
+            stale.unlink()
+
+
 def run_demo(
     out_dir: str | Path = "reports/demo",
     *,
@@ -99,19 +123,16 @@ def run_demo(
     from participatie_rct.registry import Register
     from participatie_rct.simulate import simulate_trial, write_simulation
 
+    trial = simulate_trial("wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed")
+    protocol = trial.protocol
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     db_path = out / REGISTER_FILE
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        stale = Path(f"{db_path}{suffix}")
-        if stale.exists():
-            stale.unlink()  # the demo's own register from an earlier run: start afresh
     db_url = f"sqlite:///{db_path.resolve().as_posix()}"
+    if db_path.exists():
+        _remove_old_demo_register(db_path, db_url, protocol.sha256)
     data_dir = out / "data"
-
-    trial = simulate_trial("wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed")
     write_simulation(trial, data_dir)
-    protocol = trial.protocol
     register = Register.create(db_url, protocol, key=None)
     try:
         columns = list(protocol.unit_columns)

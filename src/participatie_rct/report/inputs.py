@@ -38,14 +38,17 @@ class ReportInputs:
     ``participants``: the data folder's participants table, indexed by nothing, with a
     ``participant`` column of pseudonyms (invited people, including those who declined).
     ``benefit_months``: ``participant``, ``month`` (first day of the month), ``on_benefit``,
-    ``exit_reason``. ``input_files`` maps an input's name to its SHA-256; ``register`` holds
-    the register's summary for the manifest (no identifiers).
+    ``exit_reason``. ``survey`` (optional): ``participant``, ``wave`` (0 at intake, then one
+    a year), ``wellbeing``, ``health``, ``self_sufficiency``. ``input_files`` maps an input's
+    name to its SHA-256; ``register`` holds the register's summary for the manifest (no
+    identifiers).
     """
 
     protocol: Protocol
     assignments: pd.DataFrame
     participants: pd.DataFrame
     benefit_months: pd.DataFrame
+    survey: pd.DataFrame | None = None
     input_files: Mapping[str, str] = field(default_factory=dict)
     register: Mapping[str, Any] = field(default_factory=dict)
 
@@ -66,6 +69,21 @@ def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | N
     return None
 
 
+def assignments_digest(assignments: pd.DataFrame) -> str:
+    """SHA-256 of the assignments a report used: sequence, pseudonym, arm and withdrawal, in order.
+
+    The register's own chain hashes also cover the moment each record was written, which
+    differs between two registers that hold the same trial; this digest covers only what the
+    analysis reads, so the same trial gives the same manifest.
+    """
+    import hashlib
+
+    columns = ["sequence", "participant", "arm", "withdrawn"]
+    frame = assignments[[c for c in columns if c in assignments.columns]].sort_values("sequence")
+    text = frame.to_csv(index=False, lineterminator="\n")
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) -> ReportInputs:
     """Read the register at ``db_url`` and the tables in ``data_dir`` into :class:`ReportInputs`.
 
@@ -84,8 +102,12 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
             "benefit_months."
         )
     register = Register.open(db_url)
-    protocol = register.protocol
-    assignments = register.assignments()
+    try:
+        protocol = register.protocol
+        assignments = register.assignments()
+        status = register.status()
+    finally:
+        register.close()
     if assignments.empty:
         raise ReportError(
             f"{db_url}: the register has nobody assigned yet; a report needs assigned "
@@ -96,31 +118,27 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
     frames: dict[str, pd.DataFrame] = {}
     for table in ("participants", "benefit_months"):
         path = find_table(data_dir, table)
-        assert path is not None
+        if path is None:  # pragma: no cover - find_table raises for required tables
+            continue
         frames[table] = load_table(path, table, key=key, id_kind=kind)
         files[f"data/{path.name}"] = file_sha256(path)
-    survey = find_table(data_dir, "survey", required=False)
-    if survey is not None:
-        files[f"data/{survey.name}"] = file_sha256(survey)
-    status = register.status()
-    register_info = {
+    survey_path = find_table(data_dir, "survey", required=False)
+    survey = None
+    if survey_path is not None:
+        survey = load_table(survey_path, "survey", key=key, id_kind=kind)
+        files[f"data/{survey_path.name}"] = file_sha256(survey_path)
+    register_info: dict[str, Any] = {
         "n_assigned": len(assignments),
+        "n_withdrawn": int(status.get("n_withdrawn", 0)),
         "protocol_sha256": protocol.sha256,
+        "assignments_sha256": assignments_digest(assignments),
     }
-    if isinstance(status, Mapping):
-        for name in ("n_withdrawn", "last_hash", "head_hash", "schema_version"):
-            if name in status:
-                register_info[name] = status[name]
-    elif hasattr(status, "to_dict"):
-        as_dict = status.to_dict()
-        for name in ("n_withdrawn", "last_hash", "head_hash", "schema_version"):
-            if name in as_dict:
-                register_info[name] = as_dict[name]
     return ReportInputs(
         protocol=protocol,
         assignments=assignments,
         participants=frames["participants"],
         benefit_months=frames["benefit_months"],
+        survey=survey,
         input_files=files,
         register=register_info,
     )

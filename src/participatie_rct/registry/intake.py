@@ -1,0 +1,156 @@
+"""Checking the rows to assign against the protocol, before any database work.
+
+A participants table (from :func:`participatie_rct.data.load_table`) or one participant at
+intake becomes a list of :class:`Arrival`: pseudonym, consent, site, date of enrolment and
+the canonical text of every stratum (or minimization factor) value, the same text the
+assignment engine derives its stratum keys from. A table with a bad row is refused whole,
+with the rows named; nothing reaches the database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from participatie_rct.errors import RegistryError, line_list
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from participatie_rct.protocol import Protocol
+
+
+def unit_text(value: Any) -> str | None:
+    """Canonical text of a stratum value (the assignment engine's rule, so keys agree)."""
+    from participatie_rct.assignment.keys import value_text
+
+    return value_text(value)
+
+
+def date_text(value: Any, *, what: str) -> str | None:
+    """ISO text of a date given as a date, a timestamp or text (ISO or Dutch day-month-year)."""
+    import pandas as pd
+
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    text = str(value).strip()
+    if not text:
+        return None
+    for pattern in ("%Y-%m-%d", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, pattern).date().isoformat()
+        except ValueError:
+            continue
+    raise RegistryError(f"{what} is {text!r}, not a date. Write it as 2018-02-13 or 13-02-2018.")
+
+
+def column_texts(column: pd.Series) -> list[str | None]:
+    """:func:`unit_text` of every value of a column, computing each distinct value once."""
+    memo: dict[Any, str | None] = {}
+    out: list[str | None] = []
+    for value in column.tolist():
+        try:
+            text = memo[value]
+        except KeyError:
+            text = memo[value] = unit_text(value)
+        except TypeError:  # an unhashable value
+            text = unit_text(value)
+        out.append(text)
+    return out
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """One row to assign, already checked: pseudonym, consent, site, date and unit values."""
+
+    row: int
+    participant: str
+    consent: bool
+    site: str | None
+    enrolled_on: str | None
+    unit: dict[str, str]
+
+
+def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Arrival]:
+    """Check a participants table against the protocol; refuse it whole, naming the rows."""
+    import pandas as pd
+
+    lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
+
+    def where(rows: Sequence[int]) -> str:
+        return line_list([lines[r] for r in rows])
+
+    if "participant" not in frame.columns:
+        raise RegistryError(
+            f"{source}: no 'participant' column. Read the file with "
+            f"participatie_rct.data.load_table."
+        )
+    if frame.empty:
+        raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
+    missing = [c for c in protocol.unit_columns if c not in frame.columns]
+    if missing:
+        raise RegistryError(
+            f"{source}: no column {missing[0]!r}, but the protocol assigns by "
+            f"{', '.join(protocol.unit_columns)}. Add the column (one value per "
+            f"participant) and try again."
+        )
+    ids = [None if pd.isna(v) else str(v).strip() for v in frame["participant"]]
+    empty = [i for i, v in enumerate(ids) if not v]
+    if empty:
+        raise RegistryError(
+            f"{source}, column {protocol.identifier_column!r}: {len(empty)} rows "
+            f"have no identifier "
+            f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
+        )
+    seen: dict[str, int] = {}
+    twice: list[int] = []
+    for i, v in enumerate(ids):
+        if v in seen:
+            twice.append(i)
+        else:
+            seen[v] = i  # type: ignore[index]
+    if twice:
+        raise RegistryError(
+            f"{source}, column {protocol.identifier_column!r}: {len(twice)} rows "
+            f"repeat a participant "
+            f"listed earlier ({where(twice)}). Each participant may appear once; remove "
+            f"the repeats."
+        )
+    consent = [True] * len(frame)
+    if "consent" in frame.columns:
+        consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
+    units: list[dict[str, str]] = [{} for _ in range(len(frame))]
+    for column in protocol.unit_columns:
+        texts = column_texts(frame[column])
+        blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
+        if blank:
+            raise RegistryError(
+                f"{source}, column {column!r}: {len(blank)} rows are empty "
+                f"({where(blank)}). Assignment is by "
+                f"{', '.join(protocol.unit_columns)}, so every participant needs a "
+                f"{column}. "
+                "Fill it in or remove these rows; nothing was assigned."
+            )
+        for i, t in enumerate(texts):
+            units[i][column] = t or ""
+    sites = column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
+    dates: list[str | None] = [None] * len(frame)
+    if "enrolled_on" in frame.columns:
+        enrolled = frame["enrolled_on"]
+        if pd.api.types.is_datetime64_any_dtype(enrolled):
+            dates = [None if pd.isna(v) else v for v in enrolled.dt.strftime("%Y-%m-%d")]
+        else:
+            for i, v in enumerate(enrolled):
+                dates[i] = date_text(
+                    v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}"
+                )
+    return [
+        Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
+        for i in range(len(frame))
+    ]
