@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FOUR_ARMS
+from trial_protocols import FOUR_ARMS
 from participatie_rct.choices import AssignmentMethod, IdentifierKind
 from participatie_rct.errors import ProtocolError
 from participatie_rct.protocol import Protocol

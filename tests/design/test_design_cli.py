@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from conftest import protocol_text
+from trial_protocols import protocol_text
 from participatie_rct.cli import main
 from participatie_rct.design import group_sequential_boundaries, power_two_proportions
 
