@@ -232,3 +232,24 @@ def test_leverage_one_is_refused_for_hc2_but_not_hc1() -> None:
     ):
         itt(data, outcome="y", treatment="arm", strata="site")
     assert itt(data, outcome="y", treatment="arm", strata="site", se_type="hc1").effects
+
+
+def test_covariate_collinear_with_strata_is_dropped_and_reported() -> None:
+    data = trial(9)
+    data["site_code"] = data["site"].map({"Tilburg": 1.0, "Utrecht": 2.0, "Wageningen": 7.5})
+    plain = itt(data, outcome="y", treatment="arm", strata="site")
+    for se in ("hc2", "hc1"):
+        both = itt(
+            data,
+            outcome="y",
+            treatment="arm",
+            strata="site",
+            covariates=["site_code"],
+            adjust="linear",
+            se_type=se,
+        )
+        assert both.settings["terms_dropped_collinear"] == ["site_code"]
+        if se == "hc2":
+            np.testing.assert_allclose(
+                both.to_frame()["std_error"], plain.to_frame()["std_error"], rtol=1e-8
+            )

@@ -13,7 +13,6 @@ def test_manifest_records_what_the_report_was_made_from(demo) -> None:
     manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["package_version"] == __version__
     from participatie_rct.registry import Register
-
     from participatie_rct.report.inputs import assignments_digest
 
     register = Register.open(demo.db_url)

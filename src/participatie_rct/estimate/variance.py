@@ -74,19 +74,23 @@ def kept_columns(X: np.ndarray) -> np.ndarray:
     return _independent(np.asarray(np.linalg.qr(X, mode="r")), X)
 
 
-def _independent(r: np.ndarray, X: np.ndarray) -> np.ndarray:
+def _independent(r: np.ndarray, X: np.ndarray, norms: np.ndarray | None = None) -> np.ndarray:
     diag = np.abs(np.diag(r))
     if diag.size == 0:
         return np.arange(0)
-    norms = np.linalg.norm(X, axis=0)
+    norms = np.linalg.norm(X, axis=0) if norms is None else norms
     scale = np.where(norms > 0, norms, 1.0)
     return np.flatnonzero((diag / scale > COLLINEARITY_TOL) & (norms > 0))
 
 
-def least_squares(X: np.ndarray, y: np.ndarray) -> LeastSquares:
-    """OLS through a thin QR decomposition of the non-collinear columns of ``X``."""
+def least_squares(X: np.ndarray, y: np.ndarray, *, norms: np.ndarray | None = None) -> LeastSquares:
+    """OLS through a thin QR decomposition of the non-collinear columns of ``X``.
+
+    ``norms``: the columns' norms before any absorption (demeaning), against which a column's
+    remaining length is judged; by default the norms of ``X``.
+    """
     Q, R = np.linalg.qr(X, mode="reduced")
-    kept = _independent(R, X)
+    kept = _independent(R, X, norms)
     Xk = X
     if len(kept) < X.shape[1]:
         Xk = np.ascontiguousarray(X[:, kept])
@@ -123,7 +127,9 @@ def absorbed_least_squares(X: np.ndarray, y: np.ndarray, strata: np.ndarray) -> 
     codes, G = cluster_codes(strata)
     Xd = demean_within(X, codes, G)
     yd = demean_within(y[:, None], codes, G)[:, 0]
-    fit = least_squares(Xd, yd)
+    # judge collinearity against the columns before demeaning: a covariate that is constant
+    # within strata leaves only rounding noise, which must count as nothing
+    fit = least_squares(Xd, yd, norms=np.linalg.norm(X, axis=0))
     counts = np.bincount(codes, minlength=G).astype(float)
     return LeastSquares(
         fit.coef, fit.resid, fit.X, fit.Q, fit.xtx_inv, fit.kept, G, 1.0 / counts[codes]
