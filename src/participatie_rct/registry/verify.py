@@ -134,13 +134,20 @@ def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> Non
         prev = row["hash"]
 
 
+def _details(row: Any) -> dict[str, Any]:
+    """An audit entry's details; ``{}`` when they are not JSON (the chain check reports that)."""
+    try:
+        value = json.loads(row["details"])
+    except (TypeError, ValueError):
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
 def _check_checkpoints(
     log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: _Findings
 ) -> None:
     shas = [
-        json.loads(r["details"]).get("sha256")
-        for r in log
-        if r["kind"] in {"protocol", "protocol_replaced"}
+        _details(r).get("sha256") for r in log if r["kind"] in {"protocol", "protocol_replaced"}
     ]
     if shas != protocol_shas:
         found.add(
@@ -153,8 +160,8 @@ def _check_checkpoints(
     for row in log:
         if row["kind"] != "intake":
             continue
-        details = json.loads(row["details"])
-        if not details.get("n_new"):
+        details = _details(row)
+        if not details.get("n_new") or not {"first", "last", "head"} <= set(details):
             continue
         first, last = int(details["first"]), int(details["last"])
         covered.extend(range(first, last + 1))
