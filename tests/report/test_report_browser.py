@@ -63,6 +63,18 @@ def test_html_loads_and_shows_every_figure(demo, tool, tmp_path, part) -> None:
     assert "Failed to load resource" not in done.stderr
 
 
+def test_probe_notices_a_broken_figure(demo, tool, tmp_path) -> None:
+    """The check above can fail: a figure that does not decode is counted as not shown."""
+    html = (demo.out_dir / "interim" / "report.html").read_text(encoding="utf-8")
+    broken = html.replace("data:image/svg+xml;base64,", "data:image/svg+xml;base64,AAAA", 1)
+    probed = tmp_path / "broken.html"
+    probed.write_text(broken.replace("</body>", PROBE + "</body>"), encoding="utf-8")
+    done = chromium(tool, tmp_path, "--virtual-time-budget=5000", "--dump-dom", probed.as_uri())
+    match = re.search(r'data-images="(\d+)/(\d+)"', done.stdout)
+    assert match
+    assert int(match.group(2)) == int(match.group(1)) - 1
+
+
 def test_html_loads_nothing_from_the_network(demo) -> None:
     for part in ("interim", "final"):
         html = (demo.out_dir / part / "report.html").read_text(encoding="utf-8")

@@ -52,6 +52,8 @@ def test_interim_report_shows_the_boundary_and_final_does_not(demo) -> None:
     final = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
     assert "## Tussentijdse toets" in interim and "Informatiefractie" in interim
     assert "Tussentijdse toets" not in final
+    assert (demo.out_dir / "interim" / "figures" / "boundary.svg").is_file()
+    assert not (demo.out_dir / "final" / "figures" / "boundary.svg").exists()
 
 
 def test_the_demo_report_folder_equals_a_rerun_of_report(demo, tmp_path, read_outputs) -> None:
@@ -109,3 +111,10 @@ def test_survey_waves_appear_when_they_are_due(demo) -> None:
     assert "Ronde 2" not in interim  # nobody was 24 months in the trial by the interim
     assert "### Ronde 1" in final and "### Ronde 2 (24 maanden na loting)" in final
     assert final.count("| Welbevinden (0–10) |") == 2 * 3  # two waves, three arms against control
+
+
+def test_final_report_adds_outflow_within_twice_the_horizon(demo) -> None:
+    final = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
+    interim = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    assert "### Uitstroom naar werk binnen 24 maanden" in final
+    assert "binnen 24 maanden" not in interim

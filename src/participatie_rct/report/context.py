@@ -158,8 +158,12 @@ def build_context(
 
     # --- CONSORT -----------------------------------------------------------------------
     consent = None
-    if "consent" in inputs.participants.columns:
-        consent = inputs.participants["consent"].fillna(False).astype(bool).tolist()
+    invited = inputs.participants
+    if "enrolled_on" in invited.columns:  # people invited after the as-of date do not count yet
+        on = pd.to_datetime(invited["enrolled_on"], errors="coerce")
+        invited = invited.loc[(on.isna() | (on.dt.date <= as_of)).to_numpy()]
+    if "consent" in invited.columns:
+        consent = invited["consent"].fillna(False).astype(bool).tolist()
     withdrawn = (
         people["withdrawn"].astype(bool)
         if "withdrawn" in people.columns
@@ -245,6 +249,22 @@ def build_context(
         tuple(itt_rows),
     )
     values["itt_available"] = bool(len(itt))
+    values["itt_long"] = None
+    if kind is ReportKind.FINAL:
+        values["itt_long"] = _longer_horizon(
+            people,
+            inputs,
+            2 * horizon,
+            end,
+            order,
+            labels,
+            control,
+            stratum,
+            covariates,
+            plan,
+            language,
+            w,
+        )
 
     # --- hazard ratios ---------------------------------------------------------------------
     cox = analysis.cox_frame(outcomes, control)
@@ -416,6 +436,15 @@ def build_context(
             itt, int(analysed.sum()), len(outcomes), plan, labels, order, language, w
         )
         settings["information_fraction"] = values["interim"]["information"]
+        points = values["interim"]["points"]
+        if points and np.isfinite(values["interim"]["boundary"]):
+            figs["boundary"] = figures.boundary_figure(
+                pd.DataFrame(points),
+                boundary=values["interim"]["boundary"],
+                palette=figures.colours([labels[a] for a in order]),
+                y_label=w["z"],
+                boundary_label=w["boundary"],
+            )
 
     # --- methods and data quality -------------------------------------------------------------
     values["methods"] = _methods(
@@ -549,6 +578,50 @@ def _balance(
             )
             add(f"{column.replace('_', ' ')}: {level}", indicator, share=True)
     return Table((w["variable"], *[labels[a] for a in order], w["smd_max"]), tuple(rows))
+
+
+def _longer_horizon(
+    people: pd.DataFrame,
+    inputs: ReportInputs,
+    months: int,
+    end: pd.Period,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    control: str,
+    stratum: str | None,
+    covariates: Sequence[str],
+    plan: Any,
+    language: str,
+    w: Mapping[str, str],
+) -> dict[str, Any] | None:
+    """Secondary outcome of a final report: outflow to work within ``months`` (twice the horizon).
+
+    Same estimator as the primary outcome; None when nobody has that much follow-up.
+    """
+    from participatie_rct.estimate.outcomes import build_outcomes
+
+    longer = build_outcomes(people, inputs.benefit_months, horizon_months=months, as_of=end)
+    for c in covariates:
+        longer[c] = pd.to_numeric(longer[c], errors="coerce")
+    fit = analysis.itt_frame(
+        longer,
+        outcome="outflow_work",
+        arms=order,
+        control=control,
+        strata=stratum,
+        covariates=covariates,
+        se_type=plan.se_type,
+    )
+    if fit.empty:
+        return None
+    header = (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"])
+    return {
+        "title": w["outflow_share"].format(h=months),
+        "text": w["itt_long_text"].format(
+            h=months, n=count_text(int(longer["outflow_work"].notna().sum()))
+        ),
+        "table": Table(header, tuple(_itt_rows(fit, labels, order, language))),
+    }
 
 
 def _survey(
@@ -735,8 +808,10 @@ def _interim(
     t = n_info / n_total if n_total else 0.0
     look = analysis.interim_boundary(t, plan)
     rows = []
+    points = []
     for a in order:
         for r in _records(frame[frame["arm"] == a]):
+            points.append({"label": labels[a], "z": float(r.statistic)})
             rows.append(
                 (
                     labels[a],
@@ -758,6 +833,8 @@ def _interim(
         text = w["interim_none"].format(h=plan.horizon_months)
     return {
         "information": round(t, 6),
+        "boundary": float(look["z"]),
+        "points": points,
         "text": text,
         "table": Table((w["arm"], w["z"], w["boundary"], w["crossed"]), tuple(rows)),
     }

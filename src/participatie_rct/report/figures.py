@@ -115,6 +115,35 @@ def outflow_figure(
     return svg_bytes(plot)
 
 
+def boundary_figure(
+    points: pd.DataFrame,
+    *,
+    boundary: float,
+    palette: Mapping[str, str],
+    y_label: str,
+    boundary_label: str,
+) -> bytes:
+    """Each arm's z statistic (columns ``label``, ``z``) against the boundary +-``boundary``."""
+    import plotnine as p9
+
+    labels = list(dict.fromkeys(points["label"]))
+    data = points.assign(label=pd.Categorical(points["label"], categories=labels))
+    reach = max(boundary, float(points["z"].abs().max())) * 1.15
+    lines = pd.DataFrame({"y": [boundary, -boundary], "kind": [boundary_label, boundary_label]})
+    plot = (
+        p9.ggplot(data, p9.aes(x="label", y="z", color="label"))
+        + p9.geom_hline(p9.aes(yintercept="y"), data=lines, linetype="dashed", color="#B22222")
+        + p9.geom_hline(yintercept=0, color="#777777")
+        + p9.geom_point(size=3.5)
+        + p9.scale_color_manual(values={g: palette[g] for g in labels})
+        + p9.scale_y_continuous(limits=(-reach, reach))
+        + p9.labs(x="", y=y_label)
+        + _theme()
+        + p9.theme(legend_position="none")
+    )
+    return svg_bytes(plot)
+
+
 def forest_figure(rows: pd.DataFrame, *, x_label: str, palette: Mapping[str, str]) -> bytes:
     """Forest plot: one line per ``label`` with ``estimate``, ``ci_low``, ``ci_high`` and ``group``.
 
