@@ -250,3 +250,9 @@ def test_stream_is_pinned_to_seed_sequence_and_pcg64_only() -> None:
 def test_every_refusal_says_what_and_how_to_fix(make, message: str) -> None:
     with pytest.raises(AssignmentError, match=message):
         make()
+
+
+def test_a_stratum_column_named_twice_is_refused() -> None:
+    units = pd.DataFrame([["a", "Ede", "Epe"]], columns=["id", "site", "site"])
+    with pytest.raises(AssignmentError, match=r"have 2 columns named 'site'; .* Rename or drop"):
+        stratum_codes(units, ["site"])

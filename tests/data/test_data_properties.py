@@ -20,13 +20,19 @@ SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[Healt
 
 
 @st.composite
-def valid_bsns(draw: st.DrawFn) -> str:
-    """Eight digits and the one check digit that makes the weighted sum divisible by 11."""
+def valid_bsns(draw: st.DrawFn, leading_zero: bool = False) -> str:
+    """Eight digits and the one check digit that makes the weighted sum divisible by 11.
+
+    With ``leading_zero`` the first digit is 0 (drawn so, not filtered: filtering nine in ten
+    draws away trips Hypothesis' filter health check).
+    """
     digits = draw(st.lists(st.integers(0, 9), min_size=8, max_size=8))
+    if leading_zero:
+        digits[0] = 0
     check = sum(w * d for w, d in zip(WEIGHTS, digits, strict=True)) % 11
     bsn = "".join(map(str, digits)) + str(check)
     if check == 10 or bsn == "000000000":
-        return "111222333"
+        return "011222335" if leading_zero else "111222333"
     return bsn
 
 
@@ -64,7 +70,7 @@ def test_elfproef_matches_its_definition(text: str) -> None:
 
 
 @SETTINGS
-@given(valid_bsns().filter(lambda b: b.startswith("0")))
+@given(valid_bsns(leading_zero=True))
 def test_lost_leading_zero_gets_the_spreadsheet_hint(bsn: str) -> None:
     problem = bsn_problem(bsn[1:])
     assert problem is not None and "leading zero" in problem

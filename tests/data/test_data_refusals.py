@@ -59,7 +59,8 @@ CASES = {
         "participants",
         P + "P1,Ede,2018-01-01,1970,v,twaalf\n",
         ", column 'months_on_benefit': 1 row holds something other than a whole number (line 2; "
-        "value 'twaalf'). Write whole numbers (e.g. 12).",
+        "value 'twaalf'). Write whole numbers (e.g. 12), without a thousands separator (1003, "
+        "not 1.003).",
     ),
     "text in a number column": (
         "benefit_months",

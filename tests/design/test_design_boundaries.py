@@ -73,6 +73,16 @@ def test_spent_alpha_formulas() -> None:
     assert spent_alpha([1.3], spending="pocock")[0] == pytest.approx(0.05)
 
 
+def test_hsd_spending_with_a_very_negative_gamma_does_not_overflow() -> None:
+    # e^{1000 t} overflows; the stable form spends nothing before the end and alpha at t = 1
+    spent = spent_alpha([0.5, 0.999, 1.0], spending="hsd", gamma=-1000)
+    assert np.all(np.isfinite(spent))
+    assert spent[0] < 1e-200 and spent[1] == pytest.approx(0.05 * math.exp(-1.0), rel=1e-3)
+    assert spent[2] == pytest.approx(0.05)
+    result = group_sequential_boundaries(looks=3, spending="hsd", gamma=-1000)
+    assert result.to_dict()["looks"][-1]["z"] == pytest.approx(norm.isf(0.025))
+
+
 def test_crossing_probability_equals_alpha_by_simulation() -> None:
     # independent check of the integration: simulate Brownian motion under the null
     information = [0.3, 0.55, 0.8, 1.0]

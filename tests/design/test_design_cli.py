@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trial_protocols import protocol_text
 from participatie_rct.cli import main
 from participatie_rct.design import group_sequential_boundaries, power_two_proportions
+from trial_protocols import protocol_text
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -126,6 +126,39 @@ def test_power_text_for_a_given_size(capsys: pytest.CaptureFixture[str]) -> None
                 "0.5,1",
             ],
             "looks = 3 but 2 information fractions",
+        ),
+        (
+            ["power", "--p-control", "0.06", "--p-treatment", "0.115", "--power", "0.04"],
+            "power 0.04 is not above the significance level per comparison (0.05)",
+        ),
+        (
+            [
+                "power",
+                "--p-control",
+                "0.06",
+                "--p-treatment",
+                "0.115",
+                "--power",
+                "0.8",
+                "--arms",
+                "1000",
+                "--correction",
+                "holm",
+            ],
+            "arms must be a whole number from 1 to 50",
+        ),
+        (
+            [
+                "monitor",
+                "boundaries",
+                "--looks",
+                "3",
+                "--information",
+                "0.5,0.3,1",
+                "--spending",
+                "pocock",
+            ],
+            "information fractions must increase strictly from look to look; got 0.5, 0.3, 1",
         ),
     ],
 )

@@ -200,6 +200,20 @@ def test_planned_previous_information() -> None:
             {"previous_information": [0.1, 0.2], "planned_looks": 2},
             "only 2 looks are planned",
         ),
+        (
+            lambda f: f.assign(outflow_work="ja"),
+            {},
+            "'outflow_work' must be 0, 1 or empty; 800 rows are not \\(first value 'ja' in row 0",
+        ),
+        (
+            lambda f: f.assign(matured="false"),
+            {},
+            "column 'matured' must be true or false; 800 rows are not \\(first value 'false'",
+        ),
+        (lambda f: f, {"previous_information": ["a"]}, "previous_information must be numbers"),
+        (lambda f: f, {"planned_looks": 0}, "planned_looks must be a whole number >= 1 .*; got 0"),
+        (lambda f: f, {"planned_effect": float("nan")}, "planned_effect must be .*; got nan"),
+        (lambda f: f, {"planned_effect": 1.5}, "planned_effect must be .*; got 1.5"),
     ],
 )
 def test_bad_monitoring_input_is_refused(change, kwargs: dict, match: str) -> None:

@@ -234,11 +234,34 @@ def test_summary_reads() -> None:
         ),
         (
             {"p_control": 0.1, "p_treatment": 0.2, "n_per_arm": 1},
-            "n_per_arm must be a number >= 2; got 1",
+            "n_per_arm must be a number from 2 to 1e.07; got 1",
         ),
         (
             {"p_control": 0.1, "p_treatment": 0.2, "power": 0.8, "arms": 0},
-            "arms must be a whole number >= 1",
+            "arms must be a whole number from 1 to 50",
+        ),
+        (
+            {"p_control": 0.1, "p_treatment": 0.2, "power": 0.8, "arms": 1000},
+            "arms must be a whole number from 1 to 50 .*; got 1000",
+        ),
+        (
+            {"p_control": 0.1, "p_treatment": 0.2, "n_per_arm": 1e300},
+            "n_per_arm must be a number from 2 to 1e.07; got 1e.300",
+        ),
+        (
+            {"p_control": 0.06, "p_treatment": 0.115, "power": 0.04},
+            r"power 0.04 is not above the significance level per comparison \(0.05\)",
+        ),
+        (
+            {
+                "p_control": 0.06,
+                "p_treatment": 0.115,
+                "power": 0.02,
+                "alpha": 0.1,
+                "arms": 4,
+                "correction": "bonferroni",
+            },
+            r"not above the significance level per comparison \(0.025\)",
         ),
         ({"p_control": 0.1, "p_treatment": 0.1000001, "power": 0.8}, "more than 1e.07 per arm"),
     ],

@@ -208,3 +208,61 @@ def test_assignment_month_is_the_dutch_calendar_month() -> None:
     people = assignments({"a": "2018-01-31T22:30:00Z", "b": "2018-01-31T23:30:00Z"})
     out = build_outcomes(people, table, horizon_months=1)
     assert out["assigned_month"].astype(str).tolist() == ["2018-01", "2018-02"]
+
+
+def _odd_panel() -> tuple[pd.DataFrame, pd.DataFrame]:
+    people = pd.DataFrame(
+        {
+            "participant": ["a", "b"],
+            "arm": ["control", "earn_more"],
+            "assigned_at": ["2018-01-15T10:00:00+00:00", "2018-01-20T10:00:00+00:00"],
+        }
+    )
+    months = pd.DataFrame(
+        {
+            "participant": ["a", "a", "b"],
+            "month": ["2018-02", "2018-03", "2018-02"],
+            "on_benefit": [True, True, True],
+        }
+    )
+    return people, months
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"), [("false", 1), ("nee", 1), (0, 1), ("ja", 0), (1.0, 0), (True, 0)]
+)
+def test_on_benefit_words_and_numbers_are_read_strictly(value: object, expected: int) -> None:
+    people, months = _odd_panel()
+    months["on_benefit"] = months["on_benefit"].astype(object)
+    months.loc[1, "on_benefit"] = value
+    out = build_outcomes(people, months, horizon_months=2)
+    assert out["event"].tolist() == [expected, 0]
+
+
+@pytest.mark.parametrize("value", ["misschien", None])
+def test_unreadable_on_benefit_is_refused_with_its_row(value: object) -> None:
+    people, months = _odd_panel()
+    months["on_benefit"] = months["on_benefit"].astype(object)
+    months.loc[1, "on_benefit"] = value
+    with pytest.raises(
+        EstimationError, match=r"'on_benefit': 1 value\(s\) are not true/false \(row 2"
+    ):
+        build_outcomes(people, months, horizon_months=2)
+
+
+def test_unreadable_dates_are_refused_in_one_line() -> None:
+    people, months = _odd_panel()
+    people.loc[1, "assigned_at"] = "nooit"
+    with pytest.raises(
+        EstimationError, match=r"'assigned_at': 1 value\(s\) .* \(row 2: 'nooit'\)"
+    ) as info:
+        build_outcomes(people, months, horizon_months=2)
+    assert "\n" not in str(info.value)
+    with pytest.raises(EstimationError, match=r"\(row 1: 'gisteren'\)"):
+        build_outcomes(*_odd_panel(), horizon_months=2, as_of="gisteren")
+
+
+def test_as_of_before_any_data_gives_no_follow_up() -> None:
+    out = build_outcomes(*_odd_panel(), horizon_months=2, as_of="2017-06")
+    assert out["followup_months"].tolist() == [0, 0] and out["event"].tolist() == [0, 0]
+    assert out["outflow_any"].isna().all()

@@ -49,7 +49,13 @@ def test_subgroup_effects_equal_separate_regressions() -> None:
 
 def test_subgroup_refuses_continuous_columns() -> None:
     with pytest.raises(EstimationError, match="subgroups need a categorical column"):
-        subgroup_effects(trial(), outcome="y", treatment="arm", subgroup="y")
+        data = trial().assign(score=lambda d: d["y"] * 10)
+        subgroup_effects(data, outcome="y", treatment="arm", subgroup="score")
+
+
+def test_subgroup_refuses_the_outcome_or_treatment_column() -> None:
+    with pytest.raises(EstimationError, match="column 'arm' is the treatment and cannot also"):
+        subgroup_effects(trial(), outcome="y", treatment="arm", subgroup="arm")
 
 
 def test_logit_ame_is_close_to_the_difference_in_shares_without_covariates() -> None:

@@ -132,7 +132,11 @@ def test_survival_text_output_and_strata(capsys):
     [
         (("--time", "days"), "time column 'days' is not in the data"),
         (("--time", "time", "--event-of-interest", "5"), "event code 5 does not occur"),
-        (("--time", "time", "--times", "1,x"), "--times: 'x' is not a number"),
+        (("--time", "time", "--times", "1,x"), "--times: 'x' is not a time since assignment"),
+        (("--time", "time", "--times", "-5"), "--times: '-5' is not a time since assignment"),
+        (("--time", "time", "--tau", "100000"), "tau 100000 lies beyond the follow-up of arm"),
+        (("--time", "time", "--covariates", "time"), "'time' is the time column and also a"),
+        (("--time", "trt"), "'trt' is named as both"),
     ],
 )
 def test_survival_bad_input_exits_2_with_one_line(capsys, args, message):

@@ -249,7 +249,7 @@ def test_negative_times_are_refused_with_their_lines():
 def test_missing_values_are_refused_not_dropped():
     data = trial(1)
     data.loc[4, "event"] = np.nan
-    with pytest.raises(EstimationError, match=r"column 'event': 1 rows have no value \(line 6"):
+    with pytest.raises(EstimationError, match=r"column 'event': 1 row has no value \(line 6"):
         logrank(data, time="time", event="event", treatment="arm")
 
 
@@ -258,7 +258,7 @@ def test_bad_event_codes_are_refused():
     data["event"] = data["event"].astype(float)
     data.loc[2, "event"] = 1.5
     with pytest.raises(
-        EstimationError, match=r"column 'event': 1 rows are not an event code \(line 4"
+        EstimationError, match=r"column 'event': 1 row has no valid event code \(line 4"
     ):
         kaplan_meier(data, time="time", event="event", treatment="arm")
 

@@ -118,3 +118,36 @@ def test_simulate_power_json(capsys: pytest.CaptureFixture[str]) -> None:
     }
     assert payload["settings"]["n_trials"] == 6 and payload["settings"]["seed"] == 5
     assert 0.0 <= payload["power_any_arm"] <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--seed", "-5"], "--seed is -5; give a whole number >= 0"),
+        (["--seed", "1", "--n", "5000000"], "n is 5000000; give from 1 to 1,000,000"),
+        (["--seed", "1", "--intake-months", "10000"], "intake months is 10000; give from 1 to 60"),
+        (["--seed", "1", "--sites", "Ede,Ede"], "sites are 'Ede', 'Ede'; give each municipality"),
+    ],
+)
+def test_simulate_refuses_hostile_numbers(
+    options: list[str], message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out_dir = tmp_path / "nothing"
+    code, out, err = run(["simulate", *options, "--out", str(out_dir)], capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert message in err and "internal error" not in err
+    assert not out_dir.exists()
+
+
+def test_simulate_power_too_small_trial_gives_nan_not_warnings(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # four participants over three arms and strata: no trial yields an estimate
+    code, out, err = run(
+        ["simulate-power", "--n", "4", "--trials", "2", "--seed", "1", "--workers", "1",
+         "--no-progress", "--format", "json"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0 and err == ""
+    arm = json.loads(out)["arms"][0]
+    assert arm["power"] == 0.0 and arm["mean_estimate"] is None and arm["coverage"] is None

@@ -146,6 +146,12 @@ def column_texts(
             f"the participants have no column {column!r}; the protocol's [assignment] {role} lists "
             f"{', '.join(repr(c) for c in columns)}. Add the column or correct the protocol."
         )
+    copies = int((units.columns == column).sum())
+    if copies > 1:
+        raise AssignmentError(
+            f"the participants have {copies} columns named {column!r}; the protocol's "
+            f"[assignment] {role} lists it, so it must be one column. Rename or drop the others."
+        )
     raw_codes, uniques = pd.factorize(units[column], use_na_sentinel=True)
     texts = [value_text(u) for u in uniques]
     text_codes, distinct = pd.factorize(

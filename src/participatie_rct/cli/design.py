@@ -152,12 +152,14 @@ def status(
     target_n: int | None = typer.Option(
         None,
         "--target-n",
-        help="Planned number of participants, all arms (default: [analysis] target_n, else the number assigned).",
+        help="Planned number of participants, all arms "
+        "(default: [analysis] target_n, else the number assigned).",
     ),
     planned_effect: float | None = typer.Option(
         None,
         "--planned-effect",
-        help="Difference in outflow to work the trial was designed for (default: [analysis] planned_effect).",
+        help="Difference in outflow to work the trial was designed for "
+        "(default: [analysis] planned_effect).",
     ),
     gamma: float | None = typer.Option(
         None, "--gamma", help="Parameter of the hsd spending function (default -4)."

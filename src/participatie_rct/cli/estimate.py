@@ -6,6 +6,8 @@ libraries are imported inside the commands so that ``--help`` stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,10 @@ estimate_app = typer.Typer(
 
 DataArgument = typer.Argument(
     ..., help="CSV, xlsx or parquet file, one row per participant.", dir_okay=False, metavar="DATA"
+)
+TreatmentOption = typer.Option(..., "--treatment", help="Column holding each row's assigned arm.")
+ControlOption = typer.Option(
+    None, "--control", help="Control level (default: 'control' or the first)."
 )
 EstimatorOption = typer.Option(
     Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."
@@ -44,22 +50,37 @@ LogitOption = typer.Option(
 )
 
 
-def _read(path: Path):  # -> pandas.DataFrame
+def read_data(path: Path):  # -> pandas.DataFrame
+    """The ``DATA`` file as a typed DataFrame (CSV, xlsx or parquet)."""
     from participatie_rct.data import read_frame
 
     return read_frame(path)
+
+
+@contextmanager
+def naming_file(path: Path) -> Iterator[None]:
+    """Put the data file's name before an estimator's refusal.
+
+    The estimators see a DataFrame, not a file: their messages name the column, rows and
+    value; the user also needs to know which file. Refusals of the file itself
+    (:class:`InputFileError`) name it already.
+    """
+    from participatie_rct.errors import InputFileError, ParticipatieRCTError
+
+    try:
+        yield
+    except InputFileError:
+        raise
+    except ParticipatieRCTError as exc:
+        raise type(exc)(f"{path}: {exc}") from None
 
 
 @estimate_app.command("itt")
 def itt_command(
     data: Path = DataArgument,
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
-    treatment: str = typer.Option(
-        ..., "--treatment", help="Column holding each row's assigned arm."
-    ),
-    control: str | None = typer.Option(
-        None, "--control", help="Control level (default: 'control' or the first)."
-    ),
+    treatment: str = TreatmentOption,
+    control: str | None = ControlOption,
     covariates: str | None = typer.Option(
         None, "--covariates", help="Baseline covariates, comma-separated."
     ),
@@ -107,48 +128,56 @@ def itt_command(
             f"{chosen[0]} fits its own regression: leave out --estimator dim and --adjust lin/none "
             "(covariates enter linearly)."
         )
-    result: Any
-    if received:
-        from participatie_rct.estimate.iv import cace
-
-        result = cace(
-            _read(data),
-            received=received,
-            covariates=split_list(covariates),
-            strata=strata,
-            cluster=cluster,
-            se_type=se,
-            **common,
+    if subgroup and covariates:
+        raise EstimationError("--subgroup does not take --covariates; leave them out.")
+    if logit and (cluster or se):
+        raise EstimationError(
+            "--logit uses the model-based variance: leave out --cluster and --se."
         )
-    elif subgroup:
-        if covariates:
-            raise EstimationError("--subgroup does not take --covariates; leave them out.")
-        from participatie_rct.estimate.subgroups import subgroup_effects
+    with naming_file(data):
+        result: Any
+        if received:
+            from participatie_rct.estimate.iv import cace
 
-        result = subgroup_effects(
-            _read(data), subgroup=subgroup, strata=strata, cluster=cluster, se_type=se, **common
-        )
-    elif logit:
-        if cluster or se:
-            raise EstimationError(
-                "--logit uses the model-based variance: leave out --cluster and --se."
+            result = cace(
+                read_data(data),
+                received=received,
+                covariates=split_list(covariates),
+                strata=strata,
+                cluster=cluster,
+                se_type=se,
+                **common,
             )
-        from participatie_rct.estimate.logit import logit_ame
+        elif subgroup:
+            from participatie_rct.estimate.subgroups import subgroup_effects
 
-        result = logit_ame(_read(data), covariates=split_list(covariates), strata=strata, **common)
-    else:
-        from participatie_rct.estimate.itt import itt
+            result = subgroup_effects(
+                read_data(data),
+                subgroup=subgroup,
+                strata=strata,
+                cluster=cluster,
+                se_type=se,
+                **common,
+            )
+        elif logit:
+            from participatie_rct.estimate.logit import logit_ame
 
-        result = itt(
-            _read(data),
-            covariates=split_list(covariates),
-            strata=strata,
-            cluster=cluster,
-            estimator=estimator,
-            adjust=adjust,
-            se_type=se,
-            **common,
-        )
+            result = logit_ame(
+                read_data(data), covariates=split_list(covariates), strata=strata, **common
+            )
+        else:
+            from participatie_rct.estimate.itt import itt
+
+            result = itt(
+                read_data(data),
+                covariates=split_list(covariates),
+                strata=strata,
+                cluster=cluster,
+                estimator=estimator,
+                adjust=adjust,
+                se_type=se,
+                **common,
+            )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
@@ -157,15 +186,11 @@ def itt_command(
 
 def balance_command(
     data: Path = DataArgument,
-    treatment: str = typer.Option(
-        ..., "--treatment", help="Column holding each row's assigned arm."
-    ),
+    treatment: str = TreatmentOption,
     covariates: str = typer.Option(
         ..., "--covariates", help="Baseline covariates, comma-separated."
     ),
-    control: str | None = typer.Option(
-        None, "--control", help="Control level (default: 'control' or the first)."
-    ),
+    control: str | None = ControlOption,
     by: str | None = typer.Option(
         None, "--by", help="Repeat within each level of these columns (e.g. site,cohort)."
     ),
@@ -177,14 +202,15 @@ def balance_command(
     """Covariate balance by arm: means, standardized differences, tests, joint orthogonality."""
     from participatie_rct.estimate.balance import balance
 
-    result = balance(
-        _read(data),
-        treatment=treatment,
-        covariates=split_list(covariates),
-        control=control,
-        by=split_list(by),
-        missing=missing,
-    )
+    with naming_file(data):
+        result = balance(
+            read_data(data),
+            treatment=treatment,
+            covariates=split_list(covariates),
+            control=control,
+            by=split_list(by),
+            missing=missing,
+        )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from participatie_rct.choices import Correction, EffectPreset, OutputFormat, Scenario, Spending
 from participatie_rct.cli.common import FormatOption, echo_json, split_list
 from participatie_rct.errors import ParticipatieRCTError
+
+if TYPE_CHECKING:
+    import numpy as np
 
 
 def _arm_rates(values: list[str] | None) -> dict[str, float]:
@@ -30,25 +34,32 @@ def _arm_rates(values: list[str] | None) -> dict[str, float]:
 
 
 def _ints(text: str | None, option: str) -> tuple[int, ...] | None:
-    if not text:
-        return None
-    try:
-        return tuple(int(part) for part in split_list(text))
-    except ValueError:
-        raise ParticipatieRCTError(
-            f"{option} is {text!r}; give whole numbers separated by commas, e.g. 1,1,2."
-        ) from None
+    return _numbers(text, option, int, "whole numbers separated by commas, e.g. 1,1,2")
 
 
 def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
+    return _numbers(text, option, float, "numbers separated by commas, e.g. 0.5,1")
+
+
+def _numbers(text: str | None, option: str, kind: type, hint: str) -> tuple | None:
+    """The comma-separated numbers of an option (None when it is left out)."""
     if not text:
         return None
     try:
-        return tuple(float(part) for part in split_list(text))
+        return tuple(kind(part) for part in split_list(text))
     except ValueError:
+        raise ParticipatieRCTError(f"{option} is {text!r}; give {hint}.") from None
+
+
+def _generator(seed: int) -> np.random.Generator:
+    """The random generator of ``--seed``, refusing a seed numpy cannot take."""
+    import numpy as np
+
+    if seed < 0:
         raise ParticipatieRCTError(
-            f"{option} is {text!r}; give numbers separated by commas, e.g. 0.5,1."
-        ) from None
+            f"--seed is {seed}; give a whole number >= 0, e.g. --seed 20170901."
+        )
+    return np.random.default_rng(seed)
 
 
 ScenarioOption = typer.Option(
@@ -121,13 +132,11 @@ def simulate(
     """Write a synthetic trial calibrated to the published experiments: participants.csv,
     benefit_months.csv, survey.csv (each passes validate), truth.json (the effects built in)
     and protocol.toml (the protocol whose procedure drew the arms)."""
-    import numpy as np
-
     from participatie_rct.simulate import simulate_trial, write_simulation
 
     trial = simulate_trial(
         scenario,
-        rng=np.random.default_rng(seed),
+        rng=_generator(seed),
         effects=effects,
         n=n,
         arms=split_list(arms) or None,
@@ -214,8 +223,6 @@ def simulate_power(
     """Power of the full design by simulation: strata, rolling intake, withdrawal, the primary
     analysis (ITT on 12-month outflow to work, HC2, strata fixed effects) with a correction
     across arms, interim looks with Lan-DeMets boundaries, optionally a log-rank test."""
-    import numpy as np
-
     from participatie_rct.design.simulation import simulated_power
     from participatie_rct.simulate import scenario_spec
 
@@ -233,7 +240,7 @@ def simulate_power(
     result = simulated_power(
         spec,
         n_trials=trials,
-        rng=np.random.default_rng(seed),
+        rng=_generator(seed),
         workers=workers,
         looks=looks,
         information=_floats(information, "--information"),

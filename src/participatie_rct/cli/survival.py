@@ -12,7 +12,13 @@ import typer
 
 from participatie_rct.choices import OutputFormat
 from participatie_rct.cli.common import FormatOption, echo_json, split_list
-from participatie_rct.cli.estimate import estimate_app
+from participatie_rct.cli.estimate import (
+    ControlOption,
+    TreatmentOption,
+    estimate_app,
+    naming_file,
+    read_data,
+)
 from participatie_rct.errors import EstimationError
 
 SurvivalData = typer.Argument(
@@ -23,12 +29,6 @@ PanelData = typer.Argument(
 )
 
 
-def _read(path: Path):  # -> pandas.DataFrame
-    from participatie_rct.data import read_frame
-
-    return read_frame(path)
-
-
 def _times(text: str | None) -> tuple[float, ...] | None:
     """``"6,12,24"`` -> (6.0, 12.0, 24.0); a value that is not a number is refused with its text."""
     parts = split_list(text)
@@ -37,12 +37,15 @@ def _times(text: str | None) -> tuple[float, ...] | None:
     out = []
     for part in parts:
         try:
-            out.append(float(part))
+            value = float(part)
         except ValueError:
+            value = float("nan")
+        if not 0 <= value < float("inf"):
             raise EstimationError(
-                f"--times: {part!r} is not a number. Give times after assignment, "
+                f"--times: {part!r} is not a time since assignment (a number >= 0). Give times "
                 "comma-separated, e.g. --times 6,12,24."
-            ) from None
+            )
+        out.append(value)
     return tuple(out)
 
 
@@ -55,12 +58,8 @@ def survival_command(
     event: str = typer.Option(
         ..., "--event", help="Column with 0 = censored, 1, 2, ... = kind of exit."
     ),
-    treatment: str = typer.Option(
-        ..., "--treatment", help="Column holding each row's assigned arm."
-    ),
-    control: str | None = typer.Option(
-        None, "--control", help="Control level (default: 'control' or the first)."
-    ),
+    treatment: str = TreatmentOption,
+    control: str | None = ControlOption,
     covariates: str | None = typer.Option(
         None, "--covariates", help="Cox and Fine-Gray covariates, comma-separated."
     ),
@@ -83,18 +82,19 @@ def survival_command(
     """Kaplan-Meier per arm, log-rank test and Cox hazard ratios; competing exits on request."""
     from participatie_rct.estimate.survival_analysis import survival_analysis
 
-    result = survival_analysis(
-        _read(data),
-        time=time,
-        event=event,
-        treatment=treatment,
-        control=control,
-        covariates=split_list(covariates),
-        strata=strata,
-        event_of_interest=event_of_interest,
-        times=_times(times),
-        tau=tau,
-    )
+    with naming_file(data):
+        result = survival_analysis(
+            read_data(data),
+            time=time,
+            event=event,
+            treatment=treatment,
+            control=control,
+            covariates=split_list(covariates),
+            strata=strata,
+            event_of_interest=event_of_interest,
+            times=_times(times),
+            tau=tau,
+        )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
@@ -105,14 +105,10 @@ def survival_command(
 def panel_command(
     data: Path = PanelData,
     outcome: str = typer.Option(..., "--outcome", help="0/1 column, e.g. off_benefit or in_work."),
-    treatment: str = typer.Option(
-        ..., "--treatment", help="Column holding each row's assigned arm."
-    ),
+    treatment: str = TreatmentOption,
     time: str = typer.Option(..., "--time", help="Column with the month since assignment."),
     id: str = typer.Option(..., "--id", help="Person column: standard errors are clustered by it."),
-    control: str | None = typer.Option(
-        None, "--control", help="Control level (default: 'control' or the first)."
-    ),
+    control: str | None = ControlOption,
     pooled: bool = typer.Option(
         False, "--pooled", help="One effect per arm over all months, not one per month."
     ),
@@ -121,15 +117,16 @@ def panel_command(
     """Person-month linear probability model: arm effects by month, clustered by person."""
     from participatie_rct.estimate.panel import panel_effects
 
-    result = panel_effects(
-        _read(data),
-        outcome=outcome,
-        treatment=treatment,
-        control=control,
-        by_month=not pooled,
-        cluster=id,
-        time=time,
-    )
+    with naming_file(data):
+        result = panel_effects(
+            read_data(data),
+            outcome=outcome,
+            treatment=treatment,
+            control=control,
+            by_month=not pooled,
+            cluster=id,
+            time=time,
+        )
     if output_format is OutputFormat.JSON:
         payload = result.to_dict()
         echo_json({"effects": payload.pop("rows"), "settings": payload})

@@ -5,7 +5,7 @@ Nothing here is guessed blindly. The file type comes from its first bytes (a zip
 a byte-order mark settles the encoding; otherwise strict UTF-8 decoding is tried first
 (valid UTF-8 is very unlikely by accident for non-ASCII text), then Windows-1252, accepted only
 when every byte is defined there, no control characters appear and charset-normalizer finds
-the decoded text coherent. The delimiter is the candidate (``;``, ``,``, tab) that splits the
+the decoded text coherent. The delimiter is the candidate (``;``, ``,``, tab, ``|``) that splits the
 header into the most fields while every sampled row has exactly as many.
 """
 
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from participatie_rct.errors import InputFileError
 
-DELIMITERS = (";", ",", "\t")
+DELIMITERS = (";", ",", "\t", "|")
 _SAMPLE_LINES = 200
 _PARQUET_MAGIC = b"PAR1"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -74,6 +74,12 @@ def detect_encoding(raw: bytes, *, source: str) -> str:
     'utf-8-sig'
     """
     if raw.startswith(b"\xef\xbb\xbf"):
+        try:
+            raw[3:].decode("utf-8")
+        except UnicodeDecodeError:
+            # A UTF-8 byte-order mark before Windows-1252 text: some tools prepend the mark
+            # without converting the rest. The body decides.
+            return detect_encoding(raw[3:], source=source)
         return "utf-8-sig"
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return "utf-16"
@@ -133,11 +139,11 @@ def _refuse_controls(text: str, source: str) -> None:
 
 
 def detect_delimiter(text: str) -> str:
-    """The delimiter of delimited ``text``: ``;``, ``,`` or tab (``,`` for a single column).
+    """The delimiter of delimited ``text``: ``;``, ``,``, tab or ``|`` (``,`` for one column).
 
     Each candidate parses the first lines (quotes respected); it qualifies when every sampled
     row has as many fields as the header, and the qualifying candidate with the most header
-    fields wins. Ties (rare: a header with both) go to the order ``;``, ``,``, tab.
+    fields wins. Ties (rare: a header with both) go to the order ``;``, ``,``, tab, ``|``.
 
     >>> detect_delimiter("id;earnings\\n1;12,50\\n2;7,25\\n")
     ';'
@@ -181,9 +187,21 @@ def sniff_text(raw: bytes, *, source: str) -> tuple[TextDialect, str]:
     in the text (the reader skips it) so that line numbers remain those of the file.
     """
     encoding = detect_encoding(raw, source=source)
-    text = raw.decode(encoding)
+    if encoding != "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:  # utf-16 with an odd byte count or a lone surrogate
+        raise _not_text(source, f"{exc.reason} at byte {exc.start + 1}") from None
     if text.startswith("\ufeff"):
         text = text[1:]
     hint = _SEP_HINT.match(text)
     delimiter = hint.group(1) if hint else detect_delimiter(text)
+    if hint:
+        # A hint that does not split the header (a file re-saved with another separator
+        # under the old first line) yields to detection on the lines below it.
+        rest = text[hint.end() :]
+        header = next((line for line in rest.splitlines() if line.strip()), "")
+        if delimiter not in header:
+            delimiter = detect_delimiter(rest)
     return TextDialect(encoding=encoding, delimiter=delimiter, sep_line=bool(hint)), text

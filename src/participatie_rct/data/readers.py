@@ -199,7 +199,7 @@ def _read_text(raw: bytes, source: str) -> RawTable:
 
 
 def _delimiter_name(delimiter: str) -> str:
-    return {";": "';'", ",": "','", "\t": "tabs"}.get(delimiter, repr(delimiter))
+    return {";": "';'", ",": "','", "\t": "tabs", "|": "'|'"}.get(delimiter, repr(delimiter))
 
 
 def _cell_text(value: Any) -> str | None:
@@ -238,15 +238,12 @@ def _read_xlsx(path: Path, source: str) -> RawTable:
             "the spreadsheet, or export the sheet as CSV."
         ) from None
     try:
-        sheet = workbook.worksheets[0]
-        title = sheet.title
-        numbered = [
-            (number, list(values), [_cell_text(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        ]
+        # The table is on the first sheet that holds a header and at least one row: a
+        # workbook often opens with a sheet of notes ("Toelichting") before the data.
+        sheets = [(sheet.title, _sheet_rows(sheet)) for sheet in workbook.worksheets]
     finally:
         workbook.close()
-    numbered = [(n, values, cells) for n, values, cells in numbered if any(cells)]
+    title, numbered = next(((t, rows) for t, rows in sheets if len(rows) > 1), sheets[0])
     if not numbered:
         raise InputFileError(
             f"{source}: the first sheet ({title!r}) is empty. Put the table on the first sheet."
@@ -277,6 +274,15 @@ def _read_xlsx(path: Path, source: str) -> RawTable:
         kind="xlsx",
         sheet=title,
     )
+
+
+def _sheet_rows(sheet: Any) -> list[tuple[int, list[Any], list[str | None]]]:
+    """The non-empty rows of a worksheet: (spreadsheet row number, values, cell texts)."""
+    numbered = [
+        (number, list(values), [_cell_text(v) for v in values])
+        for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+    ]
+    return [(n, values, cells) for n, values, cells in numbered if any(cells)]
 
 
 def _width(cells: list[str | None]) -> int:

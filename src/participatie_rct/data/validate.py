@@ -45,7 +45,7 @@ _TYPE_RULES = {
         "holds",
         "hold",
         "something other than a whole number",
-        "Write whole numbers (e.g. 12).",
+        "Write whole numbers (e.g. 12), without a thousands separator (1003, not 1.003).",
     ),
     "number": (
         "holds",
@@ -368,23 +368,15 @@ def _check_bounds(raw: RawTable, spec: FieldSpec, values: pd.Series, text: pd.Se
         return
     numbers = values.astype("float64")
     context = spec.description if spec.description.endswith(".") else f"{spec.description}."
+    limits = []
     if spec.minimum is not None:
-        bad = (numbers < spec.minimum).fillna(False)
-        if bad.any():
-            what = "a negative number" if spec.minimum == 0 else f"a value below {spec.minimum:g}"
-            rule = _rows(int(bad.sum()), "holds", "hold") + f" {what}"
-            raise _refuse(
-                raw,
-                spec.name,
-                bad,
-                rule,
-                f"{context} Correct these values in the export.".strip(),
-                values=text,
-            )
+        what = "a negative number" if spec.minimum == 0 else f"a value below {spec.minimum:g}"
+        limits.append(((numbers < spec.minimum).fillna(False), what))
     if spec.maximum is not None:
-        bad = (numbers > spec.maximum).fillna(False)
+        limits.append(((numbers > spec.maximum).fillna(False), f"a value above {spec.maximum:g}"))
+    for bad, what in limits:
         if bad.any():
-            rule = _rows(int(bad.sum()), "holds", "hold") + f" a value above {spec.maximum:g}"
+            rule = _rows(int(bad.sum()), "holds", "hold") + f" {what}"
             raise _refuse(
                 raw,
                 spec.name,

@@ -24,6 +24,7 @@ _DECIMAL_COMMA = r"^[+-]?\d*,\d+(?:[eE][+-]?\d+)?$"
 _GROUPED_NL = r"^[+-]?\d{1,3}(?:\.\d{3})+(?:,\d+)?$"
 _GROUPED_EN = r"^[+-]?\d{1,3}(?:,\d{3})+\.\d+$"
 _ISO_DATETIME = r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}"
+_MIDNIGHT = r"[T ]0?0:00(?::00(?:\.0+)?)?$"
 
 
 #: Text cells are held as Arrow strings: their string operations and regular expressions run
@@ -115,7 +116,9 @@ def parse_date(cells: pd.Series, formats: Sequence[str]) -> tuple[pd.Series, pd.
     >>> [str(v.date()) if not pd.isna(v) else None for v in values], bad.tolist()
     (['2018-02-13', '2018-02-13', None], [False, False, True])
     """
-    text = text_of(cells)
+    # Spreadsheets export a date cell as ``2018-02-13 00:00:00`` or ``13-2-2018 0:00``: a time
+    # of exactly midnight is the date itself; any other time stays unreadable as a date.
+    text = text_of(cells).str.replace(_MIDNIGHT, "", regex=True)
     has = filled(cells)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
     todo = has.copy()

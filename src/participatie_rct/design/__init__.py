@@ -2,6 +2,7 @@
 
 * :mod:`.power`: sample size and power for K arms against one control (as R's
   ``power.prop.test`` and ``power.t.test``), Bonferroni and Holm, MDE curves.
+* :mod:`.holm`: Holm's step-down power with a shared control, by quadrature.
 * :mod:`.spending`: Lan-DeMets alpha-spending functions.
 * :mod:`.boundaries`: two-sided boundaries by recursive numerical integration.
 * :mod:`.monitor`: the state of a running trial at an interim look.

@@ -276,7 +276,21 @@ def monitor_status(
     observed = frame[frame["_observed"]]
     n_observed = len(observed)
     information = min(1.0, n_observed / target_n)
-    previous = tuple(float(v) for v in previous_information)
+    previous = _fractions(previous_information)
+    if planned_looks is not None and (
+        not isinstance(planned_looks, int) or isinstance(planned_looks, bool) or planned_looks < 1
+    ):
+        raise DesignError(
+            f"planned_looks must be a whole number >= 1 (interim looks + the final one); "
+            f"got {planned_looks!r}."
+        )
+    if planned_effect is not None and not (
+        isinstance(planned_effect, int | float) and 0 < abs(planned_effect) < 1
+    ):
+        raise DesignError(
+            f"planned_effect must be a difference in outflow proportions, non-zero and between "
+            f"-1 and 1 (e.g. 0.055); got {planned_effect!r}."
+        )
     if any(not (0 < v <= 1) for v in previous) or any(
         b <= x for x, b in itertools.pairwise(previous)
     ):
@@ -445,6 +459,16 @@ def _compare(
     )
 
 
+def _fractions(values: Sequence[float]) -> tuple[float, ...]:
+    try:
+        return tuple(float(v) for v in values)
+    except (TypeError, ValueError):
+        raise DesignError(
+            f"previous_information must be numbers (the information fractions of the earlier "
+            f"looks, e.g. 0.3, 0.6); got {list(values)!r}."
+        ) from None
+
+
 def _arm_order(arms: pd.Series) -> list[str]:
     seen: dict[str, None] = {}
     for value in arms:
@@ -475,13 +499,22 @@ def _check_outcomes(outcomes: pd.DataFrame, control: str) -> pd.DataFrame:
     if frame["arm"].nunique() < 2:
         raise DesignError("column 'arm' holds only the control arm: there is nothing to compare.")
     outflow = pd.to_numeric(frame["outflow_work"], errors="coerce")
-    bad = frame.index[outflow.notna() & ~outflow.isin([0.0, 1.0])]
+    not_numeric = outflow.isna() & frame["outflow_work"].notna()
+    bad = frame.index[not_numeric | (outflow.notna() & ~outflow.isin([0.0, 1.0]))]
     if len(bad):
         raise DesignError(
             f"column 'outflow_work' must be 0, 1 or empty; {len(bad)} rows are not "
             f"(first value {frame.loc[bad[0], 'outflow_work']!r} in row {bad[0]})."
         )
     frame["outflow_work"] = outflow
-    matured = frame["matured"].fillna(False).astype(bool)
+    matured = frame["matured"].astype(object).where(frame["matured"].notna(), False)
+    odd = ~matured.isin([True, False])  # 0/1 and numpy booleans compare equal to these
+    if odd.any():
+        first = matured[odd].index[0]
+        raise DesignError(
+            f"column 'matured' must be true or false; {int(odd.sum())} rows are not "
+            f"(first value {matured[first]!r} in row {first})."
+        )
+    matured = matured.astype(bool)
     frame["_observed"] = matured & outflow.notna()
     return frame

@@ -37,10 +37,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.optimize import brentq
-from scipy.stats import binom, nct, norm
+from scipy.stats import nct, norm
 from scipy.stats import t as student_t
 
 from participatie_rct.choices import Correction, parse_choice
+from participatie_rct.design.holm import holm_power
 from participatie_rct.design.spending import check_alpha
 from participatie_rct.errors import DesignError
 
@@ -49,8 +50,8 @@ if TYPE_CHECKING:
 
 #: largest sample size per arm that the solvers consider (as power.prop.test's search interval)
 N_MAX = 1e7
-#: Gauss-Hermite nodes for the shared-control factor of Holm's power
-_HERMITE_NODES = 96
+#: most treatment arms: Holm's step-down recursion grows with the cube of the arms
+ARMS_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,7 @@ def power_two_proportions(
         achieved = _prop_power_any_correction(n, p0, p1, alpha, a, arms, corr, strict)
         solved = "power"
     else:
-        achieved = _check_power(power)
+        achieved = _check_power(power, a)
         n = _solve_n_prop(p0, p1, alpha, a, arms, corr, strict, achieved)
         solved = "n_per_arm"
     return _prop_result(p0, p1, n, achieved, alpha, a, arms, corr, strict, solved)
@@ -216,10 +217,10 @@ def minimum_detectable_effect(
     check_alpha(alpha)
     p0 = _check_probability(p_control, "p_control")
     n = _check_n(n_per_arm)
-    target = _check_power(power)
     if direction not in ("increase", "decrease"):
         raise DesignError(f"direction must be 'increase' or 'decrease'; got {direction!r}.")
     a = _alpha_per_comparison(alpha, arms, corr)
+    target = _check_power(power, a)
 
     def gap(p1: float) -> float:
         return _prop_power_any_correction(n, p0, p1, alpha, a, arms, corr, strict) - target
@@ -286,12 +287,12 @@ def power_means(
         achieved = _t_power(n, delta, sd, a, strict)  # type: ignore[arg-type]
         solved = "power"
     elif unknown == ["n_per_arm"]:
-        achieved = _check_power(power)
+        achieved = _check_power(power, a)
         n = _root(lambda x: _t_power(x, delta, sd, a, strict) - achieved, 2.0, "n_per_arm")  # type: ignore[arg-type]
         solved = "n_per_arm"
     else:
         n = _check_n(n_per_arm)
-        achieved = _check_power(power)
+        achieved = _check_power(power, a)
         if _t_power(n, sd * 1e7, sd, a, strict) < achieved:
             raise DesignError(
                 f"with {n:g} per arm no difference in means reaches power {achieved:g}."
@@ -306,19 +307,16 @@ def power_means(
             )
         )
         solved = "effect"
-    ceil_n = _ceil(n)
-    return PowerResult(
-        outcome="mean",
-        n_per_arm=float(n),
-        n_per_arm_ceil=ceil_n,
-        n_total=ceil_n * (arms + 1),
-        power=float(achieved),
-        alpha=float(alpha),
-        alpha_per_comparison=a,
-        arms=arms,
-        correction=corr,
-        solved_for=solved,
-        strict=strict,
+    return _result(
+        "mean",
+        n,
+        achieved,
+        alpha,
+        a,
+        arms,
+        corr,
+        strict,
+        solved,
         power_any=_any_power_independent_bound(float(achieved), arms),
         delta=float(delta),  # type: ignore[arg-type]
         sd=float(sd),
@@ -396,22 +394,29 @@ def _check_probability(value: Any, name: str) -> float:
     return float(value)
 
 
-def _check_power(value: Any) -> float:
+def _check_power(value: Any, a: float) -> float:
     if not (isinstance(value, int | float) and 0 < float(value) < 1):
         raise DesignError(f"power must be strictly between 0 and 1; got {value!r}. Typical: 0.8.")
+    if float(value) <= a:
+        # a test at level a rejects with probability a even without any effect
+        raise DesignError(
+            f"power {value!r} is not above the significance level per comparison ({a:g}): "
+            "any design reaches that without an effect. Ask for more power, typically 0.8."
+        )
     return float(value)
 
 
 def _check_n(value: Any) -> float:
-    if not (isinstance(value, int | float) and math.isfinite(value) and value >= 2):
-        raise DesignError(f"n_per_arm must be a number >= 2; got {value!r}.")
+    if not (isinstance(value, int | float) and math.isfinite(value) and 2 <= value <= N_MAX):
+        raise DesignError(f"n_per_arm must be a number from 2 to {N_MAX:g}; got {value!r}.")
     return float(value)
 
 
 def _check_arms(arms: Any) -> None:
-    if not isinstance(arms, int) or isinstance(arms, bool) or arms < 1:
+    if not isinstance(arms, int) or isinstance(arms, bool) or not 1 <= arms <= ARMS_MAX:
         raise DesignError(
-            f"arms must be a whole number >= 1 (treatment arms besides the control); got {arms!r}."
+            f"arms must be a whole number from 1 to {ARMS_MAX} (treatment arms besides the "
+            f"control); got {arms!r}."
         )
 
 
@@ -505,7 +510,6 @@ def _prop_result(
     strict: bool,
     solved: str,
 ) -> PowerResult:
-    ceil_n = _ceil(n)
     if arms > 1:
         # P(smallest p-value <= first-step level): Holm's and Bonferroni's first step is alpha / K;
         # without correction every comparison is at alpha (alpha * K makes alpha / K = alpha)
@@ -513,8 +517,39 @@ def _prop_result(
         any_power = holm_power(n, p0, p1, alpha=level, arms=arms)[1]
     else:
         any_power = power
+    return _result(
+        "proportion",
+        n,
+        power,
+        alpha,
+        a,
+        arms,
+        corr,
+        strict,
+        solved,
+        power_any=float(any_power),
+        p_control=p0,
+        p_treatment=p1,
+    )
+
+
+def _result(
+    outcome: str,
+    n: float,
+    power: float,
+    alpha: float,
+    a: float,
+    arms: int,
+    corr: Correction,
+    strict: bool,
+    solved: str,
+    **rest: Any,
+) -> PowerResult:
+    """A :class:`PowerResult` with the sizes rounded up: every arm, the control included, gets
+    ``ceil(n)`` participants."""
+    ceil_n = _ceil(n)
     return PowerResult(
-        outcome="proportion",
+        outcome=outcome,
         n_per_arm=float(n),
         n_per_arm_ceil=ceil_n,
         n_total=ceil_n * (arms + 1),
@@ -525,76 +560,8 @@ def _prop_result(
         correction=corr,
         solved_for=solved,
         strict=strict,
-        power_any=float(any_power),
-        p_control=p0,
-        p_treatment=p1,
+        **rest,
     )
-
-
-def holm_power(
-    n: float, p_control: float, p_treatment: float, *, alpha: float, arms: int
-) -> tuple[float, float]:
-    """Holm's per-comparison power and the power to reject at least one of ``arms`` hypotheses.
-
-    Every arm has ``n`` participants and proportion ``p_treatment``; the control has ``n`` and
-    ``p_control``. Each comparison uses power.prop.test's statistic (pooled null variance),
-    two-sided. Exact up to quadrature error (about 1e-10): see the module docstring.
-    """
-    p0, p1 = p_control, p_treatment
-    v0, v1 = p0 * (1 - p0), p1 * (1 - p1)
-    mean = math.sqrt(n) * (p1 - p0)  # E of sqrt(n) (phat_arm - phat_control)
-    sd = math.sqrt(v0 + v1)
-    rho = v0 / (v0 + v1)  # shared control: cov = v0, so corr = v0 / (v0 + v1)
-    pbar = (p0 + p1) / 2.0
-    null_sd = math.sqrt(2.0 * pbar * (1.0 - pbar))
-    # Holm's thresholds alpha / K, alpha / (K - 1), ..., alpha on |statistic| * null_sd
-    levels = alpha / (arms - np.arange(arms))
-    cuts = norm.isf(levels / 2.0) * null_sd
-    nodes, weights = np.polynomial.hermite_e.hermegauss(_HERMITE_NODES)
-    weights = weights / math.sqrt(2.0 * math.pi)
-    centre = mean + sd * math.sqrt(rho) * nodes  # conditional mean given the control's deviation
-    spread = sd * math.sqrt(1.0 - rho)
-    # F[m, w] = P(|D| >= cut_m | w): conditional probability of a p-value <= level m
-    F = norm.sf((cuts[:, None] - centre[None, :]) / spread) + norm.cdf(
-        (-cuts[:, None] - centre[None, :]) / spread
-    )
-    at_least = _holm_step_down(F, arms)  # P(R >= r | w), r = 1..K
-    expected_rejections = at_least.sum(axis=0)
-    per_comparison = float(weights @ expected_rejections) / arms
-    any_rejection = float(weights @ at_least[0])
-    return per_comparison, any_rejection
-
-
-def _holm_step_down(F: np.ndarray, arms: int) -> np.ndarray:
-    """P(R >= r | w) for Holm's number of rejections R among ``arms`` conditionally iid tests.
-
-    R >= r iff the j-th smallest p-value is <= level_j for every j <= r, i.e. at least j
-    p-values fall at or below level_j for every j <= r. Walk through the cells
-    (level_{j-1}, level_j] with a distribution over the running count, dropping the states
-    that break the condition; the mass left after cell r is P(R >= r).
-    """
-    n_nodes = F.shape[1]
-    state = np.zeros((arms + 1, n_nodes))
-    state[0] = 1.0
-    below = np.zeros(n_nodes)  # P(p <= level_{j-1})
-    out = np.zeros((arms, n_nodes))
-    counts = np.arange(arms + 1)
-    for j in range(arms):
-        cell = np.clip(F[j] - below, 0.0, 1.0)
-        left = np.clip(1.0 - below, 1e-300, None)
-        q = np.clip(cell / left, 0.0, 1.0)  # P(in this cell | not in an earlier one)
-        new = np.zeros_like(state)
-        for c in range(arms + 1):
-            remaining = arms - c
-            extra = np.arange(remaining + 1)
-            prob = binom.pmf(extra[:, None], remaining, q[None, :])
-            for e in extra:
-                new[c + e] += state[c] * prob[e]
-        new[counts < j + 1] = 0.0  # at least j + 1 p-values at or below level_{j+1}
-        state = new
-        out[j] = state.sum(axis=0)
-        below = F[j]
-    return out
 
 
 def _any_power_independent_bound(power: float, arms: int) -> float:

@@ -108,10 +108,10 @@ class SimulatedPower:
                 "true_effect": truth,
                 "power": power,
                 "power_mcse": math.sqrt(power * (1 - power) / len(part)),
-                "mean_estimate": float(np.nanmean(est)),
-                "bias": float(np.nanmean(est) - truth),
-                "rmse": float(np.sqrt(np.nanmean((est - truth) ** 2))),
-                "coverage": float(np.nanmean(np.abs(est - truth) <= z * se))
+                "mean_estimate": _nanmean(est),
+                "bias": _nanmean(est) - truth,
+                "rmse": math.sqrt(_nanmean((est - truth) ** 2)),
+                "coverage": _nanmean(np.where(np.isnan(est), np.nan, np.abs(est - truth) <= z * se))
                 if k == 1
                 else float("nan"),
                 "rejected_at_interim": float(((part["look"] > 0) & (part["look"] < k)).mean()),
@@ -174,6 +174,13 @@ class SimulatedPower:
         return "\n".join(lines)
 
 
+def _nanmean(values: np.ndarray) -> float:
+    """Mean over the trials that gave an estimate; NaN (not a warning) when none did, as in
+    trials too small for the analysis."""
+    kept = values[~np.isnan(values)]
+    return float(kept.mean()) if kept.size else float("nan")
+
+
 def _plain(value: Any) -> Any:
     """numpy scalars to Python, NaN to None (JSON has no NaN)."""
     if isinstance(value, np.generic):
@@ -226,7 +233,7 @@ def simulated_power(
     ``looks`` equally spaced looks, or the ``information`` fractions (ending at 1).
     ``progress(done, total)`` is called as trials finish.
     """
-    from participatie_rct.simulate import ScenarioSpec, _seed_of, expected_outflow, scenario_spec
+    from participatie_rct.simulate import ScenarioSpec, expected_outflow, scenario_spec, seed_of
 
     spec = design if isinstance(design, ScenarioSpec) else scenario_spec(design, effects=effects)
     if not isinstance(n_trials, int) or n_trials < 1:
@@ -260,7 +267,7 @@ def simulated_power(
         survival=survival,
         outcome=outcome,
     )
-    seed, spawn_key = _seed_of(rng)
+    seed, spawn_key = seed_of(rng)
     children: list[Any] = [child.bit_generator.seed_seq for child in rng.spawn(n_trials)]
     records = _run(plan, children, workers=workers, progress=progress)
 

@@ -24,7 +24,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, resolve_arms
+from participatie_rct.estimate.design_matrix import Arms, refuse_stray_text, resolve_arms
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import json_ready
 from participatie_rct.estimate.variance import hc_vcov, least_squares
@@ -108,6 +108,11 @@ def balance(
     if not covariates:
         raise EstimationError("balance needs covariates; give them (--covariates A,B).")
     by_columns = (by,) if isinstance(by, str) else tuple(by or ())
+    if treatment in covariates or treatment in by_columns:
+        raise EstimationError(
+            f"column '{treatment}' is the treatment: it cannot also be a covariate or a --by "
+            "column. Name baseline characteristics."
+        )
     cleaned = complete_rows(
         data, [treatment, *covariates, *by_columns], treatment=treatment, policy=missing
     )
@@ -147,6 +152,7 @@ def _expanded(part: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray
     blocks, names = [], []
     for col in covariates:
         s = part[col]
+        refuse_stray_text(s, col)
         if pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s):
             blocks.append(s.to_numpy(dtype=float)[:, None])
             names.append(col)

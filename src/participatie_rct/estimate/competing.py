@@ -28,6 +28,7 @@ from participatie_rct.estimate.survival_results import (
     CumulativeIncidenceResult,
     FineGrayResult,
     GrayTestResult,
+    hazard_ratio_table,
 )
 
 _MAX_ITER = 50
@@ -460,23 +461,7 @@ def fine_gray(
             converged = True
             break
     vcov = _fg_variance(fd, beta, info)
-    se = np.sqrt(np.diag(vcov))
-    z = beta / se
-    q = float(stats.norm.ppf(0.5 + conf_level / 2))
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "arm": arms,
-            "coef": beta,
-            "hazard_ratio": np.exp(beta),
-            "std_error": se,
-            "statistic": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "ci_low": np.exp(beta - q * se),
-            "ci_high": np.exp(beta + q * se),
-            "conf_level": conf_level,
-        }
-    )
+    table = hazard_ratio_table(names, arms, beta, np.sqrt(np.diag(vcov)), conf_level=conf_level)
     return FineGrayResult(
         table=table,
         vcov=vcov,

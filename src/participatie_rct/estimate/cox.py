@@ -23,7 +23,7 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, km_table, prepare_survival
-from participatie_rct.estimate.survival_results import CoxResult
+from participatie_rct.estimate.survival_results import CoxResult, hazard_ratio_table
 
 TIES = ("efron", "breslow")
 _MAX_ITER = 50
@@ -308,25 +308,14 @@ def cox(
     x, names, arms, term_columns, term_names = _design(sd, covariates)
     fit = fit_cox_arrays(x, sd.time, dead, sd.stratum, sd.cluster, ties, term_columns, term_names)
     beta, vcov, rvcov = fit.beta, fit.vcov, fit.robust_vcov
-    se = np.sqrt(np.diag(vcov))
-    rse = np.sqrt(np.diag(rvcov))
-    used = rse if robust else se
-    z = beta / used
-    q = float(stats.norm.ppf(0.5 + conf_level / 2))
-    table = pd.DataFrame(
-        {
-            "term": names,
-            "arm": arms,
-            "coef": beta,
-            "hazard_ratio": np.exp(beta),
-            "std_error": se,
-            "robust_std_error": rse,
-            "statistic": z,
-            "p_value": 2 * stats.norm.sf(np.abs(z)),
-            "ci_low": np.exp(beta - q * used),
-            "ci_high": np.exp(beta + q * used),
-            "conf_level": conf_level,
-        }
+    table = hazard_ratio_table(
+        names,
+        arms,
+        beta,
+        np.sqrt(np.diag(vcov)),
+        robust_std_error=np.sqrt(np.diag(rvcov)),
+        robust=robust,
+        conf_level=conf_level,
     )
     return CoxResult(
         table=table,

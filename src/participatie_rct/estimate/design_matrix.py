@@ -36,6 +36,10 @@ class Arms:
     def indicator(self, arm: str) -> np.ndarray:
         return (self.labels == arm).astype(float)
 
+    def counts(self) -> dict[str, int]:
+        """Rows per arm, control first."""
+        return {a: int((self.labels == a).sum()) for a in (self.control, *self.treated)}
+
 
 def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:
     """Read the treatment column; the control defaults to ``"control"`` or the first level."""
@@ -63,6 +67,25 @@ def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -
     return Arms(chosen, tuple(lv for lv in levels if lv != chosen), labels)
 
 
+def check_roles(*, outcome: str, treatment: str, covariates: Sequence[str] = ()) -> None:
+    """Refuse a column named in two roles: a covariate that is the outcome or the treatment.
+
+    Such a model "adjusts away" the very effect it estimates (the covariate is dropped as
+    collinear, or explains the outcome perfectly): the call is a mistake, not a model.
+    """
+    if outcome == treatment:
+        raise EstimationError(
+            f"column '{outcome}' is named as both outcome and treatment. Name the arm column "
+            "with --treatment and the outcome with --outcome."
+        )
+    for role, column in (("outcome", outcome), ("treatment", treatment)):
+        if column in covariates:
+            raise EstimationError(
+                f"column '{column}' is the {role} and also a covariate. Covariates are "
+                f"baseline characteristics: leave '{column}' out of --covariates."
+            )
+
+
 def dummies(values: pd.Series, *, drop_first: bool = True) -> tuple[np.ndarray, list[str]]:
     """0/1 columns of a categorical variable, levels sorted (the first left out, as R does)."""
     cat = pd.Categorical(values.astype("string") if values.dtype == object else values)
@@ -75,12 +98,33 @@ def dummies(values: pd.Series, *, drop_first: bool = True) -> tuple[np.ndarray, 
     return out, names[start:]
 
 
+def refuse_stray_text(series: pd.Series, name: str) -> None:
+    """Refuse a text covariate whose values are mostly numbers: a typo, not categories.
+
+    Read as text, ``age`` with one cell ``"onbekend"`` would silently become one dummy per
+    distinct age; the cell is named instead.
+    """
+    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
+        return
+    filled = series.notna().to_numpy()
+    numeric = pd.to_numeric(series, errors="coerce").notna().to_numpy()
+    if numeric.sum() >= 0.5 * max(filled.sum(), 1) and not numeric[filled].all():
+        at = int(np.flatnonzero(filled & ~numeric)[0])
+        label = series.index[at]
+        row = label + 1 if isinstance(label, int | np.integer) else label
+        raise EstimationError(
+            f"column '{name}': mostly numbers, but data row {row} holds {series.iloc[at]!r}. "
+            "Correct or empty that cell (a covariate is numbers or categories, not both)."
+        )
+
+
 def covariate_matrix(data: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray, list[str]]:
     """Numeric covariates as they are, booleans as 0/1, text and categories as dummies."""
     blocks: list[np.ndarray] = []
     names: list[str] = []
     for col in covariates:
         series = data[col]
+        refuse_stray_text(series, col)
         if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
             blocks.append(series.to_numpy(dtype=float)[:, None])
             names.append(col)

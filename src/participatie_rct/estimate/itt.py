@@ -19,12 +19,13 @@ import pandas as pd
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, itt_design, resolve_arms
+from participatie_rct.estimate.design_matrix import Arms, check_roles, itt_design, resolve_arms
 from participatie_rct.estimate.dim import difference_in_means
-from participatie_rct.estimate.missing import complete_rows
+from participatie_rct.estimate.missing import Cleaned, complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
 from participatie_rct.estimate.results import Effect, ITTResult, make_effect
 from participatie_rct.estimate.variance import (
+    LeastSquares,
     absorbed_least_squares,
     cr_vcov,
     hc_vcov,
@@ -34,14 +35,55 @@ from participatie_rct.estimate.variance import (
 CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
 
 
+#: Beyond this magnitude a squared residual overflows float64 (1e308): the sandwich
+#: variances become inf/NaN. Outcomes of such size are export errors, not euros.
+_LARGEST = 1e150
+
+
 def numeric_outcome(series: pd.Series, *, name: str) -> np.ndarray:
-    """An outcome column as floats: numbers as they are, booleans as 0/1."""
+    """An outcome column as floats: numbers as they are, booleans as 0/1.
+
+    Refuses text (naming the first value that is not a number and its data row), infinite
+    values, and values too large to square in floating point.
+    """
     if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.to_numpy(dtype=float, na_value=np.nan)
-    raise EstimationError(
-        f"outcome column '{name}' is not numeric (dtype {series.dtype}, e.g. {series.iloc[0]!r}). "
-        "Pass a number or a true/false column."
-    )
+        values = series.to_numpy(dtype=float, na_value=np.nan)
+        text = pd.Series(False, index=series.index)
+    else:
+        numbers = pd.to_numeric(series, errors="coerce")
+        text = numbers.isna() & series.notna()
+        values = numbers.to_numpy(dtype=float, na_value=np.nan)
+    if text.any():
+        at = int(np.flatnonzero(text.to_numpy())[0])
+        raise EstimationError(
+            f"column '{name}': {int(text.sum())} value(s) are not numbers (data row "
+            f"{_data_row(series, at)}: {series.iloc[at]!r}). It must hold numbers or "
+            "true/false: correct or empty those cells."
+        )
+    bad = np.isinf(values) | (np.abs(np.nan_to_num(values)) > _LARGEST)
+    if bad.any():
+        at = int(np.flatnonzero(bad)[0])
+        raise EstimationError(
+            f"column '{name}': {int(bad.sum())} value(s) are infinite or too large (data row "
+            f"{_data_row(series, at)}: {float(values[at])!r}). Correct them in the data, or "
+            "rescale the outcome (e.g. thousands of euros)."
+        )
+    return values
+
+
+def _data_row(series: pd.Series, position: int) -> object:
+    """The data row (from 1, after the header) of ``series``'s row at ``position``."""
+    label = series.index[position]
+    return label + 1 if isinstance(label, int | np.integer) else label
+
+
+def require_variation(y: np.ndarray, *, name: str) -> None:
+    """Refuse an outcome with one value in every row: no effect is estimable from it."""
+    if len(y) and np.all(y == y[0]):
+        raise EstimationError(
+            f"column '{name}': the outcome is {y[0]:g} in every row used, so every effect is 0 "
+            "with no standard error. Check that the right outcome column was named."
+        )
 
 
 def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) -> SEType | None:
@@ -77,6 +119,38 @@ def regression_se(se_type: object, *, cluster: str | None) -> SEType:
     if not cluster and se is SEType.STATA:
         return SEType.HC1  # Stata's ``robust`` without clusters is HC1, as in estimatr
     return se
+
+
+def regression_vcov(
+    fit: LeastSquares, se: SEType, cluster: np.ndarray | None, wanted: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, int | None]:
+    """Variance of a fit, degrees of freedom per coefficient, and the number of clusters.
+
+    Cluster-robust (CR0/CR2/Stata, Bell-McCaffrey df for the ``wanted`` coefficients) when
+    ``se`` is a cluster type and clusters are given, else heteroskedasticity-robust or
+    classical with n - k df for every coefficient.
+    """
+    if se in CLUSTER_SE and cluster is not None:
+        return cr_vcov(fit, cluster, se.value, df_for=wanted)
+    vcov, df = hc_vcov(fit, se.value)
+    return vcov, np.full(fit.k, df), None
+
+
+def sample_settings(
+    arms: Arms, cleaned: Cleaned, *, alpha: float, correction: Correction
+) -> dict[str, Any]:
+    """The settings every arm-against-control result records: arms, level, sample sizes."""
+    return {
+        "control": arms.control,
+        "arms": list(arms.treated),
+        "alpha": alpha,
+        "conf_level": 1 - alpha,
+        "correction": correction.value,
+        "n": len(cleaned.data),
+        "n_by_arm": arms.counts(),
+        "n_dropped": cleaned.n_dropped,
+        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+    }
 
 
 def _adjusted(effects: list[Effect]) -> list[Effect]:
@@ -169,6 +243,7 @@ def itt(
         raise EstimationError(f"alpha must lie between 0 and 1; got {alpha!r}.")
     se = resolve_se(se_type, cluster=cluster, estimator=est)
 
+    check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
     used = [
         outcome,
         treatment,
@@ -183,7 +258,8 @@ def itt(
         )
     y = numeric_outcome(frame[outcome], name=outcome)
     arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
-    n_by_arm = {a: int((arms.labels == a).sum()) for a in (arms.control, *arms.treated)}
+    require_variation(y, name=outcome)
+    n_by_arm = arms.counts()
 
     settings: dict[str, Any] = {
         "outcome": outcome,
@@ -194,16 +270,8 @@ def itt(
         "strata": strata,
         "cluster": cluster,
         "covariates": list(covariates),
-        "control": arms.control,
-        "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
-        "correction": corr.value,
         "missing": str(getattr(missing, "value", missing)),
-        "n": len(frame),
-        "n_by_arm": n_by_arm,
-        "n_dropped": cleaned.n_dropped,
-        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
     }
     if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
@@ -256,12 +324,8 @@ def _ols_effects(
             "(an arm occurs only in strata where it explains everything). Check the strata column."
         )
     arm_idx = np.array([position[c] for c in design.arm_columns])
-    n_clusters = None
-    if se in CLUSTER_SE and cluster is not None:
-        vcov, dfs, n_clusters = cr_vcov(fit, frame[cluster].to_numpy(), se.value, df_for=arm_idx)
-    else:
-        vcov, df = hc_vcov(fit, se.value)
-        dfs = np.full(fit.k, df)
+    clusters = frame[cluster].to_numpy() if cluster is not None else None
+    vcov, dfs, n_clusters = regression_vcov(fit, se, clusters, arm_idx)
     effects = []
     for arm, j in zip(arms.treated, arm_idx, strict=True):
         effects.append(

@@ -23,17 +23,27 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from participatie_rct.choices import Adjustment, Correction, SEType, parse_choice
+from participatie_rct.choices import Adjustment, Correction, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.balance import wald_f
-from participatie_rct.estimate.design_matrix import Arms, arm_label, itt_design, resolve_arms
-from participatie_rct.estimate.itt import CLUSTER_SE, _adjusted, numeric_outcome, regression_se
+from participatie_rct.estimate.design_matrix import (
+    Arms,
+    arm_label,
+    check_roles,
+    itt_design,
+    resolve_arms,
+)
+from participatie_rct.estimate.itt import (
+    _adjusted,
+    numeric_outcome,
+    regression_se,
+    regression_vcov,
+    sample_settings,
+)
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import (
     LeastSquares,
-    cr_vcov,
-    hc_vcov,
     kept_columns,
     least_squares,
 )
@@ -44,16 +54,6 @@ class CACEResult(EffectsResult):
     """Complier effects per arm; ``settings["first_stage"]`` holds each arm's first-stage F."""
 
     title: str = "Complier average causal effects (2SLS)"
-
-
-def _variance(
-    fit: LeastSquares, se: SEType, cluster: np.ndarray | None, wanted: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    if se in CLUSTER_SE and cluster is not None:
-        vcov, dfs, _ = cr_vcov(fit, cluster, se.value, df_for=wanted)
-        return vcov, dfs
-    vcov, df = hc_vcov(fit, se.value)
-    return vcov, np.full(fit.k, df)
 
 
 def receipt(values: pd.Series, arms: Arms, *, name: str) -> np.ndarray:
@@ -111,6 +111,7 @@ def cace(
     covariates = tuple(covariates)
     corr = parse_choice(Correction, correction, parameter="correction")
     se = regression_se(se_type, cluster=cluster)
+    check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
     used = [outcome, treatment, received, *covariates, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
@@ -144,9 +145,9 @@ def cace(
     resid = y - X @ b  # structural residuals, with the received treatment
     fit = LeastSquares(b, resid, second.X, second.Q, second.xtx_inv, second.kept)
     cl = frame[cluster].to_numpy() if cluster else None
-    vcov, dfs = _variance(fit, se, cl, arm_idx)
+    vcov, dfs, _ = regression_vcov(fit, se, cl, arm_idx)
 
-    n_by_arm = {a: int((arms.labels == a).sum()) for a in (arms.control, *arms.treated)}
+    n_by_arm = arms.counts()
     effects = []
     first_stage: dict[str, Any] = {}
     for arm, j in zip(arms.treated, arm_idx, strict=True):
@@ -164,7 +165,7 @@ def cace(
             )
         )
         fs = least_squares(Z, X[:, j])
-        fs_vcov, _ = _variance(fs, se, cl, arm_idx)
+        fs_vcov, _, _ = regression_vcov(fs, se, cl, arm_idx)
         stat, q = wald_f(fs.coef, fs_vcov, arm_idx)
         den = (int(np.unique(cl).size) - 1) if cl is not None else fs.n - fs.k
         compliance = {
@@ -188,15 +189,7 @@ def cace(
         "strata": strata,
         "cluster": cluster,
         "covariates": list(covariates),
-        "control": arms.control,
-        "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
-        "correction": corr.value,
-        "n": len(frame),
-        "n_by_arm": n_by_arm,
-        "n_dropped": cleaned.n_dropped,
-        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
         "first_stage": first_stage,
     }
     return CACEResult(tuple(_adjusted(effects)), settings)

@@ -23,6 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
+from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.survival_results import KaplanMeierResult
 
 if TYPE_CHECKING:
@@ -57,7 +58,7 @@ def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     missing = np.flatnonzero(column.isna().to_numpy())
     if missing.size:
         raise EstimationError(
-            f"column {name!r}: {missing.size} rows have no value ({line_list(missing + 2)} "
+            f"column {name!r}: {_rows(missing.size)} no value ({line_list(missing + 2)} "
             "of the file, counting the header as line 1). Survival estimators refuse missing "
             "values rather than drop "
             "them silently: fill them in or remove these rows."
@@ -108,6 +109,7 @@ def _covariate_matrix(
     names: list[str] = []
     for name in covariates:
         column = _column(data, name, "covariate")
+        refuse_stray_text(column, name)
         if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
             blocks.append(column.to_numpy(dtype=float)[:, None])
             names.append(name)
@@ -120,6 +122,16 @@ def _covariate_matrix(
     if not blocks:
         return np.zeros((len(data), 0)), ()
     return np.hstack(blocks), tuple(names)
+
+
+def _rows(count: int) -> str:
+    """``"1 row has"`` / ``"3 rows have"``."""
+    return "1 row has" if count == 1 else f"{count} rows have"
+
+
+def _shown(value: object) -> str:
+    """A cell value for a message: numpy scalars as plain Python values."""
+    return repr(value.item() if isinstance(value, np.generic) else value)
 
 
 def prepare_survival(
@@ -138,19 +150,36 @@ def prepare_survival(
         raise EstimationError(f"data must be a pandas DataFrame, got {type(data).__name__}.")
     if len(data) == 0:
         raise EstimationError("The data have no rows; survival estimators need participants.")
+    roles = {"time": time, "event": event, "treatment": treatment}
+    for role, name in roles.items():
+        other = next((r for r, n in roles.items() if n == name and r != role), None)
+        if other is not None:
+            raise EstimationError(
+                f"column {name!r} is named as both {role} and {other}. Each role needs its own "
+                "column: check --time, --event and --treatment."
+            )
+    for name in covariates:
+        role = {time: "time", event: "event", treatment: "treatment"}.get(name)
+        if role is not None:
+            raise EstimationError(
+                f"column {name!r} is the {role} column and also a covariate. Covariates are "
+                f"baseline characteristics: leave {name!r} out of --covariates."
+            )
     t_col = _column(data, time, "time")
-    if not pd.api.types.is_numeric_dtype(t_col):
+    t = pd.to_numeric(t_col, errors="coerce").to_numpy(dtype=float)
+    text = np.flatnonzero(np.isnan(t))
+    if text.size:
         raise EstimationError(
-            f"column {time!r}: times must be numbers (months or days since assignment); got values "
-            f"such as {t_col.iloc[0]!r}."
+            f"column {time!r}: {_rows(text.size)} text where a time belongs "
+            f"({line_list(text + 2)}, e.g. {_shown(t_col.iloc[text[0]])}). Times are numbers "
+            "(months or days since assignment): correct those cells."
         )
-    t = t_col.to_numpy(dtype=float)
     bad = np.flatnonzero(~np.isfinite(t) | (t < 0))
     if bad.size:
         raise EstimationError(
-            f"column {time!r}: {bad.size} rows have a negative or infinite time "
-            f"({line_list(bad + 2)}, "
-            f"e.g. {t[bad[0]]!r}). Times count from assignment and cannot be negative."
+            f"column {time!r}: {_rows(bad.size)} a negative or infinite time "
+            f"({line_list(bad + 2)}, e.g. {_shown(t[bad[0]])}). Times count from assignment "
+            "and cannot be negative."
         )
     e_col = _column(data, event, "event")
     if pd.api.types.is_bool_dtype(e_col):
@@ -160,9 +189,9 @@ def prepare_survival(
         bad = np.flatnonzero(~np.isfinite(raw) | (raw < 0) | (np.mod(raw, 1) != 0))
         if bad.size:
             raise EstimationError(
-                f"column {event!r}: {bad.size} rows are not an event code "
-                f"({line_list(bad + 2)}, e.g. "
-                f"{e_col.iloc[bad[0]]!r}). Use 0 for censored and 1, 2, ... for the kind of exit."
+                f"column {event!r}: {_rows(bad.size)} no valid event code "
+                f"({line_list(bad + 2)}, e.g. {_shown(e_col.iloc[bad[0]])}). Use 0 for "
+                "censored and 1, 2, ... for the kind of exit."
             )
         e = raw.astype(np.int64)
     arm, levels = arm_codes(_column(data, treatment, "treatment"), control, treatment)

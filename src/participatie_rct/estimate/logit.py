@@ -12,6 +12,7 @@ inference is normal (no degrees of freedom).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -19,8 +20,13 @@ import pandas as pd
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import itt_design, resolve_arms
-from participatie_rct.estimate.itt import _adjusted, numeric_outcome
+from participatie_rct.estimate.design_matrix import check_roles, itt_design, resolve_arms
+from participatie_rct.estimate.itt import (
+    _adjusted,
+    numeric_outcome,
+    require_variation,
+    sample_settings,
+)
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import kept_columns
@@ -51,6 +57,7 @@ def logit_ame(
 
     covariates = tuple(covariates)
     corr = parse_choice(Correction, correction, parameter="correction")
+    check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
     used = [outcome, treatment, *covariates, *([strata] if strata else [])]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
@@ -58,10 +65,12 @@ def logit_ame(
     if not np.isin(y, (0.0, 1.0)).all():
         raise EstimationError(
             f"outcome column '{outcome}' must be 0/1 or true/false for the logit model; found "
-            f"values such as {sorted(set(np.unique(y)) - {0.0, 1.0})[:3]}. Use itt for other "
+            f"values such as {[float(v) for v in sorted(set(np.unique(y)) - {0.0, 1.0})[:3]]}. "
+            "Use itt for other "
             "outcomes."
         )
     arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
+    require_variation(y, name=outcome)
     design = itt_design(
         frame, arms, covariates=covariates, strata=strata, adjust="linear" if covariates else "none"
     )
@@ -73,7 +82,10 @@ def logit_ame(
             "covariates."
         )
     X = design.X[:, kept]
-    fit = sm.Logit(y, X).fit(method="newton", maxiter=100, tol=1e-12, disp=False)
+    with warnings.catch_warnings():
+        # Separation and non-convergence warnings: the check below turns them into a refusal.
+        warnings.simplefilter("ignore")
+        fit = sm.Logit(y, X).fit(method="newton", maxiter=100, tol=1e-12, disp=False)
     if not fit.mle_retvals.get("converged", True):
         raise EstimationError(
             "the logit model did not converge (perfect separation: an arm or stratum where every "
@@ -87,7 +99,7 @@ def logit_ame(
     X0[:, arm_pos] = 0.0
     p0 = _expit(X0 @ b)
     g0 = (X0 * (p0 * (1 - p0))[:, None]).mean(axis=0)
-    n_by_arm = {a: int((arms.labels == a).sum()) for a in (arms.control, *arms.treated)}
+    n_by_arm = arms.counts()
     effects = []
     for arm, j in zip(arms.treated, arm_pos, strict=True):
         X1 = X0.copy()
@@ -116,15 +128,7 @@ def logit_ame(
         "se_type": "delta_method_model_based",
         "strata": strata,
         "covariates": list(covariates),
-        "control": arms.control,
-        "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
-        "correction": corr.value,
-        "n": len(frame),
-        "n_by_arm": n_by_arm,
-        "n_dropped": cleaned.n_dropped,
-        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
         "log_likelihood": float(fit.llf),
     }
     return EffectsResult(

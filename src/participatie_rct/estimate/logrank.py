@@ -87,7 +87,8 @@ def logrank(
         cov += v
     if not (sd.event > 0).any():
         raise EstimationError(
-            f"column {event!r}: no exits at all, so the log-rank test is undefined."
+            f"column {event!r}: no exits at all, so the log-rank test is undefined. "
+            "Check the event column: 0 means censored, 1, 2, ... the kind of exit."
         )
     # as survdiff: keep arms with expected > 0, drop the first of them, solve (O - E)' V^-1 (O - E)
     used = np.flatnonzero(expected > 0)[1:]

@@ -61,7 +61,9 @@ def complete_rows(
             rows = [i + 1 for i in na[col].to_numpy().nonzero()[0]]
             if rows:
                 shown = ", ".join(map(str, rows[:5])) + (", ..." if len(rows) > 5 else "")
-                parts.append(f"column '{col}': {len(rows)} rows empty (data rows {shown})")
+                rows_word = "row is" if len(rows) == 1 else "rows are"
+                where = "data row" if len(rows) == 1 else "data rows"
+                parts.append(f"column '{col}': {len(rows)} {rows_word} empty ({where} {shown})")
         raise EstimationError(
             "; ".join(parts) + ". Fill in the values, or pass missing='drop' (--missing drop) "
             "to drop these rows and report how many each arm lost."

@@ -59,16 +59,20 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
         )
         if getattr(stamps.dt, "tz", None) is not None:
             stamps = stamps.dt.tz_convert(TIME_ZONE)
-    except (ValueError, TypeError) as exc:
+    except (ValueError, TypeError):
+        readable = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
+        bad = np.flatnonzero((readable.isna() & values.notna()).to_numpy())
+        at = int(bad[0]) if bad.size else 0
         raise EstimationError(
-            f"{table}, column '{column}': cannot read the values as months ({exc}). "
-            "Give a pandas Period[M], a timestamp or text YYYY-MM."
-        ) from exc
+            f"{table}, column '{column}': {max(bad.size, 1)} value(s) cannot be read as a month "
+            f"(row {at + 1}: {values.iloc[at]!r}). Give a pandas Period[M], a timestamp or text "
+            "YYYY-MM."
+        ) from None
     if stamps.isna().any():
-        rows = np.flatnonzero(stamps.isna().to_numpy())[:5].tolist()
+        rows = (np.flatnonzero(stamps.isna().to_numpy())[:5] + 1).tolist()
         raise EstimationError(
-            f"{table}, column '{column}': {int(stamps.isna().sum())} values are empty "
-            f"(rows {rows}). "
+            f"{table}, column '{column}': {int(stamps.isna().sum())} value(s) are empty "
+            f"(rows {', '.join(map(str, rows))}). "
             "Every row needs a month; remove or complete these rows."
         )
     return (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
@@ -82,6 +86,30 @@ def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, table: str) -> No
             f"{', '.join(map(repr, frame.columns))}. Pass the register export and the validated "
             "benefit_months table."
         )
+
+
+_TRUE_WORDS = ("true", "1", "ja", "yes")
+_FALSE_WORDS = ("false", "0", "nee", "no")
+
+
+def _on_benefit(values: pd.Series) -> np.ndarray:
+    """``on_benefit`` as bool: booleans, 0/1, or the words true/false, ja/nee, yes/no.
+
+    Read strictly: ``astype(bool)`` would take the text "false" and an empty cell for true.
+    """
+    if pd.api.types.is_bool_dtype(values) and not values.isna().any():
+        return values.to_numpy(dtype=bool)
+    words = values.astype("string").str.strip().str.lower().str.replace(r"\.0$", "", regex=True)
+    is_true = words.isin(_TRUE_WORDS).fillna(False).to_numpy(dtype=bool)
+    is_false = words.isin(_FALSE_WORDS).fillna(False).to_numpy(dtype=bool)
+    bad = np.flatnonzero(~is_true & ~is_false)
+    if bad.size:
+        raise EstimationError(
+            f"benefit_months, column 'on_benefit': {bad.size} value(s) are not true/false (row "
+            f"{int(bad[0]) + 1}: {values.iloc[int(bad[0])]!r}). Every month needs on_benefit "
+            "true or false (ja/nee, 1/0); validate the table first."
+        )
+    return is_true
 
 
 def _reason_codes(values: pd.Series) -> np.ndarray:
@@ -178,7 +206,7 @@ def build_outcomes(
         )
         raise EstimationError(
             f"assignments, column 'participant': "
-            f"{int(assignments['participant'].duplicated().sum())} participants appear more than "
+            f"{int(assignments['participant'].duplicated().sum())} participant(s) appear more than "
             f"once (e.g. {dup}). The register holds one assignment per "
             "participant; pass its export unchanged."
         )
@@ -195,7 +223,7 @@ def build_outcomes(
             "m": _month_index(
                 pd.Series(months["month"]), table="benefit_months", column="month"
             ).to_numpy(),
-            "on": months["on_benefit"].astype(bool).to_numpy(),
+            "on": _on_benefit(months["on_benefit"]),
             "reason": _reason_codes(months["exit_reason"])
             if "exit_reason" in months.columns
             else np.zeros(len(months), dtype=np.int64),
@@ -217,8 +245,9 @@ def build_outcomes(
     repeated = rows.duplicated(["participant", "m"]).to_numpy()
     if repeated.any():
         raise EstimationError(
-            f"benefit_months: {int(repeated.sum())} rows repeat a participant and month (e.g. row "
-            f"{int(np.flatnonzero(repeated)[0])}). Keep one row per person and month."
+            f"benefit_months: {int(repeated.sum())} row(s) repeat a participant and month (e.g. "
+            f"row {int(rows.index[np.flatnonzero(repeated)[0]]) + 1}). Keep one row per person "
+            "and month."
         )
 
     index = pd.Series(np.arange(len(people)), index=people["participant"].to_numpy())

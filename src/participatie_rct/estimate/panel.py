@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.km import arm_codes
+from participatie_rct.estimate.km import _shown, arm_codes
 from participatie_rct.estimate.survival_results import PanelResult
 
 _WORK_REASONS = ("work", "part_time_work")
@@ -199,6 +199,26 @@ def _cell_means_cluster(
     return mean, vcov
 
 
+def _z_row(
+    arm: str, term: str, month: object, est: float, se: float, conf_level: float
+) -> dict[str, object]:
+    """One effect row with a normal (z) test and interval; no test when the SE is 0."""
+    q = float(stats.norm.ppf(0.5 + conf_level / 2))
+    stat = est / se if se > 0 else np.nan
+    return {
+        "arm": arm,
+        "term": term,
+        "month": month,
+        "estimate": est,
+        "std_error": se,
+        "statistic": stat,
+        "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
+        "ci_low": est - q * se,
+        "ci_high": est + q * se,
+        "conf_level": conf_level,
+    }
+
+
 def panel_effects(
     panel: pd.DataFrame,
     *,
@@ -239,41 +259,52 @@ def panel_effects(
             f"({line_list(bad + 2)}, e.g. "
             f"{panel[outcome].iloc[bad[0]]!r}). Code the outcome 0/1."
         )
+    if cluster in (outcome, treatment):
+        raise EstimationError(
+            f"panel: the id column {cluster!r} is also the "
+            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column with --id."
+        )
     arm, levels = arm_codes(panel[treatment], control, treatment)
     k = len(levels)
     person = pd.factorize(panel[cluster])[0]
+    mixed = np.flatnonzero(pd.Series(arm).groupby(person).transform("nunique").to_numpy() > 1)
+    if mixed.size:
+        raise EstimationError(
+            f"panel, column {cluster!r}: id {_shown(panel[cluster].iloc[mixed[0]])} has rows in "
+            f"more than one arm ({line_list(mixed + 2)}). A person keeps the arm assigned: "
+            "check the id and treatment columns."
+        )
     if by_month:
         month_values = panel[time].to_numpy()
         months, month_code = np.unique(month_values, return_inverse=True)
+        twice = np.flatnonzero(pd.DataFrame({"p": person, "m": month_code}).duplicated())
+        if twice.size:
+            raise EstimationError(
+                f"panel, columns {cluster!r} and {time!r}: {twice.size} row(s) repeat a person "
+                f"and month ({line_list(twice + 2)}). Keep one row per person and month."
+            )
     else:
         months, month_code = np.array([None]), np.zeros(len(panel), dtype=np.int64)
     n_m = months.size
     cell = arm * n_m + month_code
+    empty = np.flatnonzero(np.bincount(cell, minlength=k * n_m) == 0)
+    if empty.size:
+        a, m = divmod(int(empty[0]), n_m)
+        raise EstimationError(
+            f"panel, column {treatment!r}: arm {levels[a]!r} has no person-months in month "
+            f"{_shown(months[m])} of column {time!r}, so its effect there is not identified. "
+            "Leave out that month or pool the months (--pooled)."
+        )
     mean, vcov = _cell_means_cluster(y, cell, k * n_m, person, k * n_m)
-    q = float(stats.norm.ppf(0.5 + conf_level / 2))
     rows = []
     for a in range(1, k):
         for m in range(n_m):
             i, c = a * n_m + m, m
             est = mean[i] - mean[c]
             se = float(np.sqrt(vcov[i, i] + vcov[c, c] - 2 * vcov[i, c]))
-            stat = est / se if se > 0 else np.nan
-            rows.append(
-                {
-                    "arm": levels[a],
-                    "term": "arm:month" if by_month else "arm",
-                    "month": months[m].item()
-                    if by_month and hasattr(months[m], "item")
-                    else (months[m] if by_month else None),
-                    "estimate": est,
-                    "std_error": se,
-                    "statistic": stat,
-                    "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
-                    "ci_low": est - q * se,
-                    "ci_high": est + q * se,
-                    "conf_level": conf_level,
-                }
-            )
+            month = months[m].item() if hasattr(months[m], "item") else months[m]
+            term = "arm:month" if by_month else "arm"
+            rows.append(_z_row(levels[a], term, month if by_month else None, est, se, conf_level))
     coef = pd.DataFrame(
         {
             "arm": np.repeat(levels, n_m),
@@ -327,28 +358,13 @@ def months_off_benefit(
         per = per[per["n"] >= horizon]
     arm, levels = arm_codes(per["arm"], control, treatment)
     values = per["months"].to_numpy(dtype=float)
-    q = float(stats.norm.ppf(0.5 + conf_level / 2))
     c_vals = values[arm == 0]
     rows = []
     for a in range(1, len(levels)):
         t_vals = values[arm == a]
         est = t_vals.mean() - c_vals.mean()
         se = float(np.sqrt(t_vals.var(ddof=1) / t_vals.size + c_vals.var(ddof=1) / c_vals.size))
-        stat = est / se if se > 0 else np.nan
-        rows.append(
-            {
-                "arm": levels[a],
-                "term": "months_off_benefit",
-                "month": horizon,
-                "estimate": est,
-                "std_error": se,
-                "statistic": stat,
-                "p_value": float(2 * stats.norm.sf(abs(stat))) if np.isfinite(stat) else np.nan,
-                "ci_low": est - q * se,
-                "ci_high": est + q * se,
-                "conf_level": conf_level,
-            }
-        )
+        rows.append(_z_row(levels[a], "months_off_benefit", horizon, est, se, conf_level))
     means = pd.DataFrame(
         {
             "arm": list(levels),

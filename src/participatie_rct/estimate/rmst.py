@@ -56,6 +56,16 @@ def rmst(
             f"tau must be a positive horizon (same unit as the times); got {tau!r}."
         )
     sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control)
+    # As survRM2 (Uno et al. 2014): beyond an arm's last time its curve is unknown, so tau
+    # may not exceed the shortest follow-up among the arms.
+    last = [float(sd.time[sd.arm == a].max()) for a in range(len(sd.levels))]
+    short = int(np.argmin(last))
+    if tau > last[short]:
+        raise EstimationError(
+            f"tau {tau:g} lies beyond the follow-up of arm {sd.levels[short]!r} (its last time in "
+            f"column {time!r} is {last[short]:g}), where its curve is unknown. Choose tau <= "
+            f"{last[short]:g}."
+        )
     z = float(stats.norm.ppf(0.5 + conf_level / 2))
     per_arm = [
         _rmst_one(sd.time[sd.arm == a], sd.event[sd.arm == a], float(tau))

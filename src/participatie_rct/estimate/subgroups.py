@@ -19,12 +19,18 @@ from scipy import stats
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, dummies, resolve_arms
-from participatie_rct.estimate.itt import CLUSTER_SE, numeric_outcome, regression_se
+from participatie_rct.estimate.design_matrix import arm_label, check_roles, dummies, resolve_arms
+from participatie_rct.estimate.itt import (
+    CLUSTER_SE,
+    numeric_outcome,
+    regression_se,
+    regression_vcov,
+    sample_settings,
+)
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.results import EffectsResult, make_effect
-from participatie_rct.estimate.variance import cr_vcov, hc_vcov, least_squares
+from participatie_rct.estimate.variance import least_squares
 
 #: a subgroup column with more levels than this is probably continuous: cut it first
 MAX_LEVELS = 50
@@ -63,6 +69,12 @@ def subgroup_effects(
     """
     corr = parse_choice(Correction, correction, parameter="correction")
     se = regression_se(se_type, cluster=cluster)
+    check_roles(outcome=outcome, treatment=treatment)
+    if subgroup in (outcome, treatment):
+        raise EstimationError(
+            f"column '{subgroup}' is the {'outcome' if subgroup == outcome else 'treatment'} and "
+            "cannot also define the subgroups. Name a baseline characteristic with --subgroup."
+        )
     used = [outcome, treatment, subgroup, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
@@ -95,11 +107,8 @@ def subgroup_effects(
             "control and in every arm. Merge small levels."
         )
     wanted = np.array([pos[c] for c in index.values()])
-    if se in CLUSTER_SE and cluster is not None:
-        vcov, dfs, _ = cr_vcov(fit, frame[cluster].to_numpy(), se.value, df_for=wanted)
-    else:
-        vcov, df = hc_vcov(fit, se.value)
-        dfs = np.full(fit.k, df)
+    clusters = frame[cluster].to_numpy() if cluster is not None else None
+    vcov, dfs, _ = regression_vcov(fit, se, clusters, wanted)
     glabels = np.array([str(v) for v in frame[subgroup].astype("string").to_numpy()], dtype=object)
     effects = []
     for level in levels:
@@ -153,14 +162,7 @@ def subgroup_effects(
         "se_type": se.value,
         "strata": strata,
         "cluster": cluster,
-        "control": arms.control,
-        "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
-        "correction": corr.value,
-        "n": len(frame),
-        "n_dropped": cleaned.n_dropped,
-        "n_dropped_by_arm": cleaned.n_dropped_by_arm,
+        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
         "interaction": tests,
     }
     return SubgroupResult(tuple(effects), settings)

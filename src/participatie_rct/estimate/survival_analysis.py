@@ -129,67 +129,25 @@ def survival_analysis(
     conf_type: str = "log",
 ) -> SurvivalAnalysis:
     """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``."""
-    km = kaplan_meier(
-        data,
-        time=time,
-        event=event,
-        treatment=treatment,
-        control=control,
-        times=times,
-        conf_type=conf_type,
-    )
-    lr = logrank(data, time=time, event=event, treatment=treatment, strata=strata, control=control)
-    fit = cox(
-        data,
-        time=time,
-        event=event,
-        treatment=treatment,
-        control=control,
-        covariates=covariates,
-        strata=strata,
-    )
+    # the columns every estimator reads, named once
+    cols: dict[str, Any] = {
+        "time": time,
+        "event": event,
+        "treatment": treatment,
+        "control": control,
+    }
+    km = kaplan_meier(data, **cols, times=times, conf_type=conf_type)
+    lr = logrank(data, **cols, strata=strata)
+    fit = cox(data, **cols, covariates=covariates, strata=strata)
     extra: dict[str, Any] = {}
     if event_of_interest is not None:
         code = int(event_of_interest)
-        extra["cif"] = cumulative_incidence(
-            data,
-            time=time,
-            event=event,
-            treatment=treatment,
-            event_of_interest=code,
-            times=times,
-            control=control,
-        )
-        extra["gray"] = gray_test(
-            data,
-            time=time,
-            event=event,
-            treatment=treatment,
-            event_of_interest=code,
-            strata=strata,
-            control=control,
-        )
-        extra["fine_gray"] = fine_gray(
-            data,
-            time=time,
-            event=event,
-            treatment=treatment,
-            event_of_interest=code,
-            covariates=covariates,
-            control=control,
-        )
+        extra["cif"] = cumulative_incidence(data, **cols, event_of_interest=code, times=times)
+        extra["gray"] = gray_test(data, **cols, event_of_interest=code, strata=strata)
+        extra["fine_gray"] = fine_gray(data, **cols, event_of_interest=code, covariates=covariates)
         extra["cause_specific_cox"] = cox(
-            data,
-            time=time,
-            event=event,
-            treatment=treatment,
-            control=control,
-            covariates=covariates,
-            strata=strata,
-            event_of_interest=code,
+            data, **cols, covariates=covariates, strata=strata, event_of_interest=code
         )
     if tau is not None:
-        extra["rmst"] = rmst(
-            data, time=time, event=event, treatment=treatment, tau=tau, control=control
-        )
+        extra["rmst"] = rmst(data, **cols, tau=tau)
     return SurvivalAnalysis(km=km, logrank=lr, cox=fit, **extra)

@@ -17,6 +17,45 @@ import numpy as np
 import pandas as pd
 
 
+def hazard_ratio_table(
+    names: Any,
+    arms: Any,
+    beta: np.ndarray,
+    std_error: np.ndarray,
+    *,
+    conf_level: float,
+    robust_std_error: np.ndarray | None = None,
+    robust: bool = False,
+) -> pd.DataFrame:
+    """The coefficient table of a proportional hazards fit (Cox, Fine-Gray).
+
+    Wald z tests and intervals on the log scale, exponentiated: ``exp(b +- z_q * se)``, with
+    the robust standard error when ``robust`` (as ``summary.coxph``), else the model one.
+    """
+    from scipy import stats
+
+    used = robust_std_error if robust and robust_std_error is not None else std_error
+    z = beta / used
+    q = float(stats.norm.ppf(0.5 + conf_level / 2))
+    columns: dict[str, Any] = {
+        "term": names,
+        "arm": arms,
+        "coef": beta,
+        "hazard_ratio": np.exp(beta),
+        "std_error": std_error,
+    }
+    if robust_std_error is not None:
+        columns["robust_std_error"] = robust_std_error
+    columns |= {
+        "statistic": z,
+        "p_value": 2 * stats.norm.sf(np.abs(z)),
+        "ci_low": np.exp(beta - q * used),
+        "ci_high": np.exp(beta + q * used),
+        "conf_level": conf_level,
+    }
+    return pd.DataFrame(columns)
+
+
 def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame rows as plain Python dicts (NaN -> None), for JSON."""
     out: list[dict[str, Any]] = []

@@ -1,0 +1,207 @@
+"""The simulated population: covariate distributions, the exact covariate cells, and the
+cohort of invited recipients (consent, covariates, intake dates).
+"""
+
+from __future__ import annotations
+
+import calendar
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+
+import numpy as np
+
+from participatie_rct.simulate.scenarios import ScenarioSpec
+
+# --------------------------------------------------------------------------------------------
+# Covariate distributions: (value, share, log-HR work, log-HR part-time, log-HR other exit).
+# Shares describe a municipal long-term caseload (Rotterdam's long-term group averages 51
+# years of age and 11 years on benefit; DOMAIN.md); hazard ratios are plausible orders of
+# magnitude, not estimates: the calibration pins the overall levels.
+# --------------------------------------------------------------------------------------------
+_AGE = (  # (group, lowest age, highest age, share, work, part, other)
+    ("18-29", 18, 29, 0.18, 0.00, 0.10, 0.30),
+    ("30-44", 30, 44, 0.32, -0.10, 0.05, 0.00),
+    ("45-54", 45, 54, 0.26, -0.45, -0.10, -0.20),
+    ("55-66", 55, 66, 0.24, -0.90, -0.40, -0.20),
+)
+_SEX = (("v", 0.52, 0.00, 0.10, 0.0), ("m", 0.47, 0.10, -0.10, 0.0), ("x", 0.01, 0.00, 0.00, 0.0))
+_EDUCATION = (
+    ("low", 0.55, 0.00, 0.00, 0.0),
+    ("middle", 0.33, 0.30, 0.20, 0.0),
+    ("high", 0.12, 0.50, 0.30, 0.1),
+)
+_HOUSEHOLD = (
+    ("single", 0.55, 0.00, 0.00, 0.0),
+    ("single_parent", 0.25, -0.20, 0.20, 0.1),
+    ("couple", 0.08, 0.10, 0.00, 0.2),
+    ("couple_with_children", 0.12, 0.00, 0.10, 0.2),
+)
+_MIGRATION = (
+    ("none", 0.45, 0.00, 0.00, 0.0),
+    ("western", 0.10, 0.00, 0.00, 0.2),
+    ("non_western", 0.45, -0.15, -0.10, 0.0),
+)
+#: Months on benefit at intake: (lowest, highest, share, work duration factor).
+_DURATION = (
+    (0, 11, 0.12, 2.2),
+    (12, 35, 0.22, 1.4),
+    (36, 59, 0.20, 1.0),
+    (60, 119, 0.26, 0.75),
+    (120, 240, 0.20, 0.5),
+)
+_OLDER = (2, 3)  # age groups 45+: treatment effects halved on the log-hazard scale
+
+
+@dataclass(frozen=True)
+class _Cells:
+    """Every combination of the categorical covariates, with its population weight."""
+
+    weight: np.ndarray
+    lp_work: np.ndarray
+    lp_part: np.ndarray
+    lp_other: np.ndarray
+    older: np.ndarray  # bool: aged 45 or over
+
+
+@lru_cache(maxsize=1)
+def _population_cells() -> _Cells:
+    tables = [
+        [(a[3], a[4], a[5], a[6], i in _OLDER) for i, a in enumerate(_AGE)],
+        [(s[1], s[2], s[3], s[4], False) for s in _SEX],
+        [(e[1], e[2], e[3], e[4], False) for e in _EDUCATION],
+        [(h[1], h[2], h[3], h[4], False) for h in _HOUSEHOLD],
+        [(m[1], m[2], m[3], m[4], False) for m in _MIGRATION],
+        [(d[2], math.log(d[3]), 0.0, 0.0, False) for d in _DURATION],
+    ]
+    weight = np.ones(1)
+    lps = [np.zeros(1), np.zeros(1), np.zeros(1)]
+    older = np.zeros(1, dtype=bool)
+    for table in tables:
+        w = np.array([row[0] for row in table])
+        weight = np.multiply.outer(weight, w).ravel()
+        for k in range(3):
+            v = np.array([row[k + 1] for row in table])
+            lps[k] = np.add.outer(lps[k], v).ravel()
+        older = np.logical_or.outer(older, np.array([row[4] for row in table])).ravel()
+    return _Cells(weight / weight.sum(), lps[0], lps[1], lps[2], older)
+
+
+# --------------------------------------------------------------------------------------------
+# The cohort: invitation, consent, covariates, intake dates
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Cohort:
+    """Every invited person (arrays in invitation order = id order)."""
+
+    ids: np.ndarray
+    site: np.ndarray
+    enrolled_on: np.ndarray  # datetime64[D]
+    consent: np.ndarray
+    age: np.ndarray
+    age_idx: np.ndarray
+    sex_idx: np.ndarray
+    edu_idx: np.ndarray
+    hh_idx: np.ndarray
+    mig_idx: np.ndarray
+    dur_idx: np.ndarray
+    months_on_benefit: np.ndarray
+
+    def take(self, index: np.ndarray) -> _Cohort:
+        return _Cohort(**{k: getattr(self, k)[index] for k in self.__dataclass_fields__})
+
+    def linear_predictors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Log hazard shifts (work, part-time, other) of each person's covariates."""
+        out = []
+        for k in range(3):
+            lp = np.array([a[4 + k] for a in _AGE])[self.age_idx]
+            for table, idx in (
+                (_SEX, self.sex_idx),
+                (_EDUCATION, self.edu_idx),
+                (_HOUSEHOLD, self.hh_idx),
+                (_MIGRATION, self.mig_idx),
+            ):
+                lp = lp + np.array([row[2 + k] for row in table])[idx]
+            if k == 0:
+                lp = lp + np.log(np.array([d[3] for d in _DURATION]))[self.dur_idx]
+            out.append(lp)
+        return out[0], out[1], out[2]
+
+    @property
+    def older(self) -> np.ndarray:
+        return np.isin(self.age_idx, _OLDER)
+
+
+def _add_months(day: date, months: int) -> date:
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def _recruit(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
+    """Consent of each invited person, inviting until ``spec.n`` have agreed."""
+    consent = np.zeros(0, dtype=bool)
+    while int(consent.sum()) < spec.n:
+        missing = spec.n - int(consent.sum())
+        chunk = math.ceil(missing / spec.consent_rate * 1.1) + 16
+        consent = np.concatenate([consent, rng.random(chunk) < spec.consent_rate])
+    last = int(np.flatnonzero(consent)[spec.n - 1])
+    return consent[: last + 1]
+
+
+def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
+    consent = _recruit(spec, rng)
+    size = consent.size
+    start = np.datetime64(spec.intake_start, "D")
+    enrolled: np.ndarray
+    if spec.intake == "batch":
+        enrolled = np.full(size, start)
+    else:
+        end = np.datetime64(_add_months(spec.intake_start, spec.intake_months), "D")
+        days = int((end - start).astype(int))
+        enrolled = start + np.sort(rng.integers(0, days, size=size)).astype("timedelta64[D]")
+
+    def pick(shares: Sequence[float]) -> np.ndarray:
+        p = np.asarray(shares, dtype=float)
+        return rng.choice(p.size, size=size, p=p / p.sum())
+
+    site_idx = pick([s for _, s in spec.sites])
+    age_idx = pick([a[3] for a in _AGE])
+    low = np.array([a[1] for a in _AGE])[age_idx]
+    high = np.array([a[2] for a in _AGE])[age_idx]
+    age = low + np.floor(rng.random(size) * (high - low + 1)).astype(int)
+    sex_idx = pick([s[1] for s in _SEX])
+    edu_idx = pick([e[1] for e in _EDUCATION])
+    hh_idx = pick([h[1] for h in _HOUSEHOLD])
+    mig_idx = pick([m[1] for m in _MIGRATION])
+    dur_idx = pick([d[2] for d in _DURATION])
+    d_low = np.array([d[0] for d in _DURATION])[dur_idx]
+    d_high = np.array([d[1] for d in _DURATION])[dur_idx]
+    months = d_low + np.floor(rng.random(size) * (d_high - d_low + 1)).astype(int)
+    width = max(6, len(str(size)))
+    ids = np.array([f"{spec.id_prefix}-{i:0{width}d}" for i in range(1, size + 1)])
+    sites = np.array([s for s, _ in spec.sites])[site_idx]
+    return _Cohort(
+        ids,
+        sites,
+        enrolled,
+        consent,
+        age,
+        age_idx,
+        sex_idx,
+        edu_idx,
+        hh_idx,
+        mig_idx,
+        dur_idx,
+        months,
+    )
+
+
+def _age_group(age_idx: np.ndarray) -> np.ndarray:
+    """The stratum column ``age_group``: ``18-44`` or ``45+``."""
+    return np.where(np.isin(age_idx, _OLDER), "45+", "18-44")
