@@ -256,3 +256,52 @@ def test_a_stratum_column_named_twice_is_refused() -> None:
     units = pd.DataFrame([["a", "Ede", "Epe"]], columns=["id", "site", "site"])
     with pytest.raises(AssignmentError, match=r"have 2 columns named 'site'; .* Rename or drop"):
         stratum_codes(units, ["site"])
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: prct.CompleteRandomization(arms="ab"), "arms must be a list of arm keys"),
+        (lambda: prct.CompleteRandomization(arms=("a", "")), "arm keys must be non-empty"),
+        (
+            lambda: prct.CompleteRandomization(arms=("a", "b"), ratios=(float("nan"), 1)),
+            "arm 'a' has ratio nan; a ratio is a whole number from 1 to 1000",
+        ),
+        (
+            lambda: prct.CompleteRandomization(arms=("a", "b"), ratios=(10**30, 1)),
+            "a ratio is a whole number from 1 to 1000",
+        ),
+        (
+            lambda: prct.StratifiedRandomization(arms=("a", "b"), strata="site"),
+            r"strata must be a list of column names, e.g. \['site'\]",
+        ),
+        (
+            lambda: prct.PermutedBlocks(arms=("a", "b"), block_sizes=("x",)),
+            "block size 'x' is not a whole number from 1 to 1000",
+        ),
+        (
+            lambda: prct.PermutedBlocks(arms=("a", "b"), block_sizes=(2.5,)),
+            "block size 2.5 is not a whole number",
+        ),
+        (
+            lambda: prct.PermutedBlocks(arms=("a", "b"), block_sizes=(10**7,)),
+            "block size 10000000 is not a whole number from 1 to 1000",
+        ),
+        (
+            lambda: prct.PermutedBlocks(arms=("a", "b"), ratios=(600, 500), block_sizes=(1100,)),
+            r"the ratios \[600, 500\] sum to 1100, but a block .* holds at most 1000",
+        ),
+        (
+            lambda: prct.Minimization(arms=("a", "b"), factors=("s",), weights=("x",)),
+            "give one positive number per factor",
+        ),
+    ],
+)
+def test_hostile_procedure_settings_are_refused(build, match: str) -> None:
+    with pytest.raises(AssignmentError, match=match):
+        build()
+
+
+def test_numpy_and_float_whole_ratios_are_accepted() -> None:
+    procedure = prct.CompleteRandomization(arms=("a", "b"), ratios=(np.int64(2), 1.0))
+    assert procedure.ratios == (2, 1)

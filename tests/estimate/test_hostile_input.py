@@ -136,8 +136,13 @@ PANEL = ("estimate", "panel", "--outcome", "off", "--treatment", "arm", "--time"
             (*PANEL, "--id", "pid"),
             "arm 'earn_more' has no person-months in month 9 of column 'month'",
         ),
+        (
+            panel().assign(off=lambda d: np.where(d.index == 2, np.inf, d["off"])),
+            (*PANEL, "--id", "pid"),
+            "column 'off': 1 row has no finite number (line 4, e.g. 'inf')",
+        ),
     ],
-    ids=["repeated month", "id is the arm", "id is not a person", "empty cell"],
+    ids=["repeated month", "id is the arm", "id is not a person", "empty cell", "inf"],
 )
 def test_hostile_panel_is_refused_in_one_line(
     frame: pd.DataFrame,
@@ -171,3 +176,18 @@ def test_stray_text_in_a_numeric_covariate_is_named(
 ) -> None:
     message = refusal(tmp_path, capsys, with_value("x", "onbekend"), *argv)
     assert "column 'x': mostly numbers, but data row 4 holds 'onbekend'" in message
+
+
+def test_numeric_arms_read_the_same_in_control_and_dropped_counts(tmp_path: Path) -> None:
+    """Arms 0/1 with an empty cell become floats in the file; labels stay "0" and "1"."""
+    from participatie_rct.data import read_frame
+    from participatie_rct.estimate import itt
+
+    frame = trial().assign(arm=lambda d: np.where(d["arm"] == "control", 0, 1))
+    frame["arm"] = frame["arm"].astype(float)
+    frame.loc[0, "arm"] = np.nan
+    path = tmp_path / "numeric_arms.csv"
+    frame.to_csv(path, index=False)
+    result = itt(read_frame(path), outcome="y", treatment="arm", control="0.0")
+    assert result.settings["control"] == "0" and result.settings["arms"] == ["1"]
+    assert result.settings["n_dropped_by_arm"] == {"(missing)": 1, "0": 0, "1": 0}

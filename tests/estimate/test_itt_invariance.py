@@ -231,9 +231,7 @@ def test_dim_refuses_mixed_clusters() -> None:
 def test_leverage_one_is_refused_for_hc2_but_not_hc1() -> None:
     data = trial(6)
     data.loc[0, "site"] = "Deventer"  # a stratum of one participant
-    with pytest.raises(
-        EstimationError, match=r"1 rows have leverage 1 \(rows 1 of the rows used\)"
-    ):
+    with pytest.raises(EstimationError, match=r"1 row has leverage 1 \(row 1 of the rows used\)"):
         itt(data, outcome="y", treatment="arm", strata="site")
     assert itt(data, outcome="y", treatment="arm", strata="site", se_type="hc1").effects
 

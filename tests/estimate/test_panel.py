@@ -171,7 +171,7 @@ def test_months_off_benefit_compares_arms():
 
 def test_panel_errors_name_the_column():
     data = pd.DataFrame({"participant": [1, 1], "arm": ["a", "b"], "month": [1, 2], "y": [0, "x"]})
-    with pytest.raises(EstimationError, match=r"column 'y': 1 values are not numbers \(line 3"):
+    with pytest.raises(EstimationError, match=r"column 'y': 1 row has no finite number \(line 3"):
         panel_effects(data, outcome="y", treatment="arm")
     with pytest.raises(EstimationError, match=r"column 'off' is missing"):
         panel_effects(data, outcome="off", treatment="arm")

@@ -127,6 +127,14 @@ def test_simulate_power_json(capsys: pytest.CaptureFixture[str]) -> None:
         (["--seed", "1", "--n", "5000000"], "n is 5000000; give from 1 to 1,000,000"),
         (["--seed", "1", "--intake-months", "10000"], "intake months is 10000; give from 1 to 60"),
         (["--seed", "1", "--sites", "Ede,Ede"], "sites are 'Ede', 'Ede'; give each municipality"),
+        (
+            ["--seed", "1", "--arms", "control,Coaching Plus", "--arm-rate", "Coaching Plus=0.1"],
+            "arm 'Coaching Plus' is not a snake_case key",
+        ),
+        (
+            ["--seed", "1", "--arms", "control,earn_more", "--ratios", "1000,1"],
+            "the ratios [1000, 1] sum to 1001, but a block",
+        ),
     ],
 )
 def test_simulate_refuses_hostile_numbers(
@@ -151,3 +159,27 @@ def test_simulate_power_too_small_trial_gives_nan_not_warnings(
     assert code == 0 and err == ""
     arm = json.loads(out)["arms"][0]
     assert arm["power"] == 0.0 and arm["mean_estimate"] is None and arm["coverage"] is None
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        (["--trials", "1000000000"], "n_trials must be a whole number from 1 to 100,000"),
+        (["--looks", "3", "--information", "0.5,1"], "looks = 3 but 2 information fractions"),
+        (["--seed", "-1"], "--seed is -1; give a whole number >= 0"),
+    ],
+)
+def test_simulate_power_refuses_hostile_settings(
+    options: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["simulate-power", "--seed", "1", "--workers", "1", "--no-progress", *options]
+    code, out, err = run(argv, capsys)
+    assert code == 2 and out == "" and err.count("\n") == 1
+    assert message in err
+
+
+def test_simulate_trial_refuses_a_seed_instead_of_a_generator() -> None:
+    from participatie_rct.simulate import simulate_trial
+
+    with pytest.raises(TypeError, match=r"rng must be a numpy\.random\.Generator .*; got int"):
+        simulate_trial("generic", rng=5)  # type: ignore[arg-type]

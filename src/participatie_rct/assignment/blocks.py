@@ -22,13 +22,15 @@ has marginal probability ``r_a / R`` of arm ``a`` whatever the block size, so
 
 from __future__ import annotations
 
+import math
+import numbers
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from participatie_rct.assignment import common
-from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
-from participatie_rct.assignment.keys import stratum_codes, unit_key
+from participatie_rct.assignment.base import Draw, Sequencer
+from participatie_rct.assignment.keys import stratum_codes
 from participatie_rct.assignment.streams import TAG_BLOCKS, key_words, root_sequence, stream
 from participatie_rct.errors import AssignmentError
 
@@ -36,12 +38,15 @@ if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+#: Largest block: a block is shuffled whole, and blocks beyond this would make the sequence
+#: predictable late in a block while costing time and memory for no design reason.
+BLOCK_SIZE_MAX = 1000
 #: Blocks per chunk of a stratum's sequence (fixed forever: part of the procedure's version 1).
 CHUNK_BLOCKS = 64
 
 
 @dataclass(frozen=True)
-class PermutedBlocks(AssignmentProcedure):
+class PermutedBlocks(common.StrataProcedure):
     """Permuted blocks of random size within strata (``strata`` may be empty: one stratum)."""
 
     method: ClassVar[str] = "permuted_blocks"
@@ -53,11 +58,30 @@ class PermutedBlocks(AssignmentProcedure):
     strata: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        arms, ratios = common.check_arms(self.arms, self.ratios)
-        object.__setattr__(self, "arms", arms)
-        object.__setattr__(self, "ratios", ratios)
-        object.__setattr__(self, "strata", common.check_columns(self.strata, role="strata"))
+        self._check_fields()
+        ratios = self.ratios
         total = sum(ratios)
+        if total > BLOCK_SIZE_MAX:
+            raise AssignmentError(
+                f"the ratios {list(ratios)} sum to {total}, but a block (a multiple of that sum) "
+                f"holds at most {BLOCK_SIZE_MAX} participants; use smaller ratios with the same "
+                "proportions (e.g. 3:1 instead of 300:100)."
+            )
+        fits = ", ".join(str(k * total) for k in (1, 2, 3) if k * total <= BLOCK_SIZE_MAX)
+        odd = [
+            b
+            for b in self.block_sizes
+            if isinstance(b, bool)
+            or not isinstance(b, numbers.Real)
+            or not math.isfinite(b)
+            or int(b) != b
+            or not 1 <= b <= BLOCK_SIZE_MAX
+        ]
+        if odd:
+            raise AssignmentError(
+                f"block size {odd[0]!r} is not a whole number from 1 to {BLOCK_SIZE_MAX}; "
+                f"use multiples of the sum of the ratios ({total}), such as {fits}."
+            )
         sizes = tuple(int(b) for b in self.block_sizes)
         if not sizes:
             raise AssignmentError(f"permuted blocks need block_sizes, e.g. [{total}, {2 * total}].")
@@ -74,13 +98,6 @@ class PermutedBlocks(AssignmentProcedure):
             )
         object.__setattr__(self, "block_sizes", sizes)
 
-    @property
-    def unit_columns(self) -> tuple[str, ...]:
-        return self.strata
-
-    def stratum_key(self, unit: Mapping[str, Any]) -> str:
-        return unit_key(self.strata, unit, role="strata")
-
     def draw(self, units: pd.DataFrame, *, rng: np.random.Generator) -> pd.Series:
         """Arms for ``units`` arriving in row order into an empty trial."""
         units = common.check_units(units)
@@ -88,15 +105,6 @@ class PermutedBlocks(AssignmentProcedure):
         root = root_sequence(rng)
         arm_codes, _, _ = BlockSequencer(self, root, {})._take(codes, keys)
         return common.arm_series(arm_codes, self.arms, units.index, procedure=self, root=root)
-
-    def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
-        """Exact marginal probabilities: every position of a block has the arms' shares."""
-        import numpy as np
-
-        units = common.check_units(units)
-        stratum_codes(units, self.strata)
-        matrix = np.tile(common.shares(self.ratios), (len(units), 1))
-        return common.probability_frame(matrix, self.arms, units.index)
 
     def sequencer(
         self, *, rng: np.random.Generator, history: pd.DataFrame | None = None

@@ -2,23 +2,38 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import math
+import numbers
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from participatie_rct.assignment.base import Draw
-from participatie_rct.assignment.keys import stratum_codes
+from participatie_rct.assignment.base import AssignmentProcedure, Draw
+from participatie_rct.assignment.keys import stratum_codes, unit_key
 from participatie_rct.errors import AssignmentError
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
 
+#: Largest allocation ratio: block sizes are multiples of the ratios' sum, and a lottery with
+#: a ratio beyond this is a typing error rather than a design.
+RATIO_MAX = 1000
+
 
 def check_arms(
     arms: Sequence[str], ratios: Sequence[int] | None
 ) -> tuple[tuple[str, ...], tuple[int, ...]]:
     """Arm keys and integer ratios, checked: two or more distinct arms, whole ratios >= 1."""
+    if isinstance(arms, str):
+        raise AssignmentError(
+            "arms must be a list of arm keys, e.g. ['control', 'earn_more']; "
+            f"got the text {arms!r}."
+        )
     arms = tuple(str(a) for a in arms)
+    if any(not a.strip() for a in arms):
+        raise AssignmentError(
+            f"arm keys must be non-empty; got {list(arms)}. Name every arm, e.g. 'control'."
+        )
     if len(arms) < 2:
         raise AssignmentError(
             f"an assignment needs two or more arms; got {len(arms)} ({', '.join(arms) or 'none'})."
@@ -37,9 +52,11 @@ def check_arms(
         )
     checked = []
     for arm, ratio in zip(arms, ratios, strict=True):
-        if isinstance(ratio, bool) or int(ratio) != ratio or int(ratio) < 1:
+        number = isinstance(ratio, numbers.Real) and not isinstance(ratio, bool)
+        whole = number and math.isfinite(ratio) and int(ratio) == ratio
+        if not whole or not 1 <= int(ratio) <= RATIO_MAX:
             raise AssignmentError(
-                f"arm {arm!r} has ratio {ratio!r}; a ratio is a whole number of at least 1."
+                f"arm {arm!r} has ratio {ratio!r}; a ratio is a whole number from 1 to {RATIO_MAX}."
             )
         checked.append(int(ratio))
     return arms, tuple(checked)
@@ -47,6 +64,10 @@ def check_arms(
 
 def check_columns(columns: Sequence[str], *, role: str) -> tuple[str, ...]:
     """Column names as a tuple of distinct strings."""
+    if isinstance(columns, str):
+        raise AssignmentError(
+            f"{role} must be a list of column names, e.g. ['{columns}']; got the text {columns!r}."
+        )
     columns = tuple(str(c) for c in columns)
     if len(set(columns)) != len(columns):
         raise AssignmentError(
@@ -217,3 +238,34 @@ def positions_in_strata(
     rank = np.arange(n, dtype=np.int64) - bounds[codes[order]]
     positions[order] = offsets[codes[order]] + rank
     return positions
+
+
+class StrataProcedure(AssignmentProcedure):
+    """What the procedures that randomize within strata share (complete, stratified, permuted
+    blocks): the checks of ``arms``, ``ratios`` and ``strata``, the stratum key, and the exact
+    marginal probabilities, which are the arms' shares for every participant."""
+
+    strata: tuple[str, ...]
+
+    def _check_fields(self) -> None:
+        arms, ratios = check_arms(self.arms, self.ratios)
+        object.__setattr__(self, "arms", arms)
+        object.__setattr__(self, "ratios", ratios)
+        object.__setattr__(self, "strata", check_columns(self.strata, role="strata"))
+
+    @property
+    def unit_columns(self) -> tuple[str, ...]:
+        return self.strata
+
+    def stratum_key(self, unit: Mapping[str, Any]) -> str:
+        return unit_key(self.strata, unit, role="strata")
+
+    def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
+        """Exact marginal probabilities: every participant has each arm's share ``r_a / R``
+        (in a permuted block every position has the arms' shares too)."""
+        import numpy as np
+
+        units = check_units(units)
+        stratum_codes(units, self.strata)  # refuses missing stratum values, as draw does
+        matrix = np.tile(shares(self.ratios), (len(units), 1))
+        return probability_frame(matrix, self.arms, units.index)

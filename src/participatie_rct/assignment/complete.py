@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from participatie_rct.assignment import common
 from participatie_rct.assignment.allocation import arm_counts
-from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
-from participatie_rct.assignment.keys import stratum_codes, unit_key
+from participatie_rct.assignment.base import Draw, Sequencer
+from participatie_rct.assignment.keys import stratum_codes
 from participatie_rct.assignment.streams import TAG_BATCH, key_words, root_sequence, stream
 from participatie_rct.errors import AssignmentError
 
@@ -70,7 +70,7 @@ def assign_batch(
 
 
 @dataclass(frozen=True)
-class _BatchProcedure(AssignmentProcedure):
+class _BatchProcedure(common.StrataProcedure):
     """Shared code of complete and stratified randomization (``strata`` may be empty)."""
 
     arms: tuple[str, ...]
@@ -78,17 +78,7 @@ class _BatchProcedure(AssignmentProcedure):
     strata: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        arms, ratios = common.check_arms(self.arms, self.ratios)
-        object.__setattr__(self, "arms", arms)
-        object.__setattr__(self, "ratios", ratios)
-        object.__setattr__(self, "strata", common.check_columns(self.strata, role="strata"))
-
-    @property
-    def unit_columns(self) -> tuple[str, ...]:
-        return self.strata
-
-    def stratum_key(self, unit: Mapping[str, Any]) -> str:
-        return unit_key(self.strata, unit, role="strata")
+        self._check_fields()
 
     def draw(self, units: pd.DataFrame, *, rng: np.random.Generator) -> pd.Series:
         """Arms for ``units``, randomized together as one batch (number 0)."""
@@ -97,15 +87,6 @@ class _BatchProcedure(AssignmentProcedure):
         root = root_sequence(rng)
         arm_codes = assign_batch(root, 0, codes, keys, self.ratios)
         return common.arm_series(arm_codes, self.arms, units.index, procedure=self, root=root)
-
-    def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
-        """Exact marginal probabilities: every unit has each arm's share ``r_a / R``."""
-        import numpy as np
-
-        units = common.check_units(units)
-        stratum_codes(units, self.strata)  # refuses missing stratum values, as draw does
-        matrix = np.tile(common.shares(self.ratios), (len(units), 1))
-        return common.probability_frame(matrix, self.arms, units.index)
 
     def sequencer(
         self, *, rng: np.random.Generator, history: pd.DataFrame | None = None

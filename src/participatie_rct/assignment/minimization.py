@@ -110,7 +110,15 @@ class Minimization(AssignmentProcedure):
         object.__setattr__(
             self, "measure", parse_choice(ImbalanceMeasure, self.measure, parameter="measure")
         )
-        weights = tuple(float(w) for w in self.weights) if self.weights else (1.0,) * len(factors)
+        try:
+            weights = (
+                tuple(float(w) for w in self.weights) if self.weights else (1.0,) * len(factors)
+            )
+        except (TypeError, ValueError):
+            raise AssignmentError(
+                f"weights are {list(self.weights)!r}; give one positive number per factor, "
+                "e.g. [2, 1, 1]."
+            ) from None
         if len(weights) != len(factors):
             raise AssignmentError(
                 f"weights has {len(weights)} values for {len(factors)} factors; give one per "

@@ -67,10 +67,6 @@ class RawTable:
         return text
 
 
-def _label(path: Path | str) -> str:
-    return str(path)
-
-
 def read_raw(path: Path | str) -> RawTable:
     """Read any CSV/txt, xlsx or parquet file into a :class:`RawTable` of text cells.
 
@@ -79,7 +75,7 @@ def read_raw(path: Path | str) -> RawTable:
     fewer fields than the header.
     """
     path = Path(path)
-    source = _label(path)
+    source = str(path)
     try:
         raw = path.read_bytes()
     except FileNotFoundError:

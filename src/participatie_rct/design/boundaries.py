@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -50,12 +50,7 @@ class Look:
     p_nominal: float
 
     def to_dict(self) -> dict[str, float]:
-        return {
-            "information": self.information,
-            "z": self.z,
-            "alpha_cumulative": self.alpha_cumulative,
-            "p_nominal": self.p_nominal,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

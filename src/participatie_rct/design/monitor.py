@@ -35,7 +35,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -75,19 +75,7 @@ class Comparison:
     conditional_power_design: float
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "arm": self.arm,
-            "n": self.n,
-            "n_control": self.n_control,
-            "outflow": self.outflow,
-            "outflow_control": self.outflow_control,
-            "estimate": self.estimate,
-            "std_error": self.std_error,
-            "statistic": self.statistic,
-            "crossed": self.crossed,
-            "conditional_power_trend": self.conditional_power_trend,
-            "conditional_power_design": self.conditional_power_design,
-        }
+        return asdict(self)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ __all__ = ["SimulatedPower", "simulated_power"]
 
 Progress = Callable[[int, int], None]
 
+#: Most simulated trials in one run (each takes a few milliseconds of every worker).
+TRIALS_MAX = 100_000
+
 #: Primary outcomes a simulated trial can be analysed on (columns of ``SimulatedTrial.outcomes``).
 _OUTCOMES: dict[str, str] = {
     "work_12": "first outflow to work within 12 months",
@@ -236,8 +239,15 @@ def simulated_power(
     from participatie_rct.simulate import ScenarioSpec, expected_outflow, scenario_spec, seed_of
 
     spec = design if isinstance(design, ScenarioSpec) else scenario_spec(design, effects=effects)
-    if not isinstance(n_trials, int) or n_trials < 1:
-        raise DesignError(f"n_trials must be a whole number >= 1; got {n_trials!r}.")
+    if (
+        not isinstance(n_trials, int)
+        or isinstance(n_trials, bool)
+        or not 1 <= n_trials <= TRIALS_MAX
+    ):
+        raise DesignError(
+            f"n_trials must be a whole number from 1 to {TRIALS_MAX:,}; got {n_trials!r}. "
+            "A thousand trials give the power to within about 1.5 points."
+        )
     if workers is not None and (not isinstance(workers, int) or workers < 1):
         raise DesignError(f"workers must be a whole number >= 1; got {workers!r}.")
     if not 0 < alpha < 1:
@@ -249,6 +259,11 @@ def simulated_power(
     fractions = (
         tuple(float(t) for t in information) if information is not None else equally_spaced(looks)
     )
+    if information is not None and looks != 1 and len(fractions) != looks:
+        raise DesignError(
+            f"looks = {looks} but {len(fractions)} information fractions were given "
+            f"({', '.join(f'{t:g}' for t in fractions)}); give one fraction per look."
+        )
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
             f"the information fractions are {list(fractions)}; a planned design ends with "

@@ -41,6 +41,14 @@ class Arms:
         return {a: int((self.labels == a).sum()) for a in (self.control, *self.treated)}
 
 
+def _as_number(text: str) -> object:
+    """``text`` as a float when it reads as one, else unchanged."""
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:
     """Read the treatment column; the control defaults to ``"control"`` or the first level."""
     codes, raw_levels = pd.factorize(values.to_numpy())
@@ -59,6 +67,8 @@ def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -
         chosen = "control" if "control" in levels else levels[0]
     else:
         chosen = arm_label(control)
+        if chosen not in levels:  # "--control 1.0" for the level 1
+            chosen = arm_label(_as_number(chosen))
         if chosen not in levels:
             raise EstimationError(
                 f"column '{treatment}': control level {chosen!r} does not occur; the levels are "

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.design_matrix import refuse_stray_text
+from participatie_rct.estimate.design_matrix import _as_number, arm_label, refuse_stray_text
 from participatie_rct.estimate.survival_results import KaplanMeierResult
 
 if TYPE_CHECKING:
@@ -91,6 +91,8 @@ def arm_codes(
     if control is None:
         control = "control" if "control" in levels else levels[0]
     control = str(control)
+    if control not in levels:  # "--control 1.0" for the level 1
+        control = arm_label(_as_number(control))
     if control not in levels:
         raise EstimationError(
             f"column {column!r}: the control level {control!r} does not occur (levels: "

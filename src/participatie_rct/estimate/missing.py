@@ -10,9 +10,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
 
+import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.design_matrix import arm_label
 
 
 class MissingPolicy(str, Enum):  # noqa: UP042 - the project's str enums (choices.py)
@@ -68,7 +70,9 @@ def complete_rows(
             "; ".join(parts) + ". Fill in the values, or pass missing='drop' (--missing drop) "
             "to drop these rows and report how many each arm lost."
         )
-    arms = data[treatment].astype("string").fillna(MISSING_ARM)
+    codes, uniques = pd.factorize(data[treatment].to_numpy())  # missing -> code -1
+    names = np.array([*(arm_label(u) for u in uniques), MISSING_ARM], dtype=object)
+    arms = pd.Series(names[codes], index=data.index)  # labels as the estimates name the arms
     levels = sorted(arms.unique(), key=str)
     dropped = arms[bad].value_counts()
     by_arm = {str(level): int(dropped.get(level, 0)) for level in levels}

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.km import _shown, arm_codes
+from participatie_rct.estimate.km import _rows, _shown, arm_codes
 from participatie_rct.estimate.survival_results import PanelResult
 
 _WORK_REASONS = ("work", "part_time_work")
@@ -44,7 +44,7 @@ def _month_ordinal(values: pd.Series, table: str, column: str) -> np.ndarray:
     bad = np.flatnonzero(stamps.isna().to_numpy())
     if bad.size:
         raise EstimationError(
-            f"{table}, column {column!r}: {bad.size} values are not a month "
+            f"{table}, column {column!r}: {_rows(bad.size)} no valid month "
             f"({line_list(bad + 2)}, e.g. "
             f"{values.iloc[bad[0]]!r}). Write months as YYYY-MM."
         )
@@ -172,13 +172,10 @@ def _cell_means_cluster(
 
     V = c (X'X)^-1 (sum_g X_g' e_g e_g' X_g) (X'X)^-1 with X'X = diag(n_cell) and
     c = G / (G - 1) * (N - 1) / (N - K) (Stata's small-sample factor;
-    Cameron and Miller 2015, eq. 12).
+    Cameron and Miller 2015, eq. 12). Every cell must hold rows: :func:`panel_effects`
+    refuses an empty arm-by-month cell before calling this.
     """
     n_cell = np.bincount(cell, minlength=n_cells).astype(float)
-    if np.any(n_cell == 0):
-        raise EstimationError(
-            "An arm has no person-months in some month; the month-by-arm effect is not identified."
-        )
     mean = np.bincount(cell, weights=y, minlength=n_cells) / n_cell
     resid = y - mean[cell]
     # per (person, cell) residual sums: the clustered score of each cell
@@ -248,16 +245,16 @@ def panel_effects(
         bad = np.flatnonzero(panel[col].isna().to_numpy())
         if bad.size:
             raise EstimationError(
-                f"panel, column {col!r}: {bad.size} rows have no value ({line_list(bad + 2)}). "
+                f"panel, column {col!r}: {_rows(bad.size)} no value ({line_list(bad + 2)}). "
                 "Fill them in or remove these rows."
             )
     y = pd.to_numeric(panel[outcome], errors="coerce").to_numpy(dtype=float)
-    if np.isnan(y).any():
-        bad = np.flatnonzero(np.isnan(y))
+    if not np.isfinite(y).all():
+        bad = np.flatnonzero(~np.isfinite(y))
         raise EstimationError(
-            f"panel, column {outcome!r}: {bad.size} values are not numbers "
-            f"({line_list(bad + 2)}, e.g. "
-            f"{panel[outcome].iloc[bad[0]]!r}). Code the outcome 0/1."
+            f"panel, column {outcome!r}: {_rows(bad.size)} no finite number "
+            f"({line_list(bad + 2)}, e.g. {_shown(panel[outcome].iloc[bad[0]])}). Code the "
+            "outcome 0/1."
         )
     if cluster in (outcome, treatment):
         raise EstimationError(

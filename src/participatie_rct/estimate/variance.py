@@ -141,11 +141,13 @@ def _check_leverage(h: np.ndarray) -> None:
     say) has no residual to learn from, and the variance is undefined."""
     ones = np.flatnonzero(h > 1.0 - LEVERAGE_TOL)
     if ones.size:
+        rows = "1 row has" if ones.size == 1 else f"{ones.size} rows have"
+        where = "row" if ones.size == 1 else "rows"
         raise EstimationError(
-            f"{ones.size} rows have leverage 1 (rows {', '.join(str(i + 1) for i in ones[:5])}"
+            f"{rows} leverage 1 ({where} {', '.join(str(i + 1) for i in ones[:5])}"
             f"{', ...' if ones.size > 5 else ''} of the rows used): each is alone in its "
             "stratum or covariate pattern, so HC2/HC3 standard errors are undefined. Merge "
-            "small strata, drop the covariate level, or use se_type hc1."
+            "small strata, drop the covariate level, or use se_type hc1 (--se hc1)."
         )
 
 

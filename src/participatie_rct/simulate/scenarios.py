@@ -5,11 +5,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from participatie_rct.assignment.blocks import BLOCK_SIZE_MAX
 from participatie_rct.choices import EffectPreset, Scenario, parse_choice
 from participatie_rct.errors import DesignError
 
@@ -23,6 +25,9 @@ _LABELS: dict[str, tuple[str, str]] = {
     "intensive_support": ("Intensieve begeleiding", "Intensive support"),
     "no_application_duty": ("Ontheffing sollicitatieplicht", "No application duty"),
 }
+
+#: An arm key as the protocol requires it (CONTRACT.md: keys are snake_case).
+_ARM_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Outcome horizons (months after the month of intake) reported in ``truth``.
 HORIZONS: tuple[int, ...] = (12, 24)
@@ -80,6 +85,12 @@ def _check_spec(spec: ScenarioSpec) -> None:
         raise DesignError(
             f"simulate: arms are {', '.join(spec.arms)}; one of them must be 'control'."
         )
+    for arm in spec.arms:
+        if not _ARM_KEY.fullmatch(arm):
+            raise DesignError(
+                f"simulate: arm {arm!r} is not a snake_case key (lower-case letters, digits and "
+                "underscores, starting with a letter); name it like 'coaching' or 'earn_more'."
+            )
     if len(set(spec.arms)) != len(spec.arms):
         raise DesignError(
             f"simulate: arms {', '.join(spec.arms)} name an arm twice; give each once."
@@ -282,7 +293,9 @@ def scenario_spec(
     base["ratios"] = tuple(int(r) for r in ratios) if ratios is not None else (1,) * len(arm_keys)
     if ratios is not None or arms is not None or not base["block_sizes"]:
         total = sum(base["ratios"])
-        base["block_sizes"] = (total, 2 * total)
+        base["block_sizes"] = tuple(b for b in (total, 2 * total) if b <= BLOCK_SIZE_MAX) or (
+            total,
+        )
     rate = 0.06 if control_rate is None else float(control_rate)
     work, delta, mult = _preset_effects(arm_keys, preset, rate)
     if arm_rates:

@@ -171,6 +171,11 @@ class SimulatedTrial:
 def seed_of(rng: np.random.Generator) -> tuple[int | None, tuple[int, ...]]:
     """The seed (entropy, None when unknown) and spawn key of ``rng``: what results record so
     that a simulation can be repeated."""
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(
+            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got "
+            f"{type(rng).__name__}."
+        )
     seq = getattr(rng.bit_generator, "seed_seq", None)
     entropy = getattr(seq, "entropy", None)
     key = tuple(int(k) for k in getattr(seq, "spawn_key", ()))
