@@ -142,7 +142,12 @@ def test_frame_dict_and_summary() -> None:
         ({"information": []}, "information is empty"),
         ({"looks": 3, "information": [0.5, 1.0]}, "looks = 3 but 2 information fractions"),
         ({}, "Give the information fractions"),
-        ({"looks": 0}, "looks must be a whole number >= 1; got 0"),
+        ({"looks": 0}, "looks must be a whole number from 1 to 50; got 0"),
+        ({"looks": 1000}, "looks must be a whole number from 1 to 50; got 1000"),
+        (
+            {"information": [k / 60 for k in range(1, 61)]},
+            "60 information fractions were given; a design has at most 50 looks",
+        ),
         ({"looks": 2, "alpha": 1.5}, "alpha must be a number strictly between 0 and 1; got 1.5"),
         ({"looks": 2, "spending": "pocock", "gamma": 1.0}, "gamma applies only to spending 'hsd'"),
     ],

@@ -38,6 +38,8 @@ GRID_R = 64
 _NOTHING = 1e-15
 #: the root search for a critical value looks in [0, _Z_MAX]
 _Z_MAX = 40.0
+#: Most looks of a design: trials plan a handful, and the recursion's cost grows with each look.
+LOOKS_MAX = 50
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,8 @@ class BoundaryResult:
 
 def equally_spaced(looks: int) -> tuple[float, ...]:
     """``looks`` equally spaced information fractions ending at 1: ``(1/K, 2/K, ..., 1)``."""
-    if not isinstance(looks, int) or isinstance(looks, bool) or looks < 1:
-        raise DesignError(f"looks must be a whole number >= 1; got {looks!r}.")
+    if not isinstance(looks, int) or isinstance(looks, bool) or not 1 <= looks <= LOOKS_MAX:
+        raise DesignError(f"looks must be a whole number from 1 to {LOOKS_MAX}; got {looks!r}.")
     return tuple((k + 1) / looks for k in range(looks))
 
 
@@ -176,6 +178,11 @@ def _fractions(information: Sequence[float] | None, looks: int | None) -> tuple[
         )
     if not values:
         raise DesignError("information is empty: give at least one information fraction.")
+    if len(values) > LOOKS_MAX:
+        raise DesignError(
+            f"{len(values)} information fractions were given; a design has at most {LOOKS_MAX} "
+            "looks."
+        )
     if not all(math.isfinite(v) and 0 < v <= 1 for v in values):
         raise DesignError(
             f"information fractions must lie in (0, 1]; got {_show(values)}. They are shares of "
