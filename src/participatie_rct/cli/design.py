@@ -182,12 +182,12 @@ def status(
 
     from participatie_rct.data import load_table
     from participatie_rct.design.monitor import monitor_status, planned_previous_information
-    from participatie_rct.estimate.outcomes import build_outcomes
+    from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
     from participatie_rct.registry import Register
 
     with Register.open(db) as register:
         protocol = register.protocol
-        assignments = register.assignments()
+        assignments = with_intake_start(register.assignments())
     plan = protocol.analysis
     planned_looks = plan.interim_looks + 1
     if looks_done is not None:

@@ -126,6 +126,25 @@ def _reason_codes(values: pd.Series) -> np.ndarray:
     return table[codes]  # the NA sentinel -1 picks the trailing 0
 
 
+def with_intake_start(assignments: pd.DataFrame) -> pd.DataFrame:
+    """A copy of the register's assignments whose ``assigned_at`` is the date of intake.
+
+    Follow-up is counted from the lottery, which took place at intake (``enrolled_on``);
+    the register's ``assigned_at`` is when the record was written, which is later when a
+    paper intake or a historical file is entered afterwards. When every row has an intake
+    date, that date is used; otherwise ``assigned_at`` is kept. Both columns come out as
+    time-zone-naive dates.
+    """
+    frame = assignments.copy()
+    if "enrolled_on" in frame.columns and frame["enrolled_on"].notna().all() and len(frame):
+        start = pd.to_datetime(frame["enrolled_on"])
+    else:
+        start = pd.to_datetime(frame["assigned_at"], utc=True).dt.tz_localize(None)
+    frame["assigned_at"] = start.dt.normalize()
+    frame["enrolled_on"] = start.dt.normalize()
+    return frame
+
+
 def build_outcomes(
     assignments: pd.DataFrame,
     benefit_months: pd.DataFrame,
