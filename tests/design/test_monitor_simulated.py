@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 from typer.testing import CliRunner
 
 from participatie_rct.cli import app
@@ -50,7 +51,11 @@ def test_monitor_status_counts_follow_up_from_intake(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)
-    # 159 of the 450 participants have 12 months of follow-up by the end of 2018
-    assert payload["n_observed"] == 159
-    assert payload["information"] == 159 / 450
+    # matured: the 12th month after the month of intake lies on or before December 2018
+    consented = trial.participants[trial.participants["consent"].astype(str).str.lower() == "true"]
+    intake_month = pd.to_datetime(consented["enrolled_on"]).dt.to_period("M")
+    expected = int((intake_month + 12 <= pd.Period("2018-12", "M")).sum())
+    assert expected > 0
+    assert payload["n_observed"] == expected
+    assert payload["information"] == expected / len(consented)
     assert payload["crossed"] is False

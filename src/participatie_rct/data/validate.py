@@ -111,6 +111,7 @@ def load_table(
     *,
     key: bytes | None = None,
     id_kind: str | None = None,
+    id_column: str | None = None,
     as_of: dt.date | None = None,
 ) -> pd.DataFrame:
     """Read, validate and type a participants, benefit_months or survey file.
@@ -125,7 +126,11 @@ def load_table(
     (:class:`~participatie_rct.errors.KeyMissingError` without one). An ``id`` column is kept
     and copied, as text, to ``participant``. ``id_kind`` (the protocol's identifier kind,
     ``bsn`` or ``pseudonym``) demands the matching column; ``as_of`` is "today" for the
-    not-in-the-future rule.
+    not-in-the-future rule. ``id_column`` (the protocol's ``[identifiers] column``, e.g.
+    ``klantnummer``) names the identifier column when it is neither ``bsn`` nor ``id``: it is
+    checked as a ``bsn`` column (``id_kind`` ``bsn``) or an ``id`` column (otherwise), keeps
+    its own name in the frame and in messages, and a file without it may still use ``bsn``
+    or ``id``.
 
     ``frame.attrs`` holds ``source`` (the path as given), ``lines`` (each row's line in a CSV
     file, or row in a sheet or parquet file) and ``line_unit`` (``"line"`` or ``"row"``), so
@@ -134,15 +139,26 @@ def load_table(
     name = parse_choice(TableName, table, parameter="table")
     kind = None if id_kind is None else parse_choice(IdentifierKind, id_kind, parameter="id_kind")
     raw = read_raw(path)
-    frame, identifier = check_table(
-        raw, table_schema(name), as_of=as_of or dt.date.today(), id_kind=kind
-    )
+    role, own = _own_identifier(raw, id_column, kind)
+    if own is not None:
+        raw = RawTable(**{**raw.__dict__, "cells": raw.cells.rename(columns={own: role})})
+    try:
+        frame, identifier = check_table(
+            raw, table_schema(name), as_of=as_of or dt.date.today(), id_kind=kind
+        )
+    except InputFileError as exc:
+        if own is None:
+            raise
+        # the messages name the role ('bsn'/'id'); the user knows the column by its own name
+        raise InputFileError(str(exc).replace(f"column {role!r}", f"column {own!r}")) from None
     if identifier == "bsn":
         secret = require_key(key, purpose=f"Reading {raw.source} (it has a bsn column)")
         participant = pseudonymise(secret, frame["bsn"].tolist())
         frame = frame.drop(columns=["bsn"])
     else:
         participant = frame[identifier].astype(str).tolist()
+        if own is not None:
+            frame = frame.rename(columns={identifier: own})
     frame.insert(0, PARTICIPANT, pd.Series(participant, index=frame.index, dtype=object))
     frame = frame.reset_index(drop=True)
     # where each row stood in the file, for messages of later checks (the register's)
@@ -201,6 +217,38 @@ def _match_names(cells: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
         if target and target != column and target not in taken:
             renames[column] = target
     return cells.rename(columns=renames)
+
+
+def _own_identifier(
+    raw: RawTable, id_column: str | None, kind: IdentifierKind | None
+) -> tuple[str, str | None]:
+    """The identifier's role (``bsn``/``id``) and the file's own name for it, if it has one.
+
+    ``id_column`` matches a header name but for case and surrounding spaces. ``None`` as the
+    own name means the file is read as usual (no ``id_column``, or it is ``bsn``/``id``, or
+    the file lacks it and must then carry ``bsn`` or ``id``).
+    """
+    role = "bsn" if kind is IdentifierKind.BSN else "id"
+    wanted = (id_column or "").strip()
+    if not wanted or wanted.lower() in ("bsn", "id"):
+        return role, None
+    own = next((c for c in raw.columns if c.strip().lower() == wanted.lower()), None)
+    if own is None:
+        if not any(c.strip().lower() in ("bsn", "id") for c in raw.columns):
+            raise InputFileError(
+                f"{raw.source}: no identifier column {wanted!r} (the protocol's [identifiers] "
+                f"column); columns found: {', '.join(raw.columns)}. Rename the identifier "
+                f"column to {wanted!r} in the header."
+            )
+        return role, None
+    clash = [c for c in raw.columns if c != own and c.strip().lower() in ("bsn", "id")]
+    if clash:
+        raise InputFileError(
+            f"{raw.source}: the identifier is column {own!r} (the protocol's [identifiers] "
+            f"column), but the file also has a column {clash[0]!r}. Remove or rename "
+            f"{clash[0]!r}: a file gives one identifier column."
+        )
+    return role, own
 
 
 def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None) -> str:

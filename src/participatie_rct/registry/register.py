@@ -247,7 +247,11 @@ class Register:
 
         if self.protocol.identifier_kind is IdentifierKind.BSN:
             key = self._checked_key(key, purpose=f"Assigning {Path(path).name}")
-        kwargs: dict[str, Any] = {"key": key, "id_kind": self.protocol.identifier_kind.value}
+        kwargs: dict[str, Any] = {
+            "key": key,
+            "id_kind": self.protocol.identifier_kind.value,
+            "id_column": self.protocol.identifier_column,
+        }
         if as_of is not None:
             kwargs["as_of"] = as_of
         frame = data.load_table(path, "participants", **kwargs)
