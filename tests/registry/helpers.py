@@ -6,6 +6,8 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
+
 from participatie_rct.protocol import Protocol
 
 _ARMS = "".join(
@@ -36,6 +38,16 @@ def elfproef_bsns(n: int, *, start: int = 100_000_000) -> list[str]:
             out.append(text)
         number += 1
     return out
+
+
+def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    """Run the command line in-process: exit code, stdout and stderr."""
+    from participatie_rct.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(caught.value.code or 0), out, err
 
 
 def make_protocol(

@@ -143,7 +143,7 @@ def test_a_file_with_one_bad_row_is_refused_whole(db_url: str) -> None:
         assert reg.events()["kind"].tolist() == ["protocol"]
         twice = frame_of(["a", "b", "a"])
         with pytest.raises(
-            RegistryError, match=r"1 rows repeat a participant listed earlier \(line 4\)"
+            RegistryError, match=r"1 row is a repeat of a participant listed earlier \(line 4\)"
         ):
             reg.assign_frame(twice, source="intake.csv")
 
@@ -196,7 +196,7 @@ def test_a_bad_file_changes_nothing(db_url: str, tmp_path: Path) -> None:
     path = participants_csv(tmp_path / "p.csv", [f"id{i}" for i in range(6)], blanks=(2,))
     with Register.create(db_url, make_protocol(), key=None) as reg:
         with pytest.raises(
-            RegistryError, match=r"p\.csv, column 'age_group': 1 rows are empty \(line 4\)"
+            RegistryError, match=r"p\.csv, column 'age_group': 1 row is empty \(line 4\)"
         ):
             reg.assign_file(path, key=None)
         bad = tmp_path / "q.csv"

@@ -8,18 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from participatie_rct.cli import main
-
-from .helpers import BLOCKS, elfproef_bsns, participants_csv
+from .helpers import BLOCKS, elfproef_bsns, participants_csv, run
 
 KEY = "cli-test-key-0123456789abcdef0123"
-
-
-def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
-    with pytest.raises(SystemExit) as caught:
-        main(args)
-    out, err = capsys.readouterr()
-    return int(caught.value.code or 0), out, err
 
 
 @pytest.fixture

@@ -106,9 +106,12 @@ def test_postgres_backup_with_pg_dump_holds_no_bsn(
 
 
 def test_an_unreachable_register_is_one_clear_refusal(tmp_path: Path) -> None:
-    with pytest.raises(RegistryError, match=r"cannot open the register \(unable to open"):
+    with pytest.raises(RegistryError, match=r"the folder .*such does not exist"):
         Register.create(
             f"sqlite:///{tmp_path / 'no' / 'such' / 'trial.db'}", make_protocol(), key=None
         )
+    # a folder where the database file should be: the driver's reason is passed on
+    with pytest.raises(RegistryError, match=r"cannot open the register \(unable to open"):
+        Register.create(f"sqlite:///{tmp_path}", make_protocol(), key=None)
     with pytest.raises(RegistryError, match=r"cannot open the register \(.*refused"):
         Register.open("postgresql+psycopg://nobody@127.0.0.1:1/none")

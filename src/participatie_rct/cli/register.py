@@ -118,9 +118,17 @@ def assign(
             else:
                 typer.echo(outcome.summary())
             return
-        assigned = reg.assign_one(
-            participant_id or "", _settings(settings), key=key, enrolled_on=enrolled_on
-        )
+        values = _settings(settings)
+        known = (*reg.protocol.unit_columns, "site")
+        unknown = [c for c in values if c not in known]
+        if unknown:
+            raise RegistryError(
+                f"--set {unknown[0]}: the protocol assigns by "
+                f"{', '.join(reg.protocol.unit_columns) or 'no column (no strata)'}, so "
+                f"{unknown[0]!r} is not used at intake. Give --set only for "
+                f"{', '.join(dict.fromkeys(known))} (check the spelling)."
+            )
+        assigned = reg.assign_one(participant_id or "", values, key=key, enrolled_on=enrolled_on)
         if output is OutputFormat.JSON:
             payload = assigned.to_dict()
             payload.pop("participant")
@@ -131,6 +139,14 @@ def assign(
                 f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability "
                 f"{assigned.probability:.4g}"
             )
+            if assigned.changed:
+                typer.echo(
+                    f"note: {', '.join(assigned.changed)} "
+                    f"{'differs' if len(assigned.changed) == 1 else 'differ'} from the values "
+                    "recorded at the "
+                    "first assignment; the original arm and stratum stay (record a deviation "
+                    "if the intake data were wrong)."
+                )
 
 
 def withdraw(

@@ -68,6 +68,10 @@ def parse_url(url: str) -> URL:
     return parsed
 
 
+#: Seconds to wait for a PostgreSQL server to accept the connection.
+PG_CONNECT_TIMEOUT_S = 10
+
+
 def make_engine(url: str | URL) -> Engine:
     """An engine for the register at ``url``, configured for its back end (see module docstring)."""
     parsed = url if isinstance(url, URL) else parse_url(url)
@@ -76,7 +80,14 @@ def make_engine(url: str | URL) -> Engine:
         _configure_sqlite(engine)
         return engine
     try:
-        return sa.create_engine(parsed, pool_pre_ping=True, isolation_level="READ COMMITTED")
+        # a server that never answers (a wrong or firewalled host) fails after a few seconds
+        # instead of the operating system's TCP timeout; a connect_timeout in the URL wins
+        connect = (
+            {} if "connect_timeout" in parsed.query else {"connect_timeout": PG_CONNECT_TIMEOUT_S}
+        )
+        return sa.create_engine(
+            parsed, pool_pre_ping=True, isolation_level="READ COMMITTED", connect_args=connect
+        )
     except ModuleNotFoundError:
         raise RegistryError(
             "PostgreSQL needs the psycopg driver: pip install 'participatie-rct[postgres]'."

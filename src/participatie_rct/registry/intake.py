@@ -65,6 +65,11 @@ def column_texts(column: pd.Series) -> list[str | None]:
     return out
 
 
+def _rows(n: int) -> str:
+    """``1 row is`` / ``3 rows are``: the subject of a refusal, counted."""
+    return "1 row is" if n == 1 else f"{n} rows are"
+
+
 @dataclass(frozen=True)
 class Arrival:
     """One row to assign, already checked: pseudonym, consent, site, date and unit values."""
@@ -82,9 +87,12 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
     import pandas as pd
 
     lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
+    unit = frame.attrs.get("line_unit", "line")
 
     def where(rows: Sequence[int]) -> str:
-        return line_list([lines[r] for r in rows])
+        text = line_list([lines[r] for r in rows])
+        # xlsx and parquet files count rows, not lines (see data.readers.RawTable.where)
+        return text if unit == "line" else "row" + text[len("line") :]
 
     if "participant" not in frame.columns:
         raise RegistryError(
@@ -104,8 +112,8 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
     empty = [i for i, v in enumerate(ids) if not v]
     if empty:
         raise RegistryError(
-            f"{source}, column {protocol.identifier_column!r}: {len(empty)} rows "
-            f"have no identifier "
+            f"{source}, column {protocol.identifier_column!r}: {_rows(len(empty))} "
+            f"without an identifier "
             f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
         )
     seen: dict[str, int] = {}
@@ -117,8 +125,8 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
             seen[v] = i  # type: ignore[index]
     if twice:
         raise RegistryError(
-            f"{source}, column {protocol.identifier_column!r}: {len(twice)} rows "
-            f"repeat a participant "
+            f"{source}, column {protocol.identifier_column!r}: {_rows(len(twice))} "
+            f"a repeat of a participant "
             f"listed earlier ({where(twice)}). Each participant may appear once; remove "
             f"the repeats."
         )
@@ -131,7 +139,7 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         blank = [i for i, t in enumerate(texts) if t is None and consent[i]]
         if blank:
             raise RegistryError(
-                f"{source}, column {column!r}: {len(blank)} rows are empty "
+                f"{source}, column {column!r}: {_rows(len(blank))} empty "
                 f"({where(blank)}). Assignment is by "
                 f"{', '.join(protocol.unit_columns)}, so every participant needs a "
                 f"{column}. "
@@ -147,9 +155,7 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
             dates = [None if pd.isna(v) else v for v in enrolled.dt.strftime("%Y-%m-%d")]
         else:
             for i, v in enumerate(enrolled):
-                dates[i] = date_text(
-                    v, what=f"{source}, column 'enrolled_on', {line_list([lines[i]])}"
-                )
+                dates[i] = date_text(v, what=f"{source}, column 'enrolled_on', {where([i])}")
     return [
         Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
         for i in range(len(frame))

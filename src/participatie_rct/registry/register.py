@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -35,7 +35,6 @@ from participatie_rct.protocol import Protocol
 from participatie_rct.registry import intake, store
 from participatie_rct.registry.chain import assignment_hash, canonical_json
 from participatie_rct.registry.engine import (
-    is_sqlite,
     lock,
     make_engine,
     parse_url,
@@ -43,7 +42,8 @@ from participatie_rct.registry.engine import (
     run_transaction,
 )
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, migrate
-from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
+from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
+from participatie_rct.registry.reading import RegisterReads
 from participatie_rct.registry.results import AssignedParticipant, AssignOutcome, VerifyReport
 
 if TYPE_CHECKING:
@@ -53,11 +53,9 @@ if TYPE_CHECKING:
 
 #: Events a user may append about an assigned participant.
 EVENT_KINDS = ("withdrawal", "crossover", "deviation")
-_CHUNK = 900  # identifiers per IN (...) list, below SQLite's variable limit everywhere
-_APPEND_LOCK = "append"
 
 
-class Register:
+class Register(RegisterReads):
     """A trial's register in SQLite or PostgreSQL (:meth:`create` it, then :meth:`open` it).
 
     >>> import tempfile, pathlib
@@ -119,22 +117,30 @@ class Register:
             fingerprint = key_fingerprint(
                 require_key(key, purpose="A trial whose identifiers are BSNs")
             )
-        parsed = parse_url(url)
-        engine = make_engine(parsed)
-        try:
+        locked = protocol
+
+        def prepare(engine: Engine) -> None:
             namespace = store.namespace_of(engine)
             migrate(engine, namespace=namespace)
             run_transaction(
                 engine,
-                lambda conn: store.store_protocol(conn, protocol, fingerprint, namespace),
+                lambda conn: store.store_protocol(conn, locked, fingerprint, namespace),
             )
-            return cls(engine, parsed, _private=True)
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
-            engine.dispose()
-            raise _unreachable(parsed, exc) from None
-        except BaseException:
-            engine.dispose()
-            raise
+
+        parsed = parse_url(url)
+        folder = (
+            Path(parsed.database or "").parent if parsed.get_backend_name() == "sqlite" else None
+        )
+        if (
+            folder is not None
+            and parsed.database not in (None, "", ":memory:")
+            and not folder.is_dir()
+        ):
+            raise RegistryError(
+                f"{parsed.database}: the folder {folder} does not exist. Create it first, or "
+                "give another --db path."
+            )
+        return cls._connect(parsed, prepare)
 
     @classmethod
     def open(cls, url: str) -> Register:
@@ -147,8 +153,8 @@ class Register:
                     f"{database}: no register there. Create one with: participatie-rct init "
                     f"--protocol trial.toml --db {parsed.render_as_string(hide_password=True)}"
                 )
-        engine = make_engine(parsed)
-        try:
+
+        def prepare(engine: Engine) -> None:
             with read_connection(engine) as connection:
                 version = current_version(connection)
             if version == 0:
@@ -158,10 +164,23 @@ class Register:
                 )
             if version != SCHEMA_VERSION:
                 migrate(engine, namespace=store.namespace_of(engine))
-            return cls(engine, parsed, _private=True)
-        except (sa.exc.OperationalError, sa.exc.InterfaceError) as exc:
+
+        return cls._connect(parsed, prepare)
+
+    @classmethod
+    def _connect(cls, url: URL, prepare: Callable[[Engine], None]) -> Register:
+        """An engine for ``url``, ``prepare``d, then the register; a failure disposes of it.
+
+        A database that cannot be reached or is not a database at all (a text file named
+        ``trial.db``) becomes one :class:`RegistryError` line, not a driver traceback.
+        """
+        engine = make_engine(url)
+        try:
+            prepare(engine)
+            return cls(engine, url, _private=True)
+        except (sa.exc.DatabaseError, sa.exc.InterfaceError) as exc:
             engine.dispose()
-            raise _unreachable(parsed, exc) from None
+            raise _unreachable(url, exc) from None
         except BaseException:
             engine.dispose()
             raise
@@ -314,6 +333,7 @@ class Register:
             sequence=int(row["sequence"]),
             stratum=str(row["stratum"]),
             is_new=row["status"] == "new",
+            changed=tuple(c for c in str(row["changed"]).split(",") if c),
         )
 
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
@@ -393,37 +413,21 @@ class Register:
                     }
                 )
                 store.append_events(conn, events, at=at)
-            out = []
-            for a in arrivals:
-                if a.participant in rows:
-                    r = rows[a.participant]
-                    out.append(
-                        (
-                            a.participant,
-                            "new",
-                            r["arm"],
-                            r["probability"],
-                            r["sequence"],
-                            r["stratum"],
-                        )
-                    )
-                elif a.participant in existing:
-                    e = existing[a.participant]
-                    out.append(
-                        (
-                            a.participant,
-                            "existing",
-                            e["arm"],
-                            e["probability"],
-                            e["sequence"],
-                            e["stratum"],
-                        )
-                    )
-                else:
-                    out.append((a.participant, "declined", None, None, None, None))
-            return pd.DataFrame(
-                out, columns=["participant", "status", "arm", "probability", "sequence", "stratum"]
-            )
+            fields = ("arm", "probability", "sequence", "stratum")
+            out = [
+                (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
+                if a.participant in rows
+                else (
+                    a.participant,
+                    "existing",
+                    *(existing[a.participant][f] for f in fields),
+                    _changed(existing[a.participant]["unit"], a.unit),
+                )
+                if a.participant in existing
+                else (a.participant, "declined", None, None, None, None, "")
+                for a in arrivals
+            ]
+            return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])
 
         frame = run_transaction(self._engine, work)
         counts = frame["status"].value_counts()
@@ -567,229 +571,14 @@ class Register:
             )
         participant = self.participant_id(identifier, key=key)
 
-        def work(conn: Connection) -> int:
-            lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
-            assigned = conn.execute(
-                sa.select(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.participant == participant)
-            ).scalar()
-            if assigned is None:
-                raise RegistryError(
-                    f"No assigned participant with this id (pseudonym "
-                    f"{participant[:12]}...). Check the id "
-                    "and the key; only assigned participants can have a " + kind + "."
-                )
-            if kind == "withdrawal":
-                before = conn.execute(
-                    sa.select(AUDIT_LOG.c.at).where(
-                        AUDIT_LOG.c.participant == participant, AUDIT_LOG.c.kind == "withdrawal"
-                    )
-                ).scalar()
-                if before is not None:
-                    raise RegistryError(
-                        f"Participant with sequence {assigned} already withdrew (recorded "
-                        f"{before}). "
-                        "A withdrawal is recorded once."
-                    )
-            at = store.now()
-            event = {
-                "kind": kind,
-                "participant": participant,
-                "reason": reason,
-                "details": dict(details or {}),
-            }
-            return store.append_events(conn, [event], at=at)[-1]
-
-        return run_transaction(self._engine, work)
-
-    # ---------------------------------------------------------------- reading
-    def _read(self) -> Connection:
-        connection = read_connection(self._engine)
-        if not is_sqlite(self._engine):
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
-        return connection
-
-    def assignments(self) -> pd.DataFrame:
-        """One row per assigned participant, in sequence order.
-
-        Columns: ``participant``, ``arm``, ``probability``, ``sequence``, ``assigned_at`` (UTC),
-        ``withdrawn``, one column per stratum (or minimization factor) variable, then ``site``,
-        ``enrolled_on``, ``stratum``, ``position``, ``batch``, ``method``, ``procedure_version``.
-        """
-        with self._read() as conn, conn.begin():
-            rows = (
-                conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
-            )
-            withdrawn = set(
-                conn.execute(
-                    sa.select(AUDIT_LOG.c.participant).where(AUDIT_LOG.c.kind == "withdrawal")
-                ).scalars()
-            )
-        return store.assignment_frame(rows, withdrawn, self.protocol.unit_columns)
-
-    def events(self) -> pd.DataFrame:
-        """The audit log in order.
-
-        Columns: ``seq``, ``at`` (UTC), ``kind``, ``participant``, ``reason``, ``details``.
-        """
-        import pandas as pd
-
-        with self._read() as conn, conn.begin():
-            rows = conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)).mappings().all()
-        frame = pd.DataFrame(
-            {
-                "seq": [int(r["seq"]) for r in rows],
-                "at": pd.to_datetime([r["at"] for r in rows], utc=True, format="ISO8601"),
-                "kind": [r["kind"] for r in rows],
-                "participant": [r["participant"] for r in rows],
-                "reason": [r["reason"] for r in rows],
-                "details": [json.loads(r["details"]) for r in rows],
-            }
+        return run_transaction(
+            self._engine,
+            lambda conn: store.participant_event(
+                conn, participant, kind, reason, dict(details or {}), namespace=self._namespace
+            ),
         )
-        return frame
 
-    def participants(self) -> pd.DataFrame:
-        """Everyone the register has seen, for the CONSORT flow: assigned and declined.
-
-        Columns: ``participant``, ``consent``, ``assigned``, ``arm`` (None when declined),
-        ``withdrawn``, ``site``, ``enrolled_on``, then the stratum variables.
-        """
-        import pandas as pd
-
-        assigned = self.assignments()
-        events = self.events()
-        declined = events[
-            (events["kind"] == "declined") & ~events["participant"].isin(assigned["participant"])
-        ]
-        columns = list(self.protocol.unit_columns)
-        rows = [
-            {
-                "participant": p,
-                "consent": True,
-                "assigned": True,
-                "arm": arm,
-                "withdrawn": bool(w),
-                "site": s,
-                "enrolled_on": e,
-                **{c: assigned.at[i, c] for c in columns},
-            }
-            for i, p, arm, w, s, e in zip(
-                assigned.index,
-                assigned["participant"],
-                assigned["arm"],
-                assigned["withdrawn"],
-                assigned["site"],
-                assigned["enrolled_on"],
-                strict=True,
-            )
-        ]
-        for p, d in zip(declined["participant"], declined["details"], strict=True):
-            rows.append(
-                {
-                    "participant": p,
-                    "consent": False,
-                    "assigned": False,
-                    "arm": None,
-                    "withdrawn": False,
-                    "site": d.get("site"),
-                    "enrolled_on": pd.to_datetime(d.get("enrolled_on")),
-                    **{c: d.get("unit", {}).get(c) for c in columns},
-                }
-            )
-        order = ["participant", "consent", "assigned", "arm", "withdrawn", "site", "enrolled_on"]
-        order += [c for c in columns if c not in order]
-        return pd.DataFrame(rows, columns=order)
-
-    def status(self) -> dict[str, Any]:
-        """Counts for ``status --format json``: the CONTRACT.md keys, then more.
-
-        Beyond the contract: ``n_declined``, ``n_crossovers``, ``n_deviations``, ``by_site``,
-        ``method``, ``seed``, ``last_assigned_at``, ``n_events``, ``head_hash`` (the newest
-        assignment's hash), ``audit_head_hash``, ``schema_version`` and ``backend``.
-        """
-        with self._read() as conn, conn.begin():
-            by_arm: dict[Any, int] = dict(
-                conn.execute(
-                    sa.select(ASSIGNMENT.c.arm, sa.func.count()).group_by(ASSIGNMENT.c.arm)
-                ).all()
-            )
-            by_site: dict[Any, int] = dict(
-                conn.execute(
-                    sa.select(ASSIGNMENT.c.site, sa.func.count()).group_by(ASSIGNMENT.c.site)
-                ).all()
-            )
-            kinds: dict[Any, int] = dict(
-                conn.execute(
-                    sa.select(
-                        AUDIT_LOG.c.kind, sa.func.count(sa.distinct(AUDIT_LOG.c.participant))
-                    ).group_by(AUDIT_LOG.c.kind)
-                ).all()
-            )
-            declined_now = conn.execute(
-                sa.select(sa.func.count(sa.distinct(AUDIT_LOG.c.participant))).where(
-                    AUDIT_LOG.c.kind == "declined",
-                    AUDIT_LOG.c.participant.not_in(sa.select(ASSIGNMENT.c.participant)),
-                )
-            ).scalar()
-            last = conn.execute(sa.select(sa.func.max(ASSIGNMENT.c.assigned_at))).scalar()
-            head = conn.execute(
-                sa.select(ASSIGNMENT.c.hash).order_by(ASSIGNMENT.c.sequence.desc()).limit(1)
-            ).scalar()
-            log_head = conn.execute(
-                sa.select(AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
-            ).scalar()
-            n_events = conn.execute(sa.select(sa.func.count()).select_from(AUDIT_LOG)).scalar()
-            version = current_version(conn)
-        n_assigned = int(sum(by_arm.values()))
-        return {
-            "trial": self.protocol.name,
-            "protocol_sha256": self.protocol.sha256,
-            "n_assigned": n_assigned,
-            "by_arm": {arm: int(by_arm.get(arm, 0)) for arm in self.protocol.arm_keys},
-            "n_withdrawn": int(kinds.get("withdrawal", 0)),
-            "n_declined": int(declined_now or 0),
-            "n_crossovers": int(kinds.get("crossover", 0)),
-            "n_deviations": int(kinds.get("deviation", 0)),
-            "by_site": {
-                str(k) if k is not None else "": int(v)
-                for k, v in sorted(by_site.items(), key=lambda kv: str(kv[0]))
-            },
-            "method": self.protocol.assignment.method.value,
-            "seed": self.protocol.seed,
-            "last_assigned_at": last,
-            "n_events": int(n_events or 0),
-            # the chains' heads: a report that records them pins the register's state
-            "head_hash": head,
-            "audit_head_hash": log_head,
-            "schema_version": version,
-            "backend": self.backend,
-        }
-
-    def export(self, path: str | Path) -> int:
-        """Write the export CSV of CONTRACT.md (a row per assigned participant); return the count.
-
-        Written to a temporary file first and renamed, so a failure leaves nothing behind.
-        """
-        import os
-
-        frame = self.assignments()
-        columns = ["participant", "arm", "probability", "sequence", "assigned_at", "withdrawn"]
-        columns += [c for c in self.protocol.unit_columns if c not in columns]
-        out = frame[columns].copy()
-        out["assigned_at"] = [t.isoformat() for t in frame["assigned_at"]]
-        out["withdrawn"] = ["true" if w else "false" for w in frame["withdrawn"]]
-        out["probability"] = [repr(float(p)) for p in frame["probability"]]
-        target = Path(path)
-        temporary = target.with_name(f".{target.name}.partial")
-        try:
-            out.to_csv(temporary, index=False, lineterminator="\n")
-            os.replace(temporary, target)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
-            raise RegistryError(
-                f"{target}: cannot write the export ({exc.strerror}). Check the folder exists."
-            ) from None
-        return len(out)
-
+    # ---------------------------------------------------------------- checking
     def verify(self) -> VerifyReport:
         """Recompute both hash chains, check the protocol's hash and replay every assignment."""
         from participatie_rct.registry.verify import verify_register
@@ -827,10 +616,17 @@ class Register:
         self._procedure = None
 
 
+def _changed(stored: str | None, unit: Mapping[str, str]) -> str:
+    """Columns (comma-joined) whose value differs from the one recorded at first assignment."""
+    before = json.loads(stored) if stored else {}
+    return ",".join(c for c in unit if before.get(c) != unit[c])
+
+
 def _unreachable(url: URL, exc: Exception) -> RegistryError:
     """The database cannot be reached or opened: say which, and what the driver said."""
     said = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
     return RegistryError(
         f"{url.render_as_string(hide_password=True)}: cannot open the register ({said}). Check "
-        "the URL, that the server runs and accepts you, or that the folder of the file exists."
+        "the URL, that the server runs and accepts you, that the folder of the file exists, "
+        "or that the file is a register made by participatie-rct init."
     )

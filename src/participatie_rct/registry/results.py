@@ -14,7 +14,9 @@ class AssignedParticipant:
     """One participant's assignment as the register holds it.
 
     ``is_new`` is False when the participant was assigned before: asking again returns the
-    original arm and uses no new slot.
+    original arm and uses no new slot. ``changed`` then names the stratum (or factor) columns
+    given with values other than those recorded at the first assignment: the record, the arm
+    and the stratum stay as they were (randomization is by the values at intake).
     """
 
     participant: str
@@ -23,6 +25,7 @@ class AssignedParticipant:
     sequence: int
     stratum: str
     is_new: bool
+    changed: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
@@ -33,6 +36,7 @@ class AssignedParticipant:
             "sequence": self.sequence,
             "stratum": self.stratum,
             "is_new": self.is_new,
+            "changed": list(self.changed),
         }
 
     def summary(self) -> str:
@@ -51,8 +55,10 @@ class AssignOutcome:
 
     ``frame`` has the columns ``participant``, ``status`` (``new``, ``existing`` or
     ``declined``), ``arm``, ``probability``, ``sequence`` and ``stratum`` (empty for
-    declined rows), in file order. ``arms`` lists the protocol's arms so that counts include
-    arms that got nobody.
+    declined rows), and ``changed`` (for a participant assigned before: the stratum or factor
+    columns, comma-joined, whose value in the file differs from the one recorded; the arm and
+    stratum stay as recorded), in file order. ``arms`` lists the protocol's arms so that
+    counts include arms that got nobody.
     """
 
     n_new: int
@@ -72,6 +78,11 @@ class AssignOutcome:
         counts = rows["arm"].value_counts()
         return {arm: int(counts.get(arm, 0)) for arm in self.arms}
 
+    @property
+    def n_changed(self) -> int:
+        """Participants assigned before whose stratum (or factor) values now differ."""
+        return int((self.frame["changed"] != "").sum()) if "changed" in self.frame else 0
+
     def to_frame(self) -> pd.DataFrame:
         """One row per participant of the file (a copy)."""
         return self.frame.copy()
@@ -84,6 +95,7 @@ class AssignOutcome:
             "n_new": self.n_new,
             "n_existing": self.n_existing,
             "n_declined": self.n_declined,
+            "n_changed": self.n_changed,
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -97,6 +109,13 @@ class AssignOutcome:
             f"assigned before "
             f"(kept their arm), {self.n_declined} declined (not assigned)."
         ]
+        if self.n_changed:
+            lines.append(
+                f"note: {self.n_changed} assigned before now "
+                f"{'has' if self.n_changed == 1 else 'have'} other stratum values than "
+                "recorded; their original arm and stratum stay (record a deviation if the "
+                "intake data were wrong)."
+            )
         width = max((len(a) for a in self.arms), default=0)
         lines += [f"  {arm:<{width}}  {n}" for arm, n in self.by_arm().items()]
         return "\n".join(lines)

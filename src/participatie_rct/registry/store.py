@@ -122,6 +122,51 @@ def append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) ->
     return [r["seq"] for r in records]
 
 
+def participant_event(
+    conn: Connection,
+    participant: str,
+    kind: str,
+    reason: str,
+    details: dict[str, Any],
+    *,
+    namespace: str,
+) -> int:
+    """Append one event about an assigned participant; return its number in the audit log.
+
+    Refused when the participant was never assigned, and for a second withdrawal.
+    """
+    lock(conn, [APPEND_LOCK], namespace=namespace)
+    assigned = conn.execute(
+        sa.select(ASSIGNMENT.c.sequence).where(ASSIGNMENT.c.participant == participant)
+    ).scalar()
+    if assigned is None:
+        raise RegistryError(
+            f"No assigned participant with this id (pseudonym "
+            f"{participant[:12]}...). Check the id "
+            "and the key; only assigned participants can have a " + kind + "."
+        )
+    if kind == "withdrawal":
+        before = conn.execute(
+            sa.select(AUDIT_LOG.c.at).where(
+                AUDIT_LOG.c.participant == participant, AUDIT_LOG.c.kind == "withdrawal"
+            )
+        ).scalar()
+        if before is not None:
+            raise RegistryError(
+                f"Participant with sequence {assigned} already withdrew (recorded "
+                f"{before}). "
+                "A withdrawal is recorded once."
+            )
+    at = now()
+    event = {
+        "kind": kind,
+        "participant": participant,
+        "reason": reason,
+        "details": details,
+    }
+    return append_events(conn, [event], at=at)[-1]
+
+
 def insert_many(conn: Connection, table: sa.Table, records: list[dict[str, Any]]) -> None:
     """Insert ``records`` with the driver's executemany (SQLAlchemy's per-row processing skipped).
 
@@ -144,7 +189,7 @@ def chunks(values: list[str]) -> Iterable[list[str]]:
 
 
 def existing(conn: Connection, participants: list[str]) -> dict[str, dict[str, Any]]:
-    """Stored arm, probability, sequence and stratum of those of ``participants`` assigned."""
+    """Stored arm, probability, sequence, stratum and unit of those of ``participants`` assigned."""
     found: dict[str, dict[str, Any]] = {}
     cols = [
         ASSIGNMENT.c.participant,
@@ -152,6 +197,7 @@ def existing(conn: Connection, participants: list[str]) -> dict[str, dict[str, A
         ASSIGNMENT.c.probability,
         ASSIGNMENT.c.sequence,
         ASSIGNMENT.c.stratum,
+        ASSIGNMENT.c.unit,
     ]
     for chunk in chunks(participants):
         for row in conn.execute(

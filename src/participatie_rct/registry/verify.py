@@ -25,7 +25,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
@@ -82,56 +82,72 @@ def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> l
     return [row["sha256"] for row in rows]
 
 
-def _check_log(rows: Sequence[Any], found: _Findings) -> None:
-    prev = GENESIS
-    for number, row in enumerate(rows, start=1):
-        name = f"audit_log {row['seq']}"
-        if int(row["seq"]) != number:
+def _check_chain(
+    rows: Sequence[Any],
+    start: str,
+    found: _Findings,
+    *,
+    table: str,
+    number: str,
+    hash_of: Callable[[Any], str],
+    label: Callable[[Any], str],
+    unit: str,
+    origin: str,
+) -> None:
+    """One hash chain: numbered 1, 2, ... without gaps, each record carrying the hash of the
+    one before (``start`` for the first) and its own hash recomputing from its fields."""
+    prev = start
+    for expected, row in enumerate(rows, start=1):
+        name = f"{table} {row[number]}"
+        who = label(row)
+        if int(row[number]) != expected:
             found.add(
                 name,
-                f"{name}: expected entry {number} here; an entry of the audit log is "
-                f"missing or out of place.",
+                f"{name} ({who}): expected {unit} {expected} here; a record of the {table} "
+                f"chain is missing or out of place.",
             )
         if row["prev_hash"] != prev:
             found.add(
                 name,
-                f"{name} ({row['kind']}): it does not carry the hash of the entry before "
-                f"it; an entry was removed, inserted or rewritten.",
+                f"{name} ({who}): it does not carry the hash of the record before it (or, "
+                f"for the first, {origin}); a record was removed, inserted or "
+                f"rewritten.",
             )
-        if event_hash(row) != row["hash"]:
+        if hash_of(row) != row["hash"]:
             found.add(
                 name,
-                f"{name} ({row['kind']}, {_short(row['participant'])}): its fields no "
-                f"longer match its hash; it was changed after it was written.",
+                f"{name} ({who}): its fields no longer match its hash; it was changed after "
+                f"it was written.",
             )
         prev = row["hash"]
+
+
+def _check_log(rows: Sequence[Any], found: _Findings) -> None:
+    _check_chain(
+        rows,
+        GENESIS,
+        found,
+        table="audit_log",
+        number="seq",
+        hash_of=event_hash,
+        label=lambda row: f"{row['kind']}, {_short(row['participant'])}",
+        unit="entry",
+        origin="the chain's fixed starting value",
+    )
 
 
 def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> None:
-    prev = start
-    for number, row in enumerate(rows, start=1):
-        name = f"assignment {row['sequence']}"
-        who = _short(row["participant"])
-        if int(row["sequence"]) != number:
-            found.add(
-                name,
-                f"{name} ({who}): expected sequence {number} here; an assignment is missing "
-                f"or out of place.",
-            )
-        if row["prev_hash"] != prev:
-            found.add(
-                name,
-                f"{name} ({who}): it does not carry the hash of the assignment before it "
-                f"(or, for the first, of the protocol); a record was removed, inserted or "
-                f"rewritten.",
-            )
-        if assignment_hash(row) != row["hash"]:
-            found.add(
-                name,
-                f"{name} ({who}): its fields (arm {row['arm']!r}, ...) no longer match its "
-                f"hash; the record was changed after it was written.",
-            )
-        prev = row["hash"]
+    _check_chain(
+        rows,
+        start,
+        found,
+        table="assignment",
+        number="sequence",
+        hash_of=assignment_hash,
+        label=lambda row: f"{_short(row['participant'])}, arm {row['arm']!r}",
+        unit="sequence",
+        origin="the protocol's SHA-256",
+    )
 
 
 def _details(row: Any) -> dict[str, Any]:
