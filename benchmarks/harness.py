@@ -11,7 +11,7 @@ from typing import Any
 
 @dataclass(frozen=True)
 class Measurement:
-    """Best wall-clock time over ``repeat`` runs and the peak of memory allocated by Python and numpy."""
+    """Best wall-clock time over ``repeat`` runs; peak memory allocated by Python and numpy."""
 
     label: str
     seconds: float
@@ -24,7 +24,7 @@ class Measurement:
 
 
 def measure(label: str, fn: Callable[[], Any], *, repeat: int = 1, note: str = "") -> Measurement:
-    """Run ``fn`` ``repeat`` times; report the fastest run and the peak traced memory of the first."""
+    """Run ``fn`` ``repeat`` times; report the fastest run and the traced peak of the first."""
     tracemalloc.start()
     start = time.perf_counter()
     fn()

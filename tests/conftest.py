@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 import pytest
+
 from trial_protocols import protocol_text
 
 PG_ENV = "PARTICIPATIE_RCT_TEST_PG_URL"

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from trial_protocols import FOUR_ARMS
 from participatie_rct.choices import AssignmentMethod, IdentifierKind
 from participatie_rct.errors import ProtocolError
 from participatie_rct.protocol import Protocol
+from trial_protocols import FOUR_ARMS
 
 TWO_ARMS = '[[arms]]\nkey = "control"\n\n[[arms]]\nkey = "treated"\n'
 

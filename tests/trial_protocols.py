@@ -32,6 +32,7 @@ label_en = "No application duty"
 def protocol_text(assignment: str, *, seed: int = 20170901, identifiers: str = "") -> str:
     """A four-arm protocol with the given ``[assignment]`` body."""
     return (
-        f'[trial]\nname = "Test trial"\nseed = {seed}\n{FOUR_ARMS}\n[assignment]\n{assignment.strip()}\n'
+        f'[trial]\nname = "Test trial"\nseed = {seed}\n{FOUR_ARMS}\n'
+        f"[assignment]\n{assignment.strip()}\n"
         + (f"\n[identifiers]\n{identifiers.strip()}\n" if identifiers else "")
     )

@@ -106,13 +106,19 @@ class Protocol:
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
-            raise ProtocolError(f"{path}: no such protocol file. Give the path of the trial's TOML file.") from None
+            raise ProtocolError(
+                f"{path}: no such protocol file. Give the path of the trial's TOML file."
+            ) from None
         except OSError as exc:
-            raise ProtocolError(f"{path}: cannot read the protocol file ({exc.strerror}).") from None
+            raise ProtocolError(
+                f"{path}: cannot read the protocol file ({exc.strerror})."
+            ) from None
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError:
-            raise ProtocolError(f"{path}: the protocol file is not UTF-8 text. Save it as UTF-8.") from None
+            raise ProtocolError(
+                f"{path}: the protocol file is not UTF-8 text. Save it as UTF-8."
+            ) from None
         return cls.from_text(text, source=str(path))
 
     @classmethod
@@ -121,7 +127,9 @@ class Protocol:
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
-            raise ProtocolError(f"{source}: not valid TOML ({exc}). Check the quoting and brackets.") from None
+            raise ProtocolError(
+                f"{source}: not valid TOML ({exc}). Check the quoting and brackets."
+            ) from None
         protocol = _build(data, source)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return _replace(protocol, text=text, sha256=digest, source=source)
@@ -141,7 +149,9 @@ class Protocol:
         for arm in self.arms:
             if arm.key == key:
                 return arm
-        raise ProtocolError(f"{self.source}: no arm {key!r}; the arms are {', '.join(self.arm_keys)}.")
+        raise ProtocolError(
+            f"{self.source}: no arm {key!r}; the arms are {', '.join(self.arm_keys)}."
+        )
 
     @property
     def unit_columns(self) -> tuple[str, ...]:
@@ -150,7 +160,7 @@ class Protocol:
         return spec.factors if spec.method is AssignmentMethod.MINIMIZATION else spec.strata
 
     def procedure(self) -> AssignmentProcedure:
-        """The declared assignment procedure, a frozen object with ``draw`` and ``probabilities``."""
+        """The declared assignment procedure: a frozen object with ``draw``, ``probabilities``."""
         from participatie_rct.assignment import procedure_from_protocol
 
         return procedure_from_protocol(self)
@@ -175,7 +185,10 @@ def _schema_errors(data: dict[str, Any], source: str) -> None:
 
     schema = protocol_schema()
     validator = jsonschema.Draft202012Validator(schema)
-    errors = sorted(validator.iter_errors(data), key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))))
+    errors = sorted(
+        validator.iter_errors(data),
+        key=lambda e: (len(e.absolute_path), list(map(str, e.absolute_path))),
+    )
     if errors:
         raise ProtocolError(_explain(errors[0], schema, source))
 
@@ -204,10 +217,12 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
     if validator == "required":
         missing = error.message.split("'")[1]
         hint = {
-            "seed": "Every trial needs an explicit seed, a whole number >= 0 (e.g. seed = 20170901); there is no hidden default.",
-            "name": "Give the trial a name (e.g. name = \"Bijstand experiment Wageningen\").",
+            "seed": "Every trial needs an explicit seed, a whole number >= 0 "
+            "(e.g. seed = 20170901); "
+            "there is no hidden default.",
+            "name": 'Give the trial a name (e.g. name = "Bijstand experiment Wageningen").',
             "method": "Choose one of 'complete', 'stratified', 'permuted_blocks', 'minimization'.",
-            "key": "Every arm needs a snake_case key, e.g. key = \"control\".",
+            "key": 'Every arm needs a snake_case key, e.g. key = "control".',
             "arms": "Declare two or more [[arms]] tables, each with a key.",
             "assignment": "Add an [assignment] table with a method.",
             "trial": "Add a [trial] table with a name and a seed.",
@@ -223,11 +238,18 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
         allowed = ", ".join(repr(v) for v in error.validator_value)
         return f"{source}: {where} is {error.instance!r}; it must be one of {allowed}."
     if validator == "minItems" and path == ["arms"]:
-        return f"{source}: [[arms]] declares {len(error.instance)} arm(s); a trial needs at least two arms."
+        n_arms = len(error.instance)
+        return f"{source}: [[arms]] declares {n_arms} arm(s); a trial needs at least two arms."
     if validator == "type":
         expected = error.validator_value
-        kind = {"array": "a list, e.g. [\"site\", \"age_group\"]", "integer": "a whole number", "number": "a number",
-                "string": "text in quotes", "object": "a table", "boolean": "true or false"}.get(expected, expected)
+        kind = {
+            "array": 'a list, e.g. ["site", "age_group"]',
+            "integer": "a whole number",
+            "number": "a number",
+            "string": "text in quotes",
+            "object": "a table",
+            "boolean": "true or false",
+        }.get(expected, expected)
         return f"{source}: {where} is {error.instance!r}; it must be {kind}."
     if validator in {"exclusiveMinimum", "minimum"}:
         bound = error.validator_value
@@ -238,10 +260,14 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
         rule = f"less than {bound}" if validator == "exclusiveMaximum" else f"at most {bound}"
         return f"{source}: {where} is {error.instance!r}; it must be {rule}."
     if validator == "pattern" and path[-1:] == ["key"]:
-        return (f"{source}: {where} is {error.instance!r}; arm keys are snake_case: lower-case letters, "
-                "digits and underscores, starting with a letter (e.g. 'earn_more').")
+        return (
+            f"{source}: {where} is {error.instance!r}; arm keys are snake_case: "
+            "lower-case letters, "
+            "digits and underscores, starting with a letter (e.g. 'earn_more')."
+        )
     if validator == "uniqueItems":
-        return f"{source}: {where} lists a value twice ({error.instance!r}); each value may appear once."
+        value = error.instance
+        return f"{source}: {where} lists a value twice ({value!r}); each value may appear once."
     if validator == "minLength":
         return f"{source}: {where} is empty; give a value."
     return f"{source}: {where}: {error.message}."
@@ -251,24 +277,36 @@ def _build(data: dict[str, Any], source: str) -> Protocol:
     _schema_errors(data, source)
     trial = data["trial"]
     arms = tuple(
-        Arm(key=a["key"], ratio=int(a.get("ratio", 1)), label_nl=a.get("label_nl", ""), label_en=a.get("label_en", ""))
+        Arm(
+            key=a["key"],
+            ratio=int(a.get("ratio", 1)),
+            label_nl=a.get("label_nl", ""),
+            label_en=a.get("label_en", ""),
+        )
         for a in data["arms"]
     )
     seen: set[str] = set()
     for number, arm in enumerate(arms, start=1):
         if arm.key in seen:
             raise ProtocolError(
-                f"{source}: [[arms]] number {number} repeats the key {arm.key!r}; every arm needs its own key."
+                f"{source}: [[arms]] number {number} repeats the key {arm.key!r}; "
+                "every arm needs its own key."
             )
         seen.add(arm.key)
     marked = [a["key"] for a in data["arms"] if a.get("control")]
     if len(marked) > 1:
-        raise ProtocolError(f"{source}: [[arms]] marks {len(marked)} arms as control ({', '.join(marked)}); mark one.")
+        raise ProtocolError(
+            f"{source}: [[arms]] marks {len(marked)} arms as control "
+            f"({', '.join(marked)}); mark one."
+        )
     control = marked[0] if marked else ("control" if "control" in seen else arms[0].key)
 
     spec = _assignment(data["assignment"], arms, source)
     ids = data.get("identifiers", {})
-    analysis = AnalysisPlan(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.get("analysis", {}).items()})
+    plan: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in data.get("analysis", {}).items()
+    }
+    analysis = AnalysisPlan(**plan)
     return Protocol(
         name=trial["name"],
         seed=int(trial["seed"]),
@@ -287,15 +325,17 @@ def _assignment(table: dict[str, Any], arms: tuple[Arm, ...], source: str) -> As
         if key in table and method not in methods:
             accepted = " or ".join(repr(m.value) for m in methods)
             raise ProtocolError(
-                f"{source}: [assignment] {key} is set, but method {method.value!r} does not use it; "
+                f"{source}: [assignment] {key} is set, but method {method.value!r} "
+                "does not use it; "
                 f"{key} belongs to method {accepted}. Remove it or change the method."
             )
     ratio_sum = sum(arm.ratio for arm in arms)
     strata = tuple(table.get("strata", ()))
     if method is AssignmentMethod.STRATIFIED and not strata:
         raise ProtocolError(
-            f"{source}: [assignment] method 'stratified' needs strata, a list of participant columns "
-            "(e.g. strata = [\"site\"])."
+            f"{source}: [assignment] method 'stratified' needs strata, "
+            "a list of participant columns "
+            '(e.g. strata = ["site"]).'
         )
     block_sizes = tuple(table.get("block_sizes", ()))
     if method is AssignmentMethod.PERMUTED_BLOCKS:
@@ -304,19 +344,22 @@ def _assignment(table: dict[str, Any], arms: tuple[Arm, ...], source: str) -> As
         bad = [b for b in block_sizes if b % ratio_sum]
         if bad:
             raise ProtocolError(
-                f"{source}: [assignment] block_sizes contains {bad[0]}, which is not a multiple of the sum of "
-                f"the arms' ratios ({ratio_sum}); allowed are multiples such as {ratio_sum}, {2 * ratio_sum}, {3 * ratio_sum}."
+                f"{source}: [assignment] block_sizes contains {bad[0]}, which is not a multiple "
+                f"of the sum of the arms' ratios ({ratio_sum}); allowed are multiples such as "
+                f"{ratio_sum}, {2 * ratio_sum}, {3 * ratio_sum}."
             )
     factors = tuple(table.get("factors", ()))
     if method is AssignmentMethod.MINIMIZATION and not factors:
         raise ProtocolError(
-            f"{source}: [assignment] method 'minimization' needs factors, a list of participant columns "
-            "(e.g. factors = [\"site\", \"age_group\"])."
+            f"{source}: [assignment] method 'minimization' needs factors, "
+            "a list of participant columns "
+            '(e.g. factors = ["site", "age_group"]).'
         )
     weights = tuple(float(w) for w in table.get("weights", ()))
     if weights and len(weights) != len(factors):
         raise ProtocolError(
-            f"{source}: [assignment] weights has {len(weights)} values for {len(factors)} factors; give one per factor."
+            f"{source}: [assignment] weights has {len(weights)} values for {len(factors)} "
+            "factors; give one per factor."
         )
     return AssignmentSpec(
         method=method,

@@ -189,3 +189,14 @@ def test_a_file_with_returning_clients_whose_values_changed_keeps_their_arms(
     assert frame.at["k1", "stratum"] == "team=A"
     assert "note: 1 assigned before now has other stratum values" in again.summary()
     assert again.to_dict()["n_changed"] == 1
+
+
+def test_a_postgresql_server_that_never_answers_times_out(monkeypatch: pytest.MonkeyPatch) -> None:
+    from participatie_rct.registry import engine
+
+    seen: list[dict[str, object]] = []
+    monkeypatch.setattr(engine.sa, "create_engine", lambda url, **kw: seen.append(kw))
+    engine.make_engine("postgresql+psycopg://u@10.255.255.1/db")
+    engine.make_engine("postgresql+psycopg://u@10.255.255.1/db?connect_timeout=3")
+    assert seen[0]["connect_args"] == {"connect_timeout": engine.PG_CONNECT_TIMEOUT_S}
+    assert seen[1]["connect_args"] == {}  # the URL's own timeout is passed on by the driver

@@ -69,7 +69,9 @@ def main(argv: list[str] | None = None) -> None:
             # a usage error from the parser (click's ClickException, vendored by newer Typer)
             ctx = getattr(exc, "ctx", None)
             hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            typer.echo(f"participatie-rct: error: {_one_line(exc.format_message())}{hint}", err=True)
+            typer.echo(
+                f"participatie-rct: error: {_one_line(exc.format_message())}{hint}", err=True
+            )
             sys.exit(2)
         # a bug: still one line, the traceback only on request
         if os.environ.get("PARTICIPATIE_RCT_DEBUG"):

@@ -28,11 +28,13 @@ KeyFileOption = typer.Option(
     exists=False,
     dir_okay=False,
 )
-FormatOption = typer.Option(OutputFormat.TEXT, "--format", help="text for people, json for scripts.")
+FormatOption = typer.Option(
+    OutputFormat.TEXT, "--format", help="text for people, json for scripts."
+)
 
 
 def read_key(key_file: Path | None) -> bytes | None:
-    """The pseudonymisation key from ``--key-file`` or ``$PARTICIPATIE_RCT_KEY`` (None if neither)."""
+    """The pseudonymisation key from ``--key-file``, else ``$PARTICIPATIE_RCT_KEY``, else None."""
     from participatie_rct.data.pseudonym import load_key
 
     return load_key(key_file=key_file, environ=os.environ)

@@ -161,10 +161,11 @@ def prepare_survival(
                 "column: check --time, --event and --treatment."
             )
     for name in covariates:
-        role = {time: "time", event: "event", treatment: "treatment"}.get(name)
-        if role is not None:
+        covariate_role = {time: "time", event: "event", treatment: "treatment"}.get(name)
+        if covariate_role is not None:
             raise EstimationError(
-                f"column {name!r} is the {role} column and also a covariate. Covariates are "
+                f"column {name!r} is the {covariate_role} column and also a covariate. "
+                "Covariates are "
                 f"baseline characteristics: leave {name!r} out of --covariates."
             )
     t_col = _column(data, time, "time")

@@ -17,7 +17,7 @@ from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import arm_label
 
 
-class MissingPolicy(str, Enum):  # noqa: UP042 - the project's str enums (choices.py)
+class MissingPolicy(str, Enum):
     """What an estimator does with rows that miss a value it needs."""
 
     DROP = "drop"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 GENESIS = "0" * 64
@@ -91,3 +91,46 @@ def assignment_hash(record: Mapping[str, Any]) -> str:
 def event_hash(record: Mapping[str, Any]) -> str:
     """The hash of an audit-log entry (all of :data:`EVENT_FIELDS`)."""
     return record_hash(record, EVENT_FIELDS)
+
+
+def chain_assignments(
+    arrivals: Sequence[tuple[str, str | None, str | None, Mapping[str, str]]],
+    draws: Sequence[Any],
+    *,
+    after: tuple[int, str],
+    fixed: Mapping[str, Any],
+) -> list[dict[str, Any]]:
+    """New assignment rows, numbered and hashed on from the chain's head ``after``.
+
+    ``arrivals`` are ``(participant, site, enrolled_on, unit)`` in order, ``draws`` their
+    :class:`~participatie_rct.assignment.base.Draw`; ``after`` is the head's sequence number and
+    hash (``(0, protocol SHA-256)`` for an empty register); ``fixed`` holds the fields shared by
+    the whole intake (``via``, ``method``, ``procedure_version``, ``assigned_at``). Every row
+    records the intake's first sequence number, so the rows of one call replay as one batch.
+    """
+    sequence, prev = after
+    intake = sequence + 1
+    records = []
+    for (participant, site, enrolled_on, unit), draw in zip(arrivals, draws, strict=True):
+        sequence += 1
+        record = {
+            "sequence": sequence,
+            "participant": participant,
+            "arm": str(draw.arm),
+            "probability": float(draw.probability),
+            "probabilities": canonical_json(
+                {str(k): float(v) for k, v in draw.probabilities.items()}
+            ),
+            "stratum": str(draw.stratum),
+            "position": int(draw.position),
+            "batch": int(draw.batch),
+            "intake": intake,
+            **fixed,
+            "site": site,
+            "enrolled_on": enrolled_on,
+            "unit": canonical_json(dict(unit)),
+            "prev_hash": prev,
+        }
+        record["hash"] = prev = assignment_hash(record)
+        records.append(record)
+    return records

@@ -33,7 +33,7 @@ from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_
 from participatie_rct.errors import RegistryError
 from participatie_rct.protocol import Protocol
 from participatie_rct.registry import intake, store
-from participatie_rct.registry.chain import assignment_hash, canonical_json
+from participatie_rct.registry.chain import chain_assignments
 from participatie_rct.registry.engine import (
     lock,
     make_engine,
@@ -510,37 +510,17 @@ class Register(RegisterReads):
             .order_by(ASSIGNMENT.c.sequence.desc())
             .limit(1)
         ).first()
-        sequence, prev = (int(head[0]), head[1]) if head else (0, self.protocol.sha256)
-        intake = sequence + 1
-        method = self.protocol.assignment.method.value
-        version = int(self.procedure.version)
-        records = []
-        for arrival, draw in zip(arrivals, draws, strict=True):
-            sequence += 1
-            record = {
-                "sequence": sequence,
-                "participant": arrival.participant,
-                "arm": str(draw.arm),
-                "probability": float(draw.probability),
-                "probabilities": canonical_json(
-                    {str(k): float(v) for k, v in draw.probabilities.items()}
-                ),
-                "stratum": str(draw.stratum),
-                "position": int(draw.position),
-                "batch": int(draw.batch),
-                "intake": intake,
+        return chain_assignments(
+            [(a.participant, a.site, a.enrolled_on, a.unit) for a in arrivals],
+            draws,
+            after=(int(head[0]), head[1]) if head else (0, self.protocol.sha256),
+            fixed={
                 "via": via,
-                "method": method,
-                "procedure_version": version,
-                "site": arrival.site,
-                "enrolled_on": arrival.enrolled_on,
-                "unit": canonical_json(arrival.unit),
+                "method": self.protocol.assignment.method.value,
+                "procedure_version": int(self.procedure.version),
                 "assigned_at": at,
-                "prev_hash": prev,
-            }
-            record["hash"] = prev = assignment_hash(record)
-            records.append(record)
-        return records
+            },
+        )
 
     # ---------------------------------------------------------------- events
     def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
