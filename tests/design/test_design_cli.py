@@ -256,7 +256,8 @@ def _trial(tmp_path: Path) -> tuple[str, pd.DataFrame]:
 
 
 def _benefit_months(folder: Path, assignments: pd.DataFrame) -> pd.Period:
-    start = pd.Timestamp(assignments["assigned_at"].min()).tz_convert(None).to_period("M")
+    # follow-up counts from the intake date (enrolled_on), not from when the record was written
+    start = pd.Timestamp(assignments["enrolled_on"].min()).to_period("M")
     rows = []
     for i, (participant, arm) in enumerate(
         zip(assignments["participant"], assignments["arm"], strict=True)
