@@ -233,18 +233,24 @@ def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["arm", "q", "df", "p_value", "i2", "sites"])
 
 
-def interim_boundary(information: float, plan: Any) -> dict[str, float]:
+def interim_boundary(information: float, plan: Any, *, comparisons: int = 1) -> dict[str, float]:
     """The two-sided Lan-DeMets boundary at this look (information fraction ``information``).
 
-    The report knows only the present look, so it is computed as the first look; that is
-    exact for the first (or only) interim analysis of a trial.
+    Each of the ``comparisons`` arms against control is tested at ``alpha / comparisons``
+    (Bonferroni), as ``monitor status`` does. The report knows only the present look, so it is
+    computed as the first look; that is exact for the first (or only) interim analysis.
     """
     from participatie_rct.design.boundaries import group_sequential_boundaries
 
     if information <= 0:
         return {"z": float("inf"), "p_nominal": 0.0, "alpha_cumulative": 0.0}
     t = min(float(information), 1.0)
-    result = group_sequential_boundaries(information=[t], alpha=plan.alpha, spending=plan.spending)
+    result = group_sequential_boundaries(
+        information=[t],
+        alpha=plan.alpha / max(1, comparisons),
+        spending=plan.spending,
+        gamma=plan.gamma,
+    )
     first = result.to_frame().iloc[0]
     return {
         "z": float(first["z"]),

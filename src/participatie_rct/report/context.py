@@ -19,6 +19,7 @@ import pandas as pd
 
 from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
+from participatie_rct.estimate.outcomes import with_intake_start
 from participatie_rct.report import analysis, figures
 from participatie_rct.report.blinding import blind_mapping, blinding_secret
 from participatie_rct.report.consort import consort_counts, consort_svg
@@ -79,18 +80,11 @@ def _label_maps(
 def _prepare(inputs: ReportInputs, as_of: dt.date) -> pd.DataFrame:
     """Assignments with intake on or before ``as_of``, with the baseline columns of participants.
 
-    Follow-up is counted from the date of intake (``enrolled_on``) when the register has it:
-    that is when the lottery took place for the participant, whereas ``assigned_at`` is when
-    the record was written, which may be later when a paper intake is entered afterwards.
-    ``assigned_at`` is used only when the register has no intake dates.
+    Follow-up is counted from the date of intake, as ``monitor status`` counts it
+    (:func:`~participatie_rct.estimate.outcomes.with_intake_start`).
     """
-    assigned = inputs.assignments.copy()
-    if "enrolled_on" in assigned.columns and assigned["enrolled_on"].notna().all():
-        start = pd.to_datetime(assigned["enrolled_on"])
-    else:
-        start = pd.to_datetime(assigned["assigned_at"], utc=True).dt.tz_localize(None)
-    assigned["assigned_at"] = start.dt.normalize()
-    assigned["enrolled_on"] = start.dt.normalize()
+    assigned = with_intake_start(inputs.assignments)
+    start = assigned["enrolled_on"]
     assigned = assigned[(start.dt.date <= as_of).to_numpy()].reset_index(drop=True)
     if assigned.empty:
         raise ReportError(
@@ -805,8 +799,10 @@ def _interim(
     w: Mapping[str, str],
 ) -> dict[str, Any]:
     """Information fraction, the boundary at this look and each arm's z against it."""
-    t = n_info / n_total if n_total else 0.0
-    look = analysis.interim_boundary(t, plan)
+    if plan.target_n:  # the planned total, as monitor status counts information
+        n_total = int(plan.target_n)
+    t = min(1.0, n_info / n_total) if n_total else 0.0
+    look = analysis.interim_boundary(t, plan, comparisons=max(1, len(order) - 1))
     rows = []
     points = []
     for a in order:
