@@ -15,7 +15,16 @@ import sys
 import typer
 
 from participatie_rct import __version__
-from participatie_rct.cli import data, design, estimate, register, report, simulate, survival
+from participatie_rct.cli import (
+    data,
+    design,
+    estimate,
+    outcomes,
+    register,
+    report,
+    simulate,
+    survival,
+)
 from participatie_rct.errors import ParticipatieRCTError
 
 app = typer.Typer(
@@ -45,7 +54,7 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, data, simulate, estimate, survival, design, report):
+for _module in (register, data, simulate, outcomes, estimate, survival, design, report):
     _module.register(app)
 
 
