@@ -1,0 +1,70 @@
+"""Shared pieces of the report sections: the printed table and small formatting helpers."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from participatie_rct.report.disclosure import count_text, suppress_table
+from participatie_rct.report.i18n import number, p_text
+
+
+@dataclass(frozen=True)
+class Table:
+    """A printed table: header cells and rows of cells (all text, already disclosure-checked)."""
+
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    numeric_from: int = 1
+
+
+def _counts_table(
+    first: str, names: Sequence[str], columns: Sequence[str], body: list[list[int]], total: str
+) -> Table:
+    """A two-way count table with margins, after primary and secondary suppression."""
+    table = suppress_table(body)
+    rows = [
+        (names[i], *[table.cell(i, j) for j in range(len(columns))], table.row_total(i))
+        for i in range(len(names))
+    ]
+    rows.append((total, *[table.column_total(j) for j in range(len(columns))], table.total_text()))
+    return Table((first, *columns, total), tuple(rows))
+
+
+def _itt_rows(
+    frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str
+) -> list[tuple[str, ...]]:
+    rows: list[tuple[str, ...]] = []
+    for a in order:
+        match = frame[frame["arm"] == a]
+        for r in _records(match):
+            rows.append(
+                (
+                    labels[a],
+                    count_text(r.n),
+                    number(100 * r.estimate, language, sign=True),
+                    number(100 * r.std_error, language),
+                    f"{number(100 * r.ci_low, language, sign=True)} – "
+                    f"{number(100 * r.ci_high, language, sign=True)}",
+                    p_text(r.p_value, language),
+                    p_text(r.p_holm, language),
+                )
+            )
+    return rows
+
+
+def _interval(low: float, high: float, language: str) -> str:
+    """A 95% interval of proportions in percentage points: ``−1.8 – +11.0``."""
+    return f"{number(100 * low, language, sign=True)} – {number(100 * high, language, sign=True)}"
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    """The rows of a frame as objects with one attribute per column (values typed loosely)."""
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(**{str(k): v for k, v in row.items()}) for row in frame.to_dict("records")
+    ]

@@ -1,0 +1,79 @@
+"""Methods section: the paragraphs describing design, outcome, estimators and software."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.choices import ReportKind
+from participatie_rct.report.disclosure import count_text
+from participatie_rct.report.i18n import METHODS, number
+from participatie_rct.report.inputs import ReportInputs
+
+
+def _methods(
+    inputs: ReportInputs,
+    language: str,
+    kind: ReportKind,
+    n: int,
+    withdrawn: int,
+    strata: Sequence[str],
+    covariates: Sequence[str],
+    end: pd.Period,
+    k: int,
+    control_label: str,
+    version: str,
+) -> list[str]:
+    import plotnine
+    import scipy
+    import statsmodels
+
+    m = METHODS[language]
+    protocol = inputs.protocol
+    spec = protocol.assignment
+    detail = m["strata"].format(strata=", ".join(spec.strata)) if spec.strata else ""
+    if spec.block_sizes:
+        detail += m["blocks"].format(blocks=", ".join(str(b) for b in spec.block_sizes))
+    paras = [
+        m["design"].format(
+            method=spec.method.value,
+            strata=detail,
+            trial=protocol.name,
+            seed=protocol.seed,
+            sha=protocol.sha256[:16],
+            n=count_text(n),
+            withdrawn=count_text(withdrawn),
+        ),
+        m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
+        m["estimator"].format(
+            fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
+            cov=m["cov"].format(covariates=", ".join(covariates)) if covariates else "",
+            k=k,
+            control=control_label,
+        ),
+        m["survival"],
+        m["sites"],
+        m["survey"],
+    ]
+    if kind is ReportKind.INTERIM:
+        plan = protocol.analysis
+        paras.append(
+            m["interim"].format(
+                spending=plan.spending,
+                alpha=number(plan.alpha, language, digits=3),
+                looks=plan.interim_looks,
+            )
+        )
+    paras.append(
+        m["software"].format(
+            version=version,
+            numpy=np.__version__,
+            pandas=pd.__version__,
+            scipy=scipy.__version__,
+            statsmodels=statsmodels.__version__,
+            plotnine=plotnine.__version__,
+        )
+    )
+    return paras

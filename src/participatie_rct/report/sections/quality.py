@@ -1,0 +1,58 @@
+"""Data-quality section: missing and immature follow-up per arm, and unlinked benefit rows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.report.disclosure import count_text, suppress_table
+from participatie_rct.report.inputs import ReportInputs
+from participatie_rct.report.sections.common import Table
+
+
+def _data_quality(
+    inputs: ReportInputs,
+    outcomes: pd.DataFrame,
+    people: pd.DataFrame,
+    order: Sequence[str],
+    labels: Mapping[str, str],
+    horizon: int,
+    end: pd.Period,
+    w: Mapping[str, str],
+) -> tuple[Table, list[str]]:
+    matured = outcomes["matured"].astype(bool)
+    unknown = matured & outcomes["outflow_work"].isna()
+    lines = [
+        (
+            w["months_missing"].format(h=horizon),
+            [int(outcomes.loc[outcomes["arm"] == a, "months_missing"].sum()) for a in order],
+        ),
+        (
+            w["people_missing"],
+            [int(((outcomes["arm"] == a) & (outcomes["months_missing"] > 0)).sum()) for a in order],
+        ),
+        (
+            w["not_matured"].format(h=horizon),
+            [int(((outcomes["arm"] == a) & ~matured).sum()) for a in order],
+        ),
+        (w["unknown_outcome"], [int(((outcomes["arm"] == a) & unknown).sum()) for a in order]),
+    ]
+    months = inputs.benefit_months
+    arm_of = people.set_index("participant")["arm"]
+    row_arm = months["participant"].map(arm_of)
+    stamp = pd.PeriodIndex(
+        pd.to_datetime(months["month"].astype(str).str.slice(0, 7) + "-01"), freq="M"
+    )
+    after = pd.Series(np.asarray(stamp > end), index=months.index)
+    lines.append(
+        (w["rows_after"], [int(((row_arm == a) & after).sum()) for a in order]),
+    )
+    rows = []
+    for name, body in lines:
+        line = suppress_table([body])
+        rows.append((name, *[line.cell(0, j) for j in range(len(order))], line.row_total(0)))
+    linked = row_arm.notna()
+    notes = [f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}"]
+    return Table((w["variable"], *[labels[a] for a in order], w["total"]), tuple(rows)), notes
