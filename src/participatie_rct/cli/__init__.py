@@ -19,6 +19,7 @@ from participatie_rct.cli import (
     data,
     design,
     estimate,
+    inference,
     outcomes,
     register,
     report,
@@ -54,7 +55,7 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, data, simulate, outcomes, estimate, survival, design, report):
+for _module in (register, data, simulate, outcomes, estimate, survival, inference, design, report):
     _module.register(app)
 
 
