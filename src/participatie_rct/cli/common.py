@@ -63,3 +63,23 @@ def split_list(text: str | None) -> tuple[str, ...]:
     if not text:
         return ()
     return tuple(part.strip() for part in text.split(",") if part.strip())
+
+
+def parse_fractions(text: str | None, option: str) -> tuple[float, ...] | None:
+    """``"0.3,0.6,1"`` -> ``(0.3, 0.6, 1.0)``; None -> None. Text that is not a number, or
+    nothing at all, is refused naming ``option`` (range checks are left to the library)."""
+    from participatie_rct.errors import DesignError
+
+    if text is None:
+        return None
+    values = []
+    for part in split_list(text):
+        try:
+            values.append(float(part))
+        except ValueError:
+            raise DesignError(
+                f"{option}: {part!r} is not a number; give fractions such as 0.3,0.6,1."
+            ) from None
+    if not values:
+        raise DesignError(f"{option} is empty; give fractions such as 0.3,0.6,1.")
+    return tuple(values)

@@ -13,8 +13,8 @@ from participatie_rct.cli.common import (
     FormatOption,
     KeyFileOption,
     echo_json,
+    parse_fractions,
     read_key,
-    split_list,
 )
 from participatie_rct.errors import DesignError, InputFileError
 
@@ -115,7 +115,7 @@ def boundaries(
     """Two-sided efficacy boundaries of a Lan-DeMets alpha-spending design (as rpact)."""
     from participatie_rct.design.boundaries import group_sequential_boundaries
 
-    fractions = _fractions(information, "--information")
+    fractions = parse_fractions(information, "--information")
     if fractions is not None and abs(fractions[-1] - 1.0) > 1e-12:
         raise DesignError(
             f"--information must end at 1 (the final analysis); got {information!r}. "
@@ -175,7 +175,7 @@ def status(
     come from the protocol's [analysis] table.
     """
     cutoff = _date(as_of)
-    previous = _fractions(previous_information, "--previous-information") or ()
+    previous = parse_fractions(previous_information, "--previous-information") or ()
     path = _benefit_months_file(data)
 
     import datetime as dt
@@ -229,22 +229,6 @@ def status(
         echo_json(result.to_dict())
     else:
         typer.echo(result.summary())
-
-
-def _fractions(text: str | None, option: str) -> tuple[float, ...] | None:
-    if text is None:
-        return None
-    values = []
-    for part in split_list(text):
-        try:
-            values.append(float(part))
-        except ValueError:
-            raise DesignError(
-                f"{option}: {part!r} is not a number; give fractions such as 0.3,0.6,1."
-            ) from None
-    if not values:
-        raise DesignError(f"{option} is empty; give fractions such as 0.3,0.6,1.")
-    return tuple(values)
 
 
 def _date(text: str | None) -> dt.date | None:

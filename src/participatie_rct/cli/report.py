@@ -12,7 +12,14 @@ from pathlib import Path
 import typer
 
 from participatie_rct.choices import Language, OutputFormat, ReportKind
-from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.common import (
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    echo_json,
+    parse_fractions,
+    read_key,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -45,6 +52,18 @@ _AS_OF = typer.Option(
     "--as-of",
     help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data).",
 )
+_LOOKS_DONE = typer.Option(
+    0,
+    "--looks-done",
+    help="Interim looks taken before this one (assumed at the planned fractions); "
+    "interim reports only.",
+)
+_PREVIOUS = typer.Option(
+    None,
+    "--previous-information",
+    help="Observed information fractions of the earlier looks, comma-separated; "
+    "interim reports only.",
+)
 _DEMO_OUT = typer.Option(
     Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."
 )
@@ -60,9 +79,12 @@ def report(
     blinded: bool = _BLINDED,
     as_of: str | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
+    looks_done: int = _LOOKS_DONE,
+    previous_information: str | None = _PREVIOUS,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Write an interim or final report from a register and a data folder."""
+    previous = parse_fractions(previous_information, "--previous-information") or ()
     from participatie_rct.report.writer import write_report
 
     result = write_report(
@@ -75,6 +97,8 @@ def report(
         blinded=blinded,
         as_of=as_of,
         key=read_key(key_file),
+        looks_done=looks_done,
+        previous_information=previous,
     )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())

@@ -17,12 +17,16 @@ checked against R there, and returns a tidy frame in the order the report prints
 
 from __future__ import annotations
 
+import itertools
+import math
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+from participatie_rct.errors import DesignError
 
 Z975 = float(stats.norm.ppf(0.975))
 
@@ -233,27 +237,79 @@ def heterogeneity(per_site: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["arm", "q", "df", "p_value", "i2", "sites"])
 
 
-def interim_boundary(information: float, plan: Any, *, comparisons: int = 1) -> dict[str, float]:
+def earlier_looks(
+    looks_done: int, previous_information: Sequence[float], plan: Any
+) -> tuple[float, ...]:
+    """Information fractions of the interim looks taken before this one.
+
+    The observed ``previous_information`` when given (one per earlier look); else, with only
+    ``looks_done`` known, the plan's equally spaced fractions ``1/K, 2/K, ...`` where
+    ``K = interim_looks + 1``, as ``monitor status`` assumes. Empty at the first look.
+    """
+    from participatie_rct.design.monitor import planned_previous_information
+
+    previous = tuple(float(v) for v in previous_information)
+    if isinstance(looks_done, bool) or not isinstance(looks_done, int) or looks_done < 0:
+        raise DesignError(
+            f"--looks-done: {looks_done!r} is not a whole number >= 0; give the number of "
+            "interim looks taken before this one (0 at the first look)."
+        )
+    if previous and looks_done and len(previous) != looks_done:
+        raise DesignError(
+            f"--looks-done {looks_done} but --previous-information gives {len(previous)} "
+            "fractions; give one fraction per earlier look (or only one of the two options)."
+        )
+    if not previous and looks_done:
+        previous = planned_previous_information(looks_done, int(plan.interim_looks) + 1)
+    if any(not (math.isfinite(v) and 0 < v <= 1) for v in previous) or any(
+        b <= a for a, b in itertools.pairwise(previous)
+    ):
+        raise DesignError(
+            f"--previous-information: {', '.join(f'{v:g}' for v in previous)} must be fractions "
+            "in (0, 1] that increase strictly from look to look, e.g. 0.25,0.5."
+        )
+    return previous
+
+
+def interim_boundary(
+    information: float,
+    plan: Any,
+    *,
+    comparisons: int = 1,
+    previous_information: Sequence[float] = (),
+) -> dict[str, float]:
     """The two-sided Lan-DeMets boundary at this look (information fraction ``information``).
 
     Each of the ``comparisons`` arms against control is tested at ``alpha / comparisons``
-    (Bonferroni), as ``monitor status`` does. The report knows only the present look, so it is
-    computed as the first look; that is exact for the first (or only) interim analysis.
+    (Bonferroni), as ``monitor status`` does. The boundaries are computed over the looks
+    ``[*previous_information, information]`` and the last one is returned, so that the alpha
+    spent at earlier looks is accounted for (Lan & DeMets 1983; the joint distribution of the
+    z statistics follows Jennison & Turnbull 2000, ch. 7). Without earlier looks this is the
+    first look's boundary.
     """
     from participatie_rct.design.boundaries import group_sequential_boundaries
 
     if information <= 0:
         return {"z": float("inf"), "p_nominal": 0.0, "alpha_cumulative": 0.0}
     t = min(float(information), 1.0)
+    previous = tuple(float(v) for v in previous_information)
+    if previous and t <= previous[-1]:
+        raise DesignError(
+            f"the earlier looks had information fraction(s) {', '.join(f'{v:g}' for v in previous)}"
+            f" (as given by --previous-information, or with only --looks-done the plan's equally "
+            f"spaced fractions), but this look has {t:.4f}: the fractions must increase from "
+            "look to look. Give --previous-information with the fractions observed at the "
+            "earlier looks, each below the present one."
+        )
     result = group_sequential_boundaries(
-        information=[t],
+        information=[*previous, t],
         alpha=plan.alpha / max(1, comparisons),
         spending=plan.spending,
         gamma=plan.gamma,
     )
-    first = result.to_frame().iloc[0]
+    last = result.to_frame().iloc[-1]
     return {
-        "z": float(first["z"]),
-        "p_nominal": float(first["p_nominal"]),
-        "alpha_cumulative": float(first["alpha_cumulative"]),
+        "z": float(last["z"]),
+        "p_nominal": float(last["p_nominal"]),
+        "alpha_cumulative": float(last["alpha_cumulative"]),
     }

@@ -10,7 +10,7 @@ unchecked count can slip into a document. Figures are returned as SVG bytes besi
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -63,8 +63,15 @@ def build_context(
     blinded: bool,
     key: bytes | None,
     package_version: str,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
 ) -> ReportContext:
-    """Run the analyses and render every number a report prints, in ``language``."""
+    """Run the analyses and render every number a report prints, in ``language``.
+
+    ``looks_done`` and ``previous_information`` describe the interim looks taken before this
+    one (see :func:`participatie_rct.report.analysis.earlier_looks`); they change only the
+    interim boundary and its text.
+    """
     from participatie_rct.estimate.outcomes import build_outcomes
 
     w = words(language)
@@ -159,10 +166,23 @@ def build_context(
     # --- interim ---------------------------------------------------------------------------
     settings: dict[str, Any] = {}
     if kind is ReportKind.INTERIM:
+        previous = analysis.earlier_looks(looks_done, previous_information, plan)
         values["interim"] = _interim(
-            itt, int(analysed.sum()), len(outcomes), plan, labels, order, language, w
+            itt,
+            int(analysed.sum()),
+            len(outcomes),
+            plan,
+            labels,
+            order,
+            language,
+            w,
+            previous_information=previous,
+            assumed=bool(previous) and not previous_information,
         )
         settings["information_fraction"] = values["interim"]["information"]
+        if previous:  # recorded only when there were earlier looks (first-look manifests unchanged)
+            settings["looks_done"] = len(previous)
+            settings["previous_information"] = list(previous)
         points = values["interim"]["points"]
         if points and np.isfinite(values["interim"]["boundary"]):
             figs["boundary"] = figures.boundary_figure(

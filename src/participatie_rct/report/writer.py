@@ -119,8 +119,15 @@ def write_report(
     blinded: bool = False,
     as_of: dt.date | str | None = None,
     key: bytes | None = None,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
 ) -> ReportResult:
-    """Read the register and the data folder, analyse, and write the report folder ``out_dir``."""
+    """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
+
+    ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
+    observed information fractions) matter only for an interim report: its boundary then
+    accounts for the alpha spent at those looks, as ``monitor status`` does.
+    """
     from participatie_rct.report.inputs import load_inputs
 
     inputs = load_inputs(db_url, data_dir, key=key)
@@ -133,6 +140,8 @@ def write_report(
         blinded=blinded,
         as_of=as_of,
         key=key,
+        looks_done=looks_done,
+        previous_information=previous_information,
     )
 
 
@@ -146,6 +155,8 @@ def write_report_from_inputs(
     blinded: bool = False,
     as_of: dt.date | str | None = None,
     key: bytes | None = None,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
 ) -> ReportResult:
     """Analyse ``inputs`` and write the report folder ``out_dir`` (created if needed)."""
     from participatie_rct import __version__
@@ -165,6 +176,8 @@ def write_report_from_inputs(
         blinded=blinded,
         key=key,
         package_version=__version__,
+        looks_done=looks_done,
+        previous_information=previous_information,
     )
 
     documents: dict[str, bytes] = {}

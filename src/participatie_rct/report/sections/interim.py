@@ -22,12 +22,26 @@ def _interim(
     order: Sequence[str],
     language: str,
     w: Mapping[str, str],
+    *,
+    previous_information: Sequence[float] = (),
+    assumed: bool = False,
 ) -> dict[str, Any]:
-    """Information fraction, the boundary at this look and each arm's z against it."""
+    """Information fraction, the boundary at this look and each arm's z against it.
+
+    ``previous_information`` holds the fractions of the interim looks taken before this one
+    (``assumed`` when they are the plan's rather than observed); the boundary then accounts
+    for the alpha those looks spent, and the text says so. No arm is named in that sentence,
+    so it is safe in blinded reports.
+    """
     if plan.target_n:  # the planned total, as monitor status counts information
         n_total = int(plan.target_n)
     t = min(1.0, n_info / n_total) if n_total else 0.0
-    look = analysis.interim_boundary(t, plan, comparisons=max(1, len(order) - 1))
+    look = analysis.interim_boundary(
+        t,
+        plan,
+        comparisons=max(1, len(order) - 1),
+        previous_information=previous_information,
+    )
     rows = []
     points = []
     for a in order:
@@ -52,6 +66,13 @@ def _interim(
     )
     if n_info == 0:
         text = w["interim_none"].format(h=plan.horizon_months)
+    if previous_information:
+        earlier = w["interim_earlier_planned" if assumed else "interim_earlier"].format(
+            look=len(previous_information) + 1,
+            k=len(previous_information),
+            fractions="; ".join(number(v, language, digits=3) for v in previous_information),
+        )
+        text = f"{text} {earlier}"
     return {
         "information": round(t, 6),
         "boundary": float(look["z"]),
