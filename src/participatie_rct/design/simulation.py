@@ -236,7 +236,8 @@ def simulated_power(
     ``looks`` equally spaced looks, or the ``information`` fractions (ending at 1).
     ``progress(done, total)`` is called as trials finish.
     """
-    from participatie_rct.simulate import ScenarioSpec, expected_outflow, scenario_spec, seed_of
+    from participatie_rct.seeds import seed_of
+    from participatie_rct.simulate import ScenarioSpec, expected_outflow, scenario_spec
 
     spec = design if isinstance(design, ScenarioSpec) else scenario_spec(design, effects=effects)
     if (

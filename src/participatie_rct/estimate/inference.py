@@ -23,8 +23,8 @@ import pandas as pd
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import arm_label, resolve_arms
-from participatie_rct.estimate.lee import _seed_of
 from participatie_rct.estimate.results import json_ready
+from participatie_rct.seeds import entropy_of
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -149,7 +149,7 @@ def randomization_inference(
         "n_draws": int(n_draws),
         "n": int(ok.sum()),
         "n_missing_outcome": int((~ok).sum()),
-        "seed": _seed_of(rng),
+        "seed": entropy_of(rng),
     }
     return RandomizationResult(
         tuple(rows), {a: tuple(draws[:, j]) for j, a in enumerate(arms.treated)}, settings

@@ -24,6 +24,7 @@ from scipy import stats
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.design_matrix import resolve_arms
 from participatie_rct.estimate.results import json_ready
+from participatie_rct.seeds import entropy_of
 
 BOUND_COLUMNS = (
     "arm",
@@ -197,15 +198,6 @@ def lee_bounds(
         "arms": list(arms.treated),
         "alpha": alpha,
         "n_boot": int(n_boot),
-        "seed": _seed_of(rng),
+        "seed": entropy_of(rng),
     }
     return LeeBoundsResult(tuple(rows), settings)
-
-
-def _seed_of(rng: np.random.Generator | None) -> Any:
-    """The entropy of the Generator's SeedSequence (the seed it was made from), if known."""
-    if rng is None:
-        return None
-    seq = getattr(rng.bit_generator, "seed_seq", None)
-    entropy = getattr(seq, "entropy", None)
-    return int(entropy) if isinstance(entropy, int | np.integer) else entropy

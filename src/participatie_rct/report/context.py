@@ -21,17 +21,25 @@ from participatie_rct.choices import ReportKind
 from participatie_rct.report import analysis, figures
 from participatie_rct.report.i18n import words
 from participatie_rct.report.inputs import ReportInputs
-from participatie_rct.report.sections.balance import CATEGORICAL, _balance, _joint_balance
-from participatie_rct.report.sections.common import Table, _records
+from participatie_rct.report.sections.balance import (
+    CATEGORICAL,
+    balance_section,
+    joint_balance_section,
+)
+from participatie_rct.report.sections.common import Table, effect_records
 from participatie_rct.report.sections.consort import consort_section
-from participatie_rct.report.sections.gather import _label_maps, _prepare, last_ended_month
+from participatie_rct.report.sections.gather import (
+    label_maps,
+    last_ended_month,
+    prepare_assignments,
+)
 from participatie_rct.report.sections.intake import intake_section
-from participatie_rct.report.sections.interim import _interim
-from participatie_rct.report.sections.methods import _methods
+from participatie_rct.report.sections.interim import interim_section
+from participatie_rct.report.sections.methods import methods_section
 from participatie_rct.report.sections.outflow import outflow_section
-from participatie_rct.report.sections.quality import _data_quality
+from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.sites import sites_section
-from participatie_rct.report.sections.survey import SURVEY_OUTCOMES, _survey
+from participatie_rct.report.sections.survey import SURVEY_OUTCOMES, survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
 __all__ = [
@@ -79,11 +87,11 @@ def build_context(
     plan = protocol.analysis
     horizon = int(plan.horizon_months)
     control = protocol.control
-    order, labels = _label_maps(inputs, language, blinded, key)
+    order, labels = label_maps(inputs, language, blinded, key)
     control_label = labels[control]
     end = last_ended_month(as_of)
 
-    people = _prepare(inputs, as_of)
+    people = prepare_assignments(inputs, as_of)
     enrolled = pd.to_datetime(people["enrolled_on"])
     people["enrolled_month"] = enrolled.dt.to_period("M")
     outcomes = build_outcomes(people, inputs.benefit_months, horizon_months=horizon, as_of=end)
@@ -122,8 +130,8 @@ def build_context(
     site, sites = intake_section(people, enrolled, order, labels, w, values, figs)
 
     # --- balance -------------------------------------------------------------------------
-    values["balance_table"] = _balance(outcomes, order, labels, control, language)
-    values["joint_table"] = _joint_balance(outcomes, order, labels, control, language, w)
+    values["balance_table"] = balance_section(outcomes, order, labels, control, language)
+    values["joint_table"] = joint_balance_section(outcomes, order, labels, control, language, w)
 
     # --- outflow -------------------------------------------------------------------------
     max_month = outflow_section(
@@ -159,7 +167,7 @@ def build_context(
     )
 
     # --- survey outcomes -----------------------------------------------------------------------
-    values["survey"] = _survey(
+    values["survey"] = survey_section(
         people, inputs.survey, order, labels, control, as_of, stratum, plan.se_type, language, w
     )
 
@@ -167,7 +175,7 @@ def build_context(
     settings: dict[str, Any] = {}
     if kind is ReportKind.INTERIM:
         previous = analysis.earlier_looks(looks_done, previous_information, plan)
-        values["interim"] = _interim(
+        values["interim"] = interim_section(
             itt,
             int(analysed.sum()),
             len(outcomes),
@@ -194,7 +202,7 @@ def build_context(
             )
 
     # --- methods and data quality -------------------------------------------------------------
-    values["methods"] = _methods(
+    values["methods"] = methods_section(
         inputs,
         language,
         kind,
@@ -207,7 +215,7 @@ def build_context(
         control_label,
         package_version,
     )
-    values["dq_table"], values["dq_notes"] = _data_quality(
+    values["dq_table"], values["dq_notes"] = data_quality_section(
         inputs, outcomes, people, order, labels, horizon, end, w
     )
     values["disclosure"] = w["disclosure"]
@@ -223,7 +231,7 @@ def build_context(
             "p_holm": float(r.p_holm),
             "n": int(r.n),
         }
-        for r in _records(
+        for r in effect_records(
             itt.set_index("arm").reindex([a for a in order if a in set(itt["arm"])]).reset_index()
         )
     )

@@ -40,6 +40,7 @@ The model (every figure from DOMAIN.md, "Numbers to calibrate the simulator"):
   and on having left benefit (missing at random, not completely at random).
 """
 
+from participatie_rct.seeds import seed_of
 from participatie_rct.simulate.files import SIMULATION_FILES, simulation_files, write_simulation
 from participatie_rct.simulate.scenarios import (
     HORIZONS,
@@ -50,7 +51,7 @@ from participatie_rct.simulate.scenarios import (
     protocol_toml,
     scenario_spec,
 )
-from participatie_rct.simulate.trial import SimulatedTrial, Withdrawal, seed_of, simulate_trial
+from participatie_rct.simulate.trial import SimulatedTrial, Withdrawal, simulate_trial
 from participatie_rct.simulate.truth import expected_outflow
 
 __all__ = [

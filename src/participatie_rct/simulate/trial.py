@@ -14,6 +14,7 @@ import numpy as np
 
 from participatie_rct.choices import AssignmentMethod, EffectPreset, Scenario
 from participatie_rct.protocol import Protocol
+from participatie_rct.seeds import seed_of
 from participatie_rct.simulate.model import (
     _B,
     _P,
@@ -166,20 +167,6 @@ class SimulatedTrial:
     def to_dict(self) -> dict[str, Any]:
         """The truth, JSON-ready (what ``truth.json`` holds)."""
         return self.truth
-
-
-def seed_of(rng: np.random.Generator) -> tuple[int | None, tuple[int, ...]]:
-    """The seed (entropy, None when unknown) and spawn key of ``rng``: what results record so
-    that a simulation can be repeated."""
-    if not isinstance(rng, np.random.Generator):
-        raise TypeError(
-            "rng must be a numpy.random.Generator (e.g. numpy.random.default_rng(seed)); got "
-            f"{type(rng).__name__}."
-        )
-    seq = getattr(rng.bit_generator, "seed_seq", None)
-    entropy = getattr(seq, "entropy", None)
-    key = tuple(int(k) for k in getattr(seq, "spawn_key", ()))
-    return (int(entropy) if isinstance(entropy, int | np.integer) else None), key
 
 
 def simulate_trial(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text, share_text
 from participatie_rct.report.i18n import number, p_text, words
-from participatie_rct.report.sections.common import Table, _records
+from participatie_rct.report.sections.common import Table, effect_records
 
 #: Baseline characteristics shown in the balance table when the participants table has them.
 CATEGORICAL = ("education", "household", "migration_background")
@@ -22,7 +22,7 @@ def _smd(x: pd.Series, y: pd.Series) -> float:
     return float((x.mean() - y.mean()) / sd) if sd > 0 else float("nan")
 
 
-def _balance(
+def balance_section(
     data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str], control: str, language: str
 ) -> Table:
     w = words(language)
@@ -86,7 +86,7 @@ def _balance(
     return Table((w["variable"], *[labels[a] for a in order], w["smd_max"]), tuple(rows))
 
 
-def _joint_balance(
+def joint_balance_section(
     data: pd.DataFrame,
     order: Sequence[str],
     labels: Mapping[str, str],
@@ -123,7 +123,7 @@ def _joint_balance(
         return None
     rows = []
     for a in order:
-        for r in _records(joint[(joint["arm"] == a) & (joint["group"] == "all")]):
+        for r in effect_records(joint[(joint["arm"] == a) & (joint["group"] == "all")]):
             rows.append(
                 (
                     labels[a],

@@ -21,7 +21,7 @@ class Table:
     numeric_from: int = 1
 
 
-def _counts_table(
+def counts_table(
     first: str, names: Sequence[str], columns: Sequence[str], body: list[list[int]], total: str
 ) -> Table:
     """A two-way count table with margins, after primary and secondary suppression."""
@@ -34,13 +34,13 @@ def _counts_table(
     return Table((first, *columns, total), tuple(rows))
 
 
-def _itt_rows(
+def itt_table_rows(
     frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str
 ) -> list[tuple[str, ...]]:
     rows: list[tuple[str, ...]] = []
     for a in order:
         match = frame[frame["arm"] == a]
-        for r in _records(match):
+        for r in effect_records(match):
             rows.append(
                 (
                     labels[a],
@@ -56,12 +56,12 @@ def _itt_rows(
     return rows
 
 
-def _interval(low: float, high: float, language: str) -> str:
+def interval_text(low: float, high: float, language: str) -> str:
     """A 95% interval of proportions in percentage points: ``−1.8 – +11.0``."""
     return f"{number(100 * low, language, sign=True)} – {number(100 * high, language, sign=True)}"
 
 
-def _records(frame: pd.DataFrame) -> list[Any]:
+def effect_records(frame: pd.DataFrame) -> list[Any]:
     """The rows of a frame as objects with one attribute per column (values typed loosely)."""
     from types import SimpleNamespace
 

@@ -18,7 +18,7 @@ def last_ended_month(as_of: dt.date) -> pd.Period:
     return month if (as_of + dt.timedelta(days=1)).month != as_of.month else month - 1
 
 
-def _label_maps(
+def label_maps(
     inputs: ReportInputs, language: str, blinded: bool, key: bytes | None
 ) -> tuple[list[str], dict[str, str]]:
     protocol = inputs.protocol
@@ -30,7 +30,7 @@ def _label_maps(
     return list(protocol.arm_keys), {a.key: a.label(language) for a in protocol.arms}
 
 
-def _prepare(inputs: ReportInputs, as_of: dt.date) -> pd.DataFrame:
+def prepare_assignments(inputs: ReportInputs, as_of: dt.date) -> pd.DataFrame:
     """Assignments with intake on or before ``as_of``, with the baseline columns of participants.
 
     Follow-up is counted from the date of intake, as ``monitor status`` counts it

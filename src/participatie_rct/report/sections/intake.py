@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from participatie_rct.report import figures
-from participatie_rct.report.sections.common import _counts_table
+from participatie_rct.report.sections.common import counts_table
 
 
 def intake_section(
@@ -39,7 +39,7 @@ def intake_section(
         intake, x_label=w["date"], y_label=w["cumulative_assigned"]
     )
     site_arm = [[int(((site == s) & (people["arm"] == a)).sum()) for a in order] for s in sites]
-    values["intake_table"] = _counts_table(
+    values["intake_table"] = counts_table(
         w["site"], sites, [labels[a] for a in order], site_arm, w["total"]
     )
 

@@ -10,10 +10,10 @@ import pandas as pd
 from participatie_rct.report import analysis
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import number
-from participatie_rct.report.sections.common import Table, _records
+from participatie_rct.report.sections.common import Table, effect_records
 
 
-def _interim(
+def interim_section(
     frame: pd.DataFrame,
     n_info: int,
     n_total: int,
@@ -45,7 +45,7 @@ def _interim(
     rows = []
     points = []
     for a in order:
-        for r in _records(frame[frame["arm"] == a]):
+        for r in effect_records(frame[frame["arm"] == a]):
             points.append({"label": labels[a], "z": float(r.statistic)})
             rows.append(
                 (

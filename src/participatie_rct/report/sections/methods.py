@@ -13,7 +13,7 @@ from participatie_rct.report.i18n import METHODS, number
 from participatie_rct.report.inputs import ReportInputs
 
 
-def _methods(
+def methods_section(
     inputs: ReportInputs,
     language: str,
     kind: ReportKind,

@@ -12,7 +12,7 @@ from participatie_rct.choices import ReportKind
 from participatie_rct.report import analysis, figures
 from participatie_rct.report.disclosure import count_text, share_text
 from participatie_rct.report.inputs import ReportInputs
-from participatie_rct.report.sections.common import Table, _itt_rows
+from participatie_rct.report.sections.common import Table, itt_table_rows
 
 
 def outflow_section(
@@ -55,7 +55,7 @@ def outflow_section(
             y_label=w["cumulative_outflow"],
         )
 
-    itt_rows = _itt_rows(itt, labels, order, language)
+    itt_rows = itt_table_rows(itt, labels, order, language)
     values["itt_table"] = Table(
         (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"]),
         tuple(itt_rows),
@@ -121,5 +121,5 @@ def _longer_horizon(
         "text": w["itt_long_text"].format(
             h=months, n=count_text(int(longer["outflow_work"].notna().sum()))
         ),
-        "table": Table(header, tuple(_itt_rows(fit, labels, order, language))),
+        "table": Table(header, tuple(itt_table_rows(fit, labels, order, language))),
     }

@@ -12,7 +12,7 @@ from participatie_rct.report.inputs import ReportInputs
 from participatie_rct.report.sections.common import Table
 
 
-def _data_quality(
+def data_quality_section(
     inputs: ReportInputs,
     outcomes: pd.DataFrame,
     people: pd.DataFrame,

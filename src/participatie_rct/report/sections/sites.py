@@ -12,7 +12,7 @@ from participatie_rct.report import analysis, figures
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import number, p_text
 from participatie_rct.report.inputs import ReportInputs
-from participatie_rct.report.sections.common import Table, _interval, _records
+from participatie_rct.report.sections.common import Table, effect_records, interval_text
 
 
 def sites_section(
@@ -55,7 +55,7 @@ def sites_section(
     for a in order:
         if a == control:
             continue
-        for r in _records(per_site_frame[per_site_frame["arm"] == a]):
+        for r in effect_records(per_site_frame[per_site_frame["arm"] == a]):
             if len(sites) > 1:
                 forest_rows.append(
                     {
@@ -67,7 +67,7 @@ def sites_section(
                     }
                 )
         pooled = itt[itt["arm"] == a]
-        for r in _records(pooled):
+        for r in effect_records(pooled):
             forest_rows.append(
                 {
                     "label": f"{labels[a]} · {w['pooled']}",
@@ -86,24 +86,24 @@ def sites_section(
     for a in order:
         if a == control:
             continue
-        for r in _records(per_site_frame[per_site_frame["arm"] == a]):
+        for r in effect_records(per_site_frame[per_site_frame["arm"] == a]):
             site_rows.append(
                 (
                     labels[a],
                     r.site,
                     count_text(r.n),
                     number(100 * r.estimate, language, sign=True),
-                    _interval(r.ci_low, r.ci_high, language),
+                    interval_text(r.ci_low, r.ci_high, language),
                 )
             )
-        for r in _records(itt[itt["arm"] == a]):
+        for r in effect_records(itt[itt["arm"] == a]):
             site_rows.append(
                 (
                     labels[a],
                     w["pooled"],
                     count_text(r.n),
                     number(100 * r.estimate, language, sign=True),
-                    _interval(r.ci_low, r.ci_high, language),
+                    interval_text(r.ci_low, r.ci_high, language),
                 )
             )
     values["site_table"] = Table(
@@ -123,6 +123,6 @@ def sites_section(
                     p_text(r.p_value, language),
                     number(100 * r.i2, language, digits=0) + "%" if r.i2 == r.i2 else w["na"],
                 )
-                for r in _records(het)
+                for r in effect_records(het)
             ),
         )

@@ -11,13 +11,13 @@ import pandas as pd
 from participatie_rct.report import analysis
 from participatie_rct.report.disclosure import count_text, share_text
 from participatie_rct.report.i18n import number, p_text
-from participatie_rct.report.sections.common import Table, _records
+from participatie_rct.report.sections.common import Table, effect_records
 
 #: Survey outcomes analysed per wave when the survey table has them.
 SURVEY_OUTCOMES = ("wellbeing", "health", "self_sufficiency")
 
 
-def _survey(
+def survey_section(
     people: pd.DataFrame,
     survey: pd.DataFrame | None,
     order: Sequence[str],
@@ -77,7 +77,7 @@ def _survey(
                 data, outcome=c, arms=order, control=control, strata=stratum, se_type=se_type
             )
             for a in order:
-                for r in _records(fit[fit["arm"] == a]):
+                for r in effect_records(fit[fit["arm"] == a]):
                     low = number(r.ci_low, language, digits=2, sign=True)
                     high = number(r.ci_high, language, digits=2, sign=True)
                     effect_rows.append(

@@ -10,7 +10,7 @@ import pandas as pd
 
 from participatie_rct.report import analysis, figures
 from participatie_rct.report.i18n import number, p_clause, p_text
-from participatie_rct.report.sections.common import Table, _counts_table, _records
+from participatie_rct.report.sections.common import Table, counts_table, effect_records
 
 
 def survival_section(
@@ -35,7 +35,7 @@ def survival_section(
                 f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
                 p_text(r.p_value, language),
             )
-            for r in _records(cox)
+            for r in effect_records(cox)
         ),
     )
     lr = analysis.logrank_test(outcomes, control)
@@ -74,7 +74,7 @@ def competing_section(
         [int(((followed["arm"] == a) & (followed["event_code"] == code)).sum()) for a in order]
         for code, _ in reasons
     ]
-    values["competing_table"] = _counts_table(
+    values["competing_table"] = counts_table(
         w["reason"],
         [name for _, name in reasons],
         [labels[a] for a in order],
