@@ -106,6 +106,8 @@ class MonitorStatus:
     horizon_months: int | None
     final_z: float
     settings: dict[str, Any] = field(default_factory=dict)
+    #: whether the z statistics are covariate-adjusted (here never: Neyman difference in shares)
+    adjusted: bool = False
 
     @property
     def z_boundary(self) -> float:
@@ -147,6 +149,7 @@ class MonitorStatus:
             "alpha_cumulative": current.alpha_cumulative,
             "crossed": self.crossed,
             "final_z": self.final_z,
+            "adjusted": self.adjusted,
             "control": self.control,
             "alpha": self.alpha,
             "alpha_per_comparison": self.alpha_per_comparison,
@@ -190,6 +193,7 @@ class MonitorStatus:
                 f"difference {c.estimate:+.3f} (se {c.std_error:.3f}), "
                 f"Z {c.statistic:.3f}: {verdict}{cp}"
             )
+        lines.append(f"Z is {'' if self.adjusted else 'not '}covariate-adjusted.")
         return "\n".join(lines)
 
 

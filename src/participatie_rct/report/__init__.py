@@ -19,11 +19,11 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "write_report": "participatie_rct.report.writer",
-    "write_report_from_inputs": "participatie_rct.report.writer",
+    "write_report": "participatie_rct.trial.report",
+    "write_report_from_inputs": "participatie_rct.trial.report",
     "ReportResult": "participatie_rct.report.writer",
     "ReportInputs": "participatie_rct.report.inputs",
-    "load_inputs": "participatie_rct.report.inputs",
+    "load_inputs": "participatie_rct.trial.inputs",
     "run_demo": "participatie_rct.report.demo",
     "DemoResult": "participatie_rct.report.demo",
     "suppress_table": "participatie_rct.report.disclosure",
