@@ -19,7 +19,7 @@ import pandas as pd
 
 from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
-from participatie_rct.report.analyses import ReportAnalyses
+from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.i18n import words
 from participatie_rct.report.sections.balance import CATEGORICAL, balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
@@ -107,11 +107,11 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     w, protocol = view.w, analyses.protocol
     horizon = int(protocol.analysis.horizon_months)
     control_label = view.labels[view.control]
-    fitted = isinstance(analyses.itt, pd.DataFrame) and len(analyses.itt)
-    if fitted:
-        headline = w["headline_text"].format(
-            h=horizon, n=int(analyses.analysed.sum()), control=control_label
-        )
+    analysed = int(analyses.analysed.sum())
+    if isinstance(analyses.itt, pd.DataFrame) and len(analyses.itt):
+        headline = w["headline_text"].format(h=horizon, n=analysed, control=control_label)
+    elif isinstance(analyses.itt, Unavailable) and analysed:  # data, but the estimator refused
+        headline = w["not_estimable"].format(reason=analyses.itt.reason)
     else:
         headline = w["headline_none"].format(h=horizon)
     kind = analyses.kind

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
@@ -128,6 +129,8 @@ def cox_frame(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except np.linalg.LinAlgError:  # degenerate data (e.g. every exit in one month)
+        return Unavailable("the Cox model's information matrix is singular on these data")
     frame = result.to_frame()
     if "term" in frame.columns:
         frame = frame[frame["term"] == "arm"]
