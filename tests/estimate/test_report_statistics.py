@@ -41,7 +41,7 @@ def test_log_log_interval_is_symmetric_on_its_scale_and_stays_in_zero_one() -> N
     f = np.array([0.02, 0.3, 0.5, 0.97])
     se = np.array([0.03, 0.05, 0.1, 0.05])
     low, high = log_log_interval(f, se, conf_level=0.9)
-    assert ((0 <= low) & (low <= f) & (f <= high) & (high <= 1)).all()
+    assert ((low >= 0) & (low <= f) & (f <= high) & (high <= 1)).all()
     z = stats.norm.ppf(0.95)
     centre = np.log(-np.log(f))
     half = z * se / (f * np.abs(np.log(f)))

@@ -95,3 +95,20 @@ def test_ri_with_a_register_equals_the_library(
     assert json.loads(out)["estimates"] == json.loads(json.dumps(expected.to_dict()["estimates"]))
     code, _, err = run([*argv, "--protocol", "trial.toml"], capsys)
     assert code == 2 and "not both" in err
+
+
+def test_every_analysis_takes_the_protocols_control(hand_made) -> None:
+    trial = Trial.open(hand_made.url, hand_made.data, as_of="2018-12-31")
+    assert trial.control == "control"
+    for result in (
+        trial.itt(),
+        trial.cox(),
+        trial.kaplan_meier(),
+        trial.cumulative_incidence(times=[3, 6]),
+        trial.balance(),
+    ):
+        arms = set(result.to_frame()["arm"].astype(str))
+        assert "earn_more" in arms, type(result).__name__
+    assert "control" not in set(trial.itt().to_frame()["arm"])
+    assert "invited 82, declined 2, assigned 80" in trial.consort().summary()
+    assert repr(trial) == "Trial('Test trial', as_of=2018-12-31, assigned=80)"

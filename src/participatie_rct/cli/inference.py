@@ -10,6 +10,7 @@ command so that ``--help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -80,48 +81,16 @@ def ri_command(
             "estimate ri draws assignments at random and has no default seed: give --seed N "
             "(any whole number >= 0) so that the p-values can be reproduced."
         )
-    from dataclasses import replace
-
-    import numpy as np
-
-    from participatie_rct.protocol import Protocol
-    from participatie_rct.trial.ri import prepared_inference
-
     if (protocol is None) == (db is None):
         raise EstimationError(
             "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
-    rng = np.random.default_rng(seed)
-    if db is not None and protocol is None:
-        from participatie_rct.trial import Trial
-
-        trial = Trial.open(db, data, key=read_key(key_file))
-        parsed = trial.protocol
-        result = trial.randomization_inference(outcome, n_draws=draws, rng=rng)
-        order_column = result.settings.get("order")
-    elif protocol is not None:
-        if treatment is None:
-            raise EstimationError(
-                "estimate ri --protocol needs --treatment: the column of DATA that holds each "
-                "row's assigned arm."
-            )
-        parsed = Protocol.from_toml(protocol)
-        with naming_file(data):
-            result, order_column = prepared_inference(
-                read_data(data),
-                parsed,
-                outcome=outcome,
-                treatment=treatment,
-                n_draws=draws,
-                rng=rng,
-                order=order,
-                control=control,
-                source=str(data),
-            )
-        result = replace(
-            result,
-            settings={**result.settings, "order": order_column, "protocol_sha256": parsed.sha256},
+    if db is not None:
+        result, order_column, sha = _from_register(db, data, key_file, outcome, draws, seed)
+    else:
+        result, order_column, sha = _from_file(
+            data, protocol, outcome, treatment, order, control, draws, seed
         )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
@@ -132,8 +101,61 @@ def ri_command(
         f"\nControl: {settings['control']}; {settings['n']} rows with an outcome, "
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
         f"re-draws); arrival order: {order_column or 'row order of the file'}; procedure "
-        f"{settings['method']} of protocol {parsed.sha256[:12]}..."
+        f"{settings['method']} of protocol {sha[:12]}..."
     )
+
+
+def _from_register(
+    db: str, data: Path, key_file: Path | None, outcome: str, draws: int, seed: int
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on the outcome table of a register and its data folder."""
+    import numpy as np
+
+    from participatie_rct.trial import Trial
+
+    trial = Trial.open(db, data, key=read_key(key_file))
+    result = trial.randomization_inference(outcome, n_draws=draws, rng=np.random.default_rng(seed))
+    return result, result.settings.get("order"), trial.protocol.sha256
+
+
+def _from_file(
+    data: Path,
+    protocol: Path | None,
+    outcome: str,
+    treatment: str | None,
+    order: str | None,
+    control: str | None,
+    draws: int,
+    seed: int,
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on a table file, with the procedure of a protocol file."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.trial.ri import prepared_inference
+
+    if treatment is None or protocol is None:
+        raise EstimationError(
+            "estimate ri --protocol needs --treatment: the column of DATA that holds each "
+            "row's assigned arm."
+        )
+    parsed = Protocol.from_toml(protocol)
+    with naming_file(data):
+        result, column = prepared_inference(
+            read_data(data),
+            parsed,
+            outcome=outcome,
+            treatment=treatment,
+            n_draws=draws,
+            rng=np.random.default_rng(seed),
+            order=order,
+            control=control,
+            source=str(data),
+        )
+    settings = {**result.settings, "order": column, "protocol_sha256": parsed.sha256}
+    return replace(result, settings=settings), column, parsed.sha256
 
 
 def register(app: typer.Typer) -> None:

@@ -38,6 +38,26 @@ class ConsortCounts:
         """Everyone assigned, all arms together."""
         return int(sum(self.assigned.values()))
 
+    def summary(self) -> str:
+        """The flow as lines a person reads (exact counts: for the analyst, not for print)."""
+        unknown = "unknown"
+        lines = [
+            f"invited {self.invited if self.invited is not None else unknown}, declined "
+            f"{self.declined if self.declined is not None else unknown}, assigned "
+            f"{self.n_assigned}"
+        ]
+        stages = [
+            ("assigned", self.assigned),
+            ("withdrawn", self.withdrawn),
+            ("deviated", self.deviated),
+            ("not analysed", self.not_analysed),
+            ("analysed", self.analysed),
+        ]
+        for name, values in stages:
+            cells = ", ".join(f"{arm} {count}" for arm, count in values.items())
+            lines.append(f"  {name}: {cells}")
+        return "\n".join(lines)
+
     def table(self, arms: Sequence[str]) -> list[tuple[str, list[str], str]]:
         """Per stage, the printed counts per arm and the total, after disclosure control."""
         stages = [

@@ -36,6 +36,7 @@ if TYPE_CHECKING:
         CoxResult,
         CumulativeIncidenceResult,
         ITTResult,
+        KaplanMeierResult,
         RandomizationResult,
     )
     from participatie_rct.protocol import AnalysisPlan, Protocol
@@ -238,6 +239,20 @@ class Trial:
             treatment="arm",
             event_of_interest=cause,
             times=list(times) if times is not None else None,
+            control=self.control,
+        )
+
+    def kaplan_meier(self, *, cause: int = 1) -> KaplanMeierResult:
+        """Kaplan-Meier curves per arm: time on benefit until exit ``cause`` (others censored)."""
+        from participatie_rct.estimate.km import kaplan_meier
+
+        table = self.outcomes()
+        table = table[table["time"] > 0]
+        return kaplan_meier(
+            table.assign(_event=(table["event_code"] == cause).astype(int)),
+            time="time",
+            event="_event",
+            treatment="arm",
             control=self.control,
         )
 
