@@ -56,11 +56,12 @@ class Interim:
 class ReportAnalyses:
     """Every analysis result a report shows, for one trial at one as-of date.
 
-    Frames of effects are the tidy ``to_frame()`` of the estimators' results (one row per
-    arm); ``curves`` maps an exit code (1 work, 2 part-time work, 3 other) to the cumulative
-    incidence per arm and month with its interval. ``people`` holds the assigned participants
-    with intake on or before ``as_of`` (with baseline columns), ``outcomes`` their outcomes at
-    the horizon.
+        Frames of effects are the tidy ``to_frame()`` of the estimators' results (one row per
+    arm); ``baseline`` holds per baseline characteristic and arm the people with a value,
+    their sum, mean and standardized mean difference against control; ``curves`` maps an exit
+    code (1 work, 2 part-time work, 3 other) to the cumulative incidence per arm and month
+    with its interval. ``people`` holds the assigned participants with intake on or before
+    ``as_of`` (with baseline columns), ``outcomes`` their outcomes at the horizon.
     """
 
     protocol: Protocol
@@ -81,6 +82,7 @@ class ReportAnalyses:
     cox: pd.DataFrame | Unavailable
     logrank: Mapping[str, float] | Unavailable
     gray: Mapping[str, float] | Unavailable
+    baseline: pd.DataFrame
     joint_balance: pd.DataFrame | Unavailable | None
     survey: tuple[SurveyWave, ...]
     interim: Interim | None

@@ -21,7 +21,7 @@ from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.i18n import words
-from participatie_rct.report.sections.balance import CATEGORICAL, balance_section
+from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
@@ -35,7 +35,6 @@ from participatie_rct.report.sections.survey import survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
 __all__ = [
-    "CATEGORICAL",
     "ReportContext",
     "Table",
     "build_context",
@@ -71,7 +70,7 @@ def build_context(
         _front(analyses, view, blinded, package_version),
         consort_section(analyses.consort, view),
         intake_section(analyses.people, view),
-        balance_section(analyses.outcomes, analyses.joint_balance, view),
+        balance_section(_n_by_arm(analyses), analyses.baseline, analyses.joint_balance, view),
         outflow_section(analyses, view),
         survival_section(analyses, view),
         competing_section(analyses, view),
@@ -87,6 +86,11 @@ def build_context(
     return ReportContext(
         values=values, figures=figs, headline=headline, settings=_settings(analyses, kind)
     )
+
+
+def _n_by_arm(analyses: ReportAnalyses) -> dict[str, int]:
+    counts = analyses.outcomes["arm"].astype(str).value_counts()
+    return {str(arm): int(n) for arm, n in counts.items()}
 
 
 def _merge(sections: list[Section]) -> tuple[dict[str, Any], dict[str, bytes]]:

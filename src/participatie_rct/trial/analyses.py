@@ -86,6 +86,7 @@ def report_analyses(
         cox=estimates.cox_frame(outcomes, control),
         logrank=estimates.logrank_test(outcomes, control),
         gray=estimates.gray(outcomes, control),
+        baseline=estimates.baseline_table(outcomes, arms, control),
         joint_balance=estimates.joint_balance(outcomes, control),
         survey=_survey(trial, stratum),
         interim=_interim(trial, looks_done, previous_information)

@@ -220,3 +220,65 @@ def baseline_numeric(data: pd.DataFrame) -> pd.DataFrame:
     if "months_on_benefit" in frame.columns:
         frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
     return frame
+
+
+#: Categorical baseline characteristics shown level by level when the participants table has them.
+CATEGORICAL = ("education", "household", "migration_background")
+#: Columns of :func:`baseline_table`.
+BASELINE_COLUMNS = ("characteristic", "share", "arm", "n", "total", "mean", "smd")
+
+
+def baseline_characteristics(data: pd.DataFrame) -> list[tuple[str, pd.Series, bool]]:
+    """(name, value per person, shown as a share) for every baseline characteristic present.
+
+    The names ``age``, ``female`` and ``months_on_benefit`` are words a report translates;
+    categorical levels are named ``"education: mbo"``.
+    """
+    rows: list[tuple[str, pd.Series, bool]] = []
+    if "age" in data.columns:
+        rows.append(("age", pd.to_numeric(data["age"], errors="coerce"), False))
+    if "sex" in data.columns:
+        sex = data["sex"].astype(str).str.lower()
+        female = sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna())
+        rows.append(("female", female, True))
+    if "months_on_benefit" in data.columns:
+        months = pd.to_numeric(data["months_on_benefit"], errors="coerce")
+        rows.append(("months_on_benefit", months, False))
+    for column in CATEGORICAL:
+        if column not in data.columns:
+            continue
+        for level in sorted(data[column].dropna().astype(str).unique()):
+            indicator = (data[column].astype(str) == level).astype(float)
+            name = f"{column.replace('_', ' ')}: {level}"
+            rows.append((name, indicator.where(data[column].notna()), True))
+    return rows
+
+
+def baseline_table(data: pd.DataFrame, arms: Sequence[str], control: str) -> pd.DataFrame:
+    """Per characteristic and arm: people with a value, their sum and mean, and the SMD.
+
+    The standardized mean difference against ``control``
+    (:func:`~participatie_rct.estimate.smd.standardized_mean_difference`) is NaN for the
+    control arm itself.
+    """
+    from participatie_rct.estimate.smd import standardized_mean_difference
+
+    rows = []
+    for name, column, share in baseline_characteristics(data):
+        reference = column[data["arm"] == control].dropna()
+        for arm in arms:
+            values = column[data["arm"] == arm].dropna()
+            rows.append(
+                {
+                    "characteristic": name,
+                    "share": share,
+                    "arm": arm,
+                    "n": len(values),
+                    "total": float(values.sum()),
+                    "mean": float(values.mean()) if len(values) else float("nan"),
+                    "smd": float("nan")
+                    if arm == control
+                    else standardized_mean_difference(values, reference),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(BASELINE_COLUMNS))

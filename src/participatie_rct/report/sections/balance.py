@@ -3,9 +3,10 @@ joint test that they do not predict the arm."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 
-from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.report.analyses import Unavailable
 from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text, share_text
 from participatie_rct.report.i18n import number, p_text
@@ -17,69 +18,47 @@ from participatie_rct.report.sections.common import (
     not_estimable,
 )
 
-#: Baseline characteristics shown in the balance table when the participants table has them.
-CATEGORICAL = ("education", "household", "migration_background")
-
 
 def balance_section(
-    data: pd.DataFrame, joint: pd.DataFrame | Unavailable | None, view: View
+    n_by_arm: dict[str, int],
+    baseline: pd.DataFrame,
+    joint: pd.DataFrame | Unavailable | None,
+    view: View,
 ) -> Section:
     """The balance table (means or shares per arm, largest |SMD|) and the joint test."""
     return Section(
-        {"balance_table": balance_table(data, view), "joint_table": joint_table(joint, view)}
+        {
+            "balance_table": balance_table(n_by_arm, baseline, view),
+            "joint_table": joint_table(joint, view),
+        }
     )
 
 
-def _characteristics(data: pd.DataFrame, w: dict[str, str]) -> list[tuple[str, pd.Series, bool]]:
-    """(printed name, values per person, shown as a share) for every baseline characteristic."""
-    rows: list[tuple[str, pd.Series, bool]] = []
-    if "age" in data.columns:
-        rows.append((w["age"], data["age"].astype(float), False))
-    if "sex" in data.columns:
-        sex = data["sex"].astype(str).str.lower()
-        female = sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna())
-        rows.append((w["female"], female, True))
-    if "months_on_benefit" in data.columns:
-        months = pd.to_numeric(data["months_on_benefit"], errors="coerce")
-        rows.append((w["months_on_benefit"], months, False))
-    for column in CATEGORICAL:
-        if column not in data.columns:
-            continue
-        for level in sorted(data[column].dropna().astype(str).unique()):
-            indicator = (data[column].astype(str) == level).astype(float)
-            name = f"{column.replace('_', ' ')}: {level}"
-            rows.append((name, indicator.where(data[column].notna()), True))
-    return rows
+def balance_table(n_by_arm: dict[str, int], baseline: pd.DataFrame, view: View) -> Table:
+    """Means (or shares) per arm and the largest absolute standardised mean difference.
 
-
-def balance_table(data: pd.DataFrame, view: View) -> Table:
-    """Means (or shares) per arm and the largest absolute standardised mean difference."""
-    w, order, language = dict(view.w), view.order, view.language
-    rows: list[tuple[str, ...]] = [
-        (w["n"], *[count_text(int((data["arm"] == a).sum())) for a in order], "")
-    ]
-    for name, column, share in _characteristics(data, w):
-        control = column[data["arm"] == view.control].dropna()
+    ``baseline`` is :func:`participatie_rct.trial.estimates.baseline_table`: one row per
+    characteristic and arm. A mean of fewer than 10 people is hidden, and so is the SMD of a
+    row with a hidden cell (it could give the cell away).
+    """
+    w, order, language = view.w, view.order, view.language
+    rows: list[tuple[str, ...]] = [(w["n"], *[count_text(n_by_arm.get(a, 0)) for a in order], "")]
+    for name, group in baseline.groupby("characteristic", sort=False):
+        by_arm: dict[str, Any] = {str(r["arm"]): r for r in group.to_dict("records")}
         cells = []
-        smds = []
         for a in order:
-            values = column[data["arm"] == a].dropna()
-            if share:
-                cells.append(
-                    share_text(int(values.sum()), len(values), digits=0, language=language)
-                )
+            r = by_arm[a]
+            if r["share"]:
+                cells.append(share_text(int(r["total"]), int(r["n"]), digits=0, language=language))
             else:
-                cells.append(
-                    number(values.mean(), language) if len(values) >= THRESHOLD else HIDDEN
-                )
-            if a != view.control:
-                smds.append(abs(standardized_mean_difference(values, control)))
+                cells.append(number(r["mean"], language) if r["n"] >= THRESHOLD else HIDDEN)
+        smds = [abs(float(by_arm[a]["smd"])) for a in order if a != view.control]
         finite = [s for s in smds if s == s]
         if HIDDEN in cells:
             largest = HIDDEN  # the SMD could give a hidden share away
         else:
             largest = number(max(finite), language, digits=2) if finite else w["na"]
-        rows.append((name, *cells, largest))
+        rows.append((w.get(str(name), str(name)), *cells, largest))
     return Table((w["variable"], *[view.labels[a] for a in order], w["smd_max"]), tuple(rows))
 
 
