@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from trial_protocols import protocol_text
 
@@ -93,3 +94,9 @@ def _benefit_months(folder: Path, assignments: pd.DataFrame, only_one_in: str | 
     (folder / "benefit_months.csv").write_text(
         "id;month;on_benefit;exit_reason\n" + "\n".join(rows) + "\n", encoding="utf-8"
     )
+
+
+@pytest.fixture(scope="module", name="hand_made")
+def hand_made_fixture(tmp_path_factory: pytest.TempPathFactory) -> HandMade:
+    """The hand-made trial, once per test module (import ``hand_made_fixture`` to use it)."""
+    return make_trial(tmp_path_factory.mktemp("trial"))

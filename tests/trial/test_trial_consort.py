@@ -9,7 +9,7 @@ import pandas as pd
 
 from participatie_rct.trial import Trial
 from participatie_rct.trial.consort import consort_from_register, missing_from_participants
-from trial_handmade import DECLINED, MISSING, N
+from trial_handmade import DECLINED, MISSING, N, hand_made_fixture  # noqa: F401 (the hand_made fixture)
 
 
 def test_flow_comes_from_the_register(hand_made) -> None:

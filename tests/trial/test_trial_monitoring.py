@@ -11,6 +11,7 @@ import pytest
 
 from participatie_rct.cli import main
 from participatie_rct.trial import Trial
+from trial_handmade import hand_made_fixture  # noqa: F401 (the hand_made fixture)
 
 AS_OF = "2018-12-31"
 

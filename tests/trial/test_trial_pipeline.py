@@ -13,7 +13,7 @@ import pytest
 from participatie_rct.cli import main
 from participatie_rct.errors import InputFileError
 from participatie_rct.trial import Trial
-from trial_handmade import make_trial
+from trial_handmade import hand_made_fixture, make_trial  # noqa: F401 (the hand_made fixture)
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -66,6 +66,8 @@ def test_an_estimator_that_refuses_is_shown_as_a_sentence(tmp_path: Path) -> Non
     text = (tmp_path / "r" / "report.md").read_text(encoding="utf-8")
     assert text.count("Cannot be estimated: 1 row has leverage 1") >= 2  # headline and ITT
     assert "| Arm | n | Difference" not in text  # no empty ITT table
+    # the site whose lone earn_more participant makes its ITT refuse says so under the table
+    assert re.search(r"(Ede|Tiel): Cannot be estimated: 1 row has leverage 1", text)
 
 
 def test_readme_script_runs(hand_made, tmp_path: Path, monkeypatch) -> None:
@@ -112,3 +114,14 @@ def test_every_analysis_takes_the_protocols_control(hand_made) -> None:
     assert "control" not in set(trial.itt().to_frame()["arm"])
     assert "invited 82, declined 2, assigned 80" in trial.consort().summary()
     assert repr(trial) == "Trial('Test trial', as_of=2018-12-31, assigned=80)"
+
+
+def test_two_sections_cannot_claim_one_key() -> None:
+    from participatie_rct.errors import ReportError
+    from participatie_rct.report.context import _merge
+    from participatie_rct.report.sections.common import Section
+
+    values, figures = _merge([Section({"a": 1}, {"f": b""}), Section({"b": 2})])
+    assert values == {"a": 1, "b": 2} and figures == {"f": b""}
+    with pytest.raises(ReportError, match=r"report sections both define \['a'\]"):
+        _merge([Section({"a": 1}), Section({"a": 2})])

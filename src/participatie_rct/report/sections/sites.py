@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from participatie_rct.report import figures
-from participatie_rct.report.analyses import ReportAnalyses
+from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import number, p_text
 from participatie_rct.report.sections.common import (
@@ -81,9 +81,17 @@ def sites_section(analyses: ReportAnalyses, view: View) -> Section:
         figs["forest"] = figures.forest_figure(
             pd.DataFrame(forest_rows), x_label=w["forest_x"], palette=palette
         )
+    refused = [
+        f"{site}: {w['not_estimable'].format(reason=fit.reason)}"
+        for site, fit in analyses.per_site.items()
+        if isinstance(fit, Unavailable)
+    ]
     values: dict[str, Any] = {
         "site_table": Table(
-            (w["arm"], w["site"], w["n"], w["estimate"], w["ci"]), tuple(site_rows), numeric_from=2
+            (w["arm"], w["site"], w["n"], w["estimate"], w["ci"]),
+            tuple(site_rows),
+            numeric_from=2,
+            note=" ".join(refused),
         ),
         "multi_site": multi,
     }
