@@ -185,7 +185,7 @@ def _settings(analyses: ReportAnalyses, kind: ReportKind) -> dict[str, Any]:
     if kind is ReportKind.INTERIM and interim is not None:
         status = interim.status
         settings["information_fraction"] = (
-            0.0 if not hasattr(status, "information") else round(float(status.information), 6)
+            0.0 if isinstance(status, Unavailable) else round(float(status.information), 6)
         )
         if interim.previous_information:  # recorded only after earlier looks
             settings["looks_done"] = len(interim.previous_information)
