@@ -72,3 +72,17 @@ def test_earlier_looks_move_both_alike(hand_made) -> None:
     interim = trial.report_context("interim", previous_information=(0.2,)).values["interim"]
     assert interim["boundary"] == status.z_boundary
     assert status.z_boundary != trial.monitor().z_boundary
+
+
+def test_library_names_parameters_and_the_command_names_options(
+    hand_made, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from participatie_rct.errors import DesignError
+
+    trial = Trial.open(hand_made.url, hand_made.data, as_of=AS_OF)
+    with pytest.raises(DesignError, match=r"^previous_information: 0\.5, 0\.2 must be fractions"):
+        trial.monitor(previous_information=(0.5, 0.2))
+    base = ["--db", hand_made.url, "--data", str(hand_made.data), "--as-of", AS_OF]
+    code, _, err = run(["monitor", "status", *base, "--previous-information", "0.5,0.2"], capsys)
+    assert code == 2
+    assert "error: --previous-information: 0.5, 0.2 must be fractions" in err

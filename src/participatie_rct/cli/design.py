@@ -9,9 +9,11 @@ import typer
 
 from participatie_rct.choices import Correction, OutputFormat, Spending
 from participatie_rct.cli.common import (
+    LOOK_FLAGS,
     DbOption,
     FormatOption,
     KeyFileOption,
+    as_flags,
     echo_json,
     parse_fractions,
     read_key,
@@ -177,14 +179,15 @@ def status(
     cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
     trial = Trial.open(db, data, key=read_key(key_file), as_of=cutoff, required=("benefit_months",))
-    result = trial.monitor(
-        looks_done=looks_done,
-        previous_information=previous,
-        target_n=target_n,
-        planned_effect=planned_effect,
-        gamma=gamma,
-        correction=correction,
-    )
+    with as_flags(LOOK_FLAGS):
+        result = trial.monitor(
+            looks_done=looks_done,
+            previous_information=previous,
+            target_n=target_n,
+            planned_effect=planned_effect,
+            gamma=gamma,
+            correction=correction,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

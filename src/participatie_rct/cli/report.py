@@ -13,9 +13,11 @@ import typer
 
 from participatie_rct.choices import Language, OutputFormat, ReportKind
 from participatie_rct.cli.common import (
+    LOOK_FLAGS,
     DbOption,
     FormatOption,
     KeyFileOption,
+    as_flags,
     echo_json,
     parse_fractions,
     read_key,
@@ -90,15 +92,16 @@ def report(
 
     parse_formats(formats)  # a bad --formats is refused before the register is read
     trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of)
-    result = trial.write_report(
-        out,
-        kind=kind,
-        language=lang,
-        formats=formats,
-        blinded=blinded,
-        looks_done=looks_done,
-        previous_information=previous,
-    )
+    with as_flags(LOOK_FLAGS):
+        result = trial.write_report(
+            out,
+            kind=kind,
+            language=lang,
+            formats=formats,
+            blinded=blinded,
+            looks_done=looks_done,
+            previous_information=previous,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
