@@ -34,7 +34,7 @@ def earlier_looks(
     ``looks_done`` known, the plan's equally spaced fractions ``1/K, 2/K, ...`` (``K`` looks
     planned in all), which are then an assumption. Empty at the first look.
     """
-    from participatie_rct.design.monitor import planned_previous_information
+    from participatie_rct.design.boundaries import planned_previous_information
 
     previous = tuple(float(v) for v in previous_information)
     if looks_done is not None and (
