@@ -112,6 +112,8 @@ def test_every_analysis_takes_the_protocols_control(hand_made) -> None:
         arms = set(result.to_frame()["arm"].astype(str))
         assert "earn_more" in arms, type(result).__name__
     assert "control" not in set(trial.itt().to_frame()["arm"])
+    family = trial.survival(times=[3, 6])
+    assert family.cif is not None and family.fine_gray is not None
     assert "invited 82, declined 2, assigned 80" in trial.consort().summary()
     assert repr(trial) == "Trial('Test trial', as_of=2018-12-31, assigned=80)"
 

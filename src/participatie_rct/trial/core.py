@@ -38,6 +38,7 @@ if TYPE_CHECKING:
         ITTResult,
         KaplanMeierResult,
         RandomizationResult,
+        SurvivalAnalysis,
     )
     from participatie_rct.protocol import AnalysisPlan, Protocol
     from participatie_rct.report.analyses import ReportAnalyses
@@ -240,6 +241,22 @@ class Trial:
             event_of_interest=cause,
             times=list(times) if times is not None else None,
             control=self.control,
+        )
+
+    def survival(self, *, cause: int = 1, times: Sequence[float] | None = None) -> SurvivalAnalysis:
+        """The survival family in one call: Kaplan-Meier, log-rank and Cox on every exit, and
+        for exit ``cause`` (1 work) cumulative incidence, Gray's test and Fine-Gray."""
+        from participatie_rct.estimate.survival_analysis import survival_analysis
+
+        table = self.outcomes()
+        return survival_analysis(
+            table[table["time"] > 0],
+            time="time",
+            event="event_code",
+            treatment="arm",
+            control=self.control,
+            event_of_interest=cause,
+            times=list(times) if times is not None else None,
         )
 
     def kaplan_meier(self, *, cause: int = 1) -> KaplanMeierResult:
