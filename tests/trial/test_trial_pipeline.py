@@ -97,6 +97,8 @@ def test_ri_with_a_register_equals_the_library(
     assert json.loads(out)["estimates"] == json.loads(json.dumps(expected.to_dict()["estimates"]))
     code, _, err = run([*argv, "--protocol", "trial.toml"], capsys)
     assert code == 2 and "not both" in err
+    code, _, err = run([*argv, "--treatment", "arm", "--order", "sequence"], capsys)
+    assert code == 2 and "leave out --treatment, --order" in err
 
 
 def test_every_analysis_takes_the_protocols_control(hand_made) -> None:

@@ -87,6 +87,16 @@ def ri_command(
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
     if db is not None:
+        given = [
+            f
+            for f, v in (("--treatment", treatment), ("--order", order), ("--control", control))
+            if v
+        ]
+        if given:
+            raise EstimationError(
+                f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+                f"register; leave out {', '.join(given)}."
+            )
         result, order_column, sha = _from_register(db, data, key_file, outcome, draws, seed)
     else:
         result, order_column, sha = _from_file(
