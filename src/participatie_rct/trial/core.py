@@ -94,7 +94,7 @@ class Trial:
     def __repr__(self) -> str:
         return (
             f"Trial({self.protocol.name!r}, as_of={self.as_of.isoformat()}, "
-            f"assigned={len(self.people)})"
+            f"assigned={len(self.inputs.assignments)})"
         )
 
     # --- the data ----------------------------------------------------------------------------
