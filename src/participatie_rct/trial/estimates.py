@@ -99,11 +99,14 @@ def incidence_curves(
     value = "cumulative_incidence" if "cumulative_incidence" in frame.columns else "estimate"
     frame = frame[frame["arm"].isin(arms)].dropna(subset=[value]).copy()
     frame["cumulative_incidence"] = frame[value]
-    low, high = log_log_interval(
-        frame[value].to_numpy(dtype=float), frame["std_error"].to_numpy(dtype=float)
-    )
-    frame["ci_low"] = low
-    frame["ci_high"] = high
+    if not {"ci_low", "ci_high"} <= set(
+        frame.columns
+    ):  # the estimator's own interval if it has one
+        low, high = log_log_interval(
+            frame[value].to_numpy(dtype=float), frame["std_error"].to_numpy(dtype=float)
+        )
+        frame["ci_low"] = low
+        frame["ci_high"] = high
     return frame.reset_index(drop=True)
 
 
