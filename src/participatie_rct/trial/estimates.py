@@ -48,9 +48,9 @@ def itt_frame(
     use = data.dropna(subset=[outcome, *covariates])
     present = [a for a in arms if (use["arm"] == a).any()]
     if control not in present:
-        return Unavailable(f"nobody in the control arm has a known {outcome} yet")
+        return Unavailable("nobody in the control arm has this outcome yet")
     if len(present) < 2:
-        return Unavailable(f"only the control arm has a known {outcome} yet")
+        return Unavailable("only people in the control arm have this outcome yet")
     if strata is not None and use[strata].nunique() < 2:
         strata = None
     try:
