@@ -90,6 +90,10 @@ class ReportAnalyses:
     covariates: tuple[str, ...]
     missing_baseline: int = 0
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: outcomes at twice the horizon (final report), to decide which long-run effects may show
+    outcomes_long: pd.DataFrame | None = None
+    #: per arm the minimum detectable effect on outflow to work at the size achieved
+    mde: Mapping[str, float | Unavailable] = field(default_factory=dict)
 
     @property
     def analysed(self) -> pd.Series:

@@ -24,6 +24,7 @@ from participatie_rct.report.i18n import words
 from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
+from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
@@ -31,6 +32,7 @@ from participatie_rct.report.sections.methods import methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.sites import sites_section
+from participatie_rct.report.sections.summary import summary_section
 from participatie_rct.report.sections.survey import survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
@@ -66,8 +68,10 @@ def build_context(
     order, labels = label_maps(protocol, language, blinded, key)
     view = View(tuple(order), labels, protocol.control, language, w)
     kind = analyses.kind
+    analysed = analyses.outcomes[analyses.analysed]
     sections = [
         _front(analyses, view, blinded, package_version),
+        summary_section(analyses, view, shares_of(analysed, "outflow_work", view.order)),
         consort_section(analyses.consort, view),
         intake_section(analyses.people, view),
         balance_section(_n_by_arm(analyses), analyses.baseline, analyses.joint_balance, view),

@@ -50,6 +50,7 @@ def report_analyses(
         outcomes, outcome="outflow_work", strata=stratum, covariates=covariates, **fit
     )
     itt_long: pd.DataFrame | Unavailable | None = None
+    longer: pd.DataFrame | None = None
     n_long = 0
     if kind is ReportKind.FINAL:
         longer = trial.outcomes(2 * int(plan.horizon_months))
@@ -95,6 +96,8 @@ def report_analyses(
         strata=trial.strata(),
         covariates=covariates,
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
+        outcomes_long=longer,
+        mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
     )
 
 

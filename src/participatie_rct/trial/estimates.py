@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from participatie_rct.errors import EstimationError
+from participatie_rct.errors import DesignError, EstimationError
 from participatie_rct.report.analyses import Unavailable
 
 #: Columns of an ITT frame that the report reads, in order.
@@ -29,6 +29,8 @@ ITT_COLUMNS = [
     "ci_high",
     "p_holm",
     "n",
+    "n_arm",
+    "n_control",
 ]
 
 
@@ -285,3 +287,41 @@ def baseline_table(data: pd.DataFrame, arms: Sequence[str], control: str) -> pd.
                 }
             )
     return pd.DataFrame(rows, columns=list(BASELINE_COLUMNS))
+
+
+def detectable_effects(
+    outcomes: pd.DataFrame, arms: Sequence[str], control: str, *, alpha: float
+) -> dict[str, float | Unavailable]:
+    """Per arm the smallest effect on outflow to work the trial could detect at its size.
+
+    The minimum detectable effect (80% power, two-sided ``alpha``, Bonferroni over the
+    comparisons with control, which is the first step of Holm) at the smaller of the arm's and
+    the control's number analysed. The control rate is the pooled outflow share of everyone
+    analysed, rounded to whole 5 percentage points, so the printed effect reveals no arm's
+    share.
+    """
+    from participatie_rct.design import minimum_detectable_effect
+
+    known = outcomes[outcomes["outflow_work"].notna()]
+    pooled = float(known["outflow_work"].mean()) if len(known) else float("nan")
+    comparisons = [a for a in arms if a != control]
+    out: dict[str, float | Unavailable] = {}
+    if not len(known) or pooled != pooled:
+        return {a: Unavailable("nobody has been followed up to the horizon yet") for a in arms}
+    rate = min(0.5, max(0.05, round(pooled * 20) / 20))
+    n_control = int((known["arm"] == control).sum())
+    for a in comparisons:
+        n = min(int((known["arm"] == a).sum()), n_control)
+        try:
+            result = minimum_detectable_effect(
+                p_control=rate,
+                n_per_arm=n,
+                alpha=alpha,
+                arms=len(comparisons),
+                correction="bonferroni",
+            )
+        except (DesignError, ValueError) as exc:
+            out[a] = Unavailable(str(exc))
+            continue
+        out[a] = float(result.effect)
+    return out

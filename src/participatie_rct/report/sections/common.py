@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from participatie_rct.report.disclosure import count_text, suppress_table
-from participatie_rct.report.i18n import number, p_text
+from participatie_rct.report.disclosure import suppress_table
+from participatie_rct.report.i18n import number
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,8 @@ class Table:
     numeric_from: int = 1
     #: a sentence shown instead of the table when the analysis behind it could not run
     note: str = ""
+    #: the population the table counts (analysed, with full follow-up, responding)
+    caption: str = ""
 
 
 @dataclass(frozen=True)
@@ -59,28 +61,6 @@ def counts_table(
     ]
     rows.append((total, *[table.column_total(j) for j in range(len(columns))], table.total_text()))
     return Table((first, *columns, total), tuple(rows))
-
-
-def itt_table_rows(
-    frame: pd.DataFrame, labels: Mapping[str, str], order: Sequence[str], language: str
-) -> list[tuple[str, ...]]:
-    rows: list[tuple[str, ...]] = []
-    for a in order:
-        match = frame[frame["arm"] == a]
-        for r in effect_records(match):
-            rows.append(
-                (
-                    labels[a],
-                    count_text(r.n),
-                    number(100 * r.estimate, language, sign=True),
-                    number(100 * r.std_error, language),
-                    f"{number(100 * r.ci_low, language, sign=True)} – "
-                    f"{number(100 * r.ci_high, language, sign=True)}",
-                    p_text(r.p_value, language),
-                    p_text(r.p_holm, language),
-                )
-            )
-    return rows
 
 
 def interval_text(low: float, high: float, language: str) -> str:

@@ -9,6 +9,8 @@ import pandas as pd
 
 from participatie_rct.report import figures
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
+from participatie_rct.report.disclosure import HIDDEN
+from participatie_rct.report.disclosure_rules import OutcomeShares, outcome_shares
 from participatie_rct.report.i18n import number, p_clause, p_text
 from participatie_rct.report.sections.common import (
     Section,
@@ -18,6 +20,7 @@ from participatie_rct.report.sections.common import (
     effect_records,
     not_estimable,
 )
+from participatie_rct.report.sections.curves import pooled_curve_frame
 
 
 def _test_sentence(template: str, test: Mapping[str, float] | Unavailable, view: View) -> str:
@@ -30,35 +33,64 @@ def _test_sentence(template: str, test: Mapping[str, float] | Unavailable, view:
     )
 
 
-def cox_table(cox: pd.DataFrame | Unavailable, view: View) -> Table:
-    """Hazard ratio of each arm against control with its interval and p-value."""
+def work_exits(outcomes: pd.DataFrame, order: tuple[str, ...]) -> OutcomeShares:
+    """Which arms' exits to work (among those followed) may be printed: what the curves,
+    hazard ratios and tests of this section rest on."""
+    followed = outcomes[outcomes["time"] > 0]
+    exits = followed["event_code"] == 1
+    return outcome_shares(
+        [int((exits & (followed["arm"] == a)).sum()) for a in order],
+        [int((followed["arm"] == a).sum()) for a in order],
+    )
+
+
+def cox_table(cox: pd.DataFrame | Unavailable, view: View, exits: OutcomeShares) -> Table:
+    """Hazard ratio of each arm against control with its interval and p-value.
+
+    A hazard ratio rests on the exits to work of the arm and the control; when either count
+    may not be printed, neither may the ratio (rule 3 of the disclosure policy).
+    """
     w, language = view.w, view.language
     header = (w["arm"], w["hr"], w["ci"], w["p_value"])
     if isinstance(cox, Unavailable):
         return not_estimable(header, cox.reason, w)
     present = set(cox["arm"])
     ordered = cox.set_index("arm").reindex([a for a in view.order if a in present]).reset_index()
-    return Table(
-        header,
-        tuple(
+    control = view.order.index(view.control)
+    rows, hidden = [], []
+    for r in effect_records(ordered):
+        if not exits.effect_shown(view.order.index(r.arm), control):
+            hidden.append(view.labels[r.arm])
+            rows.append((view.labels[r.arm], HIDDEN, HIDDEN, HIDDEN))
+            continue
+        rows.append(
             (
                 view.labels[r.arm],
                 number(r.hazard_ratio, language, digits=2),
                 f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
                 p_text(r.p_value, language),
             )
-            for r in effect_records(ordered)
-        ),
-    )
+        )
+    note = w["effect_hidden"].format(arms=", ".join(hidden)) if hidden else ""
+    return Table(header, tuple(rows), note=note)
 
 
 def survival_section(analyses: ReportAnalyses, view: View) -> Section:
-    """The hazard-ratio table and the log-rank and Gray test sentences."""
+    """The hazard-ratio table and the log-rank and Gray test sentences.
+
+    The tests compare all arms at once, so they are shown only when every arm's exits to
+    work may be printed.
+    """
+    exits = work_exits(analyses.outcomes, view.order)
+    all_shown = all(exits.shown)
+    hidden = view.w["test_hidden"]
     return Section(
         {
-            "cox_table": cox_table(analyses.cox, view),
-            "gray": _test_sentence(view.w["gray"], analyses.gray, view),
-            "logrank": _test_sentence(view.w["logrank"], analyses.logrank, view),
+            "cox_table": cox_table(analyses.cox, view, exits),
+            "gray": _test_sentence(view.w["gray"], analyses.gray, view) if all_shown else hidden,
+            "logrank": _test_sentence(view.w["logrank"], analyses.logrank, view)
+            if all_shown
+            else hidden,
         }
     )
 
@@ -89,7 +121,9 @@ def competing_section(analyses: ReportAnalyses, view: View) -> Section:
     for code, name in reasons[:3]:
         part = analyses.curves.get(code)
         if isinstance(part, pd.DataFrame) and not part.empty:
-            cause_frames.append(part.assign(cause=name))
+            drawn = pooled_curve_frame(part, outcomes, cause=code, arms=order)
+            if (drawn["month"] > 0).any():
+                cause_frames.append(drawn.assign(cause=name))
     figs: dict[str, bytes] = {}
     if cause_frames:
         figs["competing"] = figures.outflow_figure(

@@ -1,0 +1,340 @@
+"""Numbers a council can trust: columns that say what they count, disclosure that holds
+against differencing, and a plain summary that never reads "no effect".
+
+The small trial is built so that outflow counts fall under 10; the attacker collects every
+number the report prints about outflow (counts, shares, effects, curve points) and tries to
+pin each suppressed count down exactly.
+"""
+
+from __future__ import annotations
+
+import dataclasses as dc
+import datetime as dt
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from participatie_rct.choices import ReportKind
+from participatie_rct.report.disclosure import HIDDEN, SUPPRESSED
+from participatie_rct.report.inputs import ReportInputs
+from participatie_rct.report.sections.curves import pooled_curve_frame
+from participatie_rct.trial import Trial
+
+
+def _unadjusted_trial(n: int, control_rate: float, seed: int, sites=None) -> Trial:
+    """A simulated trial whose ITT effect is the plain difference of shares (no strata, no
+    covariates): the attacker's best case, where an effect gives shares back exactly."""
+    from participatie_rct.simulate import simulate_trial
+
+    extra = {"sites": sites} if sites else {}
+    sim = simulate_trial(
+        "wageningen", rng=np.random.default_rng(seed), n=n, control_rate=control_rate, **extra
+    )
+    p = sim.protocol
+    p = dc.replace(
+        p,
+        analysis=dc.replace(p.analysis, covariates=()),
+        assignment=dc.replace(p.assignment, strata=()),
+    )
+    assigned = sim.assignments.rename(columns={"id": "participant"}).copy()
+    assigned["assigned_at"] = pd.to_datetime(assigned["enrolled_on"])
+    assigned["stratum"] = "all"
+    assigned["probability"] = 0.25
+    people = sim.participants.assign(participant=sim.participants["id"])
+    months = sim.benefit_months.rename(columns={"id": "participant"})
+    inputs = ReportInputs(
+        protocol=p, assignments=assigned, participants=people, benefit_months=months
+    )
+    return Trial(inputs, as_of=dt.date(2030, 1, 1), key=None)
+
+
+@pytest.fixture(scope="module")
+def small():
+    """Arms of about 30 with a low outflow rate: several outflow counts under 10."""
+    trial = _unadjusted_trial(120, 0.08, seed=3)
+    analyses = trial.report_analyses(kind=ReportKind.FINAL)
+    context = trial.report_context(
+        kind=ReportKind.FINAL, language="en", blinded=False, package_version="test"
+    )
+    return analyses, context
+
+
+@pytest.fixture(scope="module")
+def large():
+    """Arms of about 200 with a high outflow rate: every effect may be printed."""
+    trial = _unadjusted_trial(800, 0.3, seed=5)
+    contexts = {
+        language: trial.report_context(
+            kind=ReportKind.FINAL, language=language, blinded=False, package_version="test"
+        )
+        for language in ("nl", "en")
+    }
+    return trial.report_analyses(kind=ReportKind.FINAL), contexts
+
+
+# -- columns that say what they count -----------------------------------------------------
+
+
+def test_itt_rows_count_the_arm_and_the_control_separately(large) -> None:
+    analyses, contexts = large
+    values = contexts["en"].values
+    analysed = analyses.outcomes[analyses.analysed]
+    per_arm = analysed["arm"].value_counts()
+    label_to_arm = {a.label_en: a.key for a in analyses.protocol.arms}
+    n_control = str(int(per_arm[analyses.protocol.control]))
+    header = values["itt_table"].header
+    assert header[1] == "N arm" and header[2] == "N Control"
+    for row in values["itt_table"].rows:
+        assert row[1] == str(int(per_arm[label_to_arm[row[0]]]))
+        assert row[2] == n_control
+    for key in ("itt_table", "outflow_table", "site_table"):
+        assert values[key].caption.startswith("Population:"), key
+
+
+def test_captions_are_rendered_in_both_formats(demo) -> None:
+    md = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
+    html = (demo.out_dir / "final" / "report.html").read_text(encoding="utf-8")
+    assert "*Populatie: deelnemers met volledige follow-up van 12 maanden" in md
+    assert "<caption>Populatie: deelnemers met volledige follow-up" in html
+
+
+# -- disclosure wired in ------------------------------------------------------------------
+
+
+def test_an_effect_is_hidden_when_a_share_it_rests_on_is(small) -> None:
+    _, context = small
+    values = context.values
+    hidden_share = {row[0] for row in values["outflow_table"].rows if row[3] == HIDDEN}
+    assert hidden_share, "the small trial should hide some share"
+    control_hidden = "Control" in hidden_share
+    for row in values["itt_table"].rows:
+        if control_hidden or row[0] in hidden_share:
+            assert row[3:] == (HIDDEN,) * 5
+    assert "fewer than 10" in values["itt_table"].note
+    for row in values["site_table"].rows:
+        if control_hidden or row[0] in hidden_share:
+            assert row[4:] == (HIDDEN, HIDDEN)
+    for row in values["cox_table"].rows:
+        assert row[1:] == (HIDDEN,) * 3 or not control_hidden
+
+
+def test_site_estimates_need_ten_per_arm() -> None:
+    trial = _unadjusted_trial(72, 0.4, seed=11, sites=("Ede", "Epe"))
+    values = trial.report_context(
+        kind=ReportKind.FINAL, language="en", blinded=False, package_version="test"
+    ).values
+    seen_small = False
+    for row in values["site_table"].rows:
+        if row[1] == "Pooled":
+            continue
+        if row[2] == SUPPRESSED or row[3] == SUPPRESSED or int(row[2]) < 10 or int(row[3]) < 10:
+            seen_small = True
+            assert row[4:] == (HIDDEN, HIDDEN), row
+    assert seen_small, "the two-site trial should have a site with fewer than 10 in an arm"
+    assert "No estimate for" in values["site_table"].note
+
+
+def test_curves_draw_only_steps_of_ten_events_and_stop_below_ten_at_risk(small) -> None:
+    analyses, _ = small
+    outcomes = analyses.outcomes
+    followed = outcomes[outcomes["time"] > 0]
+    for cause, curves in analyses.curves.items():
+        if not isinstance(curves, pd.DataFrame):
+            continue
+        drawn = pooled_curve_frame(curves, outcomes, cause=cause, arms=analyses.protocol.arm_keys)
+        for arm, part in drawn.groupby("arm"):
+            mine = followed[followed["arm"] == arm]
+            months = sorted(part["month"])
+            for before, after in itertools.pairwise(months):
+                events = ((mine["time"] > before) & (mine["time"] <= after)) & (
+                    mine["event_code"] == cause
+                )
+                assert int(events.sum()) >= 10, (cause, arm, before, after)
+                assert int((mine["time"] >= after).sum()) >= 10
+
+
+# -- the differencing attacker ------------------------------------------------------------
+
+
+def _number(text: str) -> float:
+    return float(text.replace("−", "-").replace("+", "").replace("%", "").replace(",", "."))
+
+
+def candidates(
+    n: Mapping[str, int],
+    counts: Mapping[str, str],
+    shares: Mapping[str, str],
+    effects: Mapping[str, str],
+    control: str,
+    lower: Mapping[str, int] | None = None,
+    exact: Mapping[str, int] | None = None,
+) -> dict[str, set[int]]:
+    """Every outflow count per arm consistent with all that is printed.
+
+    A printed count is exact; ``<10`` is 1..9 and ``·`` is 0..n; a printed share (one
+    decimal, percent) or effect (one decimal, percentage points, arm minus control) must be
+    reproduced by the counts after rounding; ``lower`` are bounds read off curve points before
+    the horizon and ``exact`` counts read off a curve point at the horizon.
+    """
+    lower, exact = dict(lower or {}), dict(exact or {})
+    ranges: dict[str, list[int]] = {}
+    for arm, text in counts.items():
+        if text == SUPPRESSED:
+            ranges[arm] = list(range(1, 10))
+        elif text == HIDDEN:
+            ranges[arm] = list(range(0, n[arm] + 1))
+        else:
+            ranges[arm] = [int(text)]
+        ranges[arm] = [k for k in ranges[arm] if k >= lower.get(arm, 0)]
+        if arm in exact:
+            ranges[arm] = [k for k in ranges[arm] if k == exact[arm]]
+        if shares.get(arm, HIDDEN) != HIDDEN:
+            target = _number(shares[arm])
+            ranges[arm] = [k for k in ranges[arm] if round(100 * k / n[arm], 1) == target]
+    arms = list(ranges)
+    found: dict[str, set[int]] = {a: set() for a in arms}
+    for combo in itertools.product(*(ranges[a] for a in arms)):
+        k = dict(zip(arms, combo, strict=True))
+        ok = all(
+            abs(100 * (k[a] / n[a] - k[control] / n[control]) - _number(text)) <= 0.05 + 1e-9
+            for a, text in effects.items()
+            if text != HIDDEN
+        )
+        if ok:
+            for a in arms:
+                found[a].add(k[a])
+    return found
+
+
+def test_the_attacker_recovers_the_issue_s_leak() -> None:
+    """The report before the rules: 0 of 31 printed, and an effect of -3.2 pp against a
+    control of 33 whose count shows as <10. The attacker pins the control's count at 1."""
+    found = candidates(
+        n={"control": 33, "earn_more": 31},
+        counts={"control": SUPPRESSED, "earn_more": "0"},
+        shares={"control": HIDDEN, "earn_more": "0.0%"},
+        effects={"earn_more": "-3.0"},
+        control="control",
+    )
+    assert found["control"] == {1}
+
+
+def _printed(context, analyses) -> dict[str, dict[str, object]]:
+    values = context.values
+    label_to_arm = {a.label_en: a.key for a in analyses.protocol.arms}
+    n, counts, shares, effects = {}, {}, {}, {}
+    for label, n_text, count, share in values["outflow_table"].rows:
+        arm = label_to_arm[label]
+        n[arm], counts[arm], shares[arm] = int(n_text), count, share
+    for row in values["itt_table"].rows:
+        effects[label_to_arm[row[0]]] = row[3]
+    for row in values["site_table"].rows:  # one site: the site's effect is the same comparison
+        if row[4] != HIDDEN and effects.get(label_to_arm[row[0]], HIDDEN) == HIDDEN:
+            effects[label_to_arm[row[0]]] = row[4]
+    return {"n": n, "counts": counts, "shares": shares, "effects": effects}
+
+
+def _curve_bounds(analyses, n: Mapping[str, int]) -> tuple[dict[str, int], dict[str, int]]:
+    """What the drawn outflow curve says about each arm's count within the horizon."""
+    horizon = int(analyses.protocol.analysis.horizon_months)
+    curves = analyses.curves.get(1)
+    lower: dict[str, int] = {}
+    exact: dict[str, int] = {}
+    if not isinstance(curves, pd.DataFrame):
+        return lower, exact
+    drawn = pooled_curve_frame(curves, analyses.outcomes, cause=1, arms=list(n))
+    for arm, part in drawn.groupby("arm"):
+        before = part[part["month"] <= horizon]
+        if len(before):
+            lower[arm] = int(np.floor(before["cumulative_incidence"].max() * n[arm] + 1e-9))
+        at = part[part["month"] == horizon]
+        if len(at):
+            exact[arm] = round(float(at["cumulative_incidence"].iloc[0]) * n[arm])
+    return lower, exact
+
+
+def test_no_suppressed_outflow_count_can_be_recovered(small) -> None:
+    analyses, context = small
+    printed = _printed(context, analyses)
+    lower, exact = _curve_bounds(analyses, printed["n"])
+    found = candidates(**printed, control=analyses.protocol.control, lower=lower, exact=exact)
+    suppressed = [a for a, text in printed["counts"].items() if text in (SUPPRESSED, HIDDEN)]
+    assert suppressed, "the small trial should suppress some count"
+    for arm in suppressed:
+        assert len(found[arm]) > 1, f"{arm}'s count is pinned at {found[arm]}"
+        true = int(
+            analyses.outcomes.loc[
+                analyses.analysed & (analyses.outcomes["arm"] == arm), "outflow_work"
+            ].sum()
+        )
+        assert true in found[arm]  # the attacker's model is right: it keeps the truth
+
+
+def test_without_the_rules_the_same_report_would_leak(small) -> None:
+    """The same numbers with every effect printed (as before the rules): the attacker must
+    learn strictly more, which shows the test above is not passing by weakness."""
+    analyses, context = small
+    printed = _printed(context, analyses)
+    leaky = {
+        r.arm: f"{100 * r.estimate:+.1f}"
+        for r in analyses.itt.itertuples()  # type: ignore[union-attr]
+    }
+    protected = candidates(**printed, control=analyses.protocol.control)
+    exposed = candidates(**{**printed, "effects": leaky}, control=analyses.protocol.control)
+    assert sum(map(len, exposed.values())) < sum(map(len, protected.values()))
+
+
+# -- the plain-language summary -----------------------------------------------------------
+
+
+def test_key_findings_never_say_no_effect(large) -> None:
+    analyses, contexts = large
+    forbidden = {"nl": ("geen effect",), "en": ("no effect",)}
+    for language, context in contexts.items():
+        items = context.values["key_findings"]
+        assert len(items) == len(analyses.protocol.arms) - 1
+        text = " ".join(items).lower()
+        for phrase in forbidden[language]:
+            assert phrase not in text
+    en = " ".join(contexts["en"].values["key_findings"])
+    nl = " ".join(contexts["nl"].values["key_findings"])
+    assert "with 95% confidence between" in en
+    significant = (analyses.itt["p_holm"] < 0.05).to_numpy()  # type: ignore[index]
+    assert en.count("is significant at the 5% level") == int(significant.sum())
+    not_significant = int((~significant).sum())
+    assert en.count("could not distinguish an effect smaller than") == not_significant
+    assert nl.count("niet van nul onderscheiden") == not_significant
+
+
+def test_minimum_detectable_effect_is_the_design_function_at_the_achieved_size(large) -> None:
+    from participatie_rct.design import minimum_detectable_effect
+
+    analyses, _ = large
+    analysed = analyses.outcomes[analyses.analysed]
+    rate = min(0.5, max(0.05, round(float(analysed["outflow_work"].mean()) * 20) / 20))
+    sizes = analysed["arm"].value_counts()
+    control = analyses.protocol.control
+    treated = [a for a in analyses.protocol.arm_keys if a != control]
+    for arm in treated:
+        expected = minimum_detectable_effect(
+            p_control=rate,
+            n_per_arm=min(int(sizes[arm]), int(sizes[control])),
+            arms=len(treated),
+            correction="bonferroni",
+        ).effect
+        assert analyses.mde[arm] == pytest.approx(expected)
+
+
+def test_interim_cautions_before_any_p_value(demo) -> None:
+    md = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    caution = md.index("alleen de primaire vergelijking tegen de stopgrens")
+    first_p = min(m.start() for m in re.finditer(r"\| p \||p [=<]", md))
+    assert caution < first_p
+
+
+def _texts(items: Sequence[str]) -> str:
+    return " ".join(items)
