@@ -49,3 +49,16 @@ def test_pdf_holds_the_report_text(pdf, tool, tmp_path) -> None:
         "Methods",
     ):
         assert phrase in text
+
+
+def test_pdf_pages_carry_numbers_and_a_running_header(pdf, tool, tmp_path) -> None:
+    """Each page ends with "page / pages" and starts with the trial's name (CSS paged media)."""
+    text_file = tmp_path / "pages.txt"
+    subprocess.run(
+        [tool("pdftotext"), "-layout", str(pdf), str(text_file)], check=True, timeout=120
+    )
+    pages = [p for p in text_file.read_text(encoding="utf-8").split("\f") if p.strip()]
+    assert len(pages) >= 2
+    for number, page in enumerate(pages, start=1):
+        assert f"{number} / {len(pages)}" in page, f"page {number} has no page number"
+        assert "Bijstand experiment Wageningen" in page.strip().splitlines()[0]

@@ -12,7 +12,7 @@ import dataclasses as dc
 import datetime as dt
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -336,5 +336,69 @@ def test_interim_cautions_before_any_p_value(demo) -> None:
     assert caution < first_p
 
 
-def _texts(items: Sequence[str]) -> str:
-    return " ".join(items)
+def test_small_p_values_print_below_one_in_a_thousand() -> None:
+    from participatie_rct.report.i18n import p_bound, p_clause, p_text
+
+    assert p_text(1e-9, "nl") == "< 0,001" and p_text(1e-9, "en") == "< 0.001"
+    assert p_bound(2e-6, "nl") == "< 0,001" and p_bound(0.0123, "en") == "≤ 0.012"
+    assert p_clause(0.0004, "en") == "< 0.001"
+
+
+def test_interim_states_one_multiplicity_rule_and_no_tiny_decimals(demo) -> None:
+    for language_file in ("report.md", "report.html"):
+        text = (demo.out_dir / "interim" / language_file).read_text(encoding="utf-8")
+        assert "0,00000" not in text and "0.00000" not in text
+        assert "Bonferroni" in text and "Holm-gecorrigeerde p-waarden" in text
+
+
+# -- proper Dutch, only what ran --------------------------------------------------------------
+
+SNAKE = re.compile(r"\b[a-z]+(?:_[a-z0-9]+)+\b")
+
+
+def _dutch_texts(folder) -> dict[str, str]:
+    texts = {p.name: p.read_text(encoding="utf-8") for p in folder.glob("report.*")}
+    for svg in sorted((folder / "figures").glob("*.svg")):
+        texts[svg.name] = " ".join(re.findall(r">([^<>]+)</text>", svg.read_text("utf-8")))
+    md = texts["report.md"]
+    texts["report.md"] = re.sub(r"\]\([^)]*\)", "]", md)  # file names of figures are not text
+    html = re.sub(r"<(style|script)[^>]*>.*?</\1>", " ", texts["report.html"], flags=re.S)
+    texts["report.html"] = re.sub(r"<[^>]+>", " ", html)
+    return texts
+
+
+@pytest.mark.parametrize("part", ["interim", "final"])
+def test_the_dutch_report_holds_no_english_identifiers(demo, part) -> None:
+    from participatie_rct.simulate import simulate_trial
+
+    protocol = simulate_trial(
+        "wageningen", rng=np.random.default_rng(0), n=8, tables=False
+    ).protocol
+    keys = set(protocol.arm_keys)
+    assert "earn_more" in keys
+    for name, text in _dutch_texts(demo.out_dir / part).items():
+        assert not SNAKE.findall(text), f"{part}/{name}: {sorted(set(SNAKE.findall(text)))}"
+        for key in keys:
+            assert not re.search(rf"\b{re.escape(key)}\b", text), f"{part}/{name}: {key}"
+        for english in ("Pooled", "Boundary", "months", " the ", " and ", "look(s)", "kijk(en)"):
+            assert english not in text, f"{part}/{name}: {english!r}"
+        assert not re.search(r"\b\d{4}-\d{2}-\d{2}\b", text), f"{part}/{name}: an ISO date"
+
+
+def test_dutch_dates_and_translated_levels(demo) -> None:
+    md = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
+    assert "Peildatum: 31 december 2019" in md
+    assert "Migratieachtergrond: niet-westers" in md and "Huishouden: paar met kinderen" in md
+    assert "methode permuterende blokken" in md
+    interim = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    assert "functie O'Brien-Fleming" in interim
+
+
+def test_without_a_survey_there_is_no_survey_chapter(small) -> None:
+    from participatie_rct.report.render import render_markdown
+
+    analyses, context = small
+    assert analyses.survey == ()
+    md = render_markdown(context.values, {})
+    assert "## Survey" not in md and "Survey outcomes" not in md
+    assert md.count("No survey: there is no survey file") == 1

@@ -133,3 +133,20 @@ def table_schema(table: TableName | str) -> TableSchema:
     ('id', 'wave')
     """
     return _table_schema(parse_choice(TableName, table, parameter="table"))
+
+
+def value_labels(
+    table: TableName | str, column: str
+) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+    """A column's printed name per language and its levels' printed names (``x-labels`` and
+    ``x-levelLabels`` of the schema), so that reports translate data, not templates.
+
+    Empty mappings for a column the schema does not label.
+    """
+    name = table if isinstance(table, TableName) else TableName(table)
+    for raw in raw_schema(name)["fields"]:
+        if raw["name"] == column:
+            return dict(raw.get("x-labels", {})), {
+                str(k): dict(v) for k, v in raw.get("x-levelLabels", {}).items()
+            }
+    return {}, {}

@@ -94,6 +94,8 @@ class ReportAnalyses:
     outcomes_long: pd.DataFrame | None = None
     #: per arm the minimum detectable effect on outflow to work at the size achieved
     mde: Mapping[str, float | Unavailable] = field(default_factory=dict)
+    #: per baseline characteristic level, its printed name per language (from the data schema)
+    characteristic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
 
     @property
     def analysed(self) -> pd.Series:

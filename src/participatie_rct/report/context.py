@@ -20,7 +20,7 @@ import pandas as pd
 from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
-from participatie_rct.report.i18n import words
+from participatie_rct.report.i18n import date_text, words
 from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
@@ -74,7 +74,13 @@ def build_context(
         summary_section(analyses, view, shares_of(analysed, "outflow_work", view.order)),
         consort_section(analyses.consort, view),
         intake_section(analyses.people, view),
-        balance_section(_n_by_arm(analyses), analyses.baseline, analyses.joint_balance, view),
+        balance_section(
+            _n_by_arm(analyses),
+            analyses.baseline,
+            analyses.joint_balance,
+            view,
+            analyses.characteristic_labels,
+        ),
         outflow_section(analyses, view),
         survival_section(analyses, view),
         competing_section(analyses, view),
@@ -131,7 +137,7 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
             "kind": kind.value,
             "title": w["title_interim"] if kind is ReportKind.INTERIM else w["title_final"],
             "trial": protocol.name,
-            "as_of": analyses.as_of.isoformat(),
+            "as_of": date_text(analyses.as_of, view.language),
             "horizon": horizon,
             "control_label": control_label,
             "headline": headline,
@@ -158,6 +164,7 @@ def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
         k,
         view.labels[view.control],
         version,
+        survey_ran=bool(analyses.survey),
     )
     return Section({"methods": paragraphs})
 

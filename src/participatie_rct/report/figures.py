@@ -10,7 +10,7 @@ in already translated (and blinded); this module knows nothing of languages or a
 from __future__ import annotations
 
 import io
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -61,8 +61,29 @@ def colours(labels: Sequence[str]) -> dict[str, str]:
     return {label: PALETTE[i % len(PALETTE)] for i, label in enumerate(labels)}
 
 
-def intake_figure(intake: pd.DataFrame, *, x_label: str, y_label: str) -> bytes:
-    """Cumulative number assigned per site over time (``month``, ``site``, ``cumulative``)."""
+def month_breaks(last: float) -> list[int]:
+    """Whole-month ticks from 0 to ``last``: every 3 months up to two years, else every 6."""
+    step = 3 if last <= 24 else 6
+    return list(range(0, int(last) + step, step))
+
+
+def point_tick(value: float) -> str:
+    """A tick in percentage points with its sign; zero is ``0``, never ``+0``."""
+    points = round(100 * value)
+    return "0" if points == 0 else f"{points:+d}".replace("-", "−")
+
+
+def intake_figure(
+    intake: pd.DataFrame,
+    *,
+    x_label: str,
+    y_label: str,
+    date_label: Callable[[Any], str] | None = None,
+) -> bytes:
+    """Cumulative number assigned per site over time (``month``, ``site``, ``cumulative``).
+
+    ``date_label`` writes a tick's date in the report's language (the caller's words).
+    """
     import plotnine as p9
 
     sites = list(dict.fromkeys(intake["site"]))
@@ -72,6 +93,11 @@ def intake_figure(intake: pd.DataFrame, *, x_label: str, y_label: str) -> bytes:
         + p9.geom_step(size=0.9)
         + p9.geom_point(size=1.2)
         + p9.scale_color_manual(values=colours(sites))
+        + (
+            p9.scale_x_datetime(labels=lambda v: [date_label(x) for x in v])
+            if date_label is not None
+            else p9.scale_x_datetime()
+        )
         + p9.labs(x=x_label, y=y_label)
         + _theme()
     )
@@ -107,6 +133,7 @@ def outflow_figure(
         + p9.scale_color_manual(values=colours(labels))
         + p9.scale_fill_manual(values=colours(labels))
         + p9.scale_y_continuous(labels=lambda v: [f"{100 * x:.0f}%" for x in v])
+        + p9.scale_x_continuous(breaks=month_breaks(float(curves["month"].max())))
         + p9.labs(x=x_label, y=y_label)
         + _theme()
     )
@@ -165,7 +192,7 @@ def forest_figure(rows: pd.DataFrame, *, x_label: str, palette: Mapping[str, str
         + p9.geom_errorbarh(p9.aes(xmin="ci_low", xmax="ci_high"), height=0.25)
         + p9.geom_point(size=2.2)
         + p9.scale_color_manual(values={g: palette[g] for g in groups})
-        + p9.scale_x_continuous(labels=lambda v: [f"{100 * x:+.0f}" for x in v])
+        + p9.scale_x_continuous(labels=lambda v: [point_tick(x) for x in v])
         + p9.labs(x=x_label, y="")
         + _theme()
     )

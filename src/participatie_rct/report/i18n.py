@@ -8,6 +8,7 @@ comma in Dutch). Phrases with ``{}`` fields are filled with ``str.format``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -122,17 +123,18 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_wellbeing": "Welbevinden (0–10)",
         "survey_health": "Gezondheid (1–5)",
         "survey_self_sufficiency": "Zelfredzaamheid",
+        "survey_missing": "Geen enquête: er is geen enquêtebestand, of nog geen enquêteronde met bekende uitkomsten; het rapport bevat daarom geen enquêtehoofdstuk.",
         "survey_none": "Er zijn (nog) geen enquêterondes na de loting waarvan de uitkomsten bekend zijn.",
         "difference": "Verschil",
         "interim": "Tussentijdse toets",
-        "interim_text": "Informatiefractie {t}: {n} van {N} deelnemers hebben {h} maanden follow-up. Met alpha-besteding volgens Lan-DeMets ({spending}) is de grens voor deze kijk |z| ≥ {z} (nominale p ≤ {p}); elke vergelijking wordt getoetst met alfa gedeeld door het aantal vergelijkingen (Bonferroni).",
+        "interim_text": "Informatiefractie {t}: {n} van {N} deelnemers hebben {h} maanden follow-up. Met alpha-besteding volgens Lan-DeMets ({spending}) is de grens voor deze kijk |z| ≥ {z} (nominale p {p}). Correctie voor meerdere vergelijkingen: de grens toetst elke vergelijking met alfa gedeeld door het aantal vergelijkingen (Bonferroni, zoals het protocol voor tussentijdse kijken voorschrijft); de Holm-gecorrigeerde p-waarden in de tabellen zijn bij een tussentijdse kijk beschrijvend en kunnen het onderzoek niet doen stoppen.",
         "interim_none": "Informatiefractie 0: nog niemand heeft {h} maanden follow-up, dus er is nog niets te toetsen.",
         "interim_unadjusted": "De z-waarden zijn niet gecorrigeerd voor achtergrondkenmerken of strata: het verschil in uitstroomaandelen gedeeld door de Neyman-standaardfout, dezelfde z als 'monitor status' toont.",
         "interim_adjusted": "De z-waarden zijn gecorrigeerd voor achtergrondkenmerken, dezelfde z als 'monitor status' toont.",
         "not_estimable": "Niet te schatten: {reason}",
         "missing_baseline": "Geloot maar niet in het deelnemersbestand (geen achtergrondkenmerken)",
-        "interim_earlier": "Dit is kijk {look}; de {k} eerdere kijk(en) hadden informatiefractie {fractions}. De alfa die daar is besteed, is in deze grens verrekend.",
-        "interim_earlier_planned": "Dit is kijk {look}; voor de {k} eerdere kijk(en) zijn de geplande informatiefracties {fractions} aangenomen. De alfa die daar is besteed, is in deze grens verrekend.",
+        "interim_earlier": "Dit is kijk {look}; de eerdere kijken ({k}) hadden informatiefractie {fractions}. De alfa die daar is besteed, is in deze grens verrekend.",
+        "interim_earlier_planned": "Dit is kijk {look}; voor de eerdere kijken ({k}) zijn de geplande informatiefracties {fractions} aangenomen. De alfa die daar is besteed, is in deze grens verrekend.",
         "z": "z",
         "boundary": "Grens",
         "crossed": "Grens overschreden",
@@ -262,10 +264,11 @@ STRINGS: dict[str, dict[str, str]] = {
         "survey_wellbeing": "Wellbeing (0–10)",
         "survey_health": "Health (1–5)",
         "survey_self_sufficiency": "Self-sufficiency",
+        "survey_missing": "No survey: there is no survey file, or no survey wave with known outcomes yet; the report therefore has no survey chapter.",
         "survey_none": "There is no survey wave after assignment with known outcomes (yet).",
         "difference": "Difference",
         "interim": "Interim look",
-        "interim_text": "Information fraction {t}: {n} of {N} participants have {h} months of follow-up. With Lan-DeMets alpha spending ({spending}) the boundary at this look is |z| ≥ {z} (nominal p ≤ {p}); each comparison is tested at alpha divided by the number of comparisons (Bonferroni).",
+        "interim_text": "Information fraction {t}: {n} of {N} participants have {h} months of follow-up. With Lan-DeMets alpha spending ({spending}) the boundary at this look is |z| ≥ {z} (nominal p {p}). Multiplicity: the boundary tests each comparison at alpha divided by the number of comparisons (Bonferroni, as the protocol prescribes for interim looks); the Holm-adjusted p-values in the tables are descriptive at an interim look and cannot stop the trial.",
         "interim_none": "Information fraction 0: nobody has {h} months of follow-up yet, so there is nothing to test.",
         "interim_unadjusted": "The z values are not adjusted for baseline characteristics or strata: the difference in outflow shares divided by its Neyman standard error, the same z that 'monitor status' shows.",
         "interim_adjusted": "The z values are adjusted for baseline characteristics, the same z that 'monitor status' shows.",
@@ -296,7 +299,7 @@ STRINGS: dict[str, dict[str, str]] = {
 #: Methods paragraphs: filled with what was actually run.
 METHODS: dict[str, dict[str, str]] = {
     "nl": {
-        "design": "Deelnemers zijn geloot met de methode '{method}'{strata} volgens het protocol '{trial}' (seed {seed}, protocol-SHA-256 {sha}). Het register legt elke toewijzing vast in een hash-keten; {n} deelnemers zijn geloot, {withdrawn} hebben zich teruggetrokken en blijven in de analyse in hun gelote groep (intention-to-treat).",
+        "design": "Deelnemers zijn geloot met de methode {method}{strata} volgens het protocol '{trial}' (seed {seed}, protocol-SHA-256 {sha}). Het register legt elke toewijzing vast in een hash-keten; {n} deelnemers zijn geloot, {withdrawn} hebben zich teruggetrokken en blijven in de analyse in hun gelote groep (intention-to-treat).",
         "strata": ", gestratificeerd naar {strata}",
         "blocks": ", in permuterende blokken van {blocks}",
         "outcome": "Primaire uitkomst: uitstroom uit de bijstand naar werk binnen {h} maanden na de maand van loting, uit de maandelijkse uitkeringsgegevens tot en met {end}. Alleen deelnemers van wie alle {h} maanden zijn waargenomen tellen mee.",
@@ -304,13 +307,13 @@ METHODS: dict[str, dict[str, str]] = {
         "fe": ", met vaste effecten voor de strata van de loting ({strata})",
         "cov": ", gecorrigeerd voor {covariates} volgens Lin (2013)",
         "survival": "Tijd tot uitstroom: cumulatieve incidentie volgens Aalen-Johansen met andere uitstroom als concurrerende uitkomst en de toets van Gray (1988); oorzaakspecifieke hazard ratio's uit een Cox-model met Efron-ties; logranktoets over alle groepen.",
-        "survey": "Enquêteuitkomsten (welbevinden, gezondheid, zelfredzaamheid) zijn per ronde geanalyseerd met dezelfde schatter, onder de deelnemers die de vragenlijst invulden; de respons per groep staat erbij.",
+        "survey": "De uitkomsten van de enquête (welbevinden, gezondheid, zelfredzaamheid) zijn per ronde geanalyseerd met dezelfde schatter, onder de deelnemers die de vragenlijst invulden; de respons per groep staat erbij.",
         "sites": "Per gemeente zijn de effecten apart geschat; heterogeniteit tussen gemeenten is getoetst met Cochran's Q (I² volgens Higgins en Thompson, 2002).",
-        "interim": "Tussentijdse toets: alpha-besteding volgens Lan en DeMets (1983), functie {spending}, tweezijdig alpha = {alpha}, {looks} geplande tussentijdse kijk(en).",
+        "interim": "Tussentijdse toets: alpha-besteding volgens Lan en DeMets (1983), functie {spending}, tweezijdig alpha = {alpha}, aantal geplande tussentijdse kijken: {looks}.",
         "software": "Berekend met participatie-rct {version}, numpy {numpy}, pandas {pandas}, scipy {scipy}, statsmodels {statsmodels}, plotnine {plotnine}.",
     },
     "en": {
-        "design": "Participants were assigned by the method '{method}'{strata} under the protocol '{trial}' (seed {seed}, protocol SHA-256 {sha}). The register records every assignment in a hash chain; {n} participants were assigned, {withdrawn} withdrew and stay in the analysis in the arm they were assigned to (intention to treat).",
+        "design": "Participants were assigned by the method {method}{strata} under the protocol '{trial}' (seed {seed}, protocol SHA-256 {sha}). The register records every assignment in a hash chain; {n} participants were assigned, {withdrawn} withdrew and stay in the analysis in the arm they were assigned to (intention to treat).",
         "strata": ", stratified by {strata}",
         "blocks": ", in permuted blocks of {blocks}",
         "outcome": "Primary outcome: outflow from benefit to work within {h} months of the month of assignment, from the monthly benefit records up to and including {end}. Only participants whose {h} months have all been observed count.",
@@ -324,6 +327,99 @@ METHODS: dict[str, dict[str, str]] = {
         "software": "Computed with participatie-rct {version}, numpy {numpy}, pandas {pandas}, scipy {scipy}, statsmodels {statsmodels}, plotnine {plotnine}.",
     },
 }
+
+
+#: Names of methods, spending functions and plan variables as each language prints them.
+TERMS: dict[str, dict[str, str]] = {
+    "nl": {
+        "complete": "volledig willekeurig",
+        "stratified": "gestratificeerd",
+        "permuted_blocks": "permuterende blokken",
+        "minimization": "minimalisatie",
+        "obrien-fleming": "O'Brien-Fleming",
+        "pocock": "Pocock",
+        "hsd": "Hwang-Shih-DeCani",
+        "site": "gemeente",
+        "age_group": "leeftijdsgroep",
+        "sex": "geslacht",
+        "education": "opleiding",
+        "household": "huishouden",
+        "migration_background": "migratieachtergrond",
+        "months_on_benefit": "duur in de bijstand",
+        "birth_year": "geboortejaar",
+        "age": "leeftijd",
+    },
+    "en": {
+        "complete": "complete randomisation",
+        "stratified": "stratified",
+        "permuted_blocks": "permuted blocks",
+        "minimization": "minimisation",
+        "obrien-fleming": "O'Brien-Fleming",
+        "pocock": "Pocock",
+        "hsd": "Hwang-Shih-DeCani",
+        "site": "municipality",
+        "age_group": "age group",
+        "sex": "sex",
+        "education": "education",
+        "household": "household",
+        "migration_background": "migration background",
+        "months_on_benefit": "time on benefit",
+        "birth_year": "year of birth",
+        "age": "age",
+    },
+}
+
+MONTHS = {
+    "nl": [
+        "januari",
+        "februari",
+        "maart",
+        "april",
+        "mei",
+        "juni",
+        "juli",
+        "augustus",
+        "september",
+        "oktober",
+        "november",
+        "december",
+    ],
+    "en": [
+        "January",
+        "February",
+        "March",
+        "April",
+        "May",
+        "June",
+        "July",
+        "August",
+        "September",
+        "October",
+        "November",
+        "December",
+    ],
+}
+
+
+def term(name: str, language: str) -> str:
+    """A method, spending function or variable name in ``language``; an unknown name is
+    printed as given with underscores as spaces (it is the user's own column)."""
+    return TERMS[language].get(str(name), str(name).replace("_", " "))
+
+
+def date_text(value: dt.date, language: str) -> str:
+    """A date as the language writes it: ``31 december 2019`` / ``31 December 2019``."""
+    return f"{value.day} {MONTHS[language][value.month - 1]} {value.year}"
+
+
+def short_date(value: dt.date, language: str) -> str:
+    """A tick's date, short: ``15 okt 2017`` / ``15 Oct 2017``."""
+    return f"{value.day} {MONTHS[language][value.month - 1][:3]} {value.year}"
+
+
+def month_text(year: int, month: int, language: str) -> str:
+    """A calendar month: ``december 2019`` / ``December 2019``."""
+    return f"{MONTHS[language][month - 1]} {year}"
 
 
 def words(language: str) -> Mapping[str, str]:
@@ -344,6 +440,13 @@ def p_clause(value: float, language: str) -> str:
     """A p-value after the letter p: ``= 0.043`` or ``< 0.001``."""
     text = p_text(value, language)
     return text if text.startswith("<") or text == STRINGS[language]["na"] else f"= {text}"
+
+
+def p_bound(value: float, language: str) -> str:
+    """A nominal boundary p-value after the letter p: ``≤ 0.012`` or ``< 0.001``, never
+    ``≤ 0.00000``."""
+    text = p_text(value, language)
+    return text if text.startswith("<") or text == STRINGS[language]["na"] else f"≤ {text}"
 
 
 def p_text(value: float, language: str) -> str:

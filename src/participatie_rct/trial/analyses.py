@@ -97,6 +97,7 @@ def report_analyses(
         covariates=covariates,
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
         outcomes_long=longer,
+        characteristic_labels=estimates.characteristic_labels(outcomes),
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
     )
 

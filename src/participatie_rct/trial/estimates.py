@@ -259,6 +259,29 @@ def baseline_characteristics(data: pd.DataFrame) -> list[tuple[str, pd.Series, b
     return rows
 
 
+def characteristic_labels(data: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """The printed name per language of each categorical characteristic level in ``data``.
+
+    Names come from the participants schema (``x-labels``, ``x-levelLabels``); a level the
+    schema does not know (a municipality's own category) is printed as recorded, with
+    underscores as spaces, after the column's translated name.
+    """
+    from participatie_rct.data.schema import value_labels
+
+    out: dict[str, dict[str, str]] = {}
+    for column in CATEGORICAL:
+        if column not in data.columns:
+            continue
+        names, levels = value_labels("participants", column)
+        for level in sorted(data[column].dropna().astype(str).unique()):
+            out[f"{column.replace('_', ' ')}: {level}"] = {
+                language: f"{names.get(language, column.replace('_', ' '))}: "
+                f"{levels.get(level, {}).get(language, level.replace('_', ' '))}"
+                for language in ("nl", "en")
+            }
+    return out
+
+
 def baseline_table(data: pd.DataFrame, arms: Sequence[str], control: str) -> pd.DataFrame:
     """Per characteristic and arm: people with a value, their sum and mean, and the SMD.
 

@@ -3,6 +3,7 @@ joint test that they do not predict the arm."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
@@ -24,17 +25,23 @@ def balance_section(
     baseline: pd.DataFrame,
     joint: pd.DataFrame | Unavailable | None,
     view: View,
+    names: Mapping[str, Mapping[str, str]] | None = None,
 ) -> Section:
     """The balance table (means or shares per arm, largest |SMD|) and the joint test."""
     return Section(
         {
-            "balance_table": balance_table(n_by_arm, baseline, view),
+            "balance_table": balance_table(n_by_arm, baseline, view, names),
             "joint_table": joint_table(joint, view),
         }
     )
 
 
-def balance_table(n_by_arm: dict[str, int], baseline: pd.DataFrame, view: View) -> Table:
+def balance_table(
+    n_by_arm: dict[str, int],
+    baseline: pd.DataFrame,
+    view: View,
+    names: Mapping[str, Mapping[str, str]] | None = None,
+) -> Table:
     """Means (or shares) per arm and the largest absolute standardised mean difference.
 
     ``baseline`` is :func:`participatie_rct.trial.estimates.baseline_table`: one row per
@@ -42,7 +49,8 @@ def balance_table(n_by_arm: dict[str, int], baseline: pd.DataFrame, view: View) 
     row with a hidden cell (it could give the cell away).
     """
     w, order, language = view.w, view.order, view.language
-    rows: list[tuple[str, ...]] = [(w["n"], *[count_text(n_by_arm.get(a, 0)) for a in order], "")]
+    names = names or {}
+    rows: list[tuple[str, ...]] = [(w["n"], "", *[count_text(n_by_arm.get(a, 0)) for a in order])]
     for name, group in baseline.groupby("characteristic", sort=False):
         by_arm: dict[str, Any] = {str(r["arm"]): r for r in group.to_dict("records")}
         cells = []
@@ -58,8 +66,14 @@ def balance_table(n_by_arm: dict[str, int], baseline: pd.DataFrame, view: View) 
             largest = HIDDEN  # the SMD could give a hidden share away
         else:
             largest = number(max(finite), language, digits=2) if finite else w["na"]
-        rows.append((w.get(str(name), str(name)), *cells, largest))
-    return Table((w["variable"], *[view.labels[a] for a in order], w["smd_max"]), tuple(rows))
+        label = names.get(str(name), {}).get(language) or w.get(str(name), str(name))
+        rows.append((label, largest, *cells))
+    # the largest |SMD| beside the name: the column a reader scans first stays in view
+    return Table(
+        (w["variable"], w["smd_max"], *[view.labels[a] for a in order]),
+        tuple(rows),
+        caption=w["population_assigned"],
+    )
 
 
 def joint_table(joint: pd.DataFrame | Unavailable | None, view: View) -> Table | None:

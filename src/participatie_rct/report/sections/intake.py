@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from participatie_rct.report import figures
+from participatie_rct.report.i18n import short_date
 from participatie_rct.report.sections.common import Section, View, counts_table
 
 
@@ -29,7 +30,12 @@ def intake_section(people: pd.DataFrame, view: View) -> Section:
     intake = weekly.stack().reset_index()
     intake.columns = pd.Index(["month", "site", "cumulative"])
     intake["month"] = intake["month"].dt.start_time
-    figure = figures.intake_figure(intake, x_label=w["date"], y_label=w["cumulative_assigned"])
+    figure = figures.intake_figure(
+        intake,
+        x_label=w["date"],
+        y_label=w["cumulative_assigned"],
+        date_label=lambda d: short_date(d, view.language),
+    )
     site_arm = [[int(((site == s) & (people["arm"] == a)).sum()) for a in order] for s in sites]
     table = counts_table(w["site"], sites, [labels[a] for a in order], site_arm, w["total"])
     return Section({"intake_table": table}, {"intake": figure})

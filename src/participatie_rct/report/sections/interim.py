@@ -14,7 +14,7 @@ from typing import Any
 from participatie_rct.report import figures
 from participatie_rct.report.analyses import Interim, Unavailable
 from participatie_rct.report.disclosure import count_text
-from participatie_rct.report.i18n import number
+from participatie_rct.report.i18n import number, p_bound, term
 from participatie_rct.report.sections.common import Section, Table, View
 
 
@@ -54,9 +54,9 @@ def interim_section(interim: Interim, plan: Any, view: View) -> Section:
         n=count_text(status.n_observed),
         N=count_text(status.target_n),
         h=plan.horizon_months,
-        spending=plan.spending,
+        spending=term(plan.spending, language),
         z=number(look.z, language, digits=2),
-        p=number(look.p_nominal, language, digits=5),
+        p=p_bound(look.p_nominal, language),
     )
     if interim.previous_information:
         earlier = w["interim_earlier_planned" if interim.assumed else "interim_earlier"].format(

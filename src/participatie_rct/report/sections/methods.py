@@ -10,7 +10,7 @@ import pandas as pd
 
 from participatie_rct.choices import ReportKind
 from participatie_rct.report.disclosure import count_text
-from participatie_rct.report.i18n import METHODS, number
+from participatie_rct.report.i18n import METHODS, month_text, number, term
 
 if TYPE_CHECKING:
     from participatie_rct.protocol import Protocol
@@ -28,6 +28,7 @@ def methods_section(
     k: int,
     control_label: str,
     version: str,
+    survey_ran: bool = False,
 ) -> list[str]:
     import plotnine
     import scipy
@@ -35,12 +36,13 @@ def methods_section(
 
     m = METHODS[language]
     spec = protocol.assignment
-    detail = m["strata"].format(strata=", ".join(spec.strata)) if spec.strata else ""
+    names = ", ".join(term(s, language) for s in spec.strata)
+    detail = m["strata"].format(strata=names) if spec.strata else ""
     if spec.block_sizes:
         detail += m["blocks"].format(blocks=", ".join(str(b) for b in spec.block_sizes))
     paras = [
         m["design"].format(
-            method=spec.method.value,
+            method=term(spec.method.value, language),
             strata=detail,
             trial=protocol.name,
             seed=protocol.seed,
@@ -48,22 +50,29 @@ def methods_section(
             n=count_text(n),
             withdrawn=count_text(withdrawn),
         ),
-        m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
+        m["outcome"].format(
+            h=protocol.analysis.horizon_months, end=month_text(end.year, end.month, language)
+        ),
         m["estimator"].format(
-            fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
-            cov=m["cov"].format(covariates=", ".join(covariates)) if covariates else "",
+            fe=m["fe"].format(strata=" × ".join(term(s, language) for s in strata))
+            if strata
+            else "",
+            cov=m["cov"].format(covariates=", ".join(term(c, language) for c in covariates))
+            if covariates
+            else "",
             k=k,
             control=control_label,
         ),
         m["survival"],
         m["sites"],
-        m["survey"],
     ]
+    if survey_ran:  # only what ran is reported
+        paras.append(m["survey"])
     if kind is ReportKind.INTERIM:
         plan = protocol.analysis
         paras.append(
             m["interim"].format(
-                spending=plan.spending,
+                spending=term(plan.spending, language),
                 alpha=number(plan.alpha, language, digits=3),
                 looks=plan.interim_looks,
             )

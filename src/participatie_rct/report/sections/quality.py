@@ -31,6 +31,8 @@ def data_quality_section(analyses: ReportAnalyses, view: View) -> Section:
     )
     if analyses.missing_baseline:
         notes.append(f"{view.w['missing_baseline']}: {count_text(analyses.missing_baseline)}")
+    if not analyses.survey:  # only what ran is reported: one line says what is missing
+        notes.append(view.w["survey_missing"])
     return Section({"dq_table": table, "dq_notes": notes})
 
 

@@ -7,7 +7,8 @@ from typing import Any
 import pandas as pd
 
 from participatie_rct.report.analyses import SurveyWave, Unavailable
-from participatie_rct.report.disclosure import count_text, share_text
+from participatie_rct.report.disclosure import HIDDEN, count_text, share_text
+from participatie_rct.report.disclosure_rules import group_verdict
 from participatie_rct.report.i18n import number, p_text
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 
@@ -49,7 +50,8 @@ def _wave(wave: SurveyWave, view: View) -> dict[str, Any]:
     header = (
         w["survey_outcome"],
         w["arm"],
-        w["n"],
+        w["n_arm"],
+        w["n_control"].format(control=view.labels[view.control]),
         w["difference"],
         w["ci"],
         w["p_value"],
@@ -60,7 +62,13 @@ def _wave(wave: SurveyWave, view: View) -> dict[str, Any]:
         "response": Table(
             (w["arm"], w["survey_due"], w["survey_responded"], w["share"]), tuple(response_rows)
         ),
-        "effects": Table(header, tuple(effect_rows), numeric_from=2, note=" ".join(notes)),
+        "effects": Table(
+            header,
+            tuple(effect_rows),
+            numeric_from=2,
+            note=" ".join(notes),
+            caption=w["population_responding"],
+        ),
     }
 
 
@@ -71,11 +79,17 @@ def _effect_rows(outcome: str, fit: pd.DataFrame, view: View) -> list[tuple[str,
         for r in effect_records(fit[fit["arm"] == a]):
             low = number(r.ci_low, language, digits=2, sign=True)
             high = number(r.ci_high, language, digits=2, sign=True)
+            n_arm, n_control = int(r.n_arm), int(r.n_control)
+            sizes = (count_text(n_arm), count_text(n_control))
+            if not group_verdict({a: n_arm, view.control: n_control}):
+                # a mean of fewer than 10 respondents is not printed (disclosure rule 3)
+                rows.append((view.w[f"survey_{outcome}"], view.labels[a], *sizes, *[HIDDEN] * 4))
+                continue
             rows.append(
                 (
                     view.w[f"survey_{outcome}"],
                     view.labels[a],
-                    count_text(r.n),
+                    *sizes,
                     number(r.estimate, language, digits=2, sign=True),
                     f"{low} – {high}",
                     p_text(r.p_value, language),
