@@ -402,3 +402,45 @@ def test_without_a_survey_there_is_no_survey_chapter(small) -> None:
     md = render_markdown(context.values, {})
     assert "## Survey" not in md and "Survey outcomes" not in md
     assert md.count("No survey: there is no survey file") == 1
+
+
+def test_consort_rows_do_not_add_up_to_a_hidden_cell() -> None:
+    """103 assigned and 100 analysed would give "not analysed: <10" away as 3."""
+    from participatie_rct.report.consort import ConsortCounts
+
+    counts = ConsortCounts(
+        invited=None,
+        declined=None,
+        consented=None,
+        assigned={"a": 103, "b": 103, "c": 50},
+        withdrawn={"a": 2, "b": 0, "c": 0},
+        not_analysed={"a": 3, "b": 40, "c": 20},
+        analysed={"a": 100, "b": 63, "c": 30},
+    )
+    rows = {name: (cells, total) for name, cells, total in counts.table(["a", "b", "c"])}
+    assert rows["not_analysed"][0][0] == SUPPRESSED
+    assert rows["analysed"][0][0] == HIDDEN  # else 103 - 100 = 3
+    assert counts.hidden_analysed(["a", "b", "c"]) >= {"a"}
+    for j in range(3):  # no arm's pair of cells can be recovered from the assigned count
+        pair = [rows["not_analysed"][0][j], rows["analysed"][0][j]]
+        assert pair.count(HIDDEN) + pair.count(SUPPRESSED) != 1
+
+
+def test_an_arm_whose_analysed_count_consort_hides_is_hidden_in_the_effects(large) -> None:
+    from participatie_rct.report.i18n import words
+    from participatie_rct.report.sections.common import View
+    from participatie_rct.report.sections.effects import itt_table, shares_of
+
+    analyses, _ = large
+    order = tuple(analyses.protocol.arm_keys)
+    labels = {a: a.upper() for a in order}
+    control = analyses.protocol.control
+    treated = next(a for a in order if a != control)
+    view = View(order, labels, control, "en", words("en"), frozenset({treated}))
+    shares = shares_of(analyses.outcomes[analyses.analysed], "outflow_work", order)
+    table = itt_table(analyses.itt, view, shares)
+    for row in table.rows:
+        if row[0] == labels[treated]:
+            assert row[1] == HIDDEN and row[3:] == (HIDDEN,) * 5
+        else:
+            assert HIDDEN not in row

@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from html import escape
 
-from participatie_rct.report.disclosure import count_text, suppress_table
+from participatie_rct.report.disclosure import HIDDEN, count_text, suppress_table
 
 _STROKE = 'stroke="#333333" stroke-width="1.2"'
 
@@ -58,6 +58,13 @@ class ConsortCounts:
             lines.append(f"  {name}: {cells}")
         return "\n".join(lines)
 
+    def hidden_analysed(self, arms: Sequence[str]) -> frozenset[str]:
+        """The arms whose number analysed the CONSORT table hides (with the assigned number
+        public, it would give a small "not analysed" count away); every other table must
+        hide it too, and whatever rests on it."""
+        rows = self.table(arms)
+        return frozenset(a for a, cell in zip(arms, rows[-1][1], strict=True) if cell == HIDDEN)
+
     def table(self, arms: Sequence[str]) -> list[tuple[str, list[str], str]]:
         """Per stage, the printed counts per arm and the total, after disclosure control."""
         stages = [
@@ -70,8 +77,17 @@ class ConsortCounts:
             stages.insert(2, ("deviated", self.deviated))
         body = [[int(values.get(a, 0)) for a in arms] for _, values in stages]
         rows = []
+        # "not analysed" and "analysed" add up to "assigned" in every arm: they are suppressed
+        # together, with the assigned counts as public column totals, so that no hidden cell
+        # follows from the other two rows (disclosure policy, rule 2)
+        split = suppress_table(body[-2:], public_column_totals=True)
         for i, (name, _) in enumerate(stages):
-            # each stage is its own line with its total; columns of stages do not add up
+            if i >= len(stages) - 2:
+                k = i - (len(stages) - 2)
+                cells = [split.cell(k, j) for j in range(len(arms))]
+                rows.append((name, cells, split.row_total(k)))
+                continue
+            # the other stages are lines of their own: their columns do not add up
             line = suppress_table([body[i]])
             rows.append((name, [line.cell(0, j) for j in range(len(arms))], line.row_total(0)))
         return rows

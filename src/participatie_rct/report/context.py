@@ -66,7 +66,8 @@ def build_context(
     w = words(language)
     protocol = analyses.protocol
     order, labels = label_maps(protocol, language, blinded, key)
-    view = View(tuple(order), labels, protocol.control, language, w)
+    hidden_n = analyses.consort.hidden_analysed(order)
+    view = View(tuple(order), labels, protocol.control, language, w, hidden_n)
     kind = analyses.kind
     analysed = analyses.outcomes[analyses.analysed]
     sections = [
@@ -123,7 +124,8 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     control_label = view.labels[view.control]
     analysed = int(analyses.analysed.sum())
     if isinstance(analyses.itt, pd.DataFrame) and len(analyses.itt):
-        headline = w["headline_text"].format(h=horizon, n=analysed, control=control_label)
+        n_text = analyses.consort.table(view.order)[-1][2]  # as CONSORT prints it
+        headline = w["headline_text"].format(h=horizon, n=n_text, control=control_label)
     elif isinstance(analyses.itt, Unavailable) and analysed:  # data, but the estimator refused
         headline = w["not_estimable"].format(reason=analyses.itt.reason)
     else:

@@ -35,6 +35,8 @@ class View:
     control: str
     language: str
     w: Mapping[str, str]
+    #: arms whose number analysed is hidden in the CONSORT flow, so hidden everywhere
+    hidden_n: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)

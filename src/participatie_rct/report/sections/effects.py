@@ -64,9 +64,8 @@ def itt_table(
     for a in view.order:
         for r in effect_records(itt[itt["arm"] == a]):
             shown = shares is None or bool(shares.effect_shown(view.order.index(a), control))
-            n_arm = int(getattr(r, "n_arm", 0) or 0)
-            n_control = int(getattr(r, "n_control", 0) or 0)
-            sizes = (count_text(n_arm), count_text(n_control))
+            sizes = _sizes(r, a, view, hide=shares is not None)
+            shown = shown and HIDDEN not in sizes
             if not shown:
                 hidden_arms.append(view.labels[a])
                 rows.append((view.labels[a], *sizes, *([HIDDEN] * 5)))
@@ -76,6 +75,16 @@ def itt_table(
     if hidden_arms:
         note = w["effect_hidden"].format(arms=", ".join(hidden_arms))
     return Table(itt_header(view), tuple(rows), note=note, caption=caption)
+
+
+def _sizes(r: object, arm: str, view: View, *, hide: bool) -> tuple[str, str]:
+    """The printed numbers analysed in the arm and the control (hidden where CONSORT hides
+    them, when the table counts the same people as the CONSORT's "analysed")."""
+    n_arm = int(getattr(r, "n_arm", 0) or 0)
+    n_control = int(getattr(r, "n_control", 0) or 0)
+    arm_text = HIDDEN if hide and arm in view.hidden_n else count_text(n_arm)
+    control_text = HIDDEN if hide and view.control in view.hidden_n else count_text(n_control)
+    return arm_text, control_text
 
 
 def effect_cells(r: object, language: str) -> tuple[str, ...]:

@@ -24,6 +24,9 @@ def outflow_section(analyses: ReportAnalyses, view: View) -> Section:
     for j, a in enumerate(order):
         n = int(((outcomes["arm"] == a) & analysed).sum())
         k = int(outcomes.loc[(outcomes["arm"] == a) & analysed, "outflow_work"].sum())
+        if a in view.hidden_n:  # CONSORT hides this arm's number analysed: so does this table
+            rows.append((labels[a], HIDDEN, HIDDEN, HIDDEN))
+            continue
         share = share_text(k, n, language=view.language) if shares.shown[j] else HIDDEN
         rows.append((labels[a], count_text(n), shares.table.cell(0, j), share))
     horizon = int(analyses.protocol.analysis.horizon_months)

@@ -77,7 +77,12 @@ def _arm_rows(
     shown, rows, hidden = [], [], []
     for r, site, site_shares in candidates:
         sizes = (count_text(int(r.n_arm)), count_text(int(r.n_control)))
-        if not _shown(r, a, view, site_shares):
+        if site == w["pooled"]:  # the pooled sizes are CONSORT's "analysed"
+            sizes = tuple(
+                HIDDEN if arm in view.hidden_n else text
+                for arm, text in zip((a, view.control), sizes, strict=True)
+            )
+        if HIDDEN in sizes or not _shown(r, a, view, site_shares):
             hidden.append(f"{labels[a]} · {site}")
             rows.append((labels[a], site, *sizes, HIDDEN, HIDDEN))
             continue

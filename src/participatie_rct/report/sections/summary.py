@@ -34,7 +34,10 @@ def summary_section(analyses: ReportAnalyses, view: View, shares: OutcomeShares 
     items = []
     for a in view.order:
         for r in effect_records(itt[itt["arm"] == a]):
-            if shares is not None and not shares.effect_shown(view.order.index(a), control):
+            small = {a, view.control} & view.hidden_n
+            if small or (
+                shares is not None and not shares.effect_shown(view.order.index(a), control)
+            ):
                 items.append(_hidden_sentence(a, view, analyses))
                 continue
             items.append(_arm_sentence(r, a, view, alpha, crossed, analyses))
