@@ -444,3 +444,14 @@ def test_an_arm_whose_analysed_count_consort_hides_is_hidden_in_the_effects(larg
             assert row[1] == HIDDEN and row[3:] == (HIDDEN,) * 5
         else:
             assert HIDDEN not in row
+
+
+def test_the_final_report_accounts_for_the_interim_looks(demo) -> None:
+    from participatie_rct.design.boundaries import group_sequential_boundaries
+
+    final = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
+    interim = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    assert "Tussentijdse kijken en eindtoets" in final
+    assert "Tussentijdse kijken en eindtoets" not in interim
+    z = group_sequential_boundaries(looks=2, alpha=0.05 / 3).looks[-1].z
+    assert f"|z| ≥ {z:.2f}".replace(".", ",") in final

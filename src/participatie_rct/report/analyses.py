@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from participatie_rct.choices import ReportKind
+    from participatie_rct.design.boundaries import BoundaryResult
     from participatie_rct.design.monitor import MonitorStatus
     from participatie_rct.protocol import Protocol
     from participatie_rct.report.consort import ConsortCounts
@@ -96,6 +97,8 @@ class ReportAnalyses:
     mde: Mapping[str, float | Unavailable] = field(default_factory=dict)
     #: per baseline characteristic level, its printed name per language (from the data schema)
     characteristic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    #: a final report's planned group-sequential boundary (interim looks, then the final)
+    final_boundary: BoundaryResult | None = None
 
     @property
     def analysed(self) -> pd.Series:

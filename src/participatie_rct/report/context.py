@@ -32,7 +32,7 @@ from participatie_rct.report.sections.methods import methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.sites import sites_section
-from participatie_rct.report.sections.summary import summary_section
+from participatie_rct.report.sections.summary import final_looks_text, summary_section
 from participatie_rct.report.sections.survey import survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
@@ -168,6 +168,9 @@ def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
         version,
         survey_ran=bool(analyses.survey),
     )
+    looks = final_looks_text(analyses, view)
+    if looks:
+        paragraphs.insert(len(paragraphs) - 1, looks)
     return Section({"methods": paragraphs})
 
 

@@ -98,6 +98,9 @@ def report_analyses(
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
         outcomes_long=longer,
         characteristic_labels=estimates.characteristic_labels(outcomes),
+        final_boundary=estimates.final_boundary(plan, len(arms) - 1)
+        if kind is ReportKind.FINAL
+        else None,
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
     )
 

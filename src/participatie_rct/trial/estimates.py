@@ -10,6 +10,7 @@ silently empty table.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -348,3 +349,21 @@ def detectable_effects(
             continue
         out[a] = float(result.effect)
     return out
+
+
+def final_boundary(plan: Any, comparisons: int) -> Any:
+    """The group-sequential boundary the protocol plans (its interim looks at equally spaced
+    information, then the final analysis), per comparison at alpha / ``comparisons``
+    (Bonferroni, as the interim looks test). None when no interim look is planned.
+    """
+    from participatie_rct.design.boundaries import group_sequential_boundaries
+
+    looks = int(plan.interim_looks)
+    if looks < 1 or comparisons < 1:
+        return None
+    return group_sequential_boundaries(
+        looks=looks + 1,
+        alpha=float(plan.alpha) / comparisons,
+        spending=plan.spending,
+        gamma=plan.gamma,
+    )
