@@ -34,6 +34,7 @@ def test_simulate_writes_the_files_and_json(
         "protocol.toml",
         "survey.csv",
         "truth.json",
+        "truth_arms.csv",
     ]
     assert payload["n"] == 450 and payload["effects"] == "evaluation" and payload["seed"] == 7
     assert sorted(p.name for p in out_dir.iterdir()) == payload["files"]
