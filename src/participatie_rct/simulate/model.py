@@ -232,9 +232,7 @@ def _population_share(
     population reweighted by who consents) had everyone received ``effect``."""
     cells = _participant_cells(spec.consent_rate, spec.consent_selection)
     people = _People.of((cells.lp_work, cells.lp_part, cells.lp_other), cells.older, effect)
-    shares = _exact_shares(
-        base_work, people, horizons=(horizon,), states=outcome in STATE_OUTCOMES
-    )
+    shares = _exact_shares(base_work, people, horizons=(horizon,), states=outcome in STATE_OUTCOMES)
     return float(cells.weight @ shares[horizon][outcome])
 
 

@@ -231,7 +231,8 @@ def scenario_spec(
         base["waves"] = ()
     if waves is not None:
         base["waves"] = tuple(int(w) for w in waves)
-        base.setdefault("intake", "waves")
+        if intake is None:
+            base["intake"], base["intake_months"] = "waves", 1
     for key, value in (
         ("intake_months", intake_months),
         ("intake_start", intake_start),
