@@ -80,14 +80,24 @@ def _small_files(trial: SimulatedTrial) -> dict[str, bytes]:
     }
 
 
-_MONEY = {"earnings": ".2f", "benefit_amount": ".2f"}
+_MONEY = ("earnings", "benefit_amount")
+
+
+def _money_text(values: np.ndarray) -> np.ndarray:
+    """Euros with two decimals, formatting each distinct amount once (most months repeat a
+    few amounts: 0, the benefit norms)."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return np.array([format(v, ".2f") for v in unique], dtype=object)[inverse]
 
 
 def _month_chunks(trial: SimulatedTrial) -> Iterator[bytes]:
     """``benefit_months.csv`` chunk by chunk: the header once, then the rows."""
-    assert trial.panel is not None  # checked by _small_files
+    if trial.panel is None:
+        raise ParticipatieRCTError("write_simulation: this trial has no monthly table.")
     for k, chunk in enumerate(trial.panel.chunks()):
-        data = _csv_bytes(chunk, _MONEY)
+        for column in _MONEY:
+            chunk[column] = _money_text(chunk[column].to_numpy())
+        data = _csv_bytes(chunk, {})
         yield data if k == 0 else data.split(b"\n", 1)[1]
 
 

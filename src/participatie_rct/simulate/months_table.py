@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 #: People per chunk of the monthly table (fixed: the random streams are per chunk).
-CHUNK_PEOPLE = 10_000
+CHUNK_PEOPLE = 2_000
 #: Monthly benefit norm by household (index as ``population._HOUSEHOLD``): assumed, of the
 #: order of the 2018 norms for a single adult and for a couple (docs/simulation.md).
 BENEFIT_NORM = np.array([1000.0, 1000.0, 1430.0, 1430.0])
@@ -45,7 +45,7 @@ REGULAR_SHARE, REGULAR_MONTHS = 0.25, 6
 #: Median monthly net earnings by kind of work (assumed): full-time off benefit, part-time
 #: off benefit, part-time beside benefit (12-27 h), a small job (< 12 h).
 PAY = {"full": 1900.0, "part_off": 1300.0, "part": 650.0, "small": 200.0}
-_REASONS = np.array(["", "work", "part_time_work", "other"])
+_REASONS = np.array(["", "work", "part_time_work", "other"], dtype=object)
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,7 +105,8 @@ class MonthsPanel:
         month = (self.month0[people][:, None] + t)[keep]
         first = int(month.min())
         labels = np.array(
-            [f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, int(month.max()) + 1)]
+            [f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, int(month.max()) + 1)],
+            dtype=object,
         )
         return pd.DataFrame(
             {
@@ -114,7 +115,7 @@ class MonthsPanel:
                 "on_benefit": on_benefit[keep],
                 "exit_reason": _REASONS[events[keep]],
                 "earnings": earnings[keep],
-                "hours_band": np.asarray(HOURS_BANDS)[hours[keep]],
+                "hours_band": np.asarray(HOURS_BANDS, dtype=object)[hours[keep]],
                 "benefit_amount": amount[keep],
             }
         )

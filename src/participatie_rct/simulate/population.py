@@ -114,6 +114,17 @@ class _Cohort:
     def take(self, index: np.ndarray) -> _Cohort:
         return _Cohort(**{k: getattr(self, k)[index] for k in self.__dataclass_fields__})
 
+    def cell_index(self) -> np.ndarray:
+        """Each person's covariate cell: the row of :func:`_population_cells` (its tables are
+        crossed in the order age, sex, education, household, migration, duration)."""
+        index = np.zeros(self.ids.size, dtype=np.int64)
+        for table, idx in (
+            (_AGE, self.age_idx), (_SEX, self.sex_idx), (_EDUCATION, self.edu_idx),
+            (_HOUSEHOLD, self.hh_idx), (_MIGRATION, self.mig_idx), (_DURATION, self.dur_idx),
+        ):  # fmt: skip
+            index = index * len(table) + idx
+        return index
+
     def linear_predictors(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Log hazard shifts (work, part-time, other) of each person's covariates."""
         out = []
@@ -251,8 +262,8 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
     d_high = np.array([d[1] for d in _DURATION])[dur_idx]
     months = d_low + np.floor(drawn["u_dur"] * (d_high - d_low + 1)).astype(int)
     width = max(6, len(str(size)))
-    ids = np.array([f"{spec.id_prefix}-{i:0{width}d}" for i in range(1, size + 1)])
-    sites = np.array([s for s, _ in spec.sites])[drawn["site_idx"]]
+    ids = np.array([f"{spec.id_prefix}-{i:0{width}d}" for i in range(1, size + 1)], dtype=object)
+    sites = np.array([s for s, _ in spec.sites], dtype=object)[drawn["site_idx"]]
     return _Cohort(
         ids, sites, enrolled, drawn["consent"], age, age_idx, drawn["sex_idx"],
         drawn["edu_idx"], drawn["hh_idx"], drawn["mig_idx"], dur_idx, months,
@@ -261,4 +272,4 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
 
 def _age_group(age_idx: np.ndarray) -> np.ndarray:
     """The stratum column ``age_group``: ``18-44`` or ``45+``."""
-    return np.where(np.isin(age_idx, _OLDER), "45+", "18-44")
+    return np.array(["18-44", "45+"], dtype=object)[np.isin(age_idx, _OLDER).astype(int)]

@@ -30,7 +30,7 @@ _LABELS: dict[str, tuple[str, str]] = {
 _ARM_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Outcome horizons (months after the month of intake) reported in ``truth``.
-HORIZONS: tuple[int, ...] = (12, 24)
+HORIZONS: tuple[int, ...] = (12, 18, 24)
 #: Most participants a simulation writes (400,000 is a national caseload; see docs/).
 N_MAX = 1_000_000
 #: Longest rolling intake: the scenarios start in 2017-2018, so 60 months plus the follow-up

@@ -49,6 +49,7 @@ def _simulate_survey(
     import pandas as pd
 
     n = arms.size
+    regimes, which = np.unique(arms.astype(str), return_inverse=True)
     person = rng.normal(0.0, 1.0, size=n)
     older = np.isin(cohort.age_idx, _OLDER)
     oldest = cohort.age_idx == 3
@@ -61,7 +62,11 @@ def _simulate_survey(
         logit = logit + np.where(withdrawn & (wave > 0), math.log(_WITHDRAWN_ODDS), 0.0)
         answered = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         effects = {
-            k: np.where(treated & (wave > 0), np.array([_survey_effect(a, k) for a in arms]), 0.0)
+            k: np.where(
+                treated & (wave > 0),
+                np.array([_survey_effect(str(a), k) for a in regimes])[which],
+                0.0,
+            )
             for k in _SURVEY_EFFECTS
         }
         wellbeing = (

@@ -72,7 +72,7 @@ def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarr
     else:
         records = [{str(k): v for k, v in unit.items()} for unit in frame.to_dict("records")]
         draws = [sequencer.next(unit) for unit in records]
-    return np.array([d.arm for d in draws], dtype=object).astype(str)
+    return _shared(np.array([d.arm for d in draws], dtype=object).astype(str))
 
 
 #: Months at which the point-in-time outcomes are given: 12, 24, then every year followed.
@@ -199,16 +199,16 @@ def _participants_frame(
         {
             "id": cohort.ids,
             "site": cohort.site,
-            "enrolled_on": np.datetime_as_string(cohort.enrolled_on, unit="D"),
+            "enrolled_on": _date_text(cohort.enrolled_on),
             "birth_year": cohort.enrolled_on.astype("datetime64[Y]").astype(int)
             + 1970
             - cohort.age,
-            "sex": np.array([s[0] for s in _SEX])[cohort.sex_idx],
+            "sex": _labels([s[0] for s in _SEX], cohort.sex_idx),
             "age_group": _age_group(cohort.age_idx),
             "months_on_benefit": cohort.months_on_benefit,
-            "education": np.array([e[0] for e in _EDUCATION])[cohort.edu_idx],
-            "household": np.array([h[0] for h in _HOUSEHOLD])[cohort.hh_idx],
-            "migration_background": np.array([m[0] for m in _MIGRATION])[cohort.mig_idx],
+            "education": _labels([e[0] for e in _EDUCATION], cohort.edu_idx),
+            "household": _labels([h[0] for h in _HOUSEHOLD], cohort.hh_idx),
+            "migration_background": _labels([m[0] for m in _MIGRATION], cohort.mig_idx),
             "consent": cohort.consent,
         }
     )
@@ -218,6 +218,24 @@ def _participants_frame(
         picked = rng.choice(len(names), size=len(frame), p=shares / shares.sum())
         frame["preferred_measure"] = np.where(cohort.consent, np.array(names)[picked], "")
     return frame
+
+
+def _labels(values: Sequence[str], index: np.ndarray) -> np.ndarray:
+    """Text by category index as an object array whose rows share one string per category
+    (a national cohort would otherwise hold a separate string per row)."""
+    return np.asarray(values, dtype=object)[index]
+
+
+def _shared(values: np.ndarray) -> np.ndarray:
+    """Text values as an object array with one shared string per distinct value."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return _labels([str(u) for u in unique], inverse)
+
+
+def _date_text(days: np.ndarray) -> np.ndarray:
+    """ISO dates as shared strings (few distinct intake dates, many people)."""
+    unique, inverse = np.unique(days, return_inverse=True)
+    return _labels([str(d) for d in np.datetime_as_string(unique, unit="D")], inverse)
 
 
 def _withdraw(
@@ -247,7 +265,7 @@ def _received(arm: np.ndarray, withdrawn: np.ndarray, units: pd.DataFrame) -> np
     got = arm.astype(object)
     if "preferred_measure" in units.columns:
         got = np.where(arm == FREE_CHOICE, units["preferred_measure"].to_numpy(), got)
-    return np.where(withdrawn, "control", got).astype(str)
+    return _shared(np.where(withdrawn, "control", got).astype(str))
 
 
 def _people(calibration: _Calibration, members: _Cohort, received: np.ndarray) -> _People:

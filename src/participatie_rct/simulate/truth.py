@@ -21,7 +21,7 @@ from participatie_rct.simulate.model import (
     _exact_shares,
     _People,
 )
-from participatie_rct.simulate.population import _Cohort, _participant_cells
+from participatie_rct.simulate.population import _Cohort, _participant_cells, _population_cells
 from participatie_rct.simulate.scenarios import (
     FREE_CHOICE,
     HORIZONS,
@@ -103,6 +103,17 @@ def _arm_population(
 
 
 @lru_cache(maxsize=128)
+def _cell_shares(
+    base_work: float, effect: _ArmEffect, keys: tuple[tuple[str, int], ...]
+) -> dict[int, dict[str, np.ndarray]]:
+    """Exact shares per covariate cell of one regime (cached: shared by the population, the
+    age groups and every cohort of a design)."""
+    cells = _population_cells()
+    people = _People.of((cells.lp_work, cells.lp_part, cells.lp_other), cells.older, effect)
+    return _exact_shares(base_work, people, horizons=_months_needed(keys))
+
+
+@lru_cache(maxsize=128)
 def _population_truth(
     base_work: float,
     effect: _ArmEffect,
@@ -113,8 +124,7 @@ def _population_truth(
     """Exact shares of one regime among the participants: overall and per age group (cached:
     the same for every trial of a design)."""
     cells = _participant_cells(consent_rate, selection)
-    people = _People.of((cells.lp_work, cells.lp_part, cells.lp_other), cells.older, effect)
-    by_cell = _exact_shares(base_work, people, horizons=_months_needed(keys))
+    by_cell = _cell_shares(base_work, effect, keys)
     masks = {"18-44": ~cells.older, "45+": cells.older}
     return {
         "pop": _shares(by_cell, cells.weight, keys),
@@ -142,19 +152,17 @@ def _truth(
     are exact sums over covariate cells of a forward pass of the monthly chain, not sample
     means.
     """
-    lp = members.linear_predictors()
-    m = members.ids.size
+    cells = _population_cells()
+    counts = np.bincount(members.cell_index(), minlength=cells.weight.size)
+    mine = counts / max(int(counts.sum()), 1)  # the cohort's own covariate mix
     keys = _keys(spec)
     groups = ("18-44", "45+")
     raw: dict[str, dict[str, Any]] = {}
     for arm in spec.arms:
-        cohort = []
-        for weight, e in calibration.regimes(arm):
-            by_person = _exact_shares(
-                calibration.base_work, _People.of(lp, members.older, e),
-                horizons=_months_needed(keys),
-            )  # fmt: skip
-            cohort.append((weight, _shares(by_person, np.full(m, 1.0 / m), keys)))
+        cohort = [
+            (weight, _shares(_cell_shares(calibration.base_work, e, keys), mine, keys))
+            for weight, e in calibration.regimes(arm)
+        ]
         raw[arm] = {**_arm_population(spec, calibration, arm, keys), "cohort": _mix(cohort)}
 
     def itt(arm: str, values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
