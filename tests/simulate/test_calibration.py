@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from participatie_rct.simulate.calibration_table import Z, Figure, calibration_figures
+from participatie_rct.simulate.calibration_table import Figure, Z, calibration_figures
 from participatie_rct.simulate.published import DESIGNS
 
 

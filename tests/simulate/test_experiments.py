@@ -78,7 +78,7 @@ def test_refusals_name_the_fix() -> None:
             arms=["control", "earn_more_and_intensive_support",
                   "earn_more_and_no_application_duty", "intensive_support_and_no_application_duty"],
         )  # fmt: skip
-    with pytest.raises(DesignError, match="one lottery on one day.*--intake rolling"):
+    with pytest.raises(DesignError, match=r"one lottery on one day.*--intake rolling"):
         scenario_spec("generic", intake="batch", intake_months=3)
     with pytest.raises(DesignError, match=r"Epe=0\.3.*sum to 1"):
         scenario_spec("apeldoorn", sites=["Apeldoorn=0.8", "Epe=0.3"])

@@ -36,6 +36,7 @@ Z = 4.5
 #: The preset each scenario's table is drawn under: the one its published figures describe.
 TABLE_PRESET = {"wageningen": "seed", "utrecht": "late_exemption"}
 _SOURCE_SYNTHESIS = "Sanders et al. 2020; Kamerstuk 34 352, N (May 2020)"
+_CPB = "CPB 2022 (Verlaat and Zulkarnain)"
 
 
 @dataclass(frozen=True)
@@ -174,10 +175,10 @@ def _effects(scenario: str, large: SimulatedTrial) -> list[Figure]:
     if preset == "late_exemption":
         c, n, exact = _arm_share(large, "control", "working_12h_24")
         rows.append(Figure(scenario, "control: working >= 12 h at 24 months", 0.15,
-                           "CPB 2022 (Verlaat and Zulkarnain)", c, exact, _se(0.15, n)))  # fmt: skip
+                           _CPB, c, exact, _se(0.15, n)))  # fmt: skip
         s, n, exact = _arm_share(large, "no_application_duty", "working_12h_24")
         rows.append(Figure(scenario, "exemption: working >= 12 h at 24 months", 0.24,
-                           "CPB 2022 (Verlaat and Zulkarnain)", s, exact, _se(0.24, n)))  # fmt: skip
+                           _CPB, s, exact, _se(0.24, n)))  # fmt: skip
     for arm in arms:
         d, se, exact = _difference(large, arm, "working_27h_24")
         if "no_application_duty" in arm and preset == "late_exemption":

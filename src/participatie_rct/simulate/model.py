@@ -348,7 +348,7 @@ def _calibrate(spec: ScenarioSpec) -> _Calibration:
     preset_work, preset_delta, preset_mult, preset_state = _preset_effects(
         MEASURES, EffectPreset(spec.effects), control_work
     )
-    targets = {
+    targets: dict[str, dict[str, Any]] = {
         "work": dict(preset_work) | dict(spec.work_targets),
         "delta": dict(preset_delta) | dict(spec.part_time_deltas),
         "mult": dict(preset_mult) | dict(spec.part_time_multipliers),

@@ -150,4 +150,6 @@ _COLUMNS = (
 def chunk_streams(n: int, rng: np.random.Generator) -> tuple[np.random.SeedSequence, ...]:
     """One independent seed per chunk of :data:`CHUNK_PEOPLE` people."""
     chunks = max(1, math.ceil(n / CHUNK_PEOPLE))
-    return tuple(child.bit_generator.seed_seq for child in rng.spawn(chunks))  # type: ignore[attr-defined]
+    return tuple(
+        np.random.SeedSequence(int(child.integers(0, 2**63))) for child in rng.spawn(chunks)
+    )

@@ -202,9 +202,11 @@ def _intake_dates(spec: ScenarioSpec, size: int, rng: np.random.Generator) -> np
     if spec.intake == "batch":
         return np.full(size, start)
     if spec.intake == "waves":
-        days = np.array([np.datetime64(_add_months(spec.intake_start, m), "D") for m in spec.waves])
+        firsts = np.array(
+            [np.datetime64(_add_months(spec.intake_start, m), "D") for m in spec.waves]
+        )
         which = (np.arange(size) * len(spec.waves)) // max(size, 1)
-        return days[which]
+        return firsts[which]
     end = np.datetime64(_add_months(spec.intake_start, spec.intake_months), "D")
     days = int((end - start).astype(int))
     return start + np.sort(rng.integers(0, days, size=size)).astype("timedelta64[D]")

@@ -186,6 +186,31 @@ def parse_sites(sites: Sequence[str]) -> tuple[tuple[str, float], ...]:
     return tuple((n, float(s)) for n, s in named)  # type: ignore[arg-type]
 
 
+def _override_design(
+    base: dict[str, Any],
+    *,
+    n: int | None,
+    arms: Sequence[str] | None,
+    sites: Sequence[str] | None,
+    intake: str | None,
+    waves: Sequence[int] | None,
+) -> None:
+    """Apply the size, arms, sites and intake options to a published design (in place). A
+    changed intake starts from one month and no waves; waves alone imply intake 'waves'."""
+    if n is not None:
+        base["n"] = int(n)
+    if arms is not None:
+        base["arms"] = tuple(arms)
+    if sites is not None:
+        base["sites"] = parse_sites(sites)
+    if intake is not None and intake != base["intake"]:
+        base["intake"], base["intake_months"], base["waves"] = intake, 1, ()
+    if waves is not None:
+        base["waves"] = tuple(int(w) for w in waves)
+        if intake is None:
+            base["intake"], base["intake_months"] = "waves", 1
+
+
 def scenario_spec(
     scenario: str | Scenario,
     *,
@@ -219,20 +244,7 @@ def scenario_spec(
     which = parse_choice(Scenario, scenario, parameter="scenario")
     preset = parse_choice(EffectPreset, effects, parameter="effects")
     base: dict[str, Any] = dict(DESIGNS[which.value].base)
-    if n is not None:
-        base["n"] = int(n)
-    if arms is not None:
-        base["arms"] = tuple(arms)
-    if sites is not None:
-        base["sites"] = parse_sites(sites)
-    if intake is not None and intake != base["intake"]:
-        base["intake"] = intake
-        base["intake_months"] = 1
-        base["waves"] = ()
-    if waves is not None:
-        base["waves"] = tuple(int(w) for w in waves)
-        if intake is None:
-            base["intake"], base["intake_months"] = "waves", 1
+    _override_design(base, n=n, arms=arms, sites=sites, intake=intake, waves=waves)
     for key, value in (
         ("intake_months", intake_months),
         ("intake_start", intake_start),

@@ -132,6 +132,11 @@ def simulate_trial(
             follow_up_months=follow_up_months,
         )
     )
+    return _simulate(spec, rng, tables=tables)
+
+
+def _simulate(spec: ScenarioSpec, rng: np.random.Generator, *, tables: bool) -> SimulatedTrial:
+    """The steps of :func:`simulate_trial`: cohort, lottery, drop-out, months, tables, truth."""
     seed, spawn_key = seed_of(rng)
     calibration = _calibration(spec)
     protocol_seed = int(rng.integers(0, 2**31 - 1))

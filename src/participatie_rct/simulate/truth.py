@@ -29,7 +29,6 @@ from participatie_rct.simulate.scenarios import (
     _arm_label,
     _components,
 )
-from participatie_rct.simulate.survey import _SURVEY_EFFECTS, _survey_effect
 
 
 def _r(value: float) -> float:
@@ -135,6 +134,44 @@ def _population_truth(
     }
 
 
+#: What each key of ``truth.json`` means.
+_DEFINITIONS: dict[str, str] = {
+    "work_H": (
+        "the first outflow is to work (off benefit), in months 1..H after the month of intake"
+    ),
+    "part_time_H": ("the first outflow is to part-time work combined with benefit, in months 1..H"),
+    "other_H": "the first outflow is off benefit for another reason, in months 1..H",
+    "any_exit_H": "any first outflow (work, part-time work, other) in months 1..H",
+    "working_12h_H": (
+        "working 12 hours a week or more in month H after intake (part-time work with "
+        "benefit or work off benefit): the evaluations' part-time outcome"
+    ),
+    "working_27h_H": "working more than 27 hours a week in month H (full-time)",
+    "ever_working_12h_H": "working 12 hours or more in any month 1..H",
+    "on_benefit_H": "on benefit (possibly with part-time work) in month H",
+    "regimes": "what the arm's participants receive (free choice: preferred measures)",
+    "effect_onset_months": (
+        "the effect is nil up to the first month and full from the second (a profile "
+        "by month since assignment); [0, 0] is a constant effect"
+    ),
+    "treated": "population share had everyone received the arm",
+    "itt": "population share under intention to treat (withdrawers get the control regime)",
+    "cohort_itt": "expected intention-to-treat share for this cohort's covariates",
+    "by_age_group": "population shares among those aged 18-44 and 45+ at intake",
+    "hazard_ratio": (
+        "monthly hazard ratio against control; 45_plus has the log effect times "
+        f"{MODEL.older_effect_share}"
+    ),
+    "survey_direct_effect": (
+        "points on the latent score from wave 1 on, before rounding and clipping"
+    ),
+    "withdrawals": (
+        "participants who left after learning their arm; record them in the register "
+        "(participatie-rct withdraw); they stay in the intention-to-treat analysis"
+    ),
+}
+
+
 def _truth(
     spec: ScenarioSpec,
     calibration: _Calibration,
@@ -152,6 +189,46 @@ def _truth(
     are exact sums over covariate cells of a forward pass of the monthly chain, not sample
     means.
     """
+    per_arm = _per_arm(spec, calibration, members)
+    truth: dict[str, Any] = {
+        "scenario": spec.scenario,
+        "effects": spec.effects,
+        "seed": seed,
+        "spawn_key": list(spawn_key),
+        "protocol_seed": protocol.seed,
+        "protocol_sha256": protocol.sha256,
+        "n_invited": n_invited,
+        "n": int(members.ids.size),
+        "n_withdrawn": 0,
+        "control": "control",
+        "intake": spec.intake,
+        "intake_start": spec.intake_start.isoformat(),
+        "intake_months": spec.intake_months,
+        "follow_up_months": spec.follow_up_months,
+        "consent_rate": spec.consent_rate,
+        "withdrawal_rate": spec.withdrawal_rate,
+        "definitions": _DEFINITIONS,
+        "calibration_targets": {
+            "control": (
+                {
+                    "outcome": spec.control_target[0],
+                    "month": spec.control_target[1],
+                    "share": spec.control_target[2],
+                }
+                if spec.control_target
+                else {"outcome": "work", "month": 12, "share": spec.control_rate}
+            ),
+            "work_12": dict(spec.work_targets),
+            "part_time_12_difference": dict(spec.part_time_deltas),
+        },
+        "model": _model_facts(spec, calibration),
+        "arms": per_arm,
+    }
+    return _rounded(truth)
+
+
+def _per_arm(spec: ScenarioSpec, calibration: _Calibration, members: _Cohort) -> dict[str, Any]:
+    """Every arm's entry of ``truth.json``: population, cohort and age-group shares."""
     cells = _population_cells()
     counts = np.bincount(members.cell_index(), minlength=cells.weight.size)
     mine = counts / max(int(counts.sum()), 1)  # the cohort's own covariate mix
@@ -176,108 +253,49 @@ def _truth(
     ctrl = raw["control"]
     per_arm: dict[str, Any] = {}
     for arm in spec.arms:
-        e = calibration.effect(arm)
         pop_itt = itt(arm, raw[arm]["pop"], ctrl["pop"])
         coh_itt = itt(arm, raw[arm]["cohort"], ctrl["cohort"])
         group_itt = {g: itt(arm, raw[arm]["groups"][g], ctrl["groups"][g]) for g in groups}
-        per_arm[arm] = {
-            "label_nl": _arm_label(arm, 0),
-            "label_en": _arm_label(arm, 1),
-            "measures": list(_components(arm)) if arm != FREE_CHOICE else [],
-            "regimes": dict(calibration.preferences) if arm == FREE_CHOICE else {arm: 1.0},
-            "withdrawal_rate": calibration.withdrawal_rate(arm),
-            "work_hazard_ratio": {
-                "under_45": math.exp(e.work),
-                "45_plus": math.exp(MODEL.older_effect_share * e.work),
-            },
-            "part_time_hazard_ratio": {
-                "under_45": math.exp(e.part),
-                "45_plus": math.exp(MODEL.older_effect_share * e.part),
-            },
-            "effect_onset_months": [e.onset_start, e.onset_full],
-            "treated": raw[arm]["pop"],
-            "itt": pop_itt,
-            "itt_difference": minus(pop_itt, ctrl["pop"]),
+        per_arm[arm] = _arm_entry(arm, calibration, raw[arm]["pop"], pop_itt, ctrl["pop"])
+        per_arm[arm] |= {
             "cohort_itt": coh_itt,
             "cohort_itt_difference": minus(coh_itt, ctrl["cohort"]),
             "itt_by_age_group": group_itt,
             "itt_difference_by_age_group": {
                 g: minus(group_itt[g], ctrl["groups"][g]) for g in groups
             },
-            "survey_direct_effect": {k: _survey_effect(arm, k) for k in _SURVEY_EFFECTS},
         }
-    truth: dict[str, Any] = {
-        "scenario": spec.scenario,
-        "effects": spec.effects,
-        "seed": seed,
-        "spawn_key": list(spawn_key),
-        "protocol_seed": protocol.seed,
-        "protocol_sha256": protocol.sha256,
-        "n_invited": n_invited,
-        "n": int(members.ids.size),
-        "n_withdrawn": 0,
-        "control": "control",
-        "intake": spec.intake,
-        "intake_start": spec.intake_start.isoformat(),
-        "intake_months": spec.intake_months,
-        "follow_up_months": spec.follow_up_months,
-        "consent_rate": spec.consent_rate,
-        "withdrawal_rate": spec.withdrawal_rate,
-        "definitions": {
-            "work_H": (
-                "the first outflow is to work (off benefit), in months 1..H after the "
-                "month of intake"
-            ),
-            "part_time_H": (
-                "the first outflow is to part-time work combined with benefit, in months 1..H"
-            ),
-            "other_H": "the first outflow is off benefit for another reason, in months 1..H",
-            "any_exit_H": "any first outflow (work, part-time work, other) in months 1..H",
-            "working_12h_H": (
-                "working 12 hours a week or more in month H after intake (part-time work with "
-                "benefit or work off benefit): the evaluations' part-time outcome"
-            ),
-            "working_27h_H": "working more than 27 hours a week in month H (full-time)",
-            "ever_working_12h_H": "working 12 hours or more in any month 1..H",
-            "on_benefit_H": "on benefit (possibly with part-time work) in month H",
-            "regimes": "what the arm's participants receive (free choice: preferred measures)",
-            "effect_onset_months": (
-                "the effect is nil up to the first month and full from the second (a profile "
-                "by month since assignment); [0, 0] is a constant effect"
-            ),
-            "treated": "population share had everyone received the arm",
-            "itt": "population share under intention to treat (withdrawers get the control regime)",
-            "cohort_itt": "expected intention-to-treat share for this cohort's covariates",
-            "by_age_group": "population shares among those aged 18-44 and 45+ at intake",
-            "hazard_ratio": (
-                "monthly hazard ratio against control; 45_plus has the log effect times "
-                f"{MODEL.older_effect_share}"
-            ),
-            "survey_direct_effect": (
-                "points on the latent score from wave 1 on, before rounding and clipping"
-            ),
-            "withdrawals": (
-                "participants who left after learning their arm; record them in the register "
-                "(participatie-rct withdraw); they stay in the intention-to-treat analysis"
-            ),
+    return per_arm
+
+
+def _arm_entry(
+    arm: str,
+    calibration: _Calibration,
+    treated: dict[str, float],
+    itt: dict[str, float],
+    control: dict[str, float],
+) -> dict[str, Any]:
+    """An arm's labels, regimes, hazard ratios and population shares in ``truth.json``."""
+    e = calibration.effect(arm)
+    return {
+        "label_nl": _arm_label(arm, 0),
+        "label_en": _arm_label(arm, 1),
+        "measures": list(_components(arm)) if arm != FREE_CHOICE else [],
+        "regimes": dict(calibration.preferences) if arm == FREE_CHOICE else {arm: 1.0},
+        "withdrawal_rate": calibration.withdrawal_rate(arm),
+        "work_hazard_ratio": {
+            "under_45": math.exp(e.work),
+            "45_plus": math.exp(MODEL.older_effect_share * e.work),
         },
-        "calibration_targets": {
-            "control": (
-                {
-                    "outcome": spec.control_target[0],
-                    "month": spec.control_target[1],
-                    "share": spec.control_target[2],
-                }
-                if spec.control_target
-                else {"outcome": "work", "month": 12, "share": spec.control_rate}
-            ),
-            "work_12": dict(spec.work_targets),
-            "part_time_12_difference": dict(spec.part_time_deltas),
+        "part_time_hazard_ratio": {
+            "under_45": math.exp(e.part),
+            "45_plus": math.exp(MODEL.older_effect_share * e.part),
         },
-        "model": _model_facts(spec, calibration),
-        "arms": per_arm,
+        "effect_onset_months": [e.onset_start, e.onset_full],
+        "treated": treated,
+        "itt": itt,
+        "itt_difference": {k: v - control[k] for k, v in itt.items()},
     }
-    return _rounded(truth)
 
 
 def _model_facts(spec: ScenarioSpec, calibration: _Calibration) -> dict[str, Any]:
