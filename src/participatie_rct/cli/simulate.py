@@ -253,7 +253,10 @@ def simulate_power(
     ),
     spending: Spending = SpendingOption,
     outcome: str = typer.Option(
-        "work_12", "--outcome", help="Primary outcome: work_12, work_24, part_time_12, any_exit_12."
+        "work_12",
+        "--outcome",
+        help="Primary outcome: work_12, work_24, part_time_12, any_exit_12 (first outflow), or "
+        "working_12h_24, working_27h_24, ever_working_12h_24 (as the evaluations measured).",
     ),
     survival: bool = typer.Option(
         False, "--survival/--no-survival", help="Also the log-rank test on time to work."
