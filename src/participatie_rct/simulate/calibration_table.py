@@ -231,7 +231,7 @@ def _markdown(scenario: str, figures: list[Figure]) -> list[str]:
     for f in figures:
         model = "" if f.model is None else f"{f.model:.4g}"
         lines.append(
-            f"| {f.name} | {f.published:.6g} | {f.simulated:.4g} | {model} | {f.std_error:.2g} "
+            f"| {f.name} | {f.published:.6g} | {f.simulated:.6g} | {model} | {f.std_error:.2g} "
             f"| {'yes' if f.holds else 'NO'} | {f.source} |"
         )
     assumed = DESIGNS[scenario].assumed
