@@ -26,7 +26,7 @@ def test_every_published_figure_holds_within_sampling_error(scenario: str) -> No
     ]
     assert not failed, failed
     names = {f.name for f in figures}
-    # the survival of work spells is claimed by every scenario (DOMAIN.md, staying in work)
+    # the survival of work spells is claimed by every scenario (docs/domain.md, staying in work)
     assert "still working 18 months after leaving for work" in names
     # and every design figure the scenario publishes has a row
     published = {name for name, _, _ in DESIGNS[scenario].published}

@@ -43,7 +43,7 @@ def test_every_scenario_builds_its_published_design_and_valid_files(
 
 
 def test_published_sizes_and_intake() -> None:
-    """Sizes, consent and intake as DOMAIN.md reports them ("Sizes")."""
+    """Sizes, consent and intake as docs/domain.md reports them ("Sizes")."""
     expected = {
         "utrecht": (752, "batch"), "tilburg": (780, "rolling"), "groningen": (890, "rolling"),
         "nijmegen": (304, "waves"), "deventer": (364, "waves"),

@@ -83,7 +83,7 @@ def test_scenario_shapes() -> None:
         "no_application_duty",
     )
     assert wag.truth["n"] == 410 and int(wag.participants["consent"].sum()) == 410
-    # about half of the ~800 recipients take part (DOMAIN.md, Wageningen)
+    # about half of the ~800 recipients take part (docs/domain.md, Wageningen)
     assert 0.4 < wag.truth["n"] / wag.truth["n_invited"] < 0.62
     assert wag.participants["enrolled_on"].min() == "2017-10-01"
     apd = simulate_trial("apeldoorn", rng=np.random.default_rng(1))
@@ -144,7 +144,7 @@ def test_truth_hits_the_calibration_targets_exactly() -> None:
     # heterogeneity: smaller effects from 45 on
     hr = arms["intensive_support"]["work_hazard_ratio"]
     assert 1 < hr["45_plus"] < hr["under_45"]
-    # ~9% back on benefit within 18 months of leaving for work (DOMAIN.md)
+    # ~9% back on benefit within 18 months of leaving for work (docs/domain.md)
     assert trial.truth["model"]["back_on_benefit_18_months_after_work"] == pytest.approx(0.09)
     evaluation = simulate_trial(
         "apeldoorn", effects="evaluation", rng=np.random.default_rng(1), tables=False

@@ -88,7 +88,7 @@ def _work_spells(trial: SimulatedTrial) -> dict[str, tuple[float, int]]:
 
 
 def _common(scenario: str, trial: SimulatedTrial) -> list[Figure]:
-    """The job-survival figures every scenario shares (DOMAIN.md, 'staying in work')."""
+    """The job-survival figures every scenario shares (docs/domain.md, 'staying in work')."""
     spells = _work_spells(trial)
     model = trial.truth["model"]
     rows = []
@@ -101,7 +101,7 @@ def _common(scenario: str, trial: SimulatedTrial) -> list[Figure]:
          model["back_on_benefit_18_months_after_work"]),
     ):  # fmt: skip
         share, n = spells[key]
-        rows.append(Figure(scenario, name, value, "CBS outflow statistics (DOMAIN.md)", share,
+        rows.append(Figure(scenario, name, value, "CBS outflow statistics (docs/domain.md)", share,
                            exact, _se(value, n)))  # fmt: skip
     return rows
 
@@ -154,19 +154,19 @@ def _effects(scenario: str, large: SimulatedTrial) -> list[Figure]:
     if preset == "seed" and scenario == "wageningen":
         c, n, exact = _arm_share(large, "control", "work_12")
         rows.append(Figure(scenario, "control: out to work within 12 months", 0.06,
-                           "Wageningen council member, interim (seed 001)", c, exact,
+                           "Wageningen council member, interim (docs/domain.md)", c, exact,
                            _se(0.06, n)))  # fmt: skip
         for arm in ("intensive_support", "no_application_duty"):
             s, n, exact = _arm_share(large, arm, "work_12")
             rows.append(Figure(scenario, f"{arm}: out to work within 12 months", 0.115,
-                               "Wageningen council member, interim (seed 001)", s, exact,
+                               "Wageningen council member, interim (docs/domain.md)", s, exact,
                                _se(0.115, n)))  # fmt: skip
         pooled = large.outcomes
         work18 = float(((pooled["exit_reason"] == "work") & (pooled["exit_month"] <= 18)).mean())
         left18 = float(
             (pooled["exit_reason"].isin(["work", "other"]) & (pooled["exit_month"] <= 18)).mean()
         )
-        source = "Wageningen trial population, ~18 months (DOMAIN.md)"
+        source = "Wageningen trial population, ~18 months (docs/domain.md)"
         rows.append(Figure(scenario, "all arms: to paid work within 18 months", 0.13, source,
                            work18, None, _se(0.13, len(pooled)), rounding=0.01))  # fmt: skip
         rows.append(Figure(scenario, "all arms: left benefit within 18 months", 0.27, source,

@@ -7,9 +7,9 @@ whole chain, including jobs that end. This module holds
 
 * the job-survival model: a share ``fragile_share`` of jobs ends at a constant monthly rate,
   the rest lasts, fitted in closed form to the published survival of work spells (82% still
-  working 6 months after leaving benefit for work, 72% after 18; DOMAIN.md), and the share
+  working 6 months after leaving benefit for work, 72% after 18; docs/domain.md), and the share
   of job losses that return to benefit, solved so that 9% of those who left for work are back
-  on benefit within 18 months (DOMAIN.md);
+  on benefit within 18 months (docs/domain.md);
 * :func:`exact_states`, a forward pass of the five-state chain per covariate cell that gives
   the exact expected share in each state, working >= 12 h, > 27 h, or ever working >= 12 h
   by month t.
@@ -23,7 +23,7 @@ from functools import lru_cache
 
 import numpy as np
 
-#: Published survival of work spells after leaving benefit for work (DOMAIN.md, "staying in
+#: Published survival of work spells after leaving benefit for work (docs/domain.md, "staying in
 #: work"): share still working 6 and 18 months later, and share back on benefit within 18.
 SURVIVE_6, SURVIVE_18, BACK_ON_BENEFIT_18 = 0.82, 0.72, 0.09
 

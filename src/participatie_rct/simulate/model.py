@@ -53,7 +53,7 @@ class Model:
 
     @property
     def job_share_fragile(self) -> float:
-        """Share of jobs that end at a constant rate (fitted to 82% / 72%, DOMAIN.md)."""
+        """Share of jobs that end at a constant rate (fitted to 82% / 72%, docs/domain.md)."""
         return job_survival_parameters()[0]
 
     @property
@@ -163,7 +163,7 @@ def _exact_shares(
     and the exact point-in-time shares of :func:`participatie_rct.simulate.chain.exact_states`.
 
     Outflow is the first month a participant leaves full benefit: to work (off benefit), to
-    part-time work combined with benefit, or off benefit for another reason (DOMAIN.md,
+    part-time work combined with benefit, or off benefit for another reason (docs/domain.md,
     "Outcomes a report must show"; the same rule as
     :func:`participatie_rct.estimate.build_outcomes`). These are competing risks, so the
     cumulative incidence of cause k by month H is ``sum_t S(t-1) p_k(t)`` (Kalbfleisch and

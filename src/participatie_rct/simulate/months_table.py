@@ -5,7 +5,7 @@ calendar month with ``on_benefit``, ``exit_reason``, ``earnings``, ``hours_band`
 ``benefit_amount``: the benefit norm minus the earnings that are not disregarded. The
 disregard is the regular rule (25% of earnings, up to the cap, for the first six months with
 earnings) or, for those who receive the earn-more measure, the trial's rule (by default 50%
-up to about EUR 199 a month for 24 months; DOMAIN.md, "The decree").
+up to about EUR 199 a month for 24 months; docs/domain.md, "Setting").
 
 The table is made ``CHUNK_PEOPLE`` people at a time, each chunk from its own random stream,
 so that a national panel (400,000 people, 60 months: 24 million rows) is written within a
@@ -39,7 +39,7 @@ CHUNK_PEOPLE = 2_000
 #: Monthly benefit norm by household (index as ``population._HOUSEHOLD``): assumed, of the
 #: order of the 2018 norms for a single adult and for a couple (docs/simulation.md).
 BENEFIT_NORM = np.array([1000.0, 1000.0, 1430.0, 1430.0])
-#: The regular disregard: 25% of earnings for six months (DOMAIN.md); its cap is assumed to
+#: The regular disregard: 25% of earnings for six months (docs/domain.md); its cap is assumed to
 #: be the same as the trial's.
 REGULAR_SHARE, REGULAR_MONTHS = 0.25, 6
 #: Median monthly net earnings by kind of work (assumed): full-time off benefit, part-time

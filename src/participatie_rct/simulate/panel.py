@@ -22,7 +22,7 @@ from participatie_rct.simulate.model import (
 _NONE, _WORK, _PART, _OTHER = 0, 1, 2, 3
 _B, _P, _W, _O = 0, 1, 2, 3
 #: Hours bands of a month: none, under 12, 12-27, over 27 hours a week (the evaluations'
-#: thresholds: part-time work >= 12 h, full-time > 27 h; DOMAIN.md).
+#: thresholds: part-time work >= 12 h, full-time > 27 h; docs/domain.md).
 HOURS_BANDS: tuple[str, ...] = ("none", "under_12", "12_to_27", "over_27")
 _NO_HOURS, _SMALL, _PART_HOURS, _FULL_HOURS = 0, 1, 2, 3
 

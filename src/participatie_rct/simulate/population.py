@@ -18,7 +18,7 @@ from participatie_rct.simulate.scenarios import ScenarioSpec
 # --------------------------------------------------------------------------------------------
 # Covariate distributions: (value, share, log-HR work, log-HR part-time, log-HR other exit).
 # Shares describe a municipal long-term caseload (Rotterdam's long-term group averages 51
-# years of age and 11 years on benefit; DOMAIN.md); hazard ratios are plausible orders of
+# years of age and 11 years on benefit; docs/domain.md); hazard ratios are plausible orders of
 # magnitude, not estimates: the calibration pins the overall levels.
 # --------------------------------------------------------------------------------------------
 _AGE = (  # (group, lowest age, highest age, share, work, part, other)

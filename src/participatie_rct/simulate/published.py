@@ -43,11 +43,19 @@ DESIGNS: dict[str, PublishedDesign] = {
             block_sizes=(4, 8),
         ),
         published=(
-            ("n", 410, "Wageningen final report 'Vertrouwen werkt'; DOMAIN.md, Sizes"),
+            (
+                "n",
+                410,
+                "Wageningen final report 'Vertrouwen werkt'; docs/domain.md, The experiments",
+            ),
             ("consent_rate", 0.51, "over half of ~800 recipients took part (Wageningen)"),
             ("withdrawal_rate", 0.04, "~4% left after assignment (Wageningen, Apeldoorn)"),
-            ("control_work_12", 0.06, "council member's interim figure, 6% (seed 001)"),
-            ("treated_work_12", 0.115, "11.5% in the two last groups (seed 001, seed preset)"),
+            ("control_work_12", 0.06, "a council member's interim figure, 6% (docs/domain.md)"),
+            (
+                "treated_work_12",
+                0.115,
+                "interim figure, 11.5% in two treated groups (docs/domain.md)",
+            ),
         ),
         assumed=(
             "intake spread over three months from 1 October 2017",
@@ -69,9 +77,9 @@ DESIGNS: dict[str, PublishedDesign] = {
             block_sizes=(3, 6),
         ),
         published=(
-            ("n", 450, "Apeldoorn interim report (seed 001)"),
-            ("consent_rate", 0.85, "85% of those invited agreed at once (seed 001)"),
-            ("withdrawal_rate", 0.04, "4% left, disagreeing with their group (seed 001)"),
+            ("n", 450, "Apeldoorn interim report (docs/domain.md)"),
+            ("consent_rate", 0.85, "85% of those approached agreed (docs/domain.md)"),
+            ("withdrawal_rate", 0.04, "about 4% left after learning their arm (docs/domain.md)"),
         ),
         assumed=("site shares Apeldoorn 80%, Epe 20%", "start 1 November 2017"),
     ),
@@ -90,12 +98,12 @@ DESIGNS: dict[str, PublishedDesign] = {
             block_sizes=(5, 10),
         ),
         published=(
-            ("n", 780, "Tilburg final report; DOMAIN.md, Sizes"),
-            ("start", 2017.09, "from September 2017 (seed 000)"),
+            ("n", 780, "Tilburg final report; docs/domain.md, The experiments"),
+            ("start", 2017.09, "from September 2017 (Tilburg final report)"),
         ),
         assumed=(
             "which measures the combination arm joins (earn more with exemption)",
-            "consent 25%, the top of 10-25% for a whole caseload (DOMAIN.md)",
+            "consent 25%, the top of 10-25% for a whole caseload (docs/domain.md)",
             "six months of rolling intake",
         ),
     ),
@@ -121,7 +129,7 @@ DESIGNS: dict[str, PublishedDesign] = {
         ),
         assumed=(
             "site shares Utrecht 85%, Zeist 15%",
-            "consent 20% (DOMAIN.md: 10-25% for a whole caseload)",
+            "consent 20% (docs/domain.md: 10-25% for a whole caseload)",
             "the exemption effect starts after 12 months and is full from 18 (late preset)",
         ),
     ),

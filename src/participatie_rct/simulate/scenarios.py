@@ -15,7 +15,7 @@ from participatie_rct.assignment.blocks import BLOCK_SIZE_MAX
 from participatie_rct.choices import EffectPreset, Scenario, parse_choice
 from participatie_rct.errors import DesignError
 
-#: The measures an arm can combine (DOMAIN.md, "The arms"); an arm key is ``control``, one
+#: The measures an arm can combine (docs/domain.md, "Arms"); an arm key is ``control``, one
 #: measure, or measures joined by ``_and_`` (the decree allows up to two combination groups).
 MEASURES: tuple[str, ...] = ("earn_more", "intensive_support", "no_application_duty")
 
@@ -112,8 +112,8 @@ def _arm_label(arm: str, language: int) -> str:
 
 
 # Seed preset: control 6% -> 11.5% for intensive support and no application duty (ratio
-# 11.5/6), earn-more half-way (DOMAIN.md, Wageningen). Evaluation preset: no effect on full-
-# time outflow; part-time work +3 points (DOMAIN.md: "+2 to +4") for intensive support and
+# 11.5/6), earn-more half-way (docs/domain.md, Wageningen). Evaluation preset: no effect on full-
+# time outflow; part-time work +3 points (docs/domain.md: "+2 to +4") for intensive support and
 # earn-more; exemption nil.
 _SEED_RATIO = {
     "intensive_support": 11.5 / 6.0,

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-#: Waves at intake, 12 and 24 months; response rates fall with every wave (DOMAIN.md:
+#: Waves at intake, 12 and 24 months; response rates fall with every wave (docs/domain.md:
 #: "recruitment was slow because of the many questionnaires").
 _WAVES = ((0, 0, 0.85), (1, 12, 0.65), (2, 24, 0.55))
 #: Odds of answering a later wave for those who withdrew, against those who stayed (assumed).
