@@ -41,3 +41,13 @@ def test_the_rule_fails_a_figure_that_is_off() -> None:
     near = Figure("x", "share", 0.5, "source", 0.5 + (Z - 0.5) * 0.01, None, 0.01)
     rounded = Figure("x", "share", 0.13, "about 13%", 0.138, None, 0.001, rounding=0.01)
     assert not off.holds and near.holds and rounded.holds
+
+
+def test_the_docs_table_covers_every_scenario_and_every_row_holds() -> None:
+    from pathlib import Path
+
+    table = Path(__file__).parents[2] / "docs" / "simulation_tables.md"
+    text = table.read_text(encoding="utf-8")
+    for scenario in DESIGNS:
+        assert f"## {scenario} (effects:" in text, scenario
+    assert "| NO |" not in text
