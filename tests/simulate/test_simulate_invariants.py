@@ -21,16 +21,18 @@ ARMS = st.lists(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(1, 80),
     treated=ARMS,
-    intake=st.sampled_from(["batch", "rolling"]),
+    intake=st.sampled_from(["batch", "rolling", "waves"]),
     months=st.integers(1, 6),
     consent=st.floats(0.3, 1.0),
 )
 def test_every_trial_keeps_the_rules(seed, n, treated, intake, months, consent) -> None:
     arms = ["control", *treated]
     months = 1 if intake == "batch" else months  # a batch is one lottery on one day
+    waves = (0, months) if intake == "waves" else None
+    months = 1 if intake == "waves" else months
     trial = simulate_trial(
         "generic", rng=np.random.default_rng(seed), n=n, arms=arms, intake=intake,
-        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"],
+        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"], waves=waves,
     )  # fmt: skip
     people = trial.participants
     assert int(people["consent"].sum()) == n == len(trial.assignments) == len(trial.outcomes)
@@ -59,7 +61,7 @@ def test_every_trial_keeps_the_rules(seed, n, treated, intake, months, consent) 
     # the same seed gives the same trial
     again = simulate_trial(
         "generic", rng=np.random.default_rng(seed), n=n, arms=arms, intake=intake,
-        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"],
+        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"], waves=waves,
     )  # fmt: skip
     assert again.benefit_months.equals(whole) and again.truth == trial.truth
     # hours and benefit amounts: bands as the schema has them; no benefit when off benefit

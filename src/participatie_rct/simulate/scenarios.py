@@ -94,6 +94,12 @@ class ScenarioSpec:
         check_spec(self)
 
 
+def state_horizons(spec: ScenarioSpec) -> tuple[int, ...]:
+    """Months at which the point-in-time outcomes are given: 12, 24 and every further whole
+    year of the scenario's follow-up."""
+    return tuple(range(12, spec.follow_up_months + 1, 12))
+
+
 def _components(arm: str) -> tuple[str, ...]:
     """The measures an arm combines: ``earn_more_and_intensive_support`` -> both."""
     if arm == "control":

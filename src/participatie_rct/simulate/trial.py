@@ -41,6 +41,7 @@ from participatie_rct.simulate.scenarios import (
     _components,
     protocol_toml,
     scenario_spec,
+    state_horizons,
 )
 from participatie_rct.simulate.survey import _simulate_survey
 from participatie_rct.simulate.truth import _truth
@@ -73,12 +74,6 @@ def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarr
         records = [{str(k): v for k, v in unit.items()} for unit in frame.to_dict("records")]
         draws = [sequencer.next(unit) for unit in records]
     return _shared(np.array([d.arm for d in draws], dtype=object).astype(str))
-
-
-#: Months at which the point-in-time outcomes are given: 12, 24, then every year followed.
-def state_horizons(spec: ScenarioSpec) -> tuple[int, ...]:
-    """12, 24 and every further whole year of the scenario's follow-up."""
-    return tuple(range(12, spec.follow_up_months + 1, 12))
 
 
 def simulate_trial(

@@ -28,6 +28,7 @@ from participatie_rct.simulate.scenarios import (
     ScenarioSpec,
     _arm_label,
     _components,
+    state_horizons,
 )
 
 
@@ -40,15 +41,11 @@ def _keys(spec: ScenarioSpec) -> tuple[tuple[str, int], ...]:
     """(outcome, month) pairs of the truth: first outflow by 12, 18 and 24 months, and the
     point-in-time outcomes at 12, 24 and every further year of follow-up."""
     first = tuple((name, h) for h in HORIZONS for name in _FIRST_EXIT)
-    state = tuple((name, h) for h in _state_months(spec) for name in STATE_OUTCOMES)
+    state = tuple((name, h) for h in state_horizons(spec) for name in STATE_OUTCOMES)
     return first + state
 
 
 _FIRST_EXIT = ("work", "part_time", "other", "any_exit")
-
-
-def _state_months(spec: ScenarioSpec) -> tuple[int, ...]:
-    return tuple(range(12, spec.follow_up_months + 1, 12))
 
 
 def _shares(
