@@ -113,6 +113,7 @@ def test_consent_depends_on_nearness_to_work() -> None:
     assert rate_short > rate_long + 0.05
 
 
+@pytest.mark.slow
 def test_withdrawal_is_arm_specific_and_cuts_survey_response() -> None:
     trial = simulate_trial("generic", rng=np.random.default_rng(4), n=40_000)
     a = trial.assignments
@@ -181,6 +182,7 @@ def test_follow_up_to_48_months_and_year_outcomes() -> None:
     assert "working_12h_48" in trial.truth["arms"]["control"]["itt"]
 
 
+@pytest.mark.slow
 def test_the_late_exemption_effect_appears_late_in_the_monthly_panel() -> None:
     """Utrecht preset: nil in the first year, 24% vs 15% working >= 12 h after two years
     (CPB 2022), visible month by month in the person-month panel."""
@@ -206,6 +208,7 @@ def test_the_late_exemption_effect_appears_late_in_the_monthly_panel() -> None:
     assert late["estimate"].mean() > 0.06
 
 
+@pytest.mark.slow
 def test_the_evaluation_preset_finds_no_full_time_effect_at_the_real_sizes() -> None:
     """No arm raised full-time work (synthesis, May 2020): at Wageningen's size the ITT on
     working > 27 h after two years rejects at about the nominal rate."""
