@@ -14,7 +14,7 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,service,dev]'
 	touch $(STAMP)
 
 test: $(STAMP)

@@ -23,8 +23,10 @@ from participatie_rct.cli import (
     outcomes,
     register,
     report,
+    serve,
     simulate,
     survival,
+    users,
 )
 from participatie_rct.errors import ParticipatieRCTError
 
@@ -56,6 +58,8 @@ def _root(
 
 
 for _module in (register, data, simulate, outcomes, estimate, survival, inference, design, report):
+    _module.register(app)
+for _module in (serve, users):
     _module.register(app)
 
 

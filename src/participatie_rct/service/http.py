@@ -1,0 +1,106 @@
+"""HTTP plumbing shared by the API and the pages: security headers, errors, request bodies."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from participatie_rct.errors import ParticipatieRCTError
+
+#: no inline script or style, nothing from elsewhere, no framing, forms post only here
+CSP = (
+    "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'"
+)
+MAX_FORM_BYTES = 64 * 1024
+MAX_FILE_BYTES = 20 * 2**20
+
+
+class SecurityHeaders:
+    """Pure ASGI middleware: the same security headers on every response.
+
+    Responses that may show an arm (everything under ``/api`` and every page) are never
+    cached; only the stylesheet may be.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cacheable = scope["path"].startswith("/static/")
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = [
+                    (k, v)
+                    for k, v in message.get("headers", [])
+                    if k.lower() not in {b"server", b"cache-control"}
+                ]
+                headers += [
+                    (b"content-security-policy", CSP.encode()),
+                    (b"x-frame-options", b"DENY"),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"no-referrer"),
+                    (b"cache-control", b"max-age=3600" if cacheable else b"no-store"),
+                ]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def one_line(text: object) -> str:
+    """A message on one line, as the CLI prints it."""
+    return " ".join(str(text).split())
+
+
+def error(status: int, message: object, **headers: str) -> JSONResponse:
+    """``{"error": message}`` with ``status``."""
+    return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers or None)
+
+
+async def json_body(request: Request) -> dict[str, Any]:
+    """The request's JSON object; a :class:`ParticipatieRCTError` names what is wrong."""
+    raw = await request.body()
+    if len(raw) > MAX_FORM_BYTES:
+        raise ParticipatieRCTError(f"the request body has {len(raw)} bytes; at most 65536.")
+    try:
+        body = json.loads(raw or b"null")
+    except ValueError as exc:
+        raise ParticipatieRCTError(f"the request body is not JSON ({exc.msg}).") from None
+    if not isinstance(body, dict):
+        raise ParticipatieRCTError('the request body must be a JSON object, such as {"id": ...}.')
+    return body
+
+
+async def form_body(request: Request) -> dict[str, str]:
+    """A URL-encoded form as name -> last value (bodies over 64 KiB are refused as empty)."""
+    raw = await request.body()
+    if len(raw) > MAX_FORM_BYTES:
+        return {}
+    parsed = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
+    return {k: v[-1] for k, v in parsed.items()}
+
+
+def text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str | None:
+    """``body[name]`` as text; refused naming the field when missing or not text."""
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ParticipatieRCTError(
+            f'{name}: give it as a non-empty text, e.g. {{"{name}": "..."}}.'
+        )
+    return value
+
+
+Endpoint = Callable[[Request], Awaitable[Any]]

@@ -1,0 +1,102 @@
+"""Helpers of the service tests: a register with users of every role, test BSNs, schemas."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from participatie_rct.protocol import Protocol
+from participatie_rct.registry import Register, users
+from participatie_rct.registry.users import Role
+
+KEY = b"service-test-key-0123456789abcdef0123"
+SECRET = b"service-test-secret-fedcba9876543210fedcba"
+
+PROTOCOL = """
+[trial]
+name = "Service trial"
+seed = 20180213
+
+[[arms]]
+key = "control"
+label_nl = "Controlgroep"
+label_en = "Control"
+
+[[arms]]
+key = "earn_more"
+label_nl = "Bijverdienen"
+label_en = "Earn more"
+
+[assignment]
+method = "permuted_blocks"
+strata = ["site", "age_group"]
+block_sizes = [4]
+
+[identifiers]
+column = "bsn"
+kind = "bsn"
+"""
+
+
+def elfproef_bsns(n: int, *, start: int = 123_000_000) -> list[str]:
+    """``n`` distinct 9-digit numbers that pass the elfproef (test numbers, nobody's)."""
+    weights = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+    out: list[str] = []
+    number = start
+    while len(out) < n:
+        text = f"{number:09d}"
+        if sum(w * int(d) for w, d in zip(weights, text, strict=True)) % 11 == 0:
+            out.append(text)
+        number += 1
+    return out
+
+
+@dataclass
+class Trial:
+    """A register with one user per role (and two assigners at different sites)."""
+
+    url: str
+    tokens: dict[str, str]
+
+
+def make_trial(url: str) -> Trial:
+    """Create the register at ``url`` and add users: ede/tiel assigners, monitor, stats, admin."""
+    protocol = Protocol.from_text(PROTOCOL, source="trial.toml")
+    tokens: dict[str, str] = {}
+    with Register.create(url, protocol, key=KEY) as reg:
+        for name, role, sites in (
+            ("ede", Role.ASSIGNER, ["Ede"]),
+            ("tiel", Role.ASSIGNER, ["Tiel"]),
+            ("both", Role.ASSIGNER, ["Ede", "Tiel"]),
+            ("monitor", Role.MONITOR, []),
+            ("stats", Role.STATISTICIAN, []),
+            ("admin", Role.ADMIN, []),
+            ("gone", Role.ASSIGNER, ["Ede"]),
+        ):
+            _user, tokens[name] = users.add_user(reg.engine, name, role, sites, by="test")
+        users.revoke_user(reg.engine, "gone", by="test")
+    return Trial(url, tokens)
+
+
+def pg_schema_url(base: str) -> Iterator[str]:
+    """A fresh schema with a random name in the server at ``base``, dropped afterwards."""
+    import sqlalchemy as sa
+
+    schema = f"prct_svc_{secrets.token_hex(6)}"
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+    try:
+        yield url.render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
+
+
+def sqlite_url(folder: Path) -> str:
+    """An SQLite register URL in ``folder``."""
+    return f"sqlite:///{folder / 'trial.db'}"
