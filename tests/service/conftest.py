@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -9,11 +10,14 @@ import pytest
 
 pytest.importorskip("starlette", reason="the service extra is not installed (make install)")
 
-from starlette.testclient import TestClient  # noqa: E402
+with warnings.catch_warnings():
+    # starlette asks for httpx2 in newer releases; httpx still works for the test client
+    warnings.simplefilter("ignore")
+    from starlette.testclient import TestClient
 
-from participatie_rct.service import ServiceConfig, create_app  # noqa: E402
+from participatie_rct.service import ServiceConfig, create_app
 
-from .helpers import KEY, SECRET, Trial, make_trial, sqlite_url  # noqa: E402
+from .helpers import KEY, SECRET, Trial, make_trial, sqlite_url
 
 
 @pytest.fixture

@@ -65,9 +65,7 @@ def _call(trial: Trial, client: TestClient, endpoint: str, who: str | None):
         return client.post("/api/v1/withdraw", json=body, headers=headers)
     if endpoint == "assign-file":
         content = f"bsn;site;age_group;consent\n{next(_BSNS)};Ede;27-44;ja\n".encode()
-        return client.post(
-            "/api/v1/assign-file?name=p.csv", content=content, headers=headers
-        )
+        return client.post("/api/v1/assign-file?name=p.csv", content=content, headers=headers)
     return client.get(f"/api/v1/{endpoint}", headers=headers)
 
 
@@ -89,10 +87,7 @@ ALLOWED = {
 def test_api_role_matrix(world, endpoint: str, who: str | None) -> None:
     trial, client = world
     response = _call(trial, client, endpoint, who)
-    if who in (None, "forged", "gone"):
-        expected = 401
-    else:
-        expected = 200 if who in ALLOWED[endpoint] else 403
+    expected = 401 if who in (None, "forged", "gone") else 200 if who in ALLOWED[endpoint] else 403
     assert response.status_code == expected, (endpoint, who, response.text)
     if expected != 200:
         assert set(response.json()) == {"error"}
@@ -200,9 +195,7 @@ def signin(client: TestClient, token: str) -> None:
     assert response.status_code == 303, response.text
 
 
-@pytest.mark.parametrize(
-    ("page", "who"), list(itertools.product(sorted(PAGES), [*ROLES, None]))
-)
+@pytest.mark.parametrize(("page", "who"), list(itertools.product(sorted(PAGES), [*ROLES, None])))
 def test_page_role_matrix(world, page: str, who: str | None) -> None:
     trial, _client = world
     with TestClient(_client.app, base_url="http://127.0.0.1") as client:

@@ -47,6 +47,12 @@ _SETTINGS_OPTION = typer.Option(
 _ENROLLED_ON_OPTION = typer.Option(
     None, "--enrolled-on", help="Date of intake with --id (default today)."
 )
+_SERVER_OPTION = typer.Option(
+    None, "--server", help="Assign through the randomization service at this URL instead of --db."
+)
+_TOKEN_FILE_OPTION = typer.Option(
+    None, "--token-file", help="With --server: the file holding your access token.", dir_okay=False
+)
 _PARTICIPANT_ID_OPTION2 = typer.Option(..., "--id", help="The participant (a BSN or an id).")
 _REASON_OPTION = typer.Option(..., "--reason", help="Why, for the audit log.")
 _OUT_OPTION = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False)
@@ -101,6 +107,8 @@ def assign(
     enrolled_on: str | None = _ENROLLED_ON_OPTION,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
+    server: str | None = _SERVER_OPTION,
+    token_file: Path | None = _TOKEN_FILE_OPTION,
 ) -> None:
     """Assign a participants file, or one participant with --id (assigned before: same arm)."""
     if (file is None) == (participant_id is None):
@@ -109,6 +117,14 @@ def assign(
         )
     if file is not None and settings:
         raise RegistryError("--set belongs with --id; a participants file carries its own columns.")
+    if server is not None:
+        from participatie_rct.cli.client import assign_remote
+
+        assign_remote(
+            server, token_file, file=file, participant_id=participant_id,
+            values=_settings(settings), enrolled_on=enrolled_on, output=output,
+        )  # fmt: skip
+        return
     key = read_key(key_file)
     with _open(db) as reg:
         if file is not None:

@@ -236,6 +236,17 @@ def _user(row: Mapping[str, Any]) -> User:
     )
 
 
+def _access_event(
+    user: str, action: str, participant: str | None, details: Mapping[str, Any] | None
+) -> dict[str, Any]:
+    return {
+        "kind": "service",
+        "participant": participant,
+        "reason": f"{user}: {action}",
+        "details": {"user": user, "action": action, **dict(details or {})},
+    }
+
+
 def log_access(
     engine: Engine,
     user: str,
@@ -249,22 +260,11 @@ def log_access(
     ``participant`` is a pseudonym (or None); a BSN never reaches this function.
     """
     namespace = _namespace(engine)
-    payload = {"user": user, "action": action, **dict(details or {})}
+    event = _access_event(user, action, participant, details)
 
     def work(conn: Connection) -> None:
         lock(conn, [store.APPEND_LOCK], namespace=namespace)
-        store.append_events(
-            conn,
-            [
-                {
-                    "kind": "service",
-                    "participant": participant,
-                    "reason": f"{user}: {action}",
-                    "details": payload,
-                }
-            ],
-            at=store.now(),
-        )
+        store.append_events(conn, [event], at=store.now())
 
     run_transaction(engine, work)
 

@@ -75,7 +75,8 @@ class Service:
         """The arm's label in ``language`` (its key when the protocol gives none)."""
         return self.protocol.arm(arm).label(language)
 
-    def _log(self, user: User, action: str, **kwargs: Any) -> None:
+    def log(self, user: User, action: str, **kwargs: Any) -> None:
+        """Append this request to the audit log with the user's name (never a BSN)."""
         users.log_access(self.register.engine, user.name, action, **kwargs)
 
     def intake_site(self, user: User, values: dict[str, str]) -> str | None:
@@ -116,14 +117,14 @@ class Service:
         participant = self.check_identifier(identifier)
         before = users.participant_record(self.register.engine, participant)
         if before is not None and user.role is Role.ASSIGNER and before["site"] not in user.sites:
-            self._log(user, "assign refused: enrolled at another site", participant=participant)
+            self.log(user, "assign refused: enrolled at another site", participant=participant)
             raise ForbiddenError(
                 "this participant was enrolled at another site; ask the trial's statistician."
             )
         assigned = self.register.assign_one(
             identifier, clean, key=self.key, enrolled_on=_date(enrolled_on)
         )
-        self._log(
+        self.log(
             user,
             "assign",
             participant=assigned.participant,
@@ -145,7 +146,7 @@ class Service:
         )
         if found is None or hidden:
             raise NotFoundError("no assigned participant with this id at your sites.")
-        self._log(user, "lookup", participant=participant)
+        self.log(user, "lookup", participant=participant)
         return {
             "arm": found["arm"],
             "label": self.label(found["arm"], language),
@@ -159,7 +160,7 @@ class Service:
         if blinded(self.protocol) and user.role is Role.MONITOR:
             letters = arm_letters(self.protocol)
             info["by_arm"] = {letters[a]: n for a, n in info["by_arm"].items()}
-        self._log(user, "status")
+        self.log(user, "status")
         return info
 
     def monitor(self, user: User) -> dict[str, Any]:
@@ -189,7 +190,7 @@ class Service:
             path = Path(folder) / "export.csv"
             n = self.register.export(path)
             text = path.read_text(encoding="utf-8")
-        self._log(user, "export", details={"rows": n})
+        self.log(user, "export", details={"rows": n})
         return text
 
     def withdraw(self, user: User, identifier: str, reason: str) -> dict[str, Any]:
@@ -197,7 +198,7 @@ class Service:
         require(user, Action.WITHDRAW)
         number = self.register.withdraw(identifier, reason, key=self.key)
         participant = self.check_identifier(identifier)
-        self._log(user, "withdraw", participant=participant, details={"event": number})
+        self.log(user, "withdraw", participant=participant, details={"event": number})
         return {"event": number}
 
     def assign_file(self, user: User, name: str, content: bytes) -> dict[str, Any]:
@@ -224,7 +225,7 @@ class Service:
             for site in sorted({None if s is None else str(s) for s in sites}, key=str):
                 require_site(user, site)
         outcome = self.register.assign_frame(frame, source=Path(name).name)
-        self._log(user, "assign file", details={"new": outcome.n_new, "file": Path(name).name})
+        self.log(user, "assign file", details={"new": outcome.n_new, "file": Path(name).name})
         return outcome.to_dict()
 
     def users(self, user: User) -> list[dict[str, Any]]:

@@ -169,9 +169,7 @@ async def signin(request: Request) -> Response:
         )
     state.sessions.drop(old)
     sid, _fresh = state.sessions.new(user=user.name, language=session.language)
-    await run_in_threadpool(
-        user_store.log_access, state.service.register.engine, user.name, "sign in"
-    )
+    await run_in_threadpool(state.service.log, user, "sign in")
     response = RedirectResponse(_HOME[user.role], status_code=303)
     _cookie(request, response, sid)
     return response
