@@ -47,6 +47,7 @@ def serve(
 
     from participatie_rct.service import ServiceConfig, check_bind, create_app
     from participatie_rct.service.config import ServiceError
+    from participatie_rct.service.http import access_log_config
     from participatie_rct.service.keys import load_key, load_secret
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
@@ -73,6 +74,7 @@ def serve(
         forwarded_allow_ips="*" if behind_proxy else None,
         server_header=False,
         date_header=False,
+        log_config=access_log_config(),
     )
 
 

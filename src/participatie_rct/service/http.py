@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -104,3 +105,29 @@ def text_field(body: dict[str, Any], name: str, *, required: bool = True) -> str
 
 
 Endpoint = Callable[[Request], Awaitable[Any]]
+
+
+class DropQueryString(logging.Filter):
+    """Access-log filter: log the path without its query string.
+
+    The API never takes identifiers in URLs, but a client may still put one there by mistake;
+    the access log then keeps only the path.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
+
+
+def access_log_config() -> dict[str, Any]:
+    """uvicorn's logging configuration with :class:`DropQueryString` on the access log."""
+    import copy
+
+    from uvicorn.config import LOGGING_CONFIG
+
+    config = copy.deepcopy(LOGGING_CONFIG)
+    config.setdefault("filters", {})["drop_query"] = {"()": f"{__name__}.DropQueryString"}
+    config["handlers"]["access"]["filters"] = ["drop_query"]
+    return config
