@@ -218,7 +218,7 @@ def current(engine: Engine, name: str) -> User | None:
     return None if row is None else _user(row._mapping)
 
 
-def _row_by_token_id(engine: Engine, token_id: str) -> Mapping[str, Any] | None:
+def _row_by_token_id(engine: Engine, token_id: str) -> Any:
     with read_connection(engine) as conn, conn.begin():
         row = conn.execute(
             sa.select(SERVICE_USER).where(SERVICE_USER.c.token_id == token_id)
@@ -226,7 +226,7 @@ def _row_by_token_id(engine: Engine, token_id: str) -> Mapping[str, Any] | None:
     return None if row is None else row._mapping
 
 
-def _user(row: Mapping[str, Any]) -> User:
+def _user(row: Any) -> User:
     return User(
         name=row["name"],
         role=Role(row["role"]),

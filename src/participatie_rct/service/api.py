@@ -92,7 +92,7 @@ async def assign(request: Request) -> Response:
         )
         return JSONResponse(result)
 
-    return await _run(request, work, body=True)  # type: ignore[no-any-return]
+    return await _run(request, work, body=True)
 
 
 async def lookup(request: Request) -> Response:
@@ -103,21 +103,19 @@ async def lookup(request: Request) -> Response:
     def work(user: User, body: dict[str, Any]) -> Response:
         return JSONResponse(service.lookup(user, text_field(body, "id") or "", language=lang))
 
-    return await _run(request, work, body=True)  # type: ignore[no-any-return]
+    return await _run(request, work, body=True)
 
 
 async def status(request: Request) -> Response:
     """``GET /api/v1/status``: the body of ``status --format json``."""
     service = request.app.state.service.service
-    return await _run(  # type: ignore[no-any-return]
-        request, lambda user, _body: JSONResponse(service.status(user)), body=False
-    )
+    return await _run(request, lambda user, _body: JSONResponse(service.status(user)), body=False)
 
 
 async def export(request: Request) -> Response:
     """``GET /api/v1/export``: the export CSV."""
     service = request.app.state.service.service
-    return await _run(  # type: ignore[no-any-return]
+    return await _run(
         request,
         lambda user, _body: PlainTextResponse(service.export_csv(user), media_type="text/csv"),
         body=False,
@@ -133,13 +131,13 @@ async def withdraw(request: Request) -> Response:
         reason = text_field(body, "reason") or ""
         return JSONResponse(service.withdraw(user, identifier, reason))
 
-    return await _run(request, work, body=True)  # type: ignore[no-any-return]
+    return await _run(request, work, body=True)
 
 
 async def users(request: Request) -> Response:
     """``GET /api/v1/users``: the users (never tokens), for an admin."""
     service = request.app.state.service.service
-    return await _run(  # type: ignore[no-any-return]
+    return await _run(
         request, lambda user, _body: JSONResponse({"users": service.users(user)}), body=False
     )
 
@@ -155,7 +153,7 @@ async def assign_file(request: Request) -> Response:
     def work(user: User, _body: dict[str, Any]) -> Response:
         return JSONResponse(service.assign_file(user, name, content))
 
-    return await _run(request, work, body=False)  # type: ignore[no-any-return]
+    return await _run(request, work, body=False)
 
 
 ROUTES = [

@@ -14,6 +14,7 @@ import threading
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -54,7 +55,7 @@ class Session:
     csrf: str
     language: str
     expires: float
-    pending: dict[str, dict[str, object]] = field(default_factory=dict)
+    pending: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 class Sessions:

@@ -76,8 +76,10 @@ async def json_body(request: Request) -> dict[str, Any]:
         raise ParticipatieRCTError(f"the request body has {len(raw)} bytes; at most 65536.")
     try:
         body = json.loads(raw or b"null")
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:
         raise ParticipatieRCTError(f"the request body is not JSON ({exc.msg}).") from None
+    except ValueError:
+        raise ParticipatieRCTError("the request body is not UTF-8 JSON.") from None
     if not isinstance(body, dict):
         raise ParticipatieRCTError('the request body must be a JSON object, such as {"id": ...}.')
     return body

@@ -24,7 +24,7 @@ KEY_ENV = "PARTICIPATIE_RCT_KEY"
 
 def _keyfiles() -> object | None:
     try:
-        from participatie_rct import keyfiles  # type: ignore[attr-defined]
+        from participatie_rct import keyfiles
     except ImportError:
         return None
     return keyfiles

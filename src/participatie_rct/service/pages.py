@@ -39,7 +39,8 @@ _MAX_PENDING = 5
 
 
 def _state(request: Request) -> State:
-    return request.app.state.service  # type: ignore[no-any-return]
+    state: State = request.app.state.service
+    return state
 
 
 def _client(request: Request) -> str:
@@ -251,8 +252,9 @@ async def confirm(request: Request) -> Response:
         if missing:
             raise ParticipatieRCTError(f"{', '.join(missing)}: choose a value.")
     except (ParticipatieRCTError, ForbiddenError) as exc:
+        status = 403 if isinstance(exc, ForbiddenError) else 422
         return await _intake_form(
-            request, session, user, message=one_line(exc), chosen=values, status=422
+            request, session, user, message=one_line(exc), chosen=values, status=status
         )
     pending = secrets.token_urlsafe(16)
     while len(session.pending) >= _MAX_PENDING:
@@ -293,15 +295,16 @@ async def draw(request: Request) -> Response:
         return service.assign(
             user,
             str(pending["id"]),
-            pending["values"],  # type: ignore[arg-type]
+            pending["values"],
             enrolled_on=pending["enrolled_on"],
-            language=session.language,  # type: ignore[arg-type]
+            language=session.language,
         )
 
     try:
         result = await run_in_threadpool(work)
     except (ParticipatieRCTError, ForbiddenError) as exc:
-        return await _intake_form(request, session, user, message=one_line(exc), status=422)
+        status = 403 if isinstance(exc, ForbiddenError) else 422
+        return await _intake_form(request, session, user, message=one_line(exc), status=status)
     text = TEXT[session.language]
     return _render(
         request,
