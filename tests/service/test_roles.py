@@ -224,3 +224,18 @@ def test_a_revoked_token_cannot_sign_in(world) -> None:
         csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)  # type: ignore[union-attr]
         response = client.post("/signin", data={"csrf": csrf, "token": trial.tokens["gone"]})
     assert response.status_code == 401
+
+
+def test_oversized_bodies_are_refused_before_they_are_read(world) -> None:
+    trial, client = world
+    headers = _auth(trial, "ede")
+    big = client.post(
+        "/api/v1/assign", content=b'{"id": "' + b"1" * 70_000 + b'"}', headers=headers
+    )
+    assert big.status_code == 413 and "at most 65536" in big.json()["error"]
+    huge = client.post(
+        "/api/v1/assign-file?name=p.csv", content=b"x" * (21 * 2**20), headers=headers
+    )
+    assert huge.status_code == 413
+    anonymous = client.post("/api/v1/assign-file?name=p.csv", content=b"x" * 100)
+    assert anonymous.status_code == 401

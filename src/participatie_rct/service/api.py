@@ -18,7 +18,14 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from participatie_rct.errors import ParticipatieRCTError
-from participatie_rct.service.http import MAX_FILE_BYTES, error, json_body, text_field
+from participatie_rct.service.http import (
+    MAX_FILE_BYTES,
+    TooLargeError,
+    error,
+    json_body,
+    read_limited,
+    text_field,
+)
 from participatie_rct.service.i18n import language
 from participatie_rct.service.permissions import ForbiddenError, NotFoundError
 
@@ -27,6 +34,8 @@ if TYPE_CHECKING:
     from participatie_rct.service.state import State
 
 log = logging.getLogger("participatie_rct.service")
+_NO_TOKEN = "no valid access token: send Authorization: Bearer TOKEN."
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
 def _bearer(request: Request) -> str | None:
@@ -48,17 +57,15 @@ async def _run(request: Request, work: Callable[[User, dict[str, Any]], Any], *,
     try:
         user = await _user(request)
         if user is None:
-            return error(
-                401,
-                "no valid access token: send Authorization: Bearer TOKEN.",
-                **{"WWW-Authenticate": "Bearer"},
-            )
+            return error(401, _NO_TOKEN, **_CHALLENGE)
         payload = await json_body(request) if body else {}
         result = await run_in_threadpool(work, user, payload)
     except ForbiddenError as exc:
         return error(403, exc)
     except NotFoundError as exc:
         return error(404, exc)
+    except TooLargeError as exc:
+        return error(413, exc)
     except ParticipatieRCTError as exc:
         return error(422, exc)
     except sa.exc.SQLAlchemyError as exc:
@@ -146,9 +153,12 @@ async def assign_file(request: Request) -> Response:
     """``POST /api/v1/assign-file?name=FILE``: a participants file as the body, all or nothing."""
     service = request.app.state.service.service
     name = request.query_params.get("name") or "participants.csv"
-    content = await request.body()
-    if len(content) > MAX_FILE_BYTES:
-        return error(422, f"{name}: the file has {len(content)} bytes; at most {MAX_FILE_BYTES}.")
+    if _bearer(request) is None:
+        return error(401, _NO_TOKEN, **_CHALLENGE)
+    try:
+        content = await read_limited(request, MAX_FILE_BYTES)
+    except TooLargeError as exc:
+        return error(413, f"{name}: {exc}")
 
     def work(user: User, _body: dict[str, Any]) -> Response:
         return JSONResponse(service.assign_file(user, name, content))

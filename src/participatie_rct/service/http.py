@@ -69,11 +69,28 @@ def error(status: int, message: object, **headers: str) -> JSONResponse:
     return JSONResponse({"error": one_line(message)}, status_code=status, headers=headers or None)
 
 
+class TooLargeError(ParticipatieRCTError):
+    """A request body beyond the limit (reading stops there; nothing is kept)."""
+
+
+async def read_limited(request: Request, limit: int) -> bytes:
+    """The request body, refused with :class:`TooLargeError` as soon as it passes ``limit``."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise TooLargeError(f"the request body has {declared} bytes; at most {limit}.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise TooLargeError(f"the request body is larger than {limit} bytes.")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 async def json_body(request: Request) -> dict[str, Any]:
     """The request's JSON object; a :class:`ParticipatieRCTError` names what is wrong."""
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
-        raise ParticipatieRCTError(f"the request body has {len(raw)} bytes; at most 65536.")
+    raw = await read_limited(request, MAX_FORM_BYTES)
     try:
         body = json.loads(raw or b"null")
     except json.JSONDecodeError as exc:
@@ -86,9 +103,10 @@ async def json_body(request: Request) -> dict[str, Any]:
 
 
 async def form_body(request: Request) -> dict[str, str]:
-    """A URL-encoded form as name -> last value (bodies over 64 KiB are refused as empty)."""
-    raw = await request.body()
-    if len(raw) > MAX_FORM_BYTES:
+    """A URL-encoded form as name -> last value (bodies over 64 KiB are read as empty)."""
+    try:
+        raw = await read_limited(request, MAX_FORM_BYTES)
+    except TooLargeError:
         return {}
     parsed = parse_qs(raw.decode("utf-8", "replace"), keep_blank_values=True)
     return {k: v[-1] for k, v in parsed.items()}

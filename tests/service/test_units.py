@@ -1,0 +1,100 @@
+"""Smaller promises: the CLI's and the API's messages agree, declared levels, blinded letters,
+where the secrets come from."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+from starlette.testclient import TestClient
+
+from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.service import actions, keys, pages
+
+from .helpers import KEY, Trial, elfproef_bsns
+from .test_cli import run
+
+
+@pytest.mark.parametrize(
+    ("identifier", "settings", "enrolled_on"),
+    [
+        ("12345", {"age_group": "<27"}, None),
+        ("111111111", {"age_group": "<27"}, None),
+        ("GOOD", {"agegroup": "<27"}, None),
+        ("GOOD", {}, None),
+        ("GOOD", {"age_group": "<27"}, (dt.date.today() + dt.timedelta(days=3)).isoformat()),
+    ],
+)
+def test_the_api_refuses_with_the_clis_line(
+    client: TestClient,
+    trial: Trial,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    identifier: str,
+    settings: dict[str, str],
+    enrolled_on: str | None,
+) -> None:
+    if identifier == "GOOD":
+        identifier = elfproef_bsns(1, start=600_000_000)[0]
+    key_file = tmp_path / "trial.key"
+    key_file.write_bytes(KEY)
+    args = ["assign", "--db", trial.url, "--key-file", str(key_file), "--id", identifier,
+            "--set", "site=Ede", *(f"--set={c}={v}" for c, v in settings.items())]  # fmt: skip
+    if enrolled_on:
+        args += ["--enrolled-on", enrolled_on]
+    code, _out, err = run(args, capsys)
+    assert code == 2
+    cli_line = err.strip().removeprefix("participatie-rct: error: ")
+    body = {"id": identifier, "values": settings}
+    if enrolled_on:
+        body["enrolled_on"] = enrolled_on
+    response = client.post(
+        "/api/v1/assign", json=body, headers={"Authorization": f"Bearer {trial.tokens['ede']}"}
+    )
+    assert response.status_code == 422
+    assert response.json() == {"error": cli_line}
+    assert identifier not in cli_line
+
+
+def test_intake_fields_use_declared_levels_first(client: TestClient) -> None:
+    state = client.app.state.service  # type: ignore[attr-defined]
+    declared = SimpleNamespace(
+        unit_columns=("site", "age_group"),
+        assignment=SimpleNamespace(levels={"age_group": ("<27", "27-44", "45+")}),
+    )
+    fake = SimpleNamespace(service=SimpleNamespace(protocol=declared, register=None))
+    assert pages._fields(fake) == [{"name": "age_group", "choices": ["<27", "27-44", "45+"]}]
+    # without declared levels and with an empty register: free text
+    assert pages._fields(state) == [{"name": "age_group", "choices": []}]
+
+
+def test_a_blinded_trial_shows_letters_to_the_monitor_only(
+    client: TestClient, trial: Trial, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(actions, "blinded", lambda protocol: True)
+    seen = {}
+    for who in ("monitor", "stats"):
+        response = client.get(
+            "/api/v1/status", headers={"Authorization": f"Bearer {trial.tokens[who]}"}
+        )
+        seen[who] = set(response.json()["by_arm"])
+    assert seen == {"monitor": {"A", "B"}, "stats": {"control", "earn_more"}}
+
+
+def test_secret_and_key_come_from_files_or_the_environment(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    secret_file = tmp_path / "trial.secret"
+    secret_file.write_bytes(b"a-secret-of-enough-length-0123456789\n")
+    monkeypatch.delenv(keys.SECRET_ENV, raising=False)
+    monkeypatch.delenv(keys.KEY_ENV, raising=False)
+    assert keys.load_secret(None) is None and keys.load_key(None) is None
+    assert keys.load_secret(secret_file) == b"a-secret-of-enough-length-0123456789"
+    monkeypatch.setenv(keys.SECRET_ENV, "from-the-environment-0123456789")
+    assert keys.load_secret(None) == b"from-the-environment-0123456789"
+    monkeypatch.setenv(keys.KEY_ENV, KEY.decode())
+    assert keys.load_key(None) == KEY
+    with pytest.raises(ParticipatieRCTError):
+        keys.load_secret(tmp_path / "missing")
