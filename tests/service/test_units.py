@@ -98,3 +98,34 @@ def test_secret_and_key_come_from_files_or_the_environment(
     assert keys.load_key(None) == KEY
     with pytest.raises(ParticipatieRCTError):
         keys.load_secret(tmp_path / "missing")
+
+
+def test_a_flood_of_sign_in_pages_cannot_exhaust_the_sessions(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from participatie_rct.service import auth
+
+    monkeypatch.setattr(auth, "MAX_SESSIONS", 50)
+    sessions = auth.Sessions(minutes=60)
+    signed_in, _ = sessions.new(user="ede", language="nl")
+    for _ in range(500):
+        sessions.new(user=None, language="nl")
+    assert len(sessions) <= 50
+    assert sessions.get(signed_in) is not None  # the anonymous ones went first
+
+
+def test_the_sign_in_limit_ignores_a_forwarded_header_sent_by_the_client(
+    client: TestClient,
+) -> None:
+    import re
+
+    csrf = re.search(r'name="csrf" value="([^"]+)"', client.get("/").text).group(1)  # type: ignore[union-attr]
+    codes = [
+        client.post(
+            "/signin",
+            data={"csrf": csrf, "token": "wrong"},
+            headers={"X-Forwarded-For": f"10.0.0.{i}"},
+        ).status_code
+        for i in range(6)
+    ]
+    assert codes[-1] == 429

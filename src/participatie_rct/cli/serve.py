@@ -28,7 +28,8 @@ _CERT_KEY = typer.Option(None, "--ssl-keyfile", help="TLS private key (PEM).", d
 _PROXY = typer.Option(
     False,
     "--behind-proxy",
-    help="A reverse proxy that terminates TLS forwards to this address; trust its X-Forwarded-For.",
+    help="A reverse proxy that terminates TLS forwards to this address; trust its "
+    "X-Forwarded-For (from 127.0.0.1, or the addresses in $FORWARDED_ALLOW_IPS).",
 )
 
 
@@ -71,7 +72,6 @@ def serve(
         ssl_certfile=str(ssl_certfile) if ssl_certfile else None,
         ssl_keyfile=str(ssl_keyfile) if ssl_keyfile else None,
         proxy_headers=behind_proxy,
-        forwarded_allow_ips="*" if behind_proxy else None,
         server_header=False,
         date_header=False,
         log_config=access_log_config(),

@@ -231,7 +231,9 @@ class Service:
     def users(self, user: User) -> list[dict[str, Any]]:
         """Every user (never a token), for an admin."""
         require(user, Action.USERS)
-        return [u.to_dict() for u in users.list_users(self.register.engine)]
+        listed = [u.to_dict() for u in users.list_users(self.register.engine)]
+        self.log(user, "users")
+        return listed
 
 
 def _values(values: Mapping[str, Any]) -> dict[str, str]:

@@ -22,6 +22,10 @@ from participatie_rct.registry import users
 from participatie_rct.registry.users import User
 
 SESSION_COOKIE = "prct_session"
+#: sessions kept at most; beyond it the oldest not signed in are dropped first
+MAX_SESSIONS = 10_000
+#: seconds a session lives before anyone signs in with it
+ANONYMOUS_S = 15 * 60.0
 
 
 class TokenCache:
@@ -69,7 +73,8 @@ class Sessions:
     def new(self, *, user: str | None, language: str) -> tuple[str, Session]:
         """A fresh session (a new id at sign-in, so an id planted earlier is useless)."""
         sid = secrets.token_urlsafe(32)
-        session = Session(user, secrets.token_urlsafe(32), language, time.time() + self._seconds)
+        lifetime = self._seconds if user is not None else min(self._seconds, ANONYMOUS_S)
+        session = Session(user, secrets.token_urlsafe(32), language, time.time() + lifetime)
         with self._lock:
             self._purge()
             self._items[sid] = session
@@ -91,10 +96,22 @@ class Sessions:
         with self._lock:
             self._items.pop(sid or "", None)
 
+    def __len__(self) -> int:
+        return len(self._items)
+
     def _purge(self) -> None:
+        """Drop expired sessions; past :data:`MAX_SESSIONS`, the oldest anonymous ones, then
+        the oldest of all (a flood of sign-in pages cannot exhaust memory)."""
         now = time.time()
         for sid in [s for s, v in self._items.items() if v.expires < now]:
             del self._items[sid]
+        if len(self._items) < MAX_SESSIONS:
+            return
+        anonymous = [s for s, v in self._items.items() if v.user is None]
+        for sid in anonymous[: len(self._items) - MAX_SESSIONS + 1]:
+            del self._items[sid]
+        while len(self._items) >= MAX_SESSIONS:
+            del self._items[next(iter(self._items))]
 
 
 def csrf_ok(session: Session | None, sent: str | None) -> bool:

@@ -17,8 +17,8 @@ class ServiceConfig:
     """What :func:`~participatie_rct.service.create_app` needs.
 
     ``secret`` and ``key`` stay inside the process: no response, page or log line holds them.
-    ``tls`` marks cookies ``Secure``; ``behind_proxy`` trusts ``X-Forwarded-For`` for the
-    sign-in rate limit (only set it when a proxy you run sits in front).
+    ``tls`` marks cookies ``Secure``; ``behind_proxy`` says a reverse proxy you run sits in
+    front (uvicorn then takes the client's address from the proxy's ``X-Forwarded-For``).
     """
 
     db_url: str
