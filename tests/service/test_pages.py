@@ -168,3 +168,23 @@ def test_monitor_page_shows_counts_per_site_and_consort(client: TestClient, tria
     assert {site: int(a) + int(b) for site, a, b in rows} == {"Ede": 2, "Tiel": 1}
     assert re.search(r"<th>Ingeloot</th><td>3</td>", page)
     assert "/export" not in page  # a monitor gets no export link
+
+
+def test_the_lookup_page_shows_own_sites_only(client: TestClient, trial: Trial) -> None:
+    ede_bsn, tiel_bsn = elfproef_bsns(2, start=330_000_000)
+    for bsn, who in ((ede_bsn, "ede"), (tiel_bsn, "tiel")):
+        response = client.post(
+            "/api/v1/assign",
+            json={"id": bsn, "values": {"age_group": "<27"}},
+            headers={"Authorization": f"Bearer {trial.tokens[who]}"},
+        )
+        assert response.status_code == 200
+    signin(client, trial.tokens["ede"])
+    form = client.get("/lookup")
+    own = client.post("/lookup", data={"csrf": _csrf(form.text), "id": ede_bsn})
+    assert own.status_code == 200
+    assert re.search(r'id="label">(Controlgroep|Bijverdienen)<', own.text)
+    assert ede_bsn not in own.text
+    other = client.post("/lookup", data={"csrf": _csrf(form.text), "id": tiel_bsn})
+    assert other.status_code == 404
+    assert 'id="label"' not in other.text and tiel_bsn not in other.text

@@ -178,6 +178,7 @@ def test_revoking_stops_a_token_at_the_next_request(tmp_path: Path) -> None:
 # ------------------------------------------------------------------ pages
 PAGES = {
     "/intake": {"ede"},
+    "/lookup": {"ede", "stats"},
     "/monitor": {"monitor", "stats"},
     "/export": {"stats"},
     "/users": {"admin"},

@@ -53,6 +53,9 @@ TEXT: dict[str, dict[str, str]] = {
         "forbidden": "Dit mag uw rol niet.",
         "bad_form": "Het formulier is verlopen of niet van deze site. Laad de pagina opnieuw.",
         "error": "Fout",
+        "lookup": "Opzoeken",
+        "lookup_help": "Zoek de groep op van een deelnemer die al is ingeloot.",
+        "is_withdrawn": "Deze deelnemer heeft zich teruggetrokken.",
     },
     "en": {
         "title": "Participation experiment lottery",
@@ -102,6 +105,9 @@ TEXT: dict[str, dict[str, str]] = {
         "forbidden": "Your role may not do this.",
         "bad_form": "The form has expired or did not come from this site. Reload the page.",
         "error": "Error",
+        "lookup": "Look up",
+        "lookup_help": "Look up the group of a participant who was assigned before.",
+        "is_withdrawn": "This participant has withdrawn.",
     },
 }
 

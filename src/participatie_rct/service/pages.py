@@ -24,7 +24,7 @@ from participatie_rct.registry.users import Role, User
 from participatie_rct.service.auth import SESSION_COOKIE, Session, csrf_ok
 from participatie_rct.service.http import form_body, one_line
 from participatie_rct.service.i18n import LANGUAGES, TEXT, language
-from participatie_rct.service.permissions import Action, ForbiddenError, may
+from participatie_rct.service.permissions import Action, ForbiddenError, NotFoundError, may
 
 if TYPE_CHECKING:
     from participatie_rct.service.state import State
@@ -316,6 +316,34 @@ async def draw(request: Request) -> Response:
     )
 
 
+async def lookup(request: Request) -> Response:
+    """``GET``/``POST /lookup``: the group of one participant (assigners: their sites only)."""
+    found = await _signed_in(request, Action.LOOKUP)
+    if isinstance(found, Response):
+        return found
+    session, user = found
+    if request.method == "GET":
+        return _render(request, "lookup.html", session=session, user=user, message=None, label=None)
+    form = await form_body(request)
+    if not csrf_ok(session, form.get("csrf")):
+        return _message(request, session, user, 400, "bad_form")
+    service = _state(request).service
+    try:
+        result = await run_in_threadpool(
+            lambda: service.lookup(user, form.get("id", ""), language=session.language)
+        )
+    except (ParticipatieRCTError, NotFoundError) as exc:
+        status = 404 if isinstance(exc, NotFoundError) else 422
+        return _render(
+            request, "lookup.html", session=session, user=user, status=status,
+            message=one_line(exc), label=None,
+        )  # fmt: skip
+    return _render(
+        request, "lookup.html", session=session, user=user, message=None,
+        label=result["label"], withdrawn=result["withdrawn"],
+    )  # fmt: skip
+
+
 async def monitor(request: Request) -> Response:
     """``GET /monitor``: intake per site and arm, the CONSORT counts and the register's anchor."""
     found = await _signed_in(request, Action.STATUS)
@@ -369,6 +397,7 @@ ROUTES = [
     Route("/intake", intake, methods=["GET"]),
     Route("/intake/confirm", confirm, methods=["POST"]),
     Route("/intake/assign", draw, methods=["POST"]),
+    Route("/lookup", lookup, methods=["GET", "POST"]),
     Route("/monitor", monitor, methods=["GET"]),
     Route("/export", export, methods=["GET"]),
     Route("/users", people, methods=["GET"]),
