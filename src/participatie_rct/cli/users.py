@@ -11,7 +11,7 @@ import getpass
 
 import typer
 
-from participatie_rct.choices import OutputFormat
+from participatie_rct.choices import OutputFormat, Role
 from participatie_rct.cli.common import DbOption, FormatOption, echo_json
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ _ROLE = typer.Option(
     "--role",
     help="assigner (enrol and assign at their sites), monitor (counts), statistician (export, "
     "withdraw, lookup, counts) or admin (users).",
+    case_sensitive=False,
 )
 _SITE = typer.Option(
     None, "--site", help="A site (office) an assigner enrols at; repeat for several."
@@ -41,7 +42,7 @@ def _actor() -> str:
 @app.command("add")
 def add(
     name: str = _NAME,
-    role: str = _ROLE,
+    role: Role = _ROLE,
     site: list[str] | None = _SITE,
     db: str = DbOption,
     output: OutputFormat = FormatOption,

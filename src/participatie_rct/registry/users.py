@@ -21,12 +21,12 @@ import secrets
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from participatie_rct.choices import Role, parse_choice
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry import store
 from participatie_rct.registry.engine import lock, read_connection, run_transaction
@@ -39,15 +39,6 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._@-]{0,99}$")
 _NAMESPACES: weakref.WeakKeyDictionary[Engine, str] = weakref.WeakKeyDictionary()
 # scrypt cost: 16 MiB of memory and some tens of milliseconds per guess (RFC 7914, section 2)
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 2**20, "dklen": 32}
-
-
-class Role(StrEnum):
-    """What a user of the service may do (least privilege; docs/service.md has the matrix)."""
-
-    ASSIGNER = "assigner"
-    MONITOR = "monitor"
-    STATISTICIAN = "statistician"
-    ADMIN = "admin"
 
 
 @dataclass(frozen=True)
@@ -76,13 +67,9 @@ class User:
         }
 
 
-def parse_role(text: str) -> Role:
+def parse_role(text: str | Role) -> Role:
     """The :class:`Role` named ``text``; refused naming the allowed roles."""
-    try:
-        return Role(str(text).strip().lower())
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise RegistryError(f"--role {text!r} is not a role; use one of {allowed}.") from None
+    return parse_choice(Role, text, parameter="role")
 
 
 def _check_name(name: str) -> str:
