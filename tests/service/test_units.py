@@ -129,3 +129,29 @@ def test_the_sign_in_limit_ignores_a_forwarded_header_sent_by_the_client(
         for i in range(6)
     ]
     assert codes[-1] == 429
+
+
+def test_a_race_with_another_site_does_not_reveal_the_arm(
+    client: TestClient, trial: Trial, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from participatie_rct.registry import users
+
+    bsn = elfproef_bsns(1, start=610_000_000)[0]
+    body = {"id": bsn, "values": {"age_group": "<27"}}
+    tiel = client.post(
+        "/api/v1/assign", json=body, headers={"Authorization": f"Bearer {trial.tokens['tiel']}"}
+    )
+    assert tiel.status_code == 200
+    real = users.participant_record
+    calls: list[int] = []
+
+    def late(engine, participant):  # the first look happens before Tiel's commit
+        calls.append(1)
+        return None if len(calls) == 1 else real(engine, participant)
+
+    monkeypatch.setattr(users, "participant_record", late)
+    ede = client.post(
+        "/api/v1/assign", json=body, headers={"Authorization": f"Bearer {trial.tokens['ede']}"}
+    )
+    assert len(calls) == 2
+    assert ede.status_code == 403 and "arm" not in ede.json()

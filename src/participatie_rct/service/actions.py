@@ -124,6 +124,14 @@ class Service:
         assigned = self.register.assign_one(
             identifier, clean, key=self.key, enrolled_on=_date(enrolled_on)
         )
+        if not assigned.is_new and user.role is Role.ASSIGNER:
+            # another site may have enrolled the same person between the check and the draw
+            stored = users.participant_record(self.register.engine, participant)
+            if stored is None or stored["site"] not in user.sites:
+                self.log(user, "assign refused: enrolled at another site", participant=participant)
+                raise ForbiddenError(
+                    "this participant was enrolled at another site; ask the trial's statistician."
+                )
         self.log(
             user,
             "assign",
