@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from starlette.concurrency import run_in_threadpool
@@ -145,9 +144,8 @@ async def signin(request: Request) -> Response:
     old = request.cookies.get(SESSION_COOKIE)
     session = state.sessions.get(old)
     form = await form_body(request)
-    if not csrf_ok(session, form.get("csrf")):
+    if session is None or not csrf_ok(session, form.get("csrf")):
         return _message(request, session, None, 400, "bad_form")
-    assert session is not None
     client = _client(request)
     if state.signins.blocked(client):
         return _render(
@@ -389,7 +387,6 @@ async def people(request: Request) -> Response:
     return _render(request, "users.html", session=session, user=user, people=listed)
 
 
-_Handler = Callable[[Request], Any]
 ROUTES = [
     Route("/", home, methods=["GET"]),
     Route("/signin", signin, methods=["POST"]),
