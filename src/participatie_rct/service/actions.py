@@ -153,7 +153,7 @@ class Service:
             found is not None and user.role is Role.ASSIGNER and found["site"] not in user.sites
         )
         if found is None or hidden:
-            self.log(user, "lookup: not found", participant=participant)
+            self.log(user, "lookup: not found")  # no pseudonym of someone not in the trial
             raise NotFoundError("no assigned participant with this id at your sites.")
         self.log(user, "lookup", participant=participant)
         return {
