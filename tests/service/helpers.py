@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,8 +12,31 @@ from participatie_rct.protocol import Protocol
 from participatie_rct.registry import Register, users
 from participatie_rct.registry.users import Role
 
-KEY = b"service-test-key-0123456789abcdef0123"
-SECRET = b"service-test-secret-fedcba9876543210fedcba"
+try:  # key files in the keygen form when the package has it, else the bytes themselves
+    from participatie_rct.keyfiles import encode_key  # type: ignore[import-not-found,unused-ignore]
+except ImportError:
+    encode_key = None
+
+_KEY_RAW = hashlib.sha256(b"participatie-rct service tests: key").digest()
+_SECRET_RAW = hashlib.sha256(b"participatie-rct service tests: secret").digest()
+if encode_key is not None:
+    KEY, SECRET = _KEY_RAW, _SECRET_RAW
+    KEY_TEXT, SECRET_TEXT = encode_key(KEY), encode_key(SECRET)
+else:
+    KEY_TEXT, SECRET_TEXT = _KEY_RAW.hex(), _SECRET_RAW.hex()
+    KEY, SECRET = KEY_TEXT.encode(), SECRET_TEXT.encode()
+#: every form in which the key or the secret could leak
+SECRET_NEEDLES = (KEY_TEXT, SECRET_TEXT, KEY.hex(), SECRET.hex(), _KEY_RAW.hex(), _SECRET_RAW.hex())
+
+
+def write_key_files(folder: Path) -> tuple[Path, Path]:
+    """The key file and the secret file in ``folder``, readable by their owner only."""
+    paths = folder / "trial.key", folder / "trial.secret"
+    for path, text in zip(paths, (KEY_TEXT, SECRET_TEXT), strict=True):
+        path.write_text(text + "\n", encoding="ascii")
+        path.chmod(0o600)
+    return paths
+
 
 PROTOCOL = """
 [trial]

@@ -9,7 +9,7 @@ from participatie_rct.registry import Register, users
 from participatie_rct.registry.users import Role
 from participatie_rct.service.loadtest import Intake
 
-from .helpers import KEY, PROTOCOL, SECRET, elfproef_bsns
+from .helpers import KEY, PROTOCOL, elfproef_bsns, write_key_files
 
 SITES = ("Ede", "Tiel", "Wageningen", "Apeldoorn")
 AGES = ("<27", "27-44", "45+")
@@ -20,9 +20,7 @@ SHARED = 5  # the first 5 of each client are also sent by the other client at th
 
 def load_trial(url: str, folder: Path) -> tuple[Path, Path, list[tuple[str, list[Intake]]]]:
     """Create the register; return the key file, the secret file and each client's work."""
-    key_file, secret_file = folder / "trial.key", folder / "trial.secret"
-    key_file.write_bytes(KEY)
-    secret_file.write_bytes(SECRET)
+    key_file, secret_file = write_key_files(folder)
     protocol = Protocol.from_text(PROTOCOL, source="trial.toml")
     bsns = iter(elfproef_bsns(N_CLIENTS * PER_CLIENT, start=400_000_000))
     work: list[tuple[str, list[Intake]]] = []

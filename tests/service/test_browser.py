@@ -17,7 +17,7 @@ import pytest
 
 from participatie_rct.service.loadtest import running_service
 
-from .helpers import KEY, SECRET, elfproef_bsns, make_trial, sqlite_url
+from .helpers import elfproef_bsns, make_trial, sqlite_url, write_key_files
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
@@ -79,9 +79,7 @@ def test_a_caseworker_enrols_through_the_browser(browser, tmp_path: Path) -> Non
     from selenium.webdriver.support.ui import Select
 
     trial = make_trial(sqlite_url(tmp_path))
-    key_file, secret_file = tmp_path / "trial.key", tmp_path / "trial.secret"
-    key_file.write_bytes(KEY)
-    secret_file.write_bytes(SECRET)
+    key_file, secret_file = write_key_files(tmp_path)
     bsn = elfproef_bsns(1, start=910_000_000)[0]
     log = tmp_path / "service.log"
     with running_service(

@@ -14,7 +14,7 @@ from participatie_rct.service import check_bind
 from participatie_rct.service.config import ServiceError
 from participatie_rct.service.loadtest import running_service
 
-from .helpers import KEY, SECRET, Trial, elfproef_bsns, make_trial, sqlite_url
+from .helpers import Trial, elfproef_bsns, make_trial, sqlite_url, write_key_files
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -98,9 +98,7 @@ def test_serve_needs_both_tls_files(trial: Trial, capsys: pytest.CaptureFixture[
 
 def test_assign_through_the_service(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     trial = make_trial(sqlite_url(tmp_path))
-    key_file, secret_file = tmp_path / "trial.key", tmp_path / "trial.secret"
-    key_file.write_bytes(KEY)
-    secret_file.write_bytes(SECRET)
+    key_file, secret_file = write_key_files(tmp_path)
     token_file = tmp_path / "ede.token"
     token_file.write_text(trial.tokens["ede"] + "\n", encoding="utf-8")
     one, *more = elfproef_bsns(4, start=800_000_000)

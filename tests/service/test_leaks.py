@@ -12,11 +12,11 @@ import httpx
 
 from participatie_rct.service.loadtest import running_service
 
-from .helpers import KEY, SECRET, elfproef_bsns, make_trial, sqlite_url
+from .helpers import SECRET_NEEDLES, elfproef_bsns, make_trial, sqlite_url, write_key_files
 
 
 def _needles(bsns: list[str], tokens: list[str]) -> list[str]:
-    out = [KEY.decode(), KEY.hex(), SECRET.decode(), SECRET.hex(), *tokens]
+    out = [*SECRET_NEEDLES, *tokens]
     for bsn in bsns:
         out += [bsn, hashlib.sha256(bsn.encode()).hexdigest()]
     return out
@@ -71,9 +71,7 @@ def _api(base: str, tokens: dict[str, str], bsns: list[str]) -> list[str]:
 
 def test_nothing_secret_in_any_response_or_log_line(tmp_path: Path) -> None:
     trial = make_trial(sqlite_url(tmp_path))
-    key_file, secret_file = tmp_path / "trial.key", tmp_path / "trial.secret"
-    key_file.write_bytes(KEY)
-    secret_file.write_bytes(SECRET)
+    key_file, secret_file = write_key_files(tmp_path)
     good = elfproef_bsns(3, start=700_000_000)
     bad = ["700000001", "12345"]  # fails the elfproef; too short
     log = tmp_path / "service.log"

@@ -18,7 +18,7 @@ import pytest
 from participatie_rct.registry import Register
 from participatie_rct.service.loadtest import drive, running_service, summary
 
-from .helpers import KEY, SECRET, pg_schema_url, sqlite_url
+from .helpers import SECRET_NEEDLES, pg_schema_url, sqlite_url
 from .load import N_CLIENTS, PER_CLIENT, SHARED, SITES, load_trial
 
 PG_ENV = "PARTICIPATIE_RCT_TEST_PG_URL"
@@ -62,6 +62,6 @@ def test_eight_desks_at_once(load_url: str, tmp_path: Path) -> None:
             assert Counter(arms[start : start + 4]) == {"control": 2, "earn_more": 2}, stratum
     text = log.read_text(encoding="utf-8", errors="replace")
     assert "POST /api/v1/assign" in text  # the access log was captured
-    needles = [KEY.decode(), SECRET.decode(), *(t for t, _ in work)]
+    needles = [*SECRET_NEEDLES, *(t for t, _ in work)]
     needles += [i.identifier for _t, intakes in work for i in intakes]
     assert not [n for n in needles if n in text]

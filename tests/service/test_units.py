@@ -13,7 +13,7 @@ from starlette.testclient import TestClient
 from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.service import actions, keys, pages
 
-from .helpers import KEY, Trial, elfproef_bsns
+from .helpers import KEY, KEY_TEXT, SECRET, SECRET_TEXT, Trial, elfproef_bsns, write_key_files
 from .test_cli import run
 
 
@@ -38,8 +38,7 @@ def test_the_api_refuses_with_the_clis_line(
 ) -> None:
     if identifier == "GOOD":
         identifier = elfproef_bsns(1, start=600_000_000)[0]
-    key_file = tmp_path / "trial.key"
-    key_file.write_bytes(KEY)
+    key_file, _secret_file = write_key_files(tmp_path)
     args = ["assign", "--db", trial.url, "--key-file", str(key_file), "--id", identifier,
             "--set", "site=Ede", *(f"--set={c}={v}" for c, v in settings.items())]  # fmt: skip
     if enrolled_on:
@@ -86,16 +85,15 @@ def test_a_blinded_trial_shows_letters_to_the_monitor_only(
 def test_secret_and_key_come_from_files_or_the_environment(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    secret_file = tmp_path / "trial.secret"
-    secret_file.write_bytes(b"a-secret-of-enough-length-0123456789\n")
+    key_file, secret_file = write_key_files(tmp_path)
     monkeypatch.delenv(keys.SECRET_ENV, raising=False)
     monkeypatch.delenv(keys.KEY_ENV, raising=False)
     assert keys.load_secret(None) is None and keys.load_key(None) is None
-    assert keys.load_secret(secret_file) == b"a-secret-of-enough-length-0123456789"
-    monkeypatch.setenv(keys.SECRET_ENV, "from-the-environment-0123456789")
-    assert keys.load_secret(None) == b"from-the-environment-0123456789"
-    monkeypatch.setenv(keys.KEY_ENV, KEY.decode())
-    assert keys.load_key(None) == KEY
+    assert keys.load_secret(secret_file) == SECRET
+    assert keys.load_key(key_file) == KEY
+    monkeypatch.setenv(keys.SECRET_ENV, SECRET_TEXT)
+    monkeypatch.setenv(keys.KEY_ENV, KEY_TEXT)
+    assert keys.load_secret(None) == SECRET and keys.load_key(None) == KEY
     with pytest.raises(ParticipatieRCTError):
         keys.load_secret(tmp_path / "missing")
 

@@ -45,7 +45,9 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  {desk.name} (assigner at {', '.join(sites)}):\n    {desk_token}")
     print(f"  {monitor.name} (monitor):\n    {monitor_token}")
     print("Stop with Ctrl-C.\n", flush=True)
-    cli(["serve", "--db", url, "--port", str(PORT)])
+    secret = folder / "trial.secret"  # a sealed demo keeps its (public) secret beside it
+    extra = ["--secret-file", str(secret)] if secret.exists() else []
+    cli(["serve", "--db", url, "--port", str(PORT), *extra])
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
 """Where the service gets its secrets and opens the register: one place for both.
 
 The trial secret (concealed allocation) and the pseudonymisation key are read here and
-nowhere else in the service. When the package provides :mod:`participatie_rct.keyfiles` and a
+nowhere else in the service; either may be absent (an open trial has no secret, a trial
+identified by pseudonyms needs no key). When the package provides
+:mod:`participatie_rct.keyfiles` (``optional_secret``, ``optional_key``) and a
 ``Register.open`` that takes the secret, they are used; otherwise the key is read as the CLI
 reads it and the register is opened without a secret.
 """
@@ -33,8 +35,8 @@ def _keyfiles() -> object | None:
 def load_secret(path: Path | None) -> bytes | None:
     """The trial secret from ``path``, else ``$PARTICIPATIE_RCT_SECRET``, else None."""
     keyfiles = _keyfiles()
-    if keyfiles is not None and hasattr(keyfiles, "load_secret"):
-        secret: bytes | None = keyfiles.load_secret(path)
+    if keyfiles is not None and hasattr(keyfiles, "optional_secret"):
+        secret: bytes | None = keyfiles.optional_secret(path)
         return secret
     if path is not None:
         try:
@@ -50,8 +52,8 @@ def load_secret(path: Path | None) -> bytes | None:
 def load_key(path: Path | None) -> bytes | None:
     """The pseudonymisation key from ``path``, else ``$PARTICIPATIE_RCT_KEY``, else None."""
     keyfiles = _keyfiles()
-    if keyfiles is not None and hasattr(keyfiles, "load_key"):
-        key: bytes | None = keyfiles.load_key(path)
+    if keyfiles is not None and hasattr(keyfiles, "optional_key"):
+        key: bytes | None = keyfiles.optional_key(path)
         return key
     from participatie_rct.data.pseudonym import load_key as read
 
@@ -65,13 +67,3 @@ def open_register(url: str, secret: bytes | None) -> Register:
     if "secret" in inspect.signature(Register.open).parameters:
         return Register.open(url, secret=secret)  # type: ignore[call-arg]
     return Register.open(url)
-
-
-def secrets_of(secret: bytes | None, key: bytes | None) -> tuple[str, ...]:
-    """The texts that must never appear in a response or log line (for the leak checks)."""
-    found: list[str] = []
-    for value in (secret, key):
-        if value:
-            found.append(value.decode("utf-8", "replace"))
-            found.append(value.hex())
-    return tuple(found)
