@@ -94,7 +94,7 @@ def _scenario(url: str, folder: Path, backend: str, clients: int, per_client: in
     with Register.create(url, protocol, key=None) as reg:
         for c in range(clients):
             site = SITES[c % len(SITES)]
-            _user, token = users.add_user(reg.engine, f"desk{c}", Role.ASSIGNER, [site], by="bench")
+            _user, token = users.add_user(reg, f"desk{c}", Role.ASSIGNER, [site], by="bench")
             intakes = [
                 Intake(f"p{c:02d}-{i:05d}", {"age_group": AGES[i % 3]}) for i in range(per_client)
             ]

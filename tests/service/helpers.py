@@ -99,8 +99,8 @@ def make_trial(url: str) -> Trial:
             ("admin", Role.ADMIN, []),
             ("gone", Role.ASSIGNER, ["Ede"]),
         ):
-            _user, tokens[name] = users.add_user(reg.engine, name, role, sites, by="test")
-        users.revoke_user(reg.engine, "gone", by="test")
+            _user, tokens[name] = users.add_user(reg, name, role, sites, by="test")
+        users.revoke_user(reg, "gone", by="test")
     return Trial(url, tokens)
 
 

@@ -28,7 +28,7 @@ def load_trial(url: str, folder: Path) -> tuple[Path, Path, list[tuple[str, list
         shared: dict[str, list[Intake]] = {}
         for i in range(N_CLIENTS):
             site = SITES[i % len(SITES)]
-            _u, token = users.add_user(reg.engine, f"desk{i}", Role.ASSIGNER, [site], by="test")
+            _u, token = users.add_user(reg, f"desk{i}", Role.ASSIGNER, [site], by="test")
             if site not in shared:
                 shared[site] = [
                     Intake(next(bsns), {"age_group": AGES[j % 3]}) for j in range(SHARED)

@@ -171,7 +171,7 @@ def test_revoking_stops_a_token_at_the_next_request(tmp_path: Path) -> None:
         headers = _auth(trial, "stats")
         assert client.get("/api/v1/status", headers=headers).status_code == 200
         with Register.open(trial.url) as reg:
-            users.revoke_user(reg.engine, "stats", by="test")
+            users.revoke_user(reg, "stats", by="test")
         assert client.get("/api/v1/status", headers=headers).status_code == 401
 
 
@@ -214,7 +214,7 @@ def test_a_revoked_user_is_signed_out_at_the_next_page(tmp_path: Path) -> None:
         signin(client, trial.tokens["ede"])
         assert client.get("/intake").status_code == 200
         with Register.open(trial.url) as reg:
-            users.revoke_user(reg.engine, "ede", by="test")
+            users.revoke_user(reg, "ede", by="test")
         assert client.get("/intake").status_code == 401
 
 

@@ -8,11 +8,16 @@ token once; the register keeps only its scrypt hash.
 from __future__ import annotations
 
 import getpass
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 
 from participatie_rct.choices import OutputFormat, Role
 from participatie_rct.cli.common import DbOption, FormatOption, echo_json
+
+if TYPE_CHECKING:
+    from participatie_rct.registry import Register
 
 app = typer.Typer(
     help="Users of the randomization service (participatie-rct serve): add, list, revoke.",
@@ -32,6 +37,21 @@ _SITE = typer.Option(
 )
 
 
+_SECRET = typer.Option(
+    None,
+    "--secret-file",
+    help="The trial secret, when the trial is sealed (else $PARTICIPATIE_RCT_SECRET): the "
+    "audit log of a sealed trial is chained with it.",
+    dir_okay=False,
+)
+
+
+def _open(db: str, secret_file: Path | None) -> Register:
+    from participatie_rct.service.keys import load_secret, open_register
+
+    return open_register(db, load_secret(secret_file))
+
+
 def _actor() -> str:
     try:
         return f"cli:{getpass.getuser()}"
@@ -45,14 +65,15 @@ def add(
     role: Role = _ROLE,
     site: list[str] | None = _SITE,
     db: str = DbOption,
+    secret_file: Path | None = _SECRET,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Add a user and print their access token once (only its hash is kept)."""
-    from participatie_rct.registry import Register, users
+    from participatie_rct.registry import users
 
     parsed = users.parse_role(role)
-    with Register.open(db) as reg:
-        user, token = users.add_user(reg.engine, name, parsed, site or [], by=_actor())
+    with _open(db, secret_file) as reg:
+        user, token = users.add_user(reg, name, parsed, site or [], by=_actor())
     if output is OutputFormat.JSON:
         echo_json(
             {"user": user.name, "role": user.role.value, "sites": list(user.sites), "token": token}
@@ -82,12 +103,12 @@ def list_(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
 
 
 @app.command("revoke")
-def revoke(name: str = _NAME, db: str = DbOption) -> None:
+def revoke(name: str = _NAME, db: str = DbOption, secret_file: Path | None = _SECRET) -> None:
     """Revoke a user's access token at once (the name stays in the register)."""
-    from participatie_rct.registry import Register, users
+    from participatie_rct.registry import users
 
-    with Register.open(db) as reg:
-        user = users.revoke_user(reg.engine, name, by=_actor())
+    with _open(db, secret_file) as reg:
+        user = users.revoke_user(reg, name, by=_actor())
     typer.echo(f"Revoked {user.name} ({user.role.value}); their token no longer works.")
 
 

@@ -21,7 +21,7 @@ import secrets
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -31,6 +31,9 @@ from participatie_rct.errors import RegistryError
 from participatie_rct.registry import store
 from participatie_rct.registry.engine import lock, read_connection, run_transaction
 from participatie_rct.registry.models import SERVICE_USER
+
+if TYPE_CHECKING:
+    from participatie_rct.registry.register import Register
 
 #: Tokens look like ``prct_<token_id>_<secret>``; the prefix lets secret scanners find them.
 TOKEN_PREFIX = "prct"
@@ -107,17 +110,20 @@ def _hash_token(token: str, salt: bytes) -> str:
     return hashlib.scrypt(token.encode("ascii"), salt=salt, **_SCRYPT).hex()
 
 
-def _event(conn: Connection, kind: str, reason: str, details: dict[str, Any], ns: str) -> None:
-    lock(conn, [store.APPEND_LOCK], namespace=ns)
-    store.append_events(
-        conn,
-        [{"kind": kind, "participant": None, "reason": reason, "details": details}],
-        at=store.now(),
-    )
+def _append(register: Register, conn: Connection, events: list[dict[str, Any]]) -> None:
+    """Append audit entries the way this register chains its log (keyed in a sealed trial)."""
+    lock(conn, [store.APPEND_LOCK], namespace=_namespace(register.engine))
+    chain_of = getattr(register, "_audit_chain", None)
+    extra = {"chain": chain_of()} if callable(chain_of) else {}
+    store.append_events(conn, events, at=store.now(), **extra)
+
+
+def _event(kind: str, reason: str, details: dict[str, Any]) -> dict[str, Any]:
+    return {"kind": kind, "participant": None, "reason": reason, "details": details}
 
 
 def add_user(
-    engine: Engine, name: str, role: Role, sites: Iterable[str], *, by: str
+    register: Register, name: str, role: Role, sites: Iterable[str], *, by: str
 ) -> tuple[User, str]:
     """Add a user; return it and its access token (shown once, only its hash is stored)."""
     name = _check_name(name)
@@ -126,7 +132,6 @@ def add_user(
     token = f"{TOKEN_PREFIX}_{token_id}_{secrets.token_urlsafe(32)}"
     salt = secrets.token_bytes(16)
     digest = _hash_token(token, salt)
-    namespace = _namespace(engine)
     at = store.now()
 
     def work(conn: Connection) -> None:
@@ -151,16 +156,17 @@ def add_user(
             )
         )
         details = {"user": name, "role": role.value, "sites": list(checked_sites), "by": by}
-        _event(conn, "user_added", f"{by} added {name} as {role.value}", details, namespace)
+        _append(
+            register, conn, [_event("user_added", f"{by} added {name} as {role.value}", details)]
+        )
 
-    run_transaction(engine, work)
+    run_transaction(register.engine, work)
     return User(name, role, checked_sites, at), token
 
 
-def revoke_user(engine: Engine, name: str, *, by: str) -> User:
+def revoke_user(register: Register, name: str, *, by: str) -> User:
     """Revoke a user's token at once (the row stays, so the name is never reused)."""
     name = str(name).strip()
-    namespace = _namespace(engine)
     at = store.now()
 
     def work(conn: Connection) -> User:
@@ -171,10 +177,11 @@ def revoke_user(engine: Engine, name: str, *, by: str) -> User:
         if not user.active:
             raise RegistryError(f"user {name!r} was already revoked ({user.revoked_at}).")
         conn.execute(SERVICE_USER.update().where(SERVICE_USER.c.name == name).values(revoked_at=at))
-        _event(conn, "user_revoked", f"{by} revoked {name}", {"user": name, "by": by}, namespace)
+        details = {"user": name, "by": by}
+        _append(register, conn, [_event("user_revoked", f"{by} revoked {name}", details)])
         return User(user.name, user.role, user.sites, user.created_at, at)
 
-    return run_transaction(engine, work)
+    return run_transaction(register.engine, work)
 
 
 def list_users(engine: Engine) -> list[User]:
@@ -235,7 +242,7 @@ def _access_event(
 
 
 def log_access(
-    engine: Engine,
+    register: Register,
     user: str,
     action: str,
     *,
@@ -246,14 +253,8 @@ def log_access(
 
     ``participant`` is a pseudonym (or None); a BSN never reaches this function.
     """
-    namespace = _namespace(engine)
     event = _access_event(user, action, participant, details)
-
-    def work(conn: Connection) -> None:
-        lock(conn, [store.APPEND_LOCK], namespace=namespace)
-        store.append_events(conn, [event], at=store.now())
-
-    run_transaction(engine, work)
+    run_transaction(register.engine, lambda conn: _append(register, conn, [event]))
 
 
 def participant_record(engine: Engine, participant: str) -> dict[str, Any] | None:

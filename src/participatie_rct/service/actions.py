@@ -77,7 +77,7 @@ class Service:
 
     def log(self, user: User, action: str, **kwargs: Any) -> None:
         """Append this request to the audit log with the user's name (never a BSN)."""
-        users.log_access(self.register.engine, user.name, action, **kwargs)
+        users.log_access(self.register, user.name, action, **kwargs)
 
     def intake_site(self, user: User, values: dict[str, str]) -> str | None:
         """The site of an intake: as given, or an assigner's only site; checked against theirs."""
