@@ -65,5 +65,5 @@ def open_register(url: str, secret: bytes | None) -> Register:
     from participatie_rct.registry import Register
 
     if "secret" in inspect.signature(Register.open).parameters:
-        return Register.open(url, secret=secret)  # type: ignore[call-arg]
+        return Register.open(url, secret=secret)  # type: ignore[call-arg,unused-ignore]
     return Register.open(url)

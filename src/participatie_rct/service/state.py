@@ -9,7 +9,7 @@ import jinja2
 
 from participatie_rct.service.actions import Service
 from participatie_rct.service.auth import RateLimit, Sessions, TokenCache
-from participatie_rct.service.config import ServiceConfig
+from participatie_rct.service.config import ServiceConfig, ServiceError
 from participatie_rct.service.keys import open_register
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -30,6 +30,12 @@ class State:
     def build(cls, config: ServiceConfig) -> State:
         """Open the register (with the secret) and set up sessions and templates."""
         register = open_register(config.db_url, config.secret)
+        if getattr(register.protocol, "sealed", False) and config.secret is None:
+            register.close()
+            raise ServiceError(
+                f"{register.url}: this trial is sealed, so only the trial secret can draw its "
+                "arms. Give --secret-file FILE (or set $PARTICIPATIE_RCT_SECRET) to serve it."
+            )
         environment = jinja2.Environment(
             loader=jinja2.FileSystemLoader(TEMPLATES),
             autoescape=True,
