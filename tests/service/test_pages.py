@@ -188,3 +188,14 @@ def test_the_lookup_page_shows_own_sites_only(client: TestClient, trial: Trial) 
     other = client.post("/lookup", data={"csrf": _csrf(form.text), "id": tiel_bsn})
     assert other.status_code == 404
     assert 'id="label"' not in other.text and tiel_bsn not in other.text
+
+
+def test_a_value_the_form_did_not_offer_is_refused(client: TestClient, trial: Trial) -> None:
+    signin(client, trial.tokens["ede"])
+    bsn, other = elfproef_bsns(2, start=340_000_000)
+    _form, confirm = _intake(client, bsn, age_group="45+")
+    pending = re.search(r'name="pending" value="([^"]+)"', confirm.text).group(1)  # type: ignore[union-attr]
+    client.post("/intake/assign", data={"csrf": _csrf(confirm.text), "pending": pending})
+    _form, forged = _intake(client, other, age_group="45 +")
+    assert forged.status_code == 422
+    assert "age_group: &#39;45 +&#39; is not one of 45+" in forged.text

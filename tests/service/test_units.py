@@ -65,6 +65,11 @@ def test_intake_fields_use_declared_levels_first(client: TestClient) -> None:
     )
     fake = SimpleNamespace(service=SimpleNamespace(protocol=declared, register=None))
     assert pages._fields(fake) == [{"name": "age_group", "choices": ["<27", "27-44", "45+"]}]
+    # the protocol's own accessor, when it has one
+    declared.assignment = SimpleNamespace(
+        levels_of=lambda column: ("18-44", "45+") if column == "age_group" else None
+    )
+    assert pages._fields(fake) == [{"name": "age_group", "choices": ["18-44", "45+"]}]
     # without declared levels and with an empty register: free text
     assert pages._fields(state) == [{"name": "age_group", "choices": []}]
 

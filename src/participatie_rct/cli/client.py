@@ -111,6 +111,7 @@ def assign_remote(
     values: dict[str, str],
     enrolled_on: str | None,
     output: OutputFormat,
+    new_level: bool = False,
 ) -> None:
     """``assign --server``: one participant or a file through the service; print the answer."""
     token = read_token(token_file)
@@ -141,6 +142,8 @@ def assign_remote(
     payload: dict[str, Any] = {"id": participant_id or "", "values": values}
     if enrolled_on is not None:
         payload["enrolled_on"] = enrolled_on
+    if new_level:
+        payload["new_level"] = True
     answer = request(server, token, "/api/v1/assign", body=json.dumps(payload).encode())
     if output is OutputFormat.JSON:
         echo_json(answer)

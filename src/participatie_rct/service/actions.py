@@ -9,6 +9,7 @@ sequence numbers, blocks or anyone at another site.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import os
 import tempfile
 from collections.abc import Mapping
@@ -46,6 +47,19 @@ def unknown_columns_message(protocol: Protocol, values: Mapping[str, Any]) -> st
         f"{unknown[0]!r} is not used at intake. Give --set only for "
         f"{', '.join(dict.fromkeys(known))} (check the spelling)."
     )
+
+
+def declared_levels(protocol: Protocol, column: str) -> tuple[str, ...] | None:
+    """The values the protocol declares for ``column`` (``[assignment.levels]``), else None."""
+    spec = protocol.assignment
+    levels_of = getattr(spec, "levels_of", None)
+    if callable(levels_of):
+        found = levels_of(column)
+        return tuple(found) if found else None
+    levels = getattr(spec, "levels", None)
+    if isinstance(levels, Mapping) and levels.get(column):
+        return tuple(str(v) for v in levels[column])
+    return None
 
 
 def blinded(protocol: Protocol) -> bool:
@@ -104,8 +118,13 @@ class Service:
         *,
         enrolled_on: str | None = None,
         language: str = "nl",
+        new_level: bool = False,
     ) -> dict[str, Any]:
-        """Enrol and assign one participant; ``{"arm", "label", "new"}``."""
+        """Enrol and assign one participant; ``{"arm", "label", "new"}``.
+
+        ``new_level``: accept a stratum value the register has not seen before (a register
+        that checks intake values refuses it otherwise, so a typo cannot open a new stratum).
+        """
         require(user, Action.ASSIGN)
         clean = _values(values)
         message = unknown_columns_message(self.protocol, clean)
@@ -121,8 +140,11 @@ class Service:
             raise ForbiddenError(
                 "this participant was enrolled at another site; ask the trial's statistician."
             )
+        extra: dict[str, Any] = {}
+        if "new_level" in inspect.signature(self.register.assign_one).parameters:
+            extra["new_level"] = bool(new_level)
         assigned = self.register.assign_one(
-            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on)
+            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on), **extra
         )
         if not assigned.is_new and user.role is Role.ASSIGNER:
             # another site may have enrolled the same person between the check and the draw

@@ -90,12 +90,16 @@ async def assign(request: Request) -> Response:
 
     def work(user: User, body: dict[str, Any]) -> Response:
         identifier = text_field(body, "id") or ""
+        new_level = body.get("new_level", False)
+        if not isinstance(new_level, bool):
+            raise ParticipatieRCTError("new_level: give true or false.")
         result = service.assign(
             user,
             identifier,
             body.get("values") or {},
             enrolled_on=body.get("enrolled_on"),
             language=lang,
+            new_level=new_level,
         )
         return JSONResponse(result)
 

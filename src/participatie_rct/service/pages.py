@@ -20,6 +20,7 @@ from starlette.routing import Route
 from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.registry import users as user_store
 from participatie_rct.registry.users import Role, User
+from participatie_rct.service.actions import declared_levels
 from participatie_rct.service.auth import SESSION_COOKIE, Session, csrf_ok
 from participatie_rct.service.http import form_body, one_line
 from participatie_rct.service.i18n import LANGUAGES, TEXT, language
@@ -189,13 +190,25 @@ def _fields(state: State) -> list[dict[str, Any]]:
     """The intake form's stratum fields: declared levels, else the register's values, else text."""
     protocol = state.service.protocol
     columns = [c for c in protocol.unit_columns if c != "site"]
-    declared = getattr(protocol.assignment, "levels", None) or {}
-    missing = [c for c in columns if not declared.get(c)]
+    declared = {c: declared_levels(protocol, c) for c in columns}
+    missing = [c for c in columns if not declared[c]]
     seen = user_store.unit_values(state.service.register.engine, missing) if missing else {}
     return [
-        {"name": c, "choices": [str(v) for v in (declared.get(c) or seen.get(c) or [])]}
+        {"name": c, "choices": [str(v) for v in (declared[c] or seen.get(c) or [])]}
         for c in columns
     ]
+
+
+def _check_choices(fields: list[dict[str, Any]], values: dict[str, str]) -> None:
+    """A posted value must be one the form offered (free text only where it offered none)."""
+    for field in fields:
+        value = values.get(field["name"], "")
+        if not value:
+            raise ParticipatieRCTError(f"{field['name']}: choose a value.")
+        if field["choices"] and value not in field["choices"]:
+            raise ParticipatieRCTError(
+                f"{field['name']}: {value!r} is not one of {', '.join(field['choices'])}."
+            )
 
 
 async def _intake_form(
@@ -245,9 +258,7 @@ async def confirm(request: Request) -> Response:
     try:
         await run_in_threadpool(service.intake_site, user, values)
         await run_in_threadpool(service.check_identifier, form.get("id", ""))
-        missing = [c for c in service.protocol.unit_columns if not values.get(c)]
-        if missing:
-            raise ParticipatieRCTError(f"{', '.join(missing)}: choose a value.")
+        _check_choices(await run_in_threadpool(_fields, _state(request)), values)
     except (ParticipatieRCTError, ForbiddenError) as exc:
         status = 403 if isinstance(exc, ForbiddenError) else 422
         return await _intake_form(
@@ -295,6 +306,9 @@ async def draw(request: Request) -> Response:
             pending["values"],
             enrolled_on=pending["enrolled_on"],
             language=session.language,
+            # the values were checked against the form's choices at confirmation, and the
+            # site is one the administrator gave this user: a new level here is not a typo
+            new_level=True,
         )
 
     try:
