@@ -68,7 +68,7 @@ def _enrol_others(base: str, tokens: dict[str, str]) -> None:
         site = "Ede" if who == "both" else "Tiel"
         response = httpx.post(
             f"{base}/api/v1/assign",
-            json={"id": bsn, "values": {"site": site, "age_group": "<27"}},
+            json={"id": bsn, "values": {"site": site, "age_group": "<27"}, "new_level": True},
             headers={"Authorization": f"Bearer {tokens[who]}"},
         )
         assert response.status_code == 200

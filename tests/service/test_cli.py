@@ -112,16 +112,17 @@ def test_assign_through_the_service(tmp_path: Path, capsys: pytest.CaptureFixtur
         trial.url, key_file=key_file, secret_file=secret_file, log_path=log
     ) as base:
         common = ["assign", "--server", base, "--token-file", str(token_file)]
-        code, out, err = run([*common, "--id", one, "--set", "age_group=<27"], capsys)
-        assert code == 0, err
-        assert out.startswith("assigned: arm ") and one not in out
-        code, out, err = run(
-            [*common, "--id", one, "--set", "age_group=<27", "--format", "json"], capsys
-        )
-        assert code == 0 and json.loads(out)["new"] is False
+        # the file first: its values are then known at intake
         code, out, err = run([*common, str(people)], capsys)
         assert code == 0, err
         assert "3 newly assigned" in out
+        code, out, err = run([*common, "--id", one, "--set", "age_group=27-44"], capsys)
+        assert code == 0, err
+        assert out.startswith("assigned: arm ") and one not in out
+        code, out, err = run(
+            [*common, "--id", one, "--set", "age_group=27-44", "--format", "json"], capsys
+        )
+        assert code == 0 and json.loads(out)["new"] is False
         code, _out, err = run([*common, "--id", one, "--set", "agegroup=<27"], capsys)
         assert code == 2 and "refused (422): --set agegroup: the protocol assigns by" in err
         code, _out, err = run(

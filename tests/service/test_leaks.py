@@ -57,7 +57,7 @@ def _api(base: str, tokens: dict[str, str], bsns: list[str]) -> list[str]:
         headers = {"Authorization": f"Bearer {token}"}
         with httpx.Client(base_url=base, headers=headers) as client:
             for bsn in bsns:
-                body = {"id": bsn, "values": {"age_group": "45+"}}
+                body = {"id": bsn, "values": {"age_group": "45+"}, "new_level": True}
                 seen.append(_seen(client.post("/api/v1/assign", json=body)))
                 seen.append(_seen(client.post("/api/v1/lookup", json={"id": bsn})))
                 body = {"id": bsn, "reason": "moved"}

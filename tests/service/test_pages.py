@@ -159,7 +159,7 @@ def test_monitor_page_shows_counts_per_site_and_consort(client: TestClient, tria
     for bsn, who in zip(bsns, ["ede", "ede", "tiel"], strict=True):
         client.post(
             "/api/v1/assign",
-            json={"id": bsn, "values": {"age_group": "<27"}},
+            json={"id": bsn, "values": {"age_group": "<27"}, "new_level": True},
             headers={"Authorization": f"Bearer {trial.tokens[who]}"},
         )
     signin(client, trial.tokens["monitor"])
@@ -175,7 +175,7 @@ def test_the_lookup_page_shows_own_sites_only(client: TestClient, trial: Trial) 
     for bsn, who in ((ede_bsn, "ede"), (tiel_bsn, "tiel")):
         response = client.post(
             "/api/v1/assign",
-            json={"id": bsn, "values": {"age_group": "<27"}},
+            json={"id": bsn, "values": {"age_group": "<27"}, "new_level": True},
             headers={"Authorization": f"Bearer {trial.tokens[who]}"},
         )
         assert response.status_code == 200

@@ -46,7 +46,7 @@ def _enrolled(trial: Trial, client: TestClient, site: str = "Ede") -> str:
     who = "ede" if site == "Ede" else "tiel"
     response = client.post(
         "/api/v1/assign",
-        json={"id": bsn, "values": {"age_group": "<27"}},
+        json={"id": bsn, "values": {"age_group": "<27"}, "new_level": True},
         headers=_auth(trial, who),
     )
     assert response.status_code == 200, response.text
@@ -56,7 +56,7 @@ def _enrolled(trial: Trial, client: TestClient, site: str = "Ede") -> str:
 def _call(trial: Trial, client: TestClient, endpoint: str, who: str | None):
     headers = _auth(trial, who)
     if endpoint == "assign":
-        body = {"id": next(_BSNS), "values": {"age_group": "45+"}}
+        body = {"id": next(_BSNS), "values": {"age_group": "45+"}, "new_level": True}
         return client.post("/api/v1/assign", json=body, headers=headers)
     if endpoint == "lookup":
         return client.post("/api/v1/lookup", json={"id": _enrolled(trial, client)}, headers=headers)
@@ -106,7 +106,7 @@ def test_assigner_answer_shows_arm_and_label_only(world) -> None:
     trial, client = world
     response = client.post(
         "/api/v1/assign",
-        json={"id": next(_BSNS), "values": {"age_group": "<27"}},
+        json={"id": next(_BSNS), "values": {"age_group": "<27"}, "new_level": True},
         headers=_auth(trial, "ede"),
     )
     assert response.status_code == 200
@@ -141,7 +141,7 @@ def test_assigner_for_ede_cannot_see_a_tiel_participant(world) -> None:
     assert looked.status_code == 404
     again = client.post(
         "/api/v1/assign",
-        json={"id": bsn, "values": {"age_group": "<27"}},
+        json={"id": bsn, "values": {"age_group": "<27"}, "new_level": True},
         headers=_auth(trial, "ede"),
     )
     assert again.status_code == 403
@@ -157,7 +157,7 @@ def test_assigner_at_two_sites_must_say_which(world) -> None:
     trial, client = world
     response = client.post(
         "/api/v1/assign",
-        json={"id": next(_BSNS), "values": {"age_group": "<27"}},
+        json={"id": next(_BSNS), "values": {"age_group": "<27"}, "new_level": True},
         headers=_auth(trial, "both"),
     )
     assert response.status_code == 422

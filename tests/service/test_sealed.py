@@ -46,7 +46,7 @@ def test_the_service_draws_a_sealed_trial_with_its_secret(tmp_path: Path) -> Non
         for bsn in elfproef_bsns(4, start=920_000_000):
             response = client.post(
                 "/api/v1/assign",
-                json={"id": bsn, "values": {"age_group": "<27"}},
+                json={"id": bsn, "values": {"age_group": "<27"}, "new_level": True},
                 headers={"Authorization": f"Bearer {tokens['ede']}"},
             )
             assert response.status_code == 200, response.text

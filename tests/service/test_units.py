@@ -140,7 +140,7 @@ def test_a_race_with_another_site_does_not_reveal_the_arm(
     from participatie_rct.registry import users
 
     bsn = elfproef_bsns(1, start=610_000_000)[0]
-    body = {"id": bsn, "values": {"age_group": "<27"}}
+    body = {"id": bsn, "values": {"age_group": "<27"}, "new_level": True}
     tiel = client.post(
         "/api/v1/assign", json=body, headers={"Authorization": f"Bearer {trial.tokens['tiel']}"}
     )

@@ -33,7 +33,8 @@ _RESULTS_LOCK = threading.Lock()
 
 @dataclass(frozen=True)
 class Intake:
-    """One assignment a client sends: identifier and stratum values."""
+    """One assignment a client sends: identifier and stratum values (sent as intended, so
+    a value the register has not seen yet is accepted: ``new_level``)."""
 
     identifier: str
     values: dict[str, str]
@@ -131,9 +132,8 @@ def _client(base: str, token: str, intakes: Sequence[Intake], result: LoadResult
         for intake in intakes:
             start = time.perf_counter()
             try:
-                response = client.post(
-                    "/api/v1/assign", json={"id": intake.identifier, "values": intake.values}
-                )
+                body = {"id": intake.identifier, "values": intake.values, "new_level": True}
+                response = client.post("/api/v1/assign", json=body)
             except httpx.HTTPError as exc:
                 with lock:
                     result.errors.append(type(exc).__name__)
