@@ -240,3 +240,25 @@ def test_oversized_bodies_are_refused_before_they_are_read(world) -> None:
     assert huge.status_code == 413
     anonymous = client.post("/api/v1/assign-file?name=p.csv", content=b"x" * 100)
     assert anonymous.status_code == 401
+
+
+def test_a_token_spliced_from_two_users_is_refused(world) -> None:
+    trial, client = world
+    _prefix, ede_id, _secret = trial.tokens["ede"].split("_", 2)
+    _prefix, _stats_id, stats_secret = trial.tokens["stats"].split("_", 2)
+    spliced = f"prct_{ede_id}_{stats_secret}"
+    response = client.get("/api/v1/status", headers={"Authorization": f"Bearer {spliced}"})
+    assert response.status_code == 401
+
+
+def test_a_file_with_a_row_at_another_site_assigns_nobody(world) -> None:
+    trial, client = world
+    here, there = next(_BSNS), next(_BSNS)
+    content = f"bsn;site;age_group;consent\n{here};Ede;27-44;ja\n{there};Tiel;27-44;ja\n"
+    response = client.post(
+        "/api/v1/assign-file?name=p.csv", content=content.encode(), headers=_auth(trial, "ede")
+    )
+    assert response.status_code == 403 and "'Tiel' is not one of your sites" in response.text
+    for bsn in (here, there):
+        looked = client.post("/api/v1/lookup", json={"id": bsn}, headers=_auth(trial, "stats"))
+        assert looked.status_code == 404
