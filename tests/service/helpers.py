@@ -85,9 +85,9 @@ class Trial:
     tokens: dict[str, str]
 
 
-def make_trial(url: str) -> Trial:
+def make_trial(url: str, text: str = PROTOCOL) -> Trial:
     """Create the register at ``url`` and add users: ede/tiel assigners, monitor, stats, admin."""
-    protocol = Protocol.from_text(PROTOCOL, source="trial.toml")
+    protocol = Protocol.from_text(text, source="trial.toml")
     tokens: dict[str, str] = {}
     with Register.create(url, protocol, key=KEY) as reg:
         for name, role, sites in (

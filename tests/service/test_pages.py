@@ -199,3 +199,27 @@ def test_a_value_the_form_did_not_offer_is_refused(client: TestClient, trial: Tr
     _form, forged = _intake(client, other, age_group="45 +")
     assert forged.status_code == 422
     assert "age_group: &#39;45 +&#39; is not one of 45+" in forged.text
+
+
+def test_the_form_offers_the_protocols_declared_levels(tmp_path) -> None:
+    from participatie_rct.service import ServiceConfig, create_app
+
+    from .helpers import KEY, PROTOCOL, SECRET, make_trial, sqlite_url
+
+    text = PROTOCOL.replace(
+        "block_sizes = [4]", 'block_sizes = [4]\n\n[assignment.levels]\nage_group = ["<27", "27+"]'
+    )
+    trial = make_trial(sqlite_url(tmp_path), text)
+    app = create_app(ServiceConfig(db_url=trial.url, secret=SECRET, key=KEY))
+    with TestClient(app, base_url="http://127.0.0.1") as client:
+        signin(client, trial.tokens["ede"])
+        form = client.get("/intake").text
+        assert '<option value="&lt;27">&lt;27</option><option value="27+">27+</option>' in form
+        bsn = elfproef_bsns(1, start=350_000_000)[0]
+        _form, confirm = _intake(client, bsn, age_group="27+")
+        assert confirm.status_code == 200
+        pending = re.search(r'name="pending" value="([^"]+)"', confirm.text).group(1)  # type: ignore[union-attr]
+        result = client.post(
+            "/intake/assign", data={"csrf": _csrf(confirm.text), "pending": pending}
+        )
+        assert result.status_code == 200 and 'id="label"' in result.text
