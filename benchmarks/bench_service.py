@@ -11,10 +11,14 @@ includes the token check, the draw, the hash chain, the commit and the audit-log
 the user's name. Aim: p99 under 50 ms on SQLite on a laptop. PostgreSQL runs when
 ``PARTICIPATIE_RCT_BENCH_PG_URL`` (or ``PARTICIPATIE_RCT_TEST_PG_URL``) names a server.
 
-Measured while writing this (SQLite, 2 shared cores, other work running): one desk p50
-about 12 ms; eight desks p50 about 40 to 60 ms and p99 about 110 to 250 ms, because the
-eight writers queue for SQLite's single write lock and each assignment commits twice
-(the draw and the audit entry).
+Measured while writing this, on 2 cores shared with other heavy work (load average about
+10, so every figure is inflated): SQLite, one desk p50 16-26 ms and p99 46-48 ms; eight
+desks p50 70-75 ms and p99 340-390 ms. PostgreSQL, one desk p50 31-66 ms; eight desks p50
+140-160 ms and p99 360-375 ms. In one process without contention an assignment costs about
+6 ms and its audit entry with the user's name about 3 ms, each its own commit; the eight
+desks queue for SQLite's single write lock, which is what the p99 under load measures.
+Folding the user's name into the assignment's own intake entry (one commit instead of two)
+is the next step towards the 50 ms aim.
 """
 
 from __future__ import annotations
