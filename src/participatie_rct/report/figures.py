@@ -192,7 +192,7 @@ def forest_figure(rows: pd.DataFrame, *, x_label: str, palette: Mapping[str, str
         + p9.geom_errorbarh(p9.aes(xmin="ci_low", xmax="ci_high"), height=0.25)
         + p9.geom_point(size=2.2)
         + p9.scale_color_manual(values={g: palette[g] for g in groups})
-        + p9.scale_x_continuous(labels=lambda v: [point_tick(x) for x in v])
+        + p9.scale_x_continuous(labels=lambda v: [point_tick(float(x)) for x in v])
         + p9.labs(x=x_label, y="")
         + _theme()
     )

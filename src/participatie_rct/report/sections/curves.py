@@ -42,7 +42,7 @@ def pooled_curve_frame(
         ]
         at_risk = [int((time >= m).sum()) for m in months]
         values = curve.loc[months, "cumulative_incidence"].to_numpy(dtype=float)
-        pooled = pool_steps(months, values, events, at_risk, start_value=0.0)
+        pooled = pool_steps(list(months), list(values), events, at_risk, start_value=0.0)
         rows = curve.loc[pooled.time[1:]].reset_index()
         start = pd.DataFrame(
             {"arm": [arm], "month": [0.0], "cumulative_incidence": [0.0]}

@@ -74,9 +74,11 @@ def _arm_rows(
         (r, r.site, shares.get(str(r.site))) for r in effect_records(per_site[per_site["arm"] == a])
     ]
     candidates += [(r, w["pooled"], shares[""]) for r in effect_records(pooled[pooled["arm"] == a])]
-    shown, rows, hidden = [], [], []
+    shown: list[tuple[Any, str, str]] = []
+    rows: list[tuple[str, ...]] = []
+    hidden: list[str] = []
     for r, site, site_shares in candidates:
-        sizes = (count_text(int(r.n_arm)), count_text(int(r.n_control)))
+        sizes: tuple[str, ...] = (count_text(int(r.n_arm)), count_text(int(r.n_control)))
         if site == w["pooled"]:  # the pooled sizes are CONSORT's "analysed"
             sizes = tuple(
                 HIDDEN if arm in view.hidden_n else text
@@ -86,7 +88,7 @@ def _arm_rows(
             hidden.append(f"{labels[a]} · {site}")
             rows.append((labels[a], site, *sizes, HIDDEN, HIDDEN))
             continue
-        shown.append((r, f"{labels[a]} · {site}", site))
+        shown.append((r, f"{labels[a]} · {site}", str(site)))
         est = number(100 * r.estimate, view.language, sign=True)
         rows.append(
             (labels[a], site, *sizes, est, interval_text(r.ci_low, r.ci_high, view.language))
