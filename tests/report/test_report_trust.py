@@ -455,3 +455,13 @@ def test_the_final_report_accounts_for_the_interim_looks(demo) -> None:
     assert "Tussentijdse kijken en eindtoets" not in interim
     z = group_sequential_boundaries(looks=2, alpha=0.05 / 3).looks[-1].z
     assert f"|z| ≥ {z:.2f}".replace(".", ",") in final
+
+
+def test_interim_shows_conditional_power_per_arm(demo) -> None:
+    md = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
+    section = md[md.index("## Tussentijdse toets") :]
+    assert "Voorwaardelijk onderscheidend vermogen (huidige trend)" in section
+    rows = re.findall(
+        r"^\| [^|]+ \| −?[0-9,]+ \| [0-9,]+ \| (?:ja|nee) \| ([0-9]+)% \|", section, re.M
+    )
+    assert len(rows) == 3 and all(0 <= int(v) <= 100 for v in rows)

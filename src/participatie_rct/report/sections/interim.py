@@ -27,7 +27,7 @@ def interim_section(interim: Interim, plan: Any, view: View) -> Section:
     """
     w, language = view.w, view.language
     status = interim.status
-    header = (w["arm"], w["z"], w["boundary"], w["crossed"])
+    header = (w["arm"], w["z"], w["boundary"], w["crossed"], w["conditional_power"])
     if isinstance(status, Unavailable):
         text = w["interim_none"].format(h=plan.horizon_months)
         values = {"information": 0.0, "boundary": math.inf, "points": [], "text": text}
@@ -39,14 +39,16 @@ def interim_section(interim: Interim, plan: Any, view: View) -> Section:
         if a not in by_arm:
             continue
         z = by_arm[a].statistic
-        points.append({"label": view.labels[a], "z": float(z)})
         crossed = w["yes"] if by_arm[a].crossed else w["no"]
+        power = by_arm[a].conditional_power_trend
+        points.append({"label": view.labels[a], "z": float(z)})
         rows.append(
             (
                 view.labels[a],
                 number(z, language, digits=2),
                 number(look.z, language, digits=2),
                 crossed,
+                number(100 * power, language, digits=0) + "%" if power == power else w["na"],
             )
         )
     text = w["interim_text"].format(
