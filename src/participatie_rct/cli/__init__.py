@@ -20,6 +20,7 @@ from participatie_rct.cli import (
     design,
     estimate,
     inference,
+    keys,
     outcomes,
     register,
     report,
@@ -55,7 +56,7 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, data, simulate, outcomes, estimate, survival, inference, design, report):
+for _module in (register, keys, data, simulate, outcomes, estimate, survival, inference, design, report):
     _module.register(app)
 
 

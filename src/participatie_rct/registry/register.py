@@ -3,8 +3,14 @@
 :class:`Register` is the only code that touches the database (DESIGN.md). It locks a trial to
 one protocol, pseudonymises BSNs on the way in, assigns new participants with the protocol's
 own assignment procedure, and appends every later event (withdrawal, crossover, deviation)
-rather than changing what was recorded. Every record is chained by hashes, so
+rather than changing what was recorded. Every record is chained by keyed hashes, so
 :meth:`Register.verify` can tell an auditor whether the record still is what was written.
+
+A sealed trial (``concealment = "sealed"``) draws from its trial secret, given to
+:meth:`Register.open` or :meth:`Register.create` (``secret=``) and never stored: the register
+holds only a commitment to it (:mod:`participatie_rct.concealment`). Drawing, and appending to
+a sealed trial's chains, is refused without the secret; reading is not. ``read_only=True``
+opens the database so that nothing is written, not even SQLite's journal mode.
 
 Assigning is idempotent: a participant asked again (a returning client, a file loaded twice)
 keeps the original arm and uses no new slot. A file is one transaction: a bad row refuses the
@@ -30,9 +36,9 @@ from sqlalchemy.engine import URL, Connection, Engine
 from participatie_rct.choices import AssignmentMethod, IdentifierKind
 from participatie_rct.data.bsn import bsn_problem
 from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_key
-from participatie_rct.errors import RegistryError
+from participatie_rct.errors import KeyMissingError, RegistryError
 from participatie_rct.protocol import Protocol
-from participatie_rct.registry import intake, store
+from participatie_rct.registry import intake, sealing, store
 from participatie_rct.registry.chain import chain_assignments
 from participatie_rct.registry.engine import (
     lock,
@@ -77,13 +83,22 @@ class Register(RegisterReads):
     ... ''')
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> with Register.create(f"sqlite:///{folder}/trial.db", protocol, key=None) as reg:
+    ...     # an open trial (it has a seed): anyone holding the protocol can predict its arms
     ...     first = reg.assign_one("p-001", {"site": "Ede"}, key=None)
     ...     again = reg.assign_one("p-001", {"site": "Ede"}, key=None)
     ...     (first.arm == again.arm, again.is_new, reg.verify().ok)
     (True, False, True)
     """
 
-    def __init__(self, engine: Engine, url: URL, *, _private: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: URL,
+        *,
+        _private: bool = False,
+        secret: bytes | None = None,
+        read_only: bool = False,
+    ) -> None:
         if not _private:
             raise RegistryError(
                 "Use Register.create(url, protocol, key=...) or Register.open(url)."
@@ -93,25 +108,45 @@ class Register(RegisterReads):
         self._namespace = self._schema_name()
         self._protocol: Protocol | None = None
         self._fingerprint: str | None = None
+        self._rows: list[sealing.ProtocolRow] = []
+        self._secret = secret
+        self._unsealed: bytes | None = None
+        self._read_only = read_only
         self._procedure: AssignmentProcedure | None = None
         # earlier assignments as read, per stratum ("*": all); records never change, so later
         # reads only fetch rows with a higher sequence number (see _history_rows)
         self._history: dict[str, list[tuple[Any, ...]]] = {}
         self._history_seen: dict[str, int] = {}
         self._load_protocol()
+        if secret is not None and self._rows[-1].sealed:
+            sealing.check_secret(self._rows[-1], secret)
 
     # ---------------------------------------------------------------- opening and closing
     @classmethod
-    def create(cls, url: str, protocol: Protocol | str | Path, *, key: bytes | None) -> Register:
+    def create(
+        cls,
+        url: str,
+        protocol: Protocol | str | Path,
+        *,
+        key: bytes | None,
+        secret: bytes | None = None,
+    ) -> Register:
         """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or TOML path).
 
         A protocol whose identifiers are BSNs needs the key; the register keeps its fingerprint
         so a wrong key is refused later. Initialising again with the same protocol changes
         nothing. A different protocol replaces the stored one while nobody is assigned (an
-        event records it); once anyone is assigned it is refused.
+        event records it); once anyone is assigned it is refused. A sealed protocol needs the
+        trial ``secret``; the register keeps a commitment to it, never the secret.
         """
         if not isinstance(protocol, Protocol):
             protocol = Protocol.from_toml(protocol)
+        if protocol.sealed and secret is None:
+            raise KeyMissingError(
+                f"{protocol.source}: a sealed trial draws from its secret, and init records "
+                f"the commitment to it. {sealing.SECRET_HINT} Make one with: "
+                "participatie-rct keygen --out trial.secret"
+            )
         fingerprint = None
         if protocol.identifier_kind is IdentifierKind.BSN:
             fingerprint = key_fingerprint(
@@ -124,7 +159,9 @@ class Register(RegisterReads):
             migrate(engine, namespace=namespace)
             run_transaction(
                 engine,
-                lambda conn: store.store_protocol(conn, locked, fingerprint, namespace),
+                lambda conn: store.store_protocol(
+                    conn, locked, fingerprint, namespace, secret=secret
+                ),
             )
 
         parsed = parse_url(url)
@@ -140,11 +177,19 @@ class Register(RegisterReads):
                 f"{parsed.database}: the folder {folder} does not exist. Create it first, or "
                 "give another --db path."
             )
-        return cls._connect(parsed, prepare)
+        return cls._connect(parsed, prepare, secret=secret)
 
     @classmethod
-    def open(cls, url: str) -> Register:
-        """Open an existing register (its schema is migrated to this version when older)."""
+    def open(
+        cls, url: str, *, secret: bytes | None = None, read_only: bool = False
+    ) -> Register:
+        """Open an existing register (its schema is migrated to this version when older).
+
+        ``secret`` is the trial secret of a sealed trial (checked against the register's
+        commitment; needed to draw). ``read_only`` opens the database without writing
+        anything (no migration; SQLite ``mode=ro``, or ``immutable`` for a file that cannot
+        be written; a read-only transaction on PostgreSQL).
+        """
         parsed = parse_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -162,22 +207,29 @@ class Register(RegisterReads):
                     f"{parsed.render_as_string(hide_password=True)}: no register there. "
                     "Create one with: participatie-rct init --protocol trial.toml --db URL"
                 )
-            if version != SCHEMA_VERSION:
+            if version != SCHEMA_VERSION and not read_only:
                 migrate(engine, namespace=store.namespace_of(engine))
 
-        return cls._connect(parsed, prepare)
+        return cls._connect(parsed, prepare, secret=secret, read_only=read_only)
 
     @classmethod
-    def _connect(cls, url: URL, prepare: Callable[[Engine], None]) -> Register:
+    def _connect(
+        cls,
+        url: URL,
+        prepare: Callable[[Engine], None],
+        *,
+        secret: bytes | None = None,
+        read_only: bool = False,
+    ) -> Register:
         """An engine for ``url``, ``prepare``d, then the register; a failure disposes of it.
 
         A database that cannot be reached or is not a database at all (a text file named
         ``trial.db``) becomes one :class:`RegistryError` line, not a driver traceback.
         """
-        engine = make_engine(url)
+        engine = make_engine(url, read_only=read_only)
         try:
             prepare(engine)
-            return cls(engine, url, _private=True)
+            return cls(engine, url, _private=True, secret=secret, read_only=read_only)
         except (sa.exc.DatabaseError, sa.exc.InterfaceError) as exc:
             engine.dispose()
             raise _unreachable(url, exc) from None
@@ -230,7 +282,13 @@ class Register(RegisterReads):
     # ---------------------------------------------------------------- identifiers and keys
     def _checked_key(self, key: bytes | None, *, purpose: str) -> bytes:
         key = require_key(key, purpose=purpose)
-        if self._fingerprint is not None and key_fingerprint(key) != self._fingerprint:
+        if self._fingerprint is None:
+            raise RegistryError(
+                "The register's key fingerprint is missing: it was removed after init, and "
+                "without it a wrong key would go unnoticed. Restore the register from a "
+                "backup and run participatie-rct verify."
+            )
+        if key_fingerprint(key) != self._fingerprint:
             raise RegistryError(
                 "The key given is not the key this register was initialised with (its fingerprint "
                 "differs). Use the trial's key file: pseudonyms made with another key would "
@@ -284,6 +342,16 @@ class Register(RegisterReads):
         """
         arrivals = intake.arrivals(frame, self.protocol, source=source)
         return self._assign(arrivals, via="file", source=source)
+
+    @property
+    def sealed(self) -> bool:
+        """True when the trial draws from a secret (``concealment = "sealed"``)."""
+        return self.protocol.sealed
+
+    @property
+    def unsealed(self) -> bool:
+        """True once ``unseal`` recorded the secret: every draw can now be replayed by anyone."""
+        return self._unsealed is not None
 
     def assign_one(
         self,
@@ -345,8 +413,10 @@ class Register(RegisterReads):
     def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
         import pandas as pd
 
+        self._writable("Assigning")
         procedure = self.procedure
         columns = self.protocol.unit_columns
+        rng = self._rng()
         strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
 
         def work(conn: Connection) -> pd.DataFrame:
@@ -363,7 +433,7 @@ class Register(RegisterReads):
                 history = store.history_frame(
                     self._history_rows(conn, only), () if self._per_stratum else columns
                 )
-                sequencer = procedure.sequencer(rng=self._rng(), history=history)
+                sequencer = procedure.sequencer(rng=rng, history=history)
                 if via == "one":
                     draws = [sequencer.next(new[0].unit)]
                 else:
@@ -412,7 +482,7 @@ class Register(RegisterReads):
                         "details": summary,
                     }
                 )
-                store.append_events(conn, events, at=at)
+                store.append_events(conn, events, at=at, chain=self._audit_chain())
             fields = ("arm", "probability", "sequence", "stratum")
             out = [
                 (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
@@ -445,9 +515,29 @@ class Register(RegisterReads):
         return self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS
 
     def _rng(self) -> Any:
+        """A fresh Generator for one call's draws: from the secret (sealed) or the seed (open)."""
         import numpy as np
 
-        return np.random.default_rng(self.protocol.seed)
+        from participatie_rct.concealment import sealed_rng
+
+        if not self.protocol.sealed:
+            return np.random.default_rng(self.protocol.seed)
+        if self._unsealed is not None:
+            raise RegistryError(
+                "This trial was unsealed (its secret is recorded in the register, so anyone "
+                "could predict the next arm): it takes no more assignments."
+            )
+        if self._secret is None:
+            raise KeyMissingError(f"Drawing an arm for a sealed trial needs its secret. "
+                                  f"{sealing.SECRET_HINT}")
+        return sealed_rng(self._secret, self.protocol.sha256)
+
+    def _writable(self, what: str) -> None:
+        if self._read_only:
+            raise RegistryError(f"{what} needs the register opened for writing, not read-only.")
+
+    def _audit_chain(self) -> tuple[bytes | None, str]:
+        return store.audit_chain(self._rows, self._secret)
 
     def _history_rows(self, conn: Connection, strata: list[str] | None) -> list[tuple[Any, ...]]:
         """Earlier assignments (of ``strata``, or all), in sequence order, read incrementally.
@@ -510,10 +600,12 @@ class Register(RegisterReads):
             .order_by(ASSIGNMENT.c.sequence.desc())
             .limit(1)
         ).first()
+        last = self._rows[-1]
         return chain_assignments(
             [(a.participant, a.site, a.enrolled_on, a.unit) for a in arrivals],
             draws,
-            after=(int(head[0]), head[1]) if head else (0, self.protocol.sha256),
+            key=sealing.row_key(last, self._secret, purpose="Assigning"),
+            after=(int(head[0]), head[1]) if head else (0, sealing.starts(self._rows)[0]),
             fixed={
                 "via": via,
                 "method": self.protocol.assignment.method.value,
@@ -550,21 +642,72 @@ class Register(RegisterReads):
                 f"A {kind} needs a reason (--reason TEXT): the audit log records why."
             )
         participant = self.participant_id(identifier, key=key)
+        self._writable(f"Recording a {kind}")
+        self._audit_chain()  # refuses here, before the transaction, without the secret
 
         return run_transaction(
             self._engine,
             lambda conn: store.participant_event(
-                conn, participant, kind, reason, dict(details or {}), namespace=self._namespace
+                conn,
+                participant,
+                kind,
+                reason,
+                dict(details or {}),
+                namespace=self._namespace,
+                secret=self._secret,
             ),
         )
 
+    def unseal(self, secret: bytes) -> int:
+        """End of trial: record the secret in the audit log, so anyone can replay every draw.
+
+        The secret must match the register's commitment. Afterwards the trial takes no more
+        assignments. Returns the event's number in the audit log.
+        """
+        from participatie_rct.keyfiles import encode_key
+
+        self._writable("Unsealing")
+        last = self._rows[-1]
+        if not last.sealed:
+            raise RegistryError(
+                "This trial is open (its protocol has a seed): there is no secret to unseal."
+            )
+        sealing.check_secret(last, secret)
+        if self._unsealed is not None:
+            raise RegistryError("This trial was unsealed before; nothing to do.")
+        event = {
+            "kind": sealing.UNSEALED,
+            "participant": None,
+            "reason": "end of trial: the secret is made public, so anyone can replay every draw",
+            "details": {"secret": encode_key(secret), "commitment": last.commitment},
+        }
+        chain = store.audit_chain(self._rows, secret)
+
+        def work(conn: Connection) -> int:
+            lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
+            if sealing.unsealed_secret(conn) is not None:
+                raise RegistryError("This trial was unsealed before; nothing to do.")
+            return store.append_events(conn, [event], at=store.now(), chain=chain)[-1]
+
+        number = run_transaction(self._engine, work)
+        self._unsealed = secret
+        return number
+
     # ---------------------------------------------------------------- checking
-    def verify(self) -> VerifyReport:
-        """Recompute both hash chains, check the protocol's hash and replay every assignment."""
+    def verify(self, *, anchor: str | None = None) -> VerifyReport:
+        """Check the chains, the protocol, the triggers, the anchor; replay every assignment.
+
+        Keyed chains and the replay of a sealed trial need the secret (given to :meth:`open`,
+        or recorded by :meth:`unseal`); without it everything else is checked and the report
+        says what was not. ``anchor`` is the line ``status`` and every report print
+        (:mod:`.anchor`): the register must still hold that record with that hash.
+        """
         from participatie_rct.registry.verify import verify_register
 
         with self._read() as conn, conn.begin():
-            return verify_register(conn, self.protocol, self._fingerprint)
+            return verify_register(
+                conn, self.protocol, secret=self._secret or self._unsealed, anchor=anchor
+            )
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of the register while others may be writing (SQLite backup API).
@@ -582,10 +725,17 @@ class Register(RegisterReads):
     def _load_protocol(self) -> None:
         with self._read() as conn, conn.begin():
             row = (
-                conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1))
+                conn.execute(
+                    sa.select(PROTOCOL.c.text, PROTOCOL.c.key_fingerprint)
+                    .order_by(PROTOCOL.c.id.desc())
+                    .limit(1)
+                )
                 .mappings()
                 .first()
             )
+            if row is not None:
+                self._rows = sealing.protocol_rows(conn)
+                self._unsealed = sealing.unsealed_secret(conn)
         if row is None:
             raise RegistryError(
                 f"{self.url}: the register holds no protocol. Run participatie-rct init "
