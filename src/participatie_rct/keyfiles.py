@@ -93,8 +93,8 @@ def decode_key(text: str, *, source: str = "the key") -> bytes:
     return raw
 
 
-def write_key_file(path: str | Path) -> Path:
-    """Create ``path`` holding a new key, mode 0600; refuse when anything exists there.
+def write_key_file(path: str | Path, *, raw: bytes | None = None) -> Path:
+    """Create ``path`` holding a new key (or ``raw``), mode 0600; refuse when anything is there.
 
     The file is created exclusively (``O_CREAT | O_EXCL``), so an existing key, another file or
     a planted symlink is never overwritten or followed.
@@ -114,7 +114,7 @@ def write_key_file(path: str | Path) -> Path:
             "exists and that you may write there."
         ) from None
     with os.fdopen(descriptor, "w", encoding="ascii") as handle:
-        handle.write(new_key() + "\n")
+        handle.write((new_key() if raw is None else encode_key(raw)) + "\n")
     return target
 
 

@@ -21,7 +21,9 @@ def demo_inputs(demo):
     """The demo's register and data read back as report inputs."""
     from participatie_rct.report.inputs import load_inputs
 
-    return load_inputs(demo.db_url, demo.data_dir)
+    from participatie_rct.report.demo import DEMO_SECRET
+
+    return load_inputs(demo.db_url, demo.data_dir, secret=DEMO_SECRET)
 
 
 def _read_outputs(folder: Path) -> dict[str, bytes]:

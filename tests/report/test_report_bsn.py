@@ -41,7 +41,9 @@ def bsn_trial(demo, tmp_path_factory):
     )
     key = b"a-test-key-for-bsn-trials-0123456789"
     url = f"sqlite:///{(folder / 'trial.db').as_posix()}"
-    register = Register.create(url, Protocol.from_text(text), key=key)
+    from participatie_rct.report.demo import DEMO_SECRET
+
+    register = Register.create(url, Protocol.from_text(text), key=key, secret=DEMO_SECRET)
     try:
         register.assign_file(data / "participants.csv", key=key)
     finally:

@@ -16,9 +16,11 @@ from participatie_rct.cli.common import (
     DbOption,
     FormatOption,
     KeyFileOption,
+    SecretFileOption,
     echo_json,
     parse_fractions,
     read_key,
+    read_secret,
 )
 
 
@@ -79,6 +81,7 @@ def report(
     blinded: bool = _BLINDED,
     as_of: str | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
     looks_done: int = _LOOKS_DONE,
     previous_information: str | None = _PREVIOUS,
     output: OutputFormat = FormatOption,
@@ -97,6 +100,7 @@ def report(
         blinded=blinded,
         as_of=as_of,
         key=read_key(key_file),
+        secret=read_secret(secret_file) if blinded else None,
         looks_done=looks_done,
         previous_information=previous,
     )

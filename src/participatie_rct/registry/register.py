@@ -112,6 +112,7 @@ class Register(RegisterReads):
         self._secret = secret
         self._unsealed: bytes | None = None
         self._read_only = read_only
+        self._clock: Callable[[], str] = store.now
         self._procedure: AssignmentProcedure | None = None
         # earlier assignments as read, per stratum ("*": all); records never change, so later
         # reads only fetch rows with a higher sequence number (see _history_rows)
@@ -130,6 +131,7 @@ class Register(RegisterReads):
         *,
         key: bytes | None,
         secret: bytes | None = None,
+        clock: Callable[[], str] | None = None,
     ) -> Register:
         """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or TOML path).
 
@@ -137,8 +139,11 @@ class Register(RegisterReads):
         so a wrong key is refused later. Initialising again with the same protocol changes
         nothing. A different protocol replaces the stored one while nobody is assigned (an
         event records it); once anyone is assigned it is refused. A sealed protocol needs the
-        trial ``secret``; the register keeps a commitment to it, never the secret.
+        trial ``secret``; the register keeps a commitment to it, never the secret. ``clock``
+        (ISO 8601 UTC text, default the system clock) times the records: a synthetic trial
+        such as the demo fixes it so that two runs give the same register.
         """
+        when = clock or store.now
         if not isinstance(protocol, Protocol):
             protocol = Protocol.from_toml(protocol)
         if protocol.sealed and secret is None:
@@ -160,7 +165,7 @@ class Register(RegisterReads):
             run_transaction(
                 engine,
                 lambda conn: store.store_protocol(
-                    conn, locked, fingerprint, namespace, secret=secret
+                    conn, locked, fingerprint, namespace, secret=secret, at=when()
                 ),
             )
 
@@ -177,7 +182,9 @@ class Register(RegisterReads):
                 f"{parsed.database}: the folder {folder} does not exist. Create it first, or "
                 "give another --db path."
             )
-        return cls._connect(parsed, prepare, secret=secret)
+        register = cls._connect(parsed, prepare, secret=secret)
+        register._clock = when
+        return register
 
     @classmethod
     def open(
@@ -448,7 +455,7 @@ class Register(RegisterReads):
             if new or new_declines:
                 lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
                 self._check_protocol_in_force(conn)
-                at = store.now()
+                at = self._clock()
                 records = self._chain_assignments(conn, new, draws, via=via, at=at)
                 store.insert_many(conn, ASSIGNMENT, records)
                 rows = {r["participant"]: r for r in records}
@@ -655,6 +662,7 @@ class Register(RegisterReads):
                 dict(details or {}),
                 namespace=self._namespace,
                 secret=self._secret,
+                at=self._clock(),
             ),
         )
 
@@ -687,7 +695,7 @@ class Register(RegisterReads):
             lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
             if sealing.unsealed_secret(conn) is not None:
                 raise RegistryError("This trial was unsealed before; nothing to do.")
-            return store.append_events(conn, [event], at=store.now(), chain=chain)[-1]
+            return store.append_events(conn, [event], at=self._clock(), chain=chain)[-1]
 
         number = run_transaction(self._engine, work)
         self._unsealed = secret

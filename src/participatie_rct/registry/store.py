@@ -51,6 +51,7 @@ def store_protocol(
     namespace: str,
     *,
     secret: bytes | None = None,
+    at: str | None = None,
 ) -> None:
     """Lock the register to ``protocol`` (see :meth:`.Register.create`): store it, or nothing.
 
@@ -94,7 +95,7 @@ def store_protocol(
             raise RegistryError(
                 f"Replacing the protocol of a sealed trial needs its secret. {sealing.SECRET_HINT}"
             )
-    at = now()
+    at = at or now()
     number = 1 if current is None else current.id + 1
     conn.execute(
         PROTOCOL.insert().values(
@@ -187,6 +188,7 @@ def participant_event(
     *,
     namespace: str,
     secret: bytes | None,
+    at: str | None = None,
 ) -> int:
     """Append one event about an assigned participant; return its number in the audit log.
 
@@ -214,7 +216,7 @@ def participant_event(
                 f"{before}). "
                 "A withdrawal is recorded once."
             )
-    at = now()
+    at = at or now()
     event = {
         "kind": kind,
         "participant": participant,

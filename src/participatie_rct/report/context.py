@@ -214,6 +214,7 @@ def build_context(
         len(itt),
         control_label,
         package_version,
+        blinded=blinded,
     )
     values["dq_table"], values["dq_notes"] = data_quality_section(
         inputs, outcomes, people, order, labels, horizon, end, w

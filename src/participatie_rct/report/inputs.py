@@ -51,6 +51,8 @@ class ReportInputs:
     survey: pd.DataFrame | None = None
     input_files: Mapping[str, str] = field(default_factory=dict)
     register: Mapping[str, Any] = field(default_factory=dict)
+    #: the key behind a blinded report's letters (from the trial secret; never written out)
+    blinding_key: bytes | None = field(default=None, repr=False)
 
 
 def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:
@@ -84,12 +86,21 @@ def assignments_digest(assignments: pd.DataFrame) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) -> ReportInputs:
+def load_inputs(
+    db_url: str,
+    data_dir: str | Path,
+    *,
+    key: bytes | None = None,
+    secret: bytes | None = None,
+) -> ReportInputs:
     """Read the register at ``db_url`` and the tables in ``data_dir`` into :class:`ReportInputs`.
 
     BSN-keyed files are pseudonymised with ``key`` on the way in (the same key the register
     used), so the tables link to the register's participants without any BSN being kept.
+    ``secret`` (the trial secret, or for an open trial a blinding key) orders the letters of a
+    blinded report; the register is opened read-only and checks it against its commitment.
     """
+    from participatie_rct.concealment import blinding_key
 
     from participatie_rct.data import load_table
     from participatie_rct.registry import Register
@@ -101,11 +112,12 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
             f"{data_dir}: no such data folder. Give the folder that holds participants and "
             "benefit_months."
         )
-    register = Register.open(db_url)
+    register = Register.open(db_url, read_only=True, secret=secret)
     try:
         protocol = register.protocol
         assignments = register.assignments()
         status = register.status()
+        unsealed = register.unsealed
     finally:
         register.close()
     if assignments.empty:
@@ -132,6 +144,9 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
         "n_withdrawn": int(status.get("n_withdrawn", 0)),
         "protocol_sha256": protocol.sha256,
         "assignments_sha256": assignments_digest(assignments),
+        "anchor": status.get("anchor"),
+        "concealment": protocol.concealment.value,
+        "unsealed": unsealed,
     }
     return ReportInputs(
         protocol=protocol,
@@ -141,4 +156,5 @@ def load_inputs(db_url: str, data_dir: str | Path, *, key: bytes | None = None) 
         survey=survey,
         input_files=files,
         register=register_info,
+        blinding_key=blinding_key(secret) if secret is not None else None,
     )

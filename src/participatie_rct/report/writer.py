@@ -121,8 +121,11 @@ def write_report(
     key: bytes | None = None,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    secret: bytes | None = None,
 ) -> ReportResult:
     """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
+
+    ``secret`` (the trial secret) orders a blinded report's letters (:mod:`.blinding`).
 
     ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
     observed information fractions) matter only for an interim report: its boundary then
@@ -130,7 +133,7 @@ def write_report(
     """
     from participatie_rct.report.inputs import load_inputs
 
-    inputs = load_inputs(db_url, data_dir, key=key)
+    inputs = load_inputs(db_url, data_dir, key=key, secret=secret)
     return write_report_from_inputs(
         inputs,
         out_dir,
@@ -208,7 +211,7 @@ def write_report_from_inputs(
     manifest = build_manifest(
         package_version=__version__,
         protocol_sha256=inputs.protocol.sha256,
-        seed=inputs.protocol.seed,
+        seed=None if inputs.protocol.sealed else inputs.protocol.seed,
         settings=settings,
         inputs=inputs.input_files,
         outputs=outputs,

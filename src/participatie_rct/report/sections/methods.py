@@ -25,6 +25,7 @@ def methods_section(
     k: int,
     control_label: str,
     version: str,
+    blinded: bool = False,
 ) -> list[str]:
     import plotnine
     import scipy
@@ -36,16 +37,22 @@ def methods_section(
     detail = m["strata"].format(strata=", ".join(spec.strata)) if spec.strata else ""
     if spec.block_sizes:
         detail += m["blocks"].format(blocks=", ".join(str(b) for b in spec.block_sizes))
+    if not protocol.sealed:
+        concealment = m["open"].format(seed=protocol.seed)
+    else:
+        concealment = m["unsealed" if inputs.register.get("unsealed") else "sealed"]
+    blind_note = m["blind_open"] if blinded and inputs.blinding_key is None else ""
     paras = [
         m["design"].format(
             method=spec.method.value,
             strata=detail,
             trial=protocol.name,
-            seed=protocol.seed,
+            concealment=concealment,
             sha=protocol.sha256[:16],
             n=count_text(n),
             withdrawn=count_text(withdrawn),
-        ),
+        )
+        + blind_note,
         m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
         m["estimator"].format(
             fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
