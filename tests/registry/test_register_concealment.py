@@ -122,7 +122,9 @@ def test_two_secrets_give_two_sequences_and_one_secret_one(tmp_path: Path) -> No
 
 def test_drawing_needs_the_right_secret(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'trial.db'}"
-    with pytest.raises(KeyMissingError, match=r"sealed trial draws from its secret.*--secret-file FILE or"):
+    with pytest.raises(
+        KeyMissingError, match=r"sealed trial draws from its secret.*--secret-file FILE or"
+    ):
         Register.create(url, make_protocol(seed=None), key=None)
     _sealed(url).close()
     with (
@@ -402,3 +404,32 @@ def test_open_trials_say_that_the_next_arm_is_predictable(tmp_path: Path, capsys
         ["assign", "--db", url, "--id", "c", "--set", "site=Ede", "--set", "age_group=45+"], capsys
     )
     assert code == 0 and "can predict the next arm" in err and "probability" not in out
+
+
+def test_a_pseudonym_register_refuses_bsn_looking_ids(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    with Register.create(url, make_protocol(), key=None) as reg:
+        with pytest.raises(RegistryError, match='looks like a BSN.*Use kind = "bsn"') as info:
+            reg.assign_one("111222333", UNITS[0], key=None)
+        assert "111222333" not in str(info.value)
+        frame = frame_of(["p1", "123456782", "p3"])
+        with pytest.raises(RegistryError, match=r"line 3\).*Use kind = \"bsn\"") as info:
+            reg.assign_frame(frame)
+        assert "123456782" not in str(info.value)
+        reg.assign_one("12345678", UNITS[0], key=None)  # 8 digits: not a BSN
+        assert reg.status()["n_assigned"] == 1
+
+
+def test_withdraw_prints_the_pseudonym_not_the_bsn(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from trial_protocols import KEY_BYTES, KEY_TEXT
+
+    from participatie_rct.data.pseudonym import pseudonym
+
+    monkeypatch.setenv("PARTICIPATIE_RCT_KEY", KEY_TEXT)
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    protocol = make_protocol(identifiers='column = "bsn"\nkind = "bsn"')
+    with Register.create(url, protocol, key=KEY_BYTES) as reg:
+        reg.assign_one("123456782", UNITS[0], key=KEY_BYTES)
+    code, out, _ = run(["withdraw", "--db", url, "--id", "123456782", "--reason", "moved"], capsys)
+    assert code == 0 and "123456782" not in out
+    assert pseudonym(KEY_BYTES, "123456782")[:12] in out

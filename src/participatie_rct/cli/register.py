@@ -193,9 +193,12 @@ def withdraw(
     secret_file: Path | None = SecretFileOption,
 ) -> None:
     """Record a withdrawal. The assignment stays: intention-to-treat keeps everyone in their arm."""
+    key = read_key(key_file)
     with _open(db, secret=read_secret(secret_file)) as reg:
-        number = reg.withdraw(participant_id, reason, key=read_key(key_file))
-    typer.echo(f"Withdrawal recorded (audit log entry {number}).")
+        number = reg.withdraw(participant_id, reason, key=key)
+        # the pseudonym, never the id given: with kind = "bsn" that is a BSN
+        shown = reg.participant_id(participant_id, key=key)[:12]
+    typer.echo(f"Withdrawal recorded for participant {shown}... (audit log entry {number}).")
 
 
 def export(

@@ -315,6 +315,13 @@ class Register(RegisterReads):
             return pseudonym(checked, text)
         if not text:
             raise RegistryError("--id is empty; give the participant's id.")
+        if intake.looks_like_bsn(text):
+            # the value itself is never echoed: it may be someone's BSN
+            raise RegistryError(
+                '--id is a 9-digit number that passes the elfproef: it looks like a BSN, which '
+                'this register (kind = "pseudonym") would store as it is. Use kind = "bsn" in '
+                "the protocol's [identifiers], so BSNs are pseudonymised with the key."
+            )
         return text
 
     # ---------------------------------------------------------------- assigning

@@ -1,0 +1,86 @@
+"""Reports of a sealed trial: no seed or secret in any file, an anchor that catches truncation,
+and blinded letters that only the secret orders."""
+
+from __future__ import annotations
+
+import base64
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from participatie_rct.concealment import blinding_key, chain_key
+from participatie_rct.errors import ReportError
+from participatie_rct.report.blinding import blind_mapping, blinding_secret
+from participatie_rct.report.demo import DEMO_SECRET, SECRET_FILE
+
+
+def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    from participatie_rct.cli import main
+
+    with pytest.raises(SystemExit) as caught:
+        main(args)
+    out, err = capsys.readouterr()
+    return int(caught.value.code or 0), out, err
+
+
+def test_no_report_file_holds_the_secret_or_a_seed(demo) -> None:  # type: ignore[no-untyped-def]
+    forms = []
+    for raw in (DEMO_SECRET, chain_key(DEMO_SECRET), blinding_key(DEMO_SECRET)):
+        forms += [raw, raw.hex().encode(), base64.urlsafe_b64encode(raw).rstrip(b"=")]
+    files = [p for p in demo.out_dir.rglob("*") if p.is_file() and p.name != SECRET_FILE]
+    assert any(p.name == "trial.db" for p in files)
+    for path in files:
+        data = path.read_bytes()
+        assert not any(form in data for form in forms), path
+    for part in ("interim", "final"):
+        manifest = json.loads((demo.out_dir / part / "manifest.json").read_text())
+        assert manifest["seed"] is None
+        assert manifest["anchor"].startswith("prct-anchor-v1 assignment=")
+        text = (demo.out_dir / part / "report.md").read_text(encoding="utf-8")
+        assert "seed" not in text.lower()
+
+
+def test_a_truncated_register_fails_the_anchor_of_an_earlier_report(  # type: ignore[no-untyped-def]
+    demo, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    """An auditor holding only the final report's manifest.json: no secret, no database rights."""
+    import sqlalchemy as sa
+
+    monkeypatch.delenv("PARTICIPATIE_RCT_SECRET")
+    copy = tmp_path / "trial.db"
+    shutil.copyfile(demo.out_dir / "trial.db", copy)
+    manifest = demo.out_dir / "final" / "manifest.json"
+    url = f"sqlite:///{copy}"
+    code, out, err = _run(["verify", "--db", url, "--anchor", str(manifest)], capsys)
+    assert code == 0, err
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        for (name,) in conn.exec_driver_sql(
+            "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        ).all():
+            conn.exec_driver_sql(f"DROP TRIGGER {name}")
+        conn.exec_driver_sql("DELETE FROM assignment WHERE sequence > 400")
+        conn.exec_driver_sql("DELETE FROM audit_log WHERE seq > 410")
+    engine.dispose()
+    code, out, _ = _run(["verify", "--db", url, "--anchor", str(manifest)], capsys)
+    assert code == 1 and "no longer holds it" in out
+
+
+def test_blinded_letters_come_from_the_secret_only() -> None:
+    arms = ["control", "earn_more", "intensive_support", "no_application_duty"]
+    sha = "ab" * 32
+    with pytest.raises(ReportError, match="needs the trial secret"):
+        blinding_secret(key=None, protocol_sha256=sha, seed=None)
+    mappings = set()
+    for n in range(12):
+        secret, concealed = blinding_secret(
+            key=blinding_key(bytes([n]) * 32), protocol_sha256=sha, seed=None
+        )
+        assert concealed
+        letters = blind_mapping(arms, secret=secret)
+        mappings.add(tuple(letters[a] for a in arms))
+    assert len(mappings) > 1  # the letters depend on the secret, not on what is printed
+    _, concealed = blinding_secret(key=None, protocol_sha256=sha, seed=7)
+    assert not concealed  # an open trial without a blinding key: said so in the report
