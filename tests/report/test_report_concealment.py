@@ -64,8 +64,12 @@ def test_a_truncated_register_fails_the_anchor_of_an_earlier_report(  # type: ig
         conn.exec_driver_sql("DELETE FROM assignment WHERE sequence > 400")
         conn.exec_driver_sql("DELETE FROM audit_log WHERE seq > 410")
     engine.dispose()
-    code, out, _ = _run(["verify", "--db", url, "--anchor", str(manifest)], capsys)
-    assert code == 1 and "no longer holds it" in out
+    code, out, _ = _run(
+        ["verify", "--db", url, "--anchor", str(manifest), "--format", "json"], capsys
+    )
+    report = json.loads(out)
+    assert code == 1 and report["intact"] is False
+    assert any("no longer holds it" in p for p in report["problems"])
 
 
 def test_blinded_letters_come_from_the_secret_only() -> None:
