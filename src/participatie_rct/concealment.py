@@ -58,9 +58,7 @@ def commitment(secret: bytes, protocol_sha256: str) -> str:
 
 def matches_commitment(secret: bytes, protocol_sha256: str, stored: str | None) -> bool:
     """Whether ``secret`` is the one the register committed to (constant-time compare)."""
-    return stored is not None and hmac.compare_digest(
-        commitment(secret, protocol_sha256), stored
-    )
+    return stored is not None and hmac.compare_digest(commitment(secret, protocol_sha256), stored)
 
 
 def seed_entropy(secret: bytes, protocol_sha256: str) -> int:

@@ -345,13 +345,13 @@ def _concealment(trial: dict[str, Any], source: str) -> Concealment:
     concealment = Concealment(declared)
     if concealment is Concealment.SEALED and "seed" in trial:
         raise ProtocolError(
-            f"{source}: [trial] declares concealment = \"sealed\" and a seed; a sealed trial "
+            f'{source}: [trial] declares concealment = "sealed" and a seed; a sealed trial '
             "draws from its secret (init --secret-file), and a seed in the protocol would let "
-            "anyone predict the next arm. Remove the seed, or declare concealment = \"open\"."
+            'anyone predict the next arm. Remove the seed, or declare concealment = "open".'
         )
     if concealment is Concealment.OPEN and "seed" not in trial:
         raise ProtocolError(
-            f"{source}: [trial] declares concealment = \"open\" but has no seed; an open trial "
+            f'{source}: [trial] declares concealment = "open" but has no seed; an open trial '
             "draws from a public seed (e.g. seed = 20170901). Add one, or declare "
             'concealment = "sealed".'
         )

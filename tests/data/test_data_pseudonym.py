@@ -31,9 +31,8 @@ def test_pseudonym_is_hmac_sha256(key: bytes) -> None:
 
 
 def test_key_from_file_wins_over_environment(tmp_path: Path) -> None:
-    from trial_protocols import KEY_BYTES, KEY_TEXT, write_key
-
     from participatie_rct.keyfiles import encode_key
+    from trial_protocols import KEY_BYTES, KEY_TEXT, write_key
 
     path = write_key(tmp_path / "trial.key")
     environ = {ENV_VAR: encode_key(bytes(32))}

@@ -17,13 +17,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 import sqlalchemy as sa
-from trial_protocols import SECRET_BYTES, SECRET_TEXT, write_key
 
 from participatie_rct.concealment import chain_key, seed_entropy
 from participatie_rct.errors import KeyMissingError, RegistryError
 from participatie_rct.keyfiles import encode_key
 from participatie_rct.registry import Register
 from participatie_rct.registry.chain import assignment_hash, event_hash
+from trial_protocols import SECRET_BYTES, SECRET_TEXT, write_key
 
 from .helpers import frame_of, make_protocol, run
 
@@ -265,7 +265,8 @@ def test_weak_and_exposed_keys_are_refused(tmp_path: Path, capsys, monkeypatch) 
     password = tmp_path / "password.key"
     password.write_text("Wageningen2017!!\n")
     password.chmod(0o600)
-    with pytest.raises(KeyMissingError, match="not a participatie-rct key.*keygen --out trial.key"):
+    weak = r"not a participatie-rct key.*keygen --out trial\.key"
+    with pytest.raises(KeyMissingError, match=weak):
         load_key(password)
     exposed = write_key(tmp_path / "exposed.key")
     exposed.chmod(0o644)
@@ -337,7 +338,7 @@ def test_verify_leaves_a_read_only_copy_and_a_backup_unchanged(tmp_path: Path, c
                 ["status", "--format", "json"],
                 ["verify", "--anchor", anchor],
             ):
-                code, out, err = run([*args[:1], "--db", f"sqlite:///{path}", *args[1:]], capsys)
+                code, _, err = run([*args[:1], "--db", f"sqlite:///{path}", *args[1:]], capsys)
                 assert code == 0, err
             assert _sha(path) == before
             assert sorted(p.name for p in path.parent.iterdir()) == listing
@@ -409,7 +410,7 @@ def test_open_trials_say_that_the_next_arm_is_predictable(tmp_path: Path, capsys
 def test_a_pseudonym_register_refuses_bsn_looking_ids(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'trial.db'}"
     with Register.create(url, make_protocol(), key=None) as reg:
-        with pytest.raises(RegistryError, match='looks like a BSN.*Use kind = "bsn"') as info:
+        with pytest.raises(RegistryError, match=r'looks like a BSN.*Use kind = "bsn"') as info:
             reg.assign_one("111222333", UNITS[0], key=None)
         assert "111222333" not in str(info.value)
         frame = frame_of(["p1", "123456782", "p3"])
@@ -421,9 +422,8 @@ def test_a_pseudonym_register_refuses_bsn_looking_ids(tmp_path: Path) -> None:
 
 
 def test_withdraw_prints_the_pseudonym_not_the_bsn(tmp_path: Path, capsys, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from trial_protocols import KEY_BYTES, KEY_TEXT
-
     from participatie_rct.data.pseudonym import pseudonym
+    from trial_protocols import KEY_BYTES, KEY_TEXT
 
     monkeypatch.setenv("PARTICIPATIE_RCT_KEY", KEY_TEXT)
     url = f"sqlite:///{tmp_path / 'trial.db'}"

@@ -56,7 +56,18 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, keys, data, simulate, outcomes, estimate, survival, inference, design, report):
+for _module in (
+    register,
+    keys,
+    data,
+    simulate,
+    outcomes,
+    estimate,
+    survival,
+    inference,
+    design,
+    report,
+):
     _module.register(app)
 
 

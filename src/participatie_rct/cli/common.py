@@ -57,7 +57,7 @@ def read_secret(secret_file: Path | None) -> bytes | None:
 
 OPEN_TRIAL_NOTE = (
     "note: this trial is open (its protocol has a seed): anyone holding the protocol can "
-    "predict the next arm. Use concealment = \"sealed\" for rolling intake."
+    'predict the next arm. Use concealment = "sealed" for rolling intake.'
 )
 
 

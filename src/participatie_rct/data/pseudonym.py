@@ -28,7 +28,6 @@ __all__ = [
 ]
 
 
-
 def load_key(*, key_file: Path | str | None, environ: Mapping[str, str]) -> bytes | None:
     """The key from ``key_file`` if given, else from ``$PARTICIPATIE_RCT_KEY``; None if neither.
 
@@ -56,5 +55,3 @@ def pseudonym(key: bytes, bsn: str) -> str:
 def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
     """Pseudonyms of many BSNs, in order."""
     return [pseudonym(key, v) for v in values]
-
-

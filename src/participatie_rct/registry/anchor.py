@@ -101,7 +101,7 @@ def _from_file(path: Path) -> str:
     anchor = data.get("anchor") if isinstance(data, dict) else None
     if not isinstance(anchor, str):
         raise RegistryError(
-            f"--anchor {path}: the file has no \"anchor\" key. Reports made before anchors "
+            f'--anchor {path}: the file has no "anchor" key. Reports made before anchors '
             "existed have none; use a newer report's manifest.json or status --format json."
         )
     return anchor
@@ -111,8 +111,13 @@ def anchor_problems(conn: Connection, anchor: Anchor) -> list[tuple[str, str]]:
     """(record, message) for each part of ``anchor`` the register no longer holds."""
     found: list[tuple[str, str]] = []
     for table, number, column, seq, expected in (
-        ("assignment", ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash, anchor.assignment,
-         anchor.assignment_hash),
+        (
+            "assignment",
+            ASSIGNMENT.c.sequence,
+            ASSIGNMENT.c.hash,
+            anchor.assignment,
+            anchor.assignment_hash,
+        ),
         ("audit_log", AUDIT_LOG.c.seq, AUDIT_LOG.c.hash, anchor.audit_log, anchor.audit_log_hash),
     ):
         if seq == 0 or expected is None:

@@ -136,8 +136,9 @@ def chain_assignments(
 
     ``arrivals`` are ``(participant, site, enrolled_on, unit)`` in order, ``draws`` their
     :class:`~participatie_rct.assignment.base.Draw`; ``after`` is the head's sequence number and
-    hash (``(0, chain start)`` for an empty register); ``key`` the chain key; ``fixed`` holds the fields shared by
-    the whole intake (``via``, ``method``, ``procedure_version``, ``assigned_at``). Every row
+    hash (``(0, chain start)`` for an empty register); ``key`` the chain key; ``fixed`` holds
+    the fields shared by the whole intake (``via``, ``method``, ``procedure_version``,
+    ``assigned_at``). Every row
     records the intake's first sequence number, so the rows of one call replay as one batch.
     """
     sequence, prev = after

@@ -187,9 +187,7 @@ class Register(RegisterReads):
         return register
 
     @classmethod
-    def open(
-        cls, url: str, *, secret: bytes | None = None, read_only: bool = False
-    ) -> Register:
+    def open(cls, url: str, *, secret: bytes | None = None, read_only: bool = False) -> Register:
         """Open an existing register (its schema is migrated to this version when older).
 
         ``secret`` is the trial secret of a sealed trial (checked against the register's
@@ -318,7 +316,7 @@ class Register(RegisterReads):
         if intake.looks_like_bsn(text):
             # the value itself is never echoed: it may be someone's BSN
             raise RegistryError(
-                '--id is a 9-digit number that passes the elfproef: it looks like a BSN, which '
+                "--id is a 9-digit number that passes the elfproef: it looks like a BSN, which "
                 'this register (kind = "pseudonym") would store as it is. Use kind = "bsn" in '
                 "the protocol's [identifiers], so BSNs are pseudonymised with the key."
             )
@@ -542,8 +540,9 @@ class Register(RegisterReads):
                 "could predict the next arm): it takes no more assignments."
             )
         if self._secret is None:
-            raise KeyMissingError(f"Drawing an arm for a sealed trial needs its secret. "
-                                  f"{sealing.SECRET_HINT}")
+            raise KeyMissingError(
+                f"Drawing an arm for a sealed trial needs its secret. {sealing.SECRET_HINT}"
+            )
         return sealed_rng(self._secret, self.protocol.sha256)
 
     def _writable(self, what: str) -> None:

@@ -332,15 +332,15 @@ def _check_triggers(conn: Connection, found: _Findings) -> None:
     """The refusing triggers exist; in PostgreSQL they fire always (also in replica mode)."""
     expected = expected_triggers(conn)
     if conn.dialect.name == "sqlite":
-        names = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
-        state = {r[0]: "A" for r in names}
+        present = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        state = {r[0]: "A" for r in present}
     else:
-        rows = conn.exec_driver_sql(
+        triggers = conn.exec_driver_sql(
             "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = "
             "t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace "
             "AND NOT t.tgisinternal"
         )
-        state = {r[0]: str(r[1]) for r in rows}
+        state = {r[0]: str(r[1]) for r in triggers}
     for table, names in expected.items():
         for name in names:
             if name not in state:
@@ -383,9 +383,9 @@ def verify_register(
     if rows:
         _check_locks(conn, protocol, rows, found)
         keys = []
-        for row in (rows[0], rows[-1]):
-            ok = not (row.keyed and row.sealed and secret is None)
-            keys.append((sealing.row_key(row, secret, purpose="") if ok else None, ok))
+        for bound in (rows[0], rows[-1]):
+            ok = not (bound.keyed and bound.sealed and secret is None)
+            keys.append((sealing.row_key(bound, secret, purpose="") if ok else None, ok))
         assignment_start, audit_start = sealing.starts(rows)
         _check_log(log, audit_start, keys[0][0], keys[0][1], found)
         _check_assignments(assignments, assignment_start, keys[1][0], keys[1][1], found)

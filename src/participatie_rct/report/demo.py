@@ -162,10 +162,9 @@ def run_demo(
     import numpy as np
     import pandas as pd
 
+    from participatie_rct.keyfiles import write_key_file
     from participatie_rct.registry import Register
     from participatie_rct.simulate import simulate_trial, write_simulation
-
-    from participatie_rct.keyfiles import write_key_file
 
     trial = simulate_trial(
         "wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed", secret=DEMO_SECRET

@@ -101,7 +101,6 @@ def load_inputs(
     blinded report; the register is opened read-only and checks it against its commitment.
     """
     from participatie_rct.concealment import blinding_key
-
     from participatie_rct.data import load_table
     from participatie_rct.registry import Register
     from participatie_rct.report.manifest import file_sha256
