@@ -185,7 +185,7 @@ def status(
     from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
     from participatie_rct.registry import Register
 
-    with Register.open(db) as register:
+    with Register.open(db, read_only=True) as register:
         protocol = register.protocol
         assignments = with_intake_start(register.assignments())
     plan = protocol.analysis
