@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from participatie_rct.keyfiles import SECRET_ENV
-from trial_protocols import SECRET_BYTES, SECRET_TEXT, protocol_text
+from trial_protocols import KEY_BYTES, SECRET_BYTES, SECRET_TEXT, protocol_text
 
 PG_ENV = "PARTICIPATIE_RCT_TEST_PG_URL"
 
@@ -47,8 +47,8 @@ def secret() -> bytes:
 
 @pytest.fixture
 def key() -> bytes:
-    """A fixed pseudonymisation key for tests."""
-    return b"test-key-0123456789abcdef0123456789abcdef"
+    """A fixed pseudonymisation key for tests (the bytes of a keygen-form key)."""
+    return KEY_BYTES
 
 
 @pytest.fixture

@@ -54,7 +54,7 @@ class RegisterDraws(RegisterEvents):
         self._writable("Assigning")
         procedure = self.procedure
         columns = self.protocol.unit_columns
-        rng = self._rng()
+        self._rng()  # refuses here, before the transaction, without the secret
         strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
 
         def work(conn: Connection) -> pd.DataFrame:
@@ -71,7 +71,8 @@ class RegisterDraws(RegisterEvents):
                 history = store.history_frame(
                     self._history_rows(conn, only), () if self._per_stratum else columns
                 )
-                sequencer = procedure.sequencer(rng=rng, history=history)
+                # a fresh Generator per attempt: a retried transaction draws the same arms
+                sequencer = procedure.sequencer(rng=self._rng(), history=history)
                 if via == "one":
                     draws = [sequencer.next(new[0].unit)]
                 else:
