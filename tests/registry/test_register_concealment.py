@@ -77,7 +77,8 @@ def test_the_insider_cannot_reproduce_the_sequence_nor_find_the_secret(
     outputs = [run(["init", "--protocol", str(protocol_file), "--db", url], capsys)[1]]
     for i, unit in enumerate(UNITS):
         sets = [x for c, v in unit.items() for x in ("--set", f"{c}={v}")]
-        code, out, err = run(["assign", "--db", url, "--id", f"p{i:03d}", *sets], capsys)
+        argv = ["assign", "--db", url, "--id", f"p{i:03d}", "--new-level", *sets]
+        code, out, err = run(argv, capsys)
         assert code == 0 and "probability" not in out
         outputs += [out, err]
     for args in (
@@ -402,7 +403,7 @@ def test_open_trials_say_that_the_next_arm_is_predictable(tmp_path: Path, capsys
     with Register.open(url) as reg:
         reg.assign_frame(frame)
     code, out, err = run(
-        ["assign", "--db", url, "--id", "c", "--set", "site=Ede", "--set", "age_group=45+"], capsys
+        ["assign", "--db", url, "--id", "c", "--set", "site=Ede", "--set", "age_group=<27"], capsys
     )
     assert code == 0 and "can predict the next arm" in err and "probability" not in out
 

@@ -18,6 +18,7 @@ from participatie_rct import __version__
 from participatie_rct.cli import (
     data,
     design,
+    desk,
     estimate,
     inference,
     keys,
@@ -56,9 +57,10 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (
+_GROUPS = (
     register,
     keys,
+    desk,
     data,
     simulate,
     outcomes,
@@ -67,7 +69,8 @@ for _module in (
     inference,
     design,
     report,
-):
+)
+for _module in _GROUPS:
     _module.register(app)
 
 
