@@ -88,3 +88,35 @@ def test_blinded_letters_come_from_the_secret_only() -> None:
     assert len(mappings) > 1  # the letters depend on the secret, not on what is printed
     _, concealed = blinding_secret(key=None, protocol_sha256=sha, seed=7)
     assert not concealed  # an open trial without a blinding key: said so in the report
+
+
+def test_no_number_or_hash_in_the_reports_replays_the_sequence(demo) -> None:  # type: ignore[no-untyped-def]
+    """The insider's replay from every number and hash the reports and manifests print."""
+    import re
+
+    import numpy as np
+    import pandas as pd
+
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+
+    with Register.open(demo.db_url, read_only=True) as reg:
+        assigned = reg.assignments()
+        text = reg.protocol.text
+    protocol = Protocol.from_text(text)
+    units = pd.DataFrame(
+        [{c: str(assigned.at[i, c]) for c in protocol.unit_columns} for i in assigned.index]
+    )
+    actual = list(assigned["arm"])
+    readable = text
+    for part in ("interim", "final"):
+        for name in ("manifest.json", "report.md"):
+            readable += (demo.out_dir / part / name).read_text(encoding="utf-8")
+    candidates = {int(n) for n in re.findall(r"\b\d{1,19}\b", readable)}
+    candidates |= {int(h, 16) for h in re.findall(r"\b[0-9a-f]{64}\b", readable)}
+    assert len(candidates) > 50
+    procedure = protocol.procedure()
+    for seed in candidates:
+        sequencer = procedure.sequencer(rng=np.random.default_rng(seed), history=None)
+        replayed = [d.arm for d in sequencer.next_batch(units)]
+        assert replayed != actual, f"the sequence replays from {seed}"
