@@ -434,3 +434,16 @@ def test_withdraw_prints_the_pseudonym_not_the_bsn(tmp_path: Path, capsys, monke
     code, out, _ = run(["withdraw", "--db", url, "--id", "123456782", "--reason", "moved"], capsys)
     assert code == 0 and "123456782" not in out
     assert pseudonym(KEY_BYTES, "123456782")[:12] in out
+
+
+def test_a_pseudonym_protocol_may_be_replaced_by_a_bsn_one_before_anyone_is_assigned(
+    tmp_path: Path, key: bytes
+) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    Register.create(url, make_protocol(seed=None), key=None, secret=SECRET_BYTES).close()
+    bsn = make_protocol(identifiers='column = "bsn"\nkind = "bsn"', seed=None)
+    with Register.create(url, bsn, key=key, secret=SECRET_BYTES) as reg:
+        reg.assign_one("123456782", UNITS[0], key=key)
+        assert reg.verify().ok
+    with pytest.raises(RegistryError, match="not this trial's secret"):
+        Register.create(url, bsn, key=key, secret=bytes(32))

@@ -37,6 +37,7 @@ class ProtocolRow:
 
     id: int
     sha256: str
+    identifier_kind: str
     key_fingerprint: str | None
     commitment: str | None
     chain: str | None
@@ -58,6 +59,7 @@ def protocol_rows(conn: Connection) -> list[ProtocolRow]:
     query = sa.select(
         PROTOCOL.c.id,
         PROTOCOL.c.sha256,
+        PROTOCOL.c.identifier_kind,
         PROTOCOL.c.key_fingerprint,
         *(PROTOCOL.c[c] for c in columns),
     ).order_by(PROTOCOL.c.id)
@@ -66,6 +68,7 @@ def protocol_rows(conn: Connection) -> list[ProtocolRow]:
         ProtocolRow(
             id=int(r["id"]),
             sha256=r["sha256"],
+            identifier_kind=r["identifier_kind"],
             key_fingerprint=r["key_fingerprint"],
             commitment=r["commitment"] if "commitment" in columns else None,
             chain=r["chain"] if "chain" in columns else None,

@@ -66,19 +66,7 @@ def store_protocol(
     rows = sealing.protocol_rows(conn)
     current = rows[-1] if rows else None
     if current is not None:
-        if protocol.identifier_kind.value == "bsn" and current.key_fingerprint is None:
-            raise RegistryError(
-                "The register's key fingerprint is missing: it was removed after init, and "
-                "without it a wrong key would go unnoticed. Restore the register from a "
-                "backup and run participatie-rct verify."
-            )
-        if fingerprint is not None and current.key_fingerprint not in (None, fingerprint):
-            raise RegistryError(
-                "The key given is not the key this register was initialised with (its "
-                "fingerprint differs). Use the trial's key file."
-            )
-        if current.sealed and secret is not None:
-            sealing.check_secret(current, secret)
+        _check_locked(current, fingerprint, secret)
     committed = commitment(secret, protocol.sha256) if protocol.sealed and secret else None
     if current is not None and current.sha256 == protocol.sha256:
         return  # the same protocol again: nothing to do
@@ -133,6 +121,25 @@ def store_protocol(
         at=at,
         chain=audit_chain(rows, secret),
     )
+
+
+def _check_locked(current: Any, fingerprint: str | None, secret: bytes | None) -> None:
+    """Refuse a key or secret that is not the one the stored protocol was locked with."""
+    from participatie_rct.registry import sealing
+
+    if current.identifier_kind == "bsn" and current.key_fingerprint is None:
+        raise RegistryError(
+            "The register's key fingerprint is missing: it was removed after init, and "
+            "without it a wrong key would go unnoticed. Restore the register from a "
+            "backup and run participatie-rct verify."
+        )
+    if fingerprint is not None and current.key_fingerprint not in (None, fingerprint):
+        raise RegistryError(
+            "The key given is not the key this register was initialised with (its "
+            "fingerprint differs). Use the trial's key file."
+        )
+    if current.sealed and secret is not None:
+        sealing.check_secret(current, secret)
 
 
 def audit_chain(rows: Sequence[Any], secret: bytes | None) -> tuple[bytes | None, str]:
