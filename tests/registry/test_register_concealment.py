@@ -447,3 +447,58 @@ def test_a_pseudonym_protocol_may_be_replaced_by_a_bsn_one_before_anyone_is_assi
         assert reg.verify().ok
     with pytest.raises(RegistryError, match="not this trial's secret"):
         Register.create(url, bsn, key=key, secret=bytes(32))
+
+
+def _as_version_3(url: str) -> None:
+    """Turn a fresh open register into what version 3 wrote: plain SHA-256 chains, no columns."""
+    from participatie_rct.registry.chain import GENESIS, canonical_json
+    from participatie_rct.registry.migrations import MIGRATIONS
+
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        _drop_triggers(conn)
+        prev = conn.exec_driver_sql("SELECT sha256 FROM protocol").scalar()
+        heads = {}
+        query = "SELECT * FROM assignment ORDER BY sequence"
+        for row in [dict(r) for r in conn.execute(sa.text(query)).mappings()]:
+            row["prev_hash"] = prev
+            row["hash"] = prev = heads[row["sequence"]] = assignment_hash(row)
+            update = "UPDATE assignment SET prev_hash = :prev_hash, hash = :hash WHERE id = :id"
+            conn.execute(sa.text(update), row)
+        prev = GENESIS
+        for row in [
+            dict(r)
+            for r in conn.execute(sa.text("SELECT * FROM audit_log ORDER BY seq")).mappings()
+        ]:
+            details = json.loads(row["details"])
+            if row["kind"] == "intake" and "head" in details:
+                details["head"] = heads[details["last"]]
+                row["details"] = canonical_json(details)
+            row["prev_hash"] = prev
+            row["hash"] = prev = event_hash(row)
+            update = (
+                "UPDATE audit_log SET details = :details, prev_hash = :prev_hash, hash = :hash "
+                "WHERE id = :id"
+            )
+            conn.execute(sa.text(update), row)
+        conn.exec_driver_sql("ALTER TABLE protocol DROP COLUMN commitment")
+        conn.exec_driver_sql("ALTER TABLE protocol DROP COLUMN chain")
+        conn.exec_driver_sql("DELETE FROM schema_migration WHERE version = 4")
+        MIGRATIONS[1].apply(conn)  # the triggers, as version 2 made them
+    engine.dispose()
+
+
+def test_a_version_3_register_is_read_migrated_and_still_verifies(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    with Register.create(url, make_protocol(), key=None) as reg:
+        for i, unit in enumerate(UNITS[:3]):
+            reg.assign_one(f"p{i}", unit, key=None, new_level=True)
+    _as_version_3(url)
+    with Register.open(url, read_only=True) as reg:
+        assert reg.status()["schema_version"] == 3  # read-only: not migrated
+    with Register.open(url) as reg:
+        assert reg.status()["schema_version"] == 4
+        reg.assign_one("p9", UNITS[5], key=None, new_level=True)
+        reg.withdraw("p1", "moved", key=None)
+        report = reg.verify()
+    assert report.ok, report.message
