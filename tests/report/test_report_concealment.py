@@ -120,3 +120,31 @@ def test_no_number_or_hash_in_the_reports_replays_the_sequence(demo) -> None:  #
         sequencer = procedure.sequencer(rng=np.random.default_rng(seed), history=None)
         replayed = [d.arm for d in sequencer.next_batch(units)]
         assert replayed != actual, f"the sequence replays from {seed}"
+
+
+def test_after_unseal_the_final_report_prints_the_secret(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from participatie_rct.keyfiles import encode_key
+    from participatie_rct.registry import Register
+    from participatie_rct.report.writer import write_report
+
+    copy = tmp_path / "trial.db"
+    shutil.copyfile(demo.out_dir / "trial.db", copy)
+    url = f"sqlite:///{copy}"
+    with Register.open(url, secret=DEMO_SECRET) as reg:
+        reg.unseal(DEMO_SECRET)
+        assert reg.verify().ok
+    final = write_report(
+        url, demo.data_dir, tmp_path / "final", kind="final", formats="md", as_of=demo.final.as_of
+    )
+    interim = write_report(
+        url,
+        demo.data_dir,
+        tmp_path / "interim",
+        kind="interim",
+        formats="md",
+        as_of=demo.interim.as_of,
+    )
+    text = encode_key(DEMO_SECRET)
+    assert text in (final.out_dir / "report.md").read_text(encoding="utf-8")
+    assert text not in (interim.out_dir / "report.md").read_text(encoding="utf-8")
+    assert text not in (final.out_dir / "manifest.json").read_text(encoding="utf-8")

@@ -408,6 +408,12 @@ class Register(RegisterDraws, RegisterReads):
         """True once ``unseal`` recorded the secret: every draw can now be replayed by anyone."""
         return self._unsealed is not None
 
+    def unsealed_secret(self) -> str | None:
+        """The secret ``unseal`` recorded, in key-file form (None while the trial is sealed)."""
+        from participatie_rct.keyfiles import encode_key
+
+        return None if self._unsealed is None else encode_key(self._unsealed)
+
     def assign_one(
         self,
         identifier: str,

@@ -53,6 +53,8 @@ class ReportInputs:
     register: Mapping[str, Any] = field(default_factory=dict)
     #: the key behind a blinded report's letters (from the trial secret; never written out)
     blinding_key: bytes | None = field(default=None, repr=False)
+    #: the secret ``unseal`` made public at the end of the trial (a final report prints it)
+    unsealed_secret: str | None = field(default=None, repr=False)
 
 
 def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:
@@ -117,6 +119,7 @@ def load_inputs(
         assignments = register.assignments()
         status = register.status()
         unsealed = register.unsealed
+        published = register.unsealed_secret()
     finally:
         register.close()
     if assignments.empty:
@@ -156,4 +159,5 @@ def load_inputs(
         input_files=files,
         register=register_info,
         blinding_key=blinding_key(secret) if secret is not None else None,
+        unsealed_secret=published,
     )

@@ -42,6 +42,9 @@ def methods_section(
     else:
         concealment = m["unsealed" if inputs.register.get("unsealed") else "sealed"]
     blind_note = m["blind_open"] if blinded and inputs.blinding_key is None else ""
+    if kind is ReportKind.FINAL and inputs.unsealed_secret is not None and not blinded:
+        # after unseal the secret is public: the final report lets any reader replay the draws
+        blind_note = m["secret"].format(secret=inputs.unsealed_secret) + blind_note
     paras = [
         m["design"].format(
             method=spec.method.value,
