@@ -502,3 +502,19 @@ def test_a_version_3_register_is_read_migrated_and_still_verifies(tmp_path: Path
         reg.withdraw("p1", "moved", key=None)
         report = reg.verify()
     assert report.ok, report.message
+
+
+def test_a_saved_status_json_serves_as_the_anchor(tmp_path: Path, capsys) -> None:  # type: ignore[no-untyped-def]
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    _sealed(url).close()
+    code, out, _ = run(["status", "--db", url, "--format", "json"], capsys)
+    saved = tmp_path / "status.json"
+    saved.write_text(out, encoding="utf-8")
+    assert run(["verify", "--db", url, "--anchor", str(saved)], capsys)[0] == 0
+    forged = json.loads(out)
+    forged["anchor"] = forged["anchor"].replace("assignment=40:", "assignment=41:")
+    saved.write_text(json.dumps(forged), encoding="utf-8")
+    code, out, _ = run(["verify", "--db", url, "--anchor", str(saved)], capsys)
+    assert code == 1 and "assignment 41" in out
+    code, _, err = run(["verify", "--db", url, "--anchor", "not-an-anchor"], capsys)
+    assert code == 2 and "neither an anchor line nor an existing file" in err
