@@ -20,7 +20,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 def demo_inputs(demo):
     """The demo's register and data read back as report inputs."""
     from participatie_rct.report.demo import DEMO_SECRET
-    from participatie_rct.report.inputs import load_inputs
+    from participatie_rct.trial import load_inputs
 
     return load_inputs(demo.db_url, demo.data_dir, secret=DEMO_SECRET)
 

@@ -125,7 +125,7 @@ def test_no_number_or_hash_in_the_reports_replays_the_sequence(demo) -> None:  #
 def test_after_unseal_the_final_report_prints_the_secret(demo, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     from participatie_rct.keyfiles import encode_key
     from participatie_rct.registry import Register
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     copy = tmp_path / "trial.db"
     shutil.copyfile(demo.out_dir / "trial.db", copy)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,11 +11,14 @@ import pandas as pd
 from participatie_rct.choices import ReportKind
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import METHODS, number
-from participatie_rct.report.inputs import ReportInputs
+
+if TYPE_CHECKING:
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.report.analyses import ReportAnalyses
 
 
 def methods_section(
-    inputs: ReportInputs,
+    protocol: Protocol,
     language: str,
     kind: ReportKind,
     n: int,
@@ -25,37 +29,31 @@ def methods_section(
     k: int,
     control_label: str,
     version: str,
-    blinded: bool = False,
+    *,
+    concealment: tuple[str, str] = ("", ""),
 ) -> list[str]:
+    """The methods paragraphs; ``concealment`` is :func:`concealment_text` (how arms were drawn,
+    and a note that follows the design paragraph)."""
     import plotnine
     import scipy
     import statsmodels
 
     m = METHODS[language]
-    protocol = inputs.protocol
     spec = protocol.assignment
     detail = m["strata"].format(strata=", ".join(spec.strata)) if spec.strata else ""
     if spec.block_sizes:
         detail += m["blocks"].format(blocks=", ".join(str(b) for b in spec.block_sizes))
-    if not protocol.sealed:
-        concealment = m["open"].format(seed=protocol.seed)
-    else:
-        concealment = m["unsealed" if inputs.register.get("unsealed") else "sealed"]
-    blind_note = m["blind_open"] if blinded and inputs.blinding_key is None else ""
-    if kind is ReportKind.FINAL and inputs.unsealed_secret is not None and not blinded:
-        # after unseal the secret is public: the final report lets any reader replay the draws
-        blind_note = m["secret"].format(secret=inputs.unsealed_secret) + blind_note
     paras = [
         m["design"].format(
             method=spec.method.value,
             strata=detail,
             trial=protocol.name,
-            concealment=concealment,
+            concealment=concealment[0],
             sha=protocol.sha256[:16],
             n=count_text(n),
             withdrawn=count_text(withdrawn),
         )
-        + blind_note,
+        + concealment[1],
         m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
         m["estimator"].format(
             fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
@@ -87,3 +85,26 @@ def methods_section(
         )
     )
     return paras
+
+
+def concealment_text(
+    analyses: ReportAnalyses, language: str, *, blinded: bool, key: bytes | None
+) -> tuple[str, str]:
+    """How the arms were drawn, for the design paragraph: sealed, unsealed or open (with seed).
+
+    An open trial's report says that anyone holding the protocol could predict the next arm;
+    a blinded report without a blinding key says its letters are not concealed; after
+    ``unseal`` a final report that is not blinded prints the secret, so readers can replay.
+    """
+    m = METHODS[language]
+    protocol = analyses.protocol
+    if not protocol.sealed:
+        text = m["open"].format(seed=protocol.seed)
+    else:
+        text = m["unsealed" if analyses.unsealed else "sealed"]
+    notes = ""
+    if analyses.kind is ReportKind.FINAL and analyses.unsealed_secret is not None and not blinded:
+        notes += m["secret"].format(secret=analyses.unsealed_secret)
+    if blinded and key is None:
+        notes += m["blind_open"]
+    return text, notes
