@@ -25,8 +25,10 @@ from participatie_rct.cli import (
     outcomes,
     register,
     report,
+    serve,
     simulate,
     survival,
+    users,
 )
 from participatie_rct.errors import ParticipatieRCTError
 
@@ -71,6 +73,8 @@ _GROUPS = (
     report,
 )
 for _module in _GROUPS:
+    _module.register(app)
+for _module in (serve, users):
     _module.register(app)
 
 

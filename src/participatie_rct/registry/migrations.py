@@ -27,7 +27,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry.engine import is_sqlite, lock
-from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL, SCHEMA_MIGRATION
+from participatie_rct.registry.models import (
+    ASSIGNMENT,
+    AUDIT_LOG,
+    PROTOCOL,
+    SCHEMA_MIGRATION,
+    SERVICE_USER,
+)
 
 _APPEND_ONLY = ("protocol", "assignment", "audit_log")
 
@@ -111,6 +117,11 @@ def expected_triggers(connection: Connection) -> dict[str, tuple[str, ...]]:
     return {t: (f"{t}_append_only", f"{t}_no_truncate") for t in _APPEND_ONLY}
 
 
+def _v5_service_users(connection: Connection) -> None:
+    # The users of the randomization service (registry/users.py): role, sites, token hash.
+    SERVICE_USER.create(connection, checkfirst=True)
+
+
 #: Every migration, in order. Append; never edit one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables: protocol, assignment, audit_log", _v1_tables),
@@ -125,6 +136,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "sealed trials: protocol.commitment and protocol.chain; triggers enabled always",
         _v4_sealed,
     ),
+    Migration(5, "service users: role, sites and access-token hash", _v5_service_users),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version
