@@ -193,7 +193,7 @@ def test_results_are_immutable_picklable_and_json_ready() -> None:
     again = pickle.loads(pickle.dumps(result))
     assert again.to_frame().equals(result.to_frame())
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(payload) == {"estimates", "settings"}
+    assert set(payload) == {"estimates", "settings", "warnings"}
     assert payload["settings"]["strata"] == "site" and payload["settings"]["n_strata"] == 3
     assert "intensive_support" in result.summary() and len(result.glance()) == 1
 

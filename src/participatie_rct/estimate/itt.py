@@ -19,7 +19,13 @@ import pandas as pd
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, check_roles, itt_design, resolve_arms
+from participatie_rct.estimate.design_matrix import (
+    Arms,
+    arm_label,
+    check_roles,
+    itt_design,
+    resolve_arms,
+)
 from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import Cleaned, complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
@@ -154,12 +160,80 @@ def sample_settings(
 
 
 def _adjusted(effects: list[Effect]) -> list[Effect]:
+    """Holm and Bonferroni over the declared family: every effect row counts, NaN or not."""
     p = [e.p_value for e in effects]
-    ph, pb = holm(p), bonferroni(p)
+    ph, pb = holm(p, n=len(p)), bonferroni(p, n=len(p))
     return [
         replace(e, p_holm=float(h), p_bonferroni=float(b))
         for e, h, b in zip(effects, ph, pb, strict=True)
     ]
+
+
+def declared_family(
+    data: pd.DataFrame, treatment: str, arms: Arms, declared: Sequence[object] | None
+) -> tuple[str, ...]:
+    """Arms of the declared family that have no rows left in the analysis.
+
+    The family is the ``declared`` arms (the protocol's) or else every level of the
+    treatment column in the data as given, before rows with missing values are dropped: an
+    arm whose outcomes are all missing keeps its row (NaN) and its place in the family.
+    """
+    if declared is not None:
+        levels = [arm_label(a) for a in declared]
+    else:
+        levels = [arm_label(v) for v in pd.unique(data[treatment].dropna())]
+    present = {arms.control, *arms.treated}
+    return tuple(sorted(dict.fromkeys(a for a in levels if a not in present)))
+
+
+def empty_effects(
+    absent: Sequence[str], *, term: str, alpha: float, n_control: int
+) -> list[Effect]:
+    """NaN rows for arms without data, so that they stay in the table and the family."""
+    nan = float("nan")
+    return [
+        Effect(
+            arm=a,
+            term=term,
+            estimate=nan,
+            std_error=nan,
+            df=nan,
+            statistic=nan,
+            p_value=nan,
+            ci_low=nan,
+            ci_high=nan,
+            conf_level=1 - alpha,
+            n=n_control,
+            n_arm=0,
+            n_control=n_control,
+        )
+        for a in absent
+    ]
+
+
+def with_absent_arms(
+    effects: list[Effect],
+    settings: dict[str, Any],
+    absent: Sequence[str],
+    *,
+    term: str,
+    alpha: float,
+) -> tuple[list[Effect], tuple[str, ...]]:
+    """Effects with NaN rows for ``absent`` arms (sorted by arm) and a warning per arm."""
+    if not absent:
+        return effects, ()
+    control = settings["control"]
+    n_control = int(settings["n_by_arm"].get(control, 0))
+    rows = effects + empty_effects(absent, term=term, alpha=alpha, n_control=n_control)
+    rows.sort(key=lambda e: e.arm)
+    settings["arms"] = sorted({*settings["arms"], *absent})
+    settings["arms_without_data"] = list(absent)
+    warnings = tuple(
+        f"arm '{a}' has no rows with complete data: its effect is not estimable (NaN); it "
+        f"stays in the multiplicity family of {len(rows)} comparisons."
+        for a in absent
+    )
+    return rows, warnings
 
 
 def itt(
@@ -177,6 +251,7 @@ def itt(
     alpha: float = 0.05,
     correction: str = "holm",
     missing: str = "drop",
+    arms: Sequence[object] | None = None,
 ) -> ITTResult:
     """Intention-to-treat effect of every arm against control on ``outcome``.
 
@@ -212,6 +287,10 @@ def itt(
     missing
         ``drop`` (drop incomplete rows; ``settings["n_dropped_by_arm"]`` says how many per
         arm) or ``error`` (refuse, naming the column and rows).
+    arms
+        The declared arms (the protocol's), which fix the multiplicity family. Default: the
+        levels of the treatment column in ``data`` before incomplete rows are dropped. An
+        arm without complete rows keeps its row (NaN) and counts in the Holm family.
 
     Returns
     -------
@@ -257,9 +336,9 @@ def itt(
             "no complete rows remain after dropping missing values; nothing to estimate."
         )
     y = numeric_outcome(frame[outcome], name=outcome)
-    arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
+    found = resolve_arms(frame[treatment], treatment=treatment, control=control)
     require_variation(y, name=outcome)
-    n_by_arm = arms.counts()
+    n_by_arm = found.counts()
 
     settings: dict[str, Any] = {
         "outcome": outcome,
@@ -271,17 +350,17 @@ def itt(
         "cluster": cluster,
         "covariates": list(covariates),
         "missing": str(getattr(missing, "value", missing)),
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(found, cleaned, alpha=alpha, correction=corr),
     }
     if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
-            frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
+            frame, y, found, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
         )
     else:
         effects, extra = _ols_effects(
             frame,
             y,
-            arms,
+            found,
             covariates=covariates,
             strata=strata,
             cluster=cluster,
@@ -291,7 +370,9 @@ def itt(
             n_by_arm=n_by_arm,
         )
     settings.update(extra)
-    return ITTResult(tuple(_adjusted(effects)), settings)
+    absent = declared_family(data, treatment, found, arms)
+    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=alpha)
+    return ITTResult(tuple(_adjusted(effects)), settings, warnings=warnings)
 
 
 def _ols_effects(
