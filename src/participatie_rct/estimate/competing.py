@@ -34,7 +34,6 @@ from participatie_rct.estimate.survival_results import (
 )
 
 
-
 def _check_cause(sd: SurvivalData, event: str, event_of_interest: int) -> int:
     codes = sorted(set(np.unique(sd.event).tolist()) - {0})
     if int(event_of_interest) not in codes:

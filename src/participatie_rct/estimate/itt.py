@@ -372,7 +372,26 @@ def itt(
     settings.update(extra)
     absent = declared_family(data, treatment, found, arms)
     effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=alpha)
+    if extra.get("n_singletons_dropped"):
+        warnings += (
+            f"strata '{strata}': {extra['n_singletons_dropped']} row(s) alone in their stratum "
+            "dropped (singletons carry no information once stratum fixed effects are "
+            f"absorbed, and make {se.value if se else 'hc2'} undefined), as fixest does.",
+        )
     return ITTResult(tuple(_adjusted(effects)), settings, warnings=warnings)
+
+
+def drop_singletons(
+    frame: pd.DataFrame, y: np.ndarray, strata: str
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Rows of one-row strata removed (as fixest): with stratum fixed effects such a row is
+    fitted exactly (leverage 1), so it adds nothing to any estimate and makes HC2/HC3
+    undefined. The caller's arm labels travel along in the column ``__arm_label__``."""
+    sizes = frame[strata].map(frame[strata].value_counts())
+    single = (sizes == 1).to_numpy()
+    if not single.any():
+        return frame, y, 0
+    return frame.loc[~single], y[~single], int(single.sum())
 
 
 def _ols_effects(
@@ -389,6 +408,12 @@ def _ols_effects(
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     absorb = strata is not None and se is not SEType.CR2
+    n_singletons = 0
+    if strata is not None and se in (SEType.HC2, SEType.HC3):
+        frame, y, n_singletons = drop_singletons(frame.assign(__arm_label__=arms.labels), y, strata)
+        arms = replace(arms, labels=frame["__arm_label__"].to_numpy())
+        frame = frame.drop(columns="__arm_label__")
+        n_by_arm = arms.counts()
     design = itt_design(
         frame, arms, covariates=covariates, strata=None if absorb else strata, adjust=adjust.value
     )
@@ -433,6 +458,7 @@ def _ols_effects(
         "rank": fit.rank,
         "df_residual": fit.n - fit.rank,
         "terms_dropped_collinear": dropped,
+        "n_singletons_dropped": n_singletons,
     }
     return effects, extra
 

@@ -72,9 +72,7 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _text_table(title: str, frame: pd.DataFrame, facts: dict[str, Any]) -> str:
-    shown = ", ".join(
-        f"{k}={v}" for k, v in facts.items() if v is not None and k != "warnings"
-    )
+    shown = ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None and k != "warnings")
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         body = frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
     notes = "".join(f"\nWarning: {w}" for w in facts.get("warnings") or ())
