@@ -331,7 +331,7 @@ def cox(
     cols = [a - 1 for a in est.fitted] + list(range(k - 1, x.shape[1]))
     sub_terms, sub_names = _sub_terms(term_columns, term_names, cols)
     fit = fit_cox_arrays(
-        x[np.ix_(keep, cols)],
+        x[np.ix_(keep, np.asarray(cols, dtype=np.int64))],
         sd.time[keep],
         dead[keep],
         sd.stratum[keep],
