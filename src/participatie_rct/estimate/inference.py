@@ -205,9 +205,7 @@ def randomization_inference(
     cols = Columns(np.column_stack([y[ok], *extra]), ok, xs)
     fn = FUNCTIONS[statistic]
     observed = fn(z_obs[None, :], cols, c, treated)[0]  # (arms, r)
-    batches = (
-        units[batch].to_numpy() if batch is not None else np.zeros(len(units), dtype=np.int64)
-    )
+    batches = units[batch].to_numpy() if batch is not None else np.zeros(len(units), dtype=np.int64)
     chunks = [fn(z, cols, c, treated) for z in redraws(procedure, units, batches, n_draws, rng)]
     null = np.concatenate(chunks, axis=0)  # (draws, arms, r)
     rows, warnings = _rows(arms, treated, observed, null, invert, conf_level)

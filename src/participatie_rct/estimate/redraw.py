@@ -106,9 +106,13 @@ def _batches(
         table = exact_count_distribution(size, procedure.ratios)
         vectors = np.array(list(table), dtype=np.int64)
         weights = np.array(list(table.values()))
-        picked = vectors[rng.choice(len(vectors), size=(n_draws, which.size), p=weights / weights.sum())]
-        filled = _fill(picked, size)  # (draws, cells, size)
-        out[:, rows] = rng.permuted(filled, axis=2)
+        if len(vectors) == 1:  # the counts are fixed: one template for every draw and cell
+            template = np.repeat(np.arange(vectors.shape[1], dtype=np.int8), vectors[0])
+            filled = np.broadcast_to(template, (n_draws, which.size, size)).copy()
+        else:
+            chosen = rng.choice(len(vectors), size=(n_draws, which.size), p=weights / weights.sum())
+            filled = _fill(vectors[chosen], size)  # (draws, cells, size)
+        out[:, rows] = rng.permuted(filled, axis=2, out=filled)
     return out
 
 

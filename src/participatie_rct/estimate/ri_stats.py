@@ -101,9 +101,7 @@ def _hc2_intercept_variance(
     return coef[:, 0, :], var
 
 
-def studentized(
-    z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]
-) -> np.ndarray:
+def studentized(z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]) -> np.ndarray:
     """(draws, arms, r): Lin's coefficient over its HC2 standard error."""
     zz = z[:, cols.ok]
     X, XX = _design(cols)
