@@ -24,7 +24,7 @@ against it), not the same arms for a seed: the register's streams are not re-use
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 import pandas as pd
@@ -34,13 +34,14 @@ from participatie_rct.assignment.keys import stratum_codes
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
+    from participatie_rct.assignment.blocks import PermutedBlocks
 
 #: re-draws generated per chunk (memory: chunk x units bytes per array)
 CHUNK = 250
 
 
 def redraw_kind(procedure: AssignmentProcedure) -> str:
-    """``vectorized`` when the procedure's distribution has a fast path here, else ``sequential``."""
+    """``vectorized`` when the procedure has a fast path here, else ``sequential``."""
     method = getattr(procedure, "method", "")
     return "vectorized" if method in ("complete", "stratified", "permuted_blocks") else "sequential"
 
@@ -66,7 +67,7 @@ def redraws(
         if kind == "sequential":
             yield _sequential(procedure, units, batches, size, rng)
         elif procedure.method == "permuted_blocks":
-            yield _blocks(procedure, units, size, rng)
+            yield _blocks(cast("PermutedBlocks", procedure), units, size, rng)
         else:
             yield _batches(procedure, units, batches, size, rng)
         done += size
@@ -117,10 +118,10 @@ def _batches(
 
 
 def _blocks(
-    procedure: AssignmentProcedure, units: pd.DataFrame, n_draws: int, rng: np.random.Generator
+    procedure: PermutedBlocks, units: pd.DataFrame, n_draws: int, rng: np.random.Generator
 ) -> np.ndarray:
     codes, _ = stratum_codes(units, tuple(getattr(procedure, "strata", ())))
-    sizes_allowed = np.asarray(getattr(procedure, "block_sizes"), dtype=np.int64)
+    sizes_allowed = np.asarray(procedure.block_sizes, dtype=np.int64)
     ratios = np.asarray(procedure.ratios, dtype=np.int64)
     total = int(ratios.sum())
     width = int(sizes_allowed.max())
