@@ -194,3 +194,35 @@ def test_refuses_an_unknown_order_column(
 ) -> None:
     err = refusal([*ri_argv(trial), "--seed", "1", "--order", "volgorde"], capsys)
     assert "'volgorde'" in err and "arrival order" in err
+
+
+def test_statistics_batches_and_intervals_on_the_command_line(trial: dict[str, Path]) -> None:
+    table = pd.read_csv(trial["outcomes"])
+    plain = run_json(ri_argv(trial, None, "--seed", "3"))
+    assert plain["settings"]["statistic"] == "dim"
+    expected_batch = "batch" if "batch" in table.columns else None
+    assert plain["settings"]["batch"] == expected_batch
+    assert {"p_value", "mc_se", "ci_low", "ci_high"} <= set(plain["estimates"][0])
+    assert 0 < plain["omnibus"]["p_value"] <= 1
+    for row in plain["estimates"]:
+        assert row["ci_low"] <= row["statistic"] <= row["ci_high"]
+    numeric = [c for c in ("age",) if c in table.columns]
+    if numeric:
+        lin = run_json(
+            ri_argv(trial, None, "--seed", "3", "--statistic", "lin", "--covariates", numeric[0])
+        )
+        assert lin["settings"]["covariates"] == numeric
+    one = table.assign(wave=1)
+    path = trial["root"] / "one_wave.csv"
+    one.to_csv(path, index=False)
+    waved = run_json(ri_argv(trial, path, "--seed", "3", "--batch", "wave"))
+    assert waved["settings"]["batch"] == "wave" and waved["settings"]["n_batches"] == 1
+
+
+def test_bad_statistic_options_are_refused(trial: dict[str, Path], capsys) -> None:
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--statistic", "median"), capsys)
+    assert "--statistic 'median'" in err
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--statistic", "logrank"), capsys)
+    assert "--time" in err
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--batch", "golf"), capsys)
+    assert "'golf'" in err

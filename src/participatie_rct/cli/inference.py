@@ -27,6 +27,9 @@ from participatie_rct.errors import EstimationError
 
 #: the arrival-order column of the ``outcomes`` table, used when ``--order`` is not given
 DEFAULT_ORDER = "sequence"
+#: the intake-batch column of the register's export, used when ``--batch`` is not given
+DEFAULT_BATCH = "batch"
+STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
 
 ProtocolOption = typer.Option(
     ...,
@@ -114,10 +117,43 @@ def _check_arms(data: Any, treatment: str, arms: tuple[str, ...], path: Path) ->
         )
 
 
+def _batch_column(data: Any, batch: str | None, path: Path) -> str | None:
+    """The intake-batch column: ``--batch``, else ``batch`` when present, else one batch."""
+    if batch is None:
+        return DEFAULT_BATCH if DEFAULT_BATCH in data.columns else None
+    if batch not in data.columns:
+        raise EstimationError(
+            f"{path}: --batch column '{batch}' is not in the data; it has "
+            f"{', '.join(map(repr, data.columns))}. Name the column with each intake batch."
+        )
+    empty = data[batch].isna().to_numpy()
+    if empty.any():
+        raise EstimationError(
+            f"{path}: column '{batch}' (intake batch) is empty in {int(empty.sum())} row(s), first "
+            f"at data row {int(empty.argmax()) + 1}. Fill in every participant's batch number."
+        )
+    return batch
+
+
+def _statistic_columns(
+    statistic: str, outcome: str | None, time: str | None, event: str | None
+) -> None:
+    if statistic not in STATISTIC_CHOICES:
+        raise EstimationError(
+            f"--statistic {statistic!r} is not one of {', '.join(STATISTIC_CHOICES)}."
+        )
+    if statistic == "logrank" and (time is None or event is None):
+        raise EstimationError("--statistic logrank needs --time COL and --event COL.")
+    if statistic != "logrank" and outcome is None:
+        raise EstimationError(f"--statistic {statistic} needs --outcome COL.")
+
+
 @estimate_app.command("ri")
 def ri_command(
     data: Path = DataArgument,
-    outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
+    outcome: str | None = typer.Option(
+        None, "--outcome", help="Outcome column (number or true/false)."
+    ),
     treatment: str = TreatmentOption,
     protocol: Path = ProtocolOption,
     control: str | None = typer.Option(
@@ -129,6 +165,26 @@ def ri_command(
         help=f"Column with the arrival order (default '{DEFAULT_ORDER}' when present, else the "
         "file's row order).",
     ),
+    batch: str | None = typer.Option(
+        None,
+        "--batch",
+        help=f"Column numbering each intake batch (default '{DEFAULT_BATCH}' when present, "
+        "else one batch): each batch is re-drawn on its own, in order.",
+    ),
+    statistic: str = typer.Option(
+        "dim",
+        "--statistic",
+        help="dim (difference in means), lin (covariate-adjusted ITT), studentized (lin over "
+        "its HC2 standard error) or logrank (with --time and --event).",
+    ),
+    covariates: str | None = typer.Option(
+        None, "--covariates", help="Covariates of lin and studentized, comma-separated."
+    ),
+    time: str | None = typer.Option(None, "--time", help="Time column (logrank)."),
+    event: str | None = typer.Option(None, "--event", help="Event column, 0 = censored (logrank)."),
+    conf_level: float = typer.Option(
+        0.95, "--conf-level", help="Level of the intervals by test inversion (dim, lin)."
+    ),
     draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
     seed: int | None = typer.Option(
         None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
@@ -138,20 +194,25 @@ def ri_command(
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
     Under the sharp null that no arm changes anyone's outcome, the assignment is re-drawn
-    --draws times with the trial's own procedure (strata, blocks, minimization) on the rows
-    in arrival order; the p-value of the difference in means is (1 + #{|T*| >= |T|}) /
-    (1 + draws). Rows with an empty outcome are left out of the statistic (and counted) but
-    take part in every re-draw.
+    --draws times with the trial's own procedure (strata, blocks, minimization), batch by
+    batch in arrival order; the p-value is (1 + #{|T*| >= |T|}) / (1 + draws), with its Monte
+    Carlo standard error, an omnibus test over all arms, and (dim, lin) an interval by test
+    inversion under a constant additive effect. Rows with an empty outcome are left out of
+    the statistic (and counted) but take part in every re-draw.
     """
     if seed is None:
         raise EstimationError(
             "estimate ri draws assignments at random and has no default seed: give --seed N "
             "(any whole number >= 0) so that the p-values can be reproduced."
         )
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
+    _statistic_columns(statistic, outcome, time, event)
     from dataclasses import replace
 
     import numpy as np
 
+    from participatie_rct.cli.common import split_list
     from participatie_rct.estimate.inference import randomization_inference
     from participatie_rct.protocol import Protocol
 
@@ -168,7 +229,9 @@ def ri_command(
                 "written by participatie-rct outcomes, which keeps the baseline columns."
             )
         _check_arms(table, treatment, tuple(procedure.arms), data)
-        table = table.assign(**{outcome: _numeric_outcome(table, outcome, data)})
+        batch_column = _batch_column(table, batch, data)
+        if outcome is not None:
+            table = table.assign(**{outcome: _numeric_outcome(table, outcome, data)})
         result = randomization_inference(
             table,
             outcome=outcome,
@@ -177,7 +240,13 @@ def ri_command(
             units=table,
             n_draws=draws,
             rng=np.random.default_rng(seed),
+            statistic=statistic,
+            covariates=split_list(covariates),
+            time=time,
+            event=event,
+            batch=batch_column,
             control=control if control is not None else parsed.control,
+            conf_level=conf_level,
         )
     result = replace(
         result,
@@ -195,7 +264,8 @@ def ri_command(
     typer.echo(
         f"\nControl: {settings['control']}; {settings['n']} rows with an outcome, "
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
-        f"re-draws); arrival order: {order_column or 'row order of the file'}; procedure "
+        f"re-draws); arrival order: {order_column or 'row order of the file'}; batches: "
+        f"{settings['n_batches']} ({batch_column or 'one batch'}); procedure "
         f"{settings['method']} of protocol {parsed.sha256[:12]}..."
     )
 
