@@ -39,19 +39,29 @@ class Columns:
     x: np.ndarray  # (n_ok, q) covariates, centred at the used rows' means
 
 
-StatFn = Callable[[np.ndarray, Columns, int, Sequence[int]], np.ndarray]
+StatFn = Callable[..., np.ndarray]
 
 
-def _masks(z: np.ndarray, arms: Sequence[int]) -> list[np.ndarray]:
-    return [(z == a).astype(np.float64) for a in arms]
+def _masks(z: np.ndarray, arms: Sequence[int], w: np.ndarray | None = None) -> list[np.ndarray]:
+    """Per arm: (draws, units) indicator, times the (bootstrap) frequency weights ``w``."""
+    if w is None:
+        return [(z == a).astype(np.float64) for a in arms]
+    return [(z == a) * w for a in arms]
 
 
 def difference_in_means(
-    z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]
+    z: np.ndarray,
+    cols: Columns,
+    control: int,
+    treated: Sequence[int],
+    w: np.ndarray | None = None,
 ) -> np.ndarray:
-    """(draws, arms, r): mean outcome of each treated arm minus control's."""
+    """(draws, arms, r): mean outcome of each treated arm minus control's.
+
+    ``w`` (draws, units): frequency weights of a bootstrap; ``z`` may then be one row.
+    """
     zz = z[:, cols.ok]
-    masks = _masks(zz, [control, *treated])
+    masks = _masks(zz, [control, *treated], None if w is None else w[:, cols.ok])
     with np.errstate(invalid="ignore", divide="ignore"):
         means = [(m @ cols.y) / m.sum(axis=1)[:, None] for m in masks]
     return np.stack([means[j + 1] - means[0] for j in range(len(treated))], axis=1)
@@ -72,16 +82,23 @@ def _arm_fits(
     with np.errstate(invalid="ignore", divide="ignore"):
         inv = np.linalg.pinv(gram)
     xy = np.einsum("dn,np,nr->dpr", m, X, y, optimize=True)
-    return inv, inv @ xy
+    coef = inv @ xy
+    coef[m.sum(axis=1) < p] = np.nan  # an arm with fewer rows than coefficients: no fit
+    return inv, coef
 
 
 def lin_coefficient(
-    z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]
+    z: np.ndarray,
+    cols: Columns,
+    control: int,
+    treated: Sequence[int],
+    w: np.ndarray | None = None,
 ) -> np.ndarray:
     """(draws, arms, r): Lin's covariate-adjusted effect of each arm against control."""
     zz = z[:, cols.ok]
     X, XX = _design(cols)
-    fits = [_arm_fits(m, X, XX, cols.y)[1][:, 0, :] for m in _masks(zz, [control, *treated])]
+    masks = _masks(zz, [control, *treated], None if w is None else w[:, cols.ok])
+    fits = [_arm_fits(m, X, XX, cols.y)[1][:, 0, :] for m in masks]
     return np.stack([fits[j + 1] - fits[0] for j in range(len(treated))], axis=1)
 
 
