@@ -226,3 +226,30 @@ def test_bad_statistic_options_are_refused(trial: dict[str, Path], capsys) -> No
     assert "--time" in err
     err = refusal(ri_argv(trial, None, "--seed", "1", "--batch", "golf"), capsys)
     assert "'golf'" in err
+
+
+def _with_family(trial: dict[str, Path], line: str) -> Path:
+    text = trial["protocol"].read_text(encoding="utf-8")
+    if "[analysis]" in text:
+        text = text.replace("[analysis]", f"[analysis]\n{line}", 1)
+    else:
+        text += f"\n[analysis]\n{line}\n"
+    path = trial["root"] / "sim" / "protocol_family.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_family_from_the_protocol(trial: dict[str, Path], capsys) -> None:
+    protocol = _with_family(trial, 'family = ["outflow_work", "outflow_any"]')
+    argv = ri_argv(trial, None, "--seed", "5", "--family")
+    argv[argv.index("--protocol") + 1] = str(protocol)
+    out = run_json(argv)
+    rows = out["family"]
+    assert len(rows) == 2 * 2 and out["settings"]["family_size"] == 4
+    assert {r["outcome"] for r in rows} == {"outflow_work", "outflow_any"}
+    for r in rows:
+        assert r["p_westfall_young"] >= r["p_value"] - 1e-12
+        assert r["p_romano_wolf"] >= r["p_value"] - 1e-12
+    assert out["settings"]["statistic"] == "studentized"
+    bare = ri_argv(trial, None, "--seed", "5", "--family")
+    assert "no family" in refusal(bare, capsys)

@@ -171,11 +171,18 @@ def ri_command(
         help=f"Column numbering each intake batch (default '{DEFAULT_BATCH}' when present, "
         "else one batch): each batch is re-drawn on its own, in order.",
     ),
-    statistic: str = typer.Option(
-        "dim",
+    statistic: str | None = typer.Option(
+        None,
         "--statistic",
-        help="dim (difference in means), lin (covariate-adjusted ITT), studentized (lin over "
-        "its HC2 standard error) or logrank (with --time and --event).",
+        help="dim (difference in means; the default), lin (covariate-adjusted ITT), "
+        "studentized (lin over its HC2 standard error; the default with --family) or logrank "
+        "(with --time and --event).",
+    ),
+    family: bool = typer.Option(
+        False,
+        "--family",
+        help="Westfall-Young and Romano-Wolf p-values over every arm x each outcome of the "
+        "protocol's [analysis] family, from the same re-draws.",
     ),
     covariates: str | None = typer.Option(
         None, "--covariates", help="Covariates of lin and studentized, comma-separated."
@@ -207,7 +214,12 @@ def ri_command(
         )
     if not 0 < conf_level < 1:
         raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
-    _statistic_columns(statistic, outcome, time, event)
+    statistic = statistic or ("studentized" if family else "dim")
+    if family:
+        if statistic == "logrank":
+            raise EstimationError("--family adjusts outcome columns: use dim, lin or studentized.")
+    else:
+        _statistic_columns(statistic, outcome, time, event)
     from dataclasses import replace
 
     import numpy as np
@@ -230,6 +242,20 @@ def ri_command(
             )
         _check_arms(table, treatment, tuple(procedure.arms), data)
         batch_column = _batch_column(table, batch, data)
+        if family:
+            _family_command(
+                table,
+                parsed,
+                data,
+                treatment=treatment,
+                batch=batch_column,
+                statistic=statistic,
+                covariates=split_list(covariates),
+                draws=draws,
+                seed=seed,
+                output_format=output_format,
+            )
+            return
         if outcome is not None:
             table = table.assign(**{outcome: _numeric_outcome(table, outcome, data)})
         result = randomization_inference(
@@ -268,6 +294,54 @@ def ri_command(
         f"{settings['n_batches']} ({batch_column or 'one batch'}); procedure "
         f"{settings['method']} of protocol {parsed.sha256[:12]}..."
     )
+
+
+def _family_command(
+    table: Any,
+    parsed: Any,
+    path: Path,
+    *,
+    treatment: str,
+    batch: str | None,
+    statistic: str,
+    covariates: tuple[str, ...],
+    draws: int,
+    seed: int,
+    output_format: OutputFormat,
+) -> None:
+    """``estimate ri --family``: adjusted p-values over the protocol's declared family."""
+    import numpy as np
+
+    from participatie_rct.estimate.family import family_p_values
+
+    outcomes = list(parsed.analysis.family)
+    if not outcomes:
+        raise EstimationError(
+            "--family: the protocol declares no family. Add the outcome columns to its "
+            '[analysis] table, e.g. family = ["outflow_work", "earnings"].'
+        )
+    for name in outcomes:
+        table = table.assign(**{name: _numeric_outcome(table, name, path)})
+    result = family_p_values(
+        table,
+        outcomes=outcomes,
+        treatment=treatment,
+        procedure=parsed.procedure(),
+        units=table,
+        batch=batch,
+        statistic=statistic,
+        covariates=covariates,
+        n_draws=draws,
+        rng=np.random.default_rng(seed),
+        arms=list(parsed.procedure().arms),
+        control=parsed.control,
+    )
+    if output_format is OutputFormat.JSON:
+        payload = result.to_dict()
+        payload["settings"]["protocol_sha256"] = parsed.sha256
+        echo_json(payload)
+        return
+    typer.echo(result.summary())
 
 
 def register(app: typer.Typer) -> None:

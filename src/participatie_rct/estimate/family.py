@@ -286,7 +286,7 @@ def _assemble(
         p[usable] = resampled_p_values(t_obs[usable], t_null[:, usable])
         wy[usable] = westfall_young(t_obs[usable], t_null[:, usable])
         rw[usable] = romano_wolf(t_obs[usable], t_null[:, usable])
-    ph = holm(p, n=k)
+    ph = holm(p.tolist(), n=k)
     rows = []
     warnings = []
     for i in range(k):
