@@ -38,6 +38,36 @@ ProtocolOption = typer.Option(
     dir_okay=False,
 )
 
+BatchOption = typer.Option(
+    None,
+    "--batch",
+    help=f"Column numbering each intake batch (default '{DEFAULT_BATCH}' when present, "
+    "else one batch): each batch is re-drawn on its own, in order.",
+)
+
+StatisticOption = typer.Option(
+    None,
+    "--statistic",
+    help="dim (difference in means; the default), lin (covariate-adjusted ITT), "
+    "studentized (lin over its HC2 standard error; the default with --family) or logrank "
+    "(with --time and --event).",
+)
+
+FamilyOption = typer.Option(
+    False,
+    "--family",
+    help="Westfall-Young and Romano-Wolf p-values over every arm x each outcome of the "
+    "protocol's [analysis] family, from the same re-draws.",
+)
+
+CovariatesOption = typer.Option(
+    None, "--covariates", help="Covariates of lin and studentized, comma-separated."
+)
+
+ConfLevelOption = typer.Option(
+    0.95, "--conf-level", help="Level of the intervals by test inversion (dim, lin)."
+)
+
 
 def _arrival_order(data: Any, order: str | None, path: Path) -> tuple[Any, str | None]:
     """``data`` sorted into arrival order (stable), with a fresh 0..n-1 index.
@@ -165,33 +195,13 @@ def ri_command(
         help=f"Column with the arrival order (default '{DEFAULT_ORDER}' when present, else the "
         "file's row order).",
     ),
-    batch: str | None = typer.Option(
-        None,
-        "--batch",
-        help=f"Column numbering each intake batch (default '{DEFAULT_BATCH}' when present, "
-        "else one batch): each batch is re-drawn on its own, in order.",
-    ),
-    statistic: str | None = typer.Option(
-        None,
-        "--statistic",
-        help="dim (difference in means; the default), lin (covariate-adjusted ITT), "
-        "studentized (lin over its HC2 standard error; the default with --family) or logrank "
-        "(with --time and --event).",
-    ),
-    family: bool = typer.Option(
-        False,
-        "--family",
-        help="Westfall-Young and Romano-Wolf p-values over every arm x each outcome of the "
-        "protocol's [analysis] family, from the same re-draws.",
-    ),
-    covariates: str | None = typer.Option(
-        None, "--covariates", help="Covariates of lin and studentized, comma-separated."
-    ),
+    batch: str | None = BatchOption,
+    statistic: str | None = StatisticOption,
+    family: bool = FamilyOption,
+    covariates: str | None = CovariatesOption,
     time: str | None = typer.Option(None, "--time", help="Time column (logrank)."),
     event: str | None = typer.Option(None, "--event", help="Event column, 0 = censored (logrank)."),
-    conf_level: float = typer.Option(
-        0.95, "--conf-level", help="Level of the intervals by test inversion (dim, lin)."
-    ),
+    conf_level: float = ConfLevelOption,
     draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
     seed: int | None = typer.Option(
         None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
@@ -231,17 +241,7 @@ def ri_command(
     parsed = Protocol.from_toml(protocol)
     procedure = parsed.procedure()
     with naming_file(data):
-        table = read_data(data)
-        table, order_column = _arrival_order(table, order, data)
-        missing_units = [c for c in parsed.unit_columns if c not in table.columns]
-        if missing_units:
-            raise EstimationError(
-                f"column(s) {', '.join(map(repr, missing_units))} not in the data, but the "
-                f"protocol assigns by them ({parsed.assignment.method.value}). Use the table "
-                "written by participatie-rct outcomes, which keeps the baseline columns."
-            )
-        _check_arms(table, treatment, tuple(procedure.arms), data)
-        batch_column = _batch_column(table, batch, data)
+        table, order_column, batch_column = _prepared(data, parsed, treatment, order, batch)
         if family:
             _family_command(
                 table,
@@ -276,12 +276,31 @@ def ri_command(
         )
     result = replace(
         result,
-        settings={
-            **result.settings,
-            "order": order_column,
-            "protocol_sha256": parsed.sha256,
-        },
+        settings={**result.settings, "order": order_column, "protocol_sha256": parsed.sha256},
     )
+    _show(result, output_format, order_column, batch_column)
+
+
+def _prepared(
+    data: Path, parsed: Any, treatment: str, order: str | None, batch: str | None
+) -> tuple[Any, str | None, str | None]:
+    """The data in arrival order, checked against the protocol; its order and batch columns."""
+    table = read_data(data)
+    table, order_column = _arrival_order(table, order, data)
+    missing_units = [c for c in parsed.unit_columns if c not in table.columns]
+    if missing_units:
+        raise EstimationError(
+            f"column(s) {', '.join(map(repr, missing_units))} not in the data, but the "
+            f"protocol assigns by them ({parsed.assignment.method.value}). Use the table "
+            "written by participatie-rct outcomes, which keeps the baseline columns."
+        )
+    _check_arms(table, treatment, tuple(parsed.procedure().arms), data)
+    return table, order_column, _batch_column(table, batch, data)
+
+
+def _show(
+    result: Any, output_format: OutputFormat, order_column: str | None, batch_column: str | None
+) -> None:
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
         return
@@ -292,7 +311,7 @@ def ri_command(
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
         f"re-draws); arrival order: {order_column or 'row order of the file'}; batches: "
         f"{settings['n_batches']} ({batch_column or 'one batch'}); procedure "
-        f"{settings['method']} of protocol {parsed.sha256[:12]}..."
+        f"{settings['method']} of protocol {settings['protocol_sha256'][:12]}..."
     )
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -323,8 +324,43 @@ def cox(
         cluster=cluster,
     )
     dead = _event_indicator(sd, event, event_of_interest)
-    x, names, arms, term_columns, term_names = _design(sd, covariates)
     what = "exits" if event_of_interest is None else f"exits of type {event_of_interest}"
+    fit, rows, warns = _fit_estimable(sd, dead, covariates, ties, what)
+    beta, vcov, rvcov, names, arms = rows
+    table = hazard_ratio_table(
+        names,
+        arms,
+        beta,
+        np.sqrt(np.diag(vcov)),
+        robust_std_error=np.sqrt(np.diag(rvcov)),
+        robust=robust,
+        conf_level=conf_level,
+    )
+    return CoxResult(
+        table=table,
+        vcov=vcov,
+        robust_vcov=rvcov,
+        loglik=fit.loglik,
+        ties=ties,
+        robust=robust,
+        strata=strata,
+        cluster=cluster,
+        control=sd.levels[0],
+        n=int(sd.time.size),
+        n_events=int(dead.sum()),
+        iterations=fit.iterations,
+        zph=fit.zph,
+        event_of_interest=event_of_interest,
+        warnings=warns + fit.warnings,
+    )
+
+
+def _fit_estimable(
+    sd: SurvivalData, dead: np.ndarray, covariates: Sequence[str], ties: str, what: str
+) -> tuple[CoxFit, tuple[Any, ...], tuple[str, ...]]:
+    """Fit the estimable part (arms without exits left out: :mod:`.monotone`) and spread it
+    back over every term, NaN where not estimable; the warnings say which and why."""
+    x, names, arms, term_columns, term_names = _design(sd, covariates)
     est = estimable_arms(sd.arm, sd.levels, dead, model="Cox", what=what)
     keep = ~est.silenced
     k = len(sd.levels)
@@ -352,32 +388,7 @@ def cox(
     beta = spread(fit.beta[idx], shown, p)
     vcov = spread(fit.vcov[np.ix_(idx, idx)], shown, p)
     rvcov = spread(fit.robust_vcov[np.ix_(idx, idx)], shown, p)
-    table = hazard_ratio_table(
-        names,
-        arms,
-        beta,
-        np.sqrt(np.diag(vcov)),
-        robust_std_error=np.sqrt(np.diag(rvcov)),
-        robust=robust,
-        conf_level=conf_level,
-    )
-    return CoxResult(
-        table=table,
-        vcov=vcov,
-        robust_vcov=rvcov,
-        loglik=fit.loglik,
-        ties=ties,
-        robust=robust,
-        strata=strata,
-        cluster=cluster,
-        control=sd.levels[0],
-        n=int(sd.time.size),
-        n_events=int(dead.sum()),
-        iterations=fit.iterations,
-        zph=fit.zph,
-        event_of_interest=event_of_interest,
-        warnings=warns + fit.warnings,
-    )
+    return fit, (beta, vcov, rvcov, names, arms), warns
 
 
 def _term_label(name: str, arm: str | None) -> str:

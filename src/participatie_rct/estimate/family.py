@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, covariate_matrix, resolve_arms
+from participatie_rct.estimate.design_matrix import arm_label, covariate_matrix
+from participatie_rct.estimate.inference import arm_codes
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.results import json_ready
@@ -173,41 +174,17 @@ def family_p_values(
     treatment levels in the data); an arm without data keeps its rows with NaN and counts
     in Holm's family. The outcomes are the family as declared; each row also has Holm.
     """
-    if resampling not in RESAMPLING:
-        raise EstimationError(f"resampling must be one of {', '.join(RESAMPLING)}.")
-    if not outcomes:
-        raise EstimationError("the family needs at least one outcome column.")
-    missing = [c for c in [treatment, *outcomes, *covariates] if c not in data.columns]
-    if missing:
-        raise EstimationError(
-            f"column '{missing[0]}' not in the data; it has {', '.join(map(repr, data.columns))}."
-        )
-    if resampling == "randomization" and procedure is None:
-        raise EstimationError(
-            "randomization needs the assignment procedure to re-draw; without it use "
-            "resampling='bootstrap'."
-        )
+    _check_family(data, outcomes, treatment, covariates, resampling, procedure)
     units = data if units is None else units
-    found = resolve_arms(data[treatment], treatment=treatment, control=control)
     if arms is not None:
         declared = [arm_label(a) for a in arms]
     elif procedure is not None:
         declared = list(procedure.arms)
     else:
-        declared = [found.control, *found.treated]
-    if found.control not in declared:
-        declared = [found.control, *declared]
-    levels = list(dict.fromkeys(declared))
-    stray = sorted(set(found.labels.tolist()) - set(levels))
-    if stray:
-        raise EstimationError(
-            f"column '{treatment}' holds {stray[0]!r}, not one of the declared arms "
-            f"({', '.join(levels)})."
-        )
-    c = levels.index(found.control)
-    treated = [i for i in range(len(levels)) if i != c]
-    z_obs = np.full(len(units), -1, dtype=np.int8)
-    z_obs[units.index.get_indexer(data.index)] = [levels.index(a) for a in found.labels]
+        declared = sorted({arm_label(v) for v in data[treatment].dropna()})
+    levels, c, treated, z_obs = arm_codes(
+        data, units, treatment=treatment, declared=declared, control=control
+    )
     if statistic is None:
         statistic = (
             "studentized" if resampling == "randomization" else ("lin" if covariates else "dim")
@@ -224,24 +201,21 @@ def family_p_values(
         axis=1,
     )
     observed = np.stack([fn(z_obs[None], k, c, treated)[0, :, 0] for k in cols], axis=1)
-    if resampling == "randomization":
-        batches = units[batch].to_numpy() if batch else np.zeros(len(units), dtype=np.int64)
-        assert procedure is not None
-        chunks = [
-            np.stack([fn(z, k, c, treated)[:, :, 0] for k in cols], axis=2)
-            for z in redraws(procedure, units, batches, n_draws, rng)
-        ]
-        null = np.concatenate(chunks, axis=0)
-        method = redraw_kind(procedure)
-    else:
-        groups = units[strata].to_numpy() if strata else np.zeros(len(units))
-        w = _bootstrap_weights(groups, n_draws, rng)
-        boot = np.stack([fn(z_obs[None], k, c, treated, w)[:, :, 0] for k in cols], axis=2)
-        sd = np.nanstd(boot, axis=0, ddof=1)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            null = (boot - observed[None]) / sd[None]
-            observed = observed / sd
-        method = "stratified bootstrap" if strata else "bootstrap"
+    null, observed, method = _resample(
+        fn,
+        cols,
+        z_obs,
+        c,
+        treated,
+        observed,
+        resampling=resampling,
+        procedure=procedure,
+        units=units,
+        batch=batch,
+        strata=strata,
+        n_draws=n_draws,
+        rng=rng,
+    )
     return _assemble(
         levels,
         treated,
@@ -262,6 +236,68 @@ def family_p_values(
             "seed": entropy_of(rng),
         },
     )
+
+
+def _check_family(
+    data: pd.DataFrame,
+    outcomes: Sequence[str],
+    treatment: str,
+    covariates: Sequence[str],
+    resampling: str,
+    procedure: AssignmentProcedure | None,
+) -> None:
+    """Refuse a family that cannot be resampled, naming what is missing."""
+    if resampling not in RESAMPLING:
+        raise EstimationError(f"resampling must be one of {', '.join(RESAMPLING)}.")
+    if not outcomes:
+        raise EstimationError("the family needs at least one outcome column.")
+    missing = [c for c in [treatment, *outcomes, *covariates] if c not in data.columns]
+    if missing:
+        raise EstimationError(
+            f"column '{missing[0]}' not in the data; it has {', '.join(map(repr, data.columns))}."
+        )
+    if resampling == "randomization" and procedure is None:
+        raise EstimationError(
+            "randomization needs the assignment procedure to re-draw; without it use "
+            "resampling='bootstrap'."
+        )
+
+
+def _resample(
+    fn: Any,
+    cols: Sequence[Columns],
+    z_obs: np.ndarray,
+    c: int,
+    treated: Sequence[int],
+    observed: np.ndarray,
+    *,
+    resampling: str,
+    procedure: AssignmentProcedure | None,
+    units: pd.DataFrame,
+    batch: str | None,
+    strata: str | None,
+    n_draws: int,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, str]:
+    """The null statistics (draws, arms, outcomes), the observed ones on the same scale, and
+    the name of the resampling."""
+    if resampling == "randomization":
+        batches = units[batch].to_numpy() if batch else np.zeros(len(units), dtype=np.int64)
+        assert procedure is not None
+        chunks = [
+            np.stack([fn(z, k, c, treated)[:, :, 0] for k in cols], axis=2)
+            for z in redraws(procedure, units, batches, n_draws, rng)
+        ]
+        null = np.concatenate(chunks, axis=0)
+        return null, observed, redraw_kind(procedure)
+    groups = units[strata].to_numpy() if strata else np.zeros(len(units))
+    w = _bootstrap_weights(groups, n_draws, rng)
+    boot = np.stack([fn(z_obs[None], k, c, treated, w)[:, :, 0] for k in cols], axis=2)
+    sd = np.nanstd(boot, axis=0, ddof=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        null = (boot - observed[None]) / sd[None]
+        observed = observed / sd
+    return null, observed, "stratified bootstrap" if strata else "bootstrap"
 
 
 def _assemble(

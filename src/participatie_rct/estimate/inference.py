@@ -100,6 +100,34 @@ def _check(data: pd.DataFrame, columns: Sequence[str | None], units: pd.DataFram
         )
 
 
+def arm_codes(
+    data: pd.DataFrame,
+    units: pd.DataFrame,
+    *,
+    treatment: str,
+    declared: Sequence[str],
+    control: object,
+) -> tuple[tuple[str, ...], int, list[int], np.ndarray]:
+    """Declared arms, the control's index, the treated indices, and each unit's observed arm
+    index (``-1`` for units without a row in ``data``). A label outside the declared arms is
+    refused; a declared arm absent from the data keeps its index (and its NaN row)."""
+    found = resolve_arms(data[treatment], treatment=treatment, control=control)
+    arms = tuple(
+        dict.fromkeys([*([] if found.control in declared else [found.control]), *declared])
+    )
+    stray = sorted(set(found.labels.tolist()) - set(arms))
+    if stray:
+        raise EstimationError(
+            f"column '{treatment}' holds {stray[0]!r}, which is not one of the declared arms "
+            f"({', '.join(arms)}). Use the procedure the trial was assigned with."
+        )
+    c = arms.index(found.control)
+    treated = [i for i in range(len(arms)) if i != c]
+    z_obs = np.full(len(units), -1, dtype=np.int8)
+    z_obs[units.index.get_indexer(data.index)] = [arms.index(a) for a in found.labels]
+    return arms, c, treated, z_obs
+
+
 def _outcome_columns(
     data: pd.DataFrame,
     units: pd.DataFrame,
@@ -162,32 +190,10 @@ def randomization_inference(
     re-draw, as they did in the trial.
     """
     units = data if units is None else units
-    if n_draws < 1:
-        raise EstimationError(f"n_draws must be at least 1; got {n_draws!r}.")
-    if statistic not in STATISTICS:
-        raise EstimationError(
-            f"statistic must be one of {', '.join(STATISTICS)}; got {statistic!r}."
-        )
-    needed = (time, event) if statistic == "logrank" else (outcome,)
-    if any(c is None for c in needed):
-        what = "time and event" if statistic == "logrank" else "outcome"
-        raise EstimationError(f"statistic {statistic!r} needs the {what} column(s).")
-    _check(data, [treatment, *needed, *covariates], units)
-    if batch is not None and batch not in units.columns:
-        raise EstimationError(
-            f"batch column '{batch}' not in the units; it has "
-            f"{', '.join(map(repr, units.columns))}. Name the column with each intake batch."
-        )
-    found = resolve_arms(data[treatment], treatment=treatment, control=control)
-    arms = tuple(procedure.arms)
-    stray = sorted(set(found.labels.tolist()) - set(arms))
-    if stray:
-        raise EstimationError(
-            f"column '{treatment}' holds {stray[0]!r}, which is not an arm of the procedure "
-            f"({', '.join(arms)}). Use the procedure the trial was assigned with."
-        )
-    c = arms.index(found.control)
-    treated = [i for i in range(len(arms)) if i != c]
+    _validate(data, units, statistic, n_draws, outcome, time, event, covariates, treatment, batch)
+    arms, c, treated, z_obs = arm_codes(
+        data, units, treatment=treatment, declared=procedure.arms, control=control
+    )
     y, ok, x = _outcome_columns(
         data,
         units,
@@ -197,8 +203,6 @@ def randomization_inference(
         event=event,
         covariates=covariates if statistic in ("lin", "studentized") else (),
     )
-    z_obs = np.full(len(units), -1, dtype=np.int8)
-    z_obs[units.index.get_indexer(data.index)] = [arms.index(a) for a in found.labels]
     xs = x[ok] - x[ok].mean(axis=0) if x.shape[1] else x[ok]
     invert = statistic in INVERTIBLE
     extra = [(z_obs == a).astype(float)[ok] for a in treated] if invert else []
@@ -229,6 +233,37 @@ def randomization_inference(
     }
     draws = {arms[a]: tuple(null[:, j, 0].tolist()) for j, a in enumerate(treated)}
     return RandomizationResult(tuple(rows), draws, settings, tuple(warnings), omnibus)
+
+
+def _validate(
+    data: pd.DataFrame,
+    units: pd.DataFrame,
+    statistic: str,
+    n_draws: int,
+    outcome: str | None,
+    time: str | None,
+    event: str | None,
+    covariates: Sequence[str],
+    treatment: str,
+    batch: str | None,
+) -> None:
+    """Refuse a call that cannot be answered, naming the argument or column."""
+    if n_draws < 1:
+        raise EstimationError(f"n_draws must be at least 1; got {n_draws!r}.")
+    if statistic not in STATISTICS:
+        raise EstimationError(
+            f"statistic must be one of {', '.join(STATISTICS)}; got {statistic!r}."
+        )
+    needed = (time, event) if statistic == "logrank" else (outcome,)
+    if any(c is None for c in needed):
+        what = "time and event" if statistic == "logrank" else "outcome"
+        raise EstimationError(f"statistic {statistic!r} needs the {what} column(s).")
+    _check(data, [treatment, *needed, *covariates], units)
+    if batch is not None and batch not in units.columns:
+        raise EstimationError(
+            f"batch column '{batch}' not in the units; it has "
+            f"{', '.join(map(repr, units.columns))}. Name the column with each intake batch."
+        )
 
 
 def p_value(null: np.ndarray, observed: float) -> tuple[float, int]:
