@@ -24,6 +24,7 @@ against it), not the same arms for a seed: the register's streams are not re-use
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import TYPE_CHECKING, cast
 
 import numpy as np
@@ -81,11 +82,18 @@ def _cells(procedure: AssignmentProcedure, units: pd.DataFrame, batches: np.ndar
     return np.unique(combined, return_inverse=True)[1].ravel()
 
 
-def _fill(counts: np.ndarray, size: int) -> np.ndarray:
-    """Arm indices in arm order along the last axis: arm a ``counts[..., a]`` times."""
-    bounds = np.cumsum(counts, axis=-1)
-    slots = np.arange(size)
-    return (slots[..., :, None] >= bounds[..., None, :]).sum(axis=-1).astype(np.int8)
+@lru_cache(maxsize=4096)
+def _count_distribution(size: int, ratios: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
+    """The procedure's arm-count vectors for a cell of ``size`` and their probabilities."""
+    table = exact_count_distribution(size, ratios)
+    return np.array(list(table), dtype=np.int64), np.array(list(table.values()))
+
+
+def _fill(vectors: np.ndarray, size: int) -> np.ndarray:
+    """One template per count vector: arm indices in arm order, arm a ``vector[a]`` times."""
+    return np.stack([np.repeat(np.arange(v.size, dtype=np.int8), v) for v in vectors]).reshape(
+        len(vectors), size
+    )
 
 
 def _batches(
@@ -104,16 +112,18 @@ def _batches(
     for size in np.unique(sizes).tolist():
         which = np.flatnonzero(sizes == size)
         rows = order[starts[which][:, None] + np.arange(size)[None, :]]  # (cells, size)
-        table = exact_count_distribution(size, procedure.ratios)
-        vectors = np.array(list(table), dtype=np.int64)
-        weights = np.array(list(table.values()))
+        vectors, weights = _count_distribution(size, tuple(procedure.ratios))
         if len(vectors) == 1:  # the counts are fixed: one template for every draw and cell
             template = np.repeat(np.arange(vectors.shape[1], dtype=np.int8), vectors[0])
             filled = np.broadcast_to(template, (n_draws, which.size, size)).copy()
         else:
             chosen = rng.choice(len(vectors), size=(n_draws, which.size), p=weights / weights.sum())
-            filled = _fill(vectors[chosen], size)  # (draws, cells, size)
-        out[:, rows] = rng.permuted(filled, axis=2, out=filled)
+            filled = _fill(vectors, size)[chosen]  # (draws, cells, size)
+        rng.permuted(filled, axis=2, out=filled)
+        if rows.shape == (1, len(units)) and (np.diff(rows[0]) == 1).all():
+            out[:] = filled[:, 0, :]  # one cell in arrival order: no scatter needed
+        else:
+            out[:, rows] = filled
     return out
 
 

@@ -60,11 +60,28 @@ def difference_in_means(
 
     ``w`` (draws, units): frequency weights of a bootstrap; ``z`` may then be one row.
     """
-    zz = z[:, cols.ok]
-    masks = _masks(zz, [control, *treated], None if w is None else w[:, cols.ok])
+    zz = _used(z, cols.ok)
+    ww = None if w is None else _used(w, cols.ok)
+    masks = _masks(zz, treated, ww)
+    sums = [m @ cols.y for m in masks]
+    counts = [m.sum(axis=1) for m in masks]
+    # control: every used unit has an arm, and every arm but control is treated, so the
+    # control's sums are the totals minus the treated arms' (one mask fewer per draw)
+    if ww is None:
+        rest_sum = cols.y.sum(axis=0)[None, :] - sum(sums)
+        rest_n = zz.shape[1] - sum(counts)
+    else:
+        rest_sum = ww @ cols.y - sum(sums)
+        rest_n = ww.sum(axis=1) - sum(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
-        means = [(m @ cols.y) / m.sum(axis=1)[:, None] for m in masks]
-    return np.stack([means[j + 1] - means[0] for j in range(len(treated))], axis=1)
+        base = rest_sum / rest_n[:, None]
+        out = [s / n[:, None] - base for s, n in zip(sums, counts, strict=True)]
+    return np.stack(out, axis=1)
+
+
+def _used(a: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """The columns of the rows used (no copy when every row is used)."""
+    return a if ok.all() else a[:, ok]
 
 
 def _design(cols: Columns) -> tuple[np.ndarray, np.ndarray]:
