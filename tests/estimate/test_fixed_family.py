@@ -85,3 +85,15 @@ def test_logit_with_a_stratum_without_variation_drops_it_with_a_note():
     assert result.to_frame()["estimate"].iloc[0] == pytest.approx(
         by_hand.to_frame()["estimate"].iloc[0], rel=1e-9
     )
+
+
+def test_logit_keeps_an_arm_without_outcomes_in_its_family():
+    rng = np.random.default_rng(3)
+    n = 300
+    data = pd.DataFrame({"arm": np.tile(["control", "a", "b"], n // 3)})
+    data["work"] = (rng.random(n) < 0.3).astype(float)
+    data.loc[data.arm == "b", "work"] = np.nan
+    result = logit_ame(data, outcome="work", treatment="arm")
+    frame = result.to_frame().set_index("arm")
+    assert list(frame.index) == ["a", "b"] and np.isnan(frame.loc["b", "p_holm"])
+    assert frame.loc["a", "p_holm"] == pytest.approx(min(1.0, 2 * frame.loc["a", "p_value"]))

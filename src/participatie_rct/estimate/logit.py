@@ -20,6 +20,7 @@ import pandas as pd
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.declared import declared_family, with_absent_arms
 from participatie_rct.estimate.design_matrix import check_roles, itt_design, resolve_arms
 from participatie_rct.estimate.itt import (
     _adjusted,
@@ -135,11 +136,13 @@ def logit_ame(
         "log_likelihood": float(fit.llf),
     }
     settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
+    absent = declared_family(data, treatment, arms, None)
+    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", alpha=alpha)
     return EffectsResult(
         tuple(_adjusted(effects)),
         settings,
         title="Average marginal effects (logit)",
-        warnings=notes,
+        warnings=notes + arm_notes,
     )
 
 
