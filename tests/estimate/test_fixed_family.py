@@ -97,3 +97,10 @@ def test_logit_keeps_an_arm_without_outcomes_in_its_family():
     frame = result.to_frame().set_index("arm")
     assert list(frame.index) == ["a", "b"] and np.isnan(frame.loc["b", "p_holm"])
     assert frame.loc["a", "p_holm"] == pytest.approx(min(1.0, 2 * frame.loc["a", "p_value"]))
+
+
+def test_logit_refuses_when_no_stratum_varies():
+    data = pd.DataFrame({"arm": np.tile(["control", "t"], 20), "site": np.repeat(["a", "b"], 20)})
+    data["work"] = (data.site == "a").astype(int)
+    with pytest.raises(Exception, match=r"within every stratum of 'site' the outcome never varies"):
+        logit_ame(data, outcome="work", treatment="arm", strata="site")

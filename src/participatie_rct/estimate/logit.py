@@ -166,7 +166,7 @@ def drop_constant_strata(
     if drop.all():
         raise EstimationError(
             f"column '{outcome}': within every stratum of '{strata}' the outcome never varies, "
-            "so no stratum carries information for the logit model. Leave out --strata."
+            "so no stratum carries information for the logit model. Leave out the strata."
         )
     shown = ", ".join(map(str, levels[constant][:5])) + (", ..." if constant.sum() > 5 else "")
     note = (
