@@ -138,3 +138,16 @@ def test_cli_survival_gives_what_is_defined_and_says_what_is_not(tmp_path, capsy
     code, out, err = _run(capsys, *args)
     assert code == 0, err
     assert "Warning: Cox: arm 'b' not estimable" in out
+
+
+def test_non_convergence_is_reported_the_same_way_for_every_model():
+    from participatie_rct.estimate.newton import MAX_ITER, newton_raphson, not_converged_warning
+
+    def objective(beta: np.ndarray):
+        # -exp(-b): concave, rising for ever; each Newton step is +1 and never ends
+        value = -np.exp(-beta[0])
+        return float(value), np.exp(-beta), np.exp(-beta)[:, None], None
+
+    fit = newton_raphson(objective, 1, model="Test")
+    assert not fit.converged and fit.iterations == MAX_ITER
+    assert "did not converge in 50 iterations" in not_converged_warning("Cox", fit.iterations)

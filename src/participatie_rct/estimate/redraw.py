@@ -149,7 +149,7 @@ def _blocks(
             padded[chosen, :b] = shuffled
         flat = padded.reshape(n_draws, -1)
         valid = flat >= 0
-        rank = np.cumsum(valid, axis=1)
+        rank = np.cumsum(valid, axis=1, dtype=np.int32)
         keep = valid & (rank <= m)
         out[:, rows] = flat[keep].reshape(n_draws, m)
     return out
