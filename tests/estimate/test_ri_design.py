@@ -281,3 +281,19 @@ def test_an_arm_of_the_protocol_without_data_keeps_its_row():
     frame = result.to_frame().set_index("arm")
     assert list(frame.index) == ["t", "u"] and np.isnan(frame.loc["u", "p_value"])
     assert any("'u'" in w for w in result.warnings)
+
+
+def test_row_order_of_the_data_does_not_matter_and_swapping_arms_flips_the_sign():
+    data, procedure = _two_arm(effect=0.3)
+    kw = {"outcome": "y", "treatment": "arm", "procedure": procedure, "n_draws": 200}
+    base = randomization_inference(data, units=data, rng=np.random.default_rng(1), **kw)
+    shuffled = data.sample(frac=1.0, random_state=4)
+    again = randomization_inference(shuffled, units=data, rng=np.random.default_rng(1), **kw)
+    assert again.to_frame().equals(base.to_frame())
+    flipped = randomization_inference(
+        data, units=data, rng=np.random.default_rng(1), control="t", **kw
+    )
+    assert flipped.to_frame().loc[0, "statistic"] == pytest.approx(
+        -base.to_frame().loc[0, "statistic"]
+    )
+    assert flipped.to_frame().loc[0, "p_value"] == pytest.approx(base.to_frame().loc[0, "p_value"])
