@@ -297,3 +297,16 @@ def test_row_order_of_the_data_does_not_matter_and_swapping_arms_flips_the_sign(
         -base.to_frame().loc[0, "statistic"]
     )
     assert flipped.to_frame().loc[0, "p_value"] == pytest.approx(base.to_frame().loc[0, "p_value"])
+
+
+def test_studentized_without_covariates_survives_a_large_offset():
+    data, procedure = _two_arm()
+    kw = {"outcome": "y", "treatment": "arm", "procedure": procedure, "n_draws": 50}
+    kw |= {"statistic": "studentized"}
+    plain = randomization_inference(data, rng=np.random.default_rng(1), **kw)
+    shifted = randomization_inference(
+        data.assign(y=data.y + 1e7), rng=np.random.default_rng(1), **kw
+    )
+    assert shifted.to_frame().loc[0, "statistic"] == pytest.approx(
+        plain.to_frame().loc[0, "statistic"], rel=1e-6
+    )

@@ -138,6 +138,8 @@ def _hc2_intercept_variance(
 def studentized(z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]) -> np.ndarray:
     """(draws, arms, r): Lin's coefficient over its HC2 standard error."""
     zz = z[:, cols.ok]
+    if cols.x.shape[1] == 0:
+        return _welch(zz, cols.y, control, treated)
     X, XX = _design(cols)
     parts = [_hc2_intercept_variance(m, X, XX, cols.y) for m in _masks(zz, [control, *treated])]
     out = []
@@ -145,6 +147,26 @@ def studentized(z: np.ndarray, cols: Columns, control: int, treated: Sequence[in
         est = parts[j + 1][0] - parts[0][0]
         with np.errstate(invalid="ignore", divide="ignore"):
             out.append(est / np.sqrt(parts[j + 1][1] + parts[0][1]))
+    return np.stack(out, axis=1)
+
+
+def _welch(zz: np.ndarray, y: np.ndarray, control: int, treated: Sequence[int]) -> np.ndarray:
+    """Without covariates HC2 is Welch's variance ``s_a^2 / n_a`` per arm: from the sums of
+    y and y^2 per arm, two matrix products, no residuals per unit."""
+    y = y - y.mean(axis=0)  # both moments are shift-invariant; centring avoids cancellation
+    parts = []
+    for m in _masks(zz, [control, *treated]):
+        n = m.sum(axis=1)[:, None]
+        s1, s2 = m @ y, m @ (y * y)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            mean = s1 / n
+            var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) / n
+        parts.append((mean, var))
+    out = []
+    for j in range(len(treated)):
+        with np.errstate(invalid="ignore", divide="ignore"):
+            diff = parts[j + 1][0] - parts[0][0]
+            out.append(diff / np.sqrt(parts[j + 1][1] + parts[0][1]))
     return np.stack(out, axis=1)
 
 
