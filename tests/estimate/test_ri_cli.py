@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from participatie_rct.cli import app, main
 from participatie_rct.cli.estimate import read_data
-from participatie_rct.cli.inference import _arrival_order
 from participatie_rct.protocol import Protocol
 from participatie_rct.simulate import simulate_trial, write_simulation
+from participatie_rct.trial.ri import arrival_order
 
 #: few re-draws keep the tests fast; the p-value's granularity is then 1/201
 DRAWS = 200
@@ -124,7 +124,7 @@ def test_arrival_order_lets_the_procedure_replay_the_register(trial: dict[str, P
     register gave: the re-draws come from the very distribution the trial drew from."""
     protocol = Protocol.from_toml(trial["protocol"])
     data = read_data(trial["outcomes"]).sample(frac=1.0, random_state=8)
-    ordered, column = _arrival_order(data, None, trial["outcomes"])
+    ordered, column = arrival_order(data, None, str(trial["outcomes"]))
     assert column == "sequence"
     replay = protocol.procedure().draw(ordered, rng=np.random.default_rng(protocol.seed))
     assert (replay == ordered["arm"]).all()
@@ -253,3 +253,15 @@ def test_family_from_the_protocol(trial: dict[str, Path], capsys) -> None:
     assert out["settings"]["statistic"] == "studentized"
     bare = ri_argv(trial, None, "--seed", "5", "--family")
     assert "no family" in refusal(bare, capsys)
+
+
+def test_register_path_takes_the_statistic_options(trial: dict[str, Path]) -> None:
+    db = f"sqlite:///{trial['root'] / 'trial.db'}"
+    argv = ["estimate", "ri", str(trial["root"] / "sim"), "--db", db, "--outcome", "outflow_work"]
+    out = run_json(
+        [*argv, "--statistic", "lin", "--covariates", "birth_year", "--draws", "50", "--seed", "2"]
+    )
+    assert out["settings"]["statistic"] == "lin" and out["settings"]["batch"] == "batch"
+    assert out["settings"]["covariates"] == ["birth_year"]
+    for row in out["estimates"]:
+        assert row["ci_low"] <= row["statistic"] <= row["ci_high"]

@@ -1,10 +1,10 @@
 """``estimate ri``: randomization inference that re-runs the trial's own assignment procedure.
 
-The command reads the data (typically the output of ``outcomes``) and the protocol, puts the
-rows in arrival order, and calls
-:func:`~participatie_rct.estimate.inference.randomization_inference` with the procedure the
-protocol declares. pandas and numpy are imported inside the command so that ``--help`` stays
-fast.
+The command reads the data (typically the output of ``outcomes``) and the protocol, or a
+register and its data folder through :class:`participatie_rct.trial.Trial`; the library
+(:mod:`participatie_rct.trial.ri`) checks the table, puts the rows in arrival order and
+re-draws the procedure the protocol declares. pandas and numpy are imported inside the
+command so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,36 +15,44 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import OutputFormat
-from participatie_rct.cli.common import FormatOption, echo_json
-from participatie_rct.cli.estimate import (
-    DataArgument,
-    TreatmentOption,
-    estimate_app,
-    naming_file,
-    read_data,
-)
+from participatie_rct.cli.common import FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
 from participatie_rct.errors import EstimationError
 
-#: the arrival-order column of the ``outcomes`` table, used when ``--order`` is not given
+#: the arrival-order column (``participatie_rct.trial.ri.DEFAULT_ORDER``; not imported here, so
+#: that ``--help`` loads no heavy library)
 DEFAULT_ORDER = "sequence"
-#: the intake-batch column of the register's export, used when ``--batch`` is not given
-DEFAULT_BATCH = "batch"
-STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
 
 ProtocolOption = typer.Option(
-    ...,
+    None,
     "--protocol",
     help="The trial's protocol file (TOML): its assignment procedure is re-drawn.",
     dir_okay=False,
 )
-
+DataOrFolderArgument = typer.Argument(
+    ...,
+    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder.",
+    metavar="DATA",
+)
+TreatmentOption = typer.Option(
+    None, "--treatment", help="Column holding each row's assigned arm (with --db: the arm)."
+)
+RegisterOption = typer.Option(
+    None,
+    "--db",
+    help="A register instead of --protocol: DATA is then the trial's data folder, and the "
+    "outcome table is built from both (as 'outcomes' writes it).",
+)
+STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
+OutcomeOption = typer.Option(
+    None, "--outcome", help="Outcome column (number or true/false); not with logrank or --family."
+)
 BatchOption = typer.Option(
     None,
     "--batch",
-    help=f"Column numbering each intake batch (default '{DEFAULT_BATCH}' when present, "
-    "else one batch): each batch is re-drawn on its own, in order.",
+    help="Column numbering each intake batch (default 'batch' when present, else one batch): "
+    "each batch is re-drawn on its own, in order.",
 )
-
 StatisticOption = typer.Option(
     None,
     "--statistic",
@@ -52,140 +60,30 @@ StatisticOption = typer.Option(
     "studentized (lin over its HC2 standard error; the default with --family) or logrank "
     "(with --time and --event).",
 )
-
 FamilyOption = typer.Option(
     False,
     "--family",
     help="Westfall-Young and Romano-Wolf p-values over every arm x each outcome of the "
     "protocol's [analysis] family, from the same re-draws.",
 )
-
 CovariatesOption = typer.Option(
     None, "--covariates", help="Covariates of lin and studentized, comma-separated."
 )
-
+TimeOption = typer.Option(None, "--time", help="Time column (logrank).")
+EventOption = typer.Option(None, "--event", help="Event column, 0 = censored (logrank).")
 ConfLevelOption = typer.Option(
     0.95, "--conf-level", help="Level of the intervals by test inversion (dim, lin)."
 )
 
 
-def _arrival_order(data: Any, order: str | None, path: Path) -> tuple[Any, str | None]:
-    """``data`` sorted into arrival order (stable), with a fresh 0..n-1 index.
-
-    The re-draws must see the participants in the order the trial assigned them: block and
-    minimization procedures depend on it. Without ``--order`` the ``sequence`` column of the
-    ``outcomes`` table is used when present, else the file's row order.
-    """
-    column = order if order is not None else (DEFAULT_ORDER if DEFAULT_ORDER in data else None)
-    if column is None:
-        return data.reset_index(drop=True), None
-    if column not in data.columns:
-        raise EstimationError(
-            f"{path}: --order column '{column}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Name the column that holds the arrival order."
-        )
-    missing = data[column].isna().to_numpy()
-    if missing.any():
-        first = int(missing.argmax())
-        raise EstimationError(
-            f"{path}: column '{column}' (arrival order) is empty in {int(missing.sum())} row(s), "
-            f"first at data row {first + 1}. Fill in every participant's arrival order."
-        )
-    ordered = data.sort_values(column, kind="mergesort")
-    return ordered.reset_index(drop=True), column
-
-
-def _numeric_outcome(data: Any, outcome: str, path: Path) -> Any:
-    """The outcome column as floats (true/false as 1/0, empty cells as NaN); text is refused."""
-    import numpy as np
-    import pandas as pd
-
-    if outcome not in data.columns:
-        raise EstimationError(
-            f"{path}: --outcome column '{outcome}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Check the spelling."
-        )
-    series = data[outcome]
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    mapped = series.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
-    numbers = pd.to_numeric(mapped, errors="coerce")
-    stray = (series.notna() & numbers.isna()).to_numpy()
-    if stray.any():
-        at = int(stray.argmax())
-        raise EstimationError(
-            f"{path}: column '{outcome}': data row {at + 1} holds {series.iloc[at]!r}, not a "
-            "number or true/false. Correct or empty that cell (an empty outcome is left out)."
-        )
-    return numbers.to_numpy(dtype=float)
-
-
-def _check_arms(data: Any, treatment: str, arms: tuple[str, ...], path: Path) -> None:
-    """Every row has an arm, and every arm is one the protocol's procedure can draw."""
-    from participatie_rct.estimate.design_matrix import arm_label
-
-    if treatment not in data.columns:
-        raise EstimationError(
-            f"{path}: --treatment column '{treatment}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Name the column with each row's assigned arm."
-        )
-    column = data[treatment]
-    empty = column.isna().to_numpy()
-    if empty.any():
-        raise EstimationError(
-            f"{path}: column '{treatment}' is empty in {int(empty.sum())} row(s), first at data "
-            f"row {int(empty.argmax()) + 1}. Every assigned participant has an arm: fill it in "
-            "from the register (participatie-rct outcomes writes it)."
-        )
-    labels = {arm_label(v) for v in column.unique()}
-    unknown = sorted(labels - set(arms))
-    if unknown:
-        raise EstimationError(
-            f"{path}: column '{treatment}' holds {unknown[0]!r}, which is not an arm of the "
-            f"protocol ({', '.join(arms)}). Use the protocol the trial was assigned with, or "
-            "the column with the arm keys."
-        )
-
-
-def _batch_column(data: Any, batch: str | None, path: Path) -> str | None:
-    """The intake-batch column: ``--batch``, else ``batch`` when present, else one batch."""
-    if batch is None:
-        return DEFAULT_BATCH if DEFAULT_BATCH in data.columns else None
-    if batch not in data.columns:
-        raise EstimationError(
-            f"{path}: --batch column '{batch}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Name the column with each intake batch."
-        )
-    empty = data[batch].isna().to_numpy()
-    if empty.any():
-        raise EstimationError(
-            f"{path}: column '{batch}' (intake batch) is empty in {int(empty.sum())} row(s), first "
-            f"at data row {int(empty.argmax()) + 1}. Fill in every participant's batch number."
-        )
-    return batch
-
-
-def _statistic_columns(
-    statistic: str, outcome: str | None, time: str | None, event: str | None
-) -> None:
-    if statistic not in STATISTIC_CHOICES:
-        raise EstimationError(
-            f"--statistic {statistic!r} is not one of {', '.join(STATISTIC_CHOICES)}."
-        )
-    if statistic == "logrank" and (time is None or event is None):
-        raise EstimationError("--statistic logrank needs --time COL and --event COL.")
-    if statistic != "logrank" and outcome is None:
-        raise EstimationError(f"--statistic {statistic} needs --outcome COL.")
-
-
 @estimate_app.command("ri")
 def ri_command(
-    data: Path = DataArgument,
-    outcome: str | None = typer.Option(
-        None, "--outcome", help="Outcome column (number or true/false)."
-    ),
-    treatment: str = TreatmentOption,
-    protocol: Path = ProtocolOption,
+    data: Path = DataOrFolderArgument,
+    outcome: str | None = OutcomeOption,
+    treatment: str | None = TreatmentOption,
+    protocol: Path | None = ProtocolOption,
+    db: str | None = RegisterOption,
+    key_file: Path | None = KeyFileOption,
     control: str | None = typer.Option(
         None, "--control", help="Control level (default: the protocol's control arm)."
     ),
@@ -199,8 +97,8 @@ def ri_command(
     statistic: str | None = StatisticOption,
     family: bool = FamilyOption,
     covariates: str | None = CovariatesOption,
-    time: str | None = typer.Option(None, "--time", help="Time column (logrank)."),
-    event: str | None = typer.Option(None, "--event", help="Event column, 0 = censored (logrank)."),
+    time: str | None = TimeOption,
+    event: str | None = EventOption,
     conf_level: float = ConfLevelOption,
     draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
     seed: int | None = typer.Option(
@@ -222,145 +120,205 @@ def ri_command(
             "estimate ri draws assignments at random and has no default seed: give --seed N "
             "(any whole number >= 0) so that the p-values can be reproduced."
         )
-    if not 0 < conf_level < 1:
-        raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
-    statistic = statistic or ("studentized" if family else "dim")
-    if family:
-        if statistic == "logrank":
-            raise EstimationError("--family adjusts outcome columns: use dim, lin or studentized.")
-    else:
-        _statistic_columns(statistic, outcome, time, event)
-    from dataclasses import replace
-
-    import numpy as np
-
-    from participatie_rct.cli.common import split_list
-    from participatie_rct.estimate.inference import randomization_inference
-    from participatie_rct.protocol import Protocol
-
-    parsed = Protocol.from_toml(protocol)
-    procedure = parsed.procedure()
-    with naming_file(data):
-        table, order_column, batch_column = _prepared(data, parsed, treatment, order, batch)
-        if family:
-            _family_command(
-                table,
-                parsed,
-                data,
-                treatment=treatment,
-                batch=batch_column,
-                statistic=statistic,
-                covariates=split_list(covariates),
-                draws=draws,
-                seed=seed,
-                output_format=output_format,
-            )
-            return
-        if outcome is not None:
-            table = table.assign(**{outcome: _numeric_outcome(table, outcome, data)})
-        result = randomization_inference(
-            table,
-            outcome=outcome,
-            treatment=treatment,
-            procedure=procedure,
-            units=table,
-            n_draws=draws,
-            rng=np.random.default_rng(seed),
-            statistic=statistic,
-            covariates=split_list(covariates),
-            time=time,
-            event=event,
-            batch=batch_column,
-            control=control if control is not None else parsed.control,
-            conf_level=conf_level,
-        )
-    result = replace(
-        result,
-        settings={**result.settings, "order": order_column, "protocol_sha256": parsed.sha256},
-    )
-    _show(result, output_format, order_column, batch_column)
-
-
-def _prepared(
-    data: Path, parsed: Any, treatment: str, order: str | None, batch: str | None
-) -> tuple[Any, str | None, str | None]:
-    """The data in arrival order, checked against the protocol; its order and batch columns."""
-    table = read_data(data)
-    table, order_column = _arrival_order(table, order, data)
-    missing_units = [c for c in parsed.unit_columns if c not in table.columns]
-    if missing_units:
+    if (protocol is None) == (db is None):
         raise EstimationError(
-            f"column(s) {', '.join(map(repr, missing_units))} not in the data, but the "
-            f"protocol assigns by them ({parsed.assignment.method.value}). Use the table "
-            "written by participatie-rct outcomes, which keeps the baseline columns."
+            "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
+            "table) or --db URL (with DATA the trial's data folder), not both."
         )
-    _check_arms(table, treatment, tuple(parsed.procedure().arms), data)
-    return table, order_column, _batch_column(table, batch, data)
-
-
-def _show(
-    result: Any, output_format: OutputFormat, order_column: str | None, batch_column: str | None
-) -> None:
+    options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
+    if db is not None:
+        given = [
+            f
+            for f, v in (("--treatment", treatment), ("--order", order), ("--control", control))
+            if v
+        ]
+        if given:
+            raise EstimationError(
+                f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+                f"register; leave out {', '.join(given)}."
+            )
+        result, order_column, sha = _from_register(
+            db, data, key_file, outcome, draws, seed, family, options
+        )
+    else:
+        result, order_column, sha = _from_file(
+            data, protocol, outcome, treatment, order, control, draws, seed, family, options
+        )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
         return
-    settings = result.settings
     typer.echo(result.summary())
+    if family:
+        return
+    settings = result.settings
     typer.echo(
         f"\nControl: {settings['control']}; {settings['n']} rows with an outcome, "
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
         f"re-draws); arrival order: {order_column or 'row order of the file'}; batches: "
-        f"{settings['n_batches']} ({batch_column or 'one batch'}); procedure "
-        f"{settings['method']} of protocol {settings['protocol_sha256'][:12]}..."
+        f"{settings['n_batches']} ({settings['batch'] or 'one batch'}); procedure "
+        f"{settings['method']} of protocol {sha[:12]}..."
     )
 
 
-def _family_command(
-    table: Any,
-    parsed: Any,
-    path: Path,
-    *,
-    treatment: str,
+def _options(
+    outcome: str | None,
+    statistic: str | None,
+    family: bool,
+    covariates: str | None,
+    time: str | None,
+    event: str | None,
     batch: str | None,
-    statistic: str,
-    covariates: tuple[str, ...],
+    conf_level: float,
+) -> dict[str, Any]:
+    """The statistic's options, checked: what the library's re-draws take besides the table."""
+    from participatie_rct.cli.common import split_list
+
+    chosen = statistic or ("studentized" if family else "dim")
+    if chosen not in STATISTIC_CHOICES:
+        raise EstimationError(
+            f"--statistic {chosen!r} is not one of {', '.join(STATISTIC_CHOICES)}."
+        )
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
+    if family and chosen == "logrank":
+        raise EstimationError("--family adjusts outcome columns: use dim, lin or studentized.")
+    if not family and chosen == "logrank" and (time is None or event is None):
+        raise EstimationError("--statistic logrank needs --time COL and --event COL.")
+    if not family and chosen != "logrank" and outcome is None:
+        raise EstimationError(f"--statistic {chosen} needs --outcome COL.")
+    options: dict[str, Any] = {"statistic": chosen, "covariates": split_list(covariates)}
+    if not family:
+        options |= {"time": time, "event": event, "conf_level": conf_level}
+    if batch is not None:
+        options["batch"] = batch
+    return options
+
+
+def _from_register(
+    db: str,
+    data: Path,
+    key_file: Path | None,
+    outcome: str | None,
     draws: int,
     seed: int,
-    output_format: OutputFormat,
-) -> None:
-    """``estimate ri --family``: adjusted p-values over the protocol's declared family."""
+    family: bool,
+    options: dict[str, Any],
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on the outcome table of a register and its data folder."""
     import numpy as np
 
-    from participatie_rct.estimate.family import family_p_values
+    from participatie_rct.trial import Trial
 
-    outcomes = list(parsed.analysis.family)
+    trial = Trial.open(db, data, key=read_key(key_file))
+    rng = np.random.default_rng(seed)
+    if family:
+        table, column = _ordered(trial.outcomes(), trial.protocol, "arm", None, "outcomes")
+        result = _family(table, trial.protocol, "arm", draws, rng, options, "outcomes")
+        return result, column, trial.protocol.sha256
+    result = trial.randomization_inference(outcome, n_draws=draws, rng=rng, **options)
+    return result, result.settings.get("order"), trial.protocol.sha256
+
+
+def _from_file(
+    data: Path,
+    protocol: Path | None,
+    outcome: str | None,
+    treatment: str | None,
+    order: str | None,
+    control: str | None,
+    draws: int,
+    seed: int,
+    family: bool,
+    options: dict[str, Any],
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on a table file, with the procedure of a protocol file."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.trial.ri import prepared_inference
+
+    if treatment is None or protocol is None:
+        raise EstimationError(
+            "estimate ri --protocol needs --treatment: the column of DATA that holds each "
+            "row's assigned arm."
+        )
+    parsed = Protocol.from_toml(protocol)
+    rng = np.random.default_rng(seed)
+    with naming_file(data):
+        if family:
+            table, column = _ordered(read_data(data), parsed, treatment, order, str(data))
+            result = _family(table, parsed, treatment, draws, rng, options, str(data))
+            return result, column, parsed.sha256
+        result, column = prepared_inference(
+            read_data(data),
+            parsed,
+            outcome=outcome,
+            treatment=treatment,
+            n_draws=draws,
+            rng=rng,
+            order=order,
+            control=control,
+            source=str(data),
+            **options,
+        )
+    settings = {**result.settings, "order": column, "protocol_sha256": parsed.sha256}
+    return replace(result, settings=settings), column, parsed.sha256
+
+
+def _ordered(
+    table: Any, protocol: Any, treatment: str, order: str | None, source: str
+) -> tuple[Any, str | None]:
+    """The table in arrival order, checked against the protocol (as for one outcome)."""
+    from participatie_rct.trial.ri import arrival_order, check_arms, check_units
+
+    ordered, column = arrival_order(table, order, source)
+    check_units(ordered, protocol, source)
+    check_arms(ordered, treatment, tuple(protocol.procedure().arms), source)
+    return ordered, column
+
+
+def _family(
+    table: Any,
+    protocol: Any,
+    treatment: str,
+    draws: int,
+    rng: Any,
+    options: dict[str, Any],
+    source: str,
+) -> Any:
+    """Westfall-Young and Romano-Wolf over the arms x the protocol's declared family."""
+    from dataclasses import replace
+
+    from participatie_rct.estimate.family import family_p_values
+    from participatie_rct.trial.ri import numeric_outcome
+
+    outcomes = list(protocol.analysis.family)
     if not outcomes:
         raise EstimationError(
             "--family: the protocol declares no family. Add the outcome columns to its "
-            '[analysis] table, e.g. family = ["outflow_work", "earnings"].'
+            '[analysis] table, e.g. family = ["outflow_work", "earnings_followup"].'
         )
-    for name in outcomes:
-        table = table.assign(**{name: _numeric_outcome(table, name, path)})
+    table = table.assign(**{o: numeric_outcome(table, o, source) for o in outcomes})
+    batch = options.get("batch", "batch" if "batch" in table.columns else None)
+    procedure = protocol.procedure()
     result = family_p_values(
         table,
         outcomes=outcomes,
         treatment=treatment,
-        procedure=parsed.procedure(),
+        procedure=procedure,
         units=table,
         batch=batch,
-        statistic=statistic,
-        covariates=covariates,
+        statistic=options["statistic"],
+        covariates=options["covariates"],
         n_draws=draws,
-        rng=np.random.default_rng(seed),
-        arms=list(parsed.procedure().arms),
-        control=parsed.control,
+        rng=rng,
+        arms=list(procedure.arms),
+        control=protocol.control,
     )
-    if output_format is OutputFormat.JSON:
-        payload = result.to_dict()
-        payload["settings"]["protocol_sha256"] = parsed.sha256
-        echo_json(payload)
-        return
-    typer.echo(result.summary())
+    settings = {**result.settings, "batch": batch, "protocol_sha256": protocol.sha256}
+    return replace(result, settings=settings)
 
 
 def register(app: typer.Typer) -> None:

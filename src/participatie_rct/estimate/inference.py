@@ -264,6 +264,12 @@ def _validate(
             f"batch column '{batch}' not in the units; it has "
             f"{', '.join(map(repr, units.columns))}. Name the column with each intake batch."
         )
+    if batch is not None and units[batch].isna().any():
+        empty = units[batch].isna().to_numpy()
+        raise EstimationError(
+            f"batch column '{batch}' is empty in {int(empty.sum())} row(s), first at row "
+            f"{int(empty.argmax()) + 1}. Fill in every participant's intake batch."
+        )
 
 
 def p_value(null: np.ndarray, observed: float) -> tuple[float, int]:
