@@ -99,6 +99,9 @@ class ReportAnalyses:
     characteristic_labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
     #: a final report's planned group-sequential boundary (interim looks, then the final)
     final_boundary: BoundaryResult | None = None
+    #: the trial was unsealed (its secret is public); a final report then prints the secret
+    unsealed: bool = False
+    unsealed_secret: str | None = field(default=None, repr=False)
 
     @property
     def analysed(self) -> pd.Series:

@@ -28,7 +28,7 @@ from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
-from participatie_rct.report.sections.methods import methods_section
+from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.sites import sites_section
@@ -87,7 +87,7 @@ def build_context(
         competing_section(analyses, view),
         sites_section(analyses, view),
         survey_section(analyses.survey, view),
-        _methods(analyses, view, package_version),
+        _methods(analyses, view, package_version, blinded=blinded, key=key),
         data_quality_section(analyses, view),
     ]
     if analyses.interim is not None:
@@ -150,7 +150,9 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     )
 
 
-def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
+def _methods(
+    analyses: ReportAnalyses, view: View, version: str, *, blinded: bool, key: bytes | None
+) -> Section:
     people = analyses.people
     withdrawn = int(people["withdrawn"].astype(bool).sum()) if "withdrawn" in people else 0
     k = len(analyses.itt) if isinstance(analyses.itt, pd.DataFrame) else 0
@@ -167,6 +169,7 @@ def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
         view.labels[view.control],
         version,
         survey_ran=bool(analyses.survey),
+        concealment=concealment_text(analyses, view.language, blinded=blinded, key=key),
     )
     looks = final_looks_text(analyses, view)
     if looks:

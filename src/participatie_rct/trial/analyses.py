@@ -102,6 +102,8 @@ def report_analyses(
         if kind is ReportKind.FINAL
         else None,
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
+        unsealed=bool(trial.inputs.register.get("unsealed")),
+        unsealed_secret=trial.inputs.unsealed_secret,
     )
 
 
