@@ -29,7 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 demo: $(STAMP)
-	$(BIN)/participatie-rct demo --out reports/demo --formats html,md,pdf
+	$(BIN)/participatie-rct demo --out reports/demo --formats html,md,pdf --overwrite
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,9 @@ from participatie_rct.errors import InputFileError
 _DATA_OPTION = typer.Option(
     ..., "--data", help="Folder with participants and benefit_months (csv, xlsx or parquet)."
 )
-_OUT_OPTION = typer.Option(..., "--out", help="CSV file to write, one row per participant.")
+_OUT_OPTION = typer.Option(
+    ..., "--out", help="CSV file (or .xlsx) to write, one row per participant."
+)
 
 
 def outcomes_command(
@@ -60,10 +62,9 @@ def outcomes_command(
     baseline = inputs.participants
     extra = [c for c in baseline.columns if c == "participant" or c not in table.columns]
     table = table.merge(baseline[extra], on="participant", how="left")
-    try:
-        table.to_csv(out, index=False)
-    except OSError as exc:
-        raise InputFileError(f"{out}: cannot write the outcomes ({exc.strerror}).") from None
+    from participatie_rct.cells import write_table
+
+    write_table(table, out)  # private, atomic, never through a symlink; formulas neutralized
     typer.echo(
         f"{out}: {len(table)} participants, outcomes over {horizon or plan.horizon_months} months."
     )

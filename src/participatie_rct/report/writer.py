@@ -5,7 +5,9 @@ does the same from frames already in memory (the demo and tests use it). The fol
 contents depend only on the inputs and the settings (``as_of`` is an input, no clock is
 read), so the same inputs give the same bytes; only the PDF, whose layout engine stamps its
 own metadata, is left out of that promise. Nothing is written when anything fails: the
-documents are rendered in memory first and written at the end.
+documents are rendered in memory first and written at the end, each through a safe write
+(private, atomic, never through a symlink), into a folder that
+:mod:`participatie_rct.report.folder` checked first.
 """
 
 from __future__ import annotations
@@ -121,15 +123,22 @@ def write_report(
     key: bytes | None = None,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    overwrite: bool = False,
 ) -> ReportResult:
     """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
+
+    ``out_dir`` must be new or empty, unless ``overwrite``: then it must hold only a previous
+    report, whose files (as its manifest lists them) are replaced (see
+    :mod:`participatie_rct.report.folder`).
 
     ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
     observed information fractions) matter only for an interim report: its boundary then
     accounts for the alpha spent at those looks, as ``monitor status`` does.
     """
+    from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.inputs import load_inputs
 
+    prepare_folder(out_dir, overwrite=overwrite)  # refuse before the inputs are read
     inputs = load_inputs(db_url, data_dir, key=key)
     return write_report_from_inputs(
         inputs,
@@ -142,6 +151,7 @@ def write_report(
         key=key,
         looks_done=looks_done,
         previous_information=previous_information,
+        overwrite=overwrite,
     )
 
 
@@ -157,13 +167,19 @@ def write_report_from_inputs(
     key: bytes | None = None,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    overwrite: bool = False,
 ) -> ReportResult:
-    """Analyse ``inputs`` and write the report folder ``out_dir`` (created if needed)."""
+    """Analyse ``inputs`` and write the report folder ``out_dir`` (created if needed, 0700).
+
+    A folder that holds files is refused unless ``overwrite`` (see :func:`write_report`).
+    """
     from participatie_rct import __version__
     from participatie_rct.report.context import build_context
-    from participatie_rct.report.manifest import build_manifest, write_manifest
+    from participatie_rct.report.folder import prepare_folder, write_folder
+    from participatie_rct.report.manifest import build_manifest
     from participatie_rct.report.render import render_html, render_markdown, render_pdf
 
+    folder = prepare_folder(out_dir, overwrite=overwrite)  # refuse before any work is done
     kind = parse_choice(ReportKind, kind, parameter="kind")
     language = parse_choice(Language, language, parameter="--lang")
     chosen = parse_formats(formats)
@@ -215,16 +231,9 @@ def write_report_from_inputs(
         register=inputs.register,
     )
 
-    out = Path(out_dir)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in sorted(documents):
-        path = out / name
-        path.write_bytes(documents[name])
-        written.append(path)
-    written.append(write_manifest(out, manifest))
+    written = write_folder(folder, documents, manifest)
     return ReportResult(
-        out_dir=out,
+        out_dir=folder.path,
         files=tuple(written),
         kind=kind.value,
         language=language.value,

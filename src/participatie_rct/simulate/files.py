@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -10,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from participatie_rct.cells import table_bytes
 from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.safe_files import UnsafePathError, make_private_dir, write_bytes
 from participatie_rct.simulate.trial import SimulatedTrial
 
 if TYPE_CHECKING:
@@ -37,9 +38,7 @@ def _csv_bytes(frame: pd.DataFrame, formats: Mapping[str, str]) -> bytes:
             out[column] = np.where(out[column].to_numpy(), "true", "false")
         elif column in formats:
             out[column] = [format(v, formats[column]) for v in out[column].to_numpy()]
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8")
+    return table_bytes(out, "csv")
 
 
 def simulation_files(trial: SimulatedTrial) -> dict[str, bytes]:
@@ -70,12 +69,12 @@ def write_simulation(trial: SimulatedTrial, out_dir: str | Path) -> dict[str, Pa
     contents = simulation_files(trial)
     folder = Path(out_dir)
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         paths = {}
         for name, data in contents.items():
-            path = folder / name
-            path.write_bytes(data)
-            paths[name] = path
+            paths[name] = write_bytes(folder / name, data)
+    except UnsafePathError as exc:
+        raise ParticipatieRCTError(f"{exc} The simulation was not written completely.") from None
     except OSError as exc:
         raise ParticipatieRCTError(
             f"{folder}: cannot write the simulation there ({exc.strerror}); "
