@@ -135,9 +135,7 @@ def demo(
     from participatie_rct.report.demo import run_demo
     from participatie_rct.report.writer import parse_formats
 
-    result = run_demo(
-        out, language=lang.value, formats=parse_formats(formats), overwrite=overwrite
-    )
+    result = run_demo(out, language=lang.value, formats=parse_formats(formats), overwrite=overwrite)
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
