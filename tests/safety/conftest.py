@@ -29,7 +29,7 @@ def _edit_participants(text: str) -> str:
     return text.replace(",Apeldoorn,", f",{HOSTILE_SITE},").replace(",Epe,", f",{FORMULA_SITE},")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def hostile_trial(tmp_path_factory: pytest.TempPathFactory) -> HostileTrial:
     """Simulate, edit the names, init and assign (pseudonyms: no key needed)."""
     from typer.testing import CliRunner

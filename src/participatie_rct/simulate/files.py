@@ -11,7 +11,7 @@ import numpy as np
 
 from participatie_rct.cells import table_bytes
 from participatie_rct.errors import ParticipatieRCTError
-from participatie_rct.safe_files import UnsafePathError, make_private_dir, write_bytes
+from participatie_rct.safe_files import make_private_dir, write_bytes
 from participatie_rct.simulate.trial import SimulatedTrial
 
 if TYPE_CHECKING:
@@ -73,8 +73,6 @@ def write_simulation(trial: SimulatedTrial, out_dir: str | Path) -> dict[str, Pa
         paths = {}
         for name, data in contents.items():
             paths[name] = write_bytes(folder / name, data)
-    except UnsafePathError as exc:
-        raise ParticipatieRCTError(f"{exc} The simulation was not written completely.") from None
     except OSError as exc:
         raise ParticipatieRCTError(
             f"{folder}: cannot write the simulation there ({exc.strerror}); "
