@@ -37,7 +37,14 @@ _CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 
 
 class UnsafePathError(ParticipatieRCTError):
-    """A path to write is a symlink, not the kind of entry expected, or cannot be written."""
+    """A path to write is a symlink, not the kind of entry expected, or cannot be written.
+
+    The message is ``PATH: REASON; FIX``; ``reason`` alone serves callers that word their own.
+    """
+
+    def __init__(self, path: str | Path, reason: str, fix: str) -> None:
+        super().__init__(f"{path}: {reason}; {fix}")
+        self.reason = reason
 
 
 def is_symlink(path: str | Path) -> bool:
@@ -52,8 +59,9 @@ def refuse_symlink(path: str | Path, *, what: str = "file") -> None:
     """Refuse ``path`` when it is a symlink: a planted link would redirect the write."""
     if is_symlink(path):
         raise UnsafePathError(
-            f"{path}: this {what} is a symbolic link; participatie-rct never writes through a "
-            f"link. Remove the link or give the real path."
+            path,
+            f"this {what} is a symbolic link, and participatie-rct never writes through a link",
+            "remove the link or give the real path.",
         )
 
 
@@ -66,7 +74,7 @@ def make_private_dir(path: str | Path) -> Path:
     folder = Path(path)
     refuse_symlink(folder, what="folder")
     if folder.exists() and not folder.is_dir():
-        raise UnsafePathError(f"{folder}: this is a file, not a folder; give a folder.")
+        raise UnsafePathError(folder, "this is a file, not a folder", "give a folder.")
     missing = [p for p in (folder, *folder.parents) if not p.exists()]
     for part in reversed(missing):
         try:
@@ -75,8 +83,9 @@ def make_private_dir(path: str | Path) -> Path:
             refuse_symlink(part, what="folder")
         except OSError as exc:
             raise UnsafePathError(
-                f"{part}: cannot create the folder ({exc.strerror or exc}); check the path "
-                "and that you may write there."
+                part,
+                f"cannot create the folder ({exc.strerror or exc})",
+                "check the path and that you may write there.",
             ) from None
     return folder
 
@@ -118,18 +127,31 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+def _exists(target: Path) -> UnsafePathError:
+    return UnsafePathError(
+        target, "the file exists and is never overwritten", "choose a new file name."
+    )
+
+
+def _cannot_create(target: Path, exc: OSError) -> UnsafePathError:
+    return UnsafePathError(
+        target,
+        f"cannot write there ({exc.strerror or exc})",
+        "check that you may write in that folder.",
+    )
+
+
 def _check_target(target: Path, *, overwrite: bool) -> None:
     refuse_symlink(target)
     if target.exists() and not target.is_file():
-        raise UnsafePathError(f"{target}: this is not a regular file; give a file name.")
+        raise UnsafePathError(target, "this is not a regular file", "give a file name.")
     if not overwrite and target.exists():
-        raise UnsafePathError(
-            f"{target}: the file exists and is never overwritten; choose a new file name."
-        )
+        raise _exists(target)
     if not target.parent.is_dir():
         raise UnsafePathError(
-            f"{target}: the folder {target.parent} does not exist; create it or choose "
-            "another path."
+            target,
+            f"the folder {target.parent} does not exist",
+            "create it or choose another path.",
         )
 
 
@@ -142,15 +164,11 @@ def _install(temporary: Path, target: Path, *, overwrite: bool) -> None:
     try:
         os.link(temporary, target)  # fails when target exists: no clobbering, no race
     except FileExistsError:
-        raise UnsafePathError(
-            f"{target}: the file exists and is never overwritten; choose a new file name."
-        ) from None
+        raise _exists(target) from None
     except OSError:
         # a file system without hard links: check, then rename (a small window remains)
         if os.path.lexists(target):
-            raise UnsafePathError(
-                f"{target}: the file exists and is never overwritten; choose a new file name."
-            ) from None
+            raise _exists(target) from None
         os.replace(temporary, target)
         return
     os.unlink(temporary)
@@ -172,10 +190,7 @@ def atomic_path(
     try:
         fd, temporary = _temporary(target)
     except OSError as exc:
-        raise UnsafePathError(
-            f"{target}: cannot write there ({exc.strerror or exc}); check that you may write "
-            "in that folder."
-        ) from None
+        raise _cannot_create(target, exc) from None
     os.close(fd)
     try:
         yield temporary
@@ -199,10 +214,7 @@ def write_bytes(
     try:
         fd, temporary = _temporary(target)
     except OSError as exc:
-        raise UnsafePathError(
-            f"{target}: cannot write there ({exc.strerror or exc}); check that you may write "
-            "in that folder."
-        ) from None
+        raise _cannot_create(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
@@ -212,7 +224,7 @@ def write_bytes(
         _install(temporary, target, overwrite=overwrite)
     except OSError as exc:
         raise UnsafePathError(
-            f"{target}: cannot write the file ({exc.strerror or exc}); nothing was changed."
+            target, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
         ) from None
     finally:
         with contextlib.suppress(FileNotFoundError):
@@ -236,5 +248,5 @@ def remove_file(path: str | Path) -> None:
     except FileNotFoundError:
         return
     if stat.S_ISDIR(info.st_mode):
-        raise UnsafePathError(f"{target}: is a folder, not a file; remove it by hand.")
+        raise UnsafePathError(target, "this is a folder, not a file", "remove it by hand.")
     os.unlink(target)

@@ -118,7 +118,7 @@ class _MaskedStderr:
 def masked_stderr() -> Iterator[None]:
     """Route ``sys.stderr`` through :class:`_MaskedStderr` for the duration of a command."""
     original = sys.stderr
-    sys.stderr = _MaskedStderr(original)  # type: ignore[assignment]
+    sys.stderr = _MaskedStderr(original)
     try:
         yield
     finally:

@@ -222,7 +222,7 @@ class RegisterReads:
             write_bytes(target, table_bytes(out, "csv"))
         except UnsafePathError as exc:
             raise RegistryError(
-                f"{exc} The export was not written; check that the folder exists and that you "
-                "may write there."
+                f"{target}: cannot write the export ({exc.reason}). Check that the folder "
+                "exists and that you may write there."
             ) from None
         return len(out)
