@@ -50,7 +50,9 @@ def test_a_symlink_at_the_target_is_refused_and_not_followed(tmp_path: Path) -> 
     victim.write_text("precious")
     link = tmp_path / "export.csv"
     link.symlink_to(victim)
-    with pytest.raises(UnsafePathError, match="symbolic link, and participatie-rct never writes through"):
+    with pytest.raises(
+        UnsafePathError, match="symbolic link, and participatie-rct never writes through"
+    ):
         write_bytes(link, b"participant data")
     assert victim.read_text() == "precious" and link.is_symlink()
 

@@ -8,8 +8,8 @@ report, and a ``|`` breaks the table it sits in. :func:`md_escape` is the one fi
 CommonMark's rules (spec 0.31, sections 2.4 backslash escapes, 4 leaf blocks, 6.5 autolinks,
 6.6 raw HTML):
 
-* line breaks and other control characters become spaces, so a value never starts a new
-  block (a heading, a list, a fenced code block, a table row);
+* line breaks and other control characters become spaces, and outer spaces are trimmed, so
+  a value never starts a new block (a heading, a list, a code block, a table row);
 * ``\\``, `````, ``*``, ``[``, ``]``, ``|``, ``~`` and word-edge ``_`` get a backslash: no
   emphasis, code span, link, image or table cell can open inside a value;
 * ``<`` before a letter, ``/``, ``!`` or ``?`` becomes ``&lt;`` (no tag, comment or
@@ -49,7 +49,7 @@ def md_escape(value: object) -> str:
     >>> md_escape("Controlgroep"), md_escape("<10"), md_escape("-0.25")
     ('Controlgroep', '<10', '-0.25')
     """
-    text = _one_line(str(value))
+    text = _one_line(str(value)).strip()
     text = _BACKSLASHED.sub(r"\\\1", text)
     text = _EDGE_UNDERSCORE.sub(r"\\_", text)
     text = _ENTITY.sub("&amp;", text)
