@@ -23,8 +23,14 @@ _DATE_SHAPE = re.compile(r"\d{4}[.]\d{2}[.]\d{2}|\d{2}[.]\d{2}[.]\d{4}")
 MASK = "*"
 
 
+#: A number labelled as a random seed (``seed = 20170901``, ``--seed 20170901``) is no BSN.
+_SEED_LABEL = re.compile(r"(?i)\bseed\s*[=:]?\s*$")
+
+
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group(0)
+    if _SEED_LABEL.search(match.string, 0, match.start()):
+        return run
     digits = sum(ch.isdigit() for ch in run)
     if digits in (8, 9) and not _DATE_SHAPE.fullmatch(run):
         return "".join(MASK if ch.isdigit() else ch for ch in run)
@@ -37,8 +43,9 @@ def _mask_run(match: re.Match[str]) -> str:
 def mask_identifiers(text: str) -> str:
     """Mask every run of 8 or 9 digits in ``text``: it could be a BSN (a citizen's number).
 
-    Groups joined by dots or spaces count as one run (``111.222.333``); dates with dots
-    and long hexadecimal hashes are left as they are. Every message of the
+    Groups joined by dots or spaces count as one run (``111.222.333``); dates with dots,
+    long hexadecimal hashes and a number labelled as a seed (``seed = 20170901``) are left
+    as they are. Every message of the
     :class:`ParticipatieRCTError` family and every line the command line prints on stderr
     passes through here, so no refusal puts a BSN on screen (not even a header row that was
     really a data row).

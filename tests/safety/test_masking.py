@@ -216,6 +216,7 @@ def test_other_stderr_lines_are_masked(capsys) -> None:
         "protocol SHA-256 3e00515d518e47f4123456789abcdef0",
         "pseudonym 0f8c1234567890ab1234567890abcdef1234567890abcdef1234567890abcd",
         "1234567 people and 1234567890 euros",
+        "e.g. seed = 20170901; or --seed 123456789",
     ],
 )
 def test_other_numbers_are_left_alone(text: str) -> None:
