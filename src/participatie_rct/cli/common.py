@@ -111,6 +111,9 @@ class _MaskedStderr:
         return len(text)
 
     def __getattr__(self, name: str) -> Any:
+        if name == "buffer":
+            # no way around the mask: click writes to a stream's buffer when it has one
+            raise AttributeError(name)
         return getattr(self._inner, name)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,6 +70,16 @@ class ReportResult:
         if not self.headline:
             lines.append("  no participant has reached the horizon yet: no effect estimated")
         return "\n".join(lines)
+
+
+#: Characters that XML 1.0 does not allow anywhere (all C0 controls but tab, LF and CR).
+_XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(svg: bytes) -> bytes:
+    """An SVG without the control characters XML forbids, so a label that carries one (a
+    site name with a stray control byte) cannot make the figure unreadable."""
+    return _XML_INVALID.sub(b"", svg)
 
 
 def parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
@@ -197,10 +208,11 @@ def write_report_from_inputs(
     )
 
     documents: dict[str, bytes] = {}
-    figure_files = {name: f"figures/{name}.svg" for name in sorted(context.figures)}
-    for name, svg in context.figures.items():
+    figures = {name: xml_safe(svg) for name, svg in context.figures.items()}
+    figure_files = {name: f"figures/{name}.svg" for name in sorted(figures)}
+    for name, svg in figures.items():
         documents[figure_files[name]] = svg
-    html = render_html(context.values, context.figures)
+    html = render_html(context.values, figures)
     if "html" in chosen:
         documents["report.html"] = html.encode("utf-8")
     if "md" in chosen:
