@@ -42,9 +42,10 @@ class UnsafePathError(ParticipatieRCTError):
     The message is ``PATH: REASON; FIX``; ``reason`` alone serves callers that word their own.
     """
 
-    def __init__(self, path: str | Path, reason: str, fix: str) -> None:
-        super().__init__(f"{path}: {reason}; {fix}")
-        self.reason = reason
+    def __init__(self, path: str | Path, reason: str | None = None, fix: str = "") -> None:
+        # one argument: an already formatted message (as when the error is unpickled)
+        super().__init__(str(path) if reason is None else f"{path}: {reason}; {fix}")
+        self.reason = str(path) if reason is None else reason
 
 
 def is_symlink(path: str | Path) -> bool:

@@ -133,3 +133,12 @@ def test_remove_file_removes_a_link_not_its_target(tmp_path: Path) -> None:
     link.symlink_to(victim)
     remove_file(link)
     assert not link.is_symlink() and victim.read_text() == "precious"
+
+
+def test_the_error_survives_a_process_boundary() -> None:
+    import pickle
+
+    error = UnsafePathError(Path("/data/x.csv"), "cannot write there (denied)", "check it.")
+    again = pickle.loads(pickle.dumps(error))
+    assert str(again) == str(error) == "/data/x.csv: cannot write there (denied); check it."
+    assert again.reason == "cannot write there (denied)"
