@@ -122,3 +122,32 @@ def test_report_and_simulation_files_are_private(
             checked += 1
     assert mode(tmp_path / "reports") == 0o700
     assert checked > 10
+
+
+@pytest.mark.postgres
+def test_a_postgres_backup_is_private(pg_url, hostile_trial, tmp_path, capsys, open_umask) -> None:
+    import secrets
+    import shutil
+
+    import sqlalchemy as sa
+
+    if shutil.which("pg_dump") is None:
+        pytest.skip("pg_dump is not installed")
+    schema = f"prct_test_{secrets.token_hex(6)}"
+    admin = sa.create_engine(pg_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    url = sa.engine.make_url(pg_url).update_query_dict({"options": f"-csearch_path={schema}"})
+    db = url.render_as_string(hide_password=False)
+    try:
+        code, _, err = run(["init", "--protocol", str(hostile_trial.protocol), "--db", db], capsys)
+        assert code == 0, err
+        target = tmp_path / "trial.dump"
+        code, _, err = run(["backup", "--db", db, "--out", str(target)], capsys)
+        assert code == 0, err
+        assert mode(target) == 0o600 and target.stat().st_size > 0
+        assert [p.name for p in tmp_path.iterdir()] == ["trial.dump"]
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()
