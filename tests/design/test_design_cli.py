@@ -384,5 +384,5 @@ def test_power_counts_treatment_arms_and_defaults_to_holm(
     _, old_name, _ = run([*common, "--arms", "3", "--format", "json"], capsys)
     _, holm, _ = run([*common, "--arms", "3", "--correction", "holm", "--format", "json"], capsys)
     assert json.loads(new_name) == json.loads(old_name) == json.loads(holm)
-    code, out, _ = run(["power", "--help"], capsys)
+    _, out, _ = run(["power", "--help"], capsys)
     assert "NOT counting the control" in " ".join(out.split())
