@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,25 @@ def xml_safe(svg: bytes) -> bytes:
     """An SVG without the control characters XML forbids, so a label that carries one (a
     site name with a stray control byte) cannot make the figure unreadable."""
     return _XML_INVALID.sub(b"", svg)
+
+
+def render_documents(
+    values: Mapping[str, Any], figures: Mapping[str, bytes], formats: Sequence[str]
+) -> dict[str, bytes]:
+    """Every file of the report folder but the manifest, by relative name, in memory."""
+    from participatie_rct.report.render import render_html, render_markdown, render_pdf
+
+    safe = {name: xml_safe(svg) for name, svg in figures.items()}
+    figure_files = {name: f"figures/{name}.svg" for name in sorted(safe)}
+    documents = {figure_files[name]: svg for name, svg in safe.items()}
+    html = render_html(values, safe)
+    if "html" in formats:
+        documents["report.html"] = html.encode("utf-8")
+    if "md" in formats:
+        documents["report.md"] = render_markdown(values, figure_files).encode("utf-8")
+    if "pdf" in formats:
+        documents["report.pdf"] = render_pdf(html)
+    return documents
 
 
 def parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
@@ -188,7 +207,6 @@ def write_report_from_inputs(
     from participatie_rct.report.context import build_context
     from participatie_rct.report.folder import prepare_folder, write_folder
     from participatie_rct.report.manifest import build_manifest
-    from participatie_rct.report.render import render_html, render_markdown, render_pdf
 
     folder = prepare_folder(out_dir, overwrite=overwrite)  # refuse before any work is done
     kind = parse_choice(ReportKind, kind, parameter="kind")
@@ -207,18 +225,7 @@ def write_report_from_inputs(
         previous_information=previous_information,
     )
 
-    documents: dict[str, bytes] = {}
-    figures = {name: xml_safe(svg) for name, svg in context.figures.items()}
-    figure_files = {name: f"figures/{name}.svg" for name in sorted(figures)}
-    for name, svg in figures.items():
-        documents[figure_files[name]] = svg
-    html = render_html(context.values, figures)
-    if "html" in chosen:
-        documents["report.html"] = html.encode("utf-8")
-    if "md" in chosen:
-        documents["report.md"] = render_markdown(context.values, figure_files).encode("utf-8")
-    if "pdf" in chosen:
-        documents["report.pdf"] = render_pdf(html)
+    documents = render_documents(context.values, context.figures, chosen)
 
     settings = {
         "kind": kind.value,
