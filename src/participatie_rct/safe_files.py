@@ -114,6 +114,14 @@ def _temporary(target: Path) -> tuple[int, Path]:
     return fd, Path(name)
 
 
+def _set_mode(fd: int, path: Path, mode: int) -> None:
+    """Set the mode through the open file where the system can (no path lookup to race)."""
+    if hasattr(os, "fchmod"):
+        os.fchmod(fd, mode)
+    else:  # pragma: no cover - Windows before Python 3.13
+        os.chmod(path, mode)
+
+
 def _fsync_folder(folder: Path) -> None:
     """Make a rename durable: fsync the folder (not possible on every system; then skip)."""
     try:
@@ -196,8 +204,8 @@ def atomic_path(
     try:
         yield temporary
         refuse_symlink(temporary, what="temporary file")
-        os.chmod(temporary, mode)
         with open(temporary, "rb") as handle:
+            _set_mode(handle.fileno(), temporary, mode)
             os.fsync(handle.fileno())
         _install(temporary, target, overwrite=overwrite)
     finally:
@@ -220,7 +228,7 @@ def write_bytes(
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fchmod(handle.fileno(), mode)
+            _set_mode(handle.fileno(), temporary, mode)
             os.fsync(handle.fileno())
         _install(temporary, target, overwrite=overwrite)
     except OSError as exc:

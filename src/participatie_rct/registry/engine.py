@@ -187,7 +187,7 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = f"{database}-writer-lock"
-    with contextlib.suppress(FileExistsError, UnsafePathError):
+    with contextlib.suppress(OSError, UnsafePathError):
         create_private_file(lock_path)  # holds nothing, but private like its neighbours
     with open(lock_path, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
