@@ -174,3 +174,14 @@ def test_demo_refuses_a_folder_with_files_unless_overwrite(tmp_path, capsys) -> 
     code, _, err = run(["demo", "--out", str(tmp_path)], capsys)
     assert code == 2 and "the demo writes into a new or empty folder" in err
     assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_overwrite_clears_what_an_interrupted_write_left(
+    hostile_trial, interim, tmp_path, capsys
+) -> None:
+    out = copy_of(interim, tmp_path / "r")
+    (out / ".report.html.k2j4x9_a.tmp").write_text("half a report")
+    (out / "figures" / ".forest.svg.0abc12de.tmp").write_text("half a figure")
+    code, _, err = run(report_args(hostile_trial, out, "final", "--overwrite"), capsys)
+    assert code == 0, err
+    assert not [p for p in out.rglob("*.tmp")]

@@ -33,6 +33,8 @@ from participatie_rct.safe_files import (
 
 #: The names a report run writes; a manifest entry outside them is never removed.
 REPORT_FILE = re.compile(r"report\.(?:html|md|pdf)|manifest\.json|figures/[A-Za-z0-9_.-]+\.svg")
+#: A temporary file that a safe write left when it was interrupted (``.report.html.x1y2z3w4.tmp``).
+LEFTOVER = re.compile(r"(?:figures/)?\.[A-Za-z0-9_.-]+\.[a-z0-9_]{8}\.tmp")
 #: The only subfolder a report folder holds.
 FIGURES = "figures"
 
@@ -102,7 +104,8 @@ def prepare_folder(out_dir: str | Path, *, overwrite: bool = False) -> OutputFol
     """Check ``out_dir`` before anything is computed or written; writes nothing.
 
     A new or empty folder is fine. A folder with files is refused unless ``overwrite``; then
-    every file in it must be listed by the previous run's manifest.
+    every file in it must be listed by the previous run's manifest (or be a temporary file
+    that an interrupted write left behind).
     """
     folder = Path(out_dir)
     if is_symlink(folder):
@@ -124,6 +127,7 @@ def prepare_folder(out_dir: str | Path, *, overwrite: bool = False) -> OutputFol
             f"previous report there (only the files its {MANIFEST_NAME} lists are removed)."
         )
     listed = listed_files(_previous_manifest(folder))
+    listed.update(f for f in files if LEFTOVER.fullmatch(f))
     unlisted = [f for f in files if f not in listed] + [d for d in folders if d != FIGURES]
     if unlisted:
         raise ReportError(
