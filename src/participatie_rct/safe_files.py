@@ -204,9 +204,12 @@ def atomic_path(
     try:
         yield temporary
         refuse_symlink(temporary, what="temporary file")
-        with open(temporary, "rb") as handle:
-            _set_mode(handle.fileno(), temporary, mode)
-            os.fsync(handle.fileno())
+        finished = os.open(temporary, os.O_RDONLY | _NOFOLLOW | _CLOEXEC)
+        try:
+            _set_mode(finished, temporary, mode)
+            os.fsync(finished)
+        finally:
+            os.close(finished)
         _install(temporary, target, overwrite=overwrite)
     finally:
         with contextlib.suppress(FileNotFoundError):
