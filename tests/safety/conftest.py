@@ -25,8 +25,9 @@ def _edit_protocol(text: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _edit_participants(text: str) -> str:
-    return text.replace(",Apeldoorn,", f",{HOSTILE_SITE},").replace(",Epe,", f",{FORMULA_SITE},")
+def _edit_participants(text: str, *, formula: bool) -> str:
+    text = text.replace(",Apeldoorn,", f",{HOSTILE_SITE},")
+    return text.replace(",Epe,", f",{FORMULA_SITE},") if formula else text
 
 
 @pytest.fixture(scope="session")
@@ -43,13 +44,18 @@ def hostile_trial(tmp_path_factory: pytest.TempPathFactory) -> HostileTrial:
     protocol = data / "protocol.toml"
     protocol.write_text(_edit_protocol(protocol.read_text(encoding="utf-8")), encoding="utf-8")
     participants = data / "participants.csv"
-    participants.write_text(
-        _edit_participants(participants.read_text(encoding="utf-8")), encoding="utf-8"
-    )
+    original = participants.read_text(encoding="utf-8")
+    participants.write_text(_edit_participants(original, formula=True), encoding="utf-8")
     db = f"sqlite:///{(root / 'trial.db').as_posix()}"
     runner = CliRunner()
     done = runner.invoke(app, ["init", "--protocol", str(protocol), "--db", db])
     assert done.exit_code == 0, done.output
     done = runner.invoke(app, ["assign", "--db", db, str(participants)])
+    formula_site = done.exit_code == 0
+    if not formula_site:
+        # intake may refuse a value that starts like a formula: then the output rule is
+        # checked on the other writers' own inputs, and the export test says it was skipped
+        participants.write_text(_edit_participants(original, formula=False), encoding="utf-8")
+        done = runner.invoke(app, ["assign", "--db", db, str(participants)])
     assert done.exit_code == 0, done.output
-    return HostileTrial(root=root, db=db, data=data, protocol=protocol)
+    return HostileTrial(root=root, db=db, data=data, protocol=protocol, formula_site=formula_site)
