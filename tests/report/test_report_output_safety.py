@@ -10,7 +10,10 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+import shutil
 import xml.etree.ElementTree as ET
+
+import pytest
 
 from participatie_rct.report.writer import xml_safe
 
@@ -30,6 +33,7 @@ def test_xml_safe_drops_only_forbidden_characters() -> None:
     ET.fromstring(cleaned)
 
 
+@pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 def test_figures_with_a_control_character_in_a_site_name_parse(demo_inputs, tmp_path) -> None:
     from participatie_rct.report.writer import write_report_from_inputs
 
@@ -53,3 +57,14 @@ def test_figures_with_a_control_character_in_a_site_name_parse(demo_inputs, tmp_
     for uri in uris:
         ET.fromstring(base64.b64decode(uri))
     assert site in (result.out_dir / "figures" / "intake.svg").read_text(encoding="utf-8")
+
+
+def test_demo_overwrite_replaces_an_earlier_demo(demo, tmp_path, read_outputs) -> None:
+    from participatie_rct.report.demo import run_demo
+
+    earlier = shutil.copytree(demo.out_dir, tmp_path / "demo")
+    (earlier / "notes.txt").write_text("kept")
+    again = run_demo(earlier, overwrite=True)
+    for part in ("interim", "final"):
+        assert read_outputs(again.out_dir / part) == read_outputs(demo.out_dir / part)
+    assert (earlier / "notes.txt").read_text() == "kept"
