@@ -35,7 +35,7 @@ def test_xml_safe_drops_only_forbidden_characters() -> None:
 
 @pytest.mark.filterwarnings("ignore:Glyph .* missing from font")
 def test_figures_with_a_control_character_in_a_site_name_parse(demo_inputs, tmp_path) -> None:
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     site = str(demo_inputs.participants["site"].iloc[0])
     hostile = f"{site}\x01\x08"

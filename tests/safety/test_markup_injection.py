@@ -26,7 +26,7 @@ _LIVE_MARKDOWN = [
 
 @pytest.fixture(scope="module")
 def report_dir(hostile_trial, tmp_path_factory) -> Path:
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     out = tmp_path_factory.mktemp("hostile-report") / "final"
     write_report(hostile_trial.db, hostile_trial.data, out, kind="final", language="en")

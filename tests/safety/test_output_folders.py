@@ -40,7 +40,7 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.fixture(scope="module")
 def interim(hostile_trial, tmp_path_factory) -> Path:
     """An unblinded interim report (it has figures/boundary.svg), written once."""
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     out = tmp_path_factory.mktemp("folders") / "interim"
     write_report(hostile_trial.db, hostile_trial.data, out, kind="interim", language="en")

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import math
 import os
+import re
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -89,6 +90,30 @@ def parse_fractions(text: str | None, option: str) -> tuple[float, ...] | None:
     return tuple(values)
 
 
+#: library parameters of the interim look, and the options that set them
+LOOK_FLAGS = {"looks_done": "--looks-done", "previous_information": "--previous-information"}
+
+
+@contextmanager
+def as_flags(flags: dict[str, str]) -> Iterator[None]:
+    """Re-raise a library error with its parameter names spoken as this command's options.
+
+    The library names its parameters (``previous_information``); only the command line knows
+    them as options (``--previous-information``).
+    """
+    from participatie_rct.errors import ParticipatieRCTError
+
+    try:
+        yield
+    except ParticipatieRCTError as exc:
+        text = str(exc)
+        for name, flag in flags.items():
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}\b", flag, text)
+        if text == str(exc):
+            raise
+        raise type(exc)(text) from None
+
+
 # --------------------------------------------------------------------------------------------
 # Errors: one line on stderr, exit code 2, no identifier on screen
 # --------------------------------------------------------------------------------------------
@@ -117,7 +142,7 @@ class _MaskedStderr:
         return getattr(self._inner, name)
 
 
-@contextlib.contextmanager
+@contextmanager
 def masked_stderr() -> Iterator[None]:
     """Route ``sys.stderr`` through :class:`_MaskedStderr` for the duration of a command."""
     original = sys.stderr
