@@ -65,7 +65,7 @@ def test_at_the_start_of_a_line(text: str) -> None:
 @settings(max_examples=400, deadline=None)
 @given(_TEXT)
 def test_in_a_table_cell(text: str) -> None:
-    table = f"| a | b |\n| --- | --- |\n| {md_escape(text)} | end |\n"
+    table = f"| a | b |\n| --- | --- |\n| {md_escape(text, cell=True)} | end |\n"
     rendered = _RENDERER.render(table)
     cells = re.findall(r"<td>(.*?)</td>", rendered, flags=re.S)
     assert len(cells) == 2 and cells[1] == "end", rendered

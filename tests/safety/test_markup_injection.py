@@ -47,7 +47,7 @@ def report_dir(hostile_trial, tmp_path_factory) -> Path:
     ],
 )
 def test_the_markdown_filter_leaves_nothing_live(text: str) -> None:
-    escaped = md_escape(text)
+    escaped = md_escape(text, cell=True)
     assert "\n" not in escaped
     for pattern in _LIVE_MARKDOWN:
         assert not pattern.search(escaped), (pattern.pattern, escaped)
@@ -81,7 +81,7 @@ def test_every_value_in_the_markdown_template_goes_through_the_filter() -> None:
     for expression in expressions:
         text = expression.strip()
         macro = text.startswith(("table(", "figure("))
-        assert macro or text.endswith("| md") or 'map("md")' in text, text
+        assert macro or text.endswith("| md") or 'map("md", cell=True)' in text, text
 
 
 def test_report_md_holds_no_live_markup(report_dir: Path) -> None:

@@ -10,8 +10,9 @@ CommonMark's rules (spec 0.31, sections 2.4 backslash escapes, 4 leaf blocks, 6.
 
 * line breaks and other control characters become spaces, and outer spaces are trimmed, so
   a value never starts a new block (a heading, a list, a code block, a table row);
-* ``\\``, `````, ``*``, ``[``, ``]``, ``|``, ``~`` and word-edge ``_`` get a backslash: no
-  emphasis, code span, link, image or table cell can open inside a value;
+* ``\\``, `````, ``*``, ``[``, ``]``, ``~`` and word-edge ``_`` get a backslash, and in a
+  table cell ``|`` too: no emphasis, code span, link, image or table cell can open inside a
+  value;
 * ``<`` before a letter, ``/``, ``!`` or ``?`` becomes ``&lt;`` (no tag, comment or
   autolink can open), and ``&`` before an entity name becomes ``&amp;``;
 * the colon of ``javascript:``, ``vbscript:`` and ``data:`` gets a backslash, so not even a
@@ -28,7 +29,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-_BACKSLASHED = re.compile(r"([\\`*\[\]|~])")
+_BACKSLASHED = re.compile(r"([\\`*\[\]~])")
 _EDGE_UNDERSCORE = re.compile(r"(?<![0-9A-Za-z])_|_(?![0-9A-Za-z])")
 _TAG_OPEN = re.compile(r"<(?=[A-Za-z/!?])")
 _ENTITY = re.compile(r"&(?=#?[0-9A-Za-z]+;)")
@@ -41,16 +42,24 @@ def _one_line(text: str) -> str:
     return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
 
 
-def md_escape(value: object) -> str:
+def md_escape(value: object, cell: bool = False) -> str:
     """``value`` as Markdown text that renders as exactly that text (see module docstring).
 
-    >>> md_escape("<script>alert(1)</script> | [x](javascript:alert(1))")
-    '&lt;script>alert(1)&lt;/script> \\\\| \\\\[x\\\\](javascript\\\\:alert(1))'
+    ``cell=True`` (a table cell, as the template's table macro asks) also escapes ``|``; in
+    running text a pipe cannot start a table (a value holds no line break, so no delimiter
+    row can follow it) and stays as written (``|z| ≥ 2.39``).
+
+    >>> md_escape("<script>alert(1)</script> [x](javascript:alert(1))")
+    '&lt;script>alert(1)&lt;/script> \\\\[x\\\\](javascript\\\\:alert(1))'
+    >>> md_escape("a | b", cell=True), md_escape("|z| > 2")
+    ('a \\\\| b', '|z| > 2')
     >>> md_escape("Controlgroep"), md_escape("<10"), md_escape("-0.25")
     ('Controlgroep', '<10', '-0.25')
     """
     text = _one_line(str(value)).strip()
     text = _BACKSLASHED.sub(r"\\\1", text)
+    if cell:
+        text = text.replace("|", "\\|")
     text = _EDGE_UNDERSCORE.sub(r"\\_", text)
     text = _ENTITY.sub("&amp;", text)
     text = _TAG_OPEN.sub("&lt;", text)
