@@ -22,7 +22,8 @@ import contextlib
 import os
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 from participatie_rct.errors import ParticipatieRCTError
@@ -217,10 +218,27 @@ def atomic_path(
     _fsync_folder(target.parent)
 
 
-def write_bytes(
-    path: str | Path, data: bytes, *, overwrite: bool = True, mode: int = FILE_MODE
-) -> Path:
-    """Write ``data`` to ``path`` safely (see the module docstring); return ``path``."""
+@dataclass(frozen=True)
+class Staged:
+    """A finished private temporary file beside ``target``, not yet installed."""
+
+    temporary: Path
+    target: Path
+    overwrite: bool
+
+
+def stage(
+    path: str | Path,
+    chunks: Iterable[bytes],
+    *,
+    overwrite: bool = True,
+    mode: int = FILE_MODE,
+) -> Staged:
+    """Write ``chunks`` (streamed: memory does not grow with the file) to a fresh private
+    temporary file beside ``path``, flushed to disk; :func:`install` makes it ``path``.
+
+    Staging several files before installing any gives all-or-nothing across files.
+    """
     target = Path(path)
     _check_target(target, overwrite=overwrite)
     try:
@@ -229,20 +247,49 @@ def write_bytes(
         raise _cannot_create(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             _set_mode(handle.fileno(), temporary, mode)
             os.fsync(handle.fileno())
-        _install(temporary, target, overwrite=overwrite)
-    except OSError as exc:
-        raise UnsafePathError(
-            target, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
-        ) from None
-    finally:
+    except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
-    _fsync_folder(target.parent)
-    return target
+        raise
+    return Staged(temporary, target, overwrite)
+
+
+def install(staged: Staged) -> Path:
+    """Rename a staged file over its target (never through a link); return the target."""
+    _install(staged.temporary, staged.target, overwrite=staged.overwrite)
+    _fsync_folder(staged.target.parent)
+    return staged.target
+
+
+def discard(staged: Staged) -> None:
+    """Remove a staged file that was not installed (nothing happens once it was)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(staged.temporary)
+
+
+def write_bytes(
+    path: str | Path, data: bytes, *, overwrite: bool = True, mode: int = FILE_MODE
+) -> Path:
+    """Write ``data`` to ``path`` safely (see the module docstring); return ``path``."""
+    try:
+        staged = stage(path, [data], overwrite=overwrite, mode=mode)
+    except OSError as exc:
+        raise UnsafePathError(
+            path, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
+        ) from None
+    try:
+        return install(staged)
+    except OSError as exc:
+        raise UnsafePathError(
+            path, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
+        ) from None
+    finally:
+        discard(staged)
 
 
 def write_text(
