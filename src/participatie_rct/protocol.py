@@ -86,6 +86,8 @@ class AnalysisPlan:
     gamma: float | None = None
     target_n: int | None = None
     planned_effect: float | None = None
+    #: outcome columns of the declared multiplicity family (arms x outcomes)
+    family: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -325,13 +325,20 @@ class Trial:
         )
 
     def randomization_inference(
-        self, outcome: str = "outflow_work", *, n_draws: int, rng: np.random.Generator
+        self,
+        outcome: str | None = "outflow_work",
+        *,
+        n_draws: int,
+        rng: np.random.Generator,
+        **options: Any,
     ) -> RandomizationResult:
-        """Randomization p-values, re-drawing the protocol's own procedure in arrival order."""
+        """Randomization p-values, re-drawing the protocol's own procedure in arrival order,
+        batch by batch; ``options`` (statistic, covariates, time, event, batch, conf_level)
+        as :func:`~participatie_rct.estimate.inference.randomization_inference`."""
         from participatie_rct.trial.ri import registered_inference
 
         return registered_inference(
-            self.outcomes(), self.protocol, outcome=outcome, n_draws=n_draws, rng=rng
+            self.outcomes(), self.protocol, outcome=outcome, n_draws=n_draws, rng=rng, **options
         )
 
     # --- the report --------------------------------------------------------------------------
