@@ -22,7 +22,8 @@ import pandas as pd
 from participatie_rct.choices import IdentifierKind, TableName, parse_choice
 from participatie_rct.data.bsn import bsn_problem
 from participatie_rct.data.pseudonym import pseudonymise, require_key
-from participatie_rct.data.readers import RawTable, read_raw
+from participatie_rct.data.raw import RawTable, shown_names
+from participatie_rct.data.readers import read_raw
 from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
 from participatie_rct.data.values import (
     TEXT,
@@ -141,7 +142,7 @@ def load_table(
     raw = read_raw(path)
     role, own = _own_identifier(raw, id_column, kind)
     if own is not None:
-        raw = RawTable(**{**raw.__dict__, "cells": raw.cells.rename(columns={own: role})})
+        raw = raw.with_text(raw.text.rename(columns={own: role}))
     try:
         frame, identifier = check_table(
             raw, table_schema(name), as_of=as_of or dt.date.today(), id_kind=kind
@@ -162,7 +163,7 @@ def load_table(
     frame.insert(0, PARTICIPANT, pd.Series(participant, index=frame.index, dtype=object))
     frame = frame.reset_index(drop=True)
     # where each row stood in the file, for messages of later checks (the register's)
-    frame.attrs.update(source=raw.source, lines=raw.positions.tolist(), line_unit=raw.unit)
+    frame.attrs.update(source=raw.source, lines=raw.locator, line_unit=raw.unit)
     return frame
 
 
@@ -174,11 +175,11 @@ def check_table(
     id_kind: IdentifierKind | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
-    cells = _match_names(raw.cells, schema)
+    cells = _match_names(raw.text, schema)
     spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
     if spelled:
         cells = cells.where(~cells.isin(spelled), None)
-    raw = RawTable(**{**raw.__dict__, "cells": cells})
+    raw = raw.with_text(cells)
     if PARTICIPANT in cells.columns:
         raise InputFileError(
             f"{raw.source}: the column name {PARTICIPANT!r} is reserved for the pseudonym this "
@@ -189,7 +190,7 @@ def check_table(
     if missing:
         raise InputFileError(
             f"{raw.source}: the required column {missing[0]!r} is missing (columns found: "
-            f"{', '.join(cells.columns)}). Add it, or rename the column that holds it."
+            f"{shown_names(cells.columns)}). Add it, or rename the column that holds it."
         )
     typed: dict[str, pd.Series] = {}
     typed[identifier] = _check_identifier(raw, schema.field(identifier))
@@ -237,7 +238,7 @@ def _own_identifier(
         if not any(c.strip().lower() in ("bsn", "id") for c in raw.columns):
             raise InputFileError(
                 f"{raw.source}: no identifier column {wanted!r} (the protocol's [identifiers] "
-                f"column); columns found: {', '.join(raw.columns)}. Rename the identifier "
+                f"column); columns found: {shown_names(raw.columns)}. Rename the identifier "
                 f"column to {wanted!r} in the header."
             )
         return role, None
@@ -252,8 +253,8 @@ def _own_identifier(
 
 
 def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None) -> str:
-    present = [c for c in schema.identifier_columns if c in raw.cells.columns]
-    found = ", ".join(raw.columns)
+    present = [c for c in schema.identifier_columns if c in raw.text.columns]
+    found = shown_names(raw.columns)
     if not present:
         raise InputFileError(
             f"{raw.source}: no identifier column: the file needs a column 'bsn' (the citizen "
@@ -304,7 +305,7 @@ def _refuse(
 
 
 def _check_identifier(raw: RawTable, spec: FieldSpec) -> pd.Series:
-    cells = raw.cells[spec.name]
+    cells = raw.text[spec.name]
     has = filled(cells)
     if not has.all():
         raise _refuse(
@@ -352,7 +353,7 @@ def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarr
 
 
 def _check_field(raw: RawTable, spec: FieldSpec, as_of: dt.date) -> pd.Series:
-    cells = raw.cells[spec.name]
+    cells = raw.text[spec.name]
     has = filled(cells)
     text = text_of(cells)
     n_empty = int((~has).sum())
