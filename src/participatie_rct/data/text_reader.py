@@ -101,7 +101,9 @@ def _header_line(prefix: str, dialect: TextDialect) -> tuple[int, int, str] | No
             continue
         if not line.strip().replace(dialect.delimiter, "").strip():
             continue
-        return None if '"' in line else (number, consumed, line.rstrip("\r\n"))
+        if line.count('"') % 2:  # a quoted name spans lines
+            return None
+        return number, consumed, line.rstrip("\r\n")
     return None
 
 
