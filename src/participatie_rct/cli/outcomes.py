@@ -18,7 +18,17 @@ from participatie_rct.errors import InputFileError
 _DATA_OPTION = typer.Option(
     ..., "--data", help="Folder with participants and benefit_months (csv, xlsx or parquet)."
 )
-_OUT_OPTION = typer.Option(..., "--out", help="CSV file to write, one row per participant.")
+_OUT_OPTION = typer.Option(
+    ...,
+    "--out",
+    help="File to write, one row per participant: CSV, or parquet when it ends in .parquet.",
+)
+_KEEP_OPTION = typer.Option(
+    None,
+    "--keep",
+    help="An extra participants column to carry along (repeat for more); the schema's "
+    "baseline columns always come. Columns that identify a person are refused.",
+)
 
 
 def outcomes_command(
@@ -35,13 +45,16 @@ def outcomes_command(
         None, "--as-of", help="Last month of data to use (YYYY-MM); default: all of it."
     ),
     key_file: Path | None = KeyFileOption,
+    keep: list[str] | None = _KEEP_OPTION,
 ) -> None:
     """Build per-participant outcomes (outflow to work within the horizon, months to outflow,
     exit type, months off benefit, re-entry, missing months) from a register and its data.
 
-    Follow-up counts from the intake date. The CSV holds the pseudonym, the arm, the outcomes
-    and the baseline columns of the participants table; feed it to 'estimate itt',
-    'estimate survival' (--time time --event event_code) or 'balance'.
+    Follow-up counts from the intake date. The table holds the pseudonym, the arm, the
+    outcomes, the register's columns and the baseline columns of the participants schema
+    (more with --keep; never names, BSNs, addresses or birth dates); feed it to
+    'estimate itt', 'estimate survival' (--time time --event event_code) or 'balance'.
+    A .parquet output is read back by those commands without re-checking it.
     """
     from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
     from participatie_rct.report.inputs import load_inputs
@@ -56,12 +69,16 @@ def outcomes_command(
         inputs.benefit_months,
         horizon_months=horizon or plan.horizon_months,
         as_of=as_of,
+        participants=inputs.participants,
+        keep_columns=tuple(keep or ()),
     )
-    baseline = inputs.participants
-    extra = [c for c in baseline.columns if c == "participant" or c not in table.columns]
-    table = table.merge(baseline[extra], on="participant", how="left")
     try:
-        table.to_csv(out, index=False)
+        if out.suffix.lower() == ".parquet":
+            from participatie_rct.data.stamp import write_parquet
+
+            write_parquet(table, out, table="outcomes")
+        else:
+            table.to_csv(out, index=False)
     except OSError as exc:
         raise InputFileError(f"{out}: cannot write the outcomes ({exc.strerror}).") from None
     typer.echo(

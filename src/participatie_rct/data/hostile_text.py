@@ -4,9 +4,11 @@ At intake every text value is normalized to Unicode NFC (``é`` typed as ``e`` p
 and ``é`` typed as one character are the same site) with its outer spaces stripped, and
 refused, naming file, column, line and value, when it holds:
 
-- a control character (a tab, a line feed inside a cell, ``\\x07``): it breaks reports,
-  SVG figures and CSV output (a free-text column the schema does not declare, such as a
-  remark, may hold tabs and line breaks);
+- a control character (``\\x07``, an escape, a C1 control): it breaks reports, SVG
+  figures and CSV output. Tabs and line breaks inside a cell of a declared text field
+  (a site written over two lines) become one space, so ``Ede`` + line break + ``West`` is
+  the stratum ``Ede West``; a free-text column the schema does not declare (a remark)
+  keeps them;
 - an invisible character: a byte-order mark inside a value, a zero-width space or joiner,
   a soft hyphen, a word joiner, or a bidirectional control (which can make ``Ede`` and
   ``Ede`` two different strata, or show text in another order than it is stored);
@@ -44,8 +46,8 @@ INVISIBLE = {
     **{chr(c): "bidirectional control" for c in range(0x202A, 0x202F)},
     **{chr(c): "bidirectional control" for c in range(0x2066, 0x206A)},
 }
-_CONTROL = r"[\x00-\x1f\x7f-\x9f]"
-_FREE_CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]"
+_CONTROL = r"[\x00-\x08\x0e-\x1f\x7f-\x9f]"
+_BREAKS = r"\s*[\t\n\r\x0b\x0c]+\s*"
 _INVISIBLE = "[" + "".join(INVISIBLE) + "]"
 _FORMULA = r"^[=+@]"
 
@@ -59,11 +61,15 @@ def clean_text(raw: RawTable, column: str, coded: Coded, *, free_text: bool = Fa
     values = coded.uniques
     if not len(values):
         return coded
-    _refuse_characters(raw, column, coded, values, _FREE_CONTROL if free_text else _CONTROL)
+    _refuse_characters(raw, column, coded, values, _CONTROL)
     _refuse_formulas(raw, column, coded, values)
+    changed = False
+    if not free_text and values.str.contains(_BREAKS, regex=True).fillna(False).any():
+        values = values.str.replace(_BREAKS, " ", regex=True)
+        changed = True
     ascii_only = ~values.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(bool)
     if ascii_only.all():
-        return coded
+        return coded.with_uniques(values) if changed else coded
     normal = values.astype(object).copy()
     for i in np.flatnonzero(~ascii_only):
         normal.iloc[i] = unicodedata.normalize("NFC", normal.iloc[i])
@@ -76,7 +82,7 @@ def _refuse_characters(
     for pattern, what, fix in (
         (
             control,
-            "a control character (such as a tab or a line break inside the cell)",
+            "a control character",
             "Remove it from the cell in the export.",
         ),
         (
