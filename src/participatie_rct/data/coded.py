@@ -29,7 +29,11 @@ class Coded:
     def of(cls, cells: pd.Series, missing: Sequence[str] = ()) -> Coded:
         """Encode text cells; blank cells and the ``missing`` spellings become empty (-1)."""
         codes, uniques = pd.factorize(cells)
-        values = text_of(pd.Series(uniques, dtype=TEXT))
+        original = pd.Series(uniques, dtype=TEXT)
+        values = text_of(original)
+        if not values.equals(original):  # " Ede" and "Ede" are one value
+            merged = cls(codes=codes.astype(np.int32), uniques=original).with_uniques(values)
+            codes, values = merged.codes, merged.uniques
         drop = (values.fillna("") == "").to_numpy(dtype=bool)
         if missing:
             drop |= values.isin(list(missing)).fillna(False).to_numpy(dtype=bool)

@@ -27,7 +27,9 @@ _DIGIT_RUN = re.compile(r"\d{8,9}")
 class RawTable:
     """A table as read: text cells, the position of each row, and how the file was written.
 
-    ``text`` holds every column as Arrow strings, missing where the cell is empty;
+    ``text`` holds every column as Arrow strings as the file has them (an empty cell may be
+    missing or blank: the checks strip each distinct value once; :attr:`cells` is the
+    stripped view);
     ``locator`` finds row ``i``'s position in the file, counted in ``unit`` (``"line"`` for
     text files, ``"row"`` for xlsx and parquet); ``sheet`` names the xlsx sheet read.
     """
@@ -53,10 +55,12 @@ class RawTable:
 
     @property
     def cells(self) -> pd.DataFrame:
-        """The cells as Python text (``None`` when empty); a copy, for small tables and tests."""
-        return pd.DataFrame(
-            {c: self.text[c].astype(object).where(self.text[c].notna(), None) for c in self.columns}
-        )
+        """The cells as stripped Python text (``None`` when empty); a copy, for small tables."""
+        columns = {}
+        for c in self.columns:
+            text = self.text[c].str.strip()
+            columns[c] = text.astype(object).where(text.fillna("") != "", None)
+        return pd.DataFrame(columns)
 
     @property
     def positions(self) -> np.ndarray:

@@ -267,7 +267,7 @@ def check_unique(
     secret: bool,
 ) -> None:
     """Refuse rows repeating a value (or combination) that appeared before."""
-    combined = np.zeros(raw.n_rows, dtype=np.int64)
+    combined = np.zeros(len(keys[columns[0]]), dtype=np.int64)
     for c in columns:
         code = keys[c].astype(np.int64) + 1
         combined = combined * (int(code.max(initial=0)) + 1) + code

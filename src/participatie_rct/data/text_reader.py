@@ -188,26 +188,29 @@ def _kept(path: Path, data: bytes | None, dialect: TextDialect) -> bytes | None:
 
 
 def _trimmed_columns(table: pa.Table, width: int) -> list[pa.ChunkedArray] | None:
-    """Cells stripped of outer blanks, blank rows dropped, empty cells null.
+    """The header's columns with blank rows dropped (cells are stripped later, per value).
 
     ``None`` when a column beyond the header's names holds a value (the exact reader then
     words the refusal).
     """
     import pyarrow.compute as pc
 
-    trimmed = [pc.utf8_trim_whitespace(table.column(i)) for i in range(table.num_columns)]
-    empty = [pc.equal(column, "") for column in trimmed]
-    if any(not pc.all(e).as_py() for e in empty[width:] if len(e)):
+    def blank(i: int) -> pa.ChunkedArray:
+        column = table.column(i)
+        return pc.or_(pc.equal(column, ""), pc.utf8_is_space(column))
+
+    if any(not pc.all(blank(i)).as_py() for i in range(width, table.num_columns)):
         return None
-    blank = empty[0]
-    for e in empty[1:width]:
-        blank = pc.and_(blank, e)
-    keep = pc.invert(blank)
-    if not pc.all(keep).as_py() if len(keep) else False:
-        trimmed = [c.filter(keep) for c in trimmed]
-        empty = [e.filter(keep) for e in empty]
-    null = pa.scalar(None, pa.string())
-    return [pc.if_else(empty[i], null, trimmed[i]) for i in range(width)]
+    columns = [table.column(i) for i in range(width)]
+    if not len(table):
+        return columns
+    empty = blank(0)
+    for i in range(1, width):
+        empty = pc.and_(empty, blank(i))
+    if pc.any(empty).as_py():
+        keep = pc.invert(empty)
+        columns = [c.filter(keep) for c in columns]
+    return columns
 
 
 def read_text_exactly(text: str, source: str, dialect: TextDialect) -> RawTable:

@@ -74,10 +74,13 @@ def validate_file(
         return ValidationReport(
             table=name.value, path=str(path), n_rows=len(stamped), columns=tuple(stamped.columns)
         )
-    raw = read_raw(path)
-    frame, _ = check_table(raw, table_schema(name), as_of=as_of or dt.date.today())
+    schema = table_schema(name)
+    checked = _typed(_prepare(read_raw(path), schema), schema, as_of or dt.date.today())
     return ValidationReport(
-        table=name.value, path=str(path), n_rows=len(frame), columns=tuple(frame.columns)
+        table=name.value,
+        path=str(path),
+        n_rows=len(checked.coded[checked.identifier].codes),
+        columns=tuple(checked.columns),
     )
 
 
@@ -124,28 +127,36 @@ def load_table(
     role, own = _own_identifier(raw, id_column, kind)
     if own is not None:
         raw = raw.with_text(raw.text.rename(columns={own: role}))
+    schema = table_schema(name)
     try:
-        checked = _check(raw, table_schema(name), as_of=as_of or dt.date.today(), id_kind=kind)
+        prepared = _prepare(raw, schema, kind)
+        del raw  # the cells are coded now; their text would double the memory
+        checked = _typed(prepared, schema, as_of or dt.date.today())
     except InputFileError as exc:
         if own is None:
             raise
         # the messages name the role ('bsn'/'id'); the user knows the column by its own name
         raise InputFileError(str(exc).replace(f"column {role!r}", f"column {own!r}")) from None
-    frame, identifier = checked.frame, checked.identifier
+    return _loaded(checked, key, own)
+
+
+def _loaded(checked: _Checked, key: bytes | None, own: str | None) -> pd.DataFrame:
+    """The typed frame with ``participant`` first (BSNs replaced by pseudonyms)."""
+    columns, identifier, source = checked.columns, checked.identifier, checked.raw.source
     if identifier == "bsn":
-        secret = require_key(key, purpose=f"Reading {raw.source} (it has a bsn column)")
+        secret = require_key(key, purpose=f"Reading {source} (it has a bsn column)")
         # one keyed hash per person, not per row: a person has many benefit months
-        names = np.asarray(pseudonymise(secret, checked.ids.uniques.astype(str).tolist()), object)
-        participant = pd.Series(names[checked.ids.codes], dtype=object)
-        frame = frame.drop(columns=["bsn"])
+        ids = checked.coded["bsn"]
+        names = np.asarray(pseudonymise(secret, ids.uniques.astype(str).tolist()), object)
+        participant = pd.Series(names[ids.codes], dtype=object)
+        columns = {c: v for c, v in columns.items() if c != "bsn"}
     else:
-        participant = frame[identifier]
+        participant = columns[identifier]
         if own is not None:
-            frame = frame.rename(columns={identifier: own})
-    frame.insert(0, PARTICIPANT, participant.set_axis(frame.index))
-    frame = frame.reset_index(drop=True)
+            columns = {own if c == identifier else c: v for c, v in columns.items()}
+    frame = pd.DataFrame({PARTICIPANT: participant, **columns})
     # where each row stood in the file, for messages of later checks (the register's)
-    frame.attrs.update(source=raw.source, lines=raw.locator, line_unit=raw.unit)
+    frame.attrs.update(source=source, lines=checked.raw.locator, line_unit=checked.raw.unit)
     return frame
 
 
@@ -165,25 +176,26 @@ def check_table(
     id_kind: IdentifierKind | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
-    checked = _check(raw, schema, as_of=as_of, id_kind=id_kind)
-    return checked.frame, checked.identifier
+    checked = _typed(_prepare(raw, schema, id_kind), schema, as_of)
+    return pd.DataFrame(checked.columns), checked.identifier
 
 
 @dataclass(frozen=True)
 class _Checked:
-    frame: pd.DataFrame
-    identifier: str
-    ids: Coded
+    """A table being checked: its columns coded, the file's cells let go.
+
+    ``raw`` keeps the names, the source and the row positions of the file, not its cells:
+    holding the cells of a large file beside the typed columns would double the memory.
+    """
+
     raw: RawTable
+    identifier: str
+    coded: dict[str, Coded]
+    columns: dict[str, pd.Series]
 
 
-def _check(
-    raw: RawTable,
-    schema: TableSchema,
-    *,
-    as_of: dt.date,
-    id_kind: IdentifierKind | None = None,
-) -> _Checked:
+def _prepare(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None = None) -> _Checked:
+    """Column names checked (reserved, identifier, required) and every column coded."""
     raw = raw.with_text(_match_names(raw.text, schema))
     columns = raw.columns
     if PARTICIPANT in columns:
@@ -200,6 +212,12 @@ def _check(
         )
     spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
     coded = {c: Coded.of(raw.text[c], spelled) for c in columns}
+    return _Checked(raw.with_text(raw.text.iloc[:0]), identifier, coded, {})
+
+
+def _typed(checked: _Checked, schema: TableSchema, as_of: dt.date) -> _Checked:
+    """Every rule applied; ``columns`` holds the typed columns in the file's order."""
+    raw, identifier, coded = checked.raw, checked.identifier, checked.coded
     id_spec = schema.field(identifier)
     check_identifier(raw, id_spec, coded[identifier])
     if id_spec.check != "elfproef":
@@ -221,12 +239,13 @@ def _check(
     key = [identifier if c in schema.identifier_columns else c for c in schema.primary_key]
     if len(key) > 1 and all(c in typed for c in key):
         check_unique(raw, key, typed, keys, identifier == "bsn")
-    for c in columns:
+    del keys
+    for c in raw.columns:
         if c not in typed:
             coded[c] = clean_text(raw, c, coded[c], free_text=True)
             typed[c] = infer_column(coded[c].spread(coded[c].uniques), c)
-    frame = pd.DataFrame({c: typed[c] for c in columns})
-    return _Checked(frame=frame, identifier=identifier, ids=coded[identifier], raw=raw)
+    columns = {c: typed[c] for c in raw.columns}
+    return _Checked(raw, identifier, coded, columns)
 
 
 def _identifier_column(ids: Coded) -> pd.Series:
