@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from participatie_rct.data.positions import RowPositions
 from participatie_rct.data.values import TEXT
@@ -90,7 +91,9 @@ def text_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
     data = {}
     for name, values in columns.items():
         if hasattr(values, "type") and hasattr(values, "chunks"):  # a pyarrow ChunkedArray
-            data[name] = pd.Series(pd.arrays.ArrowStringArray(values), dtype=TEXT)
+            # pandas keeps Arrow text as large_string: cast (copy) only what is not yet so
+            large = values if values.type == pa.large_string() else values.cast(pa.large_string())
+            data[name] = pd.Series(pd.arrays.ArrowStringArray(large), dtype=TEXT)
         else:
             data[name] = pd.Series(values, dtype=object).astype(TEXT)
     return pd.DataFrame(data)

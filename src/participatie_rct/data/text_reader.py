@@ -146,7 +146,7 @@ def _read_fast(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(fields, pa.string()),
+                column_types=dict.fromkeys(fields, pa.large_string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -204,9 +204,10 @@ def _trimmed_columns(table: pa.Table, width: int) -> list[pa.ChunkedArray] | Non
     columns = [table.column(i) for i in range(width)]
     if not len(table):
         return columns
-    empty = blank(0)
-    for i in range(1, width):
-        empty = pc.and_(empty, blank(i))
+    empty = blank(0)  # a blank row is blank in its first column: look further only then
+    if pc.any(empty).as_py():
+        for i in range(1, width):
+            empty = pc.and_(empty, blank(i))
     if pc.any(empty).as_py():
         keep = pc.invert(empty)
         columns = [c.filter(keep) for c in columns]
