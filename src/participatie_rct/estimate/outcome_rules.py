@@ -99,7 +99,10 @@ def align(participants: pd.Series, month0: np.ndarray, rows: PersonMonths, end: 
     k = rows.m[known] - month0[pos[known]]
     keep = np.flatnonzero(known)[k >= 0]
     pos, k = pos[keep], k[k >= 0]
-    order = np.lexsort((k, pos))
+    span = int(k.max()) + 1 if k.size else 1
+    key = pos.astype(np.int64) * span + k
+    # exports come sorted by person and month: then the sort is a check
+    order = np.argsort(key, kind="stable") if np.any(key[1:] < key[:-1]) else slice(None)
     return Panel(
         n=len(participants),
         pos=pos[order],
