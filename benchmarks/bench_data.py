@@ -55,14 +55,14 @@ _STEPS = {
     """,
 }
 _PRELUDE = """
-import datetime, json, resource, sys, time
+import datetime, json, sys, time
+from benchmarks.harness import peak_mib
 AS_OF = datetime.date(2026, 1, 1)
 path, rows = sys.argv[1], int(sys.argv[2])
 """
 _REPORT = """
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-print(json.dumps({"seconds": seconds, "peak_mib": peak}))
+print(json.dumps({"seconds": seconds, "peak_mib": peak_mib()}))
 """
 
 

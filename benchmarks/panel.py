@@ -17,7 +17,7 @@ import pandas as pd
 import pyarrow as pa
 
 START_YEAR = 2019
-_CHUNK_PEOPLE = 50_000
+_CHUNK_PEOPLE = 10_000
 _REASONS = np.array(["", "work", "part_time_work", "other"], dtype=object)
 
 
