@@ -96,7 +96,7 @@ def test_text_is_normalized_to_nfc_so_one_site_is_one_stratum(tmp_path: Path) ->
 
 
 def test_utf8_then_windows_1252_is_refused_at_the_first_misfit(tmp_path: Path) -> None:
-    body = HEADER.encode() + "P1;Zoë;2018-01-01;1980;v;3\n".encode("utf-8")
+    body = HEADER.encode() + "P1;Zoë;2018-01-01;1980;v;3\n".encode()
     body += b"P2;Ede;2018-01-01;1980;v;3\n" + "P3;Zoë;2018-01-01;1980;v;3\n".encode("cp1252")
     message = refusal(write(tmp_path, body))
     assert message.startswith(
@@ -107,7 +107,7 @@ def test_utf8_then_windows_1252_is_refused_at_the_first_misfit(tmp_path: Path) -
 
 def test_windows_1252_then_utf8_is_refused_at_the_first_misfit(tmp_path: Path) -> None:
     body = HEADER.encode() + "P1;Zoë;2018-01-01;1980;v;3\n".encode("cp1252")
-    body += "P2;Zoë;2018-01-01;1980;v;3\n".encode("utf-8")
+    body += "P2;Zoë;2018-01-01;1980;v;3\n".encode()
     message = refusal(write(tmp_path, body))
     assert message.startswith(
         ", line 3: the file mixes character encodings: the text before this line is "
