@@ -271,6 +271,8 @@ def check_unique(
     for c in columns:
         code = keys[c].astype(np.int64) + 1
         combined = combined * (int(code.max(initial=0)) + 1) + code
+    if np.all(combined[1:] > combined[:-1]):  # rows in key order, as exports come: no repeat
+        return
     repeat = pd.Series(combined).duplicated(keep="first").to_numpy()
     if not repeat.any():
         return

@@ -112,15 +112,18 @@ def load_table(
     or ``id``.
 
     ``frame.attrs`` holds ``source`` (the path as given), ``lines`` (each row's line in a CSV
-    file, or row in a sheet or parquet file) and ``line_unit`` (``"line"`` or ``"row"``), so
-    that later checks can point at the rows as the user sees them.
+    file, or row in a sheet or parquet file, computed when first asked for) and ``line_unit``
+    (``"line"`` or ``"row"``), so that later checks can point at the rows as the user sees
+    them.
     """
     name = parse_choice(TableName, table, parameter="table")
     kind = None if id_kind is None else parse_choice(IdentifierKind, id_kind, parameter="id_kind")
     stamped = read_stamped(path, name.value) if _is_parquet(path) else None
     if stamped is not None and PARTICIPANT in stamped.columns:  # checked when it was written
         stamped.attrs.update(
-            source=str(path), lines=CountedPositions(len(stamped)), line_unit="row"
+            source=str(path),
+            lines=CountedPositions(len(stamped)),
+            line_unit="row",
         )
         return stamped
     raw = read_raw(path)
@@ -154,7 +157,7 @@ def _loaded(checked: _Checked, key: bytes | None, own: str | None) -> pd.DataFra
         participant = columns[identifier]
         if own is not None:
             columns = {own if c == identifier else c: v for c, v in columns.items()}
-    frame = pd.DataFrame({PARTICIPANT: participant, **columns})
+    frame = pd.DataFrame({PARTICIPANT: participant, **columns}, copy=False)  # no block merge
     # where each row stood in the file, for messages of later checks (the register's)
     frame.attrs.update(source=source, lines=checked.raw.locator, line_unit=checked.raw.unit)
     return frame
@@ -177,7 +180,7 @@ def check_table(
 ) -> tuple[pd.DataFrame, str]:
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
     checked = _typed(_prepare(raw, schema, id_kind), schema, as_of)
-    return pd.DataFrame(checked.columns), checked.identifier
+    return pd.DataFrame(checked.columns, copy=False), checked.identifier
 
 
 @dataclass(frozen=True)

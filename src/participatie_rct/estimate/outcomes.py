@@ -43,6 +43,9 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     """
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
+    if values.dtype.kind == "M" and not values.isna().any():  # naive datetime64: no time zone
+        months = values.to_numpy().astype("datetime64[M]").astype("int64") + 1970 * 12
+        return pd.Series(months, index=values.index)
     try:
         stamps = (
             pd.to_datetime(values, utc=True, format="ISO8601")
@@ -298,6 +301,8 @@ def _refuse_repeats(rows: PersonMonths) -> None:
         return
     low = int(rows.m.min())
     key = rows.person * (int(rows.m.max()) - low + 1) + (rows.m - low)
+    if np.all(key[1:] > key[:-1]):  # sorted by person and month, as exports come: no repeat
+        return
     repeated = pd.Series(key).duplicated().to_numpy()
     if repeated.any():
         raise EstimationError(
@@ -314,7 +319,8 @@ def _assemble(people: pd.DataFrame, outcomes: dict[str, Any]) -> pd.DataFrame:
             "participant": people["participant"].to_numpy(),
             "arm": people["arm"].to_numpy(),
             **{name: outcomes[name] for name in OUTCOME_COLUMNS},
-        }
+        },
+        copy=False,
     )
     extra = [c for c in people.columns if c not in out.columns]
     return pd.concat([out, people[extra].reset_index(drop=True)], axis=1)
