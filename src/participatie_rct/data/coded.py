@@ -84,8 +84,8 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
     array = getattr(cells.array, "_pa_array", None)
     if cells.dtype != TEXT or array is None:
-        codes, uniques = pd.factorize(cells)
-        return codes.astype(np.int32), pd.Series(uniques, dtype=TEXT)
+        found, distinct = pd.factorize(cells)
+        return found.astype(np.int32), pd.Series(distinct, dtype=TEXT)
     encoded = pc.dictionary_encode(array)
     if isinstance(encoded, pa.ChunkedArray):
         chunks = encoded.chunks

@@ -70,9 +70,9 @@ def clean_text(raw: RawTable, column: str, coded: Coded, *, free_text: bool = Fa
     ascii_only = ~values.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).to_numpy(bool)
     if ascii_only.all():
         return coded.with_uniques(values) if changed else coded
-    normal = values.astype(object).copy()
+    normal = values.astype(object).to_numpy().copy()
     for i in np.flatnonzero(~ascii_only):
-        normal.iloc[i] = unicodedata.normalize("NFC", normal.iloc[i])
+        normal[i] = unicodedata.normalize("NFC", str(normal[i]))
     return coded.with_uniques(pd.Series(normal, dtype=TEXT))
 
 

@@ -186,8 +186,12 @@ def _records_by_bytes(data: bytes | mmap.mmap, delimiter: str) -> np.ndarray:
         if starts[-1] >= len(chunk):
             starts = starts[:-1]
         significant = ~blank[chunk]
-        counts = np.add.reduceat(significant.astype(np.int64), starts) if starts.size else []
-        found.append(line_offset + 1 + np.flatnonzero(np.asarray(counts) > 0))
+        counts: np.ndarray = (
+            np.add.reduceat(significant.astype(np.int64), starts)
+            if starts.size
+            else np.zeros(0, dtype=np.int64)
+        )
+        found.append(line_offset + 1 + np.flatnonzero(counts > 0))
         line_offset += len(ends)
         start = stop
     return np.concatenate(found) if found else np.zeros(0, dtype=np.int64)

@@ -14,8 +14,10 @@ can point at the line where the bad value is.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
+import pyarrow as pa
 
 from participatie_rct.data.cells import cell_text, column_text
 from participatie_rct.data.dialect import file_kind
@@ -77,7 +79,7 @@ def _kind(path: Path, source: str) -> str:
     return file_kind(path, head)
 
 
-def _has_content(handle) -> bool:  # type: ignore[no-untyped-def]
+def _has_content(handle: BinaryIO) -> bool:
     """Whether the rest of an open file holds anything but blanks."""
     while chunk := handle.read(2**20):
         if chunk.strip():
@@ -85,7 +87,7 @@ def _has_content(handle) -> bool:  # type: ignore[no-untyped-def]
     return False
 
 
-def _parquet_table(path: Path, source: str):  # type: ignore[no-untyped-def]
+def _parquet_table(path: Path, source: str) -> pa.Table:
     import pyarrow.parquet as pq
 
     try:

@@ -255,7 +255,7 @@ def object_text(values: pd.Series) -> pd.Series:
     24 million rows of 400,000 ids cost their pointers, not 24 million strings.
     """
     codes, uniques = pd.factorize(values)
-    table = np.append(np.asarray(uniques.astype(object)), None)
+    table = np.append(np.asarray(uniques.astype(object)), np.array([None], dtype=object))
     return pd.Series(table[codes], dtype=object)
 
 

@@ -83,7 +83,7 @@ def _plain_numbers(text: pd.Series) -> pd.Series | None:
 
     if not len(text) or text.dtype != TEXT:
         return None
-    arrow = pa.chunked_array(text.array._pa_array)  # type: ignore[attr-defined]
+    arrow = pa.chunked_array(text.array._pa_array)
     empty = pc.equal(arrow, "")
     if not pc.all(pc.or_kleene(pc.is_null(arrow), pc.invert(empty))).as_py():
         return None

@@ -307,7 +307,8 @@ def _refuse_repeats(rows: PersonMonths) -> None:
     if repeated.any():
         raise EstimationError(
             f"benefit_months: {int(repeated.sum())} row(s) repeat a participant and month (e.g. "
-            f"row {int(rows.row[np.flatnonzero(repeated)[0]]) + 1}). Keep one row per person "
+            f"row {int(np.asarray(rows.row)[np.flatnonzero(repeated)[0]]) + 1}). Keep one row "
+            "per person "
             "and month."
         )
 
