@@ -69,7 +69,7 @@ class Coded:
     def value_codes(self, values: pd.Series) -> np.ndarray:
         """Per row, a code of its parsed value (equal values, equal codes; -1 empty)."""
         merged, _ = pd.factorize(values)
-        table = np.append(merged.astype(np.int64), -1)
+        table = np.append(merged.astype(np.int32), np.int32(-1))
         return table[self.codes]
 
 

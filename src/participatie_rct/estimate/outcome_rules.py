@@ -41,7 +41,9 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
 @dataclass(frozen=True)
 class PersonMonths:
     """Benefit-month rows as arrays: ``person`` indexes ``ids``; ``m`` is the month index
-    (``year * 12 + month - 1``); ``reason`` an event code; ``row`` the input row."""
+    (``year * 12 + month - 1``); ``reason`` an event code; ``row`` the input row, when rows
+    were dropped (``None``: row ``i`` is input row ``i``). Narrow integer types keep a
+    national panel's 24 million rows small."""
 
     person: np.ndarray
     ids: np.ndarray
@@ -51,9 +53,9 @@ class PersonMonths:
     earn: np.ndarray
     row: np.ndarray | None = None
 
-    def __post_init__(self) -> None:
-        if self.row is None:
-            object.__setattr__(self, "row", np.arange(len(self.m)))
+    def input_row(self, i: int) -> int:
+        """The input row (from 0) of row ``i``."""
+        return int(self.row[i]) if self.row is not None else i
 
     def take(self, keep: np.ndarray) -> PersonMonths:
         """The rows where ``keep`` holds (a mask or an index array)."""
@@ -64,7 +66,7 @@ class PersonMonths:
             on=self.on[keep],
             reason=self.reason[keep],
             earn=self.earn[keep],
-            row=self.row[keep] if self.row is not None else None,
+            row=self.row[keep] if self.row is not None else np.flatnonzero(keep),
         )
 
 
@@ -93,14 +95,15 @@ class Panel:
 
 def align(participants: pd.Series, month0: np.ndarray, rows: PersonMonths, end: int) -> Panel:
     """Rows of assigned participants at or after their month 0, sorted by person and month."""
-    where = pd.Index(participants.to_numpy()).get_indexer(rows.ids)
+    where = pd.Index(participants.to_numpy()).get_indexer(rows.ids).astype(np.int32)
     pos = where[rows.person]
     known = pos >= 0
-    k = rows.m[known] - month0[pos[known]]
+    k = rows.m[known] - month0.astype(np.int32)[pos[known]]
     keep = np.flatnonzero(known)[k >= 0]
     pos, k = pos[keep], k[k >= 0]
     span = int(k.max()) + 1 if k.size else 1
     key = pos.astype(np.int64) * span + k
+    del known
     # exports come sorted by person and month: then the sort is a check
     order = np.argsort(key, kind="stable") if np.any(key[1:] < key[:-1]) else slice(None)
     return Panel(
@@ -160,12 +163,12 @@ def first_exit(panel: Panel) -> dict[str, np.ndarray]:
 def exit_types(panel: Panel, exits: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """The exit row's reason, else the previous month's, else ``other`` (flagged missing)."""
     span = int(panel.k.max()) + 2 if panel.k.size else 2
-    keys = panel.pos * span + panel.k
+    keys = panel.pos.astype(np.int64) * span + panel.k
 
     def reason_at(people: np.ndarray, months: np.ndarray) -> np.ndarray:
         if keys.size == 0:
             return np.zeros(people.size, dtype=np.int64)
-        wanted = people * span + months
+        wanted = people.astype(np.int64) * span + months
         at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
         return np.where((months >= 0) & (keys[at] == wanted), panel.reason[at], 0)
 

@@ -265,15 +265,15 @@ def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
     codes, ids = pd.factorize(months["participant"].astype(str), use_na_sentinel=False)
     n = len(months)
     return PersonMonths(
-        person=codes.astype(np.int64),
+        person=codes.astype(np.int32),
         ids=np.asarray(ids, dtype=object),
-        m=_month_index(
-            pd.Series(months["month"]), table="benefit_months", column="month"
-        ).to_numpy(),
+        m=_month_index(pd.Series(months["month"]), table="benefit_months", column="month")
+        .to_numpy()
+        .astype(np.int32),
         on=_on_benefit(months["on_benefit"]),
-        reason=_reason_codes(months["exit_reason"])
+        reason=_reason_codes(months["exit_reason"]).astype(np.int8)
         if "exit_reason" in months.columns
-        else np.zeros(n, dtype=np.int64),
+        else np.zeros(n, dtype=np.int8),
         earn=pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
         if "earnings" in months.columns
         else np.full(n, np.nan),
@@ -300,14 +300,14 @@ def _refuse_repeats(rows: PersonMonths) -> None:
     if not len(rows.m):
         return
     low = int(rows.m.min())
-    key = rows.person * (int(rows.m.max()) - low + 1) + (rows.m - low)
+    key = rows.person.astype(np.int64) * (int(rows.m.max()) - low + 1) + (rows.m - low)
     if np.all(key[1:] > key[:-1]):  # sorted by person and month, as exports come: no repeat
         return
     repeated = pd.Series(key).duplicated().to_numpy()
     if repeated.any():
         raise EstimationError(
             f"benefit_months: {int(repeated.sum())} row(s) repeat a participant and month (e.g. "
-            f"row {int(np.asarray(rows.row)[np.flatnonzero(repeated)[0]]) + 1}). Keep one row "
+            f"row {rows.input_row(int(np.flatnonzero(repeated)[0])) + 1}). Keep one row "
             "per person "
             "and month."
         )
