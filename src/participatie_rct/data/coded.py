@@ -90,8 +90,8 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if isinstance(encoded, pa.ChunkedArray):
         chunks = encoded.chunks
         dictionary = chunks[0].dictionary if chunks else pa.array([], pa.large_string())
-        indices = [pc.fill_null(c.indices, -1).to_numpy(zero_copy_only=False) for c in chunks]
-        codes = np.concatenate(indices) if indices else np.zeros(0, np.int32)
+        indices = pa.chunked_array([c.indices for c in chunks], type=pa.int32())
+        codes = pc.fill_null(indices, -1).to_numpy()
     else:
         dictionary = encoded.dictionary
         codes = pc.fill_null(encoded.indices, -1).to_numpy(zero_copy_only=False)

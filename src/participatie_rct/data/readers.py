@@ -101,11 +101,14 @@ def _parquet_table(path: Path, source: str) -> pa.Table:
 def _read_parquet(path: Path, source: str) -> RawTable:
     table = _parquet_table(path, source)
     header = clean_header(list(table.column_names), source, "the column names")
-    columns = {name: column_text(table.column(i)) for i, name in enumerate(header)}
+    n_rows, columns = table.num_rows, {}
+    for name in header:  # each typed column is let go once it is text
+        columns[name] = text_frame({name: column_text(table.column(0))})[name]
+        table = table.remove_column(0)
     return RawTable(
         source=source,
-        text=text_frame(columns),
-        locator=CountedPositions(table.num_rows),
+        text=pd.DataFrame(columns, copy=False),
+        locator=CountedPositions(n_rows),
         unit="row",
         kind="parquet",
     )

@@ -10,6 +10,7 @@ values, pattern, bounds, dates in the future.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 import numpy as np
@@ -262,11 +263,15 @@ def object_text(values: pd.Series) -> pd.Series:
 def check_unique(
     raw: RawTable,
     columns: list[str],
-    typed: dict[str, pd.Series],
+    value_at: Callable[[str, int], Any],
     keys: dict[str, np.ndarray],
     secret: bool,
 ) -> None:
-    """Refuse rows repeating a value (or combination) that appeared before."""
+    """Refuse rows repeating a value (or combination) that appeared before.
+
+    ``keys[c]`` codes each row's parsed value of column ``c``; ``value_at(c, row)`` is that
+    value, for the message.
+    """
     combined = np.zeros(len(keys[columns[0]]), dtype=np.int64)
     for c in columns:
         code = keys[c].astype(np.int64) + 1
@@ -296,7 +301,7 @@ def check_unique(
     if secret:
         shown = "not shown: a BSN is never printed"
     else:
-        value = ", ".join(_show(typed[c].iloc[index[0]]) for c in columns)
+        value = ", ".join(_show(value_at(c, int(index[0]))) for c in columns)
         shown = f"{value}, first on {also}"
     raise InputFileError(f"{raw.source}, {label}: {rule} ({raw.where(index)}; {shown}). {fix}")
 

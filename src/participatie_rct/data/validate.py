@@ -75,12 +75,14 @@ def validate_file(
             table=name.value, path=str(path), n_rows=len(stamped), columns=tuple(stamped.columns)
         )
     schema = table_schema(name)
-    checked = _typed(_prepare(read_raw(path), schema), schema, as_of or dt.date.today())
+    checked = _typed(
+        _prepare(read_raw(path), schema), schema, as_of or dt.date.today(), materialize=False
+    )
     return ValidationReport(
         table=name.value,
         path=str(path),
         n_rows=len(checked.coded[checked.identifier].codes),
-        columns=tuple(checked.columns),
+        columns=checked.raw.columns,
     )
 
 
@@ -218,37 +220,58 @@ def _prepare(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None 
     return _Checked(raw.with_text(raw.text.iloc[:0]), identifier, coded, {})
 
 
-def _typed(checked: _Checked, schema: TableSchema, as_of: dt.date) -> _Checked:
-    """Every rule applied; ``columns`` holds the typed columns in the file's order."""
+def _typed(
+    checked: _Checked, schema: TableSchema, as_of: dt.date, *, materialize: bool = True
+) -> _Checked:
+    """Every rule applied; ``columns`` holds the typed columns in the file's order.
+
+    Without ``materialize`` (``validate``) the rules run on the distinct values only and no
+    column is spread back to the rows.
+    """
     raw, identifier, coded = checked.raw, checked.identifier, checked.coded
     id_spec = schema.field(identifier)
     check_identifier(raw, id_spec, coded[identifier])
     if id_spec.check != "elfproef":
         coded[identifier] = clean_text(raw, identifier, coded[identifier])
-    typed: dict[str, pd.Series] = {}
+    parsed: dict[str, pd.Series] = {identifier: coded[identifier].uniques}
     keys: dict[str, np.ndarray] = {identifier: coded[identifier].codes}
     for spec in schema.fields:
         if spec.identifier or spec.name not in coded:
             continue
         if spec.type == "string":
             coded[spec.name] = clean_text(raw, spec.name, coded[spec.name])
-        values = check_field(raw, spec, coded[spec.name], as_of)
-        keys[spec.name] = coded[spec.name].value_codes(values)
-        typed[spec.name] = final_dtype(coded[spec.name].spread(values), spec)
-    typed[identifier] = _identifier_column(coded[identifier])
+        parsed[spec.name] = check_field(raw, spec, coded[spec.name], as_of)
+        keys[spec.name] = coded[spec.name].value_codes(parsed[spec.name])
+
+    def value_at(column: str, row: int) -> object:
+        code = int(coded[column].codes[row])
+        return None if code < 0 else parsed[column].iloc[code]
+
     for spec in schema.fields:
-        if spec.unique and spec.name in typed:
-            check_unique(raw, [spec.name], typed, keys, spec.check == "elfproef")
+        if spec.unique and spec.name in parsed:
+            check_unique(raw, [spec.name], value_at, keys, spec.check == "elfproef")
     key = [identifier if c in schema.identifier_columns else c for c in schema.primary_key]
-    if len(key) > 1 and all(c in typed for c in key):
-        check_unique(raw, key, typed, keys, identifier == "bsn")
+    if len(key) > 1 and all(c in parsed for c in key):
+        check_unique(raw, key, value_at, keys, identifier == "bsn")
     del keys
     for c in raw.columns:
-        if c not in typed:
+        if c not in parsed:
             coded[c] = clean_text(raw, c, coded[c], free_text=True)
-            typed[c] = infer_column(coded[c].spread(coded[c].uniques), c)
-    columns = {c: typed[c] for c in raw.columns}
+    if not materialize:
+        return _Checked(raw, identifier, coded, {})
+    columns = {c: _column(c, coded[c], parsed, schema, identifier) for c in raw.columns}
     return _Checked(raw, identifier, coded, columns)
+
+
+def _column(
+    name: str, coded: Coded, parsed: dict[str, pd.Series], schema: TableSchema, identifier: str
+) -> pd.Series:
+    """A typed column of rows from its distinct values."""
+    if name == identifier:
+        return _identifier_column(coded)
+    if name in parsed:
+        return final_dtype(coded.spread(parsed[name]), schema.field(name))
+    return infer_column(coded.spread(coded.uniques), name)
 
 
 def _identifier_column(ids: Coded) -> pd.Series:
