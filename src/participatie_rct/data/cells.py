@@ -55,7 +55,7 @@ def column_text(column: pa.ChunkedArray) -> pa.ChunkedArray:
         column = column.cast(kind.value_type)
         kind = kind.value_type
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return column.cast(pa.large_string())  # stripped later, once per distinct value
+        return column.cast(pa.string())  # stripped later, once per distinct value
     if pa.types.is_integer(kind):
         return pc.cast(column, pa.string())
     if pa.types.is_boolean(kind):

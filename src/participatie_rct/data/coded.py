@@ -83,7 +83,9 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
     import pyarrow.compute as pc
 
     array = getattr(cells.array, "_pa_array", None)
-    if cells.dtype != TEXT or array is None:
+    if array is None or not (
+        pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
+    ):
         found, distinct = pd.factorize(cells)
         return found.astype(np.int32), pd.Series(distinct, dtype=TEXT)
     encoded = pc.dictionary_encode(array)

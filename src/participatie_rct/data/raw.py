@@ -87,13 +87,17 @@ class RawTable:
 
 
 def text_frame(columns: Mapping[str, Any]) -> pd.DataFrame:
-    """Columns of text (Arrow arrays or Python lists with None) as a frame of ``TEXT``."""
+    """Columns of text (Arrow arrays or Python lists with None) as a frame of Arrow strings.
+
+    Arrow arrays stay as they are (``pd.ArrowDtype(pa.string())``: four-byte offsets, no
+    copy); Python lists become ``TEXT``.
+    """
     data = {}
     for name, values in columns.items():
         if hasattr(values, "type") and hasattr(values, "chunks"):  # a pyarrow ChunkedArray
-            # pandas keeps Arrow text as large_string: cast (copy) only what is not yet so
-            large = values if values.type == pa.large_string() else values.cast(pa.large_string())
-            data[name] = pd.Series(pd.arrays.ArrowStringArray(large), dtype=TEXT)
+            # kept as Arrow has it: pandas' own string dtype would copy it to large_string
+            text = values if pa.types.is_string(values.type) else values.cast(pa.string())
+            data[name] = pd.Series(pd.arrays.ArrowExtensionArray(text), copy=False)
         else:
             data[name] = pd.Series(values, dtype=object).astype(TEXT)
     return pd.DataFrame(data)

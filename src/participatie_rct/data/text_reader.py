@@ -147,7 +147,7 @@ def _read_fast(
                 invalid_row_handler=on_invalid,
             ),
             convert_options=pacsv.ConvertOptions(
-                column_types=dict.fromkeys(fields, pa.large_string()),
+                column_types=dict.fromkeys(fields, pa.string()),
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),

@@ -34,7 +34,7 @@ from participatie_rct.data.rules import (
 )
 from participatie_rct.data.schema import TableSchema, table_schema
 from participatie_rct.data.stamp import read_stamped
-from participatie_rct.data.values import infer_column
+from participatie_rct.data.values import TEXT, infer_column
 from participatie_rct.errors import InputFileError
 
 #: Name of the identifier column in every loaded table.
@@ -75,9 +75,8 @@ def validate_file(
             table=name.value, path=str(path), n_rows=len(stamped), columns=tuple(stamped.columns)
         )
     schema = table_schema(name)
-    checked = _typed(
-        _prepare(read_raw(path), schema), schema, as_of or dt.date.today(), materialize=False
-    )
+    prepared = _prepare([read_raw(path)], schema)
+    checked = _typed(prepared, schema, as_of or dt.date.today(), materialize=False)
     return ValidationReport(
         table=name.value,
         path=str(path),
@@ -134,8 +133,9 @@ def load_table(
         raw = raw.with_text(raw.text.rename(columns={own: role}))
     schema = table_schema(name)
     try:
-        prepared = _prepare(raw, schema, kind)
-        del raw  # the cells are coded now; their text would double the memory
+        taken = [raw]
+        del raw  # the cells go column by column once coded (see _prepare)
+        prepared = _prepare(taken, schema, kind)
         checked = _typed(prepared, schema, as_of or dt.date.today())
     except InputFileError as exc:
         if own is None:
@@ -199,9 +199,19 @@ class _Checked:
     columns: dict[str, pd.Series]
 
 
-def _prepare(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None = None) -> _Checked:
-    """Column names checked (reserved, identifier, required) and every column coded."""
-    raw = raw.with_text(_match_names(raw.text, schema))
+def _prepare(
+    raw: RawTable | list[RawTable], schema: TableSchema, id_kind: IdentifierKind | None = None
+) -> _Checked:
+    """Column names checked (reserved, identifier, required) and every column coded.
+
+    Given a one-item list, the table is taken out of it, so that no one else holds its cells
+    and each column's text is let go as soon as it is coded (a national panel's text is
+    larger than all its typed columns together).
+    """
+    if isinstance(raw, list):
+        raw = raw.pop()
+    text = _match_names(raw.text, schema)
+    raw = raw.with_text(text)
     columns = raw.columns
     if PARTICIPANT in columns:
         raise InputFileError(
@@ -216,8 +226,13 @@ def _prepare(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None 
             f"{shown_names(columns)}). Add it, or rename the column that holds it."
         )
     spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
-    coded = {c: Coded.of(raw.text[c], spelled) for c in columns}
-    return _Checked(raw.with_text(raw.text.iloc[:0]), identifier, coded, {})
+    # no slice of the cells (``iloc[:0]`` would keep every Arrow buffer alive): empty columns
+    raw = raw.with_text(pd.DataFrame({c: pd.Series([], dtype=TEXT) for c in columns}))
+    coded = {}
+    for c in columns:
+        coded[c] = Coded.of(text.pop(c), spelled)
+        _release_arrow_memory()
+    return _Checked(raw, identifier, coded, {})
 
 
 def _typed(
@@ -272,6 +287,13 @@ def _column(
     if name in parsed:
         return final_dtype(coded.spread(parsed[name]), schema.field(name))
     return infer_column(coded.spread(coded.uniques), name)
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow freed back to the system (its pool keeps it for reuse otherwise)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
 
 
 def _identifier_column(ids: Coded) -> pd.Series:

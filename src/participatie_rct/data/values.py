@@ -36,6 +36,8 @@ def text_of(cells: pd.Series) -> pd.Series:
     """Cells as stripped Arrow strings (missing stays missing)."""
     if cells.dtype == TEXT:
         return cells.str.strip()
+    if isinstance(cells.dtype, pd.ArrowDtype):  # Arrow text as read: one compiled cast
+        return cells.astype(TEXT).str.strip()
     return cells.astype(object).where(cells.notna(), None).astype(TEXT).str.strip()
 
 

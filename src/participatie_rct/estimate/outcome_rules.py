@@ -106,6 +106,7 @@ def align(participants: pd.Series, month0: np.ndarray, rows: PersonMonths, end: 
     del known
     # exports come sorted by person and month: then the sort is a check
     order = np.argsort(key, kind="stable") if np.any(key[1:] < key[:-1]) else slice(None)
+    del key
     return Panel(
         n=len(participants),
         pos=pos[order],
@@ -237,6 +238,8 @@ def rank_within(groups: np.ndarray) -> np.ndarray:
     """1, 2, 3, ... within runs of equal values of a sorted array."""
     if len(groups) == 0:
         return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
+    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1].astype(np.int32)
     counts = np.diff(np.r_[starts, len(groups)])
-    return np.arange(len(groups)) - np.repeat(starts, counts) + 1
+    rank = np.arange(1, len(groups) + 1, dtype=np.int32)
+    rank -= np.repeat(starts, counts)
+    return rank

@@ -44,8 +44,9 @@ def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
     if values.dtype.kind == "M" and not values.isna().any():  # naive datetime64: no time zone
-        months = values.to_numpy().astype("datetime64[M]").astype("int64") + 1970 * 12
-        return pd.Series(months, index=values.index)
+        months = values.to_numpy().astype("datetime64[M]").view("int64")
+        months += 1970 * 12
+        return pd.Series(months, index=values.index, copy=False)
     try:
         stamps = (
             pd.to_datetime(values, utc=True, format="ISO8601")
@@ -117,7 +118,7 @@ def _reason_codes(values: pd.Series) -> np.ndarray:
             f"benefit_months, column 'exit_reason': unknown value(s) {unknown}. Allowed: empty, "
             "work, part_time_work, other; validate the table first."
         )
-    table = np.array([EVENT_CODES.get(t, 0) for t in text] + [0], dtype=np.int64)
+    table = np.array([EVENT_CODES.get(t, 0) for t in text] + [0], dtype=np.int8)
     return table[codes]  # the NA sentinel -1 picks the trailing 0
 
 
@@ -220,6 +221,7 @@ def build_outcomes(
     rows = _person_months(benefit_months)
     end, rows = _data_end(rows, as_of)
     panel = align(people["participant"], month0, rows, end)
+    del rows  # the panel holds what is needed, sorted
     table = _assemble(people, outcome_columns(panel, horizon))
     if participants is None:
         if keep_columns:
@@ -262,16 +264,17 @@ def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
     if "participant" not in months.columns and "id" in months.columns:
         months = months.rename(columns={"id": "participant"})
     _require(months, ("participant", "month", "on_benefit"), table="benefit_months")
-    codes, ids = pd.factorize(months["participant"].astype(str), use_na_sentinel=False)
+    # distinct ids made text once, not every row (a person has many months)
+    codes, ids = pd.factorize(months["participant"], use_na_sentinel=False)
     n = len(months)
     return PersonMonths(
         person=codes.astype(np.int32),
-        ids=np.asarray(ids, dtype=object),
+        ids=np.asarray(pd.Index(ids).astype(str), dtype=object),
         m=_month_index(pd.Series(months["month"]), table="benefit_months", column="month")
         .to_numpy()
         .astype(np.int32),
         on=_on_benefit(months["on_benefit"]),
-        reason=_reason_codes(months["exit_reason"]).astype(np.int8)
+        reason=_reason_codes(months["exit_reason"])
         if "exit_reason" in months.columns
         else np.zeros(n, dtype=np.int8),
         earn=pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
