@@ -23,7 +23,7 @@ from participatie_rct.data.cells import cell_text, column_text
 from participatie_rct.data.dialect import file_kind
 from participatie_rct.data.positions import CountedPositions
 from participatie_rct.data.raw import RawTable, clean_header, shown_names, text_frame
-from participatie_rct.data.values import infer_column
+from participatie_rct.data.values import TEXT, infer_column
 from participatie_rct.errors import InputFileError
 
 __all__ = ["RawTable", "cell_text", "read_frame", "read_raw"]
@@ -137,4 +137,7 @@ def read_frame(path: Path | str) -> pd.DataFrame:
             )
         return table.to_pandas()
     raw = read_raw(path)
-    return pd.DataFrame({name: infer_column(raw.text[name], name) for name in raw.columns})
+    columns = {}
+    for name in raw.columns:  # Arrow text as read -> pandas' Arrow strings, once per column
+        columns[name] = infer_column(raw.text[name].astype(TEXT), name)
+    return pd.DataFrame(columns, copy=False)
