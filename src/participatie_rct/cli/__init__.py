@@ -18,13 +18,16 @@ from participatie_rct import __version__
 from participatie_rct.cli import (
     data,
     design,
+    desk,
     estimate,
     inference,
     outcomes,
     register,
     report,
+    serve,
     simulate,
     survival,
+    users,
 )
 from participatie_rct.errors import ParticipatieRCTError
 
@@ -55,7 +58,10 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, data, simulate, outcomes, estimate, survival, inference, design, report):
+_GROUPS = (register, desk, data, simulate, outcomes, estimate, survival, inference, design, report)
+for _module in _GROUPS:
+    _module.register(app)
+for _module in (serve, users):
     _module.register(app)
 
 

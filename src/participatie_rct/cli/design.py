@@ -9,14 +9,16 @@ import typer
 
 from participatie_rct.choices import Correction, OutputFormat, Spending
 from participatie_rct.cli.common import (
+    LOOK_FLAGS,
     DbOption,
     FormatOption,
     KeyFileOption,
+    as_flags,
     echo_json,
     parse_fractions,
     read_key,
 )
-from participatie_rct.errors import DesignError, InputFileError
+from participatie_rct.errors import DesignError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -25,11 +27,8 @@ monitor_app = typer.Typer(
     help="Group-sequential interim looks: boundaries and status.", no_args_is_help=True
 )
 
-#: the benefit-months file of a data folder, in the order they are looked for
-BENEFIT_MONTHS_FILES = ("benefit_months.csv", "benefit_months.xlsx", "benefit_months.parquet")
-
 _POWER_CORRECTION = typer.Option(
-    Correction.NONE,
+    Correction.HOLM,
     "--correction",
     help="Across treatment arms: none, bonferroni (alpha / K) or holm.",
 )
@@ -48,11 +47,17 @@ def power(
     p_control: float = typer.Option(
         ..., "--p-control", help="Outflow proportion in the control arm, e.g. 0.06."
     ),
-    p_treatment: float = typer.Option(
-        ..., "--p-treatment", help="Outflow proportion the treatment arms should reach, e.g. 0.115."
+    p_treatment: float | None = typer.Option(
+        None,
+        "--p-treatment",
+        help="Outflow proportion the treatment arms should reach, e.g. 0.115 (not with --mde).",
     ),
     arms: int = typer.Option(
-        1, "--arms", help="Number of treatment arms, each compared with the one control."
+        1,
+        "--treatment-arms",
+        "--arms",
+        help="Treatment arms, each compared with the one control, NOT counting the control "
+        "(a four-arm trial has 3).",
     ),
     alpha: float = typer.Option(
         0.05, "--alpha", help="Two-sided significance level (family-wise with a correction)."
@@ -64,32 +69,60 @@ def power(
     n_per_arm: float | None = typer.Option(
         None, "--n-per-arm", help="Participants per arm: the power is computed."
     ),
+    mde: bool = typer.Option(
+        False,
+        "--mde",
+        help="With --n-per-arm: the smallest effect detectable with --power (default 0.8), as "
+        "power.prop.test solved for p2.",
+    ),
     strict: bool = typer.Option(
         False, "--strict", help="Count rejections in the wrong direction too (as R's strict)."
     ),
     output: OutputFormat = FormatOption,
 ) -> None:
-    """Sample size or power of a two-sided comparison of proportions, as R's power.prop.test.
+    """Sample size, power or minimum detectable effect of comparing proportions (power.prop.test).
 
-    Give --power to get the participants needed per arm, or --n-per-arm to get the power.
-    n_total counts every arm including the control.
+    Give --power to get the participants needed per arm, --n-per-arm to get the power, or
+    --n-per-arm with --mde to get the smallest detectable treatment proportion. n_total counts
+    every arm including the control.
     """
-    from participatie_rct.design.power import power_two_proportions
+    from participatie_rct.design.power import minimum_detectable_effect, power_two_proportions
 
-    if (target_power is None) == (n_per_arm is None):
-        raise DesignError(
-            "Give exactly one of --power (to get n per arm) and --n-per-arm (to get the power)."
+    if mde:
+        if n_per_arm is None or p_treatment is not None:
+            raise DesignError(
+                "--mde needs --n-per-arm (and --power, default 0.8) and computes the treatment "
+                "proportion: leave out --p-treatment."
+            )
+        result = minimum_detectable_effect(
+            p_control=p_control,
+            n_per_arm=n_per_arm,
+            power=0.8 if target_power is None else target_power,
+            alpha=alpha,
+            arms=arms,
+            correction=correction,
+            strict=strict,
         )
-    result = power_two_proportions(
-        p_control=p_control,
-        p_treatment=p_treatment,
-        n_per_arm=n_per_arm,
-        power=target_power,
-        alpha=alpha,
-        arms=arms,
-        correction=correction,
-        strict=strict,
-    )
+    else:
+        if p_treatment is None:
+            raise DesignError(
+                "Give --p-treatment (the proportion to detect), or --mde with --n-per-arm to "
+                "compute the smallest detectable one."
+            )
+        if (target_power is None) == (n_per_arm is None):
+            raise DesignError(
+                "Give exactly one of --power (to get n per arm) and --n-per-arm (to get the power)."
+            )
+        result = power_two_proportions(
+            p_control=p_control,
+            p_treatment=p_treatment,
+            n_per_arm=n_per_arm,
+            power=target_power,
+            alpha=alpha,
+            arms=arms,
+            correction=correction,
+            strict=strict,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
@@ -172,59 +205,23 @@ def status(
     look, each arm's Z against control, whether it is crossed, and conditional power.
 
     Alpha, the spending function, the horizon and the number of looks (interim_looks + 1)
-    come from the protocol's [analysis] table.
+    come from the protocol's [analysis] table. The interim report shows the same look; the
+    z is not covariate-adjusted ("adjusted": false in the JSON).
     """
+    from participatie_rct.trial import Trial
+
     cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    path = _benefit_months_file(data)
-
-    import datetime as dt
-
-    from participatie_rct.data import load_table
-    from participatie_rct.design.monitor import monitor_status, planned_previous_information
-    from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
-    from participatie_rct.registry import Register
-
-    with Register.open(db) as register:
-        protocol = register.protocol
-        assignments = with_intake_start(register.assignments())
-    plan = protocol.analysis
-    planned_looks = plan.interim_looks + 1
-    if looks_done is not None:
-        if previous and len(previous) != looks_done:
-            raise DesignError(
-                f"--looks-done {looks_done} but --previous-information gives {len(previous)} "
-                "fractions; give one fraction per earlier look (or only one of the two options)."
-            )
-        if not previous:
-            previous = planned_previous_information(looks_done, planned_looks)
-    months = load_table(
-        path,
-        "benefit_months",
-        key=read_key(key_file),
-        id_kind=protocol.identifier_kind.value,
-        # "today" of the not-in-the-future check; months after --as-of are ignored below
-        as_of=max(cutoff, dt.date.today()) if cutoff else dt.date.today(),
-    )
-    outcomes = build_outcomes(
-        assignments,
-        months,
-        horizon_months=plan.horizon_months,
-        as_of=None if cutoff is None else cutoff.strftime("%Y-%m"),
-    )
-    result = monitor_status(
-        outcomes,
-        control=protocol.control,
-        target_n=target_n if target_n is not None else (plan.target_n or len(assignments)),
-        alpha=plan.alpha,
-        spending=plan.spending,
-        gamma=gamma if gamma is not None else plan.gamma,
-        previous_information=previous,
-        planned_looks=planned_looks,
-        planned_effect=planned_effect if planned_effect is not None else plan.planned_effect,
-        correction=correction,
-        horizon_months=plan.horizon_months,
-    )
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=cutoff, required=("benefit_months",))
+    with as_flags(LOOK_FLAGS):
+        result = trial.monitor(
+            looks_done=looks_done,
+            previous_information=previous,
+            target_n=target_n,
+            planned_effect=planned_effect,
+            gamma=gamma,
+            correction=correction,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:
@@ -242,16 +239,6 @@ def _date(text: str | None) -> dt.date | None:
         raise DesignError(
             f"--as-of {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-06-30."
         ) from None
-
-
-def _benefit_months_file(folder: Path) -> Path:
-    for name in BENEFIT_MONTHS_FILES:
-        if (folder / name).is_file():
-            return folder / name
-    raise InputFileError(
-        f"{folder}: no benefit_months file there (looked for {', '.join(BENEFIT_MONTHS_FILES)}). "
-        "Point --data at the folder holding the benefit administration's monthly export."
-    )
 
 
 def register(app: typer.Typer) -> None:

@@ -1,10 +1,10 @@
 """``estimate ri``: randomization inference that re-runs the trial's own assignment procedure.
 
-The command reads the data (typically the output of ``outcomes``) and the protocol, puts the
-rows in arrival order, and calls
-:func:`~participatie_rct.estimate.inference.randomization_inference` with the procedure the
-protocol declares. pandas and numpy are imported inside the command so that ``--help`` stays
-fast.
+The command reads the data (typically the output of ``outcomes``) and the protocol, or a
+register and its data folder through :class:`participatie_rct.trial.Trial`; the library
+(:mod:`participatie_rct.trial.ri`) checks the table, puts the rows in arrival order and
+re-draws the procedure the protocol declares. pandas and numpy are imported inside the
+command so that ``--help`` stays fast.
 """
 
 from __future__ import annotations
@@ -15,111 +15,44 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import OutputFormat
-from participatie_rct.cli.common import FormatOption, echo_json
-from participatie_rct.cli.estimate import (
-    DataArgument,
-    TreatmentOption,
-    estimate_app,
-    naming_file,
-    read_data,
-)
+from participatie_rct.cli.common import FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
 from participatie_rct.errors import EstimationError
 
-#: the arrival-order column of the ``outcomes`` table, used when ``--order`` is not given
+#: the arrival-order column (``participatie_rct.trial.ri.DEFAULT_ORDER``; not imported here, so
+#: that ``--help`` loads no heavy library)
 DEFAULT_ORDER = "sequence"
 
 ProtocolOption = typer.Option(
-    ...,
+    None,
     "--protocol",
     help="The trial's protocol file (TOML): its assignment procedure is re-drawn.",
     dir_okay=False,
 )
-
-
-def _arrival_order(data: Any, order: str | None, path: Path) -> tuple[Any, str | None]:
-    """``data`` sorted into arrival order (stable), with a fresh 0..n-1 index.
-
-    The re-draws must see the participants in the order the trial assigned them: block and
-    minimization procedures depend on it. Without ``--order`` the ``sequence`` column of the
-    ``outcomes`` table is used when present, else the file's row order.
-    """
-    column = order if order is not None else (DEFAULT_ORDER if DEFAULT_ORDER in data else None)
-    if column is None:
-        return data.reset_index(drop=True), None
-    if column not in data.columns:
-        raise EstimationError(
-            f"{path}: --order column '{column}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Name the column that holds the arrival order."
-        )
-    missing = data[column].isna().to_numpy()
-    if missing.any():
-        first = int(missing.argmax())
-        raise EstimationError(
-            f"{path}: column '{column}' (arrival order) is empty in {int(missing.sum())} row(s), "
-            f"first at data row {first + 1}. Fill in every participant's arrival order."
-        )
-    ordered = data.sort_values(column, kind="mergesort")
-    return ordered.reset_index(drop=True), column
-
-
-def _numeric_outcome(data: Any, outcome: str, path: Path) -> Any:
-    """The outcome column as floats (true/false as 1/0, empty cells as NaN); text is refused."""
-    import numpy as np
-    import pandas as pd
-
-    if outcome not in data.columns:
-        raise EstimationError(
-            f"{path}: --outcome column '{outcome}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Check the spelling."
-        )
-    series = data[outcome]
-    if pd.api.types.is_bool_dtype(series) or pd.api.types.is_numeric_dtype(series):
-        return series.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-    mapped = series.map(lambda v: float(v) if isinstance(v, bool | np.bool_) else v)
-    numbers = pd.to_numeric(mapped, errors="coerce")
-    stray = (series.notna() & numbers.isna()).to_numpy()
-    if stray.any():
-        at = int(stray.argmax())
-        raise EstimationError(
-            f"{path}: column '{outcome}': data row {at + 1} holds {series.iloc[at]!r}, not a "
-            "number or true/false. Correct or empty that cell (an empty outcome is left out)."
-        )
-    return numbers.to_numpy(dtype=float)
-
-
-def _check_arms(data: Any, treatment: str, arms: tuple[str, ...], path: Path) -> None:
-    """Every row has an arm, and every arm is one the protocol's procedure can draw."""
-    from participatie_rct.estimate.design_matrix import arm_label
-
-    if treatment not in data.columns:
-        raise EstimationError(
-            f"{path}: --treatment column '{treatment}' is not in the data; it has "
-            f"{', '.join(map(repr, data.columns))}. Name the column with each row's assigned arm."
-        )
-    column = data[treatment]
-    empty = column.isna().to_numpy()
-    if empty.any():
-        raise EstimationError(
-            f"{path}: column '{treatment}' is empty in {int(empty.sum())} row(s), first at data "
-            f"row {int(empty.argmax()) + 1}. Every assigned participant has an arm: fill it in "
-            "from the register (participatie-rct outcomes writes it)."
-        )
-    labels = {arm_label(v) for v in column.unique()}
-    unknown = sorted(labels - set(arms))
-    if unknown:
-        raise EstimationError(
-            f"{path}: column '{treatment}' holds {unknown[0]!r}, which is not an arm of the "
-            f"protocol ({', '.join(arms)}). Use the protocol the trial was assigned with, or "
-            "the column with the arm keys."
-        )
+DataOrFolderArgument = typer.Argument(
+    ...,
+    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder.",
+    metavar="DATA",
+)
+TreatmentOption = typer.Option(
+    None, "--treatment", help="Column holding each row's assigned arm (with --db: the arm)."
+)
+RegisterOption = typer.Option(
+    None,
+    "--db",
+    help="A register instead of --protocol: DATA is then the trial's data folder, and the "
+    "outcome table is built from both (as 'outcomes' writes it).",
+)
 
 
 @estimate_app.command("ri")
 def ri_command(
-    data: Path = DataArgument,
+    data: Path = DataOrFolderArgument,
     outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
-    treatment: str = TreatmentOption,
-    protocol: Path = ProtocolOption,
+    treatment: str | None = TreatmentOption,
+    protocol: Path | None = ProtocolOption,
+    db: str | None = RegisterOption,
+    key_file: Path | None = KeyFileOption,
     control: str | None = typer.Option(
         None, "--control", help="Control level (default: the protocol's control arm)."
     ),
@@ -148,45 +81,27 @@ def ri_command(
             "estimate ri draws assignments at random and has no default seed: give --seed N "
             "(any whole number >= 0) so that the p-values can be reproduced."
         )
-    from dataclasses import replace
-
-    import numpy as np
-
-    from participatie_rct.estimate.inference import randomization_inference
-    from participatie_rct.protocol import Protocol
-
-    parsed = Protocol.from_toml(protocol)
-    procedure = parsed.procedure()
-    with naming_file(data):
-        table = read_data(data)
-        table, order_column = _arrival_order(table, order, data)
-        missing_units = [c for c in parsed.unit_columns if c not in table.columns]
-        if missing_units:
-            raise EstimationError(
-                f"column(s) {', '.join(map(repr, missing_units))} not in the data, but the "
-                f"protocol assigns by them ({parsed.assignment.method.value}). Use the table "
-                "written by participatie-rct outcomes, which keeps the baseline columns."
-            )
-        _check_arms(table, treatment, tuple(procedure.arms), data)
-        table = table.assign(**{outcome: _numeric_outcome(table, outcome, data)})
-        result = randomization_inference(
-            table,
-            outcome=outcome,
-            treatment=treatment,
-            procedure=procedure,
-            units=table,
-            n_draws=draws,
-            rng=np.random.default_rng(seed),
-            control=control if control is not None else parsed.control,
+    if (protocol is None) == (db is None):
+        raise EstimationError(
+            "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
+            "table) or --db URL (with DATA the trial's data folder), not both."
         )
-    result = replace(
-        result,
-        settings={
-            **result.settings,
-            "order": order_column,
-            "protocol_sha256": parsed.sha256,
-        },
-    )
+    if db is not None:
+        given = [
+            f
+            for f, v in (("--treatment", treatment), ("--order", order), ("--control", control))
+            if v
+        ]
+        if given:
+            raise EstimationError(
+                f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+                f"register; leave out {', '.join(given)}."
+            )
+        result, order_column, sha = _from_register(db, data, key_file, outcome, draws, seed)
+    else:
+        result, order_column, sha = _from_file(
+            data, protocol, outcome, treatment, order, control, draws, seed
+        )
     if output_format is OutputFormat.JSON:
         echo_json(result.to_dict())
         return
@@ -196,8 +111,61 @@ def ri_command(
         f"\nControl: {settings['control']}; {settings['n']} rows with an outcome, "
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
         f"re-draws); arrival order: {order_column or 'row order of the file'}; procedure "
-        f"{settings['method']} of protocol {parsed.sha256[:12]}..."
+        f"{settings['method']} of protocol {sha[:12]}..."
     )
+
+
+def _from_register(
+    db: str, data: Path, key_file: Path | None, outcome: str, draws: int, seed: int
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on the outcome table of a register and its data folder."""
+    import numpy as np
+
+    from participatie_rct.trial import Trial
+
+    trial = Trial.open(db, data, key=read_key(key_file))
+    result = trial.randomization_inference(outcome, n_draws=draws, rng=np.random.default_rng(seed))
+    return result, result.settings.get("order"), trial.protocol.sha256
+
+
+def _from_file(
+    data: Path,
+    protocol: Path | None,
+    outcome: str,
+    treatment: str | None,
+    order: str | None,
+    control: str | None,
+    draws: int,
+    seed: int,
+) -> tuple[Any, str | None, str]:
+    """Randomization inference on a table file, with the procedure of a protocol file."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.trial.ri import prepared_inference
+
+    if treatment is None or protocol is None:
+        raise EstimationError(
+            "estimate ri --protocol needs --treatment: the column of DATA that holds each "
+            "row's assigned arm."
+        )
+    parsed = Protocol.from_toml(protocol)
+    with naming_file(data):
+        result, column = prepared_inference(
+            read_data(data),
+            parsed,
+            outcome=outcome,
+            treatment=treatment,
+            n_draws=draws,
+            rng=np.random.default_rng(seed),
+            order=order,
+            control=control,
+            source=str(data),
+        )
+    settings = {**result.settings, "order": column, "protocol_sha256": parsed.sha256}
+    return replace(result, settings=settings), column, parsed.sha256
 
 
 def register(app: typer.Typer) -> None:

@@ -85,21 +85,7 @@ def with_baseline(
     Raises :class:`EstimationError` when ``keep`` names a column the participants table
     lacks, or one that looks like a direct identifier.
     """
-    refused = [c for c in keep if identifying(c)]
-    if refused:
-        raise EstimationError(
-            f"--keep {refused[0]!r}: this column looks like a direct identifier (a name, BSN, "
-            "address, postcode, birth date, phone, e-mail or IBAN), which an outcome table never "
-            "carries. Leave it out; derive what the analysis needs (e.g. birth_year, a region) "
-            "in the export instead."
-        )
-    absent = [c for c in keep if c not in participants.columns]
-    if absent:
-        available = [c for c in participants.columns if c != "participant"]
-        raise EstimationError(
-            f"--keep {absent[0]!r}: the participants table has no such column; it has "
-            f"{', '.join(available)}."
-        )
+    _check_keep(keep, list(participants.columns))
     wanted = [*declared_baseline(), *keep]
     columns = [
         c
@@ -108,3 +94,41 @@ def with_baseline(
     ]
     baseline = participants[["participant", *columns]]
     return table.merge(baseline, on="participant", how="left")
+
+
+def declared_only(
+    table: pd.DataFrame, participant_columns: Sequence[str], *, keep: Sequence[str] = ()
+) -> pd.DataFrame:
+    """``table`` without the participant columns it does not declare.
+
+    ``participant_columns`` are the columns that came from the participants table (beside
+    the register's own); of those only the schema's baseline fields and ``keep`` stay, and
+    never one that looks like a direct identifier. Refuses ``keep`` naming an identifier or
+    a column the table lacks.
+    """
+    _check_keep(keep, list(table.columns))
+    allowed = {*declared_baseline(), *keep}
+    dropped = {
+        c
+        for c in participant_columns
+        if c != "participant" and (c not in allowed or identifying(c))
+    }
+    return table[[c for c in table.columns if c not in dropped]]
+
+
+def _check_keep(keep: Sequence[str], available: Sequence[str]) -> None:
+    refused = [c for c in keep if identifying(c)]
+    if refused:
+        raise EstimationError(
+            f"--keep {refused[0]!r}: this column looks like a direct identifier (a name, BSN, "
+            "address, postcode, birth date, phone, e-mail or IBAN), which an outcome table never "
+            "carries. Leave it out; derive what the analysis needs (e.g. birth_year, a region) "
+            "in the export instead."
+        )
+    absent = [c for c in keep if c not in available]
+    if absent:
+        listed = [c for c in available if c != "participant"]
+        raise EstimationError(
+            f"--keep {absent[0]!r}: the participants table has no such column; it has "
+            f"{', '.join(listed)}."
+        )
