@@ -8,7 +8,7 @@ is missing, is counted, and makes every outcome that depends on it unknown (NaN)
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -222,7 +222,9 @@ def build_outcomes(
     end, rows = _data_end(rows, as_of)
     panel = align(people["participant"], month0, rows, end)
     del rows  # the panel holds what is needed, sorted
-    table = _assemble(people, outcome_columns(panel, horizon))
+    table = _assemble(
+        people, outcome_columns(panel, horizon), _work_hook(benefit_months, month0, end, horizon)
+    )
     if participants is None:
         if keep_columns:
             raise EstimationError(
@@ -232,6 +234,23 @@ def build_outcomes(
     from participatie_rct.estimate.outcome_columns import with_baseline
 
     return with_baseline(table, participants, keep=keep_columns)
+
+
+def _work_hook(
+    benefit_months: pd.DataFrame, month0: np.ndarray, end: int, horizon: int
+) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """The hours-based work outcomes, when the benefit months carry hours or amounts."""
+    months = benefit_months
+    if "participant" not in months.columns and "id" in months.columns:
+        months = months.rename(columns={"id": "participant"})
+    if "hours_band" not in months.columns and "benefit_amount" not in months.columns:
+        return None
+    from participatie_rct.estimate.work_outcomes import add_work_outcomes
+
+    def work(out: pd.DataFrame) -> pd.DataFrame:
+        return add_work_outcomes(out, months, month0, end=end, horizon=horizon)
+
+    return work
 
 
 def _horizon(horizon_months: Any) -> int:
@@ -316,8 +335,13 @@ def _refuse_repeats(rows: PersonMonths) -> None:
         )
 
 
-def _assemble(people: pd.DataFrame, outcomes: dict[str, Any]) -> pd.DataFrame:
-    """``participant``, ``arm``, the outcome columns, then the assignments' other columns."""
+def _assemble(
+    people: pd.DataFrame,
+    outcomes: dict[str, Any],
+    work: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """``participant``, ``arm``, the outcome columns (then ``work``'s, when the months have
+    hours or benefit amounts), then the assignments' other columns."""
     out = pd.DataFrame(
         {
             "participant": people["participant"].to_numpy(),
@@ -326,9 +350,7 @@ def _assemble(people: pd.DataFrame, outcomes: dict[str, Any]) -> pd.DataFrame:
         },
         copy=False,
     )
-    if "hours_band" in months.columns or "benefit_amount" in months.columns:
-        from participatie_rct.estimate.work_outcomes import add_work_outcomes  # hours-based
-
-        out = add_work_outcomes(out, months, month0.to_numpy(), end=end, horizon=horizon)
+    if work is not None:
+        out = work(out)
     extra = [c for c in people.columns if c not in out.columns]
     return pd.concat([out, people[extra].reset_index(drop=True)], axis=1)
