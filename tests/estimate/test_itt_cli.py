@@ -118,7 +118,7 @@ def test_itt_json_has_the_contract_keys(
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"estimates", "settings"}
+    assert set(payload) == {"estimates", "settings", "warnings"}
     per_level = 2 if "--subgroup" in options else 1
     assert len(payload["estimates"]) == 2 * per_level
     for row in payload["estimates"]:

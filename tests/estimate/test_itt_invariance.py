@@ -193,7 +193,7 @@ def test_results_are_immutable_picklable_and_json_ready() -> None:
     again = pickle.loads(pickle.dumps(result))
     assert again.to_frame().equals(result.to_frame())
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(payload) == {"estimates", "settings"}
+    assert set(payload) == {"estimates", "settings", "warnings"}
     assert payload["settings"]["strata"] == "site" and payload["settings"]["n_strata"] == 3
     assert "intensive_support" in result.summary() and len(result.glance()) == 1
 
@@ -230,9 +230,19 @@ def test_dim_refuses_mixed_clusters() -> None:
 
 def test_leverage_one_is_refused_for_hc2_but_not_hc1() -> None:
     data = trial(6)
-    data.loc[0, "site"] = "Deventer"  # a stratum of one participant
+    data["level"] = "common"
+    data.loc[0, "level"] = "rare"  # a covariate level of one participant
+    kwargs = {"covariates": ["level"], "adjust": "linear"}
     with pytest.raises(EstimationError, match=r"1 row has leverage 1 \(row 1 of the rows used\)"):
-        itt(data, outcome="y", treatment="arm", strata="site")
+        itt(data, outcome="y", treatment="arm", **kwargs)
+    assert itt(data, outcome="y", treatment="arm", se_type="hc1", **kwargs).effects
+
+
+def test_singleton_stratum_is_dropped_under_hc2_not_refused() -> None:
+    data = trial(6)
+    data.loc[0, "site"] = "Deventer"  # a stratum of one participant
+    result = itt(data, outcome="y", treatment="arm", strata="site")
+    assert result.settings["n_singletons_dropped"] == 1
     assert itt(data, outcome="y", treatment="arm", strata="site", se_type="hc1").effects
 
 

@@ -31,6 +31,14 @@ KeyFileOption = typer.Option(
     exists=False,
     dir_okay=False,
 )
+SecretFileOption = typer.Option(
+    None,
+    "--secret-file",
+    help="File holding the trial secret of a sealed trial, made by keygen (else "
+    "$PARTICIPATIE_RCT_SECRET). Needed to draw; never stored.",
+    exists=False,
+    dir_okay=False,
+)
 FormatOption = typer.Option(
     OutputFormat.TEXT, "--format", help="text for people, json for scripts."
 )
@@ -38,9 +46,22 @@ FormatOption = typer.Option(
 
 def read_key(key_file: Path | None) -> bytes | None:
     """The pseudonymisation key from ``--key-file``, else ``$PARTICIPATIE_RCT_KEY``, else None."""
-    from participatie_rct.data.pseudonym import load_key
+    from participatie_rct.keyfiles import optional_key
 
-    return load_key(key_file=key_file, environ=os.environ)
+    return optional_key(key_file, environ=os.environ)
+
+
+def read_secret(secret_file: Path | None) -> bytes | None:
+    """The trial secret from ``--secret-file``, else ``$PARTICIPATIE_RCT_SECRET``, else None."""
+    from participatie_rct.keyfiles import optional_secret
+
+    return optional_secret(secret_file, environ=os.environ)
+
+
+OPEN_TRIAL_NOTE = (
+    "note: this trial is open (its protocol has a seed): anyone holding the protocol can "
+    'predict the next arm. Use concealment = "sealed" for rolling intake.'
+)
 
 
 def _jsonable(value: Any) -> Any:

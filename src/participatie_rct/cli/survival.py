@@ -99,6 +99,8 @@ def survival_command(
         echo_json(result.to_dict())
     else:
         typer.echo(result.summary())
+        if result.warnings:  # the summary already says it per model; once more, at the end
+            typer.echo("\n" + result.warning_lines())
 
 
 @estimate_app.command("panel")

@@ -131,6 +131,7 @@ class EffectsResult:
     effects: tuple[Effect, ...]
     settings: dict[str, Any] = field(default_factory=dict)
     title: str = "Intention-to-treat effects"
+    warnings: tuple[str, ...] = ()
 
     # -- views ---------------------------------------------------------------------------
     def to_frame(self) -> pd.DataFrame:
@@ -153,6 +154,7 @@ class EffectsResult:
             for k, v in self.settings.items()
         }
         flat = {k: v for k, v in flat.items() if not isinstance(v, dict)}
+        flat["warnings"] = "; ".join(self.warnings)
         return pd.DataFrame([flat])
 
     def to_dict(self) -> dict[str, Any]:
@@ -161,7 +163,9 @@ class EffectsResult:
         estimates = [
             {k: json_ready(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
         ]
-        return {"estimates": estimates, "settings": json_ready(dict(self.settings))}
+        out: dict[str, Any] = {"estimates": estimates, "settings": json_ready(dict(self.settings))}
+        out["warnings"] = list(self.warnings)
+        return out
 
     def summary(self) -> str:
         """A table a person reads, with the settings underneath."""
@@ -189,6 +193,7 @@ class EffectsResult:
             elif isinstance(value, list | tuple):
                 value = ", ".join(map(str, value)) or "-"
             lines.append(f"{key}: {value}")
+        lines.extend(f"Warning: {w}" for w in self.warnings)
         return "\n".join(lines)
 
     def __str__(self) -> str:

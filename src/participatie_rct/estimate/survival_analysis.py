@@ -64,8 +64,19 @@ class SurvivalAnalysis:
         """The Cox rows (the headline hazard ratios)."""
         return self.cox.to_frame()
 
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What could not be estimated and why, from every part (each said once)."""
+        parts = (self.cox, self.fine_gray, self.cause_specific_cox)
+        found = [w for p in parts if p is not None for w in p.warnings]
+        return tuple(dict.fromkeys(found))
+
     def glance(self) -> dict[str, Any]:
-        return {"km": self.km.glance(), "cox": self.cox.glance()}
+        return {
+            "km": self.km.glance(),
+            "cox": self.cox.glance(),
+            "warnings": list(self.warnings),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of ``estimate survival --format json`` (CONTRACT.md)."""
@@ -93,6 +104,7 @@ class SurvivalAnalysis:
             out["cause_specific_cox"] = _records(self.cause_specific_cox.to_frame()[_COX_KEYS])
         if self.rmst is not None:
             out["rmst"] = _records(self.rmst.to_frame())
+        out["warnings"] = list(self.warnings)
         out["settings"] = {
             "ties": self.cox.ties,
             "strata": self.cox.strata,
@@ -112,6 +124,10 @@ class SurvivalAnalysis:
             if p is not None
         ]
         return "\n\n".join(parts)
+
+    def warning_lines(self) -> str:
+        """One line per warning, for the end of the text output ('' when there are none)."""
+        return "\n".join(f"Warning: {w}" for w in self.warnings)
 
 
 def survival_analysis(

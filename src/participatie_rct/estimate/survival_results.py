@@ -72,10 +72,11 @@ def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
 
 
 def _text_table(title: str, frame: pd.DataFrame, facts: dict[str, Any]) -> str:
-    shown = ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None)
+    shown = ", ".join(f"{k}={v}" for k, v in facts.items() if v is not None and k != "warnings")
     with pd.option_context("display.width", 120, "display.max_columns", 20):
         body = frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-    return f"{title}\n{shown}\n{body}"
+    notes = "".join(f"\nWarning: {w}" for w in facts.get("warnings") or ())
+    return f"{title}\n{shown}\n{body}{notes}"
 
 
 class _Views:
@@ -220,6 +221,7 @@ class CoxResult(_Views):
     iterations: int
     zph: pd.DataFrame = field(repr=False)
     event_of_interest: int | None = None
+    warnings: tuple[str, ...] = ()
     _title = "Cox proportional hazards"
 
     def to_frame(self) -> pd.DataFrame:
@@ -239,6 +241,7 @@ class CoxResult(_Views):
             "loglik": self.loglik[1],
             "iterations": self.iterations,
             "event_of_interest": self.event_of_interest,
+            "warnings": list(self.warnings),
         }
 
     def proportional_hazards(self) -> ProportionalHazardsResult:
@@ -327,6 +330,7 @@ class FineGrayResult(_Views):
     iterations: int
     converged: bool
     loglik: float
+    warnings: tuple[str, ...] = ()
     _title = "Fine-Gray subdistribution hazards"
 
     def to_frame(self) -> pd.DataFrame:
@@ -342,6 +346,7 @@ class FineGrayResult(_Views):
             "iterations": self.iterations,
             "converged": self.converged,
             "loglik": self.loglik,
+            "warnings": list(self.warnings),
         }
 
 
