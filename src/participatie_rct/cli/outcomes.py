@@ -20,7 +20,15 @@ _DATA_OPTION = typer.Option(
     ..., "--data", help="Folder with participants and benefit_months (csv, xlsx or parquet)."
 )
 _OUT_OPTION = typer.Option(
-    ..., "--out", help="CSV file (or .xlsx) to write, one row per participant."
+    ...,
+    "--out",
+    help="File to write, one row per participant: CSV, or parquet when it ends in .parquet.",
+)
+_KEEP_OPTION = typer.Option(
+    None,
+    "--keep",
+    help="An extra participants column to carry along (repeat for more); the schema's "
+    "baseline columns always come. Columns that identify a person are refused.",
 )
 
 
@@ -38,17 +46,21 @@ def outcomes_command(
         None, "--as-of", help="Last month of data to use (YYYY-MM); default: all of it."
     ),
     key_file: Path | None = KeyFileOption,
+    keep: list[str] | None = _KEEP_OPTION,
 ) -> None:
     """Build per-participant outcomes (outflow to work within the horizon, months to outflow,
     exit type, months off benefit, re-entry, missing months) from a register and its data.
 
-    Follow-up counts from the intake date. The CSV holds the pseudonym, the arm, the outcomes
-    and the baseline columns of the participants table; feed it to 'estimate itt',
-    'estimate survival' (--time time --event event_code) or 'balance'.
+    Follow-up counts from the intake date. The table holds the pseudonym, the arm, the
+    outcomes, the register's columns and the baseline columns of the participants schema
+    (more with --keep; never names, BSNs, addresses or birth dates); feed it to
+    'estimate itt', 'estimate survival' (--time time --event event_code) or 'balance'.
+    A .parquet output is read back by those commands without re-checking it.
     """
     import pandas as pd
 
     from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.outcome_columns import declared_only
     from participatie_rct.trial import Trial
 
     if not out.parent.is_dir():
@@ -63,10 +75,18 @@ def outcomes_command(
             ) from None
     trial = Trial.open(db, data, key=read_key(key_file), as_of=day)
     months = horizon or trial.plan.horizon_months
-    table = trial.outcomes(months)
-    from participatie_rct.cells import write_table
+    from_participants = [
+        c for c in trial.inputs.participants.columns if c not in trial.inputs.assignments.columns
+    ]
+    table = declared_only(trial.outcomes(months), from_participants, keep=tuple(keep or ()))
+    if out.suffix.lower() == ".parquet":
+        from participatie_rct.data.stamp import write_parquet
 
-    write_table(table, out)  # private, atomic, never through a symlink; formulas neutralized
+        write_parquet(table, out, table="outcomes")
+    else:
+        from participatie_rct.cells import write_table
+
+        write_table(table, out)  # private, atomic, never through a symlink; formulas neutralized
     typer.echo(f"{out}: {len(table)} participants, outcomes over {months} months.")
 
 
