@@ -161,12 +161,17 @@ def test_binary_outcome_is_a_linear_probability_model() -> None:
     assert math.isclose(e.estimate, shares["earn_more"] - shares["control"], rel_tol=1e-10)
 
 
-def test_control_default_is_control_else_first_level() -> None:
-    data = trial(1).replace({"arm": {"control": "a_control"}})
-    assert itt(data, outcome="y", treatment="arm").settings["control"] == "a_control"
+def test_control_default_is_control_else_refused() -> None:
     data = trial(1)
+    assert itt(data, outcome="y", treatment="arm").settings["control"] == "control"
+    renamed = data.replace({"arm": {"control": "a_control"}})
+    with pytest.raises(EstimationError, match=r"column 'arm': which arm is the control\?"):
+        itt(renamed, outcome="y", treatment="arm")
+    assert itt(renamed, outcome="y", treatment="arm", control="a_control").settings[
+        "control"
+    ] == ("a_control")
     data["arm"] = data["arm"].map({"control": 0, "earn_more": 1, "intensive_support": 2})
-    result = itt(data, outcome="y", treatment="arm")
+    result = itt(data, outcome="y", treatment="arm", control=0)
     assert result.settings["control"] == "0" and result.to_frame()["arm"].tolist() == ["1", "2"]
 
 

@@ -23,7 +23,10 @@ EXACT = 1e-9
 
 @pytest.fixture(scope="module")
 def panel() -> pd.DataFrame:
-    return pd.read_csv(REF_DIR / "survival_panel.csv")
+    frame = pd.read_csv(REF_DIR / "survival_panel.csv")
+    # as R's factor(trt): the first sorted level is the reference arm
+    frame["trt"] = pd.Categorical(frame["trt"], categories=sorted(frame["trt"].unique()))
+    return frame
 
 
 @pytest.mark.reference

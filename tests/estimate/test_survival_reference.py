@@ -33,14 +33,22 @@ ITERATIVE = 1e-6
 P_ABS = 1e-12
 
 
+def _as_factors(frame: pd.DataFrame, columns: tuple[str, ...]) -> pd.DataFrame:
+    """Arm columns as R reads them: factors whose first (sorted) level is the reference."""
+    out = frame.copy()
+    for column in columns:
+        out[column] = pd.Categorical(out[column], categories=sorted(out[column].unique()))
+    return out
+
+
 @pytest.fixture(scope="module")
 def veteran() -> pd.DataFrame:
-    return pd.read_csv(REF_DIR / "survival_veteran.csv")
+    return _as_factors(pd.read_csv(REF_DIR / "survival_veteran.csv"), ("trt", "celltype"))
 
 
 @pytest.fixture(scope="module")
 def pbc() -> pd.DataFrame:
-    return pd.read_csv(REF_DIR / "survival_pbc.csv")
+    return _as_factors(pd.read_csv(REF_DIR / "survival_pbc.csv"), ("trt", "edema"))
 
 
 def _close(ours, theirs, rtol: float) -> None:

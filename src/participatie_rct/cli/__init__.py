@@ -26,6 +26,7 @@ from participatie_rct.cli import (
     simulate,
     survival,
 )
+from participatie_rct.cli.flags import flag_terms
 from participatie_rct.errors import ParticipatieRCTError
 
 app = typer.Typer(
@@ -69,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         code = command.main(args=argv, prog_name="participatie-rct", standalone_mode=False)
     except ParticipatieRCTError as exc:
-        typer.echo(f"participatie-rct: error: {_one_line(str(exc))}", err=True)
+        typer.echo(f"participatie-rct: error: {_one_line(flag_terms(str(exc)))}", err=True)
         sys.exit(exc.exit_code)
     except typer.Abort:
         typer.echo("participatie-rct: aborted.", err=True)

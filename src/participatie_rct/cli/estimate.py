@@ -26,7 +26,9 @@ DataArgument = typer.Argument(
 )
 TreatmentOption = typer.Option(..., "--treatment", help="Column holding each row's assigned arm.")
 ControlOption = typer.Option(
-    None, "--control", help="Control level (default: 'control' or the first)."
+    None,
+    "--control",
+    help="Control level (default: the level named 'control'; otherwise this is required).",
 )
 EstimatorOption = typer.Option(
     Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."
@@ -58,13 +60,15 @@ def read_data(path: Path):  # -> pandas.DataFrame
 
 
 @contextmanager
-def naming_file(path: Path) -> Iterator[None]:
-    """Put the data file's name before an estimator's refusal.
+def naming_file(path: Path, renamed: dict[str, str] | None = None) -> Iterator[None]:
+    """Put the data file's name before an estimator's refusal, in the command line's terms.
 
     The estimators see a DataFrame, not a file: their messages name the column, rows and
-    value; the user also needs to know which file. Refusals of the file itself
-    (:class:`InputFileError`) name it already.
+    value; the user also needs to know which file, and the flag (``--control``) where the
+    library names its parameter (``control=``; ``renamed`` for a command whose flag differs).
+    Refusals of the file itself (:class:`InputFileError`) name it already.
     """
+    from participatie_rct.cli.flags import flag_terms
     from participatie_rct.errors import InputFileError, ParticipatieRCTError
 
     try:
@@ -72,7 +76,7 @@ def naming_file(path: Path) -> Iterator[None]:
     except InputFileError:
         raise
     except ParticipatieRCTError as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+        raise type(exc)(f"{path}: {flag_terms(str(exc), renamed)}") from None
 
 
 @estimate_app.command("itt")

@@ -89,7 +89,7 @@ def _numeric_outcome(data: Any, outcome: str, path: Path) -> Any:
 
 def _check_arms(data: Any, treatment: str, arms: tuple[str, ...], path: Path) -> None:
     """Every row has an arm, and every arm is one the protocol's procedure can draw."""
-    from participatie_rct.estimate.design_matrix import arm_label
+    from participatie_rct.estimate.arms import arm_label
 
     if treatment not in data.columns:
         raise EstimationError(

@@ -117,7 +117,7 @@ def panel_command(
     """Person-month linear probability model: arm effects by month, clustered by person."""
     from participatie_rct.estimate.panel import panel_effects
 
-    with naming_file(data):
+    with naming_file(data, {"cluster": "--id"}):
         result = panel_effects(
             read_data(data),
             outcome=outcome,

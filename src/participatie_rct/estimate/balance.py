@@ -24,7 +24,8 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, refuse_stray_text, resolve_arms
+from participatie_rct.estimate.arms import Arms, resolve_arms
+from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import json_ready
 from participatie_rct.estimate.variance import hc_vcov, least_squares
@@ -106,11 +107,11 @@ def balance(
     """
     covariates = tuple(covariates)
     if not covariates:
-        raise EstimationError("balance needs covariates; give them (--covariates A,B).")
+        raise EstimationError("balance needs covariates; give them as covariates=[...].")
     by_columns = (by,) if isinstance(by, str) else tuple(by or ())
     if treatment in covariates or treatment in by_columns:
         raise EstimationError(
-            f"column '{treatment}' is the treatment: it cannot also be a covariate or a --by "
+            f"column '{treatment}' is the treatment: it cannot also be a covariate or a by= "
             "column. Name baseline characteristics."
         )
     cleaned = complete_rows(

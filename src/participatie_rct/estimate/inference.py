@@ -22,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, resolve_arms
+from participatie_rct.estimate.arms import arm_label, resolve_arms
 from participatie_rct.estimate.results import json_ready
 from participatie_rct.seeds import entropy_of
 

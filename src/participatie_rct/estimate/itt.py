@@ -19,7 +19,8 @@ import pandas as pd
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, check_roles, itt_design, resolve_arms
+from participatie_rct.estimate.arms import Arms, resolve_arms
+from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import Cleaned, complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
@@ -96,7 +97,7 @@ def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) ->
             raise EstimationError(
                 "se_type does not apply to the difference in means (estimator 'dim'): its "
                 "variance follows from the design (Welch, blocked, CR2 when clustered). Leave "
-                "out --se or use --estimator ols."
+                "out se_type= or use estimator='ols'."
             )
         return None
     return regression_se(se_type, cluster=cluster)
@@ -114,7 +115,7 @@ def regression_se(se_type: object, *, cluster: str | None) -> SEType:
         )
     if not cluster and se in (SEType.CR0, SEType.CR2):
         raise EstimationError(
-            f"se_type {se.value!r} needs clusters. Give the cluster column (--cluster) or use hc2."
+            f"se_type {se.value!r} needs clusters. Give the cluster column as cluster= or use se_type='hc2'."
         )
     if not cluster and se is SEType.STATA:
         return SEType.HC1  # Stata's ``robust`` without clusters is HC1, as in estimatr
@@ -231,12 +232,12 @@ def itt(
         adj = Adjustment.LIN if covariates else Adjustment.NONE
     if adj is not Adjustment.NONE and not covariates:
         raise EstimationError(
-            f"adjust {adj.value!r} needs covariates; give them (--covariates A,B) or adjust 'none'."
+            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use adjust='none'."
         )
     if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
         raise EstimationError(
             "the difference in means (estimator 'dim') does not adjust for covariates. Use "
-            "--estimator ols for covariate adjustment, or leave out the covariates."
+            "estimator='ols' for covariate adjustment, or leave out the covariates."
         )
     corr = parse_choice(Correction, correction, parameter="correction")
     if not 0 < alpha < 1:

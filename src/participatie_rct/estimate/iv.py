@@ -25,14 +25,9 @@ from scipy import stats
 
 from participatie_rct.choices import Adjustment, Correction, parse_choice
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.arms import Arms, arm_label, resolve_arms
 from participatie_rct.estimate.balance import wald_f
-from participatie_rct.estimate.design_matrix import (
-    Arms,
-    arm_label,
-    check_roles,
-    itt_design,
-    resolve_arms,
-)
+from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
     numeric_outcome,

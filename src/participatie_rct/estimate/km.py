@@ -23,7 +23,8 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.design_matrix import _as_number, arm_label, refuse_stray_text
+from participatie_rct.estimate.arms import arm_codes
+from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.survival_results import KaplanMeierResult
 
 if TYPE_CHECKING:
@@ -71,36 +72,6 @@ def _levels_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(), 1) == 0):
         values = values.astype(np.int64)
     return values.astype(str)
-
-
-def arm_codes(
-    values: pd.Series, control: str | None, column: str
-) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Code arms 0..k-1 with the control arm first.
-
-    The control arm is ``control`` when given, else ``"control"`` when that level exists, else the
-    first level in sorted order.
-    """
-    text = _levels_text(values)
-    levels = sorted(text.unique().tolist())
-    if len(levels) < 2:
-        raise EstimationError(
-            f"column {column!r}: only one arm ({levels[0] if levels else 'none'!s}) is present; "
-            "a comparison needs at least two arms."
-        )
-    if control is None:
-        control = "control" if "control" in levels else levels[0]
-    control = str(control)
-    if control not in levels:  # "--control 1.0" for the level 1
-        control = arm_label(_as_number(control))
-    if control not in levels:
-        raise EstimationError(
-            f"column {column!r}: the control level {control!r} does not occur (levels: "
-            f"{', '.join(levels)}). Pass one of these with --control."
-        )
-    ordered = (control, *[lv for lv in levels if lv != control])
-    codes = pd.Categorical(text, categories=list(ordered)).codes.astype(np.int64)
-    return codes, ordered
 
 
 def _covariate_matrix(
@@ -158,7 +129,7 @@ def prepare_survival(
         if other is not None:
             raise EstimationError(
                 f"column {name!r} is named as both {role} and {other}. Each role needs its own "
-                "column: check --time, --event and --treatment."
+                "column: check time=, event= and treatment=."
             )
     for name in covariates:
         covariate_role = {time: "time", event: "event", treatment: "treatment"}.get(name)
@@ -166,7 +137,7 @@ def prepare_survival(
             raise EstimationError(
                 f"column {name!r} is the {covariate_role} column and also a covariate. "
                 "Covariates are "
-                f"baseline characteristics: leave {name!r} out of --covariates."
+                f"baseline characteristics: leave {name!r} out of covariates=."
             )
     t_col = _column(data, time, "time")
     t = pd.to_numeric(t_col, errors="coerce").to_numpy(dtype=float)

@@ -22,7 +22,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import resolve_arms
+from participatie_rct.estimate.arms import resolve_arms
 from participatie_rct.estimate.results import json_ready
 from participatie_rct.seeds import entropy_of
 

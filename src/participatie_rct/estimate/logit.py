@@ -20,7 +20,8 @@ import pandas as pd
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import check_roles, itt_design, resolve_arms
+from participatie_rct.estimate.arms import resolve_arms
+from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
     numeric_outcome,

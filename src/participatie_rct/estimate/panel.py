@@ -26,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.km import _rows, _shown, arm_codes
+from participatie_rct.estimate.arms import arm_codes
+from participatie_rct.estimate.km import _rows, _shown
 from participatie_rct.estimate.survival_results import PanelResult
 
 _WORK_REASONS = ("work", "part_time_work")
@@ -259,7 +260,7 @@ def panel_effects(
     if cluster in (outcome, treatment):
         raise EstimationError(
             f"panel: the id column {cluster!r} is also the "
-            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column with --id."
+            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column as cluster=."
         )
     arm, levels = arm_codes(panel[treatment], control, treatment)
     k = len(levels)
@@ -290,7 +291,7 @@ def panel_effects(
         raise EstimationError(
             f"panel, column {treatment!r}: arm {levels[a]!r} has no person-months in month "
             f"{_shown(months[m])} of column {time!r}, so its effect there is not identified. "
-            "Leave out that month or pool the months (--pooled)."
+            "Leave out that month or pool the months (by_month=False)."
         )
     mean, vcov = _cell_means_cluster(y, cell, k * n_m, person, k * n_m)
     rows = []

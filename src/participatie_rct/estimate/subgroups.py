@@ -19,7 +19,8 @@ from scipy import stats
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, check_roles, dummies, resolve_arms
+from participatie_rct.estimate.arms import arm_label, resolve_arms
+from participatie_rct.estimate.design_matrix import check_roles, dummies
 from participatie_rct.estimate.itt import (
     CLUSTER_SE,
     numeric_outcome,
@@ -73,7 +74,7 @@ def subgroup_effects(
     if subgroup in (outcome, treatment):
         raise EstimationError(
             f"column '{subgroup}' is the {'outcome' if subgroup == outcome else 'treatment'} and "
-            "cannot also define the subgroups. Name a baseline characteristic with --subgroup."
+            "cannot also define the subgroups. Name a baseline characteristic as subgroup=."
         )
     used = [outcome, treatment, subgroup, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
