@@ -91,20 +91,18 @@ def records(frame: pd.DataFrame) -> list[dict[str, Any]]:
     return [json_ready(row) for row in frame.to_dict(orient="records")]
 
 
-def resolve_level(
-    conf_level: float | None, alpha: float | None, *, default: float = 0.95
-) -> float:
+def resolve_level(conf_level: float = 0.95, alpha: float | None = None) -> float:
     """The confidence level to use: ``conf_level``, or ``1 - alpha`` from the deprecated keyword.
 
-    Refuses both at once and a level outside (0, 1), naming the parameter.
+    ``alpha=`` warns (:class:`DeprecationWarning`) and is refused beside a ``conf_level`` other
+    than the default; a level outside (0, 1) is refused naming the parameter.
 
-    >>> resolve_level(None, None)
-    0.95
-    >>> resolve_level(0.9, None)
+    >>> resolve_level(0.9)
     0.9
     """
+    name, shown = "conf_level", conf_level
     if alpha is not None:
-        if conf_level is not None:
+        if conf_level != 0.95:
             raise ChoiceError(
                 f"give the level once: conf_level={conf_level!r} and alpha={alpha!r} were both "
                 "given. Use conf_level= (alpha= is deprecated)."
@@ -114,12 +112,10 @@ def resolve_level(
             DeprecationWarning,
             stacklevel=3,
         )
-        level = 1.0 - float(alpha)
         name, shown = "alpha", alpha
-    else:
-        level = default if conf_level is None else float(conf_level)
-        name, shown = "conf_level", level
-    if not (isinstance(shown, int | float | np.floating) and 0.0 < level < 1.0):
+    numeric = isinstance(shown, int | float | np.floating) and not isinstance(shown, bool)
+    level = (1.0 - float(shown) if name == "alpha" else float(shown)) if numeric else math.nan
+    if not 0.0 < level < 1.0:
         raise ChoiceError(
             f"{name} must lie strictly between 0 and 1; got {shown!r}. Typical: conf_level=0.95."
         )
@@ -202,7 +198,13 @@ class TidyResult:
         return "\n".join(line for line in lines if line)
 
     def __repr__(self) -> str:
-        return self.summary()
+        """Short: the title, the table of ``_shown_frame()`` and any warnings."""
+        with pd.option_context("display.width", 120, "display.max_columns", 12):
+            body = self._shown_frame().to_string(
+                index=False, float_format=lambda v: f"{v:.4g}", max_rows=20
+            )
+        lines = [self._title, body, *(f"warning: {w}" for w in self.glance()["warnings"])]
+        return "\n".join(lines)
 
     def __str__(self) -> str:
         return self.summary()

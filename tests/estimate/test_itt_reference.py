@@ -185,7 +185,7 @@ def test_lee_bounds_match_the_r_script(case: dict) -> None:
         treatment=spec["treatment"],
         control=spec["control"],
     )
-    frame = result.to_frame().set_index("arm")
+    frame = result.bounds_frame().set_index("arm")
     for want in case["estimates"]:
         got = frame.loc[want["arm"]]
         for col in ("lower", "upper", "trim_share", "response_arm", "response_control"):

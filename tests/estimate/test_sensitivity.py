@@ -117,11 +117,11 @@ def test_lee_bounds_by_hand() -> None:
             "wellbeing": [1, 2, 3, 4, np.nan, 5, 7, np.nan, np.nan, np.nan],
         }
     )
-    row = lee_bounds(data, outcome="wellbeing", treatment="arm", control="c").to_frame().iloc[0]
+    row = lee_bounds(data, outcome="wellbeing", treatment="arm", control="c").bounds_frame().iloc[0]
     assert row["trim_share"] == pytest.approx(0.5) and row["trimmed"] == "arm"
     assert row["lower"] == pytest.approx(1.5 - 6) and row["upper"] == pytest.approx(3.5 - 6)
     # the other way round: control answers more, so control is trimmed
-    flipped = lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").to_frame().iloc[0]
+    flipped = lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").bounds_frame().iloc[0]
     assert flipped["trimmed"] == "control"
     assert flipped["lower"] == pytest.approx(-row["upper"]) and flipped["upper"] == pytest.approx(
         -row["lower"]
@@ -134,7 +134,7 @@ def test_lee_bounds_bootstrap_is_reproducible_and_records_its_seed() -> None:
     a = lee_bounds(data, outcome="y", treatment="arm", n_boot=50, rng=np.random.default_rng(11))
     b = lee_bounds(data, outcome="y", treatment="arm", n_boot=50, rng=np.random.default_rng(11))
     assert a.to_frame().equals(b.to_frame()) and a.settings["seed"] == 11
-    frame = a.to_frame()
+    frame = a.bounds_frame()
     assert (frame["ci_low"] <= frame["lower"]).all() and (frame["upper"] <= frame["ci_high"]).all()
     with pytest.raises(EstimationError, match="need rng"):
         lee_bounds(data, outcome="y", treatment="arm", n_boot=5)

@@ -23,8 +23,8 @@ import pandas as pd
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import arm_label, resolve_arms
-from participatie_rct.estimate.results import json_ready
 from participatie_rct.seeds import entropy_of
+from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, base_glance
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -49,37 +49,46 @@ def difference_in_means_statistic(
     return out
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
+@dataclass(frozen=True, repr=False)
+class RandomizationResult(TidyResult):
     """Observed statistic, randomization p-value and the re-drawn distribution per arm."""
 
     rows: tuple[dict[str, Any], ...]
     draws: dict[str, tuple[float, ...]]
     settings: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    _title = "Randomization inference"
 
     def to_frame(self) -> pd.DataFrame:
-        """``arm, term, statistic, p_value, n_draws, null_mean, null_sd``."""
-        return pd.DataFrame.from_records(list(self.rows))
+        """``arm, term, estimate, std_error, statistic, p_value, ci_low, ci_high, n_draws,
+        null_mean, null_sd``: ``estimate`` and ``statistic`` are the observed statistic (the
+        difference in means), ``std_error`` its spread over the re-draws; a randomization test
+        gives no interval, so ``ci_low`` and ``ci_high`` are empty (NaN)."""
+        frame = pd.DataFrame.from_records(list(self.rows))
+        if frame.empty:
+            return pd.DataFrame(columns=["arm", *ESTIMATE_COLUMNS])
+        frame["estimate"] = frame["statistic"]
+        frame["std_error"] = frame["null_sd"]
+        frame["ci_low"] = frame["ci_high"] = np.nan
+        first = ["arm", *ESTIMATE_COLUMNS]
+        return frame[first + [c for c in frame.columns if c not in first]]
 
-    def glance(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+    def glance(self) -> dict[str, Any]:
+        """n (rows with an outcome), the control, the procedure, draws and seed, warnings."""
+        facts = {k: v for k, v in self.settings.items() if k not in ("n", "control")}
+        return base_glance(
+            n=int(self.settings.get("n", 0)),
+            control=self.settings.get("control"),
+            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
+            warnings=self.warnings,
+            **facts,
         )
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "estimates": [json_ready(r) for r in self.rows],
-            "settings": json_ready(dict(self.settings)),
-        }
 
     def summary(self) -> str:
         frame = self.to_frame()
         draws, seed = self.settings.get("n_draws"), self.settings.get("seed")
         head = f"Randomization inference ({draws} re-draws, seed {seed})"
         return head + "\n\n" + frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def randomization_inference(
@@ -149,6 +158,7 @@ def randomization_inference(
         "n_draws": int(n_draws),
         "n": int(ok.sum()),
         "n_missing_outcome": int((~ok).sum()),
+        "n_dropped_by_arm": {a: int(np.sum((arms.labels == a) & ~ok)) for a in arms.levels},
         "seed": entropy_of(rng),
     }
     return RandomizationResult(

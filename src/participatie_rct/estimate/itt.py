@@ -32,6 +32,7 @@ from participatie_rct.estimate.variance import (
     hc_vcov,
     least_squares,
 )
+from participatie_rct.tidy import resolve_level
 
 CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
 
@@ -138,14 +139,13 @@ def regression_vcov(
 
 
 def sample_settings(
-    arms: Arms, cleaned: Cleaned, *, alpha: float, correction: Correction
+    arms: Arms, cleaned: Cleaned, *, conf_level: float, correction: Correction
 ) -> dict[str, Any]:
     """The settings every arm-against-control result records: arms, level, sample sizes."""
     return {
         "control": arms.control,
         "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
+        "conf_level": conf_level,
         "correction": correction.value,
         "n": len(cleaned.data),
         "n_by_arm": arms.counts(),
@@ -175,9 +175,10 @@ def itt(
     estimator: str = "ols",
     adjust: str | None = None,
     se_type: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    alpha: float | None = None,
 ) -> ITTResult:
     """Intention-to-treat effect of every arm against control on ``outcome``.
 
@@ -205,8 +206,9 @@ def itt(
     se_type
         ``hc0``, ``hc1``, ``hc2`` (default), ``hc3``, ``classical``; with clusters ``cr0``,
         ``cr2`` (default, Bell-McCaffrey df) or ``stata`` (CR1).
-    alpha
-        1 - the confidence level of the intervals.
+    conf_level
+        The level of the confidence intervals (0.95). ``alpha=`` (1 - the level) still works
+        for now, with a DeprecationWarning.
     correction
         The multiplicity correction reported as primary across arms: ``holm`` (default),
         ``bonferroni`` (adds ``p_bonferroni``) or ``none``. ``p_holm`` is always reported.
@@ -240,8 +242,7 @@ def itt(
             "estimator='ols' for covariate adjustment, or leave out the covariates."
         )
     corr = parse_choice(Correction, correction, parameter="correction")
-    if not 0 < alpha < 1:
-        raise EstimationError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+    level = resolve_level(conf_level, alpha)
     se = resolve_se(se_type, cluster=cluster, estimator=est)
 
     check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
@@ -272,11 +273,11 @@ def itt(
         "cluster": cluster,
         "covariates": list(covariates),
         "missing": str(getattr(missing, "value", missing)),
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
     }
     if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
-            frame, y, arms, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
+            frame, y, arms, strata=strata, cluster=cluster, conf_level=level, n_by_arm=n_by_arm
         )
     else:
         effects, extra = _ols_effects(
@@ -288,7 +289,7 @@ def itt(
             cluster=cluster,
             adjust=adj,
             se=se,
-            alpha=alpha,
+            conf_level=level,
             n_by_arm=n_by_arm,
         )
     settings.update(extra)
@@ -305,7 +306,7 @@ def _ols_effects(
     cluster: str | None,
     adjust: Adjustment,
     se: SEType,
-    alpha: float,
+    conf_level: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     absorb = strata is not None and se is not SEType.CR2
@@ -336,7 +337,7 @@ def _ols_effects(
                 estimate=fit.coef[j],
                 std_error=float(np.sqrt(vcov[j, j])),
                 df=float(dfs[j]),
-                alpha=alpha,
+                conf_level=conf_level,
                 n=n_by_arm[arm] + n_by_arm[arms.control],
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
@@ -364,7 +365,7 @@ def _dim_effects(
     *,
     strata: str | None,
     cluster: str | None,
-    alpha: float,
+    conf_level: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     effects, designs = [], []
@@ -389,7 +390,7 @@ def _dim_effects(
                 estimate=res.estimate,
                 std_error=res.std_error,
                 df=res.df,
-                alpha=alpha,
+                conf_level=conf_level,
                 n=res.n,
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],

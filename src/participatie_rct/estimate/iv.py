@@ -42,9 +42,10 @@ from participatie_rct.estimate.variance import (
     kept_columns,
     least_squares,
 )
+from participatie_rct.tidy import resolve_level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CACEResult(EffectsResult):
     """Complier effects per arm; ``settings["first_stage"]`` holds each arm's first-stage F."""
 
@@ -92,9 +93,10 @@ def cace(
     strata: str | None = None,
     cluster: str | None = None,
     se_type: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    alpha: float | None = None,
 ) -> CACEResult:
     """Complier effect of every arm against control: ``received`` instrumented by assignment.
 
@@ -104,6 +106,7 @@ def cace(
     ``covariates`` and strata dummies enter as exogenous regressors.
     """
     covariates = tuple(covariates)
+    level = resolve_level(conf_level, alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
     se = regression_se(se_type, cluster=cluster)
     check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
@@ -153,7 +156,7 @@ def cace(
                 estimate=b[j],
                 std_error=float(np.sqrt(vcov[j, j])),
                 df=float(dfs[j]),
-                alpha=alpha,
+                conf_level=level,
                 n=n_by_arm[arm] + n_by_arm[arms.control],
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
@@ -184,7 +187,7 @@ def cace(
         "strata": strata,
         "cluster": cluster,
         "covariates": list(covariates),
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
         "first_stage": first_stage,
     }
     return CACEResult(tuple(_adjusted(effects)), settings)

@@ -5,21 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-import numpy as np
 import pandas as pd
 
+from participatie_rct.estimate.balance import standardized_difference
 from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text, share_text
 from participatie_rct.report.i18n import number, p_text, words
 from participatie_rct.report.sections.common import Table, effect_records
 
 #: Baseline characteristics shown in the balance table when the participants table has them.
 CATEGORICAL = ("education", "household", "migration_background")
-
-
-def _smd(x: pd.Series, y: pd.Series) -> float:
-    """Standardised mean difference with the pooled standard deviation (Austin 2009, eq. 1)."""
-    sd = np.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2)
-    return float((x.mean() - y.mean()) / sd) if sd > 0 else float("nan")
 
 
 def balance_section(
@@ -47,7 +41,7 @@ def balance_section(
             if a != control:
                 smds.append(
                     abs(
-                        _smd(
+                        standardized_difference(
                             values.astype(float),
                             column[data["arm"] == control].dropna().astype(float),
                         )
