@@ -161,9 +161,9 @@ def test_balance_tests_match_estimatr(case: dict) -> None:
     )
     rows = result.to_frame()
     for cov, want in case["per_covariate"].items():
-        got = rows[rows["covariate"] == cov].iloc[0]
-        assert close(float(got["statistic"]), want["statistic"])
-        assert got["df"] == want["df"] and got["df_residual"] == want["df_residual"]
+        got = rows[rows["term"] == cov].iloc[0]
+        assert close(float(got["f_statistic"]), want["statistic"])
+        assert got["f_df"] == want["df"] and got["f_df_residual"] == want["df_residual"]
     joint = result.joint_frame()
     for arm, want in case["joint"].items():
         got = joint[joint["arm"] == arm].iloc[0]

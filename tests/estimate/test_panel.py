@@ -232,8 +232,7 @@ def test_outcome_builder_feeds_survival_and_panel():
         event_of_interest=1,
         times=[6, 12],
     )
-    payload = result.to_dict()
-    assert {"km", "logrank", "cox", "cif", "gray", "fine_gray"} <= set(payload)
+    assert {"km", "logrank", "cox", "cif", "gray", "fine_gray"} <= set(result.parts())
     assert result.cox.n == len(assignments)
     assert result.cox.n_events == int((outcomes["event_code"] > 0).sum())
     frame = person_months(assignments, months)

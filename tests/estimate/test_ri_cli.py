@@ -74,7 +74,7 @@ def refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 def test_json_has_the_contract_keys_and_valid_p_values(trial: dict[str, Path]) -> None:
     out = run_json(ri_argv(trial, None, "--seed", "1"))
-    assert set(out) == {"estimates", "settings"}
+    assert set(out) == {"estimates", "settings", "warnings"}
     arms = [row["arm"] for row in out["estimates"]]
     assert arms == ["intensive_support", "no_application_duty"]
     table = pd.read_csv(trial["outcomes"])

@@ -44,7 +44,7 @@ def test_subgroup_effects_equal_separate_regressions() -> None:
     tests = {t["arm"]: t for t in result.interaction_tests()}
     assert set(tests) == {"earn_more", "intensive_support", "all"} and tests["all"]["df"] == 2
     assert tests["earn_more"]["p_value"] < 0.05 < tests["intensive_support"]["p_value"]
-    assert len(result.to_dict()["settings"]["interaction"]) == 3
+    assert len(result.to_dict()["glance"]["interaction"]) == 3
 
 
 def test_subgroup_refuses_continuous_columns() -> None:
@@ -121,7 +121,9 @@ def test_lee_bounds_by_hand() -> None:
     assert row["trim_share"] == pytest.approx(0.5) and row["trimmed"] == "arm"
     assert row["lower"] == pytest.approx(1.5 - 6) and row["upper"] == pytest.approx(3.5 - 6)
     # the other way round: control answers more, so control is trimmed
-    flipped = lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").bounds_frame().iloc[0]
+    flipped = (
+        lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").bounds_frame().iloc[0]
+    )
     assert flipped["trimmed"] == "control"
     assert flipped["lower"] == pytest.approx(-row["upper"]) and flipped["upper"] == pytest.approx(
         -row["lower"]

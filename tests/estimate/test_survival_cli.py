@@ -188,7 +188,7 @@ def test_panel_json(capsys):
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"effects", "settings"}
+    assert set(payload) == {"effects", "settings", "warnings"}
     assert [r["month"] for r in payload["effects"]] == [1, 2, 3, 4, 5, 6]
     assert payload["settings"]["n_clusters"] == 137
     assert payload["settings"]["se_type"] == "cluster_hc1"

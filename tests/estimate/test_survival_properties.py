@@ -62,7 +62,7 @@ def test_shuffled_rows_give_the_same_results(seed):
     cox_b = cox(
         shuffled, time="time", event="event", treatment="arm", covariates=("age",)
     ).to_frame()
-    np.testing.assert_allclose(cox_a["coef"], cox_b["coef"], rtol=1e-8)
+    np.testing.assert_allclose(cox_a["estimate"], cox_b["estimate"], rtol=1e-8)
     np.testing.assert_allclose(cox_a["robust_std_error"], cox_b["robust_std_error"], rtol=1e-8)
 
 
@@ -76,7 +76,7 @@ def test_relabelling_arms_flips_the_log_hazard_ratio(seed):
         .to_frame()
         .iloc[0]
     )
-    assert a["coef"] == pytest.approx(-b["coef"], rel=1e-8, abs=1e-10)
+    assert a["estimate"] == pytest.approx(-b["estimate"], rel=1e-8, abs=1e-10)
     assert a["std_error"] == pytest.approx(b["std_error"], rel=1e-8)
     assert a["robust_std_error"] == pytest.approx(b["robust_std_error"], rel=1e-8)
     fa = fine_gray(
@@ -90,8 +90,8 @@ def test_relabelling_arms_flips_the_log_hazard_ratio(seed):
         event_of_interest=1,
         control="intensive_support",
     )
-    assert fa.to_frame()["coef"].iloc[0] == pytest.approx(
-        -fb.to_frame()["coef"].iloc[0], rel=1e-7, abs=1e-9
+    assert fa.to_frame()["estimate"].iloc[0] == pytest.approx(
+        -fb.to_frame()["estimate"].iloc[0], rel=1e-7, abs=1e-9
     )
     assert fa.to_frame()["std_error"].iloc[0] == pytest.approx(
         fb.to_frame()["std_error"].iloc[0], rel=1e-7
@@ -125,7 +125,7 @@ def test_km_without_censoring_is_the_empirical_survival_function(seed):
     ).to_frame()
     for row in frame.itertuples():
         own = times[data["arm"].to_numpy() == row.arm]
-        assert row.survival == pytest.approx(np.mean(own > row.time))
+        assert row.estimate == pytest.approx(np.mean(own > row.time))
         assert row.n_risk == np.sum(own >= row.time)
 
 
@@ -138,8 +138,10 @@ def test_cumulative_incidences_and_km_add_up_to_one(seed):
     cif = cumulative_incidence(
         data, time="time", event="event", treatment="arm", times=grid
     ).to_frame()
-    total = cif.groupby(["arm", "time"])["cumulative_incidence"].sum().reset_index()
-    merged = km.merge(total, on=["arm", "time"])
+    total = cif.groupby(["arm", "time"])["estimate"].sum().rename("cumulative_incidence")
+    merged = km.rename(columns={"estimate": "survival"}).merge(
+        total.reset_index(), on=["arm", "time"]
+    )
     # a cause that never occurs in an arm is absent from its sum; fill the curve beyond follow-up
     ok = merged["cumulative_incidence"].notna()
     np.testing.assert_allclose(
@@ -156,7 +158,7 @@ def test_one_cause_cif_is_one_minus_km(seed):
     cif = cumulative_incidence(
         data, time="time", event="event", treatment="arm", times=grid
     ).to_frame()
-    np.testing.assert_allclose(cif["cumulative_incidence"], 1 - km["survival"], atol=1e-12)
+    np.testing.assert_allclose(cif["estimate"], 1 - km["estimate"], atol=1e-12)
 
 
 @SETTINGS
@@ -170,7 +172,7 @@ def test_efron_equals_breslow_without_ties(seed):
     breslow = cox(
         data, time="time", event="event", treatment="arm", covariates=("age",), ties="breslow"
     ).to_frame()
-    np.testing.assert_allclose(efron["coef"], breslow["coef"], rtol=1e-9)
+    np.testing.assert_allclose(efron["estimate"], breslow["estimate"], rtol=1e-9)
     np.testing.assert_allclose(efron["robust_std_error"], breslow["robust_std_error"], rtol=1e-9)
 
 
@@ -267,9 +269,7 @@ def test_bad_event_codes_are_refused():
 
 def test_unknown_control_and_single_arm_are_refused():
     data = trial(1)
-    with pytest.raises(
-        EstimationError, match=r"control level 'placebo' does not occur.*control="
-    ):
+    with pytest.raises(EstimationError, match=r"control level 'placebo' does not occur.*control="):
         cox(data, time="time", event="event", treatment="arm", control="placebo")
     with pytest.raises(EstimationError, match=r"only one arm"):
         logrank(data[data["arm"] == "control"], time="time", event="event", treatment="arm")

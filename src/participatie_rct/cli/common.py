@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 from pathlib import Path
 from typing import Any
@@ -40,22 +39,21 @@ def read_key(key_file: Path | None) -> bytes | None:
     return load_key(key_file=key_file, environ=os.environ)
 
 
-def _jsonable(value: Any) -> Any:
-    """Make numpy/pandas scalars and non-finite floats JSON-safe (NaN and inf become null)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def echo_json(payload: dict[str, Any]) -> None:
-    """Print one JSON object on stdout (and nothing else there)."""
-    typer.echo(json.dumps(_jsonable(payload), ensure_ascii=False, indent=2, allow_nan=False))
+    """Print one JSON object on stdout (and nothing else there); NaN and inf become null."""
+    from participatie_rct.tidy import json_ready
+
+    typer.echo(json.dumps(json_ready(payload), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def effects_payload(result: Any) -> dict[str, Any]:
+    """``{"estimates": [...], "settings": {...}, "warnings": [...]}`` (CONTRACT.md): the
+    result's ``to_dict()`` with its ``glance`` under the contract's name ``settings``."""
+    payload = result.to_dict()
+    glance = payload.pop("glance")
+    if isinstance(glance.get("conf_level"), float):  # the key the command line has always had
+        glance = {**glance, "alpha": round(1.0 - glance["conf_level"], 12)}
+    return {**payload, "settings": glance, "warnings": glance["warnings"]}
 
 
 def split_list(text: str | None) -> tuple[str, ...]:

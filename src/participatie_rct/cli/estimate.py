@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, OutputFormat, SEType
-from participatie_rct.cli.common import FormatOption, echo_json, split_list
+from participatie_rct.cli.common import FormatOption, echo_json, effects_payload, split_list
 
 estimate_app = typer.Typer(
     help="Estimate effects of every arm against control (itt, survival, panel).",
@@ -123,7 +123,7 @@ def itt_command(
         "outcome": outcome,
         "treatment": treatment,
         "control": control,
-        "alpha": alpha,
+        "conf_level": 1.0 - alpha,
         "correction": correction,
         "missing": missing,
     }
@@ -183,7 +183,7 @@ def itt_command(
                 **common,
             )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json(effects_payload(result))
     else:
         typer.echo(result.summary())
 
@@ -216,7 +216,8 @@ def balance_command(
             missing=missing,
         )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        payload = effects_payload(result)
+        echo_json({"balance": payload.pop("estimates"), **payload})
     else:
         typer.echo(result.summary())
 

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import OutputFormat
-from participatie_rct.cli.common import FormatOption, echo_json
+from participatie_rct.cli.common import FormatOption, echo_json, effects_payload
 from participatie_rct.cli.estimate import (
     DataArgument,
     TreatmentOption,
@@ -188,7 +188,7 @@ def ri_command(
         },
     )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json(effects_payload(result))
         return
     settings = result.settings
     typer.echo(result.summary())

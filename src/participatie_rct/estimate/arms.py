@@ -65,9 +65,7 @@ def arm_levels(values: pd.Series) -> list[str]:
     """The distinct arm labels of ``values`` in natural order (a Categorical's own order)."""
     if isinstance(values.dtype, pd.CategoricalDtype):
         present = set(values.dropna().unique().tolist())
-        return list(
-            dict.fromkeys(arm_label(c) for c in values.cat.categories if c in present)
-        )
+        return list(dict.fromkeys(arm_label(c) for c in values.cat.categories if c in present))
     labels = {arm_label(v) for v in pd.unique(values.dropna().to_numpy())}
     return sorted(labels, key=natural_key)
 

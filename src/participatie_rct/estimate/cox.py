@@ -327,6 +327,7 @@ def cox(
         strata=strata,
         cluster=cluster,
         control=sd.levels[0],
+        arms=sd.levels,
         n=int(sd.time.size),
         n_events=int(dead.sum()),
         iterations=fit.iterations,

@@ -75,7 +75,9 @@ class RandomizationResult(TidyResult):
 
     def glance(self) -> dict[str, Any]:
         """n (rows with an outcome), the control, the procedure, draws and seed, warnings."""
-        facts = {k: v for k, v in self.settings.items() if k not in ("n", "control")}
+        facts = {
+            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
+        }
         return base_glance(
             n=int(self.settings.get("n", 0)),
             control=self.settings.get("control"),

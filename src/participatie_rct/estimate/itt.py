@@ -116,7 +116,8 @@ def regression_se(se_type: object, *, cluster: str | None) -> SEType:
         )
     if not cluster and se in (SEType.CR0, SEType.CR2):
         raise EstimationError(
-            f"se_type {se.value!r} needs clusters. Give the cluster column as cluster= or use se_type='hc2'."
+            f"se_type {se.value!r} needs clusters. Give the cluster column as cluster= or use "
+            "se_type='hc2'."
         )
     if not cluster and se is SEType.STATA:
         return SEType.HC1  # Stata's ``robust`` without clusters is HC1, as in estimatr
@@ -234,7 +235,8 @@ def itt(
         adj = Adjustment.LIN if covariates else Adjustment.NONE
     if adj is not Adjustment.NONE and not covariates:
         raise EstimationError(
-            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use adjust='none'."
+            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use "
+            "adjust='none'."
         )
     if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
         raise EstimationError(

@@ -23,8 +23,8 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import resolve_arms
-from participatie_rct.tidy import TidyResult, base_glance, resolve_level
 from participatie_rct.seeds import entropy_of
+from participatie_rct.tidy import TidyResult, base_glance, resolve_level
 
 BOUND_COLUMNS = (
     "arm",
@@ -130,8 +130,10 @@ class LeeBoundsResult(TidyResult):
         frame = pd.concat(parts, ignore_index=True)
         order = {a: i for i, a in enumerate(wide["arm"])}
         frame["_order"] = frame["arm"].map(order)
-        return frame.sort_values(["_order"], kind="stable").drop(columns="_order").reset_index(
-            drop=True
+        return (
+            frame.sort_values(["_order"], kind="stable")
+            .drop(columns="_order")
+            .reset_index(drop=True)
         )
 
     def glance(self) -> dict[str, Any]:

@@ -260,7 +260,8 @@ def panel_effects(
     if cluster in (outcome, treatment):
         raise EstimationError(
             f"panel: the id column {cluster!r} is also the "
-            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column as cluster=."
+            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column as "
+            "cluster=."
         )
     arm, levels = arm_codes(panel[treatment], control, treatment)
     k = len(levels)

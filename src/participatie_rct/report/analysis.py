@@ -28,8 +28,6 @@ from scipy import stats
 
 from participatie_rct.errors import DesignError
 
-Z975 = float(stats.norm.ppf(0.975))
-
 ITT_COLUMNS = [
     "arm",
     "estimate",
@@ -89,8 +87,8 @@ def incidence_curves(
 ) -> pd.DataFrame:
     """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
 
-    The interval is taken on the ``log(-log F)`` scale, ``F^exp(+-z se / (F log F))`` (the
-    transformation ``cmprsk`` users apply to ``timepoints``), so it stays within [0, 1].
+    The interval is the estimator's own (``log(-log F)`` scale, see
+    :func:`participatie_rct.estimate.survival_results.cif_interval`).
     """
     from participatie_rct.estimate.competing import cumulative_incidence
 
@@ -106,16 +104,8 @@ def incidence_curves(
         times=list(range(0, months + 1)),
         control=control,
     )
-    frame = result.to_frame().rename(columns={"time": "month"})
-    frame = frame[frame["arm"].isin(arms)].dropna(subset=["cumulative_incidence"]).copy()
-    f = frame["cumulative_incidence"].to_numpy(dtype=float)
-    se = frame["std_error"].to_numpy(dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.exp(Z975 * se / (f * np.log(f)))
-        low = np.where((f > 0) & (f < 1), f**factor, f)
-        high = np.where((f > 0) & (f < 1), f ** (1 / factor), f)
-    frame["ci_low"] = np.minimum(low, high)
-    frame["ci_high"] = np.maximum(low, high)
+    frame = result.to_frame().rename(columns={"time": "month", "estimate": "cumulative_incidence"})
+    frame = frame[frame["arm"].isin(arms)].dropna(subset=["cumulative_incidence"])
     return frame.reset_index(drop=True)
 
 
@@ -139,10 +129,11 @@ def cox_frame(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> pd.Dat
         )
     except EstimationError:
         return empty
-    frame = result.to_frame()
-    return (
-        frame[frame["term"] == "arm"].reset_index(drop=True) if "term" in frame.columns else frame
+    frame = result.to_frame().rename(
+        columns={"exp_estimate": "hazard_ratio", "ci_low": "log_ci_low", "ci_high": "log_ci_high"}
     )
+    frame = frame.rename(columns={"exp_ci_low": "ci_low", "exp_ci_high": "ci_high"})
+    return frame[frame["term"] == "arm"].reset_index(drop=True)
 
 
 def logrank_test(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float]:
