@@ -16,7 +16,7 @@ from participatie_rct.cli.common import (
     parse_fractions,
     read_key,
 )
-from participatie_rct.errors import DesignError, InputFileError
+from participatie_rct.errors import DesignError
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -26,7 +26,6 @@ monitor_app = typer.Typer(
 )
 
 #: the benefit-months file of a data folder, in the order they are looked for
-BENEFIT_MONTHS_FILES = ("benefit_months.csv", "benefit_months.xlsx", "benefit_months.parquet")
 
 _POWER_CORRECTION = typer.Option(
     Correction.NONE,
@@ -176,7 +175,9 @@ def status(
     """
     cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    path = _benefit_months_file(data)
+    from participatie_rct.data.folder import find_table
+
+    path = find_table(data, "benefit_months")
 
     import datetime as dt
 
@@ -242,16 +243,6 @@ def _date(text: str | None) -> dt.date | None:
         raise DesignError(
             f"--as-of {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-06-30."
         ) from None
-
-
-def _benefit_months_file(folder: Path) -> Path:
-    for name in BENEFIT_MONTHS_FILES:
-        if (folder / name).is_file():
-            return folder / name
-    raise InputFileError(
-        f"{folder}: no benefit_months file there (looked for {', '.join(BENEFIT_MONTHS_FILES)}). "
-        "Point --data at the folder holding the benefit administration's monthly export."
-    )
 
 
 def register(app: typer.Typer) -> None:

@@ -50,6 +50,7 @@ from participatie_rct.design.boundaries import (
 )
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
+from participatie_rct.estimate.dim import neyman_std_error
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -410,11 +411,7 @@ def _compare(
     p1 = float(y1.mean()) if n1 else math.nan
     p0 = float(y0.mean()) if n0 else math.nan
     estimate = p1 - p0
-    if n1 >= 2 and n0 >= 2:
-        # Neyman / HC2 standard error of a difference in means: sqrt(s1^2/n1 + s0^2/n0)
-        se = math.sqrt(float(np.var(y1, ddof=1)) / n1 + float(np.var(y0, ddof=1)) / n0)
-    else:
-        se = math.nan
+    se = neyman_std_error(y1, y0)  # sqrt(s1^2/n1 + s0^2/n0); NaN below two per arm
     stat = estimate / se if se > 0 else math.nan
     crossed = bool(math.isfinite(stat) and abs(stat) >= z)
     cp_trend = cp_design = math.nan

@@ -27,29 +27,12 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
 from participatie_rct.estimate.arms import arm_codes
+from participatie_rct.estimate.dim import neyman_std_error
 from participatie_rct.estimate.km import _rows, _shown
 from participatie_rct.estimate.survival_results import PanelResult
+from participatie_rct.months import month_index
 
 _WORK_REASONS = ("work", "part_time_work")
-
-
-def _month_ordinal(values: pd.Series, table: str, column: str) -> np.ndarray:
-    """Months since year 0 (year * 12 + month - 1) of Periods, timestamps or YYYY-MM text."""
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return (values.dt.year * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    stamps = (
-        values
-        if pd.api.types.is_datetime64_any_dtype(values)
-        else pd.to_datetime(values, errors="coerce")
-    )
-    bad = np.flatnonzero(stamps.isna().to_numpy())
-    if bad.size:
-        raise EstimationError(
-            f"{table}, column {column!r}: {_rows(bad.size)} no valid month "
-            f"({line_list(bad + 2)}, e.g. "
-            f"{values.iloc[bad[0]]!r}). Write months as YYYY-MM."
-        )
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
 
 
 def person_months(
@@ -96,21 +79,15 @@ def person_months(
             )
     people = assignments[["participant", "arm", "assigned_at"]].copy()
     people["participant"] = people["participant"].astype(str)
-    people["m0"] = _month_ordinal(
-        pd.to_datetime(people["assigned_at"], utc=True).dt.tz_localize(None),
-        "assignments",
-        "assigned_at",
+    people["m0"] = month_index(
+        pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
     )
     rows = pd.DataFrame(
         {
             "participant": months["participant"].astype(str).to_numpy(),
-            "m": _month_ordinal(
-                months["month"].astype(str)
-                if not isinstance(months["month"].dtype, pd.PeriodDtype)
-                else months["month"],
-                "benefit_months",
-                "month",
-            ),
+            "m": month_index(
+                pd.Series(months["month"]), table="benefit_months", column="month"
+            ).to_numpy(),
             "on": months["on_benefit"].astype(bool).to_numpy(),
             "reason": months["exit_reason"]
             .astype("string")
@@ -126,7 +103,7 @@ def person_months(
         }
     )
     if as_of is not None:
-        end = int(_month_ordinal(pd.Series([str(as_of)[:7]]), "as_of", "as_of")[0])
+        end = int(month_index(pd.Series([str(as_of)[:7]]), table="as_of", column="as_of").iloc[0])
         rows = rows[rows["m"] <= end]
     frame = rows.merge(people, on="participant", how="inner")
     frame["month"] = frame["m"] - frame["m0"]
@@ -362,7 +339,7 @@ def months_off_benefit(
     for a in range(1, len(levels)):
         t_vals = values[arm == a]
         est = t_vals.mean() - c_vals.mean()
-        se = float(np.sqrt(t_vals.var(ddof=1) / t_vals.size + c_vals.var(ddof=1) / c_vals.size))
+        se = neyman_std_error(t_vals, c_vals)
         rows.append(_z_row(levels[a], "months_off_benefit", horizon, est, se, conf_level))
     means = pd.DataFrame(
         {

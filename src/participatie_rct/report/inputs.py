@@ -13,20 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from participatie_rct.data.folder import find_table
 from participatie_rct.errors import ReportError
 
 if TYPE_CHECKING:
     import pandas as pd
 
     from participatie_rct.protocol import Protocol
-
-#: Input tables of the data folder: table name -> file stems tried, in order.
-TABLE_FILES: dict[str, tuple[str, ...]] = {
-    "participants": ("participants",),
-    "benefit_months": ("benefit_months",),
-    "survey": ("survey",),
-}
-_SUFFIXES = (".csv", ".xlsx", ".parquet")
 
 
 @dataclass(frozen=True)
@@ -51,22 +44,6 @@ class ReportInputs:
     survey: pd.DataFrame | None = None
     input_files: Mapping[str, str] = field(default_factory=dict)
     register: Mapping[str, Any] = field(default_factory=dict)
-
-
-def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:
-    """The file of ``table`` in ``data_dir`` (``participants.csv``, ``.xlsx`` or ``.parquet``)."""
-    for stem in TABLE_FILES[table]:
-        for suffix in _SUFFIXES:
-            path = data_dir / f"{stem}{suffix}"
-            if path.is_file():
-                return path
-    if required:
-        names = ", ".join(f"{TABLE_FILES[table][0]}{s}" for s in _SUFFIXES)
-        raise ReportError(
-            f"{data_dir}: no {table} table found (looked for {names}). Put the trial's {table} "
-            "file in the data folder, e.g. as written by 'participatie-rct simulate'."
-        )
-    return None
 
 
 def assignments_digest(assignments: pd.DataFrame) -> str:

@@ -4,15 +4,14 @@ cohort of invited recipients (consent, covariates, intake dates).
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
+from participatie_rct.months import add_months
 from participatie_rct.simulate.scenarios import ScenarioSpec
 
 # --------------------------------------------------------------------------------------------
@@ -136,13 +135,6 @@ class _Cohort:
         return np.isin(self.age_idx, _OLDER)
 
 
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 def _recruit(spec: ScenarioSpec, rng: np.random.Generator) -> np.ndarray:
     """Consent of each invited person, inviting until ``spec.n`` have agreed."""
     consent = np.zeros(0, dtype=bool)
@@ -162,7 +154,7 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
     if spec.intake == "batch":
         enrolled = np.full(size, start)
     else:
-        end = np.datetime64(_add_months(spec.intake_start, spec.intake_months), "D")
+        end = np.datetime64(add_months(spec.intake_start, spec.intake_months), "D")
         days = int((end - start).astype(int))
         enrolled = start + np.sort(rng.integers(0, days, size=size)).astype("timedelta64[D]")
 
