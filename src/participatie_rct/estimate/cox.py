@@ -391,6 +391,7 @@ def cause_specific_cox(
     cluster: str | None = None,
     ties: str = "efron",
     robust: bool = True,
+    conf_level: float = 0.95,
 ) -> CoxResult:
     """Cause-specific hazard ratios of one exit: :func:`cox` with the other exits censored."""
     return cox(
@@ -405,4 +406,5 @@ def cause_specific_cox(
         ties=ties,
         robust=robust,
         event_of_interest=event_of_interest,
+        conf_level=conf_level,
     )

@@ -48,6 +48,7 @@ class SurvivalAnalysis(TidyResult):
     fine_gray: FineGrayResult | None = None
     cause_specific_cox: CoxResult | None = None
     rmst: RMSTResult | None = None
+    warnings: tuple[str, ...] = ()
     _title = "Outflow over time"
 
     def parts(self) -> dict[str, TidyResult]:
@@ -70,9 +71,8 @@ class SurvivalAnalysis(TidyResult):
 
     def glance(self) -> dict[str, Any]:
         cox = self.cox.glance()
-        warnings = tuple(
-            dict.fromkeys(w for part in self.parts().values() for w in part.glance()["warnings"])
-        )
+        parts = [w for part in self.parts().values() for w in part.glance()["warnings"]]
+        warnings = tuple(dict.fromkeys([*self.warnings, *parts]))
         return base_glance(
             n=self.cox.n,
             control=self.cox.control,
@@ -103,8 +103,12 @@ def survival_analysis(
     times: Sequence[float] | None = None,
     tau: float | None = None,
     conf_type: str = "log",
+    conf_level: float = 0.95,
 ) -> SurvivalAnalysis:
-    """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``."""
+    """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``.
+
+    ``conf_level`` is the level of every interval (curves, hazard ratios, RMST).
+    """
     # the columns every estimator reads, named once
     cols: dict[str, Any] = {
         "time": time,
@@ -112,18 +116,23 @@ def survival_analysis(
         "treatment": treatment,
         "control": control,
     }
-    km = kaplan_meier(data, **cols, times=times, conf_type=conf_type)
+    level = {"conf_level": conf_level}
+    km = kaplan_meier(data, **cols, times=times, conf_type=conf_type, **level)
     lr = logrank(data, **cols, strata=strata)
-    fit = cox(data, **cols, covariates=covariates, strata=strata)
+    fit = cox(data, **cols, covariates=covariates, strata=strata, **level)
     extra: dict[str, Any] = {}
     if event_of_interest is not None:
         code = int(event_of_interest)
-        extra["cif"] = cumulative_incidence(data, **cols, event_of_interest=code, times=times)
+        extra["cif"] = cumulative_incidence(
+            data, **cols, event_of_interest=code, times=times, **level
+        )
         extra["gray"] = gray_test(data, **cols, event_of_interest=code, strata=strata)
-        extra["fine_gray"] = fine_gray(data, **cols, event_of_interest=code, covariates=covariates)
+        extra["fine_gray"] = fine_gray(
+            data, **cols, event_of_interest=code, covariates=covariates, **level
+        )
         extra["cause_specific_cox"] = cox(
-            data, **cols, covariates=covariates, strata=strata, event_of_interest=code
+            data, **cols, covariates=covariates, strata=strata, event_of_interest=code, **level
         )
     if tau is not None:
-        extra["rmst"] = rmst(data, **cols, tau=tau)
+        extra["rmst"] = rmst(data, **cols, tau=tau, **level)
     return SurvivalAnalysis(km=km, logrank=lr, cox=fit, **extra)
