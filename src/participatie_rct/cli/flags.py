@@ -25,6 +25,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "event_of_interest": "--event-of-interest",
     "missing": "--missing",
     "n_draws": "--draws",
+    "order": "--order",
     "outcome": "--outcome",
     "received": "--received",
     "se_type": "--se",
