@@ -35,7 +35,8 @@ def month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     [24217]
     """
     if isinstance(values.dtype, pd.PeriodDtype):
-        return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
+        periods: pd.Series = (values.dt.year * 12 + values.dt.month - 1).astype("int64")
+        return periods
     try:
         stamps = (
             pd.to_datetime(values, utc=True, format="ISO8601")
@@ -60,7 +61,8 @@ def month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
             f"(rows {', '.join(map(str, rows))}). "
             "Every row needs a month; remove or complete these rows."
         )
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
+    counted: pd.Series = (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
+    return counted
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -8,6 +8,7 @@ CSV, xlsx or parquet: the first of ``participants.csv``, ``participants.xlsx``,
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal, overload
 
 from participatie_rct.errors import InputFileError
 
@@ -25,6 +26,14 @@ SUFFIXES: tuple[str, ...] = (".csv", ".xlsx", ".parquet")
 def table_names(table: str) -> tuple[str, ...]:
     """The file names tried for ``table``: ``("participants.csv", ...)``."""
     return tuple(f"{stem}{suffix}" for stem in TABLE_FILES[table] for suffix in SUFFIXES)
+
+
+@overload
+def find_table(data_dir: Path, table: str, *, required: Literal[True] = True) -> Path: ...
+
+
+@overload
+def find_table(data_dir: Path, table: str, *, required: bool) -> Path | None: ...
 
 
 def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:

@@ -119,7 +119,7 @@ class Arms:
 
     def indicator(self, arm: str) -> np.ndarray:
         """1.0 in the rows of ``arm``, else 0.0."""
-        return (self.labels == arm).astype(float)
+        return np.asarray(self.labels == arm, dtype=float)
 
     def counts(self) -> dict[str, int]:
         """Rows per arm, control first."""
@@ -127,7 +127,10 @@ class Arms:
 
     def codes(self) -> np.ndarray:
         """Each row's arm as 0 (control), 1, ... in the order of :attr:`levels`."""
-        return pd.Categorical(self.labels, categories=list(self.levels)).codes.astype(np.int64)
+        codes: np.ndarray = np.asarray(
+            pd.Categorical(self.labels, categories=list(self.levels)).codes, dtype=np.int64
+        )
+        return codes
 
 
 def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:

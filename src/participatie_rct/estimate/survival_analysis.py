@@ -116,7 +116,7 @@ def survival_analysis(
         "treatment": treatment,
         "control": control,
     }
-    level = {"conf_level": conf_level}
+    level: dict[str, Any] = {"conf_level": conf_level}
     km = kaplan_meier(data, **cols, times=times, conf_type=conf_type, **level)
     lr = logrank(data, **cols, strata=strata)
     fit = cox(data, **cols, covariates=covariates, strata=strata, **level)
