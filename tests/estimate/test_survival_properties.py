@@ -312,3 +312,13 @@ def test_a_stratum_without_exits_adds_nothing_to_gray_or_logrank():
     lr_plain = logrank(data, time="time", event="event", treatment="arm")
     lr_strat = logrank(both, time="time", event="event", treatment="arm", strata="site")
     assert lr_strat.statistic == pytest.approx(lr_plain.statistic, rel=1e-12)
+
+
+@pytest.mark.parametrize("bad", [-5, float("nan"), float("inf"), "x"])
+def test_curves_refuse_a_time_that_is_not_a_time_since_assignment(bad):
+    data = trial(2)
+    message = r"times=: .* is not a time since assignment \(a number >= 0\)"
+    with pytest.raises(EstimationError, match=message):
+        kaplan_meier(data, time="time", event="event", treatment="arm", times=[6, bad])
+    with pytest.raises(EstimationError, match=message):
+        cumulative_incidence(data, time="time", event="event", treatment="arm", times=[bad])

@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.km import SurvivalData, prepare_survival
+from participatie_rct.estimate.km import SurvivalData, prepare_survival, time_grid
 from participatie_rct.estimate.survival_results import (
     CumulativeIncidenceResult,
     FineGrayResult,
@@ -121,7 +121,7 @@ def cumulative_incidence(
     if event_of_interest is not None:
         causes = [_check_cause(sd, event, event_of_interest)]
     level = resolve_level(conf_level)
-    grid = None if times is None else np.asarray(sorted(float(t) for t in times))
+    grid = time_grid(times)
     curves, at = [], []
     for a, label in enumerate(sd.levels):
         keep = sd.arm == a

@@ -48,6 +48,29 @@ class SurvivalData:
     cluster: NDArray[np.int64] | None
 
 
+def time_grid(times: Sequence[float] | None) -> np.ndarray | None:
+    """The times a curve is read at, sorted; each must be a number >= 0 (time since assignment).
+
+    >>> time_grid([12, 6]).tolist()
+    [6.0, 12.0]
+    """
+    if times is None:
+        return None
+    grid = []
+    for value in times:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0 <= number < float("inf"):
+            raise EstimationError(
+                f"times=: {value!r} is not a time since assignment (a number >= 0). Give times "
+                "such as times=[6, 12, 24]."
+            )
+        grid.append(number)
+    return np.asarray(sorted(grid))
+
+
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
     if name not in data.columns:
         shown = ", ".join(map(str, list(data.columns)[:12]))
@@ -287,7 +310,7 @@ def kaplan_meier(
     )
     frames: list[pd.DataFrame] = []
     at: list[pd.DataFrame] = []
-    grid = None if times is None else np.asarray(sorted(float(t) for t in times))
+    grid = time_grid(times)
     for s_code, s_label in enumerate(sd.stratum_levels):
         for a_code, a_label in enumerate(sd.levels):
             keep = (sd.arm == a_code) & (sd.stratum == s_code)

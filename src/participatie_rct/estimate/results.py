@@ -9,7 +9,7 @@ picklable and JSON-able (``to_dict``).
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import pandas as pd
@@ -207,10 +207,6 @@ class EffectsResult(TidyResult):
             if e.arm == str(arm) and (term is None or e.term == term):
                 return e
         raise KeyError(f"no effect for arm {arm!r}" + (f" and term {term!r}" if term else ""))
-
-    def as_records(self) -> list[dict[str, Any]]:
-        """Every field of every effect, as dicts."""
-        return [asdict(e) for e in self.effects]
 
 
 @dataclass(frozen=True, repr=False)
