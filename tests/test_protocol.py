@@ -102,8 +102,8 @@ REFUSALS = {
     ),
     "unknown assignment key": (
         trial(assignment='method = "complete"\nblock_size = 4'),
-        "unknown key 'block_size' in [assignment]. Allowed keys: block_sizes, factors, measure, "
-        "method, "
+        "unknown key 'block_size' in [assignment]. Allowed keys: block_sizes, factors, levels, "
+        "measure, method, "
         "p_best, strata, weights.",
     ),
     "unknown arm key": (

@@ -12,14 +12,9 @@ True
 from __future__ import annotations
 
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError
-from importlib.metadata import version as _dist_version
 from typing import Any
 
-try:
-    __version__ = _dist_version("participatie-rct")
-except PackageNotFoundError:  # running from a source tree that is not installed
-    __version__ = "0.0.0+unknown"
+from participatie_rct._version import __version__
 
 #: public name -> module that defines it
 _EXPORTS: dict[str, str] = {

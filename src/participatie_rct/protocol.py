@@ -62,6 +62,15 @@ class AssignmentSpec:
     p_best: float = 0.8
     measure: ImbalanceMeasure = ImbalanceMeasure.RANGE
     weights: tuple[float, ...] = ()
+    #: Declared values per column (``[assignment.levels]``), as pairs ``(column, values)``.
+    levels: tuple[tuple[str, tuple[str, ...]], ...] = ()
+
+    def levels_of(self, column: str) -> tuple[str, ...] | None:
+        """The declared values of ``column``, or None when the protocol declares none."""
+        for name, values in self.levels:
+            if name == column:
+                return values
+        return None
 
 
 @dataclass(frozen=True)
@@ -361,6 +370,7 @@ def _assignment(table: dict[str, Any], arms: tuple[Arm, ...], source: str) -> As
             f"{source}: [assignment] weights has {len(weights)} values for {len(factors)} "
             "factors; give one per factor."
         )
+    units = factors if method is AssignmentMethod.MINIMIZATION else strata
     return AssignmentSpec(
         method=method,
         strata=strata,
@@ -369,4 +379,29 @@ def _assignment(table: dict[str, Any], arms: tuple[Arm, ...], source: str) -> As
         p_best=float(table.get("p_best", 0.8)),
         measure=ImbalanceMeasure(table.get("measure", "range")),
         weights=weights,
+        levels=_levels(table.get("levels", {}), units, source),
     )
+
+
+def _levels(
+    table: dict[str, list[str]], units: tuple[str, ...], source: str
+) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """``[assignment.levels]``: each named column must be a stratum, factor or ``site``."""
+    from participatie_rct.assignment.keys import value_text
+
+    allowed = (*units, "site")
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for column, values in table.items():
+        if column not in allowed:
+            raise ProtocolError(
+                f"{source}: [assignment.levels] names {column!r}, which the assignment does not "
+                f"use; levels may be declared for {', '.join(dict.fromkeys(allowed))}."
+            )
+        texts = tuple(value_text(v) or "" for v in values)
+        if len(set(texts)) != len(texts) or "" in texts:
+            raise ProtocolError(
+                f"{source}: [assignment.levels] {column} repeats a value or has an empty one "
+                "(after trimming spaces); list each value once."
+            )
+        out.append((column, texts))
+    return tuple(out)

@@ -329,3 +329,60 @@ def test_monitor_status_refuses_a_folder_without_data(
     )
     assert code == 2 and out == ""
     assert "no benefit_months file there" in err
+
+
+_MDE_CASES = [
+    c
+    for c in json.loads(
+        (Path(__file__).parents[1] / "reference" / "power_prop_test.json").read_text("utf-8")
+    )["prop"]
+    if set(c["given"]) == {"n", "p1", "sig.level", "power", "strict"} and not c["strict"]
+]
+
+
+@pytest.mark.reference
+@pytest.mark.parametrize("case", _MDE_CASES, ids=lambda c: f"n{c['n']}-p{c['p1']}")
+def test_power_mde_equals_power_prop_test_solved_for_p2(
+    case: dict[str, float], capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, err = run(
+        [
+            "power",
+            "--p-control",
+            str(case["p1"]),
+            "--n-per-arm",
+            str(case["n"]),
+            "--power",
+            str(case["power"]),
+            "--alpha",
+            repr(case["sig.level"]),
+            "--mde",
+            "--correction",
+            "none",
+            "--format",
+            "json",
+        ],
+        capsys,
+    )
+    assert code == 0, err
+    assert json.loads(out)["p_treatment"] == pytest.approx(case["p2"], rel=1e-6)
+
+
+def test_power_mde_refuses_a_treatment_proportion(capsys: pytest.CaptureFixture[str]) -> None:
+    code, _, err = run(
+        ["power", "--p-control", "0.12", "--p-treatment", "0.2", "--n-per-arm", "190", "--mde"],
+        capsys,
+    )
+    assert code == 2 and "leave out --p-treatment" in err
+
+
+def test_power_counts_treatment_arms_and_defaults_to_holm(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    common = ["power", "--p-control", "0.06", "--p-treatment", "0.115", "--power", "0.8"]
+    _, new_name, _ = run([*common, "--treatment-arms", "3", "--format", "json"], capsys)
+    _, old_name, _ = run([*common, "--arms", "3", "--format", "json"], capsys)
+    _, holm, _ = run([*common, "--arms", "3", "--correction", "holm", "--format", "json"], capsys)
+    assert json.loads(new_name) == json.loads(old_name) == json.loads(holm)
+    _, out, _ = run(["power", "--help"], capsys)
+    assert "NOT counting the control" in " ".join(out.split())

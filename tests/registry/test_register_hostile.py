@@ -123,7 +123,7 @@ def test_a_returning_client_with_other_values_keeps_the_arm_and_is_told(
     )
     payload = json.loads(again)
     assert code == 0 and payload["is_new"] is False and payload["changed"] == ["team"]
-    assert payload["stratum"] == "team=A" and f"arm {payload['arm']}," in first
+    assert payload["stratum"] == "team=A" and f"arm {payload['arm']} (" in first
     code, text, _ = run(["assign", "--db", url, "--id", "k1", "--set", "team=B"], capsys)
     assert "note: team differs from the values recorded" in text
 

@@ -18,6 +18,7 @@ from participatie_rct import __version__
 from participatie_rct.cli import (
     data,
     design,
+    desk,
     estimate,
     inference,
     outcomes,
@@ -56,7 +57,8 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-for _module in (register, data, simulate, outcomes, estimate, survival, inference, design, report):
+_GROUPS = (register, desk, data, simulate, outcomes, estimate, survival, inference, design, report)
+for _module in _GROUPS:
     _module.register(app)
 
 

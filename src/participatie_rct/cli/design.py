@@ -28,7 +28,7 @@ monitor_app = typer.Typer(
 #: the benefit-months file of a data folder, in the order they are looked for
 
 _POWER_CORRECTION = typer.Option(
-    Correction.NONE,
+    Correction.HOLM,
     "--correction",
     help="Across treatment arms: none, bonferroni (alpha / K) or holm.",
 )
@@ -47,11 +47,17 @@ def power(
     p_control: float = typer.Option(
         ..., "--p-control", help="Outflow proportion in the control arm, e.g. 0.06."
     ),
-    p_treatment: float = typer.Option(
-        ..., "--p-treatment", help="Outflow proportion the treatment arms should reach, e.g. 0.115."
+    p_treatment: float | None = typer.Option(
+        None,
+        "--p-treatment",
+        help="Outflow proportion the treatment arms should reach, e.g. 0.115 (not with --mde).",
     ),
     arms: int = typer.Option(
-        1, "--arms", help="Number of treatment arms, each compared with the one control."
+        1,
+        "--treatment-arms",
+        "--arms",
+        help="Treatment arms, each compared with the one control, NOT counting the control "
+        "(a four-arm trial has 3).",
     ),
     alpha: float = typer.Option(
         0.05, "--alpha", help="Two-sided significance level (family-wise with a correction)."
@@ -63,32 +69,60 @@ def power(
     n_per_arm: float | None = typer.Option(
         None, "--n-per-arm", help="Participants per arm: the power is computed."
     ),
+    mde: bool = typer.Option(
+        False,
+        "--mde",
+        help="With --n-per-arm: the smallest effect detectable with --power (default 0.8), as "
+        "power.prop.test solved for p2.",
+    ),
     strict: bool = typer.Option(
         False, "--strict", help="Count rejections in the wrong direction too (as R's strict)."
     ),
     output: OutputFormat = FormatOption,
 ) -> None:
-    """Sample size or power of a two-sided comparison of proportions, as R's power.prop.test.
+    """Sample size, power or minimum detectable effect of comparing proportions (power.prop.test).
 
-    Give --power to get the participants needed per arm, or --n-per-arm to get the power.
-    n_total counts every arm including the control.
+    Give --power to get the participants needed per arm, --n-per-arm to get the power, or
+    --n-per-arm with --mde to get the smallest detectable treatment proportion. n_total counts
+    every arm including the control.
     """
-    from participatie_rct.design.power import power_two_proportions
+    from participatie_rct.design.power import minimum_detectable_effect, power_two_proportions
 
-    if (target_power is None) == (n_per_arm is None):
-        raise DesignError(
-            "Give exactly one of --power (to get n per arm) and --n-per-arm (to get the power)."
+    if mde:
+        if n_per_arm is None or p_treatment is not None:
+            raise DesignError(
+                "--mde needs --n-per-arm (and --power, default 0.8) and computes the treatment "
+                "proportion: leave out --p-treatment."
+            )
+        result = minimum_detectable_effect(
+            p_control=p_control,
+            n_per_arm=n_per_arm,
+            power=0.8 if target_power is None else target_power,
+            alpha=alpha,
+            arms=arms,
+            correction=correction,
+            strict=strict,
         )
-    result = power_two_proportions(
-        p_control=p_control,
-        p_treatment=p_treatment,
-        n_per_arm=n_per_arm,
-        power=target_power,
-        alpha=alpha,
-        arms=arms,
-        correction=correction,
-        strict=strict,
-    )
+    else:
+        if p_treatment is None:
+            raise DesignError(
+                "Give --p-treatment (the proportion to detect), or --mde with --n-per-arm to "
+                "compute the smallest detectable one."
+            )
+        if (target_power is None) == (n_per_arm is None):
+            raise DesignError(
+                "Give exactly one of --power (to get n per arm) and --n-per-arm (to get the power)."
+            )
+        result = power_two_proportions(
+            p_control=p_control,
+            p_treatment=p_treatment,
+            n_per_arm=n_per_arm,
+            power=target_power,
+            alpha=alpha,
+            arms=arms,
+            correction=correction,
+            strict=strict,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

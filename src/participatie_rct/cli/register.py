@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from participatie_rct.choices import OutputFormat
+from participatie_rct.choices import Language, OutputFormat
 from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
 from participatie_rct.errors import RegistryError
 
@@ -47,6 +47,18 @@ _SETTINGS_OPTION = typer.Option(
 _ENROLLED_ON_OPTION = typer.Option(
     None, "--enrolled-on", help="Date of intake with --id (default today)."
 )
+_DRY_RUN_OPTION = typer.Option(
+    False,
+    "--dry-run",
+    help="With FILE: say what would be assigned, kept and refused; write and draw nothing.",
+)
+_NEW_LEVEL_OPTION = typer.Option(
+    False,
+    "--new-level",
+    help="With --id: accept a stratum value the register has not seen before (not needed when "
+    "the protocol declares [assignment.levels]).",
+)
+_LANG_OPTION = typer.Option(Language.NL, "--lang", help="Language of the arm's label: nl or en.")
 _PARTICIPANT_ID_OPTION2 = typer.Option(..., "--id", help="The participant (a BSN or an id).")
 _REASON_OPTION = typer.Option(..., "--reason", help="Why, for the audit log.")
 _OUT_OPTION = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False)
@@ -101,8 +113,13 @@ def assign(
     enrolled_on: str | None = _ENROLLED_ON_OPTION,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
+    dry_run: bool = _DRY_RUN_OPTION,
+    new_level: bool = _NEW_LEVEL_OPTION,
+    lang: Language = _LANG_OPTION,
 ) -> None:
     """Assign a participants file, or one participant with --id (assigned before: same arm)."""
+    if dry_run and file is None:
+        raise RegistryError("--dry-run checks a participants FILE; give the file.")
     if (file is None) == (participant_id is None):
         raise RegistryError(
             "Give either a participants FILE or --id ID (with --set COLUMN=VALUE ...), not both."
@@ -111,6 +128,13 @@ def assign(
         raise RegistryError("--set belongs with --id; a participants file carries its own columns.")
     key = read_key(key_file)
     with _open(db) as reg:
+        if file is not None and dry_run:
+            preview = reg.preview_file(file, key=key)
+            if output is OutputFormat.JSON:
+                echo_json(preview.to_dict())
+            else:
+                typer.echo(preview.summary())
+            return
         if file is not None:
             outcome = reg.assign_file(file, key=key)
             if output is OutputFormat.JSON:
@@ -128,24 +152,36 @@ def assign(
                 f"{unknown[0]!r} is not used at intake. Give --set only for "
                 f"{', '.join(dict.fromkeys(known))} (check the spelling)."
             )
-        assigned = reg.assign_one(participant_id or "", values, key=key, enrolled_on=enrolled_on)
+        assigned = reg.assign_one(
+            participant_id or "", values, key=key, enrolled_on=enrolled_on, new_level=new_level
+        )
+        label = reg.protocol.arm(assigned.arm).label(lang.value)
+        earlier = None if assigned.is_new else reg.lookup(participant_id or "", key=key)
+        withdrawn = bool(earlier and earlier.withdrawn)
         if output is OutputFormat.JSON:
             payload = assigned.to_dict()
             payload.pop("participant")
+            payload |= {"label": label, "withdrawn": withdrawn}
             echo_json(payload)
         else:
             state = "assigned" if assigned.is_new else "already assigned (unchanged)"
             typer.echo(
-                f"{state}: arm {assigned.arm}, sequence {assigned.sequence}, probability "
-                f"{assigned.probability:.4g}"
+                f"{state}: arm {assigned.arm} ({label}), sequence {assigned.sequence}, "
+                f"probability {assigned.probability:.4g}"
             )
+            if withdrawn:
+                typer.echo(
+                    "note: this participant withdrew earlier; the withdrawal stays recorded and "
+                    "intention-to-treat keeps them in this arm."
+                )
             if assigned.changed:
                 typer.echo(
                     f"note: {', '.join(assigned.changed)} "
                     f"{'differs' if len(assigned.changed) == 1 else 'differ'} from the values "
                     "recorded at the "
-                    "first assignment; the original arm and stratum stay (record a deviation "
-                    "if the intake data were wrong)."
+                    "first assignment; the original arm and stratum stay (if the intake data "
+                    "were wrong: participatie-rct deviation --id ID --kind wrong_stratum "
+                    "--reason TEXT)."
                 )
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from participatie_rct.errors import RegistryError, line_list
+from participatie_rct.registry.levels import check_declared
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,9 +146,12 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
                 f"{column}. "
                 "Fill it in or remove these rows; nothing was assigned."
             )
+        check_declared(protocol, column, texts, source=source, where=where)
         for i, t in enumerate(texts):
             units[i][column] = t or ""
     sites = column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
+    if "site" not in protocol.unit_columns:
+        check_declared(protocol, "site", sites, source=source, where=where)
     dates: list[str | None] = [None] * len(frame)
     if "enrolled_on" in frame.columns:
         enrolled = frame["enrolled_on"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +33,7 @@ from participatie_rct.data.bsn import bsn_problem
 from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_key
 from participatie_rct.errors import RegistryError
 from participatie_rct.protocol import Protocol
-from participatie_rct.registry import intake, store
+from participatie_rct.registry import intake, levels, store
 from participatie_rct.registry.chain import chain_assignments
 from participatie_rct.registry.engine import (
     lock,
@@ -41,6 +42,7 @@ from participatie_rct.registry.engine import (
     read_connection,
     run_transaction,
 )
+from participatie_rct.registry.lookup import LookedUp, Preview, look_up, withdrawn_among
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, migrate
 from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
 from participatie_rct.registry.reading import RegisterReads
@@ -262,6 +264,12 @@ class Register(RegisterReads):
         checked and pseudonymised there). Rows with consent false are recorded as declined
         and not assigned; participants assigned before keep their arm.
         """
+        frame = self._load_participants(path, key=key, as_of=as_of)
+        return self.assign_frame(frame, source=Path(path).name)
+
+    def _load_participants(
+        self, path: str | Path, *, key: bytes | None, as_of: dt.date | None
+    ) -> pd.DataFrame:
         from participatie_rct import data
 
         if self.protocol.identifier_kind is IdentifierKind.BSN:
@@ -273,8 +281,44 @@ class Register(RegisterReads):
         }
         if as_of is not None:
             kwargs["as_of"] = as_of
-        frame = data.load_table(path, "participants", **kwargs)
-        return self.assign_frame(frame, source=Path(path).name)
+        return data.load_table(path, "participants", **kwargs)
+
+    def preview_file(
+        self, path: str | Path, *, key: bytes | None, as_of: dt.date | None = None
+    ) -> Preview:
+        """What :meth:`assign_file` would do with ``path``, writing nothing and drawing nothing.
+
+        The file is read and checked exactly as for assigning, so a file that would be refused
+        is refused here with the same message.
+        """
+        frame = self._load_participants(path, key=key, as_of=as_of)
+        source = Path(path).name
+        arrivals = intake.arrivals(frame, self.protocol, source=source)
+        ids = [a.participant for a in arrivals]
+        with self._read() as conn, conn.begin():
+            existing = store.existing(conn, ids)
+            gone = withdrawn_among(conn, list(existing))
+            known = levels.known_values(conn, self._level_columns())
+        fresh = [a for a in arrivals if a.participant not in existing]
+        return Preview(
+            source=source,
+            n_new=sum(1 for a in fresh if a.consent),
+            n_existing=len(existing),
+            n_existing_withdrawn=len(gone),
+            n_declined=sum(1 for a in fresh if not a.consent),
+            new_levels=levels.new_values(self._level_texts(fresh), known),
+        )
+
+    def _level_columns(self) -> list[str]:
+        return list(dict.fromkeys([*self.protocol.unit_columns, "site"]))
+
+    def _level_texts(self, arrivals: list[intake.Arrival]) -> dict[str, list[str | None]]:
+        texts: dict[str, list[str | None]] = {
+            c: [a.unit.get(c) for a in arrivals if a.consent] for c in self.protocol.unit_columns
+        }
+        if "site" not in texts:
+            texts["site"] = [a.site for a in arrivals if a.consent]
+        return texts
 
     def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
@@ -283,7 +327,11 @@ class Register(RegisterReads):
         ``frame.attrs["lines"]`` when the reader left them there, else counted from line 2.
         """
         arrivals = intake.arrivals(frame, self.protocol, source=source)
-        return self._assign(arrivals, via="file", source=source)
+        with self._read() as conn, conn.begin():
+            known = levels.known_values(conn, self._level_columns())
+        outcome = self._assign(arrivals, via="file", source=source)
+        fresh = levels.new_values(self._level_texts(arrivals), known)
+        return replace(outcome, new_levels=fresh) if fresh else outcome
 
     def assign_one(
         self,
@@ -293,8 +341,15 @@ class Register(RegisterReads):
         key: bytes | None,
         enrolled_on: dt.date | str | None = None,
         site: str | None = None,
+        new_level: bool = True,
     ) -> AssignedParticipant:
-        """Assign one participant at intake (``values``: stratum or factor column -> value)."""
+        """Assign one participant at intake (``values``: stratum or factor column -> value).
+
+        A value outside the protocol's declared levels is always refused. Without declared
+        levels, ``new_level=False`` (what the intake desk's CLI and the service pass) also
+        refuses a value the register has never seen, so a typo cannot open a stratum; a script
+        that knows its values may leave the default (see :mod:`participatie_rct.registry.levels`).
+        """
         participant = self.participant_id(identifier, key=key)
         values = dict(values)
         if site is not None:
@@ -321,6 +376,9 @@ class Register(RegisterReads):
                 f"enrolled_on is {on}, a date in the future. Give the date of intake."
             )
         unit = {c: intake.unit_text(values[c]) or "" for c in self.protocol.unit_columns}
+        self._check_levels(
+            participant, unit, intake.unit_text(values.get("site")), new_level=new_level
+        )
         arrival = intake.Arrival(
             0, participant, True, intake.unit_text(values.get("site")), on, unit
         )
@@ -335,6 +393,33 @@ class Register(RegisterReads):
             is_new=row["status"] == "new",
             changed=tuple(c for c in str(row["changed"]).split(",") if c),
         )
+
+    def _check_levels(
+        self, participant: str, unit: Mapping[str, str], site: str | None, *, new_level: bool
+    ) -> None:
+        """Refuse a typo'd stratum value at intake (declared levels, else values seen before).
+
+        A participant assigned before is not checked: they keep their arm and stratum, and a
+        differing value is reported as changed instead.
+        """
+        checked = dict(unit)
+        if site is not None and "site" not in checked:
+            checked["site"] = site
+        undeclared = [c for c in checked if self.protocol.assignment.levels_of(c) is None]
+        with self._read() as conn, conn.begin():
+            if store.existing(conn, [participant]):
+                return
+            known = levels.known_values(conn, undeclared) if undeclared and not new_level else {}
+        levels.check_one(self.protocol, checked, known, allow_new=new_level)
+
+    def lookup(self, identifier: str, *, key: bytes | None) -> LookedUp | None:
+        """The arm, intake date and withdrawal of one participant, or None when unknown.
+
+        Reads only: nobody is assigned, nothing is written.
+        """
+        participant = self.participant_id(identifier, key=key)
+        with self._read() as conn, conn.begin():
+            return look_up(conn, participant)
 
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
         """What to lock before reading history: each stratum (block methods), else the draw."""

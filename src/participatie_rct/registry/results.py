@@ -67,6 +67,8 @@ class AssignOutcome:
     frame: pd.DataFrame = field(repr=False)
     arms: tuple[str, ...] = ()
     source: str = ""
+    #: Stratum values this file brought that the register had not seen (column -> values).
+    new_levels: dict[str, list[str]] = field(default_factory=dict)
 
     def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
         """Participants per arm: the newly assigned (default), or all in the file with an arm."""
@@ -100,7 +102,7 @@ class AssignOutcome:
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view without identifiers: counts and new assignments per arm."""
-        return {**self.glance(), "by_arm": self.by_arm()}
+        return {**self.glance(), "by_arm": self.by_arm(), "new_levels": self.new_levels}
 
     def summary(self) -> str:
         """Text a person reads: counts per arm, never identifiers."""
@@ -113,9 +115,12 @@ class AssignOutcome:
             lines.append(
                 f"note: {self.n_changed} assigned before now "
                 f"{'has' if self.n_changed == 1 else 'have'} other stratum values than "
-                "recorded; their original arm and stratum stay (record a deviation if the "
-                "intake data were wrong)."
+                "recorded; their original arm and stratum stay (if the intake data were "
+                "wrong, record it: participatie-rct deviation --id ID --kind wrong_stratum "
+                "--reason TEXT)."
             )
+        for column, values in self.new_levels.items():
+            lines.append(f"new values of {column}: {', '.join(values)} (check the spelling)")
         width = max((len(a) for a in self.arms), default=0)
         lines += [f"  {arm:<{width}}  {n}" for arm, n in self.by_arm().items()]
         return "\n".join(lines)

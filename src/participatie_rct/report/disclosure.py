@@ -73,22 +73,25 @@ class SuppressedTable:
     row_totals_hidden: tuple[bool, ...]
     column_totals_hidden: tuple[bool, ...]
     total_hidden: bool
+    #: True when no suppression pattern protects every small cell: nothing of the body and its
+    #: hidden margins is printed, not even the ``<10`` markers (their bounds would pin a cell).
+    withheld: bool = False
 
     def cell(self, i: int, j: int) -> str:
         """The printed text of body cell ``(i, j)``."""
-        return _text(self.counts[i][j], self.hidden[i][j])
+        return _text(self.counts[i][j], self.hidden[i][j], self.withheld)
 
     def row_total(self, i: int) -> str:
         """The printed text of row ``i``'s total."""
-        return _text(self.row_totals[i], self.row_totals_hidden[i])
+        return _text(self.row_totals[i], self.row_totals_hidden[i], self.withheld)
 
     def column_total(self, j: int) -> str:
         """The printed text of column ``j``'s total."""
-        return _text(self.column_totals[j], self.column_totals_hidden[j])
+        return _text(self.column_totals[j], self.column_totals_hidden[j], self.withheld)
 
     def total_text(self) -> str:
         """The printed text of the grand total."""
-        return _text(self.total, self.total_hidden)
+        return _text(self.total, self.total_hidden, self.withheld)
 
     @property
     def n_primary(self) -> int:
@@ -107,15 +110,23 @@ class SuppressedTable:
         return sum(flags) + sum(self.column_totals_hidden) + int(self.total_hidden)
 
 
-def _text(value: int, hidden: bool) -> str:
-    """``<10`` for a small cell, ``·`` for a cell hidden to protect another, else the number."""
+def _text(value: int, hidden: bool, withheld: bool = False) -> str:
+    """``<10`` for a small cell, ``·`` for a cell hidden to protect another, else the number.
+
+    In a withheld table every hidden cell is ``·``: the markers themselves would give bounds.
+    """
     if not hidden:
         return str(value)
+    if withheld:
+        return HIDDEN
     return SUPPRESSED if is_small(value) else HIDDEN
 
 
 def suppress_table(
-    counts: Sequence[Sequence[int]], *, threshold: int = THRESHOLD
+    counts: Sequence[Sequence[int]],
+    *,
+    threshold: int = THRESHOLD,
+    public_column_totals: bool = False,
 ) -> SuppressedTable:
     """Primary and secondary suppression of a two-way table of counts printed with its totals.
 
@@ -126,6 +137,16 @@ def suppress_table(
     hidden term (the usual greedy heuristic for complementary suppression, Hundepool et al.
     2012, sec. 5.3). Zeros are never used to protect a cell: hiding a zero protects nothing
     when the reader can guess it.
+
+    The greedy pass is not enough on its own: a reader also knows that ``<10`` means 1 to 9
+    and ``·`` at least 10, and such bounds can pin a hidden cell down (a row of 10 and 1
+    hidden beside a total of 11, where the 10 cannot be below 10). So the table is then
+    audited as an attacker would: for every small hidden cell the smallest and largest value
+    consistent with everything printed are computed (two linear programs; the sums of a
+    two-way table make their vertices integral), and while one is pinned, one more cell of
+    its sums is hidden. ``public_column_totals=True`` says that the column totals are printed
+    elsewhere (the CONSORT counts per arm): they are then never hidden and the audit treats
+    them as known.
     """
     body = [[int(v) for v in row] for row in counts]
     n_rows = len(body)
@@ -158,20 +179,30 @@ def suppress_table(
     sums.append([("row", i, 0) for i in range(n_rows)] + [("all", 0, 0)])
     sums.append([("col", 0, j) for j in range(n_cols)] + [("all", 0, 0)])
 
-    hidden = {k for k, v in values.items() if is_small(v, threshold=threshold)}
-    changed = True
-    while changed:
-        changed = False
-        for members in sums:
-            exposed = [k for k in members if k in hidden]
-            if len(exposed) != 1:
-                continue
-            candidates = sorted(
-                (values[k], _order(k), k) for k in members if k not in hidden and values[k] > 0
-            )
-            if candidates:
-                hidden.add(candidates[0][2])
-                changed = True
+    public = {k for k in values if k[0] == "col"} if public_column_totals else set()
+    withheld = False
+    hidden = {k for k, v in values.items() if is_small(v, threshold=threshold)} - public
+    while True:
+        _complete_sums(hidden, values, sums, public)
+        pinned = _pinned_cell(hidden, values, sums, threshold)
+        if pinned is None:
+            break
+        extra = sorted(
+            (values[k], _order(k), k)
+            for members in sums
+            if pinned in members
+            for k in members
+            if k not in hidden and k not in public and values[k] > 0
+        ) or sorted(
+            (values[k], _order(k), k)
+            for k in values
+            if k not in hidden and k not in public and values[k] > 0
+        )
+        if not extra:
+            # every cell is hidden or public and the markers still pin one: print nothing
+            withheld = True
+            break
+        hidden.add(extra[0][2])
 
     return SuppressedTable(
         counts=tuple(tuple(row) for row in body),
@@ -182,7 +213,80 @@ def suppress_table(
         row_totals_hidden=tuple(("row", i, 0) in hidden for i in range(n_rows)),
         column_totals_hidden=tuple(("col", 0, j) in hidden for j in range(n_cols)),
         total_hidden=("all", 0, 0) in hidden,
+        withheld=withheld,
     )
+
+
+_Key = tuple[str, int, int]
+
+
+def _complete_sums(
+    hidden: set[_Key], values: dict[_Key, int], sums: list[list[_Key]], public: set[_Key]
+) -> None:
+    """Greedy complementary suppression: no sum may have exactly one hidden term."""
+    changed = True
+    while changed:
+        changed = False
+        for members in sums:
+            exposed = [k for k in members if k in hidden]
+            if len(exposed) != 1:
+                continue
+            candidates = sorted(
+                (values[k], _order(k), k)
+                for k in members
+                if k not in hidden and k not in public and values[k] > 0
+            )
+            if candidates:
+                hidden.add(candidates[0][2])
+                changed = True
+
+
+def _pinned_cell(
+    hidden: set[_Key], values: dict[_Key, int], sums: list[list[_Key]], threshold: int
+) -> _Key | None:
+    """A small hidden cell whose value a reader can compute exactly, or None.
+
+    The reader's knowledge: every printed value, every sum, and the bounds the markers give
+    (``<10``: 1 to ``threshold - 1``; ``·``: at least ``threshold``). Each small hidden cell is
+    minimised and maximised over that set; equal bounds pin it.
+    """
+    small = sorted((k for k in hidden if is_small(values[k], threshold=threshold)), key=_order)
+    if not small:
+        return None
+    import numpy as np
+    from scipy.optimize import linprog
+
+    unknown = sorted(hidden, key=_order)
+    index = {k: i for i, k in enumerate(unknown)}
+    rows: list[list[float]] = []
+    rhs: list[float] = []
+    for members in sums:
+        # the last member of each sum is its total: body (or sub-totals) minus total = 0
+        coef = [0.0] * len(unknown)
+        constant = 0.0
+        for position, k in enumerate(members):
+            sign = -1.0 if position == len(members) - 1 else 1.0
+            if k in index:
+                coef[index[k]] += sign
+            else:
+                constant += sign * values[k]
+        if any(coef):
+            rows.append(coef)
+            rhs.append(-constant)
+    bounds = [
+        (1, threshold - 1) if is_small(values[k], threshold=threshold) else (threshold, None)
+        for k in unknown
+    ]
+    a_eq = np.asarray(rows) if rows else None
+    b_eq = np.asarray(rhs) if rows else None
+    for k in small:
+        c = np.zeros(len(unknown))
+        c[index[k]] = 1.0
+        low = linprog(c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        high = linprog(-c, A_eq=a_eq, b_eq=b_eq, bounds=bounds, method="highs")
+        if low.status == 0 and high.status == 0 and -high.fun - low.fun < 0.5:
+            return k
+    return None
 
 
 def _order(key: tuple[str, int, int]) -> tuple[int, int, int]:
