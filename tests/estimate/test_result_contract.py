@@ -253,3 +253,14 @@ def test_one_json_cleaner() -> None:
         {"a": math.nan, "b": [np.float64(math.inf), np.int64(3)], "c": np.array([1.0, np.nan])}
     )
     assert cleaned == {"a": None, "b": [None, 3], "c": [1.0, None]}
+
+
+@pytest.mark.parametrize("name", sorted(set(CASES) - NO_LEVEL))
+@pytest.mark.parametrize("level", [1.5, 0.0, 95])
+def test_a_level_outside_zero_and_one_is_refused_the_same_way(
+    name: str, level: float, data: pd.DataFrame
+) -> None:
+    from participatie_rct.errors import ChoiceError
+
+    with pytest.raises(ChoiceError, match=r"conf_level must lie strictly between 0 and 1; got"):
+        CASES[name](data, conf_level=level)

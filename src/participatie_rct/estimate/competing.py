@@ -438,6 +438,7 @@ def fine_gray(
     tied exits; Newton-Raphson to full convergence (crr stops at its ``gtol``, so the last
     digits can differ slightly from R).
     """
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data, time=time, event=event, treatment=treatment, control=control, covariates=covariates
     )

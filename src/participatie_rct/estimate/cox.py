@@ -24,6 +24,7 @@ from scipy import stats
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, km_table, prepare_survival
 from participatie_rct.estimate.survival_results import CoxResult, hazard_ratio_table
+from participatie_rct.tidy import resolve_level
 
 TIES = ("efron", "breslow")
 _MAX_ITER = 50
@@ -294,6 +295,7 @@ def cox(
     """
     if ties not in TIES:
         raise EstimationError(f"ties must be one of {', '.join(TIES)}; got {ties!r}.")
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data,
         time=time,

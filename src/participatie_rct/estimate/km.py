@@ -26,6 +26,7 @@ from participatie_rct.errors import EstimationError, line_list
 from participatie_rct.estimate.arms import arm_codes
 from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.survival_results import KaplanMeierResult
+from participatie_rct.tidy import resolve_level
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -303,8 +304,7 @@ def kaplan_meier(
         raise EstimationError(
             f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}."
         )
-    if not 0 < conf_level < 1:
-        raise EstimationError(f"conf_level must lie between 0 and 1; got {conf_level!r}.")
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data, time=time, event=event, treatment=treatment, control=control, strata=strata
     )

@@ -31,6 +31,7 @@ from participatie_rct.estimate.dim import neyman_std_error
 from participatie_rct.estimate.km import _rows, _shown
 from participatie_rct.estimate.survival_results import PanelResult
 from participatie_rct.months import month_index
+from participatie_rct.tidy import resolve_level
 
 _WORK_REASONS = ("work", "part_time_work")
 
@@ -212,6 +213,7 @@ def panel_effects(
     (default: the person), HC1/CR1 as ``sandwich::vcovCL(type = "HC1")``. With thousands of
     people per arm the intervals and p-values are normal (z), stated in ``conf_level``.
     """
+    conf_level = resolve_level(conf_level)
     needed = [outcome, treatment, cluster] + ([time] if by_month else [])
     for col in needed:
         if col not in panel.columns:
@@ -319,6 +321,7 @@ def months_off_benefit(
     People with fewer than ``horizon`` observed months are left out (their count is unknown).
     The difference in means uses the unpooled (Welch / HC2) standard error, normal intervals.
     """
+    conf_level = resolve_level(conf_level)
     for col in (treatment, outcome, id, time):
         if col not in panel.columns:
             raise EstimationError(
