@@ -203,7 +203,7 @@ class TidyResult:
             body = self._shown_frame().to_string(
                 index=False, float_format=lambda v: f"{v:.4g}", max_rows=20
             )
-        lines = [self._title, body, *(f"warning: {w}" for w in self.glance()["warnings"])]
+        lines = [self._title, body, *(f"warning: {w}" for w in self.glance().get("warnings", ()))]
         return "\n".join(lines)
 
     def __str__(self) -> str:

@@ -51,6 +51,7 @@ from participatie_rct.design.boundaries import (
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
 from participatie_rct.estimate.dim import neyman_std_error
+from participatie_rct.tidy import TidyResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -79,14 +80,16 @@ class Comparison:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class MonitorStatus:
+@dataclass(frozen=True, repr=False)
+class MonitorStatus(TidyResult):
     """The state of a group-sequential trial at one look.
 
     ``boundary`` holds every look so far (the current one last), recomputed at the observed
     information fractions. ``crossed`` is true when any comparison's ``|Z|`` reaches the
     current look's critical value.
     """
+
+    _title = "Interim monitoring"
 
     look: int
     information: float

@@ -41,6 +41,7 @@ import numpy as np
 
 from participatie_rct.choices import Correction, Spending, parse_choice
 from participatie_rct.errors import DesignError, EstimationError
+from participatie_rct.tidy import TidyResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -77,8 +78,8 @@ class _Plan:
     outcome: str
 
 
-@dataclass(frozen=True, eq=False)
-class SimulatedPower:
+@dataclass(frozen=True, repr=False, eq=False)
+class SimulatedPower(TidyResult):
     """Operating characteristics of a design, estimated from ``n_trials`` simulated trials.
 
     ``trials`` holds one row per trial and arm: ``trial``, ``arm``, ``estimate``,
@@ -87,6 +88,8 @@ class SimulatedPower:
     ``survival``. ``truth`` maps arms to the true intention-to-treat difference in the
     outcome's share (exact, from the model).
     """
+
+    _title = "Simulated power"
 
     trials: pd.DataFrame
     truth: dict[str, float]
