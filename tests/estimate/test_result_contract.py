@@ -264,3 +264,16 @@ def test_a_level_outside_zero_and_one_is_refused_the_same_way(
 
     with pytest.raises(ChoiceError, match=r"conf_level must lie strictly between 0 and 1; got"):
         CASES[name](data, conf_level=level)
+
+
+def test_design_results_have_the_same_text_views() -> None:
+    for name, module in prct._EXPORTS.items():
+        value = getattr(prct, name)
+        if module.startswith("participatie_rct.design") and inspect.isclass(value):
+            assert issubclass(value, TidyResult), name
+    power = prct.power_two_proportions(p_control=0.06, p_treatment=0.115, power=0.8)
+    bounds = prct.group_sequential_boundaries(information=[0.5, 1.0])
+    for result in (power, bounds):
+        assert len(repr(result).splitlines()) <= 10 and "Result(" not in repr(result)
+        assert result._repr_html_().startswith("<div>")
+        json.dumps(result.to_dict(), allow_nan=False)
