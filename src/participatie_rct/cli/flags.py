@@ -23,6 +23,7 @@ PARAMETER_FLAGS: dict[str, str] = {
     "estimator": "--estimator",
     "event": "--event",
     "event_of_interest": "--event-of-interest",
+    "information": "--information",
     "missing": "--missing",
     "n_draws": "--draws",
     "order": "--order",

@@ -271,7 +271,7 @@ def simulated_power(
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
             f"the information fractions are {list(fractions)}; a planned design ends with "
-            "the final analysis at 1 (e.g. --information 0.5,1)."
+            "the final analysis at 1 (e.g. information=[0.5, 1])."
         )
     if outcome not in _OUTCOMES:
         allowed = ", ".join(repr(o) for o in _OUTCOMES)
