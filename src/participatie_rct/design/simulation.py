@@ -41,7 +41,7 @@ import numpy as np
 
 from participatie_rct.choices import Correction, Spending, parse_choice
 from participatie_rct.errors import DesignError, EstimationError
-from participatie_rct.tidy import TidyResult
+from participatie_rct.tidy import TidyResult, records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -144,9 +144,8 @@ class SimulatedPower(TidyResult):
         """JSON-ready: ``{"arms": [...], "power_any_arm", "power_all_arms", "settings": {...}}``."""
         glance = self.glance()
         frame = self.to_frame()
-        arms = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
         return {
-            "arms": arms,
+            "arms": records(frame),
             "power_any_arm": glance["power_any_arm"],
             "power_all_arms": glance["power_all_arms"],
             "mean_stopping_look": glance["mean_stopping_look"],
@@ -185,15 +184,6 @@ def _nanmean(values: np.ndarray) -> float:
     trials too small for the analysis."""
     kept = values[~np.isnan(values)]
     return float(kept.mean()) if kept.size else float("nan")
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python, NaN to None (JSON has no NaN)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _levels(
