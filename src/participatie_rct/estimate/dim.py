@@ -51,7 +51,7 @@ def neyman_std_error(y_arm: ArrayLike, y_control: ArrayLike) -> float:
     fewer than two values.
 
     >>> round(neyman_std_error([1.0, 2.0, 3.0], [0.0, 2.0]), 6)
-    1.636392
+    1.154701
     """
     y1 = np.asarray(y_arm, dtype=float)
     y0 = np.asarray(y_control, dtype=float)
