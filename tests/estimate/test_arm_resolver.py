@@ -177,3 +177,44 @@ def test_the_command_line_names_the_flag_and_uses_the_same_control(
     assert code == 0, err
     payload = json.loads(out)
     assert payload["settings"]["control"] == "2" and payload["cox"][0]["arm"] == "10"
+
+
+PROTOCOL = """
+[trial]
+name = "Arm order test"
+seed = 7
+
+[[arms]]
+key = "usual_care"
+ratio = 1
+control = true
+label_nl = "Gebruikelijke zorg"
+label_en = "Usual care"
+
+[[arms]]
+key = "intervention"
+ratio = 1
+label_nl = "Interventie"
+label_en = "Intervention"
+
+[assignment]
+method = "complete"
+"""
+
+
+def test_estimate_ri_takes_the_protocols_control(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With a register's protocol the control is the one it marks, not the alphabet's first."""
+    protocol = tmp_path / "trial.toml"
+    protocol.write_text(PROTOCOL, encoding="utf-8")
+    data = trial(["usual_care", "intervention"]).assign(sequence=lambda d: range(len(d)))
+    path = tmp_path / "outcomes.csv"
+    data.to_csv(path, index=False)
+    argv = ["estimate", "ri", str(path), "--outcome", "y", "--treatment", "arm"]
+    argv += ["--protocol", str(protocol), "--draws", "20", "--seed", "1", "--format", "json"]
+    code, out, err = _cli(argv, capsys)
+    assert code == 0, err
+    payload = json.loads(out)
+    assert payload["settings"]["control"] == "usual_care"
+    assert [row["arm"] for row in payload["estimates"]] == ["intervention"]
