@@ -7,7 +7,10 @@ No files, no database, no printing: a statistician can use these without a regis
   Lin adjustment, or the design-based difference in means), Holm-adjusted p-values
 * :func:`logit_ame`, :func:`cace`, :func:`subgroup_effects`, :func:`lee_bounds` -
   sensitivity analyses, complier effects, effects within subgroups, bounds under attrition
-* :func:`balance` - covariate balance by arm with a joint test of orthogonality
+* :func:`balance` - covariate balance by arm with a joint test of orthogonality;
+  :func:`standardized_difference` and :func:`neyman_std_error` - the one copy of each
+* every result follows one contract (``to_frame``, ``glance``, ``to_dict``; see
+  :mod:`participatie_rct.tidy`), and one resolver (:mod:`.arms`) picks the control arm
 * :func:`randomization_inference` - re-draws the trial's own assignment procedure
 * :func:`holm`, :func:`bonferroni` - multiplicity adjustments
 * :func:`kaplan_meier`, :func:`logrank`, :func:`rmst`, :func:`cox`, :func:`cumulative_incidence`,
@@ -19,12 +22,12 @@ from __future__ import annotations
 
 # Eager imports: several functions share their module's name (itt, balance), and binding
 # them here keeps ``participatie_rct.estimate.itt`` the function whatever is imported later.
-from participatie_rct.estimate.balance import BalanceResult, balance
+from participatie_rct.estimate.balance import BalanceResult, balance, standardized_difference
 
 # outflow over time: survival curves, competing exits, the monthly panel
 from participatie_rct.estimate.competing import cumulative_incidence, fine_gray, gray_test
 from participatie_rct.estimate.cox import cause_specific_cox, cox
-from participatie_rct.estimate.dim import difference_in_means
+from participatie_rct.estimate.dim import difference_in_means, neyman_std_error
 from participatie_rct.estimate.inference import RandomizationResult, randomization_inference
 from participatie_rct.estimate.itt import itt
 from participatie_rct.estimate.iv import CACEResult, cace
@@ -89,10 +92,12 @@ __all__ = [
     "logit_ame",
     "logrank",
     "months_off_benefit",
+    "neyman_std_error",
     "panel_effects",
     "person_months",
     "randomization_inference",
     "rmst",
+    "standardized_difference",
     "subgroup_effects",
     "survival_analysis",
 ]
