@@ -18,7 +18,7 @@ from benchmarks.harness import measure
 
 def main() -> None:
     from participatie_rct.report.demo import run_demo
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as scratch:
         root = Path(scratch)

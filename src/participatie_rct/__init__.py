@@ -98,12 +98,14 @@ _EXPORTS: dict[str, str] = {
     "SimulatedTrial": "participatie_rct.simulate",
     "simulated_power": "participatie_rct.design.simulation",
     "SimulatedPower": "participatie_rct.design.simulation",
+    # the application layer: one register and its data, walked once
+    "Trial": "participatie_rct.trial.core",
     # report (issue: reports)
-    "write_report": "participatie_rct.report.writer",
-    "write_report_from_inputs": "participatie_rct.report.writer",
+    "write_report": "participatie_rct.trial.report",
+    "write_report_from_inputs": "participatie_rct.trial.report",
     "ReportResult": "participatie_rct.report.writer",
     "ReportInputs": "participatie_rct.report.inputs",
-    "load_inputs": "participatie_rct.report.inputs",
+    "load_inputs": "participatie_rct.trial.inputs",
     "run_demo": "participatie_rct.report.demo",
     "suppress_table": "participatie_rct.report.disclosure",
 }

@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from participatie_rct.cli import app, main
 from participatie_rct.cli.estimate import read_data
-from participatie_rct.estimate.ri_table import arrival_order
 from participatie_rct.protocol import Protocol
 from participatie_rct.simulate import simulate_trial, write_simulation
+from participatie_rct.trial.ri import arrival_order
 
 #: few re-draws keep the tests fast; the p-value's granularity is then 1/201
 DRAWS = 200
@@ -124,7 +124,7 @@ def test_arrival_order_lets_the_procedure_replay_the_register(trial: dict[str, P
     register gave: the re-draws come from the very distribution the trial drew from."""
     protocol = Protocol.from_toml(trial["protocol"])
     data = read_data(trial["outcomes"]).sample(frac=1.0, random_state=8)
-    ordered, column = arrival_order(data, None)
+    ordered, column = arrival_order(data, None, str(trial["outcomes"]))
     assert column == "sequence"
     replay = protocol.procedure().draw(ordered, rng=np.random.default_rng(protocol.seed))
     assert (replay == ordered["arm"]).all()

@@ -19,7 +19,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def demo_inputs(demo):
     """The demo's register and data read back as report inputs."""
-    from participatie_rct.report.inputs import load_inputs
+    from participatie_rct.trial import load_inputs
 
     return load_inputs(demo.db_url, demo.data_dir)
 

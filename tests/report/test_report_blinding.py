@@ -44,7 +44,7 @@ def _texts(folder):
 
 @pytest.mark.parametrize("language", ["nl", "en"])
 def test_blinded_report_names_no_arm(demo_inputs, tmp_path, language) -> None:
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     result = write_report_from_inputs(
         demo_inputs,

@@ -51,7 +51,7 @@ def bsn_trial(demo, tmp_path_factory):
 
 def test_report_links_bsn_files_with_the_key_and_prints_no_bsn(bsn_trial, tmp_path) -> None:
     from participatie_rct.errors import KeyMissingError
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     url, data, key, numbers = bsn_trial
     with pytest.raises(KeyMissingError):

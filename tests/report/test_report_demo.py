@@ -58,7 +58,7 @@ def test_interim_report_shows_the_boundary_and_final_does_not(demo) -> None:
 
 def test_the_demo_report_folder_equals_a_rerun_of_report(demo, tmp_path, read_outputs) -> None:
     """The register and data left by the demo give the demo's final report again, byte for byte."""
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.trial import write_report
 
     again = write_report(
         demo.db_url,
@@ -92,7 +92,7 @@ def test_demo_never_overwrites_a_register_it_did_not_make(tmp_path) -> None:
 
 
 def test_interim_before_anyone_matured_says_so(demo_inputs, tmp_path) -> None:
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     result = write_report_from_inputs(
         demo_inputs, tmp_path / "early", kind="interim", language="en", as_of="2017-12-31"

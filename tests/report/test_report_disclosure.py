@@ -113,15 +113,12 @@ def test_no_count_table_of_a_report_prints_fewer_than_ten(demo_inputs) -> None:
     import datetime as dt
 
     from participatie_rct.choices import ReportKind
-    from participatie_rct.report.context import build_context
+    from participatie_rct.trial import Trial
 
-    context = build_context(
-        demo_inputs,
+    context = Trial(demo_inputs, as_of=dt.date(2018, 10, 31), key=None).report_context(
         kind=ReportKind.INTERIM,
-        as_of=dt.date(2018, 10, 31),
         language="en",
         blinded=False,
-        key=None,
         package_version="test",
     )
     checked = 0

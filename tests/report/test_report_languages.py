@@ -29,7 +29,7 @@ def test_numbers_follow_the_language() -> None:
 @pytest.fixture(scope="module")
 def both(demo, demo_inputs, tmp_path_factory):
     """The demo's Dutch interim report and the same report in English."""
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     out = tmp_path_factory.mktemp("languages")
     english = write_report_from_inputs(

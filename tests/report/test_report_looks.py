@@ -48,13 +48,23 @@ def report_args(demo, out, *extra: str) -> list[str]:
 
 
 def expected_z(earlier: list[float], t: float, plan, comparisons: int) -> float:
-    result = group_sequential_boundaries(
-        information=[*earlier, t],
-        alpha=plan.alpha / comparisons,
-        spending=plan.spending,
-        gamma=plan.gamma,
-    )
-    return result.looks[-1].z
+    """The boundary of this look; at the last planned look all the remaining alpha is spent
+    (as ``monitor status`` does: the report shows the same look)."""
+    import numpy as np
+
+    from participatie_rct.design.boundaries import critical_values
+    from participatie_rct.design.spending import spent_alpha
+
+    alpha = plan.alpha / comparisons
+    if len(earlier) + 1 < plan.interim_looks + 1 and t < 1:
+        result = group_sequential_boundaries(
+            information=[*earlier, t], alpha=alpha, spending=plan.spending, gamma=plan.gamma
+        )
+        return result.looks[-1].z
+    fractions = np.array([*earlier, t])
+    cumulative = spent_alpha(fractions, alpha=alpha, spending=plan.spending, gamma=plan.gamma)
+    cumulative[-1] = alpha
+    return float(critical_values(fractions, cumulative)[-1])
 
 
 def printed_boundary(folder) -> str:
@@ -65,8 +75,9 @@ def printed_boundary(folder) -> str:
 
 
 def information(settings) -> float:
-    # the report's denominator: the planned target_n, else everyone assigned (demo: no target)
-    return settings["n_analysed"] / settings["n_assigned"]
+    # the monitor's denominator: the planned target_n, else everyone the register assigned
+    # (demo: no target; all 410 assigned by the interim date)
+    return settings["n_analysed"] / 410
 
 
 def test_observed_earlier_look_moves_the_boundary(demo, demo_inputs, tmp_path, capsys) -> None:
@@ -129,26 +140,23 @@ def test_first_look_records_no_looks(demo, tmp_path, capsys) -> None:
 
 def test_context_boundary_is_the_last_look_and_blinded_text_names_no_arm(demo_inputs) -> None:
     from participatie_rct.choices import ReportKind
-    from participatie_rct.report.context import build_context
+    from participatie_rct.trial import Trial
 
     plan = demo_inputs.protocol.analysis
     keys = demo_inputs.protocol.arm_keys
-    context = build_context(
-        demo_inputs,
+    context = Trial(demo_inputs, as_of=dt.date.fromisoformat(AS_OF), key=None).report_context(
         kind=ReportKind.INTERIM,
-        as_of=dt.date.fromisoformat(AS_OF),
         language="nl",
         blinded=True,
-        key=None,
         package_version="0",
-        previous_information=(0.1, 0.2),
+        previous_information=(0.2,),  # the demo plans two looks: this is the last
     )
     interim = context.values["interim"]
-    t = context.settings["n_analysed"] / context.settings["n_assigned"]
+    t = context.settings["n_analysed"] / len(demo_inputs.assignments)  # the register's total
     assert interim["boundary"] == pytest.approx(
-        expected_z([0.1, 0.2], t, plan, len(keys) - 1), rel=1e-12
+        expected_z([0.2], t, plan, len(keys) - 1), rel=1e-12
     )
-    assert "Dit is kijk 3" in interim["text"]
+    assert "Dit is kijk 2" in interim["text"]
     assert not any(k in interim["text"] for k in keys)
 
 

@@ -41,7 +41,7 @@ def test_manifest_records_what_the_report_was_made_from(demo) -> None:
 def test_changed_input_changes_the_manifest(demo, demo_inputs, tmp_path) -> None:
     from dataclasses import replace
 
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     changed = replace(
         demo_inputs, input_files={**demo_inputs.input_files, "data/participants.csv": "0" * 64}

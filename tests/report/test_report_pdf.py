@@ -10,7 +10,7 @@ import pytest
 @pytest.fixture(scope="module")
 def pdf(demo_inputs, tmp_path_factory):
     pytest.importorskip("weasyprint", reason="the pdf extra (WeasyPrint) is not installed")
-    from participatie_rct.report.writer import write_report_from_inputs
+    from participatie_rct.trial import write_report_from_inputs
 
     out = tmp_path_factory.mktemp("pdf")
     result = write_report_from_inputs(

@@ -10,9 +10,9 @@ import pytest
 from scipy import stats
 
 from participatie_rct.choices import ReportKind
-from participatie_rct.report.analysis import heterogeneity
-from participatie_rct.report.context import build_context
+from participatie_rct.estimate.heterogeneity import cochran_q as heterogeneity
 from participatie_rct.report.inputs import ReportInputs
+from participatie_rct.trial import Trial
 
 
 def test_cochran_q_by_hand() -> None:
@@ -66,13 +66,10 @@ def two_sites():
     trial = simulate_trial("apeldoorn", rng=np.random.default_rng(7))
     assert trial.assignments["site"].nunique() == 2
     inputs = inputs_from_simulation(trial)
-    context = build_context(
-        inputs,
+    context = Trial(inputs, as_of=dt.date(2030, 1, 1), key=None).report_context(
         kind=ReportKind.FINAL,
-        as_of=dt.date(2030, 1, 1),
         language="en",
         blinded=False,
-        key=None,
         package_version="test",
     )
     return trial, context

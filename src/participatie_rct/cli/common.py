@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -81,3 +84,27 @@ def parse_fractions(text: str | None, option: str) -> tuple[float, ...] | None:
     if not values:
         raise DesignError(f"{option} is empty; give fractions such as 0.3,0.6,1.")
     return tuple(values)
+
+
+#: library parameters of the interim look, and the options that set them
+LOOK_FLAGS = {"looks_done": "--looks-done", "previous_information": "--previous-information"}
+
+
+@contextmanager
+def as_flags(flags: dict[str, str]) -> Iterator[None]:
+    """Re-raise a library error with its parameter names spoken as this command's options.
+
+    The library names its parameters (``previous_information``); only the command line knows
+    them as options (``--previous-information``).
+    """
+    from participatie_rct.errors import ParticipatieRCTError
+
+    try:
+        yield
+    except ParticipatieRCTError as exc:
+        text = str(exc)
+        for name, flag in flags.items():
+            text = re.sub(rf"(?<![\w-]){re.escape(name)}\b", flag, text)
+        if text == str(exc):
+            raise
+        raise type(exc)(text) from None

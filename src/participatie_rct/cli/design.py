@@ -9,9 +9,11 @@ import typer
 
 from participatie_rct.choices import Correction, OutputFormat, Spending
 from participatie_rct.cli.common import (
+    LOOK_FLAGS,
     DbOption,
     FormatOption,
     KeyFileOption,
+    as_flags,
     echo_json,
     parse_fractions,
     read_key,
@@ -24,8 +26,6 @@ if TYPE_CHECKING:
 monitor_app = typer.Typer(
     help="Group-sequential interim looks: boundaries and status.", no_args_is_help=True
 )
-
-#: the benefit-months file of a data folder, in the order they are looked for
 
 _POWER_CORRECTION = typer.Option(
     Correction.HOLM,
@@ -205,61 +205,23 @@ def status(
     look, each arm's Z against control, whether it is crossed, and conditional power.
 
     Alpha, the spending function, the horizon and the number of looks (interim_looks + 1)
-    come from the protocol's [analysis] table.
+    come from the protocol's [analysis] table. The interim report shows the same look; the
+    z is not covariate-adjusted ("adjusted": false in the JSON).
     """
+    from participatie_rct.trial import Trial
+
     cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    from participatie_rct.data.folder import find_table
-
-    path = find_table(data, "benefit_months")
-
-    import datetime as dt
-
-    from participatie_rct.data import load_table
-    from participatie_rct.design.monitor import monitor_status, planned_previous_information
-    from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
-    from participatie_rct.registry import Register
-
-    with Register.open(db) as register:
-        protocol = register.protocol
-        assignments = with_intake_start(register.assignments())
-    plan = protocol.analysis
-    planned_looks = plan.interim_looks + 1
-    if looks_done is not None:
-        if previous and len(previous) != looks_done:
-            raise DesignError(
-                f"--looks-done {looks_done} but --previous-information gives {len(previous)} "
-                "fractions; give one fraction per earlier look (or only one of the two options)."
-            )
-        if not previous:
-            previous = planned_previous_information(looks_done, planned_looks)
-    months = load_table(
-        path,
-        "benefit_months",
-        key=read_key(key_file),
-        id_kind=protocol.identifier_kind.value,
-        # "today" of the not-in-the-future check; months after --as-of are ignored below
-        as_of=max(cutoff, dt.date.today()) if cutoff else dt.date.today(),
-    )
-    outcomes = build_outcomes(
-        assignments,
-        months,
-        horizon_months=plan.horizon_months,
-        as_of=None if cutoff is None else cutoff.strftime("%Y-%m"),
-    )
-    result = monitor_status(
-        outcomes,
-        control=protocol.control,
-        target_n=target_n if target_n is not None else (plan.target_n or len(assignments)),
-        alpha=plan.alpha,
-        spending=plan.spending,
-        gamma=gamma if gamma is not None else plan.gamma,
-        previous_information=previous,
-        planned_looks=planned_looks,
-        planned_effect=planned_effect if planned_effect is not None else plan.planned_effect,
-        correction=correction,
-        horizon_months=plan.horizon_months,
-    )
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=cutoff, required=("benefit_months",))
+    with as_flags(LOOK_FLAGS):
+        result = trial.monitor(
+            looks_done=looks_done,
+            previous_information=previous,
+            target_n=target_n,
+            planned_effect=planned_effect,
+            gamma=gamma,
+            correction=correction,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

@@ -1,7 +1,8 @@
 """``outcomes``: the per-participant outcome table that the estimation commands read.
 
-It joins the register's assignments with the data folder's benefit months (and the
-participants' baseline columns) through the same loaders the reports use, so that
+It asks :class:`participatie_rct.trial.Trial` for the outcome table (the register's
+assignments joined with the benefit months and the participants' baseline columns), the same
+table the reports analyse, so that
 ``estimate itt``, ``estimate survival`` and ``balance`` can be run on a real trial from the
 command line. Identifiers stay pseudonyms.
 """
@@ -43,30 +44,29 @@ def outcomes_command(
     and the baseline columns of the participants table; feed it to 'estimate itt',
     'estimate survival' (--time time --event event_code) or 'balance'.
     """
-    from participatie_rct.estimate.outcomes import build_outcomes, with_intake_start
-    from participatie_rct.report.inputs import load_inputs
+    import pandas as pd
+
+    from participatie_rct.errors import EstimationError
+    from participatie_rct.trial import Trial
 
     if not out.parent.is_dir():
         raise InputFileError(f"{out}: the folder {out.parent} does not exist; create it first.")
-    inputs = load_inputs(db, data, key=read_key(key_file))
-    plan = inputs.protocol.analysis
-    assignments = with_intake_start(inputs.assignments)
-    table = build_outcomes(
-        assignments,
-        inputs.benefit_months,
-        horizon_months=horizon or plan.horizon_months,
-        as_of=as_of,
-    )
-    baseline = inputs.participants
-    extra = [c for c in baseline.columns if c == "participant" or c not in table.columns]
-    table = table.merge(baseline[extra], on="participant", how="left")
+    day = None
+    if as_of is not None:
+        try:
+            day = pd.Period(as_of.strip(), freq="M").end_time.date()
+        except ValueError:
+            raise EstimationError(
+                f"--as-of {as_of!r} is not a month; write it as YYYY-MM, e.g. 2019-06."
+            ) from None
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=day)
+    months = horizon or trial.plan.horizon_months
+    table = trial.outcomes(months)
     try:
         table.to_csv(out, index=False)
     except OSError as exc:
         raise InputFileError(f"{out}: cannot write the outcomes ({exc.strerror}).") from None
-    typer.echo(
-        f"{out}: {len(table)} participants, outcomes over {horizon or plan.horizon_months} months."
-    )
+    typer.echo(f"{out}: {len(table)} participants, outcomes over {months} months.")
 
 
 def register(app: typer.Typer) -> None:

@@ -1,7 +1,7 @@
 """Commands of the report group: ``report {interim|final}`` and ``demo``.
 
-Each parses its options, calls one library function (:func:`participatie_rct.report.write_report`
-or :func:`participatie_rct.report.run_demo`) and prints where the report is and the headline
+Each parses its options, calls the library (:class:`participatie_rct.trial.Trial` or
+:func:`participatie_rct.report.run_demo`) and prints where the report is and the headline
 effects. Heavy libraries are imported inside the commands.
 """
 
@@ -13,9 +13,11 @@ import typer
 
 from participatie_rct.choices import Language, OutputFormat, ReportKind
 from participatie_rct.cli.common import (
+    LOOK_FLAGS,
     DbOption,
     FormatOption,
     KeyFileOption,
+    as_flags,
     echo_json,
     parse_fractions,
     read_key,
@@ -85,21 +87,21 @@ def report(
 ) -> None:
     """Write an interim or final report from a register and a data folder."""
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    from participatie_rct.report.writer import write_report
+    from participatie_rct.report.writer import parse_formats
+    from participatie_rct.trial import Trial
 
-    result = write_report(
-        db,
-        data,
-        out,
-        kind=kind,
-        language=lang,
-        formats=formats,
-        blinded=blinded,
-        as_of=as_of,
-        key=read_key(key_file),
-        looks_done=looks_done,
-        previous_information=previous,
-    )
+    parse_formats(formats)  # a bad --formats is refused before the register is read
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of)
+    with as_flags(LOOK_FLAGS):
+        result = trial.write_report(
+            out,
+            kind=kind,
+            language=lang,
+            formats=formats,
+            blinded=blinded,
+            looks_done=looks_done,
+            previous_information=previous,
+        )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

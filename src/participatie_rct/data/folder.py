@@ -48,7 +48,7 @@ def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | N
     if required:
         raise InputFileError(
             f"{data_dir}: no {table} file there (looked for {', '.join(table_names(table))}). "
-            f"Put the trial's {table} table in the data folder, e.g. as written by "
+            f"Put the trial's {table} file in the data folder, e.g. as written by "
             "'participatie-rct simulate'."
         )
     return None

@@ -304,3 +304,16 @@ def _grid(
     weights[1::2] += 4.0 * widths / 6.0
     weights[2::2] += widths / 6.0
     return points, weights
+
+
+def planned_previous_information(looks_done: int, planned_looks: int) -> tuple[float, ...]:
+    """Fractions of ``looks_done`` earlier looks when only their number is known: the plan's
+    equally spaced ``1/K, 2/K, ...`` (an assumption; pass the observed fractions when known)."""
+    if not isinstance(looks_done, int) or looks_done < 0:
+        raise DesignError(f"looks_done must be a whole number >= 0; got {looks_done!r}.")
+    if looks_done >= planned_looks:
+        raise DesignError(
+            f"looks_done = {looks_done} but the protocol plans {planned_looks} looks in all "
+            "(interim looks + the final analysis): there is no look left."
+        )
+    return equally_spaced(planned_looks)[:looks_done]

@@ -46,7 +46,9 @@ from participatie_rct.design.boundaries import (
     BoundaryResult,
     Look,
     critical_values,
-    equally_spaced,
+)
+from participatie_rct.design.boundaries import (  # re-exported: it lived here before
+    planned_previous_information as planned_previous_information,
 )
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
@@ -110,6 +112,7 @@ class MonitorStatus(TidyResult):
     horizon_months: int | None
     final_z: float
     settings: dict[str, Any] = field(default_factory=dict)
+    adjusted: bool = False  # a covariate-adjusted z? Never here: the Neyman z of the shares
 
     @property
     def z_boundary(self) -> float:
@@ -151,6 +154,7 @@ class MonitorStatus(TidyResult):
             "alpha_cumulative": current.alpha_cumulative,
             "crossed": self.crossed,
             "final_z": self.final_z,
+            "adjusted": self.adjusted,
             "control": self.control,
             "alpha": self.alpha,
             "alpha_per_comparison": self.alpha_per_comparison,
@@ -194,20 +198,8 @@ class MonitorStatus(TidyResult):
                 f"difference {c.estimate:+.3f} (se {c.std_error:.3f}), "
                 f"Z {c.statistic:.3f}: {verdict}{cp}"
             )
+        lines.append(f"Z is {'' if self.adjusted else 'not '}covariate-adjusted.")
         return "\n".join(lines)
-
-
-def planned_previous_information(looks_done: int, planned_looks: int) -> tuple[float, ...]:
-    """Fractions of ``looks_done`` earlier looks when only their number is known: the plan's
-    equally spaced ``1/K, 2/K, ...`` (an assumption; pass the observed fractions when known)."""
-    if not isinstance(looks_done, int) or looks_done < 0:
-        raise DesignError(f"looks_done must be a whole number >= 0; got {looks_done!r}.")
-    if looks_done >= planned_looks:
-        raise DesignError(
-            f"looks_done = {looks_done} but the protocol plans {planned_looks} looks in all "
-            "(interim looks + the final analysis): there is no look left."
-        )
-    return equally_spaced(planned_looks)[:looks_done]
 
 
 def monitor_status(

@@ -8,7 +8,7 @@ No files, no database, no printing: a statistician can use these without a regis
 * :func:`logit_ame`, :func:`cace`, :func:`subgroup_effects`, :func:`lee_bounds` -
   sensitivity analyses, complier effects, effects within subgroups, bounds under attrition
 * :func:`balance` - covariate balance by arm with a joint test of orthogonality;
-  :func:`standardized_difference` and :func:`neyman_std_error` - the one copy of each
+  :func:`standardized_mean_difference` and :func:`neyman_std_error` - the one copy of each
 * every result follows one contract (``to_frame``, ``glance``, ``to_dict``; see
   :mod:`participatie_rct.tidy`), and one resolver (:mod:`.arms`) picks the control arm
 * :func:`randomization_inference` - re-draws the trial's own assignment procedure
@@ -22,7 +22,7 @@ from __future__ import annotations
 
 # Eager imports: several functions share their module's name (itt, balance), and binding
 # them here keeps ``participatie_rct.estimate.itt`` the function whatever is imported later.
-from participatie_rct.estimate.balance import BalanceResult, balance, standardized_difference
+from participatie_rct.estimate.balance import BalanceResult, balance
 
 # outflow over time: survival curves, competing exits, the monthly panel
 from participatie_rct.estimate.competing import cumulative_incidence, fine_gray, gray_test
@@ -41,6 +41,7 @@ from participatie_rct.estimate.outcomes import build_outcomes
 from participatie_rct.estimate.panel import months_off_benefit, panel_effects, person_months
 from participatie_rct.estimate.results import Effect, EffectsResult, ITTResult
 from participatie_rct.estimate.rmst import rmst
+from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.estimate.subgroups import SubgroupResult, subgroup_effects
 from participatie_rct.estimate.survival_analysis import SurvivalAnalysis, survival_analysis
 from participatie_rct.estimate.survival_results import (
@@ -97,7 +98,7 @@ __all__ = [
     "person_months",
     "randomization_inference",
     "rmst",
-    "standardized_difference",
+    "standardized_mean_difference",
     "subgroup_effects",
     "survival_analysis",
 ]

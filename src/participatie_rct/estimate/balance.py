@@ -15,20 +15,19 @@ sample, and the joint test asks whether the covariates together predict the arm.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from numpy.typing import ArrayLike
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import Arms, resolve_arms
 from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.missing import complete_rows
+from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.estimate.variance import hc_vcov, least_squares
 from participatie_rct.tidy import TidyResult, base_glance, records, resolve_level
 
@@ -63,28 +62,6 @@ def wald_f(coef: np.ndarray, vcov: np.ndarray, index: np.ndarray) -> tuple[float
     V = vcov[np.ix_(index, index)]
     stat = float(b @ np.linalg.pinv(V) @ b)
     return stat / len(index), len(index)
-
-
-def standardized_difference(arm: ArrayLike, control: ArrayLike) -> float:
-    """Standardized mean difference of ``arm`` against ``control`` (Austin 2009, eq. 1-2).
-
-    ``(mean_arm - mean_control) / sqrt((s_arm^2 + s_control^2) / 2)`` with sample variances
-    (n - 1); a 0/1 indicator gives the difference in proportions over the same pooled
-    spread. Missing values are left out; NaN when a group has fewer than two values or
-    neither varies.
-
-    >>> round(standardized_difference([1.0, 2.0, 3.0], [0.0, 1.0, 2.0]), 6)
-    1.0
-    >>> standardized_difference([1.0, 1.0], [1.0, 1.0])
-    nan
-    """
-    x = np.asarray(arm, dtype=float)
-    y = np.asarray(control, dtype=float)
-    x, y = x[~np.isnan(x)], y[~np.isnan(y)]
-    if x.size < 2 or y.size < 2:
-        return math.nan
-    sd = math.sqrt((x.var(ddof=1) + y.var(ddof=1)) / 2.0)
-    return float((x.mean() - y.mean()) / sd) if sd > 0 else math.nan
 
 
 @dataclass(frozen=True, repr=False)
@@ -295,7 +272,7 @@ def _balance_group(
                     "conf_level": conf_level,
                     "mean": float(xa.mean()),
                     "mean_control": float(xc.mean()) if xc.size else np.nan,
-                    "std_difference": standardized_difference(xa, xc),
+                    "std_difference": standardized_mean_difference(pd.Series(xa), pd.Series(xc)),
                     "n": int(xa.size),
                     "n_control": int(xc.size),
                     **f_test,

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from participatie_rct.estimate.intervals import log_log_interval
 from participatie_rct.tidy import (
     CURVE_COLUMNS,
     ESTIMATE_COLUMNS,
@@ -102,28 +103,6 @@ def ratio_frame(table: pd.DataFrame, robust: bool = False) -> pd.DataFrame:
     # the exponentiated interval exactly as computed (not exp(log(.)) of it)
     out["exp_ci_low"], out["exp_ci_high"] = table["ci_low"], table["ci_high"]
     return _ordered(out, ("arm", *ESTIMATE_COLUMNS, "exp_estimate", "exp_ci_low", "exp_ci_high"))
-
-
-def cif_interval(
-    estimate: np.ndarray, std_error: np.ndarray, conf_level: float
-) -> tuple[np.ndarray, np.ndarray]:
-    """Interval of a cumulative incidence ``F`` on the ``log(-log F)`` scale.
-
-    ``F^exp(+-z se / (F log F))`` (the transformation ``cmprsk`` users apply to
-    ``timepoints``; Choudhury 2002), so the interval stays within [0, 1]; at ``F`` = 0 or 1
-    the interval is the point.
-    """
-    from scipy import stats
-
-    z = float(stats.norm.ppf(0.5 + conf_level / 2))
-    f = np.asarray(estimate, dtype=float)
-    se = np.asarray(std_error, dtype=float)
-    inside = (f > 0) & (f < 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        factor = np.exp(z * se / (f * np.log(f)))
-        low = np.where(inside, f**factor, f)
-        high = np.where(inside, f ** (1 / factor), f)
-    return np.minimum(low, high), np.maximum(low, high)
 
 
 def _none_dropped(arms: tuple[str, ...] | list[str]) -> dict[str, int]:
@@ -333,13 +312,13 @@ class CumulativeIncidenceResult(TidyResult):
 
     def to_frame(self) -> pd.DataFrame:
         """Rows at the requested times, else at every jump; ``estimate`` is F(t), with the
-        interval of :func:`cif_interval`."""
+        interval of :func:`participatie_rct.estimate.intervals.log_log_interval`."""
         frame = self.at_times if self.at_times is not None else self.curve
         out = frame.rename(columns={"cumulative_incidence": "estimate"})
-        out["ci_low"], out["ci_high"] = cif_interval(
+        out["ci_low"], out["ci_high"] = log_log_interval(
             out["estimate"].to_numpy(dtype=float),
             out["std_error"].to_numpy(dtype=float),
-            self.conf_level,
+            conf_level=self.conf_level,
         )
         return _ordered(out, CURVE_COLUMNS)
 

@@ -1,8 +1,9 @@
 """Interim and final reports: from a register and a data folder to HTML, Markdown and PDF.
 
-- :func:`write_report` reads the register and the data folder, runs the analyses and writes
-  ``report.html`` (self-contained), ``report.md``, ``report.pdf`` (on request), ``figures/``
-  and ``manifest.json`` into a folder; :func:`write_report_from_inputs` does it from frames.
+- The report renders what :class:`participatie_rct.trial.Trial` computed
+  (:class:`~participatie_rct.report.analyses.ReportAnalyses`): ``report.html``
+  (self-contained), ``report.md``, ``report.pdf`` (on request), ``figures/`` and
+  ``manifest.json`` into a folder (:func:`participatie_rct.trial.write_report` is the entry).
 - :func:`run_demo` simulates a Wageningen-like trial, assigns it one by one through a
   register and writes an interim and a final report.
 - Disclosure control (:mod:`~participatie_rct.report.disclosure`), blinding
@@ -19,11 +20,8 @@ from importlib import import_module
 from typing import Any
 
 _EXPORTS = {
-    "write_report": "participatie_rct.report.writer",
-    "write_report_from_inputs": "participatie_rct.report.writer",
     "ReportResult": "participatie_rct.report.writer",
     "ReportInputs": "participatie_rct.report.inputs",
-    "load_inputs": "participatie_rct.report.inputs",
     "run_demo": "participatie_rct.report.demo",
     "DemoResult": "participatie_rct.report.demo",
     "suppress_table": "participatie_rct.report.disclosure",

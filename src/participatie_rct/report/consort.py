@@ -1,9 +1,9 @@
 """The CONSORT flow of a trial: who was invited, consented, assigned, withdrew and was analysed.
 
-:func:`consort_counts` derives the numbers from the register's assignments, the invited
-people of the participants table (when it says who consented) and the outcomes; the
-diagram (:func:`consort_svg`) is SVG text written here, so no graph tool or network is
-needed and the bytes are stable. Counts pass through disclosure control before they are
+:class:`ConsortCounts` holds the numbers (counted from the register by
+:func:`participatie_rct.trial.consort.consort_from_register`); the diagram
+(:func:`consort_svg`) is SVG text written here, so no graph tool or network is needed and
+the bytes are stable. Counts pass through disclosure control before they are
 drawn: a box never shows fewer than 10 people (Schulz, Altman and Moher 2010, CONSORT 2010
 statement, fig. 1, is the layout followed).
 """
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import textwrap
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import escape
 
 from participatie_rct.report.disclosure import count_text, suppress_table
@@ -31,11 +31,32 @@ class ConsortCounts:
     withdrawn: Mapping[str, int]
     not_analysed: Mapping[str, int]
     analysed: Mapping[str, int]
+    deviated: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def n_assigned(self) -> int:
         """Everyone assigned, all arms together."""
         return int(sum(self.assigned.values()))
+
+    def summary(self) -> str:
+        """The flow as lines a person reads (exact counts: for the analyst, not for print)."""
+        unknown = "unknown"
+        lines = [
+            f"invited {self.invited if self.invited is not None else unknown}, declined "
+            f"{self.declined if self.declined is not None else unknown}, assigned "
+            f"{self.n_assigned}"
+        ]
+        stages = [
+            ("assigned", self.assigned),
+            ("withdrawn", self.withdrawn),
+            ("deviated", self.deviated),
+            ("not analysed", self.not_analysed),
+            ("analysed", self.analysed),
+        ]
+        for name, values in stages:
+            cells = ", ".join(f"{arm} {count}" for arm, count in values.items())
+            lines.append(f"  {name}: {cells}")
+        return "\n".join(lines)
 
     def table(self, arms: Sequence[str]) -> list[tuple[str, list[str], str]]:
         """Per stage, the printed counts per arm and the total, after disclosure control."""
@@ -45,6 +66,8 @@ class ConsortCounts:
             ("not_analysed", self.not_analysed),
             ("analysed", self.analysed),
         ]
+        if any(self.deviated.values()):  # only trials that recorded deviations show the line
+            stages.insert(2, ("deviated", self.deviated))
         body = [[int(values.get(a, 0)) for a in arms] for _, values in stages]
         rows = []
         for i, (name, _) in enumerate(stages):
@@ -52,35 +75,6 @@ class ConsortCounts:
             line = suppress_table([body[i]])
             rows.append((name, [line.cell(0, j) for j in range(len(arms))], line.row_total(0)))
         return rows
-
-
-def consort_counts(
-    *,
-    arms: Sequence[str],
-    assigned_arms: Sequence[str],
-    withdrawn: Sequence[bool],
-    analysed: Sequence[bool],
-    consent: Sequence[bool] | None,
-) -> ConsortCounts:
-    """Count the flow: ``assigned_arms``, ``withdrawn`` and ``analysed`` are per assigned person.
-
-    ``consent`` is per invited person (the participants table), ``None`` when unknown.
-    """
-    assigned = {a: 0 for a in arms}
-    gone = {a: 0 for a in arms}
-    used = {a: 0 for a in arms}
-    for arm, out, ok in zip(assigned_arms, withdrawn, analysed, strict=True):
-        assigned[arm] = assigned.get(arm, 0) + 1
-        gone[arm] = gone.get(arm, 0) + int(bool(out))
-        used[arm] = used.get(arm, 0) + int(bool(ok))
-    missing = {a: assigned[a] - used[a] for a in assigned}
-    if consent is None:
-        invited = declined = consented = None
-    else:
-        flags = [bool(c) for c in consent]
-        invited, consented = len(flags), sum(flags)
-        declined = invited - consented
-    return ConsortCounts(invited, declined, consented, assigned, gone, missing, used)
 
 
 def _box(
@@ -160,6 +154,7 @@ def consort_svg(
         "withdrawn": words["withdrawn"],
         "not_analysed": words["not_analysed"],
         "analysed": words["analysed"],
+        "deviated": words.get("deviated", "deviated"),
     }
     for j, arm in enumerate(arms):
         x = centres[j] - col_w / 2

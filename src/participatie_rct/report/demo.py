@@ -25,7 +25,8 @@ from typing import Any
 
 from participatie_rct.errors import ReportError
 from participatie_rct.months import add_months, end_of_month
-from participatie_rct.report.writer import ReportResult, write_report
+from participatie_rct.report.writer import ReportResult
+from participatie_rct.trial.report import write_report
 
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
 DEMO_SEED = 20170901
@@ -145,6 +146,12 @@ def run_demo(
             )
         for withdrawal in trial.withdrawals:
             register.withdraw(withdrawal.id, withdrawal.reason, key=None)
+        # the invited who declined are recorded too: the reports count CONSORT from the register
+        people = trial.participants
+        if "consent" in people.columns:
+            declined = people[~people["consent"].astype(bool)].rename(columns={"id": "participant"})
+            if len(declined):
+                register.assign_frame(declined.reset_index(drop=True), source="participants")
     finally:
         register.close()
 

@@ -1,7 +1,8 @@
 """Write a report folder: ``report.html``, ``report.md``, ``report.pdf``, ``figures/``, manifest.
 
-:func:`write_report` is what ``participatie-rct report`` calls; :func:`write_report_from_inputs`
-does the same from frames already in memory (the demo and tests use it). The folder's
+:func:`write_documents` renders a report context (built by
+:class:`participatie_rct.trial.Trial`, which ``participatie-rct report`` calls) and writes
+the folder. The folder's
 contents depend only on the inputs and the settings (``as_of`` is an input, no clock is
 read), so the same inputs give the same bytes; only the PDF, whose layout engine stamps its
 own metadata, is left out of that promise. Nothing is written when anything fails: the
@@ -17,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from participatie_rct.choices import Language, ReportKind, parse_choice
+from participatie_rct.choices import Language, ReportKind
 from participatie_rct.errors import ReportError
+from participatie_rct.report.context import ReportContext
 from participatie_rct.report.inputs import ReportInputs
 
 FORMATS = ("html", "md", "pdf")
@@ -108,78 +110,27 @@ def default_as_of(inputs: ReportInputs) -> dt.date:
     return last.end_time.date()
 
 
-def write_report(
-    db_url: str,
-    data_dir: str | Path,
-    out_dir: str | Path,
-    *,
-    kind: ReportKind | str,
-    language: Language | str = Language.NL,
-    formats: Sequence[str] | str = ("html", "md"),
-    blinded: bool = False,
-    as_of: dt.date | str | None = None,
-    key: bytes | None = None,
-    looks_done: int = 0,
-    previous_information: Sequence[float] = (),
-) -> ReportResult:
-    """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
-
-    ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
-    observed information fractions) matter only for an interim report: its boundary then
-    accounts for the alpha spent at those looks, as ``monitor status`` does.
-    """
-    from participatie_rct.report.inputs import load_inputs
-
-    inputs = load_inputs(db_url, data_dir, key=key)
-    return write_report_from_inputs(
-        inputs,
-        out_dir,
-        kind=kind,
-        language=language,
-        formats=formats,
-        blinded=blinded,
-        as_of=as_of,
-        key=key,
-        looks_done=looks_done,
-        previous_information=previous_information,
-    )
-
-
-def write_report_from_inputs(
+def write_documents(
+    context: ReportContext,
     inputs: ReportInputs,
     out_dir: str | Path,
     *,
-    kind: ReportKind | str,
-    language: Language | str = Language.NL,
-    formats: Sequence[str] | str = ("html", "md"),
-    blinded: bool = False,
-    as_of: dt.date | str | None = None,
-    key: bytes | None = None,
-    looks_done: int = 0,
-    previous_information: Sequence[float] = (),
+    kind: ReportKind,
+    language: Language,
+    formats: Sequence[str] | str,
+    blinded: bool,
+    day: dt.date,
 ) -> ReportResult:
-    """Analyse ``inputs`` and write the report folder ``out_dir`` (created if needed)."""
+    """Render ``context`` and write the report folder ``out_dir`` (created if needed).
+
+    :class:`participatie_rct.trial.Trial` runs the analyses and builds the context; this only
+    renders and writes, with the manifest of ``inputs``.
+    """
     from participatie_rct import __version__
-    from participatie_rct.report.context import build_context
     from participatie_rct.report.manifest import build_manifest, write_manifest
     from participatie_rct.report.render import render_html, render_markdown, render_pdf
 
-    kind = parse_choice(ReportKind, kind, parameter="kind")
-    language = parse_choice(Language, language, parameter="--lang")
     chosen = parse_formats(formats)
-    day = parse_as_of(as_of, default=default_as_of(inputs))
-    context = build_context(
-        inputs,
-        kind=kind,
-        as_of=day,
-        language=language.value,
-        blinded=blinded,
-        key=key,
-        package_version=__version__,
-        looks_done=looks_done,
-        previous_information=previous_information,
-    )
-
     documents: dict[str, bytes] = {}
     figure_files = {name: f"figures/{name}.svg" for name in sorted(context.figures)}
     for name, svg in context.figures.items():

@@ -3,127 +3,82 @@ joint test that they do not predict the arm."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from typing import Any
 
 import pandas as pd
 
-from participatie_rct.estimate.balance import standardized_difference
+from participatie_rct.report.analyses import Unavailable
 from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text, share_text
-from participatie_rct.report.i18n import number, p_text, words
-from participatie_rct.report.sections.common import Table, effect_records
-
-#: Baseline characteristics shown in the balance table when the participants table has them.
-CATEGORICAL = ("education", "household", "migration_background")
+from participatie_rct.report.i18n import number, p_text
+from participatie_rct.report.sections.common import (
+    Section,
+    Table,
+    View,
+    effect_records,
+    not_estimable,
+)
 
 
 def balance_section(
-    data: pd.DataFrame, order: Sequence[str], labels: Mapping[str, str], control: str, language: str
-) -> Table:
-    w = words(language)
-    rows: list[tuple[str, ...]] = []
-    by_arm = {a: data[data["arm"] == a] for a in order}
-    n_row = [w["n"], *[count_text(len(by_arm[a])) for a in order], ""]
-    rows.append(tuple(n_row))
+    n_by_arm: dict[str, int],
+    baseline: pd.DataFrame,
+    joint: pd.DataFrame | Unavailable | None,
+    view: View,
+) -> Section:
+    """The balance table (means or shares per arm, largest |SMD|) and the joint test."""
+    return Section(
+        {
+            "balance_table": balance_table(n_by_arm, baseline, view),
+            "joint_table": joint_table(joint, view),
+        }
+    )
 
-    def add(name: str, column: pd.Series, *, share: bool) -> None:
+
+def balance_table(n_by_arm: dict[str, int], baseline: pd.DataFrame, view: View) -> Table:
+    """Means (or shares) per arm and the largest absolute standardised mean difference.
+
+    ``baseline`` is :func:`participatie_rct.trial.estimates.baseline_table`: one row per
+    characteristic and arm. A mean of fewer than 10 people is hidden, and so is the SMD of a
+    row with a hidden cell (it could give the cell away).
+    """
+    w, order, language = view.w, view.order, view.language
+    rows: list[tuple[str, ...]] = [(w["n"], *[count_text(n_by_arm.get(a, 0)) for a in order], "")]
+    for name, group in baseline.groupby("characteristic", sort=False):
+        by_arm: dict[str, Any] = {str(r["arm"]): r for r in group.to_dict("records")}
         cells = []
-        smds = []
         for a in order:
-            values = column[data["arm"] == a].dropna()
-            if share:
-                cells.append(
-                    share_text(int(values.sum()), len(values), digits=0, language=language)
-                )
+            r = by_arm[a]
+            if r["share"]:
+                cells.append(share_text(int(r["total"]), int(r["n"]), digits=0, language=language))
             else:
-                cells.append(
-                    number(values.mean(), language) if len(values) >= THRESHOLD else HIDDEN
-                )
-            if a != control:
-                smds.append(
-                    abs(
-                        standardized_difference(
-                            values.astype(float),
-                            column[data["arm"] == control].dropna().astype(float),
-                        )
-                    )
-                )
+                cells.append(number(r["mean"], language) if r["n"] >= THRESHOLD else HIDDEN)
+        smds = [abs(float(by_arm[a]["smd"])) for a in order if a != view.control]
         finite = [s for s in smds if s == s]
         if HIDDEN in cells:
             largest = HIDDEN  # the SMD could give a hidden share away
         else:
             largest = number(max(finite), language, digits=2) if finite else w["na"]
-        rows.append((name, *cells, largest))
-
-    if "age" in data.columns:
-        add(w["age"], data["age"].astype(float), share=False)
-    if "sex" in data.columns:
-        sex = data["sex"].astype(str).str.lower()
-        add(
-            w["female"],
-            sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna()),
-            share=True,
-        )
-    if "months_on_benefit" in data.columns:
-        add(
-            w["months_on_benefit"],
-            pd.to_numeric(data["months_on_benefit"], errors="coerce"),
-            share=False,
-        )
-    for column in CATEGORICAL:
-        if column not in data.columns:
-            continue
-        for level in sorted(data[column].dropna().astype(str).unique()):
-            indicator = (
-                (data[column].astype(str) == level).astype(float).where(data[column].notna())
-            )
-            add(f"{column.replace('_', ' ')}: {level}", indicator, share=True)
-    return Table((w["variable"], *[labels[a] for a in order], w["smd_max"]), tuple(rows))
+        rows.append((w.get(str(name), str(name)), *cells, largest))
+    return Table((w["variable"], *[view.labels[a] for a in order], w["smd_max"]), tuple(rows))
 
 
-def joint_balance_section(
-    data: pd.DataFrame,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    control: str,
-    language: str,
-    w: Mapping[str, str],
-) -> Table | None:
-    """Joint test per arm that the numeric baseline characteristics do not predict the arm.
-
-    :func:`participatie_rct.estimate.balance.balance`: regression of the arm indicator on the
-    covariates among the arm and control, HC2 Wald F test; None when it cannot be computed.
-    """
-    from participatie_rct.errors import EstimationError
-    from participatie_rct.estimate.balance import balance
-
-    frame = data.copy()
-    covariates = []
-    if "age" in frame.columns:
-        covariates.append("age")
-    if "sex" in frame.columns:
-        sex = frame["sex"].astype(str).str.lower()
-        frame["female"] = sex.isin(["v", "female", "f", "vrouw"]).astype(float)
-        covariates.append("female")
-    if "months_on_benefit" in frame.columns:
-        frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
-        covariates.append("months_on_benefit")
-    if not covariates:
+def joint_table(joint: pd.DataFrame | Unavailable | None, view: View) -> Table | None:
+    """Per arm, the joint F test that the baseline characteristics do not predict the arm."""
+    w = view.w
+    header = (w["arm"], w["f_stat"], w["df"], w["p_value"])
+    if joint is None:
         return None
-    try:
-        joint = balance(
-            frame, treatment="arm", covariates=covariates, control=control
-        ).joint_frame()
-    except EstimationError:
-        return None
+    if isinstance(joint, Unavailable):
+        return not_estimable(header, joint.reason, w)
     rows = []
-    for a in order:
+    for a in view.order:
         for r in effect_records(joint[(joint["arm"] == a) & (joint["group"] == "all")]):
             rows.append(
                 (
-                    labels[a],
-                    number(r.statistic, language, digits=2),
+                    view.labels[a],
+                    number(r.statistic, view.language, digits=2),
                     f"{int(r.df)}, {int(r.df_residual)}",
-                    p_text(r.p_value, language),
+                    p_text(r.p_value, view.language),
                 )
             )
-    return Table((w["arm"], w["f_stat"], w["df"], w["p_value"]), tuple(rows))
+    return Table(header, tuple(rows))

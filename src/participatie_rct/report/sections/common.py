@@ -1,9 +1,10 @@
-"""Shared pieces of the report sections: the printed table and small formatting helpers."""
+"""Shared pieces of the report sections: the printed table, what a section returns, and the
+view every section renders for (arm order and labels, language, words)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
@@ -19,6 +20,32 @@ class Table:
     header: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
     numeric_from: int = 1
+    #: a sentence shown instead of the table when the analysis behind it could not run
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class View:
+    """How a report shows the arms: their order, printed labels, the control, the language."""
+
+    order: tuple[str, ...]
+    labels: Mapping[str, str]
+    control: str
+    language: str
+    w: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Section:
+    """What one section shows: template values and figures (name -> SVG bytes), its own keys."""
+
+    values: Mapping[str, Any]
+    figures: Mapping[str, bytes] = field(default_factory=dict)
+
+
+def not_estimable(header: Sequence[str], reason: str, w: Mapping[str, str]) -> Table:
+    """A table whose analysis could not run: no rows, and the sentence that says why."""
+    return Table(tuple(header), (), note=w["not_estimable"].format(reason=reason))
 
 
 def counts_table(

@@ -2,31 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
-
 import pandas as pd
 
 from participatie_rct.report import figures
-from participatie_rct.report.sections.common import counts_table
+from participatie_rct.report.sections.common import Section, View, counts_table
 
 
-def intake_section(
-    people: pd.DataFrame,
-    enrolled: pd.Series,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    w: Mapping[str, str],
-    values: dict[str, Any],
-    figs: dict[str, bytes],
-) -> tuple[pd.Series, list[str]]:
-    """Add the intake figure and table; return each person's site and the sorted sites."""
-    site = (
-        people["site"].astype(str)
-        if "site" in people.columns
-        else pd.Series("-", index=people.index)
-    )
+def sites_of(people: pd.DataFrame) -> pd.Series:
+    """Each assigned person's site as text (``-`` when the register has no sites)."""
+    if "site" in people.columns:
+        return people["site"].astype(str)
+    return pd.Series("-", index=people.index)
+
+
+def intake_section(people: pd.DataFrame, view: View) -> Section:
+    """The intake figure (cumulative assignments per week and site) and the site-by-arm table."""
+    w, order, labels = view.w, view.order, view.labels
+    site = sites_of(people)
     sites = sorted(site.unique())
+    enrolled = pd.to_datetime(people["enrolled_on"])
     # cumulative intake by week (weeks starting on Monday), from the first to the last week
     week = enrolled.dt.to_period("W-SUN")
     weekly = pd.crosstab(week, site).reindex(columns=sites, fill_value=0).sort_index()
@@ -35,12 +29,7 @@ def intake_section(
     intake = weekly.stack().reset_index()
     intake.columns = pd.Index(["month", "site", "cumulative"])
     intake["month"] = intake["month"].dt.start_time
-    figs["intake"] = figures.intake_figure(
-        intake, x_label=w["date"], y_label=w["cumulative_assigned"]
-    )
+    figure = figures.intake_figure(intake, x_label=w["date"], y_label=w["cumulative_assigned"])
     site_arm = [[int(((site == s) & (people["arm"] == a)).sum()) for a in order] for s in sites]
-    values["intake_table"] = counts_table(
-        w["site"], sites, [labels[a] for a in order], site_arm, w["total"]
-    )
-
-    return site, sites
+    table = counts_table(w["site"], sites, [labels[a] for a in order], site_arm, w["total"])
+    return Section({"intake_table": table}, {"intake": figure})

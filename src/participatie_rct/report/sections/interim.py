@@ -1,82 +1,90 @@
-"""Interim section: information fraction, the stopping boundary at this look and each arm's z."""
+"""Interim section: the look as ``monitor status`` computes it, shown for the reader.
+
+The information fraction, the stopping boundary at this look and each arm's z against it come
+from one :class:`~participatie_rct.design.monitor.MonitorStatus` (built by
+:meth:`participatie_rct.trial.Trial.monitor`), so the report and the command cannot differ.
+The text says whether the z is covariate-adjusted.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
 from typing import Any
 
-import pandas as pd
-
-from participatie_rct.report import analysis
+from participatie_rct.report import figures
+from participatie_rct.report.analyses import Interim, Unavailable
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import number
-from participatie_rct.report.sections.common import Table, effect_records
+from participatie_rct.report.sections.common import Section, Table, View
 
 
-def interim_section(
-    frame: pd.DataFrame,
-    n_info: int,
-    n_total: int,
-    plan: Any,
-    labels: Mapping[str, str],
-    order: Sequence[str],
-    language: str,
-    w: Mapping[str, str],
-    *,
-    previous_information: Sequence[float] = (),
-    assumed: bool = False,
-) -> dict[str, Any]:
+def interim_section(interim: Interim, plan: Any, view: View) -> Section:
     """Information fraction, the boundary at this look and each arm's z against it.
 
-    ``previous_information`` holds the fractions of the interim looks taken before this one
-    (``assumed`` when they are the plan's rather than observed); the boundary then accounts
-    for the alpha those looks spent, and the text says so. No arm is named in that sentence,
-    so it is safe in blinded reports.
+    When earlier looks were taken (``interim.previous_information``, ``assumed`` when they
+    are the plan's rather than observed) the text says that the boundary accounts for the
+    alpha they spent. No arm is named in the text, so it is safe in blinded reports.
     """
-    if plan.target_n:  # the planned total, as monitor status counts information
-        n_total = int(plan.target_n)
-    t = min(1.0, n_info / n_total) if n_total else 0.0
-    look = analysis.interim_boundary(
-        t,
-        plan,
-        comparisons=max(1, len(order) - 1),
-        previous_information=previous_information,
-    )
-    rows = []
-    points = []
-    for a in order:
-        for r in effect_records(frame[frame["arm"] == a]):
-            points.append({"label": labels[a], "z": float(r.statistic)})
-            rows.append(
-                (
-                    labels[a],
-                    number(r.statistic, language, digits=2),
-                    number(look["z"], language, digits=2),
-                    w["yes"] if abs(r.statistic) >= look["z"] else w["no"],
-                )
+    w, language = view.w, view.language
+    status = interim.status
+    header = (w["arm"], w["z"], w["boundary"], w["crossed"])
+    if isinstance(status, Unavailable):
+        text = w["interim_none"].format(h=plan.horizon_months)
+        values = {"information": 0.0, "boundary": math.inf, "points": [], "text": text}
+        return Section({"interim": {**values, "table": Table(header, ())}})
+    look = status.boundary.looks[-1]
+    by_arm = {c.arm: c for c in status.comparisons}
+    rows, points = [], []
+    for a in view.order:
+        if a not in by_arm:
+            continue
+        z = by_arm[a].statistic
+        points.append({"label": view.labels[a], "z": float(z)})
+        crossed = w["yes"] if by_arm[a].crossed else w["no"]
+        rows.append(
+            (
+                view.labels[a],
+                number(z, language, digits=2),
+                number(look.z, language, digits=2),
+                crossed,
             )
+        )
     text = w["interim_text"].format(
-        t=number(t, language, digits=2),
-        n=count_text(n_info),
-        N=count_text(n_total),
+        t=number(status.information, language, digits=2),
+        n=count_text(status.n_observed),
+        N=count_text(status.target_n),
         h=plan.horizon_months,
         spending=plan.spending,
-        z=number(look["z"], language, digits=2),
-        p=number(look["p_nominal"], language, digits=5),
+        z=number(look.z, language, digits=2),
+        p=number(look.p_nominal, language, digits=5),
     )
-    if n_info == 0:
-        text = w["interim_none"].format(h=plan.horizon_months)
-    if previous_information:
-        earlier = w["interim_earlier_planned" if assumed else "interim_earlier"].format(
-            look=len(previous_information) + 1,
-            k=len(previous_information),
-            fractions="; ".join(number(v, language, digits=3) for v in previous_information),
+    if interim.previous_information:
+        earlier = w["interim_earlier_planned" if interim.assumed else "interim_earlier"].format(
+            look=len(interim.previous_information) + 1,
+            k=len(interim.previous_information),
+            fractions="; ".join(
+                number(v, language, digits=3) for v in interim.previous_information
+            ),
         )
         text = f"{text} {earlier}"
-    return {
-        "information": round(t, 6),
-        "boundary": float(look["z"]),
+    text = f"{text} {w['interim_adjusted' if status.adjusted else 'interim_unadjusted']}"
+    values = {
+        "information": round(status.information, 6),
+        "boundary": float(look.z),
+        "adjusted": status.adjusted,
         "points": points,
         "text": text,
-        "table": Table((w["arm"], w["z"], w["boundary"], w["crossed"]), tuple(rows)),
+        "table": Table(header, tuple(rows)),
     }
+    figs: dict[str, bytes] = {}
+    if points and math.isfinite(look.z):
+        import pandas as pd
+
+        figs["boundary"] = figures.boundary_figure(
+            pd.DataFrame(points),
+            boundary=look.z,
+            palette=figures.colours([view.labels[a] for a in view.order]),
+            y_label=w["z"],
+            boundary_label=w["boundary"],
+        )
+    return Section({"interim": values}, figs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -10,11 +11,13 @@ import pandas as pd
 from participatie_rct.choices import ReportKind
 from participatie_rct.report.disclosure import count_text
 from participatie_rct.report.i18n import METHODS, number
-from participatie_rct.report.inputs import ReportInputs
+
+if TYPE_CHECKING:
+    from participatie_rct.protocol import Protocol
 
 
 def methods_section(
-    inputs: ReportInputs,
+    protocol: Protocol,
     language: str,
     kind: ReportKind,
     n: int,
@@ -31,7 +34,6 @@ def methods_section(
     import statsmodels
 
     m = METHODS[language]
-    protocol = inputs.protocol
     spec = protocol.assignment
     detail = m["strata"].format(strata=", ".join(spec.strata)) if spec.strata else ""
     if spec.block_sizes:

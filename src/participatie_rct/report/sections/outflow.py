@@ -3,123 +3,67 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from participatie_rct.choices import ReportKind
-from participatie_rct.report import analysis, figures
+from participatie_rct.report import figures
+from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.disclosure import count_text, share_text
-from participatie_rct.report.inputs import ReportInputs
-from participatie_rct.report.sections.common import Table, itt_table_rows
+from participatie_rct.report.sections.common import Section, Table, View, itt_table_rows
 
 
-def outflow_section(
-    *,
-    inputs: ReportInputs,
-    people: pd.DataFrame,
-    outcomes: pd.DataFrame,
-    analysed: pd.Series,
-    itt: pd.DataFrame,
-    kind: ReportKind,
-    horizon: int,
-    end: pd.Period,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    control: str,
-    stratum: str | None,
-    covariates: Sequence[str],
-    plan: Any,
-    language: str,
-    w: Mapping[str, str],
-    values: dict[str, Any],
-    figs: dict[str, bytes],
-) -> int:
-    """Add the outflow table and figure and the ITT tables; return the months the curves span."""
+def itt_header(w: Any) -> tuple[str, ...]:
+    """Header of an ITT table."""
+    return (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"])
+
+
+def itt_table(itt: pd.DataFrame | Unavailable, view: View) -> Table:
+    """The ITT effects per arm, or the sentence that says why they could not be estimated."""
+    if isinstance(itt, Unavailable):
+        return Table(itt_header(view.w), (), note=view.w["not_estimable"].format(reason=itt.reason))
+    rows = itt_table_rows(itt, view.labels, view.order, view.language)
+    return Table(itt_header(view.w), tuple(rows))
+
+
+def outflow_section(analyses: ReportAnalyses, view: View) -> Section:
+    """The outflow table and figure, the ITT table and, in a final report, the longer horizon."""
+    w, order, labels = view.w, view.order, view.labels
+    outcomes, analysed = analyses.outcomes, analyses.analysed
     rows = []
     for a in order:
         shares = outcomes.loc[(outcomes["arm"] == a) & analysed, "outflow_work"]
         n, k = len(shares), int(shares.sum())
-        rows.append((labels[a], count_text(n), count_text(k), share_text(k, n, language=language)))
-    values["outflow_table"] = Table((w["arm"], w["n"], w["n_out"], w["share"]), tuple(rows))
-    values["analysed_n"] = int(analysed.sum())
-
-    max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
-    work_curves = analysis.incidence_curves(outcomes, order, control, cause=1, months=max_month)
-    if not work_curves.empty:
+        rows.append(
+            (labels[a], count_text(n), count_text(k), share_text(k, n, language=view.language))
+        )
+    values: dict[str, Any] = {
+        "outflow_table": Table((w["arm"], w["n"], w["n_out"], w["share"]), tuple(rows)),
+        "analysed_n": int(analysed.sum()),
+        "itt_table": itt_table(analyses.itt, view),
+        "itt_available": isinstance(analyses.itt, pd.DataFrame) and bool(len(analyses.itt)),
+        "itt_long": _longer_horizon(analyses, view),
+    }
+    figs: dict[str, bytes] = {}
+    work = analyses.curves.get(1)
+    if isinstance(work, pd.DataFrame) and not work.empty:
         figs["outflow"] = figures.outflow_figure(
-            work_curves,
+            work,
             {a: labels[a] for a in order},
             x_label=w["months_since"],
             y_label=w["cumulative_outflow"],
         )
-
-    itt_rows = itt_table_rows(itt, labels, order, language)
-    values["itt_table"] = Table(
-        (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"]),
-        tuple(itt_rows),
-    )
-    values["itt_available"] = bool(len(itt))
-    values["itt_long"] = None
-    if kind is ReportKind.FINAL:
-        values["itt_long"] = _longer_horizon(
-            people,
-            inputs,
-            2 * horizon,
-            end,
-            order,
-            labels,
-            control,
-            stratum,
-            covariates,
-            plan,
-            language,
-            w,
-        )
-
-    return max_month
+    return Section(values, figs)
 
 
-def _longer_horizon(
-    people: pd.DataFrame,
-    inputs: ReportInputs,
-    months: int,
-    end: pd.Period,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    control: str,
-    stratum: str | None,
-    covariates: Sequence[str],
-    plan: Any,
-    language: str,
-    w: Mapping[str, str],
-) -> dict[str, Any] | None:
-    """Secondary outcome of a final report: outflow to work within ``months`` (twice the horizon).
-
-    Same estimator as the primary outcome; None when nobody has that much follow-up.
-    """
-    from participatie_rct.estimate.outcomes import build_outcomes
-
-    longer = build_outcomes(people, inputs.benefit_months, horizon_months=months, as_of=end)
-    for c in covariates:
-        longer[c] = pd.to_numeric(longer[c], errors="coerce")
-    fit = analysis.itt_frame(
-        longer,
-        outcome="outflow_work",
-        arms=order,
-        control=control,
-        strata=stratum,
-        covariates=covariates,
-        se_type=plan.se_type,
-    )
-    if fit.empty:
+def _longer_horizon(analyses: ReportAnalyses, view: View) -> dict[str, Any] | None:
+    """Secondary outcome of a final report: outflow to work within twice the horizon."""
+    if analyses.itt_long is None:
         return None
-    header = (w["arm"], w["n"], w["estimate"], w["std_error"], w["ci"], w["p_value"], w["p_holm"])
+    w = view.w
+    months = 2 * int(analyses.protocol.analysis.horizon_months)
     return {
         "title": w["outflow_share"].format(h=months),
-        "text": w["itt_long_text"].format(
-            h=months, n=count_text(int(longer["outflow_work"].notna().sum()))
-        ),
-        "table": Table(header, tuple(itt_table_rows(fit, labels, order, language))),
+        "text": w["itt_long_text"].format(h=months, n=count_text(analyses.n_long)),
+        "table": itt_table(analyses.itt_long, view),
     }

@@ -7,13 +7,35 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from participatie_rct.report.analyses import ReportAnalyses
 from participatie_rct.report.disclosure import count_text, suppress_table
-from participatie_rct.report.inputs import ReportInputs
-from participatie_rct.report.sections.common import Table
+from participatie_rct.report.sections.common import Section, Table, View
 
 
-def data_quality_section(
-    inputs: ReportInputs,
+def data_quality_section(analyses: ReportAnalyses, view: View) -> Section:
+    """The data-quality table per arm and the notes under it.
+
+    Notes name benefit records that link to nobody assigned and, when there are any, the
+    assigned people the participants file lacks (the register counts them; they have no
+    baseline characteristics).
+    """
+    table, notes = _quality(
+        analyses.benefit_months,
+        analyses.outcomes,
+        analyses.people,
+        view.order,
+        view.labels,
+        int(analyses.protocol.analysis.horizon_months),
+        analyses.end,
+        view.w,
+    )
+    if analyses.missing_baseline:
+        notes.append(f"{view.w['missing_baseline']}: {count_text(analyses.missing_baseline)}")
+    return Section({"dq_table": table, "dq_notes": notes})
+
+
+def _quality(
+    months: pd.DataFrame,
     outcomes: pd.DataFrame,
     people: pd.DataFrame,
     order: Sequence[str],
@@ -39,7 +61,6 @@ def data_quality_section(
         ),
         (w["unknown_outcome"], [int(((outcomes["arm"] == a) & unknown).sum()) for a in order]),
     ]
-    months = inputs.benefit_months
     arm_of = people.set_index("participant")["arm"]
     row_arm = months["participant"].map(arm_of)
     stamp = pd.PeriodIndex(

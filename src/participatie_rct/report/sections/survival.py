@@ -3,78 +3,82 @@ benefit (counts per reason and cumulative incidence curves)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping
 
 import pandas as pd
 
-from participatie_rct.report import analysis, figures
+from participatie_rct.report import figures
+from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.i18n import number, p_clause, p_text
-from participatie_rct.report.sections.common import Table, counts_table, effect_records
+from participatie_rct.report.sections.common import (
+    Section,
+    Table,
+    View,
+    counts_table,
+    effect_records,
+    not_estimable,
+)
 
 
-def survival_section(
-    outcomes: pd.DataFrame,
-    max_month: int,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    control: str,
-    language: str,
-    w: Mapping[str, str],
-    values: dict[str, Any],
-) -> None:
-    """Add the hazard-ratio table and the log-rank and Gray test sentences."""
-    cox = analysis.cox_frame(outcomes, control)
-    cox = cox.set_index("arm").reindex([a for a in order if a in set(cox["arm"])]).reset_index()
-    values["cox_table"] = Table(
-        (w["arm"], w["hr"], w["ci"], w["p_value"]),
+def _test_sentence(template: str, test: Mapping[str, float] | Unavailable, view: View) -> str:
+    if isinstance(test, Unavailable):
+        return view.w["not_estimable"].format(reason=test.reason)
+    return template.format(
+        stat=number(test["statistic"], view.language, digits=2),
+        df=number(test["df"], view.language, digits=0),
+        p=p_clause(test["p_value"], view.language),
+    )
+
+
+def cox_table(cox: pd.DataFrame | Unavailable, view: View) -> Table:
+    """Hazard ratio of each arm against control with its interval and p-value."""
+    w, language = view.w, view.language
+    header = (w["arm"], w["hr"], w["ci"], w["p_value"])
+    if isinstance(cox, Unavailable):
+        return not_estimable(header, cox.reason, w)
+    present = set(cox["arm"])
+    ordered = cox.set_index("arm").reindex([a for a in view.order if a in present]).reset_index()
+    return Table(
+        header,
         tuple(
             (
-                labels[r.arm],
+                view.labels[r.arm],
                 number(r.hazard_ratio, language, digits=2),
                 f"{number(r.ci_low, language, digits=2)} – {number(r.ci_high, language, digits=2)}",
                 p_text(r.p_value, language),
             )
-            for r in effect_records(cox)
+            for r in effect_records(ordered)
         ),
     )
-    lr = analysis.logrank_test(outcomes, control)
-    gt = analysis.gray(outcomes, control)
-    values["gray"] = w["gray"].format(
-        stat=number(gt["statistic"], language, digits=2),
-        df=number(gt["df"], language, digits=0),
-        p=p_clause(gt["p_value"], language),
-    )
-    values["logrank"] = w["logrank"].format(
-        stat=number(lr["statistic"], language, digits=2),
-        df=number(lr["df"], language, digits=0),
-        p=p_clause(lr["p_value"], language),
+
+
+def survival_section(analyses: ReportAnalyses, view: View) -> Section:
+    """The hazard-ratio table and the log-rank and Gray test sentences."""
+    return Section(
+        {
+            "cox_table": cox_table(analyses.cox, view),
+            "gray": _test_sentence(view.w["gray"], analyses.gray, view),
+            "logrank": _test_sentence(view.w["logrank"], analyses.logrank, view),
+        }
     )
 
 
-def competing_section(
-    outcomes: pd.DataFrame,
-    max_month: int,
-    order: Sequence[str],
-    labels: Mapping[str, str],
-    control: str,
-    w: Mapping[str, str],
-    values: dict[str, Any],
-    figs: dict[str, bytes],
-) -> None:
-    """Add the table of exits per reason and arm and the cumulative incidence per reason."""
+def competing_section(analyses: ReportAnalyses, view: View) -> Section:
+    """The table of exits per reason and arm and the cumulative incidence per reason."""
+    w, order, labels = view.w, view.order, view.labels
     reasons = [
         (1, w["reason_work"]),
         (2, w["reason_part_time_work"]),
         (3, w["reason_other"]),
         (0, w["reason_none"]),
     ]
+    outcomes = analyses.outcomes
     followed = outcomes[outcomes["time"] > 0]
     exit_counts = [
         [int(((followed["arm"] == a) & (followed["event_code"] == code)).sum()) for a in order]
         for code, _ in reasons
     ]
-    values["competing_table"] = counts_table(
+    table = counts_table(
         w["reason"],
         [name for _, name in reasons],
         [labels[a] for a in order],
@@ -83,9 +87,10 @@ def competing_section(
     )
     cause_frames = []
     for code, name in reasons[:3]:
-        part = analysis.incidence_curves(outcomes, order, control, cause=code, months=max_month)
-        if not part.empty:
+        part = analyses.curves.get(code)
+        if isinstance(part, pd.DataFrame) and not part.empty:
             cause_frames.append(part.assign(cause=name))
+    figs: dict[str, bytes] = {}
     if cause_frames:
         figs["competing"] = figures.outflow_figure(
             pd.concat(cause_frames, ignore_index=True),
@@ -95,3 +100,4 @@ def competing_section(
             facet="cause",
             facet_order=[name for _, name in reasons[:3]],
         )
+    return Section({"competing_table": table}, figs)

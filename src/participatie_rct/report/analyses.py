@@ -1,0 +1,97 @@
+"""What a report renders: the results of a trial's analyses, computed before any rendering.
+
+:class:`ReportAnalyses` is filled by :class:`participatie_rct.trial.Trial` (which runs the
+estimators of :mod:`participatie_rct.estimate` and :mod:`participatie_rct.design`) and read
+by the report sections, which only turn it into text, tables and figures. An analysis that
+could not run is an :class:`Unavailable` that carries the reason, so a section shows a
+sentence instead of an empty table.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from participatie_rct.choices import ReportKind
+    from participatie_rct.design.monitor import MonitorStatus
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.report.consort import ConsortCounts
+
+
+@dataclass(frozen=True)
+class Unavailable:
+    """An analysis that could not be run, with the reason in the estimator's own words."""
+
+    reason: str
+
+
+@dataclass(frozen=True)
+class SurveyWave:
+    """One follow-up wave of the survey: who was due and answered, and the effects per outcome.
+
+    ``data`` has one row per participant due at this wave (``arm``, ``responded``);
+    ``effects`` maps a survey outcome to its ITT frame (or why it could not be estimated).
+    """
+
+    wave: int
+    data: pd.DataFrame
+    effects: Mapping[str, pd.DataFrame | Unavailable]
+
+
+@dataclass(frozen=True)
+class Interim:
+    """The interim look as ``monitor status`` computes it, with the earlier looks it assumed."""
+
+    status: MonitorStatus | Unavailable
+    previous_information: tuple[float, ...] = ()
+    assumed: bool = False
+
+
+@dataclass(frozen=True)
+class ReportAnalyses:
+    """Every analysis result a report shows, for one trial at one as-of date.
+
+        Frames of effects are the tidy ``to_frame()`` of the estimators' results (one row per
+    arm); ``baseline`` holds per baseline characteristic and arm the people with a value,
+    their sum, mean and standardized mean difference against control; ``curves`` maps an exit
+    code (1 work, 2 part-time work, 3 other) to the cumulative incidence per arm and month
+    with its interval. ``people`` holds the assigned participants with intake on or before
+    ``as_of`` (with baseline columns), ``outcomes`` their outcomes at the horizon.
+    """
+
+    protocol: Protocol
+    kind: ReportKind
+    as_of: dt.date
+    end: pd.Period
+    people: pd.DataFrame
+    outcomes: pd.DataFrame
+    benefit_months: pd.DataFrame
+    consort: ConsortCounts
+    itt: pd.DataFrame | Unavailable
+    itt_long: pd.DataFrame | Unavailable | None
+    n_long: int
+    per_site: Mapping[str, pd.DataFrame | Unavailable]
+    heterogeneity: pd.DataFrame | None
+    curves: Mapping[int, pd.DataFrame | Unavailable]
+    max_month: int
+    cox: pd.DataFrame | Unavailable
+    logrank: Mapping[str, float] | Unavailable
+    gray: Mapping[str, float] | Unavailable
+    baseline: pd.DataFrame
+    joint_balance: pd.DataFrame | Unavailable | None
+    survey: tuple[SurveyWave, ...]
+    interim: Interim | None
+    strata: tuple[str, ...]
+    covariates: tuple[str, ...]
+    missing_baseline: int = 0
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def analysed(self) -> pd.Series:
+        """Per assigned participant: whether the outcome at the horizon is known."""
+        return self.outcomes["outflow_work"].notna()

@@ -1,0 +1,167 @@
+"""The analyses a report shows, run once on a :class:`~participatie_rct.trial.Trial`.
+
+:func:`report_analyses` fills :class:`~participatie_rct.report.analyses.ReportAnalyses`: the
+ITT at the horizon (and at twice the horizon in a final report), per site with the
+heterogeneity between sites, cumulative incidence per exit, hazard ratios, the log-rank and
+Gray tests, the joint balance test, the survey waves, the CONSORT flow and the interim look.
+The report then only renders these results.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from participatie_rct.choices import ReportKind, parse_choice
+from participatie_rct.report.analyses import Interim, ReportAnalyses, SurveyWave, Unavailable
+from participatie_rct.report.sections.intake import sites_of
+from participatie_rct.trial import estimates
+
+if TYPE_CHECKING:
+    from participatie_rct.trial.core import Trial
+
+#: Survey outcomes analysed per wave when the survey table has them.
+SURVEY_OUTCOMES = ("wellbeing", "health", "self_sufficiency")
+#: Exit codes of the outcome table: work, part-time work combined with benefit, other.
+CAUSES = (1, 2, 3)
+
+
+def report_analyses(
+    trial: Trial,
+    kind: ReportKind | str,
+    *,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
+) -> ReportAnalyses:
+    """Run every analysis of an interim or final report on ``trial``."""
+    from participatie_rct.estimate.heterogeneity import cochran_q
+    from participatie_rct.trial.consort import missing_from_participants
+
+    kind = parse_choice(ReportKind, kind, parameter="kind")
+    protocol, plan, control = trial.protocol, trial.plan, trial.control
+    arms = list(protocol.arm_keys)
+    outcomes = trial.outcomes()
+    stratum = trial.stratum_column()
+    covariates = trial.covariates(outcomes)
+    fit: dict[str, Any] = {"arms": arms, "control": control, "se_type": plan.se_type}
+    itt = estimates.itt_frame(
+        outcomes, outcome="outflow_work", strata=stratum, covariates=covariates, **fit
+    )
+    itt_long: pd.DataFrame | Unavailable | None = None
+    n_long = 0
+    if kind is ReportKind.FINAL:
+        longer = trial.outcomes(2 * int(plan.horizon_months))
+        n_long = int(longer["outflow_work"].notna().sum())
+        itt_long = estimates.itt_frame(
+            longer, outcome="outflow_work", strata=stratum, covariates=covariates, **fit
+        )
+    per_site = _per_site(outcomes, fit)
+    fitted = [f.assign(site=s) for s, f in per_site.items() if isinstance(f, pd.DataFrame)]
+    heterogeneity = (
+        cochran_q(pd.concat(fitted, ignore_index=True)) if len(per_site) > 1 and fitted else None
+    )
+    max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
+    curves = {
+        c: estimates.incidence_curves(outcomes, arms, control, cause=c, months=max_month)
+        for c in CAUSES
+    }
+    return ReportAnalyses(
+        protocol=protocol,
+        kind=kind,
+        as_of=trial.as_of,
+        end=trial.end,
+        people=trial.people,
+        outcomes=outcomes,
+        benefit_months=trial.inputs.benefit_months,
+        consort=trial.consort(),
+        itt=itt,
+        itt_long=itt_long,
+        n_long=n_long,
+        per_site=per_site,
+        heterogeneity=heterogeneity,
+        curves=curves,
+        max_month=max_month,
+        cox=estimates.cox_frame(outcomes, control),
+        logrank=estimates.logrank_test(outcomes, control),
+        gray=estimates.gray(outcomes, control),
+        baseline=estimates.baseline_table(outcomes, arms, control),
+        joint_balance=estimates.joint_balance(outcomes, control),
+        survey=_survey(trial, stratum),
+        interim=_interim(trial, looks_done, previous_information)
+        if kind is ReportKind.INTERIM
+        else None,
+        strata=trial.strata(),
+        covariates=covariates,
+        missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
+    )
+
+
+def _per_site(outcomes: pd.DataFrame, fit: dict[str, Any]) -> dict[str, pd.DataFrame | Unavailable]:
+    site = sites_of(outcomes)
+    sites = sorted(site.unique())
+    return {
+        s: estimates.itt_frame(
+            outcomes.loc[site == s] if len(sites) > 1 else outcomes, outcome="outflow_work", **fit
+        )
+        for s in sites
+    }
+
+
+def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
+    """Per follow-up wave ``k`` (due 12k months after intake): who was due, who answered, effects.
+
+    Effects are estimated among respondents, so they hold under missingness at random given
+    the arm and stratum; the response per arm shows whether response differs by arm.
+    """
+    survey = trial.inputs.survey
+    if survey is None or survey.empty or "wave" not in survey.columns:
+        return ()
+    outcomes = [c for c in SURVEY_OUTCOMES if c in survey.columns]
+    if not outcomes:
+        return ()
+    wave = pd.to_numeric(survey["wave"], errors="coerce")
+    people = trial.people
+    enrolled = pd.to_datetime(people["enrolled_on"])
+    waves = []
+    for k in sorted({int(v) for v in wave.dropna() if v > 0}):
+        due_by = enrolled + pd.DateOffset(months=12 * k)
+        due = people.loc[(due_by.dt.date <= trial.as_of).to_numpy()]
+        if due.empty:
+            continue
+        answers = survey[wave == k].drop_duplicates("participant")[["participant", *outcomes]]
+        data = due.drop(columns=[c for c in outcomes if c in due.columns]).merge(
+            answers, on="participant", how="left"
+        )
+        for c in outcomes:
+            data[c] = pd.to_numeric(data[c], errors="coerce")
+        data["responded"] = data[outcomes].notna().any(axis=1)
+        effects = {
+            c: estimates.itt_frame(
+                data,
+                outcome=c,
+                arms=list(trial.protocol.arm_keys),
+                control=trial.control,
+                strata=stratum,
+                se_type=trial.plan.se_type,
+            )
+            for c in outcomes
+        }
+        waves.append(SurveyWave(wave=k, data=data, effects=effects))
+    return tuple(waves)
+
+
+def _interim(trial: Trial, looks_done: int, previous_information: Sequence[float]) -> Interim:
+    """The interim look as ``monitor status`` computes it; a sentence when nothing has matured."""
+    from participatie_rct.trial.monitoring import earlier_looks
+
+    previous, assumed = earlier_looks(
+        looks_done, previous_information, int(trial.plan.interim_looks) + 1
+    )
+    outcomes = trial.outcomes()
+    if not (outcomes["matured"].astype(bool) & outcomes["outflow_work"].notna()).any():
+        reason = "nobody has a matured outcome yet"
+        return Interim(Unavailable(reason), previous, assumed)
+    status = trial.monitor(previous_information=previous)
+    return Interim(status, previous, assumed)

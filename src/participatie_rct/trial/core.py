@@ -1,0 +1,384 @@
+"""``Trial``: one register and its data, walked once from records to outcomes to analyses.
+
+A :class:`Trial` holds the register's records and the data tables as frames
+(:func:`~participatie_rct.trial.inputs.load_inputs` reads them), an ``as_of`` date and the
+pseudonym key. It builds the per-participant outcome table once per horizon (cached) and
+offers the analyses on it: the ITT family, the survival family, balance, the CONSORT flow
+(from the register), the interim look and randomization inference, and the analyses a report
+renders. The command line, the report and a statistician's script all go through it::
+
+    trial = Trial.open("sqlite:///trial.db", "data/", as_of="2019-06-30")
+    trial.itt().summary()
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from participatie_rct.choices import Correction
+from participatie_rct.errors import ReportError
+from participatie_rct.report.inputs import ReportInputs
+from participatie_rct.report.sections.gather import last_ended_month
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from participatie_rct.choices import ReportKind
+    from participatie_rct.design.monitor import MonitorStatus
+    from participatie_rct.estimate import (
+        BalanceResult,
+        CoxResult,
+        CumulativeIncidenceResult,
+        ITTResult,
+        KaplanMeierResult,
+        RandomizationResult,
+        SurvivalAnalysis,
+    )
+    from participatie_rct.protocol import AnalysisPlan, Protocol
+    from participatie_rct.report.analyses import ReportAnalyses
+    from participatie_rct.report.consort import ConsortCounts
+    from participatie_rct.report.context import ReportContext
+    from participatie_rct.report.writer import ReportResult
+
+
+class Trial:
+    """A register and its data at one ``as_of`` date: outcomes, analyses, CONSORT, monitoring."""
+
+    def __init__(
+        self,
+        inputs: ReportInputs,
+        *,
+        as_of: dt.date | str | None = None,
+        key: bytes | None = None,
+    ) -> None:
+        from participatie_rct.report.writer import default_as_of, parse_as_of
+
+        self.inputs = inputs
+        self.key = key
+        self.as_of: dt.date = parse_as_of(as_of, default=default_as_of(inputs))
+        self._outcomes: dict[int, pd.DataFrame] = {}
+
+    @classmethod
+    def open(
+        cls,
+        db_url: str,
+        data_dir: str | Path | None = None,
+        *,
+        key: bytes | None = None,
+        as_of: dt.date | str | None = None,
+        participants: str | Path | None = None,
+        benefit_months: str | Path | None = None,
+        survey: str | Path | None = None,
+        required: tuple[str, ...] = ("participants", "benefit_months"),
+    ) -> Trial:
+        """Read the register at ``db_url`` and the data (a folder, or files named one by one)."""
+        from participatie_rct.trial.inputs import load_inputs
+
+        inputs = load_inputs(
+            db_url,
+            data_dir,
+            key=key,
+            participants=participants,
+            benefit_months=benefit_months,
+            survey=survey,
+            required=required,
+        )
+        return cls(inputs, as_of=as_of, key=key)
+
+    def __repr__(self) -> str:
+        return (
+            f"Trial({self.protocol.name!r}, as_of={self.as_of.isoformat()}, "
+            f"assigned={len(self.inputs.assignments)})"
+        )
+
+    # --- the data ----------------------------------------------------------------------------
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol the register holds."""
+        return self.inputs.protocol
+
+    @property
+    def plan(self) -> AnalysisPlan:
+        """The protocol's ``[analysis]`` table."""
+        return self.inputs.protocol.analysis
+
+    @property
+    def control(self) -> str:
+        """The protocol's control arm."""
+        return self.inputs.protocol.control
+
+    @property
+    def end(self) -> pd.Period:
+        """The last calendar month that had ended by ``as_of``: the data's end."""
+        return last_ended_month(self.as_of)
+
+    @cached_property
+    def people(self) -> pd.DataFrame:
+        """The assigned with intake on or before ``as_of``, with the participants' baseline columns.
+
+        Follow-up is counted from the date of intake
+        (:func:`~participatie_rct.estimate.outcomes.with_intake_start`).
+        """
+        from participatie_rct.estimate.outcomes import with_intake_start
+
+        assigned = with_intake_start(self.inputs.assignments)
+        start = assigned["enrolled_on"]
+        assigned = assigned[(start.dt.date <= self.as_of).to_numpy()].reset_index(drop=True)
+        if assigned.empty:
+            raise ReportError(
+                f"the register has nobody assigned on or before the as-of date "
+                f"{self.as_of.isoformat()}; choose a later as-of date."
+            )
+        baseline = self.inputs.participants.drop_duplicates("participant")
+        extra = [c for c in baseline.columns if c not in assigned.columns or c == "participant"]
+        joined: pd.DataFrame = assigned.merge(baseline[extra], on="participant", how="left")
+        return joined
+
+    def outcomes(self, horizon: int | None = None) -> pd.DataFrame:
+        """One row per assigned participant: outcomes at ``horizon`` months (the plan's by default).
+
+        :func:`~participatie_rct.estimate.outcomes.build_outcomes` on :attr:`people` up to
+        :attr:`end`, with ``age`` at intake and the plan's covariates as numbers. Built once
+        per horizon; a copy is returned so callers cannot change the cache.
+        """
+        from participatie_rct.estimate.outcomes import build_outcomes
+
+        months = int(horizon if horizon is not None else self.plan.horizon_months)
+        if months not in self._outcomes:
+            people = self.people
+            table = build_outcomes(
+                people, self.inputs.benefit_months, horizon_months=months, as_of=self.end
+            )
+            if "birth_year" in table.columns:
+                enrolled = pd.to_datetime(people["enrolled_on"])
+                table["age"] = enrolled.dt.year.to_numpy() - pd.to_numeric(
+                    table["birth_year"], errors="coerce"
+                )
+            for c in self.covariates(table):
+                table[c] = pd.to_numeric(table[c], errors="coerce")
+            self._outcomes[months] = table
+        return self._outcomes[months].copy()
+
+    def covariates(self, table: pd.DataFrame | None = None) -> tuple[str, ...]:
+        """The plan's covariates that the outcome table has."""
+        columns = (table if table is not None else self.outcomes()).columns
+        return tuple(c for c in self.plan.covariates if c in columns)
+
+    def strata(self) -> tuple[str, ...]:
+        """The protocol's strata that the outcome table has."""
+        columns = self.outcomes().columns
+        return tuple(s for s in self.protocol.assignment.strata if s in columns)
+
+    def stratum_column(self) -> str | None:
+        """``stratum`` (the register's stratum per person) if assignment was stratified."""
+        return "stratum" if self.strata() and "stratum" in self.outcomes().columns else None
+
+    # --- the analyses ------------------------------------------------------------------------
+
+    def itt(
+        self,
+        outcome: str = "outflow_work",
+        *,
+        horizon: int | None = None,
+        covariates: Sequence[str] | None = None,
+    ) -> ITTResult:
+        """ITT of every arm against control: the plan's estimator, strata and covariates.
+
+        Rows with a missing outcome (not yet matured) are left out; the plan's ``se_type``
+        is used and, when assignment was stratified, stratum fixed effects.
+        """
+        from participatie_rct.estimate.itt import itt
+
+        table = self.outcomes(horizon)
+        chosen = tuple(covariates) if covariates is not None else self.covariates(table)
+        use = table.dropna(subset=[outcome, *chosen])
+        stratum = self.stratum_column()
+        if stratum is not None and use[stratum].nunique() < 2:
+            stratum = None
+        return itt(
+            use,
+            outcome=outcome,
+            treatment="arm",
+            control=self.control,
+            strata=stratum,
+            covariates=list(chosen),
+            se_type=self.plan.se_type,
+        )
+
+    def cox(self, *, cause: int = 1) -> CoxResult:
+        """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
+        from participatie_rct.estimate.cox import cause_specific_cox
+
+        table = self.outcomes()
+        return cause_specific_cox(
+            table[table["time"] > 0],
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            control=self.control,
+        )
+
+    def cumulative_incidence(
+        self, *, cause: int = 1, times: Sequence[float] | None = None
+    ) -> CumulativeIncidenceResult:
+        """Cumulative incidence of exit ``cause`` per arm, with the other exits competing."""
+        from participatie_rct.estimate.competing import cumulative_incidence
+
+        table = self.outcomes()
+        return cumulative_incidence(
+            table[table["time"] > 0],
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            times=list(times) if times is not None else None,
+            control=self.control,
+        )
+
+    def survival(self, *, cause: int = 1, times: Sequence[float] | None = None) -> SurvivalAnalysis:
+        """The survival family in one call: Kaplan-Meier, log-rank and Cox on every exit, and
+        for exit ``cause`` (1 work) cumulative incidence, Gray's test and Fine-Gray."""
+        from participatie_rct.estimate.survival_analysis import survival_analysis
+
+        table = self.outcomes()
+        return survival_analysis(
+            table[table["time"] > 0],
+            time="time",
+            event="event_code",
+            treatment="arm",
+            control=self.control,
+            event_of_interest=cause,
+            times=list(times) if times is not None else None,
+        )
+
+    def kaplan_meier(self, *, cause: int = 1) -> KaplanMeierResult:
+        """Kaplan-Meier curves per arm: time on benefit until exit ``cause`` (others censored)."""
+        from participatie_rct.estimate.km import kaplan_meier
+
+        table = self.outcomes()
+        table = table[table["time"] > 0]
+        return kaplan_meier(
+            table.assign(_event=(table["event_code"] == cause).astype(int)),
+            time="time",
+            event="_event",
+            treatment="arm",
+            control=self.control,
+        )
+
+    def balance(self, covariates: Sequence[str] | None = None) -> BalanceResult:
+        """Baseline balance by arm (age, female, months on benefit unless named)."""
+        from participatie_rct.estimate.balance import balance
+        from participatie_rct.trial.estimates import baseline_numeric
+
+        frame = baseline_numeric(self.outcomes())
+        default = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+        chosen = list(covariates) if covariates is not None else default
+        return balance(frame, treatment="arm", covariates=chosen, control=self.control)
+
+    def consort(self) -> ConsortCounts:
+        """The CONSORT flow counted from the register's records up to ``as_of``."""
+        from participatie_rct.trial.consort import consort_from_register
+
+        table = self.outcomes()
+        return consort_from_register(
+            arms=self.protocol.arm_keys,
+            people=self.people,
+            analysed=table["outflow_work"].notna(),
+            seen=self.inputs.seen,
+            events=self.inputs.events,
+            as_of=self.as_of,
+        )
+
+    def monitor(
+        self,
+        *,
+        looks_done: int | None = None,
+        previous_information: Sequence[float] = (),
+        target_n: int | None = None,
+        planned_effect: float | None = None,
+        gamma: float | None = None,
+        correction: Correction | str = Correction.BONFERRONI,
+    ) -> MonitorStatus:
+        """The interim look now: what ``monitor status`` prints and the interim report shows."""
+        from participatie_rct.trial.monitoring import earlier_looks, interim_look
+
+        previous, _ = earlier_looks(
+            looks_done, previous_information, int(self.plan.interim_looks) + 1
+        )
+        return interim_look(
+            self.outcomes(),
+            self.protocol,
+            n_assigned=len(self.inputs.assignments),
+            previous_information=previous,
+            target_n=target_n,
+            planned_effect=planned_effect,
+            gamma=gamma,
+            correction=correction,
+        )
+
+    def randomization_inference(
+        self, outcome: str = "outflow_work", *, n_draws: int, rng: np.random.Generator
+    ) -> RandomizationResult:
+        """Randomization p-values, re-drawing the protocol's own procedure in arrival order."""
+        from participatie_rct.trial.ri import registered_inference
+
+        return registered_inference(
+            self.outcomes(), self.protocol, outcome=outcome, n_draws=n_draws, rng=rng
+        )
+
+    # --- the report --------------------------------------------------------------------------
+
+    def report_analyses(
+        self,
+        kind: ReportKind | str,
+        *,
+        looks_done: int = 0,
+        previous_information: Sequence[float] = (),
+    ) -> ReportAnalyses:
+        """Every analysis an interim or final report shows
+        (:class:`~participatie_rct.report.analyses.ReportAnalyses`)."""
+        from participatie_rct.trial.analyses import report_analyses
+
+        return report_analyses(
+            self, kind, looks_done=looks_done, previous_information=previous_information
+        )
+
+    def report_context(
+        self,
+        kind: ReportKind | str,
+        *,
+        language: str = "nl",
+        blinded: bool = False,
+        looks_done: int = 0,
+        previous_information: Sequence[float] = (),
+        package_version: str | None = None,
+    ) -> ReportContext:
+        """What a report shows, rendered for the templates (values, figures, headline)."""
+        from participatie_rct import __version__
+        from participatie_rct.report.context import build_context
+
+        analyses = self.report_analyses(
+            kind, looks_done=looks_done, previous_information=previous_information
+        )
+        return build_context(
+            analyses,
+            language=language,
+            blinded=blinded,
+            key=self.key,
+            package_version=package_version if package_version is not None else __version__,
+        )
+
+    def write_report(self, out_dir: str | Path, **options: Any) -> ReportResult:
+        """Analyse and write the report folder ``out_dir``
+        (see :func:`participatie_rct.trial.report.write_trial_report` for the options)."""
+        from participatie_rct.trial.report import write_trial_report
+
+        return write_trial_report(self, out_dir, **options)

@@ -1,0 +1,287 @@
+"""The estimators a trial's report runs, each returning its tidy frame or why it could not run.
+
+Each function wraps one estimator of :mod:`participatie_rct.estimate` (checked against R
+there) on the per-participant outcome frame. When the estimator refuses (too few people, no
+events, an arm missing) the refusal comes back as an
+:class:`~participatie_rct.report.analyses.Unavailable` carrying the reason, never as a
+silently empty table.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from participatie_rct.errors import EstimationError
+from participatie_rct.report.analyses import Unavailable
+
+#: Columns of an ITT frame that the report reads, in order.
+ITT_COLUMNS = [
+    "arm",
+    "estimate",
+    "std_error",
+    "df",
+    "statistic",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "p_holm",
+    "n",
+]
+
+
+def itt_frame(
+    data: pd.DataFrame,
+    *,
+    outcome: str,
+    arms: Sequence[str],
+    control: str,
+    strata: str | None = None,
+    covariates: Sequence[str] = (),
+    se_type: str = "hc2",
+) -> pd.DataFrame | Unavailable:
+    """ITT of each arm against ``control`` on ``outcome``; rows missing the outcome are left out."""
+    from participatie_rct.estimate.itt import itt
+
+    use = data.dropna(subset=[outcome, *covariates])
+    present = [a for a in arms if (use["arm"] == a).any()]
+    if control not in present:
+        return Unavailable("nobody in the control arm has this outcome yet")
+    if len(present) < 2:
+        return Unavailable("only people in the control arm have this outcome yet")
+    if strata is not None and use[strata].nunique() < 2:
+        strata = None
+    try:
+        result = itt(
+            use,
+            outcome=outcome,
+            treatment="arm",
+            control=control,
+            strata=strata,
+            covariates=list(covariates),
+            se_type=se_type,
+        )
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+    frame = result.to_frame()
+    return frame[[c for c in ITT_COLUMNS if c in frame.columns]].reset_index(drop=True)
+
+
+def incidence_curves(
+    outcomes: pd.DataFrame, arms: Sequence[str], control: str, *, cause: int, months: int
+) -> pd.DataFrame | Unavailable:
+    """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
+
+    Aalen-Johansen estimates with competing exits (``cmprsk::cuminc``); the interval is
+    :func:`~participatie_rct.estimate.intervals.log_log_interval`, so it stays within [0, 1].
+    """
+    from participatie_rct.estimate.competing import cumulative_incidence
+    from participatie_rct.estimate.intervals import log_log_interval
+
+    sub = outcomes[outcomes["time"] > 0]
+    if sub.empty or not (sub["event_code"] == cause).any():
+        return Unavailable("nobody has left benefit for this reason yet")
+    try:
+        result = cumulative_incidence(
+            sub,
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            times=list(range(0, months + 1)),
+            control=control,
+        )
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+    frame = result.to_frame().rename(columns={"time": "month"})
+    value = "cumulative_incidence" if "cumulative_incidence" in frame.columns else "estimate"
+    frame = frame[frame["arm"].isin(arms)].dropna(subset=[value]).copy()
+    frame["cumulative_incidence"] = frame[value]
+    if not {"ci_low", "ci_high"} <= set(
+        frame.columns
+    ):  # the estimator's own interval if it has one
+        low, high = log_log_interval(
+            frame[value].to_numpy(dtype=float), frame["std_error"].to_numpy(dtype=float)
+        )
+        frame["ci_low"] = low
+        frame["ci_high"] = high
+    return frame.reset_index(drop=True)
+
+
+def cox_frame(
+    outcomes: pd.DataFrame, control: str, *, cause: int = 1
+) -> pd.DataFrame | Unavailable:
+    """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
+    from participatie_rct.estimate.cox import cause_specific_cox
+
+    sub = outcomes[outcomes["time"] > 0]
+    if sub["arm"].nunique() < 2:
+        return Unavailable("fewer than two arms have follow-up")
+    if not (sub["event_code"] == cause).any():
+        return Unavailable("nobody has left benefit for work yet")
+    try:
+        result = cause_specific_cox(
+            sub,
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            control=control,
+        )
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+    except np.linalg.LinAlgError:  # degenerate data (e.g. every exit in one month)
+        return Unavailable("the Cox model's information matrix is singular on these data")
+    frame = result.to_frame()
+    if "term" in frame.columns:
+        frame = frame[frame["term"] == "arm"]
+    if "hazard_ratio" not in frame.columns and "exp_estimate" in frame.columns:
+        frame = frame.assign(hazard_ratio=frame["exp_estimate"])
+    if "exp_ci_low" in frame.columns:
+        frame = frame.assign(ci_low=frame["exp_ci_low"], ci_high=frame["exp_ci_high"])
+    return frame.reset_index(drop=True)
+
+
+def logrank_test(
+    outcomes: pd.DataFrame, control: str, *, cause: int = 1
+) -> dict[str, float] | Unavailable:
+    """Log-rank test of equal cause-specific hazards across arms."""
+    from participatie_rct.estimate.logrank import logrank
+
+    sub = outcomes[outcomes["time"] > 0].assign(
+        _event=lambda d: (d["event_code"] == cause).astype(int)
+    )
+    if sub["arm"].nunique() < 2:
+        return Unavailable("fewer than two arms have follow-up")
+    if sub["_event"].sum() == 0:
+        return Unavailable("nobody has left benefit for work yet")
+    try:
+        result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
+
+
+def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float] | Unavailable:
+    """Gray's test that the cumulative incidence of ``cause`` is equal across arms."""
+    from participatie_rct.estimate.competing import gray_test
+
+    sub = outcomes[outcomes["time"] > 0]
+    if sub["arm"].nunique() < 2:
+        return Unavailable("fewer than two arms have follow-up")
+    if not (sub["event_code"] == cause).any():
+        return Unavailable("nobody has left benefit for work yet")
+    try:
+        result = gray_test(
+            sub,
+            time="time",
+            event="event_code",
+            treatment="arm",
+            event_of_interest=cause,
+            control=control,
+        )
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
+
+
+def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailable | None:
+    """Joint test per arm that the numeric baseline characteristics do not predict the arm.
+
+    :func:`participatie_rct.estimate.balance.balance`: regression of the arm indicator on the
+    covariates among the arm and control, HC2 Wald F test. None when there are no baseline
+    characteristics to test.
+    """
+    from participatie_rct.estimate.balance import balance
+
+    frame = baseline_numeric(data)
+    covariates = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+    if not covariates:
+        return None
+    try:
+        return balance(frame, treatment="arm", covariates=covariates, control=control).joint_frame()
+    except EstimationError as exc:
+        return Unavailable(str(exc))
+
+
+def baseline_numeric(data: pd.DataFrame) -> pd.DataFrame:
+    """The outcome frame with ``female`` (0/1 from ``sex``) and numeric ``months_on_benefit``."""
+    frame = data.copy()
+    if "sex" in frame.columns:
+        sex = frame["sex"].astype(str).str.lower()
+        frame["female"] = sex.isin(["v", "female", "f", "vrouw"]).astype(float)
+    if "months_on_benefit" in frame.columns:
+        frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
+    return frame
+
+
+#: Categorical baseline characteristics shown level by level when the participants table has them.
+CATEGORICAL = ("education", "household", "migration_background")
+#: Columns of :func:`baseline_table`.
+BASELINE_COLUMNS = ("characteristic", "share", "arm", "n", "total", "mean", "smd")
+
+
+def baseline_characteristics(data: pd.DataFrame) -> list[tuple[str, pd.Series, bool]]:
+    """(name, value per person, shown as a share) for every baseline characteristic present.
+
+    The names ``age``, ``female`` and ``months_on_benefit`` are words a report translates;
+    categorical levels are named ``"education: mbo"``.
+    """
+    rows: list[tuple[str, pd.Series, bool]] = []
+    if "age" in data.columns:
+        rows.append(("age", pd.to_numeric(data["age"], errors="coerce"), False))
+    if "sex" in data.columns:
+        sex = data["sex"].astype(str).str.lower()
+        female = sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna())
+        rows.append(("female", female, True))
+    if "months_on_benefit" in data.columns:
+        months = pd.to_numeric(data["months_on_benefit"], errors="coerce")
+        rows.append(("months_on_benefit", months, False))
+    for column in CATEGORICAL:
+        if column not in data.columns:
+            continue
+        for level in sorted(data[column].dropna().astype(str).unique()):
+            indicator = (data[column].astype(str) == level).astype(float)
+            name = f"{column.replace('_', ' ')}: {level}"
+            rows.append((name, indicator.where(data[column].notna()), True))
+    return rows
+
+
+def baseline_table(data: pd.DataFrame, arms: Sequence[str], control: str) -> pd.DataFrame:
+    """Per characteristic and arm: people with a value, their sum and mean, and the SMD.
+
+    The standardized mean difference against ``control``
+    (:func:`~participatie_rct.estimate.smd.standardized_mean_difference`) is NaN for the
+    control arm itself.
+    """
+    from participatie_rct.estimate.smd import standardized_mean_difference
+
+    rows = []
+    for name, column, share in baseline_characteristics(data):
+        reference = column[data["arm"] == control].dropna()
+        for arm in arms:
+            values = column[data["arm"] == arm].dropna()
+            rows.append(
+                {
+                    "characteristic": name,
+                    "share": share,
+                    "arm": arm,
+                    "n": len(values),
+                    "total": float(values.sum()),
+                    "mean": float(values.mean()) if len(values) else float("nan"),
+                    "smd": float("nan")
+                    if arm == control
+                    else standardized_mean_difference(values, reference),
+                }
+            )
+    return pd.DataFrame(rows, columns=list(BASELINE_COLUMNS))

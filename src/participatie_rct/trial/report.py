@@ -1,0 +1,127 @@
+"""Writing a trial's interim or final report: analyses from :class:`Trial`, rendering by the report.
+
+:func:`write_trial_report` is the one path from a trial to its report folder: the trial runs
+the analyses (:meth:`Trial.report_analyses`), the report turns them into text, tables and
+figures (:func:`participatie_rct.report.context.build_context`) and writes the folder
+(:func:`participatie_rct.report.writer.write_documents`). :func:`write_report` opens a
+register and a data folder first; :func:`write_report_from_inputs` starts from frames.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from participatie_rct.choices import Language, ReportKind, parse_choice
+
+if TYPE_CHECKING:
+    from participatie_rct.report.inputs import ReportInputs
+    from participatie_rct.report.writer import ReportResult
+    from participatie_rct.trial.core import Trial
+
+
+def write_trial_report(
+    trial: Trial,
+    out_dir: str | Path,
+    *,
+    kind: ReportKind | str,
+    language: Language | str = Language.NL,
+    formats: Sequence[str] | str = ("html", "md"),
+    blinded: bool = False,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
+) -> ReportResult:
+    """Analyse ``trial`` at its as-of date and write the report folder ``out_dir``.
+
+    ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
+    observed information fractions) matter only for an interim report: its boundary then
+    accounts for the alpha spent at those looks, as ``monitor status`` does.
+    """
+    from participatie_rct import __version__
+    from participatie_rct.report.context import build_context
+    from participatie_rct.report.writer import parse_formats, write_documents
+
+    kind = parse_choice(ReportKind, kind, parameter="kind")
+    language = parse_choice(Language, language, parameter="language")
+    parse_formats(formats)  # refuse a bad format before any analysis runs
+    analyses = trial.report_analyses(
+        kind, looks_done=looks_done, previous_information=previous_information
+    )
+    context = build_context(
+        analyses,
+        language=language.value,
+        blinded=blinded,
+        key=trial.key,
+        package_version=__version__,
+    )
+    return write_documents(
+        context,
+        trial.inputs,
+        out_dir,
+        kind=kind,
+        language=language,
+        formats=formats,
+        blinded=blinded,
+        day=trial.as_of,
+    )
+
+
+def write_report(
+    db_url: str,
+    data_dir: str | Path,
+    out_dir: str | Path,
+    *,
+    kind: ReportKind | str,
+    language: Language | str = Language.NL,
+    formats: Sequence[str] | str = ("html", "md"),
+    blinded: bool = False,
+    as_of: dt.date | str | None = None,
+    key: bytes | None = None,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
+) -> ReportResult:
+    """Read the register and the data folder, analyse, and write the report folder ``out_dir``."""
+    from participatie_rct.trial.core import Trial
+
+    parse_choice(ReportKind, kind, parameter="kind")
+    trial = Trial.open(db_url, data_dir, key=key, as_of=as_of)
+    return write_trial_report(
+        trial,
+        out_dir,
+        kind=kind,
+        language=language,
+        formats=formats,
+        blinded=blinded,
+        looks_done=looks_done,
+        previous_information=previous_information,
+    )
+
+
+def write_report_from_inputs(
+    inputs: ReportInputs,
+    out_dir: str | Path,
+    *,
+    kind: ReportKind | str,
+    language: Language | str = Language.NL,
+    formats: Sequence[str] | str = ("html", "md"),
+    blinded: bool = False,
+    as_of: dt.date | str | None = None,
+    key: bytes | None = None,
+    looks_done: int = 0,
+    previous_information: Sequence[float] = (),
+) -> ReportResult:
+    """As :func:`write_report`, from frames already in memory (tests and scripts use it)."""
+    from participatie_rct.trial.core import Trial
+
+    return write_trial_report(
+        Trial(inputs, as_of=as_of, key=key),
+        out_dir,
+        kind=kind,
+        language=language,
+        formats=formats,
+        blinded=blinded,
+        looks_done=looks_done,
+        previous_information=previous_information,
+    )
