@@ -7,14 +7,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install test lint bench demo clean reference
+.PHONY: install test lint bench demo serve clean reference
 
 install: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip setuptools wheel
-	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,dev]'
+	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,service,dev]'
 	touch $(STAMP)
 
 test: $(STAMP)
@@ -30,6 +30,11 @@ bench: $(STAMP)
 
 demo: $(STAMP)
 	$(BIN)/participatie-rct demo --out reports/demo --formats html,md,pdf
+
+# The randomization service on the demo register (made first when missing), with a demo
+# assigner and monitor whose access codes it prints; http://127.0.0.1:8000/ only.
+serve: $(STAMP)
+	$(BIN)/python -m participatie_rct.cli.serve_demo reports/demo
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

@@ -125,6 +125,15 @@ class TableName(str, Enum):
     SURVEY = "survey"
 
 
+class Role(str, Enum):
+    """What a user of the randomization service may do (docs/service.md has the matrix)."""
+
+    ASSIGNER = "assigner"
+    MONITOR = "monitor"
+    STATISTICIAN = "statistician"
+    ADMIN = "admin"
+
+
 E = TypeVar("E", bound=Enum)
 
 

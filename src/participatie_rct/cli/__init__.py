@@ -24,8 +24,10 @@ from participatie_rct.cli import (
     outcomes,
     register,
     report,
+    serve,
     simulate,
     survival,
+    users,
 )
 from participatie_rct.cli.flags import flag_terms
 from participatie_rct.errors import ParticipatieRCTError
@@ -59,6 +61,8 @@ def _root(
 
 _GROUPS = (register, desk, data, simulate, outcomes, estimate, survival, inference, design, report)
 for _module in _GROUPS:
+    _module.register(app)
+for _module in (serve, users):
     _module.register(app)
 
 

@@ -59,6 +59,12 @@ _NEW_LEVEL_OPTION = typer.Option(
     "the protocol declares [assignment.levels]).",
 )
 _LANG_OPTION = typer.Option(Language.NL, "--lang", help="Language of the arm's label: nl or en.")
+_SERVER_OPTION = typer.Option(
+    None, "--server", help="Assign through the randomization service at this URL instead of --db."
+)
+_TOKEN_FILE_OPTION = typer.Option(
+    None, "--token-file", help="With --server: the file holding your access token.", dir_okay=False
+)
 _PARTICIPANT_ID_OPTION2 = typer.Option(..., "--id", help="The participant (a BSN or an id).")
 _REASON_OPTION = typer.Option(..., "--reason", help="Why, for the audit log.")
 _OUT_OPTION = typer.Option(..., "--out", help="The CSV file to write.", dir_okay=False)
@@ -116,6 +122,8 @@ def assign(
     dry_run: bool = _DRY_RUN_OPTION,
     new_level: bool = _NEW_LEVEL_OPTION,
     lang: Language = _LANG_OPTION,
+    server: str | None = _SERVER_OPTION,
+    token_file: Path | None = _TOKEN_FILE_OPTION,
 ) -> None:
     """Assign a participants file, or one participant with --id (assigned before: same arm)."""
     if dry_run and file is None:
@@ -126,6 +134,15 @@ def assign(
         )
     if file is not None and settings:
         raise RegistryError("--set belongs with --id; a participants file carries its own columns.")
+    if server is not None:
+        from participatie_rct.cli.client import assign_remote
+
+        assign_remote(
+            server, token_file, file=file, participant_id=participant_id,
+            values=_settings(settings), enrolled_on=enrolled_on, output=output,
+            new_level=new_level,
+        )  # fmt: skip
+        return
     key = read_key(key_file)
     with _open(db) as reg:
         if file is not None and dry_run:

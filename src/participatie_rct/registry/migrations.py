@@ -23,7 +23,13 @@ from sqlalchemy.engine import Connection, Engine
 
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry.engine import is_sqlite, lock
-from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL, SCHEMA_MIGRATION
+from participatie_rct.registry.models import (
+    ASSIGNMENT,
+    AUDIT_LOG,
+    PROTOCOL,
+    SCHEMA_MIGRATION,
+    SERVICE_USER,
+)
 
 _APPEND_ONLY = ("protocol", "assignment", "audit_log")
 
@@ -88,6 +94,11 @@ def _v3_history_index(connection: Connection) -> None:
     )
 
 
+def _v5_service_users(connection: Connection) -> None:
+    # The users of the randomization service (registry/users.py): role, sites, token hash.
+    SERVICE_USER.create(connection, checkfirst=True)
+
+
 #: Every migration, in order. Append; never edit one that has been released.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "tables: protocol, assignment, audit_log", _v1_tables),
@@ -97,6 +108,7 @@ MIGRATIONS: tuple[Migration, ...] = (
         "index on assignment (stratum, sequence) for incremental history reads",
         _v3_history_index,
     ),
+    Migration(5, "service users: role, sites and access-token hash", _v5_service_users),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,6 +1,6 @@
 """The register's tables as SQLAlchemy 2 models: one description for SQLite and PostgreSQL.
 
-Four tables (DESIGN.md, "Data model"):
+Five tables (DESIGN.md, "Data model"):
 
 * ``schema_migration``: which schema migrations ran, and when (see :mod:`.migrations`);
 * ``protocol``: every protocol the trial was initialised with, appended, never rewritten; the
@@ -12,7 +12,9 @@ Four tables (DESIGN.md, "Data model"):
 * ``audit_log``: everything else that happens, appended as events with a reason: the protocol
   being stored or replaced, each intake (with the assignment chain's head after it),
   participants who declined, withdrawals, crossovers and protocol deviations. It is a
-  hash chain of its own and equally protected by triggers.
+  hash chain of its own and equally protected by triggers;
+* ``service_user``: the people who may use the randomization service, their role and sites,
+  and only a slow hash (scrypt) of their access token (see :mod:`.users`).
 
 Text columns hold times (ISO 8601, UTC) and JSON, so that the canonical form that is hashed is
 exactly what is stored, whichever database holds it.
@@ -128,7 +130,33 @@ class AuditEvent(Base):
     hash: Mapped[str] = mapped_column(String(64))
 
 
+class ServiceUser(Base):
+    """A user of the randomization service: name, role, sites and a hash of the access token.
+
+    ``token_id`` is a public, random handle that finds the row; ``token_hash`` is the scrypt
+    hash of the whole token with ``token_salt``. The token itself is never stored. A revoked
+    user keeps the row (with ``revoked_at``), so a name is never reused by someone else.
+    """
+
+    __tablename__ = "service_user"
+    __table_args__ = (
+        UniqueConstraint("name", name="uq_service_user_name"),
+        UniqueConstraint("token_id", name="uq_service_user_token_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str] = mapped_column(String(20))
+    sites: Mapped[str] = mapped_column(Text)
+    token_id: Mapped[str] = mapped_column(String(32))
+    token_salt: Mapped[str] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[str] = mapped_column(String(40))
+    revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
+
+
 ASSIGNMENT = cast(Table, Assignment.__table__)
 AUDIT_LOG = cast(Table, AuditEvent.__table__)
 PROTOCOL = cast(Table, ProtocolRecord.__table__)
 SCHEMA_MIGRATION = cast(Table, SchemaMigration.__table__)
+SERVICE_USER = cast(Table, ServiceUser.__table__)

@@ -1,0 +1,294 @@
+"""What the service does for a signed-in user, shared by the API and the intake pages.
+
+Every method checks the role matrix first (:mod:`.permissions`), calls the register exactly
+as the CLI does, appends the request to the audit log with the user's name, and returns only
+what that role may see: an assigner gets the arm and its label, never probabilities,
+sequence numbers, blocks or anyone at another site.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import inspect
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from participatie_rct.errors import RegistryError
+from participatie_rct.registry import users
+from participatie_rct.registry.users import Role, User
+from participatie_rct.service.permissions import (
+    Action,
+    ForbiddenError,
+    NotFoundError,
+    require,
+    require_site,
+)
+
+if TYPE_CHECKING:
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+
+_ENROLLED_FORMAT = "YYYY-MM-DD"
+
+
+def unknown_columns_message(protocol: Protocol, values: Mapping[str, Any]) -> str | None:
+    """The CLI's one-line refusal of intake values the protocol does not use (None if fine)."""
+    known = (*protocol.unit_columns, "site")
+    unknown = [c for c in values if c not in known]
+    if not unknown:
+        return None
+    return (
+        f"--set {unknown[0]}: the protocol assigns by "
+        f"{', '.join(protocol.unit_columns) or 'no column (no strata)'}, so "
+        f"{unknown[0]!r} is not used at intake. Give --set only for "
+        f"{', '.join(dict.fromkeys(known))} (check the spelling)."
+    )
+
+
+def declared_levels(protocol: Protocol, column: str) -> tuple[str, ...] | None:
+    """The values the protocol declares for ``column`` (``[assignment.levels]``), else None."""
+    spec = protocol.assignment
+    levels_of = getattr(spec, "levels_of", None)
+    if callable(levels_of):
+        found = levels_of(column)
+        return tuple(found) if found else None
+    levels = getattr(spec, "levels", None)
+    if isinstance(levels, Mapping) and levels.get(column):
+        return tuple(str(v) for v in levels[column])
+    return None
+
+
+def blinded(protocol: Protocol) -> bool:
+    """True when the protocol says arms are shown to monitors as letters only."""
+    concealment = getattr(protocol, "concealment", None)
+    return bool(getattr(protocol, "blinded", False) or getattr(concealment, "blinded", False))
+
+
+def arm_letters(protocol: Protocol) -> dict[str, str]:
+    """arm key -> ``A``, ``B``, ... in the protocol's order (what a blinded monitor sees)."""
+    return {arm: chr(ord("A") + i) for i, arm in enumerate(protocol.arm_keys)}
+
+
+@dataclass
+class Service:
+    """The register and the key the service holds, and the operations it offers."""
+
+    register: Register
+    key: bytes | None
+
+    @property
+    def protocol(self) -> Protocol:
+        """The protocol in force."""
+        return self.register.protocol
+
+    def label(self, arm: str, language: str) -> str:
+        """The arm's label in ``language`` (its key when the protocol gives none)."""
+        return self.protocol.arm(arm).label(language)
+
+    def log(self, user: User, action: str, **kwargs: Any) -> None:
+        """Append this request to the audit log with the user's name (never a BSN)."""
+        users.log_access(self.register, user.name, action, **kwargs)
+
+    def intake_site(self, user: User, values: dict[str, str]) -> str | None:
+        """The site of an intake: as given, or an assigner's only site; checked against theirs."""
+        site = values.get("site") or None
+        if site is None and user.role is Role.ASSIGNER and len(user.sites) == 1:
+            site = user.sites[0]
+        if user.role is Role.ASSIGNER and site is None:
+            raise RegistryError(
+                f"site: you enrol at {', '.join(user.sites)}; say which (values.site or "
+                "--set site=SITE)."
+            )
+        require_site(user, site)
+        return site
+
+    def check_identifier(self, identifier: str) -> str:
+        """The participant's pseudonym; a bad BSN is refused without echoing it."""
+        return self.register.participant_id(identifier, key=self.key)
+
+    def assign(
+        self,
+        user: User,
+        identifier: str,
+        values: Mapping[str, Any],
+        *,
+        enrolled_on: str | None = None,
+        language: str = "nl",
+        new_level: bool = False,
+    ) -> dict[str, Any]:
+        """Enrol and assign one participant; ``{"arm", "label", "new"}``.
+
+        ``new_level``: accept a stratum value the register has not seen before (a register
+        that checks intake values refuses it otherwise, so a typo cannot open a new stratum).
+        """
+        require(user, Action.ASSIGN)
+        clean = _values(values)
+        message = unknown_columns_message(self.protocol, clean)
+        if message:
+            raise RegistryError(message)
+        site = self.intake_site(user, clean)
+        if site is not None:
+            clean["site"] = site
+        participant = self.check_identifier(identifier)
+        before = users.participant_record(self.register.engine, participant)
+        if before is not None and user.role is Role.ASSIGNER and before["site"] not in user.sites:
+            self.log(user, "assign refused: enrolled at another site", participant=participant)
+            raise ForbiddenError(
+                "this participant was enrolled at another site; ask the trial's statistician."
+            )
+        extra: dict[str, Any] = {}
+        if "new_level" in inspect.signature(self.register.assign_one).parameters:
+            extra["new_level"] = bool(new_level)
+        assigned = self.register.assign_one(
+            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on), **extra
+        )
+        if not assigned.is_new and user.role is Role.ASSIGNER:
+            # another site may have enrolled the same person between the check and the draw
+            stored = users.participant_record(self.register.engine, participant)
+            if stored is None or stored["site"] not in user.sites:
+                self.log(user, "assign refused: enrolled at another site", participant=participant)
+                raise ForbiddenError(
+                    "this participant was enrolled at another site; ask the trial's statistician."
+                )
+        self.log(
+            user,
+            "assign",
+            participant=assigned.participant,
+            details={"new": assigned.is_new, "site": site},
+        )
+        return {
+            "arm": assigned.arm,
+            "label": self.label(assigned.arm, language),
+            "new": assigned.is_new,
+        }
+
+    def lookup(self, user: User, identifier: str, *, language: str = "nl") -> dict[str, Any]:
+        """The arm of one participant; an assigner sees only those at their sites (else 404)."""
+        require(user, Action.LOOKUP)
+        participant = self.check_identifier(identifier)
+        found = users.participant_record(self.register.engine, participant)
+        hidden = (
+            found is not None and user.role is Role.ASSIGNER and found["site"] not in user.sites
+        )
+        if found is None or hidden:
+            self.log(user, "lookup: not found")  # no pseudonym of someone not in the trial
+            raise NotFoundError("no assigned participant with this id at your sites.")
+        self.log(user, "lookup", participant=participant)
+        return {
+            "arm": found["arm"],
+            "label": self.label(found["arm"], language),
+            "withdrawn": found["withdrawn"],
+        }
+
+    def status(self, user: User) -> dict[str, Any]:
+        """The body of ``status --format json`` (arms as letters in a blinded trial)."""
+        require(user, Action.STATUS)
+        info = self.register.status()
+        if blinded(self.protocol) and user.role is Role.MONITOR:
+            letters = arm_letters(self.protocol)
+            info["by_arm"] = {letters[a]: n for a, n in info["by_arm"].items()}
+        self.log(user, "status")
+        return info
+
+    def monitor(self, user: User) -> dict[str, Any]:
+        """Intake per site and arm and the CONSORT counts, for the monitor's page."""
+        info = self.status(user)
+        frame = self.register.participants()
+        letters = arm_letters(self.protocol) if blinded(self.protocol) else None
+        arms = list(info["by_arm"])
+        by_site: dict[str, dict[str, int]] = {}
+        for site, arm in zip(frame["site"], frame["arm"], strict=True):
+            row = by_site.setdefault(str(site or ""), dict.fromkeys(arms, 0))
+            if arm is not None:
+                shown = letters[arm] if letters and user.role is Role.MONITOR else arm
+                row[shown] = row.get(shown, 0) + 1
+        consort = {
+            "enrolled": len(frame),
+            "declined": int((~frame["consent"]).sum()),
+            "assigned": int(frame["assigned"].sum()),
+            "withdrawn": int(frame["withdrawn"].sum()),
+        }
+        return {"status": info, "by_site": dict(sorted(by_site.items())), "consort": consort}
+
+    def export_csv(self, user: User) -> str:
+        """The export CSV (as ``participatie-rct export`` writes it)."""
+        require(user, Action.EXPORT)
+        with tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "export.csv"
+            n = self.register.export(path)
+            text = path.read_text(encoding="utf-8")
+        self.log(user, "export", details={"rows": n})
+        return text
+
+    def withdraw(self, user: User, identifier: str, reason: str) -> dict[str, Any]:
+        """Record a withdrawal (the assignment stays)."""
+        require(user, Action.WITHDRAW)
+        number = self.register.withdraw(identifier, reason, key=self.key)
+        participant = self.check_identifier(identifier)
+        self.log(user, "withdraw", participant=participant, details={"event": number})
+        return {"event": number}
+
+    def assign_file(self, user: User, name: str, content: bytes) -> dict[str, Any]:
+        """Assign a participants file sent by the CLI client, all or nothing."""
+        require(user, Action.ASSIGN)
+        from participatie_rct import data
+
+        suffix = Path(name).suffix if Path(name).suffix else ".csv"
+        handle, temporary = tempfile.mkstemp(suffix=suffix)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(content)
+            frame = data.load_table(
+                temporary,
+                "participants",
+                key=self.key,
+                id_kind=self.protocol.identifier_kind.value,
+                id_column=self.protocol.identifier_column,
+            )
+        finally:
+            Path(temporary).unlink(missing_ok=True)
+        if user.role is Role.ASSIGNER:
+            sites = frame["site"] if "site" in frame else [None] * len(frame)
+            for site in sorted({None if s is None else str(s) for s in sites}, key=str):
+                require_site(user, site)
+        outcome = self.register.assign_frame(frame, source=Path(name).name)
+        self.log(user, "assign file", details={"new": outcome.n_new, "file": Path(name).name})
+        return outcome.to_dict()
+
+    def users(self, user: User) -> list[dict[str, Any]]:
+        """Every user (never a token), for an admin."""
+        require(user, Action.USERS)
+        listed = [u.to_dict() for u in users.list_users(self.register.engine)]
+        self.log(user, "users")
+        return listed
+
+
+def _values(values: Mapping[str, Any]) -> dict[str, str]:
+    if not isinstance(values, Mapping):
+        raise RegistryError(
+            'values must be an object of column: value, for example {"site": "Ede"}.'
+        )
+    clean: dict[str, str] = {}
+    for name, value in values.items():
+        if not isinstance(value, str | int | float) or isinstance(value, bool):
+            raise RegistryError(
+                f"values.{name}: give a text or a number, not {type(value).__name__}."
+            )
+        clean[str(name).strip()] = str(value).strip()
+    return clean
+
+
+def _date(text: str | None) -> str | None:
+    if text is None:
+        return None
+    if not isinstance(text, str):
+        raise RegistryError(f"enrolled_on: give a date as {_ENROLLED_FORMAT}.")
+    try:
+        dt.date.fromisoformat(text)
+    except ValueError:
+        raise RegistryError(f"enrolled_on {text!r}: give a date as {_ENROLLED_FORMAT}.") from None
+    return text
