@@ -82,18 +82,25 @@ class Spending(str, Enum):
 
 
 class Scenario(str, Enum):
-    """Simulation scenarios calibrated in DOMAIN.md."""
+    """Simulation scenarios: one per published experiment (docs/simulation.md) and a generic one."""
 
     WAGENINGEN = "wageningen"
     APELDOORN = "apeldoorn"
+    TILBURG = "tilburg"
+    UTRECHT = "utrecht"
+    GRONINGEN = "groningen"
+    NIJMEGEN = "nijmegen"
+    DEVENTER = "deventer"
     GENERIC = "generic"
 
 
 class EffectPreset(str, Enum):
-    """Which effects a simulation builds in: the seeds' headline figures or the evaluation's."""
+    """Which effects a simulation builds in: the seeds' headline figures, the evaluation's, or
+    the evaluation's with the late exemption effect found in Utrecht (CPB 2022)."""
 
     SEED = "seed"
     EVALUATION = "evaluation"
+    LATE_EXEMPTION = "late_exemption"
 
 
 class OutputFormat(str, Enum):

@@ -34,6 +34,7 @@ def test_simulate_writes_the_files_and_json(
         "protocol.toml",
         "survey.csv",
         "truth.json",
+        "truth_arms.csv",
     ]
     assert payload["n"] == 450 and payload["effects"] == "evaluation" and payload["seed"] == 7
     assert sorted(p.name for p in out_dir.iterdir()) == payload["files"]
@@ -98,6 +99,25 @@ def test_simulate_refuses_bad_options_writing_nothing(
     assert not out_dir.exists()
 
 
+def test_simulate_new_options_reach_the_files(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _out, err = run(
+        ["simulate", "--scenario", "generic", "--seed", "2", "--out", str(tmp_path), "--n", "300",
+         "--sites", "Noord=0.75,Zuid=0.25", "--waves", "0,3", "--follow-up", "36",
+         "--earn-more-rule", "0.3,150,12", "--format", "json"],
+        capsys,
+    )  # fmt: skip
+    assert code == 0, err
+    truth = json.loads((tmp_path / "truth.json").read_text(encoding="utf-8"))
+    assert truth["intake"] == "waves" and truth["follow_up_months"] == 36
+    assert truth["model"]["earn_more_rule"] == {"share": 0.3, "cap_euros": 150.0, "months": 12}
+    people = (tmp_path / "participants.csv").read_text(encoding="utf-8")
+    assert "2018-06-01" in people and "2018-09-01" in people
+    months = (tmp_path / "benefit_months.csv").read_text(encoding="utf-8").splitlines()
+    assert months[0] == "id,month,on_benefit,exit_reason,earnings,hours_band,benefit_amount"
+
+
 def test_simulate_power_json(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, err = run(
         ["simulate-power", "--scenario", "apeldoorn", "--trials", "6", "--seed", "5",
@@ -134,6 +154,22 @@ def test_simulate_power_json(capsys: pytest.CaptureFixture[str]) -> None:
         (
             ["--seed", "1", "--arms", "control,earn_more", "--ratios", "1000,1"],
             "the ratios [1000, 1] sum to 1001, but a block",
+        ),
+        (["--seed", "1", "--intake", "batch", "--intake-months", "3"], "one lottery on one day"),
+        (["--seed", "1", "--sites", "Ede=0.5,Epe=0.4"], "must be positive and sum to 1"),
+        (["--seed", "1", "--sites", "Ede=half"], "share 'half', which is not a number"),
+        (["--seed", "1", "--follow-up", "12"], "follow-up is 12 months; give from 24"),
+        (["--seed", "1", "--waves", "0,0"], "the waves are [0, 0]"),
+        (["--seed", "1", "--earn-more-rule", "0.5,199"], "--earn-more-rule is '0.5,199'"),
+        (["--seed", "1", "--earn-more-rule", "2,199,24"], "the earn-more rule is (2.0, 199.0"),
+        (
+            [
+                "--seed",
+                "1",
+                "--arms",
+                "control,earn_more_and_intensive_support_and_no_application_duty",
+            ],
+            "combines 3 measures",
         ),
     ],
 )

@@ -21,22 +21,30 @@ ARMS = st.lists(
     seed=st.integers(0, 2**32 - 1),
     n=st.integers(1, 80),
     treated=ARMS,
-    intake=st.sampled_from(["batch", "rolling"]),
+    intake=st.sampled_from(["batch", "rolling", "waves"]),
     months=st.integers(1, 6),
     consent=st.floats(0.3, 1.0),
 )
 def test_every_trial_keeps_the_rules(seed, n, treated, intake, months, consent) -> None:
     arms = ["control", *treated]
+    months = 1 if intake == "batch" else months  # a batch is one lottery on one day
+    waves = (0, months) if intake == "waves" else None
+    months = 1 if intake == "waves" else months
     trial = simulate_trial(
         "generic", rng=np.random.default_rng(seed), n=n, arms=arms, intake=intake,
-        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"],
+        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"], waves=waves,
     )  # fmt: skip
     people = trial.participants
     assert int(people["consent"].sum()) == n == len(trial.assignments) == len(trial.outcomes)
     assert people["id"].is_unique and people["enrolled_on"].is_monotonic_increasing
     assert set(trial.assignments["arm"]) <= set(arms)
-    # the monthly table: every consenting participant from the month of intake, on benefit then
-    panel = trial.benefit_months
+    # the monthly table: every consenting participant from the month of intake, on benefit then;
+    # decliners are followed too (the non-participant reference group), never assigned
+    whole = trial.benefit_months
+    declined = people.loc[~people["consent"], "id"]
+    assert set(whole["id"]) == set(people["id"])
+    assert not trial.assignments["id"].isin(declined).any()
+    panel = whole[whole["id"].isin(trial.assignments["id"])]
     rows = panel.groupby("id").size()
     follow = trial.outcomes.set_index("id")["follow_up_months"]
     assert (rows.loc[follow.index] == follow + 1).all()
@@ -53,6 +61,10 @@ def test_every_trial_keeps_the_rules(seed, n, treated, intake, months, consent) 
     # the same seed gives the same trial
     again = simulate_trial(
         "generic", rng=np.random.default_rng(seed), n=n, arms=arms, intake=intake,
-        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"],
+        intake_months=months, consent_rate=consent, sites=["Noord", "Zuid"], waves=waves,
     )  # fmt: skip
-    assert again.benefit_months.equals(panel) and again.truth == trial.truth
+    assert again.benefit_months.equals(whole) and again.truth == trial.truth
+    # hours and benefit amounts: bands as the schema has them; no benefit when off benefit
+    assert set(whole["hours_band"]) <= {"none", "under_12", "12_to_27", "over_27"}
+    assert (whole.loc[~whole["on_benefit"], "benefit_amount"] == 0).all()
+    assert (whole.loc[whole["hours_band"] == "none", "earnings"] == 0).all()

@@ -97,3 +97,16 @@ def test_other_primary_outcomes() -> None:
     assert result.settings["outcome"] == "part_time_12"
     with pytest.raises(DesignError, match="outcome must be one of"):
         simulated_power("apeldoorn", n_trials=2, rng=np.random.default_rng(1), outcome="wellbeing")
+
+
+def test_power_on_the_evaluations_point_in_time_outcome() -> None:
+    """Utrecht's late exemption effect (24% vs 15% working >= 12 h after two years) as the
+    primary outcome of a power simulation."""
+    from participatie_rct.simulate import scenario_spec
+
+    spec = scenario_spec("utrecht", effects="late_exemption")
+    result = simulated_power(
+        spec, outcome="working_12h_24", n_trials=3, rng=np.random.default_rng(4), workers=1
+    )
+    assert result.truth["no_application_duty"] == pytest.approx(0.09, abs=1e-8)
+    assert result.settings["outcome"] == "working_12h_24"

@@ -51,6 +51,19 @@ def _numbers(text: str | None, option: str, kind: type, hint: str) -> tuple | No
         raise ParticipatieRCTError(f"{option} is {text!r}; give {hint}.") from None
 
 
+def _earn_more_rule(text: str | None) -> tuple[float, float, int] | None:
+    """``"0.5,199,24"`` -> (0.5, 199.0, 24)."""
+    values = _floats(text, "--earn-more-rule")
+    if values is None:
+        return None
+    if len(values) != 3 or values[2] != int(values[2]):
+        raise ParticipatieRCTError(
+            f"--earn-more-rule is {text!r}; give SHARE,CAP,MONTHS: the share of earnings kept, "
+            "the monthly cap in euros and the whole months it lasts, e.g. 0.5,199,24."
+        )
+    return (values[0], values[1], int(values[2]))
+
+
 def _generator(seed: int) -> np.random.Generator:
     """The random generator of ``--seed``, refusing a seed numpy cannot take."""
     import numpy as np
@@ -63,13 +76,17 @@ def _generator(seed: int) -> np.random.Generator:
 
 
 ScenarioOption = typer.Option(
-    Scenario.WAGENINGEN, "--scenario", help="Which published trial to imitate."
+    Scenario.WAGENINGEN,
+    "--scenario",
+    help="Which published experiment to imitate (docs/simulation.md lists each design and "
+    "its source); generic is driven by the options.",
 )
 EffectsOption = typer.Option(
     EffectPreset.SEED,
     "--effects",
     help="seed: the headline figures (6% -> 11.5% to work); evaluation: no full-time effect, "
-    "small part-time effects.",
+    "small part-time effects; late_exemption: evaluation plus Utrecht's late exemption effect "
+    "(24% vs 15% working >= 12 h after two years, CPB 2022).",
 )
 NOption = typer.Option(
     None, "--n", help="Participants who consent (default: the scenario's; generic 600)."
@@ -88,7 +105,21 @@ ArmRateOption = typer.Option(
     None, "--arm-rate", help="ARM=SHARE: an arm's share out to work within 12 months (repeatable)."
 )
 IntakeOption = typer.Option(
-    None, "--intake", help="rolling (arrivals over months) or batch (one lottery)."
+    None,
+    "--intake",
+    help="rolling (arrivals over months), batch (one lottery) or waves (see --waves).",
+)
+WavesOption = typer.Option(
+    None, "--waves", help="Month offsets of recruitment waves, e.g. 0,6 (implies --intake waves)."
+)
+FollowUpOption = typer.Option(
+    None, "--follow-up", help="Months of follow-up after the last intake (24 to 60; default 24)."
+)
+EarnMoreRuleOption = typer.Option(
+    None,
+    "--earn-more-rule",
+    help="The earn-more arm's disregard SHARE,CAP,MONTHS: share of earnings kept, monthly cap "
+    "in euros, months it lasts (default 0.5,199,24).",
 )
 IntakeMonthsOption = typer.Option(None, "--intake-months", help="Months of rolling intake.")
 ConsentOption = typer.Option(
@@ -97,7 +128,12 @@ ConsentOption = typer.Option(
 WithdrawalOption = typer.Option(
     None, "--withdrawal-rate", help="Share who leave after learning their arm (0.04)."
 )
-SitesOption = typer.Option(None, "--sites", help="Municipalities, comma-separated (equal shares).")
+SitesOption = typer.Option(
+    None,
+    "--sites",
+    help="Municipalities, comma-separated: names for equal shares, or NAME=SHARE "
+    "(Apeldoorn=0.8,Epe=0.2).",
+)
 OutOption = typer.Option(
     ..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."
 )
@@ -127,16 +163,21 @@ def simulate(
     consent_rate: float = ConsentOption,
     withdrawal_rate: float = WithdrawalOption,
     sites: str = SitesOption,
+    waves: str = WavesOption,
+    follow_up: int = FollowUpOption,
+    earn_more_rule: str = EarnMoreRuleOption,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Write a synthetic trial calibrated to the published experiments: participants.csv,
-    benefit_months.csv, survey.csv (each passes validate), truth.json (the effects built in)
-    and protocol.toml (the protocol whose procedure drew the arms)."""
-    from participatie_rct.simulate import simulate_trial, write_simulation
+    benefit_months.csv (with hours bands and benefit amounts; decliners are followed as a
+    non-participant reference group), survey.csv (each passes validate), truth.json (the
+    effects built in), truth_arms.csv (everyone's arm and the regime received) and
+    protocol.toml (the protocol whose procedure drew the arms). The monthly table is written
+    in chunks, so a national panel (--n 400000 --follow-up 60) fits in 2 GB."""
+    from participatie_rct.simulate import scenario_spec, simulate_trial, write_simulation
 
-    trial = simulate_trial(
+    spec = scenario_spec(
         scenario,
-        rng=_generator(seed),
         effects=effects,
         n=n,
         arms=split_list(arms) or None,
@@ -148,7 +189,11 @@ def simulate(
         consent_rate=consent_rate,
         withdrawal_rate=withdrawal_rate,
         sites=split_list(sites) or None,
+        waves=_ints(waves, "--waves"),
+        follow_up_months=follow_up,
+        earn_more_rule=_earn_more_rule(earn_more_rule),
     )
+    trial = simulate_trial(spec, rng=_generator(seed))
     paths = write_simulation(trial, out)
     if output is OutputFormat.JSON:
         truth = trial.truth
@@ -208,7 +253,10 @@ def simulate_power(
     ),
     spending: Spending = SpendingOption,
     outcome: str = typer.Option(
-        "work_12", "--outcome", help="Primary outcome: work_12, work_24, part_time_12, any_exit_12."
+        "work_12",
+        "--outcome",
+        help="Primary outcome: work_12, work_24, part_time_12, any_exit_12 (first outflow), or "
+        "working_12h_24, working_27h_24, ever_working_12h_24 (as the evaluations measured).",
     ),
     survival: bool = typer.Option(
         False, "--survival/--no-survival", help="Also the log-rank test on time to work."

@@ -61,6 +61,9 @@ _OUTCOMES: dict[str, str] = {
     "work_24": "first outflow to work within 24 months",
     "part_time_12": "first outflow to part-time work with benefit within 12 months",
     "any_exit_12": "any first outflow within 12 months",
+    "working_12h_24": "working 12 hours a week or more 24 months after intake",
+    "working_27h_24": "working more than 27 hours a week 24 months after intake",
+    "ever_working_12h_24": "working 12 hours or more in any of the 24 months after intake",
 }
 
 

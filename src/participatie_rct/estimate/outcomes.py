@@ -344,6 +344,10 @@ def build_outcomes(
             "reentry": reentry,
         }
     )
+    if "hours_band" in months.columns or "benefit_amount" in months.columns:
+        from participatie_rct.estimate.work_outcomes import add_work_outcomes  # hours-based
+
+        out = add_work_outcomes(out, months, month0.to_numpy(), end=end, horizon=horizon)
     extra = [c for c in people.columns if c not in out.columns]
     return pd.concat([out, people[extra].reset_index(drop=True)], axis=1)
 

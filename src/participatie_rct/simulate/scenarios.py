@@ -15,7 +15,7 @@ from participatie_rct.assignment.blocks import BLOCK_SIZE_MAX
 from participatie_rct.choices import EffectPreset, Scenario, parse_choice
 from participatie_rct.errors import DesignError
 
-#: The measures an arm can combine (DOMAIN.md, "The arms"); an arm key is ``control``, one
+#: The measures an arm can combine (docs/domain.md, "Arms"); an arm key is ``control``, one
 #: measure, or measures joined by ``_and_`` (the decree allows up to two combination groups).
 MEASURES: tuple[str, ...] = ("earn_more", "intensive_support", "no_application_duty")
 
@@ -30,22 +30,35 @@ _LABELS: dict[str, tuple[str, str]] = {
 _ARM_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Outcome horizons (months after the month of intake) reported in ``truth``.
-HORIZONS: tuple[int, ...] = (12, 24)
-#: Most participants a simulation writes (100,000 take about ten seconds and 100 MB of CSV).
+HORIZONS: tuple[int, ...] = (12, 18, 24)
+#: Most participants a simulation writes (400,000 is a national caseload; see docs/).
 N_MAX = 1_000_000
 #: Longest rolling intake: the scenarios start in 2017-2018, so 60 months plus the follow-up
 #: keep every enrolment date and benefit month in the past.
 INTAKE_MONTHS_MAX = 60
+#: Longest follow-up: the CPB follow-up looked two to four years on; 60 months make a
+#: national five-year panel.
+FOLLOW_UP_MAX = 60
+#: The key of an arm whose participants pick their measure by stated preference (Groningen).
+FREE_CHOICE = "free_choice"
+#: The decree allows up to two combination groups (Stb. 2017, 69).
+COMBINATIONS_MAX = 2
 
 
 @dataclass(frozen=True)
 class ScenarioSpec:
     """Everything that describes a simulated trial except the random draws.
 
-    ``control_rate`` is the share out to work within 12 months in control; ``work_targets``
-    maps arms to their intention-to-treat 12-month shares (solved for); ``part_time_deltas``
-    maps arms to the extra 12-month share starting part-time work (solved for);
-    ``part_time_multipliers`` fixes hazard ratios on part-time work that are not solved for.
+    ``control_rate`` is the share out to work within 12 months in control, unless
+    ``control_target`` (outcome, month, share) names another control figure (Utrecht:
+    working >= 12 h at 24 months, 15%); ``work_targets`` maps arms to their
+    intention-to-treat 12-month shares (solved for); ``part_time_deltas`` maps arms to the
+    extra 12-month share starting part-time work (solved for); ``part_time_multipliers`` fixes
+    hazard ratios on part-time work that are not solved for. ``waves`` are the month offsets
+    of the recruitment waves (intake ``waves``); ``preferences`` the stated preferences of a
+    free-choice arm; ``earn_more_rule`` the earn-more arm's disregard (share of earnings kept,
+    monthly cap in euros, months); ``consent_selection`` how strongly nearness to work raises
+    consent; ``withdrawal_control_factor`` how much more often those who drew control leave.
     """
 
     scenario: str
@@ -57,7 +70,7 @@ class ScenarioSpec:
     n: int
     consent_rate: float
     withdrawal_rate: float
-    intake: str  # "rolling" or "batch"
+    intake: str  # "rolling", "batch" or "waves"
     intake_start: date
     intake_months: int
     block_sizes: tuple[int, ...]
@@ -68,87 +81,23 @@ class ScenarioSpec:
     part_time_multipliers: tuple[tuple[str, float], ...] = ()
     follow_up_months: int = 24
     strata: tuple[str, ...] = ("site", "age_group")
+    waves: tuple[int, ...] = ()
+    control_target: tuple[str, int, float] | None = None
+    preferences: tuple[tuple[str, float], ...] = tuple((m, 1.0 / 3.0) for m in MEASURES)
+    earn_more_rule: tuple[float, float, int] = (0.5, 199.0, 24)
+    consent_selection: float = 0.5
+    withdrawal_control_factor: float = 2.0
 
     def __post_init__(self) -> None:
-        _check_spec(self)
+        from participatie_rct.simulate.checks import check_spec
+
+        check_spec(self)
 
 
-def _check_spec(spec: ScenarioSpec) -> None:
-    if not 1 <= spec.n <= N_MAX:
-        raise DesignError(
-            f"simulate: n is {spec.n}; give from 1 to {N_MAX:,} participants "
-            "(larger trials belong to a database, not to CSV files)."
-        )
-    if len(spec.arms) < 2:
-        raise DesignError(f"simulate: arms are {', '.join(spec.arms)}; a trial needs two or more.")
-    if "control" not in spec.arms:
-        raise DesignError(
-            f"simulate: arms are {', '.join(spec.arms)}; one of them must be 'control'."
-        )
-    for arm in spec.arms:
-        if not _ARM_KEY.fullmatch(arm):
-            raise DesignError(
-                f"simulate: arm {arm!r} is not a snake_case key (lower-case letters, digits and "
-                "underscores, starting with a letter); name it like 'coaching' or 'earn_more'."
-            )
-    if len(set(spec.arms)) != len(spec.arms):
-        raise DesignError(
-            f"simulate: arms {', '.join(spec.arms)} name an arm twice; give each once."
-        )
-    if len(spec.ratios) != len(spec.arms) or any(r < 1 for r in spec.ratios):
-        raise DesignError(
-            f"simulate: ratios {list(spec.ratios)} do not fit arms {list(spec.arms)}; "
-            "give one whole number >= 1 per arm."
-        )
-    for name, value in (("consent rate", spec.consent_rate),):
-        if not 0.0 < value <= 1.0:
-            raise DesignError(f"simulate: {name} is {value}; it must be in (0, 1].")
-    if not 0.0 <= spec.withdrawal_rate < 1.0:
-        raise DesignError(
-            f"simulate: withdrawal rate is {spec.withdrawal_rate}; it must be in [0, 1)."
-        )
-    if not 0.0 < spec.control_rate < 0.9:
-        raise DesignError(
-            f"simulate: control rate is {spec.control_rate}; the 12-month share out to work "
-            "in control must be in (0, 0.9), e.g. 0.06."
-        )
-    if spec.intake not in ("rolling", "batch"):
-        raise DesignError(f"simulate: intake is {spec.intake!r}; it must be 'rolling' or 'batch'.")
-    if not 1 <= spec.intake_months <= INTAKE_MONTHS_MAX:
-        raise DesignError(
-            f"simulate: intake months is {spec.intake_months}; give from 1 to "
-            f"{INTAKE_MONTHS_MAX} (a longer intake would enrol people after today's date)."
-        )
-    if spec.follow_up_months < max(HORIZONS):
-        raise DesignError(
-            f"simulate: follow-up of {spec.follow_up_months} months is shorter than the "
-            f"longest horizon, {max(HORIZONS)} months."
-        )
-    for arm, target in spec.work_targets:
-        if arm not in spec.arms or arm == "control":
-            raise DesignError(
-                f"simulate: an effect is given for {arm!r}, which is not a treatment arm."
-            )
-        if not 0.0 < target < 0.9:
-            raise DesignError(
-                f"simulate: the 12-month work share for {arm!r} is {target}; "
-                "it must be in (0, 0.9)."
-            )
-    for arm in spec.arms:
-        if arm != "control" and not _known_arm(arm) and arm not in dict(spec.work_targets):
-            raise DesignError(
-                f"simulate: arm {arm!r} is neither a measure ({', '.join(MEASURES)}), nor measures "
-                "joined by '_and_', and no effect is given for it. Give its 12-month share "
-                f"out to work (e.g. --arm-rate {arm}=0.09)."
-            )
-    names = [name for name, _ in spec.sites]
-    if any(not name.strip() for name in names) or len(set(names)) != len(names):
-        raise DesignError(
-            f"simulate: sites are {', '.join(map(repr, names))}; give each municipality once, "
-            "by a non-empty name, e.g. --sites Apeldoorn,Epe."
-        )
-    if spec.sites and abs(sum(s for _, s in spec.sites) - 1.0) > 1e-9:
-        raise DesignError("simulate: site shares must sum to 1.")
+def state_horizons(spec: ScenarioSpec) -> tuple[int, ...]:
+    """Months at which the point-in-time outcomes are given: 12, 24 and every further whole
+    year of the scenario's follow-up."""
+    return tuple(range(12, spec.follow_up_months + 1, 12))
 
 
 def _components(arm: str) -> tuple[str, ...]:
@@ -169,8 +118,8 @@ def _arm_label(arm: str, language: int) -> str:
 
 
 # Seed preset: control 6% -> 11.5% for intensive support and no application duty (ratio
-# 11.5/6), earn-more half-way (DOMAIN.md, Wageningen). Evaluation preset: no effect on full-
-# time outflow; part-time work +3 points (DOMAIN.md: "+2 to +4") for intensive support and
+# 11.5/6), earn-more half-way (docs/domain.md, Wageningen). Evaluation preset: no effect on full-
+# time outflow; part-time work +3 points (docs/domain.md: "+2 to +4") for intensive support and
 # earn-more; exemption nil.
 _SEED_RATIO = {
     "intensive_support": 11.5 / 6.0,
@@ -181,16 +130,30 @@ _SEED_PART_MULTIPLIER = {"earn_more": 1.5}  # keeping earnings makes small jobs 
 _EVALUATION_PART_DELTA = {"intensive_support": 0.03, "earn_more": 0.03}
 
 
+#: Late exemption effect (CPB 2022, Utrecht): working > 12 h a week two years after the
+#: lottery, 24% of the exempted against 15% of control; nothing in the first year (the
+#: synthesis found no effect of exemption during the trial). Onset after month 12, full from 18
+#: (the timing within the second year is assumed).
+_LATE_EXEMPTION = ("no_application_duty", "working_12h", 24, 0.24 - 0.15, 12, 18)
+
+PresetEffects = tuple[
+    tuple[tuple[str, float], ...],
+    tuple[tuple[str, float], ...],
+    tuple[tuple[str, float], ...],
+    tuple[tuple[str, str, int, float, int, int], ...],
+]
+
+
 def _preset_effects(
     arms: Sequence[str], preset: EffectPreset, control_rate: float
-) -> tuple[
-    tuple[tuple[str, float], ...], tuple[tuple[str, float], ...], tuple[tuple[str, float], ...]
-]:
-    """(work_targets, part_time_deltas, part_time_multipliers) of a preset, for the arms that
-    are single measures."""
+) -> PresetEffects:
+    """(work_targets, part_time_deltas, part_time_multipliers, state_targets) of a preset, for
+    the arms that are single measures. A state target is (arm, outcome, month, difference
+    against control, onset start, onset full)."""
     work: list[tuple[str, float]] = []
     delta: list[tuple[str, float]] = []
     mult: list[tuple[str, float]] = []
+    state: list[tuple[str, str, int, float, int, int]] = []
     for arm in arms:
         if arm not in MEASURES:
             continue  # control, combinations (built from their measures) and custom arms
@@ -198,9 +161,60 @@ def _preset_effects(
             work.append((arm, control_rate * _SEED_RATIO[arm]))
             if arm in _SEED_PART_MULTIPLIER:
                 mult.append((arm, _SEED_PART_MULTIPLIER[arm]))
-        elif arm in _EVALUATION_PART_DELTA:
+            continue
+        if arm in _EVALUATION_PART_DELTA:
             delta.append((arm, _EVALUATION_PART_DELTA[arm]))
-    return tuple(work), tuple(delta), tuple(mult)
+        if preset is EffectPreset.LATE_EXEMPTION and arm == _LATE_EXEMPTION[0]:
+            state.append(_LATE_EXEMPTION)
+    return tuple(work), tuple(delta), tuple(mult), tuple(state)
+
+
+def parse_sites(sites: Sequence[str]) -> tuple[tuple[str, float], ...]:
+    """``["Apeldoorn=0.8", "Epe=0.2"]`` -> shares as given; names alone -> equal shares."""
+    named: list[tuple[str, float | None]] = []
+    for text in sites:
+        name, sep, share = str(text).partition("=")
+        try:
+            named.append((name.strip(), float(share) if sep else None))
+        except ValueError:
+            raise DesignError(
+                f"simulate: site {text!r} has share {share!r}, which is not a number; give "
+                "NAME=SHARE, e.g. --sites Apeldoorn=0.8,Epe=0.2."
+            ) from None
+    given = [s for _, s in named if s is not None]
+    if given and len(given) != len(named):
+        raise DesignError(
+            f"simulate: sites {', '.join(map(str, sites))} give a share for some sites only; "
+            "give a share for every site (Apeldoorn=0.8,Epe=0.2) or for none (equal shares)."
+        )
+    if not given:
+        return tuple((n, 1.0 / len(named)) for n, _ in named)
+    return tuple((n, float(s)) for n, s in named)  # type: ignore[arg-type]
+
+
+def _override_design(
+    base: dict[str, Any],
+    *,
+    n: int | None,
+    arms: Sequence[str] | None,
+    sites: Sequence[str] | None,
+    intake: str | None,
+    waves: Sequence[int] | None,
+) -> None:
+    """Apply the size, arms, sites and intake options to a published design (in place). A
+    changed intake starts from one month and no waves; waves alone imply intake 'waves'."""
+    if n is not None:
+        base["n"] = int(n)
+    if arms is not None:
+        base["arms"] = tuple(arms)
+    if sites is not None:
+        base["sites"] = parse_sites(sites)
+    if intake is not None and intake != base["intake"]:
+        base["intake"], base["intake_months"], base["waves"] = intake, 1, ()
+    if waves is not None:
+        base["waves"] = tuple(int(w) for w in waves)
+        if intake is None:
+            base["intake"], base["intake_months"] = "waves", 1
 
 
 def scenario_spec(
@@ -218,74 +232,32 @@ def scenario_spec(
     consent_rate: float | None = None,
     withdrawal_rate: float | None = None,
     sites: Sequence[str] | None = None,
+    waves: Sequence[int] | None = None,
+    follow_up_months: int | None = None,
+    earn_more_rule: tuple[float, float, int] | None = None,
 ) -> ScenarioSpec:
     """The :class:`ScenarioSpec` of a named scenario, with any option overridden.
 
-    * ``wageningen``: one site, four arms, about half of ~800 recipients take part (410),
-      rolling intake over three months from 1 October 2017 (DOMAIN.md, "Sizes").
-    * ``apeldoorn``: Apeldoorn and Epe, three arms (no earn-more: outside the decree), 450
-      participants, 85% of those invited agree, 4% leave after learning their arm, six
-      months of recruitment (DOMAIN.md).
-    * ``generic``: driven by the options; defaults 600 participants, four arms, one batch.
+    One scenario per published experiment (``wageningen``, ``apeldoorn``, ``tilburg``,
+    ``utrecht``, ``groningen``, ``nijmegen``, ``deventer``; their designs and sources are in
+    :mod:`participatie_rct.simulate.published` and docs/simulation.md) and ``generic``, driven
+    by the options (defaults 600 participants, four arms, one batch). ``sites`` are names (equal
+    shares) or ``NAME=SHARE``. ``intake="batch"`` is one lottery, so it takes no
+    ``intake_months``; ``waves`` are month offsets of recruitment waves.
     """
+    from participatie_rct.simulate.published import DESIGNS
+
     which = parse_choice(Scenario, scenario, parameter="scenario")
     preset = parse_choice(EffectPreset, effects, parameter="effects")
-    base: dict[str, Any]
-    if which is Scenario.WAGENINGEN:
-        base = dict(
-            trial_name="Bijstand experiment Wageningen (simulated)",
-            id_prefix="WAG",
-            sites=(("Wageningen", 1.0),),
-            arms=("control", "earn_more", "intensive_support", "no_application_duty"),
-            n=410,
-            consent_rate=0.51,
-            withdrawal_rate=0.04,
-            intake="rolling",
-            intake_start=date(2017, 10, 1),
-            intake_months=3,
-            block_sizes=(4, 8),
-        )
-    elif which is Scenario.APELDOORN:
-        base = dict(
-            trial_name="Participatie-experiment Apeldoorn en Epe (simulated)",
-            id_prefix="APD",
-            sites=(("Apeldoorn", 0.8), ("Epe", 0.2)),
-            arms=("control", "intensive_support", "no_application_duty"),
-            n=450,
-            consent_rate=0.85,
-            withdrawal_rate=0.04,
-            intake="rolling",
-            intake_start=date(2017, 11, 1),
-            intake_months=6,
-            block_sizes=(3, 6),
-        )
-    else:
-        base = dict(
-            trial_name="Bijstand experiment (simulated)",
-            id_prefix="GEN",
-            sites=(("Gemeente", 1.0),),
-            arms=("control", "earn_more", "intensive_support", "no_application_duty"),
-            n=600,
-            consent_rate=1.0,
-            withdrawal_rate=0.04,
-            intake="batch",
-            intake_start=date(2018, 6, 1),
-            intake_months=1,
-            block_sizes=(),
-        )
-    if n is not None:
-        base["n"] = int(n)
-    if arms is not None:
-        base["arms"] = tuple(arms)
-    if sites is not None:
-        names = tuple(sites)
-        base["sites"] = tuple((s, 1.0 / len(names)) for s in names)
+    base: dict[str, Any] = dict(DESIGNS[which.value].base)
+    _override_design(base, n=n, arms=arms, sites=sites, intake=intake, waves=waves)
     for key, value in (
-        ("intake", intake),
         ("intake_months", intake_months),
         ("intake_start", intake_start),
         ("consent_rate", consent_rate),
         ("withdrawal_rate", withdrawal_rate),
+        ("follow_up_months", follow_up_months),
+        ("earn_more_rule", earn_more_rule),
     ):
         if value is not None:
             base[key] = value
@@ -297,7 +269,11 @@ def scenario_spec(
             total,
         )
     rate = 0.06 if control_rate is None else float(control_rate)
-    work, delta, mult = _preset_effects(arm_keys, preset, rate)
+    if control_rate is not None:
+        base.pop("control_target", None)
+    work, delta, mult, _state = _preset_effects(arm_keys, preset, rate)
+    if base.get("control_target"):
+        work = ()  # the preset's shares follow the calibrated control (model._calibrate)
     if arm_rates:
         overrides = {str(k): float(v) for k, v in arm_rates.items()}
         work = tuple((a, t) for a, t in work if a not in overrides) + tuple(overrides.items())

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from participatie_rct.simulate.model import _O, _P, _W
+from participatie_rct.simulate.panel import _O, _P, _W
 from participatie_rct.simulate.population import _OLDER, _Cohort
 from participatie_rct.simulate.scenarios import _components
 
@@ -17,9 +17,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-#: Waves at intake, 12 and 24 months; response rates fall with every wave (DOMAIN.md:
+#: Waves at intake, 12 and 24 months; response rates fall with every wave (docs/domain.md:
 #: "recruitment was slow because of the many questionnaires").
 _WAVES = ((0, 0, 0.85), (1, 12, 0.65), (2, 24, 0.55))
+#: Odds of answering a later wave for those who withdrew, against those who stayed (assumed).
+_WITHDRAWN_ODDS = 0.2
 #: Direct effects of each measure on the survey's latent scores (points), from wave 1 on.
 _SURVEY_EFFECTS = {
     "wellbeing": {"no_application_duty": 0.4, "intensive_support": 0.3, "earn_more": 0.1},
@@ -36,15 +38,18 @@ def _simulate_survey(
     cohort: _Cohort,
     arms: np.ndarray,
     treated: np.ndarray,
+    withdrawn: np.ndarray,
     states: np.ndarray,
     rng: np.random.Generator,
 ) -> pd.DataFrame:
     """One row per participant and wave answered; non-response is missing at random given
     covariates and benefit status (lower for non-western migration background and for those
-    who left benefit)."""
+    who left benefit), and much lower after intake for those who withdrew from the trial
+    (odds times ``_WITHDRAWN_ODDS``: they left because they disagreed with it)."""
     import pandas as pd
 
     n = arms.size
+    regimes, which = np.unique(arms.astype(str), return_inverse=True)
     person = rng.normal(0.0, 1.0, size=n)
     older = np.isin(cohort.age_idx, _OLDER)
     oldest = cohort.age_idx == 3
@@ -54,9 +59,14 @@ def _simulate_survey(
         working = np.isin(state, (_P, _W))
         off = np.isin(state, (_W, _O))
         logit = math.log(rate / (1 - rate)) - 0.4 * (cohort.mig_idx == 2) + 0.2 * older - 0.4 * off
+        logit = logit + np.where(withdrawn & (wave > 0), math.log(_WITHDRAWN_ODDS), 0.0)
         answered = rng.random(n) < 1.0 / (1.0 + np.exp(-logit))
         effects = {
-            k: np.where(treated & (wave > 0), np.array([_survey_effect(a, k) for a in arms]), 0.0)
+            k: np.where(
+                treated & (wave > 0),
+                np.array([_survey_effect(str(a), k) for a in regimes])[which],
+                0.0,
+            )
             for k in _SURVEY_EFFECTS
         }
         wellbeing = (

@@ -4,26 +4,26 @@ month by month, with its tables, withdrawals and truth (:func:`simulate_trial`).
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from participatie_rct.choices import AssignmentMethod, EffectPreset, Scenario
 from participatie_rct.protocol import Protocol
 from participatie_rct.seeds import seed_of
-from participatie_rct.simulate.model import (
+from participatie_rct.simulate.model import _Calibration, _calibration, _People
+from participatie_rct.simulate.months_table import MonthsPanel, chunk_streams
+from participatie_rct.simulate.panel import (
     _B,
+    _FULL_HOURS,
     _P,
     _PART,
     _W,
     _WORK,
-    _calibration,
-    _first_exit,
-    _simulate_months,
+    first_exit,
+    simulate_months,
 )
 from participatie_rct.simulate.population import (
     _EDUCATION,
@@ -31,9 +31,18 @@ from participatie_rct.simulate.population import (
     _MIGRATION,
     _SEX,
     _age_group,
+    _Cohort,
     _draw_cohort,
 )
-from participatie_rct.simulate.scenarios import ScenarioSpec, protocol_toml, scenario_spec
+from participatie_rct.simulate.result import SimulatedTrial, Withdrawal
+from participatie_rct.simulate.scenarios import (
+    FREE_CHOICE,
+    ScenarioSpec,
+    _components,
+    protocol_toml,
+    scenario_spec,
+    state_horizons,
+)
 from participatie_rct.simulate.survey import _simulate_survey
 from participatie_rct.simulate.truth import _truth
 
@@ -64,109 +73,7 @@ def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarr
     else:
         records = [{str(k): v for k, v in unit.items()} for unit in frame.to_dict("records")]
         draws = [sequencer.next(unit) for unit in records]
-    return np.array([d.arm for d in draws], dtype=object).astype(str)
-
-
-# --------------------------------------------------------------------------------------------
-# The result and the public functions
-# --------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Withdrawal:
-    """A participant who left the trial after learning their arm (the register records it)."""
-
-    id: str
-    arm: str
-    withdrawn_on: str
-    reason: str = "disagrees with the assigned group"
-
-    def to_dict(self) -> dict[str, str]:
-        return {
-            "id": self.id,
-            "arm": self.arm,
-            "withdrawn_on": self.withdrawn_on,
-            "reason": self.reason,
-        }
-
-
-@dataclass(frozen=True, eq=False)
-class SimulatedTrial:
-    """A synthetic trial: the three input tables, the protocol, and the truth built in.
-
-    * ``participants``: everyone invited (``consent`` false for those who declined), in id order;
-    * ``benefit_months``: one row per consenting participant and calendar month, from the
-      month of intake to the end of follow-up (None when simulated with ``tables=False``);
-    * ``survey``: one row per participant and wave answered (None with ``tables=False``);
-    * ``assignments``: consenting participants in arrival order with ``sequence``, ``arm``
-      and ``withdrawn``: the arms the protocol's procedure drew;
-    * ``outcomes``: one row per consenting participant: first outflow (``exit_month`` months
-      after the month of intake, 0 if none; ``exit_reason`` ``work``, ``part_time_work``,
-      ``other`` or empty), ``follow_up_months``, and 0/1 indicators ``work_12``, ``work_24``,
-      ``part_time_12``, ``any_exit_12`` (first outflow of that kind within the months);
-    * ``withdrawals``: who left after learning their arm, for the register's ``withdraw``;
-    * ``truth``: JSON-ready dict of the effects and the exact outflow shares they imply.
-    """
-
-    participants: pd.DataFrame
-    benefit_months: pd.DataFrame | None
-    survey: pd.DataFrame | None
-    assignments: pd.DataFrame
-    outcomes: pd.DataFrame
-    withdrawals: tuple[Withdrawal, ...]
-    truth: dict[str, Any]
-    protocol: Protocol
-    spec: ScenarioSpec
-    seed: int | None = None
-
-    def to_frame(self) -> pd.DataFrame:
-        """One row per arm and outcome: ``arm``, ``outcome``, ``n``, ``truth`` (the expected
-        intention-to-treat share for this cohort), ``population`` (the population share) and
-        ``sample`` (the share observed in this trial)."""
-        import pandas as pd
-
-        rows = []
-        for arm in self.protocol.arm_keys:
-            mine = self.outcomes[self.outcomes["arm"] == arm]
-            spec = self.truth["arms"][arm]
-            for outcome in ("work_12", "work_24", "part_time_12", "any_exit_12"):
-                rows.append(
-                    {
-                        "arm": arm,
-                        "outcome": outcome,
-                        "n": len(mine),
-                        "truth": spec["cohort_itt"][outcome],
-                        "population": spec["itt"][outcome],
-                        "sample": float(mine[outcome].mean()) if len(mine) else float("nan"),
-                    }
-                )
-        return pd.DataFrame(rows)
-
-    def glance(self) -> dict[str, Any]:
-        """Trial-level facts: scenario, effects, seeds, invited, consented, withdrawn."""
-        keys = ("scenario", "effects", "seed", "protocol_seed", "n_invited", "n", "n_withdrawn")
-        return {k: self.truth[k] for k in keys}
-
-    def summary(self) -> str:
-        """A few lines a person reads: who was invited, who took part, the effects built in."""
-        t = self.truth
-        lines = [
-            f"Simulated trial: scenario {t['scenario']}, effects {t['effects']}, seed {t['seed']}",
-            f"invited {t['n_invited']}, consented {t['n']}, withdrew after assignment "
-            f"{t['n_withdrawn']}",
-            "arm                              n   work<=12m (truth)  work<=12m (sample)",
-        ]
-        frame = self.to_frame()
-        for row in frame[frame["outcome"] == "work_12"].to_dict("records"):
-            lines.append(
-                f"{row['arm']:<30} {row['n']:>4}   {row['truth']:>10.4f}         "
-                f"{row['sample']:>10.4f}"
-            )
-        return "\n".join(lines)
-
-    def to_dict(self) -> dict[str, Any]:
-        """The truth, JSON-ready (what ``truth.json`` holds)."""
-        return self.truth
+    return _shared(np.array([d.arm for d in draws], dtype=object).astype(str))
 
 
 def simulate_trial(
@@ -185,24 +92,24 @@ def simulate_trial(
     consent_rate: float | None = None,
     withdrawal_rate: float | None = None,
     sites: Sequence[str] | None = None,
+    waves: Sequence[int] | None = None,
+    follow_up_months: int | None = None,
     tables: bool = True,
 ) -> SimulatedTrial:
     """Simulate one trial of ``scenario`` (see :func:`scenario_spec` for the options).
 
     Deterministic for the state of ``rng``. ``tables=False`` skips the monthly and survey
-    tables (power by simulation needs only ``outcomes``).
+    tables and the decliners (power by simulation needs only ``outcomes``).
 
     >>> import numpy as np
     >>> trial = simulate_trial("apeldoorn", rng=np.random.default_rng(1), tables=False)
     >>> int(trial.truth["n"]), sorted(trial.truth["arms"])
     (450, ['control', 'intensive_support', 'no_application_duty'])
     """
-    import pandas as pd
-
-    if isinstance(scenario, ScenarioSpec):
-        spec = scenario
-    else:
-        spec = scenario_spec(
+    spec = (
+        scenario
+        if isinstance(scenario, ScenarioSpec)
+        else scenario_spec(
             scenario,
             effects=effects,
             n=n,
@@ -216,113 +123,52 @@ def simulate_trial(
             consent_rate=consent_rate,
             withdrawal_rate=withdrawal_rate,
             sites=sites,
+            waves=waves,
+            follow_up_months=follow_up_months,
         )
+    )
+    return _simulate(spec, rng, tables=tables)
+
+
+def _simulate(spec: ScenarioSpec, rng: np.random.Generator, *, tables: bool) -> SimulatedTrial:
+    """The steps of :func:`simulate_trial`: cohort, lottery, drop-out, months, tables, truth."""
     seed, spawn_key = seed_of(rng)
     calibration = _calibration(spec)
     protocol_seed = int(rng.integers(0, 2**31 - 1))
-    s_cohort, s_withdraw, s_months, s_earn, s_survey = rng.spawn(5)
+    s_cohort, s_withdraw, s_months, s_earn, s_survey, s_decline, s_pref = rng.spawn(7)
     protocol = Protocol.from_text(protocol_toml(spec, seed=protocol_seed), source="protocol.toml")
 
     cohort = _draw_cohort(spec, s_cohort)
-    age_group = _age_group(cohort.age_idx)
-    enrolled_text = np.datetime_as_string(cohort.enrolled_on, unit="D")
-    participants = pd.DataFrame(
-        {
-            "id": cohort.ids,
-            "site": cohort.site,
-            "enrolled_on": enrolled_text,
-            "birth_year": cohort.enrolled_on.astype("datetime64[Y]").astype(int)
-            + 1970
-            - cohort.age,
-            "sex": np.array([s[0] for s in _SEX])[cohort.sex_idx],
-            "age_group": age_group,
-            "months_on_benefit": cohort.months_on_benefit,
-            "education": np.array([e[0] for e in _EDUCATION])[cohort.edu_idx],
-            "household": np.array([h[0] for h in _HOUSEHOLD])[cohort.hh_idx],
-            "migration_background": np.array([m[0] for m in _MIGRATION])[cohort.mig_idx],
-            "consent": cohort.consent,
-        }
-    )
-
-    # assignment: consenting participants in arrival order (intake date, then id)
+    participants = _participants_frame(spec, cohort, s_pref)
     index = np.flatnonzero(cohort.consent)
     members = cohort.take(index)
     units = participants.iloc[index].reset_index(drop=True)
     arm = _assign(protocol, units, intake=spec.intake)
-    size = index.size
-    withdrawn = s_withdraw.random(size) < spec.withdrawal_rate
-    lag = s_withdraw.integers(7, 61, size=size).astype("timedelta64[D]")
-    withdrawn_on = np.datetime_as_string(members.enrolled_on + lag, unit="D")
-    withdrawals = tuple(
-        Withdrawal(id=str(members.ids[i]), arm=str(arm[i]), withdrawn_on=str(withdrawn_on[i]))
-        for i in np.flatnonzero(withdrawn)
-    )
-    assignments = pd.DataFrame(
-        {
-            "id": members.ids,
-            "site": members.site,
-            "age_group": age_group[index],
-            "enrolled_on": enrolled_text[index],
-            "sequence": np.arange(1, size + 1),
-            "arm": arm,
-            "withdrawn": withdrawn,
-        }
-    )
-
-    # the monthly model: treatment effects only for those who stayed in a treated arm
-    effect = {a: calibration.effect(a) for a in spec.arms}
-    treated = ~withdrawn & (arm != "control")
-    eff_work = np.where(treated, np.array([effect[a].work for a in arm]), 0.0)
-    eff_part = np.where(treated, np.array([effect[a].part for a in arm]), 0.0)
-    lp = members.linear_predictors()
-    older = members.older
+    withdrawn, withdrawals = _withdraw(spec, calibration, members, arm, s_withdraw)
+    received = _received(arm, withdrawn, units)
+    people = _people(calibration, members, received)
     month0 = members.enrolled_on.astype("datetime64[M]").astype(int)
-    end = (
-        int(np.datetime64(spec.intake_start, "M").astype(int))
-        + spec.intake_months
-        - 1
-        + spec.follow_up_months
+    follow_up = _last_month(spec) - month0
+    states, events, hours = simulate_months(
+        calibration.base_work, people, int(follow_up.max()), s_months
     )
-    follow_up = end - month0
-    states, events = _simulate_months(
-        calibration.base_work, lp, older, eff_work, eff_part, int(follow_up.max()), s_months
-    )
-    exit_month, exit_cause = _first_exit(events)
-    in_follow_up = exit_month <= follow_up
-    exit_month = np.where(in_follow_up, exit_month, 0)
-    exit_cause = np.where(in_follow_up, exit_cause, 0)
-    reason_text = np.array(["", "work", "part_time_work", "other"])
-    outcomes = pd.DataFrame(
-        {
-            "id": members.ids,
-            "site": members.site,
-            "age_group": age_group[index],
-            "arm": arm,
-            "withdrawn": withdrawn,
-            "enrolled_on": enrolled_text[index],
-            "months_on_benefit": members.months_on_benefit,
-            "birth_year": participants["birth_year"].to_numpy()[index],
-            "follow_up_months": follow_up,
-            "exit_month": exit_month,
-            "exit_reason": reason_text[exit_cause],
-            "work_12": ((exit_cause == _WORK) & (exit_month <= 12)).astype(int),
-            "work_24": ((exit_cause == _WORK) & (exit_month <= 24)).astype(int),
-            "part_time_12": ((exit_cause == _PART) & (exit_month <= 12)).astype(int),
-            "any_exit_12": ((exit_cause > 0) & (exit_month <= 12)).astype(int),
-        }
-    )
+    assignments, outcomes = _tables(spec, members, units, arm, withdrawn, received, follow_up)
+    _add_outcomes(outcomes, spec, follow_up, states, events, hours)
 
-    benefit_months = survey = None
+    panel = survey = None
     if tables:
-        benefit_months = _benefit_table(members.ids, month0, follow_up, states, events, s_earn)
-        survey = _simulate_survey(members, arm, treated, states, s_survey)
+        panel = _panel(spec, calibration, cohort, index, received, (states, events, hours),
+                       s_decline, s_earn)  # fmt: skip
+        survey = _simulate_survey(
+            members, received, received != "control", withdrawn, states, s_survey
+        )
 
     truth = _truth(spec, calibration, members, protocol, seed, spawn_key, cohort.ids.size)
     truth["n_withdrawn"] = len(withdrawals)
     truth["withdrawals"] = [w.to_dict() for w in withdrawals]
     return SimulatedTrial(
         participants=participants,
-        benefit_months=benefit_months,
+        panel=panel,
         survey=survey,
         assignments=assignments,
         outcomes=outcomes,
@@ -334,42 +180,208 @@ def simulate_trial(
     )
 
 
-def _benefit_table(
-    ids: np.ndarray,
-    month0: np.ndarray,
+def _last_month(spec: ScenarioSpec) -> int:
+    """The last simulated calendar month (months since 1970-01): the follow-up counted from
+    the last month of intake."""
+    start = int(np.datetime64(spec.intake_start, "M").astype(int))
+    last_intake = spec.waves[-1] if spec.waves else spec.intake_months - 1
+    return start + last_intake + spec.follow_up_months
+
+
+def _participants_frame(
+    spec: ScenarioSpec, cohort: _Cohort, rng: np.random.Generator
+) -> pd.DataFrame:
+    """Everyone invited, in id order; with a free-choice arm, each person's stated preference
+    (asked at intake, before the lottery)."""
+    import pandas as pd
+
+    frame = pd.DataFrame(
+        {
+            "id": cohort.ids,
+            "site": cohort.site,
+            "enrolled_on": _date_text(cohort.enrolled_on),
+            "birth_year": cohort.enrolled_on.astype("datetime64[Y]").astype(int)
+            + 1970
+            - cohort.age,
+            "sex": _labels([s[0] for s in _SEX], cohort.sex_idx),
+            "age_group": _age_group(cohort.age_idx),
+            "months_on_benefit": cohort.months_on_benefit,
+            "education": _labels([e[0] for e in _EDUCATION], cohort.edu_idx),
+            "household": _labels([h[0] for h in _HOUSEHOLD], cohort.hh_idx),
+            "migration_background": _labels([m[0] for m in _MIGRATION], cohort.mig_idx),
+            "consent": cohort.consent,
+        }
+    )
+    if FREE_CHOICE in spec.arms:
+        names = [m for m, _ in spec.preferences]
+        shares = np.array([w for _, w in spec.preferences])
+        picked = rng.choice(len(names), size=len(frame), p=shares / shares.sum())
+        frame["preferred_measure"] = np.where(cohort.consent, np.array(names)[picked], "")
+    return frame
+
+
+def _labels(values: Sequence[str], index: np.ndarray) -> np.ndarray:
+    """Text by category index as an object array whose rows share one string per category
+    (a national cohort would otherwise hold a separate string per row)."""
+    return np.asarray(values, dtype=object)[index]
+
+
+def _shared(values: np.ndarray) -> np.ndarray:
+    """Text values as an object array with one shared string per distinct value."""
+    unique, inverse = np.unique(values, return_inverse=True)
+    return _labels([str(u) for u in unique], inverse)
+
+
+def _date_text(days: np.ndarray) -> np.ndarray:
+    """ISO dates as shared strings (few distinct intake dates, many people)."""
+    unique, inverse = np.unique(days, return_inverse=True)
+    return _labels([str(d) for d in np.datetime_as_string(unique, unit="D")], inverse)
+
+
+def _withdraw(
+    spec: ScenarioSpec,
+    calibration: _Calibration,
+    members: _Cohort,
+    arm: np.ndarray,
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, tuple[Withdrawal, ...]]:
+    """Who leaves after learning their arm (at each arm's own rate) and when."""
+    rate = np.array([calibration.withdrawal_rate(a) for a in spec.arms])
+    position = {a: i for i, a in enumerate(spec.arms)}
+    chance = rate[np.array([position[a] for a in arm], dtype=int)] if arm.size else rate[:0]
+    withdrawn = rng.random(arm.size) < chance
+    lag = rng.integers(7, 61, size=arm.size).astype("timedelta64[D]")
+    withdrawn_on = np.datetime_as_string(members.enrolled_on + lag, unit="D")
+    withdrawals = tuple(
+        Withdrawal(id=str(members.ids[i]), arm=str(arm[i]), withdrawn_on=str(withdrawn_on[i]))
+        for i in np.flatnonzero(withdrawn)
+    )
+    return withdrawn, withdrawals
+
+
+def _received(arm: np.ndarray, withdrawn: np.ndarray, units: pd.DataFrame) -> np.ndarray:
+    """The regime each participant actually gets: the arm, the preferred measure in a
+    free-choice arm, control for those who withdrew."""
+    got = arm.astype(object)
+    if "preferred_measure" in units.columns:
+        got = np.where(arm == FREE_CHOICE, units["preferred_measure"].to_numpy(), got)
+    return _shared(np.where(withdrawn, "control", got).astype(str))
+
+
+def _people(calibration: _Calibration, members: _Cohort, received: np.ndarray) -> _People:
+    """Covariates and per-person effects of the regimes received."""
+    regimes = sorted(set(received.tolist()))
+    effect = {r: calibration.effect(r) for r in regimes}
+    pick = {
+        name: np.array([getattr(effect[r], name) for r in regimes])[
+            np.searchsorted(regimes, received)
+        ]
+        for name in ("work", "part", "onset_start", "onset_full")
+    }
+    lp = members.linear_predictors()
+    return _People(
+        lp[0], lp[1], lp[2], members.older, pick["work"], pick["part"],
+        pick["onset_start"], pick["onset_full"],
+    )  # fmt: skip
+
+
+def _tables(
+    spec: ScenarioSpec,
+    members: _Cohort,
+    units: pd.DataFrame,
+    arm: np.ndarray,
+    withdrawn: np.ndarray,
+    received: np.ndarray,
+    follow_up: np.ndarray,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The assignments (arrival order) and the first columns of the outcomes."""
+    import pandas as pd
+
+    common = {
+        "id": members.ids,
+        "site": members.site,
+        "age_group": units["age_group"].to_numpy(),
+        "enrolled_on": units["enrolled_on"].to_numpy(),
+    }
+    assignments = pd.DataFrame(
+        {**common, "sequence": np.arange(1, arm.size + 1), "arm": arm, "withdrawn": withdrawn}
+    )
+    outcomes = pd.DataFrame(
+        {
+            **{k: common[k] for k in ("id", "site", "age_group")},
+            "arm": arm,
+            "withdrawn": withdrawn,
+            "received": received,
+            "enrolled_on": common["enrolled_on"],
+            "months_on_benefit": members.months_on_benefit,
+            "birth_year": units["birth_year"].to_numpy(),
+            "follow_up_months": follow_up,
+        }
+    )
+    return assignments, outcomes
+
+
+def _add_outcomes(
+    outcomes: pd.DataFrame,
+    spec: ScenarioSpec,
     follow_up: np.ndarray,
     states: np.ndarray,
     events: np.ndarray,
-    rng: np.random.Generator,
-) -> pd.DataFrame:
-    """Rows per person and month in id and month order; earnings from work, else 0."""
-    import pandas as pd
+    hours: np.ndarray,
+) -> None:
+    """First outflow (the old definition, kept where asked for) and the evaluations'
+    point-in-time work outcomes, added in place."""
+    exit_month, exit_cause = first_exit(events)
+    seen = exit_month <= follow_up
+    exit_month = np.where(seen, exit_month, 0)
+    exit_cause = np.where(seen, exit_cause, 0)
+    outcomes["exit_month"] = exit_month
+    outcomes["exit_reason"] = np.array(["", "work", "part_time_work", "other"])[exit_cause]
+    outcomes["work_12"] = ((exit_cause == _WORK) & (exit_month <= 12)).astype(int)
+    outcomes["work_24"] = ((exit_cause == _WORK) & (exit_month <= 24)).astype(int)
+    outcomes["part_time_12"] = ((exit_cause == _PART) & (exit_month <= 12)).astype(int)
+    outcomes["any_exit_12"] = ((exit_cause > 0) & (exit_month <= 12)).astype(int)
+    working = (states == _P) | (states == _W)
+    ever = np.maximum.accumulate(working, axis=0)
+    for h in state_horizons(spec):
+        outcomes[f"working_12h_{h}"] = working[h].astype(int)
+        outcomes[f"working_27h_{h}"] = (hours[h] == _FULL_HOURS).astype(int)
+        outcomes[f"ever_working_12h_{h}"] = ever[h].astype(int)
+        outcomes[f"on_benefit_{h}"] = ((states[h] == _B) | (states[h] == _P)).astype(int)
 
-    n = ids.size
-    lengths = follow_up + 1
-    person = np.repeat(np.arange(n), lengths)
-    starts = np.cumsum(lengths) - lengths
-    t = np.arange(int(lengths.sum())) - np.repeat(starts, lengths)
-    state = states[t, person]
-    event = events[t, person]
-    month = month0[person] + t
-    first = int(month.min())
-    labels = np.array(
-        [f"{1970 + m // 12:04d}-{m % 12 + 1:02d}" for m in range(first, int(month.max()) + 1)]
-    )
-    # monthly pay: full-time around EUR 1,900 net, part-time (>= 12 h a week) around EUR 650
-    full = np.exp(rng.normal(math.log(1900.0), 0.25, size=n))
-    part = np.exp(rng.normal(math.log(650.0), 0.30, size=n))
-    wobble = 1.0 + 0.05 * rng.standard_normal(person.size)
-    earnings = (
-        np.where(state == _W, full[person], np.where(state == _P, part[person], 0.0)) * wobble
-    )
-    return pd.DataFrame(
-        {
-            "id": ids[person],
-            "month": labels[month - first],
-            "on_benefit": np.isin(state, (_B, _P)),
-            "exit_reason": np.array(["", "work", "part_time_work", "other"])[event],
-            "earnings": np.round(np.maximum(earnings, 0.0), 2),
-        }
-    )
+
+def _panel(
+    spec: ScenarioSpec,
+    calibration: _Calibration,
+    cohort: _Cohort,
+    index: np.ndarray,
+    received: np.ndarray,
+    simulated: tuple[np.ndarray, np.ndarray, np.ndarray],
+    decline_rng: np.random.Generator,
+    earn_rng: np.random.Generator,
+) -> MonthsPanel:
+    """Participants and decliners (followed under the regular regime from the day they were
+    invited: the non-participant reference group) in one panel, in id order."""
+    month0 = cohort.enrolled_on.astype("datetime64[M]").astype(int)
+    follow_up = _last_month(spec) - month0
+    months = int(follow_up.max())
+    n = cohort.ids.size
+    arrays = [np.zeros((months + 1, n), dtype=np.int8) for _ in range(3)]
+    for whole, part in zip(arrays, simulated, strict=True):
+        whole[: part.shape[0], index] = part
+    declined = np.flatnonzero(~cohort.consent)
+    if declined.size:
+        others = cohort.take(declined)
+        control = np.full(declined.size, "control")
+        done = simulate_months(
+            calibration.base_work, _people(calibration, others, control), months, decline_rng
+        )
+        for whole, part in zip(arrays, done, strict=True):
+            whole[:, declined] = part
+    earn_more = np.zeros(n, dtype=bool)
+    earn_more[index] = np.array(["earn_more" in _components(r) for r in received], dtype=bool)
+    return MonthsPanel(
+        ids=cohort.ids, month0=month0, follow_up=follow_up, states=arrays[0],
+        events=arrays[1], hours=arrays[2], household=cohort.hh_idx, earn_more=earn_more,
+        earn_more_rule=spec.earn_more_rule, streams=chunk_streams(n, earn_rng),
+    )  # fmt: skip

@@ -12,16 +12,24 @@ from typing import Any
 import numpy as np
 
 from participatie_rct.protocol import Protocol
+from participatie_rct.simulate.chain import STATE_OUTCOMES, back_on_benefit
 from participatie_rct.simulate.model import (
     MODEL,
     _ArmEffect,
     _Calibration,
     _calibration,
     _exact_shares,
+    _People,
 )
-from participatie_rct.simulate.population import _Cohort, _population_cells
-from participatie_rct.simulate.scenarios import HORIZONS, ScenarioSpec, _arm_label, _components
-from participatie_rct.simulate.survey import _SURVEY_EFFECTS, _survey_effect
+from participatie_rct.simulate.population import _Cohort, _participant_cells, _population_cells
+from participatie_rct.simulate.scenarios import (
+    FREE_CHOICE,
+    HORIZONS,
+    ScenarioSpec,
+    _arm_label,
+    _components,
+    state_horizons,
+)
 
 
 def _r(value: float) -> float:
@@ -29,53 +37,136 @@ def _r(value: float) -> float:
     return float(f"{value:.10g}")
 
 
-def _shares(shares: Mapping[int, Mapping[str, np.ndarray]], weight: np.ndarray) -> dict[str, float]:
-    out: dict[str, float] = {}
-    for h in HORIZONS:
-        for name in ("work", "part_time", "other", "any_exit"):
-            out[f"{name}_{h}"] = float(weight @ shares[h][name])
-    return out
+def _keys(spec: ScenarioSpec) -> tuple[tuple[str, int], ...]:
+    """(outcome, month) pairs of the truth: first outflow by 12, 18 and 24 months, and the
+    point-in-time outcomes at 12, 24 and every further year of follow-up."""
+    first = tuple((name, h) for h in HORIZONS for name in _FIRST_EXIT)
+    state = tuple((name, h) for h in state_horizons(spec) for name in STATE_OUTCOMES)
+    return first + state
+
+
+_FIRST_EXIT = ("work", "part_time", "other", "any_exit")
+
+
+def _shares(
+    shares: Mapping[int, Mapping[str, np.ndarray]],
+    weight: np.ndarray,
+    keys: tuple[tuple[str, int], ...],
+) -> dict[str, float]:
+    return {f"{name}_{h}": float(weight @ shares[h][name]) for name, h in keys}
+
+
+def _months_needed(keys: tuple[tuple[str, int], ...]) -> tuple[int, ...]:
+    return tuple(sorted({h for _, h in keys}))
+
+
+def _mix(parts: list[tuple[float, dict[str, float]]]) -> dict[str, float]:
+    """Weighted sum of share dicts (a free-choice arm's regimes; intention to treat)."""
+    return {k: sum(w * values[k] for w, values in parts) for k in parts[0][1]}
 
 
 def expected_outflow(spec: ScenarioSpec) -> dict[str, dict[str, float]]:
-    """Exact population intention-to-treat outflow shares per arm, without simulating.
+    """Exact population intention-to-treat shares per arm, without simulating.
 
     The ``itt`` entries of a simulated trial's ``truth`` (keys ``work_12``, ``part_time_12``,
-    ``other_12``, ``any_exit_12`` and the same at 24 months): a share ``withdrawal_rate`` of
-    each treated arm gets the control regime.
+    ``other_12``, ``any_exit_12``, the same at 18 and 24 months, and the point-in-time
+    outcomes ``working_12h_24`` and others): each arm's withdrawers get the control regime.
     """
     calibration = _calibration(spec)
-    control = _population_truth(calibration.base_work, calibration.effect("control"))["pop"]
-    w = spec.withdrawal_rate
+    keys = _keys(spec)
     out: dict[str, dict[str, float]] = {}
+    control = _arm_population(spec, calibration, "control", keys)["pop"]
     for arm in spec.arms:
-        pop = _population_truth(calibration.base_work, calibration.effect(arm))["pop"]
-        out[arm] = (
-            dict(pop)
-            if arm == "control"
-            else {k: (1 - w) * v + w * control[k] for k, v in pop.items()}
-        )
+        pop = _arm_population(spec, calibration, arm, keys)["pop"]
+        w = calibration.withdrawal_rate(arm)
+        out[arm] = dict(pop) if arm == "control" else _mix([(1 - w, pop), (w, control)])
     return out
 
 
-@lru_cache(maxsize=64)
-def _population_truth(base_work: float, effect: _ArmEffect) -> dict[str, Any]:
-    """Exact population shares of one arm's regime: overall and per age group (cached: the
-    same for every trial of a design)."""
+def _arm_population(
+    spec: ScenarioSpec, calibration: _Calibration, arm: str, keys: tuple[tuple[str, int], ...]
+) -> dict[str, Any]:
+    """Population shares of an arm's regimes (a mixture in a free-choice arm)."""
+    parts = [
+        (w, _population_truth(calibration.base_work, e, spec.consent_rate,
+                              spec.consent_selection, keys))
+        for w, e in calibration.regimes(arm)
+    ]  # fmt: skip
+    return {
+        "pop": _mix([(w, p["pop"]) for w, p in parts]),
+        "groups": {g: _mix([(w, p["groups"][g]) for w, p in parts]) for g in ("18-44", "45+")},
+    }
+
+
+@lru_cache(maxsize=128)
+def _cell_shares(
+    base_work: float, effect: _ArmEffect, keys: tuple[tuple[str, int], ...]
+) -> dict[int, dict[str, np.ndarray]]:
+    """Exact shares per covariate cell of one regime (cached: shared by the population, the
+    age groups and every cohort of a design)."""
     cells = _population_cells()
-    n = cells.weight.size
-    by_cell = _exact_shares(
-        base_work, cells.lp_work, cells.lp_part, cells.lp_other, cells.older,
-        np.full(n, effect.work), np.full(n, effect.part),
-    )  # fmt: skip
+    people = _People.of((cells.lp_work, cells.lp_part, cells.lp_other), cells.older, effect)
+    return _exact_shares(base_work, people, horizons=_months_needed(keys))
+
+
+@lru_cache(maxsize=128)
+def _population_truth(
+    base_work: float,
+    effect: _ArmEffect,
+    consent_rate: float,
+    selection: float,
+    keys: tuple[tuple[str, int], ...],
+) -> dict[str, Any]:
+    """Exact shares of one regime among the participants: overall and per age group (cached:
+    the same for every trial of a design)."""
+    cells = _participant_cells(consent_rate, selection)
+    by_cell = _cell_shares(base_work, effect, keys)
     masks = {"18-44": ~cells.older, "45+": cells.older}
     return {
-        "pop": _shares(by_cell, cells.weight),
+        "pop": _shares(by_cell, cells.weight, keys),
         "groups": {
-            g: _shares(by_cell, np.where(k, cells.weight, 0.0) / cells.weight[k].sum())
+            g: _shares(by_cell, np.where(k, cells.weight, 0.0) / cells.weight[k].sum(), keys)
             for g, k in masks.items()
         },
     }
+
+
+#: What each key of ``truth.json`` means.
+_DEFINITIONS: dict[str, str] = {
+    "work_H": (
+        "the first outflow is to work (off benefit), in months 1..H after the month of intake"
+    ),
+    "part_time_H": ("the first outflow is to part-time work combined with benefit, in months 1..H"),
+    "other_H": "the first outflow is off benefit for another reason, in months 1..H",
+    "any_exit_H": "any first outflow (work, part-time work, other) in months 1..H",
+    "working_12h_H": (
+        "working 12 hours a week or more in month H after intake (part-time work with "
+        "benefit or work off benefit): the evaluations' part-time outcome"
+    ),
+    "working_27h_H": "working more than 27 hours a week in month H (full-time)",
+    "ever_working_12h_H": "working 12 hours or more in any month 1..H",
+    "on_benefit_H": "on benefit (possibly with part-time work) in month H",
+    "regimes": "what the arm's participants receive (free choice: preferred measures)",
+    "effect_onset_months": (
+        "the effect is nil up to the first month and full from the second (a profile "
+        "by month since assignment); [0, 0] is a constant effect"
+    ),
+    "treated": "population share had everyone received the arm",
+    "itt": "population share under intention to treat (withdrawers get the control regime)",
+    "cohort_itt": "expected intention-to-treat share for this cohort's covariates",
+    "by_age_group": "population shares among those aged 18-44 and 45+ at intake",
+    "hazard_ratio": (
+        "monthly hazard ratio against control; 45_plus has the log effect times "
+        f"{MODEL.older_effect_share}"
+    ),
+    "survey_direct_effect": (
+        "points on the latent score from wave 1 on, before rounding and clipping"
+    ),
+    "withdrawals": (
+        "participants who left after learning their arm; record them in the register "
+        "(participatie-rct withdraw); they stay in the intention-to-treat analysis"
+    ),
+}
 
 
 def _truth(
@@ -95,68 +186,7 @@ def _truth(
     are exact sums over covariate cells of a forward pass of the monthly chain, not sample
     means.
     """
-    lp = members.linear_predictors()
-    w = spec.withdrawal_rate
-    m = members.ids.size
-    groups = ("18-44", "45+")
-    raw: dict[str, dict[str, Any]] = {}
-    for arm in spec.arms:
-        e = calibration.effect(arm)
-        by_person = _exact_shares(
-            calibration.base_work,
-            lp[0],
-            lp[1],
-            lp[2],
-            members.older,
-            np.full(m, e.work),
-            np.full(m, e.part),
-        )
-        raw[arm] = {
-            **_population_truth(calibration.base_work, e),
-            "cohort": _shares(by_person, np.full(m, 1.0 / m)),
-        }
-
-    def itt(arm: str, values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
-        # withdrawers from a treated arm get the control regime (still analysed in their arm)
-        return (
-            dict(values)
-            if arm == "control"
-            else {k: (1 - w) * v + w * control[k] for k, v in values.items()}
-        )
-
-    def minus(values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
-        return {k: v - control[k] for k, v in values.items()}
-
-    ctrl = raw["control"]
-    per_arm: dict[str, Any] = {}
-    for arm in spec.arms:
-        e = calibration.effect(arm)
-        pop_itt = itt(arm, raw[arm]["pop"], ctrl["pop"])
-        coh_itt = itt(arm, raw[arm]["cohort"], ctrl["cohort"])
-        group_itt = {g: itt(arm, raw[arm]["groups"][g], ctrl["groups"][g]) for g in groups}
-        per_arm[arm] = {
-            "label_nl": _arm_label(arm, 0),
-            "label_en": _arm_label(arm, 1),
-            "measures": list(_components(arm)),
-            "work_hazard_ratio": {
-                "under_45": math.exp(e.work),
-                "45_plus": math.exp(MODEL.older_effect_share * e.work),
-            },
-            "part_time_hazard_ratio": {
-                "under_45": math.exp(e.part),
-                "45_plus": math.exp(MODEL.older_effect_share * e.part),
-            },
-            "treated": raw[arm]["pop"],
-            "itt": pop_itt,
-            "itt_difference": minus(pop_itt, ctrl["pop"]),
-            "cohort_itt": coh_itt,
-            "cohort_itt_difference": minus(coh_itt, ctrl["cohort"]),
-            "itt_by_age_group": group_itt,
-            "itt_difference_by_age_group": {
-                g: minus(group_itt[g], ctrl["groups"][g]) for g in groups
-            },
-            "survey_direct_effect": {k: _survey_effect(arm, k) for k in _SURVEY_EFFECTS},
-        }
+    per_arm = _per_arm(spec, calibration, members)
     truth: dict[str, Any] = {
         "scenario": spec.scenario,
         "effects": spec.effects,
@@ -174,51 +204,126 @@ def _truth(
         "follow_up_months": spec.follow_up_months,
         "consent_rate": spec.consent_rate,
         "withdrawal_rate": spec.withdrawal_rate,
-        "definitions": {
-            "work_H": (
-                "the first outflow is to work (off benefit), in months 1..H after the "
-                "month of intake"
-            ),
-            "part_time_H": (
-                "the first outflow is to part-time work combined with benefit, in months 1..H"
-            ),
-            "other_H": "the first outflow is off benefit for another reason, in months 1..H",
-            "any_exit_H": "any first outflow (work, part-time work, other) in months 1..H",
-            "treated": "population share had everyone received the arm",
-            "itt": "population share under intention to treat (withdrawers get the control regime)",
-            "cohort_itt": "expected intention-to-treat share for this cohort's covariates",
-            "by_age_group": "population shares among those aged 18-44 and 45+ at intake",
-            "hazard_ratio": (
-                "monthly hazard ratio against control; 45_plus has the log effect times "
-                f"{MODEL.older_effect_share}"
-            ),
-            "survey_direct_effect": (
-                "points on the latent score from wave 1 on, before rounding and clipping"
-            ),
-            "withdrawals": (
-                "participants who left after learning their arm; record them in the register "
-                "(participatie-rct withdraw); they stay in the intention-to-treat analysis"
-            ),
-        },
+        "definitions": _DEFINITIONS,
         "calibration_targets": {
-            "control_work_12": spec.control_rate,
+            "control": (
+                {
+                    "outcome": spec.control_target[0],
+                    "month": spec.control_target[1],
+                    "share": spec.control_target[2],
+                }
+                if spec.control_target
+                else {"outcome": "work", "month": 12, "share": spec.control_rate}
+            ),
             "work_12": dict(spec.work_targets),
             "part_time_12_difference": dict(spec.part_time_deltas),
         },
-        "model": {
-            "base_work_rate": calibration.base_work,
-            "part_time_rate": MODEL.part_time_rate,
-            "other_rate": MODEL.other_rate,
-            "part_time_work_factor": MODEL.part_time_work_factor,
-            "part_time_stop_rate": MODEL.part_time_stop_rate,
-            "duration_decline": MODEL.duration_decline,
-            "reentry_after_work": MODEL.reentry_after_work,
-            "reentry_after_other": MODEL.reentry_after_other,
-            "back_on_benefit_18_months_after_work": 1.0 - (1.0 - MODEL.reentry_after_work) ** 18,
-        },
+        "model": _model_facts(spec, calibration),
         "arms": per_arm,
     }
     return _rounded(truth)
+
+
+def _per_arm(spec: ScenarioSpec, calibration: _Calibration, members: _Cohort) -> dict[str, Any]:
+    """Every arm's entry of ``truth.json``: population, cohort and age-group shares."""
+    cells = _population_cells()
+    counts = np.bincount(members.cell_index(), minlength=cells.weight.size)
+    mine = counts / max(int(counts.sum()), 1)  # the cohort's own covariate mix
+    keys = _keys(spec)
+    groups = ("18-44", "45+")
+    raw: dict[str, dict[str, Any]] = {}
+    for arm in spec.arms:
+        cohort = [
+            (weight, _shares(_cell_shares(calibration.base_work, e, keys), mine, keys))
+            for weight, e in calibration.regimes(arm)
+        ]
+        raw[arm] = {**_arm_population(spec, calibration, arm, keys), "cohort": _mix(cohort)}
+
+    def itt(arm: str, values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
+        # withdrawers from a treated arm get the control regime (still analysed in their arm)
+        w = calibration.withdrawal_rate(arm)
+        return dict(values) if arm == "control" else _mix([(1 - w, values), (w, control)])
+
+    def minus(values: dict[str, float], control: dict[str, float]) -> dict[str, float]:
+        return {k: v - control[k] for k, v in values.items()}
+
+    ctrl = raw["control"]
+    per_arm: dict[str, Any] = {}
+    for arm in spec.arms:
+        pop_itt = itt(arm, raw[arm]["pop"], ctrl["pop"])
+        coh_itt = itt(arm, raw[arm]["cohort"], ctrl["cohort"])
+        group_itt = {g: itt(arm, raw[arm]["groups"][g], ctrl["groups"][g]) for g in groups}
+        per_arm[arm] = _arm_entry(arm, calibration, raw[arm]["pop"], pop_itt, ctrl["pop"])
+        per_arm[arm] |= {
+            "cohort_itt": coh_itt,
+            "cohort_itt_difference": minus(coh_itt, ctrl["cohort"]),
+            "itt_by_age_group": group_itt,
+            "itt_difference_by_age_group": {
+                g: minus(group_itt[g], ctrl["groups"][g]) for g in groups
+            },
+        }
+    return per_arm
+
+
+def _arm_entry(
+    arm: str,
+    calibration: _Calibration,
+    treated: dict[str, float],
+    itt: dict[str, float],
+    control: dict[str, float],
+) -> dict[str, Any]:
+    """An arm's labels, regimes, hazard ratios and population shares in ``truth.json``."""
+    e = calibration.effect(arm)
+    return {
+        "label_nl": _arm_label(arm, 0),
+        "label_en": _arm_label(arm, 1),
+        "measures": list(_components(arm)) if arm != FREE_CHOICE else [],
+        "regimes": dict(calibration.preferences) if arm == FREE_CHOICE else {arm: 1.0},
+        "withdrawal_rate": calibration.withdrawal_rate(arm),
+        "work_hazard_ratio": {
+            "under_45": math.exp(e.work),
+            "45_plus": math.exp(MODEL.older_effect_share * e.work),
+        },
+        "part_time_hazard_ratio": {
+            "under_45": math.exp(e.part),
+            "45_plus": math.exp(MODEL.older_effect_share * e.part),
+        },
+        "effect_onset_months": [e.onset_start, e.onset_full],
+        "treated": treated,
+        "itt": itt,
+        "itt_difference": {k: v - control[k] for k, v in itt.items()},
+    }
+
+
+def _model_facts(spec: ScenarioSpec, calibration: _Calibration) -> dict[str, Any]:
+    """The model's fixed and solved parameters, and the job-survival figures they imply."""
+    share, loss, to_benefit = MODEL.job_share_fragile, MODEL.job_loss, MODEL.loss_to_benefit
+    return {
+        "base_work_rate": calibration.base_work,
+        "part_time_rate": MODEL.part_time_rate,
+        "other_rate": MODEL.other_rate,
+        "part_time_work_factor": MODEL.part_time_work_factor,
+        "part_time_stop_rate": MODEL.part_time_stop_rate,
+        "duration_decline": MODEL.duration_decline,
+        "reentry_after_other": MODEL.reentry_after_other,
+        "full_time_share": MODEL.full_time_share,
+        "small_job_share": MODEL.small_job_share,
+        "job_share_fragile": share,
+        "job_loss_monthly": loss,
+        "job_loss_to_benefit": to_benefit,
+        "still_working_6_months_after_work": 1.0 - share + share * (1.0 - loss) ** 6,
+        "still_working_18_months_after_work": 1.0 - share + share * (1.0 - loss) ** 18,
+        "back_on_benefit_18_months_after_work": back_on_benefit(
+            to_benefit, share, loss, MODEL.reentry_after_other, 18
+        ),
+        "consent_selection": spec.consent_selection,
+        "withdrawal_control_factor": spec.withdrawal_control_factor,
+        "earn_more_rule": {
+            "share": spec.earn_more_rule[0],
+            "cap_euros": spec.earn_more_rule[1],
+            "months": spec.earn_more_rule[2],
+        },
+    }
 
 
 def _rounded(value: Any) -> Any:
