@@ -26,6 +26,7 @@ lint: $(STAMP)
 	$(BIN)/mypy src
 
 bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,dev,bench]' || echo "bench extra not installed: side-by-side figures are skipped"
 	$(BIN)/python -m benchmarks
 
 demo: $(STAMP)

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from trial_protocols import protocol_text
+from participatie_rct.keyfiles import SECRET_ENV
+from trial_protocols import KEY_BYTES, SECRET_BYTES, SECRET_TEXT, protocol_text
 
 PG_ENV = "PARTICIPATIE_RCT_TEST_PG_URL"
 
@@ -17,7 +18,11 @@ def write_protocol(tmp_path: Path):
     """Write a four-arm protocol with a given ``[assignment]`` body; returns its path."""
 
     def _write(
-        assignment: str, *, seed: int = 20170901, identifiers: str = "", name: str = "trial.toml"
+        assignment: str,
+        *,
+        seed: int | None = None,
+        identifiers: str = "",
+        name: str = "trial.toml",
     ) -> Path:
         path = tmp_path / name
         path.write_text(
@@ -28,10 +33,22 @@ def write_protocol(tmp_path: Path):
     return _write
 
 
+@pytest.fixture(autouse=True)
+def _trial_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs with a trial secret in the environment, as a drawing desk would."""
+    monkeypatch.setenv(SECRET_ENV, SECRET_TEXT)
+
+
+@pytest.fixture
+def secret() -> bytes:
+    """The trial secret of the tests (the bytes behind ``$PARTICIPATIE_RCT_SECRET``)."""
+    return SECRET_BYTES
+
+
 @pytest.fixture
 def key() -> bytes:
-    """A fixed pseudonymisation key for tests."""
-    return b"test-key-0123456789abcdef0123456789abcdef"
+    """A fixed pseudonymisation key for tests (the bytes of a keygen-form key)."""
+    return KEY_BYTES
 
 
 @pytest.fixture

@@ -32,7 +32,7 @@ def test_reads_the_contract_example(write_protocol) -> None:
     )
     protocol = Protocol.from_toml(path)
     assert protocol.name == "Test trial"
-    assert protocol.seed == 20170901
+    assert protocol.seed is None and protocol.sealed  # the default: no seed, a trial secret
     assert protocol.arm_keys == ("control", "earn_more", "intensive_support", "no_application_duty")
     assert protocol.ratios == (1, 1, 1, 1)
     assert protocol.control == "control"
@@ -75,11 +75,20 @@ def test_a_bom_is_read(tmp_path: Path) -> None:
 
 
 REFUSALS = {
-    "missing seed": (
-        trial(head='name = "T"'),
-        "[trial] is missing the key 'seed'. Every trial needs an explicit seed, a whole number >= "
-        "0 "
-        "(e.g. seed = 20170901); there is no hidden default.",
+    "open without seed": (
+        trial(head='name = "T"\nconcealment = "open"'),
+        '[trial] declares concealment = "open" but has no seed; an open trial draws from a '
+        'public seed (e.g. seed = 20170901). Add one, or declare concealment = "sealed".',
+    ),
+    "sealed with seed": (
+        trial(head='name = "T"\nconcealment = "sealed"\nseed = 5'),
+        '[trial] declares concealment = "sealed" and a seed; a sealed trial draws from its '
+        "secret (init --secret-file), and a seed in the protocol would let anyone predict the "
+        'next arm. Remove the seed, or declare concealment = "open".',
+    ),
+    "unknown concealment": (
+        trial(head='name = "T"\nconcealment = "hidden"'),
+        "[trial] concealment is 'hidden'; it must be one of 'sealed', 'open'.",
     ),
     "negative seed": (
         trial(head='name = "T"\nseed = -1'),
@@ -256,3 +265,11 @@ def test_unknown_arm() -> None:
         ProtocolError, match=re.escape("trial.toml: no arm 'x'; the arms are control, treated.")
     ):
         protocol.arm("x")
+
+
+def test_concealment_defaults() -> None:
+    """No seed: sealed; a seed and no concealment key (older protocols): open."""
+    sealed = Protocol.from_text(trial(head='name = "T"'))
+    older = Protocol.from_text(trial(head='name = "T"\nseed = 7'))
+    assert (sealed.sealed, sealed.seed) == (True, None)
+    assert (older.sealed, older.seed) == (False, 7)

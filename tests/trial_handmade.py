@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from trial_protocols import protocol_text
+from trial_protocols import SECRET_BYTES, protocol_text
 
 HORIZON = 6
 N = 80
@@ -53,7 +53,7 @@ def make_trial(root: Path, *, only_one_in: str | None = None) -> HandMade:
         }
     )
     url = f"sqlite:///{root / 'trial.db'}"
-    with Register.create(url, protocol, key=None) as register:
+    with Register.create(url, protocol, key=None, secret=SECRET_BYTES) as register:
         register.assign_frame(people)
         register.withdraw("p0001", "moved away", key=None)
         register.record_event("p0002", "deviation", "received coaching by mistake", key=None)

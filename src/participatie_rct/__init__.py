@@ -56,6 +56,7 @@ _EXPORTS: dict[str, str] = {
     "lee_bounds": "participatie_rct.estimate.lee",
     "balance": "participatie_rct.estimate.balance",
     "randomization_inference": "participatie_rct.estimate.inference",
+    "family_p_values": "participatie_rct.estimate.family",
     "holm": "participatie_rct.estimate.multiplicity",
     "bonferroni": "participatie_rct.estimate.multiplicity",
     # survival and panel (issue: outflow over time)

@@ -161,3 +161,10 @@ def parse_choice(enum: type[E], value: object, *, parameter: str) -> E:
             return member
     allowed = ", ".join(repr(m.value) for m in enum)
     raise ChoiceError(f"{parameter} must be one of {allowed}; got {value!r}.")
+
+
+class Concealment(str, Enum):
+    """Whether the next arm is concealed (protocol ``[trial] concealment``)."""
+
+    SEALED = "sealed"
+    OPEN = "open"

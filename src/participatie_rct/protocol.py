@@ -1,4 +1,4 @@
-"""The trial protocol: arms, ratios, assignment method, seed, identifiers, analysis plan.
+"""The trial protocol: arms, ratios, assignment method, concealment, identifiers, analysis plan.
 
 A protocol is read from the TOML file of CONTRACT.md by :meth:`Protocol.from_toml` into a
 frozen object that keeps the file's text and its SHA-256, so the register can lock a trial to
@@ -6,6 +6,12 @@ exactly one protocol. The structure is checked against ``data_schema/protocol.sc
 (the one description of the file); the rules a JSON Schema cannot express (unique arm keys,
 block sizes that are multiples of the ratio sum, keys that belong to another method) are
 checked here. Every refusal names the key, the rule and what is allowed.
+
+Concealment (``[trial] concealment``): a **sealed** trial has no seed; its draws come from a
+trial secret held outside the protocol and the register (:mod:`participatie_rct.concealment`).
+An **open** trial draws from the public ``seed``: anyone holding the protocol can predict
+every arm. A protocol with a ``seed`` and no ``concealment`` key (written before sealed trials
+existed) is open; one without either is sealed.
 """
 
 from __future__ import annotations
@@ -19,7 +25,12 @@ from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from participatie_rct.choices import AssignmentMethod, IdentifierKind, ImbalanceMeasure
+from participatie_rct.choices import (
+    AssignmentMethod,
+    Concealment,
+    IdentifierKind,
+    ImbalanceMeasure,
+)
 from participatie_rct.errors import ProtocolError
 
 if TYPE_CHECKING:
@@ -86,6 +97,8 @@ class AnalysisPlan:
     gamma: float | None = None
     target_n: int | None = None
     planned_effect: float | None = None
+    #: outcome columns of the declared multiplicity family (arms x outcomes)
+    family: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -97,9 +110,10 @@ class Protocol:
     """
 
     name: str
-    seed: int
+    seed: int | None
     arms: tuple[Arm, ...]
     assignment: AssignmentSpec
+    concealment: Concealment = Concealment.OPEN
     identifier_column: str = "bsn"
     identifier_kind: IdentifierKind = IdentifierKind.BSN
     analysis: AnalysisPlan = field(default_factory=AnalysisPlan)
@@ -142,6 +156,11 @@ class Protocol:
         protocol = _build(data, source)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
         return _replace(protocol, text=text, sha256=digest, source=source)
+
+    @property
+    def sealed(self) -> bool:
+        """True when the draws come from a trial secret, not from a seed in the protocol."""
+        return self.concealment is Concealment.SEALED
 
     @property
     def arm_keys(self) -> tuple[str, ...]:
@@ -226,15 +245,14 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
     if validator == "required":
         missing = error.message.split("'")[1]
         hint = {
-            "seed": "Every trial needs an explicit seed, a whole number >= 0 "
-            "(e.g. seed = 20170901); "
-            "there is no hidden default.",
+            "seed": "An open trial needs an explicit seed, a whole number >= 0 "
+            "(e.g. seed = 20170901); there is no hidden default.",
             "name": 'Give the trial a name (e.g. name = "Bijstand experiment Wageningen").',
             "method": "Choose one of 'complete', 'stratified', 'permuted_blocks', 'minimization'.",
             "key": 'Every arm needs a snake_case key, e.g. key = "control".',
             "arms": "Declare two or more [[arms]] tables, each with a key.",
             "assignment": "Add an [assignment] table with a method.",
-            "trial": "Add a [trial] table with a name and a seed.",
+            "trial": "Add a [trial] table with a name.",
         }.get(missing, "")
         target = "the file" if not path else where
         return f"{source}: {target} is missing the key {missing!r}. {hint}".rstrip()
@@ -316,9 +334,11 @@ def _build(data: dict[str, Any], source: str) -> Protocol:
         k: tuple(v) if isinstance(v, list) else v for k, v in data.get("analysis", {}).items()
     }
     analysis = AnalysisPlan(**plan)
+    concealment = _concealment(trial, source)
     return Protocol(
         name=trial["name"],
-        seed=int(trial["seed"]),
+        seed=int(trial["seed"]) if "seed" in trial else None,
+        concealment=concealment,
         arms=arms,
         assignment=spec,
         identifier_column=ids.get("column", "bsn" if ids.get("kind", "bsn") == "bsn" else "id"),
@@ -326,6 +346,27 @@ def _build(data: dict[str, Any], source: str) -> Protocol:
         analysis=analysis,
         control=control,
     )
+
+
+def _concealment(trial: dict[str, Any], source: str) -> Concealment:
+    """Sealed or open; a seed means open unless declared otherwise, and sealed has no seed."""
+    declared = trial.get("concealment")
+    if declared is None:
+        return Concealment.OPEN if "seed" in trial else Concealment.SEALED
+    concealment = Concealment(declared)
+    if concealment is Concealment.SEALED and "seed" in trial:
+        raise ProtocolError(
+            f'{source}: [trial] declares concealment = "sealed" and a seed; a sealed trial '
+            "draws from its secret (init --secret-file), and a seed in the protocol would let "
+            'anyone predict the next arm. Remove the seed, or declare concealment = "open".'
+        )
+    if concealment is Concealment.OPEN and "seed" not in trial:
+        raise ProtocolError(
+            f'{source}: [trial] declares concealment = "open" but has no seed; an open trial '
+            "draws from a public seed (e.g. seed = 20170901). Add one, or declare "
+            'concealment = "sealed".'
+        )
+    return concealment
 
 
 def _assignment(table: dict[str, Any], arms: tuple[Arm, ...], source: str) -> AssignmentSpec:

@@ -31,19 +31,25 @@ def test_pseudonym_is_hmac_sha256(key: bytes) -> None:
 
 
 def test_key_from_file_wins_over_environment(tmp_path: Path) -> None:
-    path = tmp_path / "trial.key"
-    path.write_bytes(b"0123456789abcdef0123\n")
-    environ = {ENV_VAR: "from-the-environment-0123"}
-    assert load_key(key_file=path, environ=environ) == b"0123456789abcdef0123"
-    assert load_key(key_file=None, environ=environ) == b"from-the-environment-0123"
+    from participatie_rct.keyfiles import encode_key
+    from trial_protocols import KEY_BYTES, KEY_TEXT, write_key
+
+    path = write_key(tmp_path / "trial.key")
+    environ = {ENV_VAR: encode_key(bytes(32))}
+    assert load_key(key_file=path, environ=environ) == KEY_BYTES
+    assert load_key(key_file=None, environ=environ) == bytes(32)
     assert load_key(key_file=None, environ={}) is None
+    assert KEY_TEXT.startswith("prct-key-v1.")
 
 
 def test_short_or_missing_key_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "trial.key"
     path.write_bytes(b"short\n")
+    path.chmod(0o600)
     with pytest.raises(
-        KeyMissingError, match=re.escape(f"{path}: the key has 5 bytes; use at least 16")
+        KeyMissingError,
+        match=re.escape(f"{path}: not a participatie-rct key")
+        + ".*participatie-rct keygen --out trial.key",
     ):
         load_key(key_file=path, environ={})
     with pytest.raises(

@@ -12,7 +12,7 @@ import pytest
 
 from participatie_rct.cli import main
 from participatie_rct.design import group_sequential_boundaries, power_two_proportions
-from trial_protocols import protocol_text
+from trial_protocols import SECRET_BYTES, protocol_text
 
 
 def run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -249,7 +249,7 @@ def _trial(tmp_path: Path) -> tuple[str, pd.DataFrame]:
             "enrolled_on": pd.to_datetime(["2018-02-13"] * len(ids)),
         }
     )
-    with Register.create(url, protocol, key=None) as register:
+    with Register.create(url, protocol, key=None, secret=SECRET_BYTES) as register:
         register.assign_frame(frame)
         assignments = register.assignments()
     return url, assignments

@@ -235,9 +235,19 @@ def test_dim_refuses_mixed_clusters() -> None:
 
 def test_leverage_one_is_refused_for_hc2_but_not_hc1() -> None:
     data = trial(6)
-    data.loc[0, "site"] = "Deventer"  # a stratum of one participant
+    data["level"] = "common"
+    data.loc[0, "level"] = "rare"  # a covariate level of one participant
+    kwargs = {"covariates": ["level"], "adjust": "linear"}
     with pytest.raises(EstimationError, match=r"1 row has leverage 1 \(row 1 of the rows used\)"):
-        itt(data, outcome="y", treatment="arm", strata="site")
+        itt(data, outcome="y", treatment="arm", **kwargs)
+    assert itt(data, outcome="y", treatment="arm", se_type="hc1", **kwargs).effects
+
+
+def test_singleton_stratum_is_dropped_under_hc2_not_refused() -> None:
+    data = trial(6)
+    data.loc[0, "site"] = "Deventer"  # a stratum of one participant
+    result = itt(data, outcome="y", treatment="arm", strata="site")
+    assert result.settings["n_singletons_dropped"] == 1
     assert itt(data, outcome="y", treatment="arm", strata="site", se_type="hc1").effects
 
 

@@ -34,6 +34,8 @@ assignment = pytest.importorskip("participatie_rct.assignment")
 
 #: exported functions that are not estimators (data preparation, p-value adjustment)
 NOT_ESTIMATORS = {"build_outcomes", "holm", "bonferroni", "person_months"}
+#: p-value adjustment over a family of outcomes (like holm, a correction, not an estimate)
+NOT_ESTIMATORS |= {"family_p_values"}
 
 #: results whose rows are curves over time
 CURVES = {"kaplan_meier", "cumulative_incidence"}

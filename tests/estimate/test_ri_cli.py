@@ -74,7 +74,7 @@ def refusal(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
 
 def test_json_has_the_contract_keys_and_valid_p_values(trial: dict[str, Path]) -> None:
     out = run_json(ri_argv(trial, None, "--seed", "1"))
-    assert set(out) == {"estimates", "settings", "warnings"}
+    assert set(out) == {"estimates", "omnibus", "settings", "warnings"}
     arms = [row["arm"] for row in out["estimates"]]
     assert arms == ["intensive_support", "no_application_duty"]
     table = pd.read_csv(trial["outcomes"])
@@ -194,3 +194,74 @@ def test_refuses_an_unknown_order_column(
 ) -> None:
     err = refusal([*ri_argv(trial), "--seed", "1", "--order", "volgorde"], capsys)
     assert "'volgorde'" in err and "arrival order" in err
+
+
+def test_statistics_batches_and_intervals_on_the_command_line(trial: dict[str, Path]) -> None:
+    table = pd.read_csv(trial["outcomes"])
+    plain = run_json(ri_argv(trial, None, "--seed", "3"))
+    assert plain["settings"]["statistic"] == "dim"
+    expected_batch = "batch" if "batch" in table.columns else None
+    assert plain["settings"]["batch"] == expected_batch
+    assert {"p_value", "mc_se", "ci_low", "ci_high"} <= set(plain["estimates"][0])
+    assert 0 < plain["omnibus"]["p_value"] <= 1
+    for row in plain["estimates"]:
+        assert row["ci_low"] <= row["statistic"] <= row["ci_high"]
+    numeric = [c for c in ("age",) if c in table.columns]
+    if numeric:
+        lin = run_json(
+            ri_argv(trial, None, "--seed", "3", "--statistic", "lin", "--covariates", numeric[0])
+        )
+        assert lin["settings"]["covariates"] == numeric
+    one = table.assign(wave=1)
+    path = trial["root"] / "one_wave.csv"
+    one.to_csv(path, index=False)
+    waved = run_json(ri_argv(trial, path, "--seed", "3", "--batch", "wave"))
+    assert waved["settings"]["batch"] == "wave" and waved["settings"]["n_batches"] == 1
+
+
+def test_bad_statistic_options_are_refused(trial: dict[str, Path], capsys) -> None:
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--statistic", "median"), capsys)
+    assert "--statistic 'median'" in err
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--statistic", "logrank"), capsys)
+    assert "--time" in err
+    err = refusal(ri_argv(trial, None, "--seed", "1", "--batch", "golf"), capsys)
+    assert "'golf'" in err
+
+
+def _with_family(trial: dict[str, Path], line: str) -> Path:
+    text = trial["protocol"].read_text(encoding="utf-8")
+    if "[analysis]" in text:
+        text = text.replace("[analysis]", f"[analysis]\n{line}", 1)
+    else:
+        text += f"\n[analysis]\n{line}\n"
+    path = trial["root"] / "sim" / "protocol_family.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_family_from_the_protocol(trial: dict[str, Path], capsys) -> None:
+    protocol = _with_family(trial, 'family = ["outflow_work", "outflow_any"]')
+    argv = ri_argv(trial, None, "--seed", "5", "--family")
+    argv[argv.index("--protocol") + 1] = str(protocol)
+    out = run_json(argv)
+    rows = out["family"]
+    assert len(rows) == 2 * 2 and out["settings"]["family_size"] == 4
+    assert {r["outcome"] for r in rows} == {"outflow_work", "outflow_any"}
+    for r in rows:
+        assert r["p_westfall_young"] >= r["p_value"] - 1e-12
+        assert r["p_romano_wolf"] >= r["p_value"] - 1e-12
+    assert out["settings"]["statistic"] == "studentized"
+    bare = ri_argv(trial, None, "--seed", "5", "--family")
+    assert "no family" in refusal(bare, capsys)
+
+
+def test_register_path_takes_the_statistic_options(trial: dict[str, Path]) -> None:
+    db = f"sqlite:///{trial['root'] / 'trial.db'}"
+    argv = ["estimate", "ri", str(trial["root"] / "sim"), "--db", db, "--outcome", "outflow_work"]
+    out = run_json(
+        [*argv, "--statistic", "lin", "--covariates", "birth_year", "--draws", "50", "--seed", "2"]
+    )
+    assert out["settings"]["statistic"] == "lin" and out["settings"]["batch"] == "batch"
+    assert out["settings"]["covariates"] == ["birth_year"]
+    for row in out["estimates"]:
+        assert row["ci_low"] <= row["statistic"] <= row["ci_high"]

@@ -16,10 +16,14 @@ _ARMS = "".join(
 )
 
 
-def protocol_text(assignment: str, *, seed: int = 20170901, identifiers: str = "") -> str:
-    """A four-arm protocol (the arms of DESIGN.md) with the given ``[assignment]`` body."""
+def protocol_text(assignment: str, *, seed: int | None = 20170901, identifiers: str = "") -> str:
+    """A four-arm protocol (the arms of DESIGN.md) with the given ``[assignment]`` body.
+
+    Open with ``seed`` (the register tests' default); ``seed=None`` makes it sealed.
+    """
     ids = f"\n[identifiers]\n{identifiers.strip()}\n" if identifiers else ""
-    trial = f'[trial]\nname = "Test trial"\nseed = {seed}\n\n'
+    head = 'concealment = "sealed"' if seed is None else f"seed = {seed}"
+    trial = f'[trial]\nname = "Test trial"\n{head}\n\n'
     return f"{trial}{_ARMS}[assignment]\n{assignment.strip()}\n{ids}"
 
 
@@ -51,7 +55,7 @@ def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, 
 
 
 def make_protocol(
-    assignment: str = BLOCKS, *, identifiers: str = PSEUDONYMS, seed: int = 20170901
+    assignment: str = BLOCKS, *, identifiers: str = PSEUDONYMS, seed: int | None = 20170901
 ) -> Protocol:
     """A four-arm protocol (tests/conftest.py) parsed from text."""
     return Protocol.from_text(

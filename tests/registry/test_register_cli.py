@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from trial_protocols import KEY_TEXT
+
 from .helpers import BLOCKS, elfproef_bsns, participants_csv, run
 
-KEY = "cli-test-key-0123456789abcdef0123"
+KEY = KEY_TEXT
 
 
 @pytest.fixture

@@ -15,12 +15,13 @@ import pytest
 from participatie_rct.data import load_table
 from participatie_rct.errors import InputFileError, RegistryError
 from participatie_rct.registry import Register
+from trial_protocols import KEY_BYTES
 
 from .helpers import elfproef_bsns, make_protocol, run
 
 TEAM = 'method = "permuted_blocks"\nstrata = ["team"]\nblock_sizes = [4]'
 KLANTNUMMER = 'column = "klantnummer"\nkind = "pseudonym"'
-KEY = b"hostile-test-key-0123456789abcdef"
+KEY = KEY_BYTES
 
 
 @pytest.fixture

@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 
 from participatie_rct.cli import main
+from trial_protocols import KEY_BYTES, KEY_TEXT
 
 from .helpers import BLOCKS, elfproef_bsns, participants_csv
 
-KEY = "privacy-test-key-0123456789abcdef"
+KEY = KEY_TEXT
 
 
 def _needles(bsns: list[str]) -> list[bytes]:
@@ -87,4 +88,4 @@ def test_no_bsn_is_stored_exported_or_printed(
     # the scan is not blind: pseudonyms are there
     from participatie_rct.data.pseudonym import pseudonym
 
-    assert pseudonym(KEY.encode(), bsns[0]).encode() in haystack
+    assert pseudonym(KEY_BYTES, bsns[0]).encode() in haystack

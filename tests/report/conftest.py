@@ -19,9 +19,10 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def demo_inputs(demo):
     """The demo's register and data read back as report inputs."""
+    from participatie_rct.report.demo import DEMO_SECRET
     from participatie_rct.trial import load_inputs
 
-    return load_inputs(demo.db_url, demo.data_dir)
+    return load_inputs(demo.db_url, demo.data_dir, secret=DEMO_SECRET)
 
 
 def _read_outputs(folder: Path) -> dict[str, bytes]:

@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from participatie_rct.data.bsn import passes_elfproef
+from trial_protocols import KEY_BYTES
 
 
 def bsns(count: int) -> list[str]:
@@ -39,9 +40,11 @@ def bsn_trial(demo, tmp_path_factory):
     text = text.replace('column = "id"', 'column = "bsn"').replace(
         'kind = "pseudonym"', 'kind = "bsn"'
     )
-    key = b"a-test-key-for-bsn-trials-0123456789"
+    key = KEY_BYTES
     url = f"sqlite:///{(folder / 'trial.db').as_posix()}"
-    register = Register.create(url, Protocol.from_text(text), key=key)
+    from participatie_rct.report.demo import DEMO_SECRET
+
+    register = Register.create(url, Protocol.from_text(text), key=key, secret=DEMO_SECRET)
     try:
         register.assign_file(data / "participants.csv", key=key)
     finally:

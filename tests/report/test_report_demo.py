@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from participatie_rct.report.demo import DEMO_SEED
+from participatie_rct.report.demo import DEMO_SECRET, DEMO_SEED
 
 
 def test_register_arms_equal_the_simulated_arms(demo) -> None:
     from participatie_rct.registry import Register
     from participatie_rct.simulate import simulate_trial
 
-    trial = simulate_trial("wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed")
-    register = Register.open(demo.db_url)
+    trial = simulate_trial(
+        "wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed", secret=DEMO_SECRET
+    )
+    register = Register.open(demo.db_url, read_only=True)
     try:
         assigned = register.assignments().set_index("participant")["arm"]
         status = register.status()

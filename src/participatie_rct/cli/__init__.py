@@ -21,6 +21,7 @@ from participatie_rct.cli import (
     desk,
     estimate,
     inference,
+    keys,
     outcomes,
     register,
     report,
@@ -59,7 +60,19 @@ def _root(
     """Randomized experiments in Dutch social assistance (bijstand)."""
 
 
-_GROUPS = (register, desk, data, simulate, outcomes, estimate, survival, inference, design, report)
+_GROUPS = (
+    register,
+    keys,
+    desk,
+    data,
+    simulate,
+    outcomes,
+    estimate,
+    survival,
+    inference,
+    design,
+    report,
+)
 for _module in _GROUPS:
     _module.register(app)
 for _module in (serve, users):

@@ -30,6 +30,14 @@ KeyFileOption = typer.Option(
     exists=False,
     dir_okay=False,
 )
+SecretFileOption = typer.Option(
+    None,
+    "--secret-file",
+    help="File holding the trial secret of a sealed trial, made by keygen (else "
+    "$PARTICIPATIE_RCT_SECRET). Needed to draw; never stored.",
+    exists=False,
+    dir_okay=False,
+)
 FormatOption = typer.Option(
     OutputFormat.TEXT, "--format", help="text for people, json for scripts."
 )
@@ -37,9 +45,22 @@ FormatOption = typer.Option(
 
 def read_key(key_file: Path | None) -> bytes | None:
     """The pseudonymisation key from ``--key-file``, else ``$PARTICIPATIE_RCT_KEY``, else None."""
-    from participatie_rct.data.pseudonym import load_key
+    from participatie_rct.keyfiles import optional_key
 
-    return load_key(key_file=key_file, environ=os.environ)
+    return optional_key(key_file, environ=os.environ)
+
+
+def read_secret(secret_file: Path | None) -> bytes | None:
+    """The trial secret from ``--secret-file``, else ``$PARTICIPATIE_RCT_SECRET``, else None."""
+    from participatie_rct.keyfiles import optional_secret
+
+    return optional_secret(secret_file, environ=os.environ)
+
+
+OPEN_TRIAL_NOTE = (
+    "note: this trial is open (its protocol has a seed): anyone holding the protocol can "
+    'predict the next arm. Use concealment = "sealed" for rolling intake.'
+)
 
 
 def echo_json(payload: dict[str, Any]) -> None:
@@ -53,6 +74,8 @@ def effects_payload(result: Any) -> dict[str, Any]:
     """``{"estimates": [...], "settings": {...}, "warnings": [...]}`` (CONTRACT.md): the
     result's ``to_dict()`` with its ``glance`` under the contract's name ``settings``."""
     payload = result.to_dict()
+    if "glance" not in payload:  # a result that writes the command line's shape itself
+        return dict(payload)
     glance = payload.pop("glance")
     if isinstance(glance.get("conf_level"), float):  # the key the command line has always had
         glance = {**glance, "alpha": round(1.0 - glance["conf_level"], 12)}

@@ -16,7 +16,15 @@ from pathlib import Path
 import typer
 
 from participatie_rct.choices import Language, OutputFormat
-from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.common import (
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    SecretFileOption,
+    echo_json,
+    read_key,
+    read_secret,
+)
 from participatie_rct.errors import RegistryError
 
 
@@ -53,7 +61,7 @@ def lookup(
     """Look a participant up without assigning: arm, label, date, withdrawn (exit 1 if unknown)."""
     from participatie_rct.registry import Register
 
-    with Register.open(db) as reg:
+    with Register.open(db, read_only=True) as reg:
         found = reg.lookup(participant_id, key=read_key(key_file))
         label = reg.protocol.arm(found.arm).label(lang.value) if found else ""
     if found is None:
@@ -81,6 +89,7 @@ def deviation(
     received: str | None = _RECEIVED_OPTION,
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Record a protocol deviation for an assigned participant; their arm never changes."""
@@ -88,7 +97,8 @@ def deviation(
 
     if received is not None and kind is not DeviationKind.CROSSOVER:
         raise RegistryError("--received belongs with --kind crossover; leave it out otherwise.")
-    with Register.open(db) as reg:
+    # a sealed trial's audit log is keyed by its secret: appending needs it
+    with Register.open(db, secret=read_secret(secret_file)) as reg:
         details: dict[str, str] = {"type": kind.value}
         if received is not None:
             reg.protocol.arm(received)  # refuses an arm the protocol does not have

@@ -49,12 +49,43 @@ RegisterOption = typer.Option(
     help="A register instead of --protocol: DATA is then the trial's data folder, and the "
     "outcome table is built from both (as 'outcomes' writes it).",
 )
+STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
+OutcomeOption = typer.Option(
+    None, "--outcome", help="Outcome column (number or true/false); not with logrank or --family."
+)
+BatchOption = typer.Option(
+    None,
+    "--batch",
+    help="Column numbering each intake batch (default 'batch' when present, else one batch): "
+    "each batch is re-drawn on its own, in order.",
+)
+StatisticOption = typer.Option(
+    None,
+    "--statistic",
+    help="dim (difference in means; the default), lin (covariate-adjusted ITT), "
+    "studentized (lin over its HC2 standard error; the default with --family) or logrank "
+    "(with --time and --event).",
+)
+FamilyOption = typer.Option(
+    False,
+    "--family",
+    help="Westfall-Young and Romano-Wolf p-values over every arm x each outcome of the "
+    "protocol's [analysis] family, from the same re-draws.",
+)
+CovariatesOption = typer.Option(
+    None, "--covariates", help="Covariates of lin and studentized, comma-separated."
+)
+TimeOption = typer.Option(None, "--time", help="Time column (logrank).")
+EventOption = typer.Option(None, "--event", help="Event column, 0 = censored (logrank).")
+ConfLevelOption = typer.Option(
+    0.95, "--conf-level", help="Level of the intervals by test inversion (dim, lin)."
+)
 
 
 @estimate_app.command("ri")
 def ri_command(
     data: Path = DataOrFolderArgument,
-    outcome: str = typer.Option(..., "--outcome", help="Outcome column (number or true/false)."),
+    outcome: str | None = OutcomeOption,
     treatment: str | None = TreatmentOption,
     protocol: Path | None = ProtocolOption,
     db: str | None = RegisterOption,
@@ -68,6 +99,13 @@ def ri_command(
         help=f"Column with the arrival order (default '{DEFAULT_ORDER}' when present, else the "
         "file's row order).",
     ),
+    batch: str | None = BatchOption,
+    statistic: str | None = StatisticOption,
+    family: bool = FamilyOption,
+    covariates: str | None = CovariatesOption,
+    time: str | None = TimeOption,
+    event: str | None = EventOption,
+    conf_level: float = ConfLevelOption,
     draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
     seed: int | None = typer.Option(
         None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
@@ -77,10 +115,11 @@ def ri_command(
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
     Under the sharp null that no arm changes anyone's outcome, the assignment is re-drawn
-    --draws times with the trial's own procedure (strata, blocks, minimization) on the rows
-    in arrival order; the p-value of the difference in means is (1 + #{|T*| >= |T|}) /
-    (1 + draws). Rows with an empty outcome are left out of the statistic (and counted) but
-    take part in every re-draw.
+    --draws times with the trial's own procedure (strata, blocks, minimization), batch by
+    batch in arrival order; the p-value is (1 + #{|T*| >= |T|}) / (1 + draws), with its Monte
+    Carlo standard error, an omnibus test over all arms, and (dim, lin) an interval by test
+    inversion under a constant additive effect. Rows with an empty outcome are left out of
+    the statistic (and counted) but take part in every re-draw.
     """
     if seed is None:
         raise EstimationError(
@@ -92,6 +131,7 @@ def ri_command(
             "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
+    options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
     if db is not None:
         given = [
             f
@@ -103,26 +143,72 @@ def ri_command(
                 f"estimate ri --db takes the arm, the arrival order and the control arm from the "
                 f"register; leave out {', '.join(given)}."
             )
-        result, order_column, sha = _from_register(db, data, key_file, outcome, draws, seed)
+        result, order_column, sha = _from_register(
+            db, data, key_file, outcome, draws, seed, family, options
+        )
     else:
         result, order_column, sha = _from_file(
-            data, protocol, outcome, treatment, order, control, draws, seed
+            data, protocol, outcome, treatment, order, control, draws, seed, family, options
         )
     if output_format is OutputFormat.JSON:
         echo_json(effects_payload(result))
         return
-    settings = result.settings
     typer.echo(result.summary())
+    if family:
+        return
+    settings = result.settings
     typer.echo(
         f"\nControl: {settings['control']}; {settings['n']} rows with an outcome, "
         f"{settings['n_missing_outcome']} without (left out of the statistic, kept in the "
-        f"re-draws); arrival order: {order_column or 'row order of the file'}; procedure "
+        f"re-draws); arrival order: {order_column or 'row order of the file'}; batches: "
+        f"{settings['n_batches']} ({settings['batch'] or 'one batch'}); procedure "
         f"{settings['method']} of protocol {sha[:12]}..."
     )
 
 
+def _options(
+    outcome: str | None,
+    statistic: str | None,
+    family: bool,
+    covariates: str | None,
+    time: str | None,
+    event: str | None,
+    batch: str | None,
+    conf_level: float,
+) -> dict[str, Any]:
+    """The statistic's options, checked: what the library's re-draws take besides the table."""
+    from participatie_rct.cli.common import split_list
+
+    chosen = statistic or ("studentized" if family else "dim")
+    if chosen not in STATISTIC_CHOICES:
+        raise EstimationError(
+            f"--statistic {chosen!r} is not one of {', '.join(STATISTIC_CHOICES)}."
+        )
+    if not 0 < conf_level < 1:
+        raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
+    if family and chosen == "logrank":
+        raise EstimationError("--family adjusts outcome columns: use dim, lin or studentized.")
+    if not family and chosen == "logrank" and (time is None or event is None):
+        raise EstimationError("--statistic logrank needs --time COL and --event COL.")
+    if not family and chosen != "logrank" and outcome is None:
+        raise EstimationError(f"--statistic {chosen} needs --outcome COL.")
+    options: dict[str, Any] = {"statistic": chosen, "covariates": split_list(covariates)}
+    if not family:
+        options |= {"time": time, "event": event, "conf_level": conf_level}
+    if batch is not None:
+        options["batch"] = batch
+    return options
+
+
 def _from_register(
-    db: str, data: Path, key_file: Path | None, outcome: str, draws: int, seed: int
+    db: str,
+    data: Path,
+    key_file: Path | None,
+    outcome: str | None,
+    draws: int,
+    seed: int,
+    family: bool,
+    options: dict[str, Any],
 ) -> tuple[Any, str | None, str]:
     """Randomization inference on the outcome table of a register and its data folder."""
     import numpy as np
@@ -130,19 +216,26 @@ def _from_register(
     from participatie_rct.trial import Trial
 
     trial = Trial.open(db, data, key=read_key(key_file))
-    result = trial.randomization_inference(outcome, n_draws=draws, rng=np.random.default_rng(seed))
+    rng = np.random.default_rng(seed)
+    if family:
+        table, column = _ordered(trial.outcomes(), trial.protocol, "arm", None, "outcomes")
+        result = _family(table, trial.protocol, "arm", draws, rng, options, "outcomes")
+        return result, column, trial.protocol.sha256
+    result = trial.randomization_inference(outcome, n_draws=draws, rng=rng, **options)
     return result, result.settings.get("order"), trial.protocol.sha256
 
 
 def _from_file(
     data: Path,
     protocol: Path | None,
-    outcome: str,
+    outcome: str | None,
     treatment: str | None,
     order: str | None,
     control: str | None,
     draws: int,
     seed: int,
+    family: bool,
+    options: dict[str, Any],
 ) -> tuple[Any, str | None, str]:
     """Randomization inference on a table file, with the procedure of a protocol file."""
     from dataclasses import replace
@@ -158,20 +251,80 @@ def _from_file(
             "row's assigned arm."
         )
     parsed = Protocol.from_toml(protocol)
+    rng = np.random.default_rng(seed)
     with naming_file(data):
+        if family:
+            table, column = _ordered(read_data(data), parsed, treatment, order, str(data))
+            result = _family(table, parsed, treatment, draws, rng, options, str(data))
+            return result, column, parsed.sha256
         result, column = prepared_inference(
             read_data(data),
             parsed,
             outcome=outcome,
             treatment=treatment,
             n_draws=draws,
-            rng=np.random.default_rng(seed),
+            rng=rng,
             order=order,
             control=control,
             source=str(data),
+            **options,
         )
     settings = {**result.settings, "order": column, "protocol_sha256": parsed.sha256}
     return replace(result, settings=settings), column, parsed.sha256
+
+
+def _ordered(
+    table: Any, protocol: Any, treatment: str, order: str | None, source: str
+) -> tuple[Any, str | None]:
+    """The table in arrival order, checked against the protocol (as for one outcome)."""
+    from participatie_rct.trial.ri import arrival_order, check_arms, check_units
+
+    ordered, column = arrival_order(table, order, source)
+    check_units(ordered, protocol, source)
+    check_arms(ordered, treatment, tuple(protocol.procedure().arms), source)
+    return ordered, column
+
+
+def _family(
+    table: Any,
+    protocol: Any,
+    treatment: str,
+    draws: int,
+    rng: Any,
+    options: dict[str, Any],
+    source: str,
+) -> Any:
+    """Westfall-Young and Romano-Wolf over the arms x the protocol's declared family."""
+    from dataclasses import replace
+
+    from participatie_rct.estimate.family import family_p_values
+    from participatie_rct.trial.ri import numeric_outcome
+
+    outcomes = list(protocol.analysis.family)
+    if not outcomes:
+        raise EstimationError(
+            "--family: the protocol declares no family. Add the outcome columns to its "
+            '[analysis] table, e.g. family = ["outflow_work", "earnings_followup"].'
+        )
+    table = table.assign(**{o: numeric_outcome(table, o, source) for o in outcomes})
+    batch = options.get("batch", "batch" if "batch" in table.columns else None)
+    procedure = protocol.procedure()
+    result = family_p_values(
+        table,
+        outcomes=outcomes,
+        treatment=treatment,
+        procedure=procedure,
+        units=table,
+        batch=batch,
+        statistic=options["statistic"],
+        covariates=options["covariates"],
+        n_draws=draws,
+        rng=rng,
+        arms=list(procedure.arms),
+        control=protocol.control,
+    )
+    settings = {**result.settings, "batch": batch, "protocol_sha256": protocol.sha256}
+    return replace(result, settings=settings)
 
 
 def register(app: typer.Typer) -> None:

@@ -15,7 +15,16 @@ from typing import TYPE_CHECKING
 import typer
 
 from participatie_rct.choices import Language, OutputFormat
-from participatie_rct.cli.common import DbOption, FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.common import (
+    OPEN_TRIAL_NOTE,
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    SecretFileOption,
+    echo_json,
+    read_key,
+    read_secret,
+)
 from participatie_rct.errors import RegistryError
 
 if TYPE_CHECKING:
@@ -73,10 +82,23 @@ _OUT_OPTION2 = typer.Option(
 )
 
 
-def _open(db: str) -> Register:
+_ANCHOR_OPTION = typer.Option(
+    None,
+    "--anchor",
+    help="An anchor from status or a report's manifest.json (the line, or the path of that "
+    "JSON file): exit 1 when the register no longer holds that record with that hash.",
+)
+
+
+def _open(db: str, *, secret: bytes | None = None, read_only: bool = False) -> Register:
     from participatie_rct.registry import Register
 
-    return Register.open(db)
+    return Register.open(db, secret=secret, read_only=read_only)
+
+
+def _open_note(reg: Register) -> None:
+    if not reg.sealed:
+        typer.echo(OPEN_TRIAL_NOTE, err=True)
 
 
 def _settings(pairs: list[str] | None) -> dict[str, str]:
@@ -97,18 +119,22 @@ def init(
     protocol: Path = _PROTOCOL_OPTION,
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
 ) -> None:
     """Create the register and lock it to the protocol (again with the same protocol: no change)."""
     from participatie_rct.protocol import Protocol
     from participatie_rct.registry import Register
 
     parsed = Protocol.from_toml(protocol)
-    with Register.create(db, parsed, key=read_key(key_file)) as reg:
+    secret = read_secret(secret_file)
+    with Register.create(db, parsed, key=read_key(key_file), secret=secret) as reg:
+        concealed = "sealed: draws come from the trial secret" if reg.sealed else "open"
         typer.echo(
             f"Register {reg.url} holds protocol {parsed.name!r} (SHA-256 "
             f"{reg.protocol.sha256[:12]}..., "
-            f"method {parsed.assignment.method.value}, seed {parsed.seed})."
+            f"method {parsed.assignment.method.value}, {concealed})."
         )
+        _open_note(reg)
 
 
 def assign(
@@ -118,6 +144,7 @@ def assign(
     settings: list[str] | None = _SETTINGS_OPTION,
     enrolled_on: str | None = _ENROLLED_ON_OPTION,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
     output: OutputFormat = FormatOption,
     dry_run: bool = _DRY_RUN_OPTION,
     new_level: bool = _NEW_LEVEL_OPTION,
@@ -144,7 +171,7 @@ def assign(
         )  # fmt: skip
         return
     key = read_key(key_file)
-    with _open(db) as reg:
+    with _open(db, secret=read_secret(secret_file)) as reg:
         if file is not None and dry_run:
             preview = reg.preview_file(file, key=key)
             if output is OutputFormat.JSON:
@@ -158,6 +185,7 @@ def assign(
                 echo_json(outcome.to_dict())
             else:
                 typer.echo(outcome.summary())
+            _open_note(reg)
             return
         values = _settings(settings)
         known = (*reg.protocol.unit_columns, "site")
@@ -172,20 +200,20 @@ def assign(
         assigned = reg.assign_one(
             participant_id or "", values, key=key, enrolled_on=enrolled_on, new_level=new_level
         )
+        # the arm and its label, never the conditional probability: "probability 1" would
+        # tell the desk that the next slot of the block is forced
         label = reg.protocol.arm(assigned.arm).label(lang.value)
         earlier = None if assigned.is_new else reg.lookup(participant_id or "", key=key)
         withdrawn = bool(earlier and earlier.withdrawn)
         if output is OutputFormat.JSON:
             payload = assigned.to_dict()
-            payload.pop("participant")
+            for hidden in ("participant", "probability"):
+                payload.pop(hidden, None)
             payload |= {"label": label, "withdrawn": withdrawn}
             echo_json(payload)
         else:
             state = "assigned" if assigned.is_new else "already assigned (unchanged)"
-            typer.echo(
-                f"{state}: arm {assigned.arm} ({label}), sequence {assigned.sequence}, "
-                f"probability {assigned.probability:.4g}"
-            )
+            typer.echo(f"{state}: arm {assigned.arm} ({label}), sequence {assigned.sequence}")
             if withdrawn:
                 typer.echo(
                     "note: this participant withdrew earlier; the withdrawal stays recorded and "
@@ -200,6 +228,7 @@ def assign(
                     "were wrong: participatie-rct deviation --id ID --kind wrong_stratum "
                     "--reason TEXT)."
                 )
+        _open_note(reg)
 
 
 def withdraw(
@@ -207,11 +236,15 @@ def withdraw(
     reason: str = _REASON_OPTION,
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
 ) -> None:
     """Record a withdrawal. The assignment stays: intention-to-treat keeps everyone in their arm."""
-    with _open(db) as reg:
-        number = reg.withdraw(participant_id, reason, key=read_key(key_file))
-    typer.echo(f"Withdrawal recorded (audit log entry {number}).")
+    key = read_key(key_file)
+    with _open(db, secret=read_secret(secret_file)) as reg:
+        number = reg.withdraw(participant_id, reason, key=key)
+        # the pseudonym, never the id given: with kind = "bsn" that is a BSN
+        shown = reg.participant_id(participant_id, key=key)[:12]
+    typer.echo(f"Withdrawal recorded for participant {shown}... (audit log entry {number}).")
 
 
 def export(
@@ -219,15 +252,24 @@ def export(
     db: str = DbOption,
 ) -> None:
     """Write one CSV row per assigned participant (pseudonym, arm, probability, sequence, ...)."""
-    with _open(db) as reg:
+    with _open(db, read_only=True) as reg:
         n = reg.export(out)
     typer.echo(f"{n} assignments written to {out}.")
 
 
-def verify(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
-    """Recompute the hash chains and protocol hash, replay every draw: exit 0 intact, 1 broken."""
-    with _open(db) as reg:
-        report = reg.verify()
+def verify(
+    db: str = DbOption,
+    secret_file: Path | None = SecretFileOption,
+    anchor: str | None = _ANCHOR_OPTION,
+    output: OutputFormat = FormatOption,
+) -> None:
+    """Check chains, protocol, triggers and an anchor, replay every draw: exit 0 intact, 1 not.
+
+    Without the secret of a sealed trial (before unseal) the keyed hashes and the replay are
+    not checked, and verify says so. The database is opened read-only and left unchanged.
+    """
+    with _open(db, secret=read_secret(secret_file), read_only=True) as reg:
+        report = reg.verify(anchor=anchor)
     if output is OutputFormat.JSON:
         echo_json(report.to_dict())
     else:
@@ -237,15 +279,16 @@ def verify(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
 
 
 def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
-    """How many are assigned, per arm, withdrawn and declined."""
-    with _open(db) as reg:
+    """How many are assigned, per arm, withdrawn and declined; the anchor to keep."""
+    with _open(db, read_only=True) as reg:
         info = reg.status()
     if output is OutputFormat.JSON:
         echo_json(info)
         return
+    concealed = "sealed" if info["concealment"] == "sealed" else f"open, seed {info['seed']}"
     typer.echo(
         f"{info['trial']} (protocol {info['protocol_sha256'][:12]}..., {info['method']}, "
-        f"seed {info['seed']})"
+        f"{concealed}{', unsealed' if info['unsealed'] else ''})"
     )
     typer.echo(
         f"assigned: {info['n_assigned']}   withdrawn: {info['n_withdrawn']}   declined: "
@@ -254,13 +297,15 @@ def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
     width = max((len(a) for a in info["by_arm"]), default=0)
     for arm, n in info["by_arm"].items():
         typer.echo(f"  {arm:<{width}}  {n}")
+    typer.echo(f"anchor: {info['anchor']}")
+    typer.echo("  (keep this line: verify --anchor finds a register cut short or rewritten since)")
 
 
 def backup(
     out: Path = _OUT_OPTION2,
     db: str = DbOption,
 ) -> None:
-    with _open(db) as reg:
+    with _open(db, read_only=True) as reg:
         target = reg.backup(out)
     typer.echo(f"Backup written to {target}.")
 

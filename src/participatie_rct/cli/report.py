@@ -17,10 +17,12 @@ from participatie_rct.cli.common import (
     DbOption,
     FormatOption,
     KeyFileOption,
+    SecretFileOption,
     as_flags,
     echo_json,
     parse_fractions,
     read_key,
+    read_secret,
 )
 
 
@@ -81,6 +83,7 @@ def report(
     blinded: bool = _BLINDED,
     as_of: str | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
+    secret_file: Path | None = SecretFileOption,
     looks_done: int = _LOOKS_DONE,
     previous_information: str | None = _PREVIOUS,
     output: OutputFormat = FormatOption,
@@ -91,7 +94,13 @@ def report(
     from participatie_rct.trial import Trial
 
     parse_formats(formats)  # a bad --formats is refused before the register is read
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of)
+    trial = Trial.open(
+        db,
+        data,
+        key=read_key(key_file),
+        as_of=as_of,
+        secret=read_secret(secret_file) if blinded else None,
+    )
     with as_flags(LOOK_FLAGS):
         result = trial.write_report(
             out,

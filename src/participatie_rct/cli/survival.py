@@ -100,6 +100,8 @@ def survival_command(
         echo_json(survival_payload(result))
     else:
         typer.echo(result.summary())
+        if result.warning_lines():  # the summary says it per model; once more, at the end
+            typer.echo("\n" + result.warning_lines())
 
 
 #: ``estimate survival --format json`` keys (CONTRACT.md) -> the result frames' columns

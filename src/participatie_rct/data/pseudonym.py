@@ -15,36 +15,26 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from participatie_rct.errors import KeyMissingError
+from participatie_rct.keyfiles import KEY_ENV as ENV_VAR
+from participatie_rct.keyfiles import key_fingerprint, optional_key
 
-ENV_VAR = "PARTICIPATIE_RCT_KEY"
-MIN_KEY_BYTES = 16
-_FINGERPRINT_LABEL = b"participatie-rct key fingerprint v1"
+__all__ = [
+    "ENV_VAR",
+    "key_fingerprint",
+    "load_key",
+    "pseudonym",
+    "pseudonymise",
+    "require_key",
+]
 
 
 def load_key(*, key_file: Path | str | None, environ: Mapping[str, str]) -> bytes | None:
     """The key from ``key_file`` if given, else from ``$PARTICIPATIE_RCT_KEY``; None if neither.
 
-    Surrounding white space (a trailing newline in a key file) is ignored. A key shorter than
-    16 bytes is refused: it could be guessed.
+    Only keys made by ``participatie-rct keygen`` are accepted, and a key file that others may
+    read is refused (see :mod:`participatie_rct.keyfiles`).
     """
-    if key_file is not None:
-        path = Path(key_file)
-        try:
-            key = path.read_bytes().strip()
-        except OSError as exc:
-            raise KeyMissingError(f"{path}: cannot read the key file ({exc.strerror}).") from None
-        source = str(path)
-    elif environ.get(ENV_VAR):
-        key = environ[ENV_VAR].strip().encode("utf-8")
-        source = f"${ENV_VAR}"
-    else:
-        return None
-    if len(key) < MIN_KEY_BYTES:
-        raise KeyMissingError(
-            f"{source}: the key has {len(key)} bytes; use at least {MIN_KEY_BYTES} random bytes "
-            "(for example: python3 -c 'import secrets; print(secrets.token_hex(32))' > trial.key)."
-        )
-    return key
+    return optional_key(key_file, environ=environ)
 
 
 def require_key(key: bytes | None, *, purpose: str) -> bytes:
@@ -65,8 +55,3 @@ def pseudonym(key: bytes, bsn: str) -> str:
 def pseudonymise(key: bytes, values: Iterable[str]) -> list[str]:
     """Pseudonyms of many BSNs, in order."""
     return [pseudonym(key, v) for v in values]
-
-
-def key_fingerprint(key: bytes) -> str:
-    """A fingerprint of the key that the register stores to refuse a wrong key later."""
-    return hmac.new(key, _FINGERPRINT_LABEL, hashlib.sha256).hexdigest()

@@ -12,6 +12,7 @@ No files, no database, no printing: a statistician can use these without a regis
 * every result follows one contract (``to_frame``, ``glance``, ``to_dict``; see
   :mod:`participatie_rct.tidy`), and one resolver (:mod:`.arms`) picks the control arm
 * :func:`randomization_inference` - re-draws the trial's own assignment procedure
+* :func:`family_p_values` - Westfall-Young and Romano-Wolf over arms x outcomes
 * :func:`holm`, :func:`bonferroni` - multiplicity adjustments
 * :func:`kaplan_meier`, :func:`logrank`, :func:`rmst`, :func:`cox`, :func:`cumulative_incidence`,
   :func:`gray_test`, :func:`fine_gray` - outflow as time to event with competing exits
@@ -28,6 +29,7 @@ from participatie_rct.estimate.balance import BalanceResult, balance
 from participatie_rct.estimate.competing import cumulative_incidence, fine_gray, gray_test
 from participatie_rct.estimate.cox import cause_specific_cox, cox
 from participatie_rct.estimate.dim import difference_in_means, neyman_std_error
+from participatie_rct.estimate.family import FamilyResult, family_p_values
 from participatie_rct.estimate.inference import RandomizationResult, randomization_inference
 from participatie_rct.estimate.itt import itt
 from participatie_rct.estimate.iv import CACEResult, cace
@@ -63,6 +65,7 @@ __all__ = [
     "CumulativeIncidenceResult",
     "Effect",
     "EffectsResult",
+    "FamilyResult",
     "FineGrayResult",
     "GrayTestResult",
     "ITTResult",
@@ -84,6 +87,7 @@ __all__ = [
     "cox",
     "cumulative_incidence",
     "difference_in_means",
+    "family_p_values",
     "fine_gray",
     "gray_test",
     "holm",

@@ -24,6 +24,8 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, prepare_survival, time_grid
+from participatie_rct.estimate.monotone import diverging_warnings, estimable_arms, spread
+from participatie_rct.estimate.newton import diverging, newton_raphson, not_converged_warning
 from participatie_rct.estimate.survival_results import (
     CumulativeIncidenceResult,
     FineGrayResult,
@@ -31,8 +33,6 @@ from participatie_rct.estimate.survival_results import (
     hazard_ratio_table,
 )
 from participatie_rct.tidy import resolve_level
-
-_MAX_ITER = 50
 
 
 def _check_cause(sd: SurvivalData, event: str, event_of_interest: int) -> int:
@@ -314,13 +314,21 @@ def _censoring_km_left(time: np.ndarray, censored: np.ndarray) -> np.ndarray:
 
 
 class _FGData:
-    """Sorted arrays of a Fine-Gray fit and the index maps its sums need."""
+    """Sorted arrays of a Fine-Gray fit and the index maps its sums need.
 
-    def __init__(self, time: np.ndarray, status: np.ndarray, x: np.ndarray) -> None:
+    ``weight`` is 1 per row, or 0 for rows of an arm without exits of interest: those drop
+    out of every risk set (the limit of its coefficient going to minus infinity) but still
+    count in the censoring distribution G.
+    """
+
+    def __init__(
+        self, time: np.ndarray, status: np.ndarray, x: np.ndarray, weight: np.ndarray
+    ) -> None:
         order = np.argsort(time, kind="stable")
         self.time = time[order]
         self.status = status[order]  # 0 censored, 1 exit of interest, 2 other exit
         self.x = x[order]
+        self.weight = weight[order]
         self.fail = self.status == 1
         self.other = self.status == 2
         self.gleft = _censoring_km_left(self.time, self.status == 0)  # G(t_i -)
@@ -336,7 +344,7 @@ def _fg_sums(
     fd: _FGData, beta: np.ndarray, second: bool
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
     """S0, S1 (and S2) at each failure: at-risk part + G(t-)/G(t_j-)-weighted other-exit part."""
-    r = np.exp(fd.x @ beta)
+    r = fd.weight * np.exp(fd.x @ beta)
     rx = r[:, None] * fd.x
 
     def rev(v: np.ndarray) -> np.ndarray:
@@ -436,7 +444,9 @@ def fine_gray(
 
     One censoring distribution for everyone (crr's default ``cengroup``); Breslow handling of
     tied exits; Newton-Raphson to full convergence (crr stops at its ``gtol``, so the last
-    digits can differ slightly from R).
+    digits can differ slightly from R). An arm without exits of interest (or a control arm
+    without them) is not estimable: its row is NaN and ``warnings`` says why (monotone
+    likelihood, :mod:`.monotone`); non-convergence is a warning, not an error.
     """
     conf_level = resolve_level(conf_level)
     sd = prepare_survival(
@@ -449,34 +459,30 @@ def fine_gray(
     x = np.hstack([dummies, sd.covariates])
     names = ["arm"] * (k - 1) + list(sd.covariate_names)
     arms: list[str | None] = [*sd.levels[1:], *[None] * len(sd.covariate_names)]
-    fd = _FGData(sd.time, status, x)
-    beta = np.zeros(x.shape[1])
-    loglik, score, info = _fg_loglik(fd, beta)
-    converged = False
-    iteration = 0
-    for iteration in range(1, _MAX_ITER + 1):  # noqa: B007 - the count is reported
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError as exc:
-            raise EstimationError(
-                "The Fine-Gray information matrix is singular: a covariate is constant or "
-                "collinear, "
-                "or an arm has no exits of interest. Drop that covariate."
-            ) from exc
-        for _ in range(30):
-            new = beta + step
-            new_ll, new_score, new_info = _fg_loglik(fd, new)
-            if np.isfinite(new_ll) and new_ll >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2
-        done = np.max(np.abs(step)) < 1e-10 and abs(new_ll - loglik) <= 1e-12 * max(
-            1.0, abs(loglik)
-        )
-        beta, loglik, score, info = new, new_ll, new_score, new_info
-        if done:
-            converged = True
-            break
-    vcov = _fg_variance(fd, beta, info)
+    what = f"exits of type {cause}"
+    est = estimable_arms(sd.arm, sd.levels, status == 1, model="Fine-Gray", what=what)
+    cols = [a - 1 for a in est.fitted] + list(range(k - 1, x.shape[1]))
+    fd = _FGData(sd.time, status, x[:, cols], (~est.silenced).astype(float))
+
+    def objective(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, None]:
+        return (*_fg_loglik(fd, beta), None)
+
+    nf = newton_raphson(objective, len(cols), model="Fine-Gray", tol=1e-10)
+    vcov_fit = _fg_variance(fd, nf.beta, nf.info)
+    p = x.shape[1]
+    bad = set(diverging(nf.beta, np.linalg.pinv(nf.info)).tolist())
+    report = [a - 1 for a in est.reported] + list(range(k - 1, p))
+    position = {c: i for i, c in enumerate(cols)}
+    shown = [c for c in report if position[c] not in bad]
+    idx = [position[c] for c in shown]
+    beta = spread(nf.beta[idx], shown, p)
+    vcov = spread(vcov_fit[np.ix_(idx, idx)], shown, p)
+    warns = est.warnings + diverging_warnings(
+        "Fine-Gray",
+        [f"arm {arms[cols[i]]}" if arms[cols[i]] else names[cols[i]] for i in sorted(bad)],
+    )
+    if not nf.converged:
+        warns += (not_converged_warning("Fine-Gray", nf.iterations),)
     table = hazard_ratio_table(names, arms, beta, np.sqrt(np.diag(vcov)), conf_level=conf_level)
     return FineGrayResult(
         table=table,
@@ -486,7 +492,8 @@ def fine_gray(
         arms=sd.levels,
         n=int(sd.time.size),
         n_events=int(fd.fail.sum()),
-        iterations=iteration,
-        converged=converged,
-        loglik=loglik,
+        iterations=nf.iterations,
+        converged=nf.converged,
+        loglik=nf.loglik,
+        warnings=warns,
     )

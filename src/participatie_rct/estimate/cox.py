@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -23,11 +24,17 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, km_table, prepare_survival
+from participatie_rct.estimate.monotone import diverging_warnings, estimable_arms, spread
+from participatie_rct.estimate.newton import (
+    NewtonFit,
+    diverging,
+    newton_raphson,
+    not_converged_warning,
+)
 from participatie_rct.estimate.survival_results import CoxResult, hazard_ratio_table
 from participatie_rct.tidy import resolve_level
 
 TIES = ("efron", "breslow")
-_MAX_ITER = 50
 
 
 @dataclass(frozen=True)
@@ -116,42 +123,15 @@ def _score_info(srt: _Sorted, st: _Steps) -> tuple[np.ndarray, np.ndarray]:
     return score, st.m2.sum(axis=0)
 
 
-def _newton(srt: _Sorted, ties: str) -> tuple[np.ndarray, np.ndarray, float, float, int, _Steps]:
-    """Newton-Raphson with step halving, from beta = 0, to full convergence."""
-    p = srt.x.shape[1]
-    beta = np.zeros(p)
-    st, loglik = _steps(srt, beta, ties)
-    loglik0 = loglik
-    score, info = _score_info(srt, st)
-    for iteration in range(1, _MAX_ITER + 1):  # noqa: B007 - the count is reported
-        try:
-            step = np.linalg.solve(info, score)
-        except np.linalg.LinAlgError as exc:
-            raise EstimationError(
-                "The Cox model's information matrix is singular: a covariate is constant or a "
-                "linear combination of others (or an arm has no exits). Drop that covariate."
-            ) from exc
-        for _ in range(30):
-            new_beta = beta + step
-            new_st, new_loglik = _steps(srt, new_beta, ties)
-            if np.isfinite(new_loglik) and new_loglik >= loglik - 1e-12 * abs(loglik):
-                break
-            step = step / 2
-        converged = (
-            abs(new_loglik - loglik) <= 1e-13 * max(1.0, abs(loglik))
-            and np.max(np.abs(step)) < 1e-9
-        )
-        beta, st, loglik = new_beta, new_st, new_loglik
+def _newton(srt: _Sorted, ties: str) -> NewtonFit[_Steps]:
+    """The shared Newton-Raphson (:mod:`.newton`) on the Cox partial likelihood."""
+
+    def objective(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, _Steps]:
+        st, loglik = _steps(srt, beta, ties)
         score, info = _score_info(srt, st)
-        if converged:
-            break
-    else:
-        raise EstimationError(
-            f"The Cox model did not converge in {_MAX_ITER} iterations "
-            "(monotone likelihood: an arm or "
-            "covariate level with no exits, or perfect separation). Check the event counts per arm."
-        )
-    return beta, info, loglik0, loglik, iteration, st
+        return loglik, score, info, st
+
+    return newton_raphson(objective, srt.x.shape[1], model="Cox", ftol=1e-13)
 
 
 def _score_residuals(srt: _Sorted, beta: np.ndarray, st: _Steps) -> np.ndarray:
@@ -243,6 +223,33 @@ class CoxFit:
     loglik: tuple[float, float]
     iterations: int
     zph: pd.DataFrame
+    converged: bool = True
+    warnings: tuple[str, ...] = ()
+
+
+def _safe_zph(
+    srt: _Sorted, st: _Steps, term_columns: list[list[int]], term_names: list[str]
+) -> tuple[pd.DataFrame, tuple[str, ...]]:
+    """The zph table, or NaN rows and a warning when it cannot be computed.
+
+    With a single distinct event time (or too few exits) the extended information matrix is
+    singular; the test is then undefined, but the fit it diagnoses is not affected.
+    """
+    try:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            table = _zph(srt, st, term_columns, term_names)
+        if table["statistic"].notna().all() and np.isfinite(table["statistic"]).all():
+            return table, ()
+    except np.linalg.LinAlgError:
+        pass
+    names = [*term_names, "GLOBAL"]
+    dfs = [len(c) for c in term_columns] + [srt.x.shape[1]]
+    table = pd.DataFrame({"term": names, "statistic": np.nan, "df": dfs, "p_value": np.nan})
+    n_times = np.unique(srt.time[srt.dead > 0]).size
+    return table, (
+        "proportional-hazards test (cox.zph) not computable: its information matrix is "
+        f"singular ({n_times} distinct exit time(s)); the Cox fit itself is unaffected.",
+    )
 
 
 def fit_cox_arrays(
@@ -257,8 +264,12 @@ def fit_cox_arrays(
 ) -> CoxFit:
     """Array-level Cox fit: coefficients, model and robust covariance, loglik, zph table."""
     srt = _sort(x, time, dead, stratum)
-    beta, info, ll0, ll, iterations, st = _newton(srt, ties)
-    vcov = np.linalg.inv(info)
+    nf = _newton(srt, ties)
+    beta, st = nf.beta, nf.state
+    try:
+        vcov = np.linalg.inv(nf.info)
+    except np.linalg.LinAlgError:
+        vcov = np.full(nf.info.shape, np.nan)
     resid = _score_residuals(srt, beta, st)
     dfbeta = resid @ vcov
     if cluster is not None:
@@ -267,8 +278,16 @@ def fit_cox_arrays(
         np.add.at(summed, cl, dfbeta)
         dfbeta = summed
     robust_vcov = dfbeta.T @ dfbeta
-    zph = _zph(srt, st, term_columns, term_names)
-    return CoxFit(beta, vcov, robust_vcov, (ll0, ll), iterations, zph)
+    warns: tuple[str, ...] = ()
+    if x.shape[1]:
+        zph, warns = _safe_zph(srt, st, term_columns, term_names)
+    else:
+        zph = pd.DataFrame(columns=["term", "statistic", "df", "p_value"])
+    if not nf.converged:
+        warns += (not_converged_warning("Cox", nf.iterations),)
+    return CoxFit(
+        beta, vcov, robust_vcov, (nf.loglik0, nf.loglik), nf.iterations, zph, nf.converged, warns
+    )
 
 
 def cox(
@@ -307,9 +326,9 @@ def cox(
         cluster=cluster,
     )
     dead = _event_indicator(sd, event, event_of_interest)
-    x, names, arms, term_columns, term_names = _design(sd, covariates)
-    fit = fit_cox_arrays(x, sd.time, dead, sd.stratum, sd.cluster, ties, term_columns, term_names)
-    beta, vcov, rvcov = fit.beta, fit.vcov, fit.robust_vcov
+    what = "exits" if event_of_interest is None else f"exits of type {event_of_interest}"
+    fit, rows, warns = _fit_estimable(sd, dead, covariates, ties, what)
+    beta, vcov, rvcov, names, arms = rows
     table = hazard_ratio_table(
         names,
         arms,
@@ -335,7 +354,67 @@ def cox(
         iterations=fit.iterations,
         zph=fit.zph,
         event_of_interest=event_of_interest,
+        warnings=warns + fit.warnings,
     )
+
+
+def _fit_estimable(
+    sd: SurvivalData, dead: np.ndarray, covariates: Sequence[str], ties: str, what: str
+) -> tuple[CoxFit, tuple[Any, ...], tuple[str, ...]]:
+    """Fit the estimable part (arms without exits left out: :mod:`.monotone`) and spread it
+    back over every term, NaN where not estimable; the warnings say which and why."""
+    x, names, arms, term_columns, term_names = _design(sd, covariates)
+    est = estimable_arms(sd.arm, sd.levels, dead, model="Cox", what=what)
+    keep = ~est.silenced
+    k = len(sd.levels)
+    cols = [a - 1 for a in est.fitted] + list(range(k - 1, x.shape[1]))
+    sub_terms, sub_names = _sub_terms(term_columns, term_names, cols)
+    fit = fit_cox_arrays(
+        x[np.ix_(keep, np.asarray(cols, dtype=np.int64))],
+        sd.time[keep],
+        dead[keep],
+        sd.stratum[keep],
+        None if sd.cluster is None else _recode(sd.cluster[keep]),
+        ties,
+        sub_terms,
+        sub_names,
+    )
+    p = x.shape[1]
+    report = [a - 1 for a in est.reported] + list(range(k - 1, p))
+    position = {c: i for i, c in enumerate(cols)}
+    bad = diverging(fit.beta, fit.vcov)
+    shown = [c for c in report if position[c] not in set(bad.tolist())]
+    warns = est.warnings + diverging_warnings(
+        "Cox", [_term_label(names[cols[i]], arms[cols[i]]) for i in bad]
+    )
+    idx = [position[c] for c in shown]
+    beta = spread(fit.beta[idx], shown, p)
+    vcov = spread(fit.vcov[np.ix_(idx, idx)], shown, p)
+    rvcov = spread(fit.robust_vcov[np.ix_(idx, idx)], shown, p)
+    return fit, (beta, vcov, rvcov, names, arms), warns
+
+
+def _term_label(name: str, arm: str | None) -> str:
+    return f"arm {arm}" if arm is not None else name
+
+
+def _recode(codes: np.ndarray) -> np.ndarray:
+    """Cluster codes renumbered 0..G-1 after rows were left out."""
+    return np.unique(codes, return_inverse=True)[1].ravel()
+
+
+def _sub_terms(
+    term_columns: list[list[int]], term_names: list[str], cols: list[int]
+) -> tuple[list[list[int]], list[str]]:
+    """The cox.zph term grouping restricted to the fitted columns (renumbered)."""
+    position = {c: i for i, c in enumerate(cols)}
+    out_cols, out_names = [], []
+    for name, group in zip(term_names, term_columns, strict=True):
+        kept = [position[c] for c in group if c in position]
+        if kept:
+            out_cols.append(kept)
+            out_names.append(name)
+    return out_cols, out_names
 
 
 def _event_indicator(sd: SurvivalData, event: str, event_of_interest: int | None) -> np.ndarray:

@@ -134,3 +134,16 @@ def itt_design(
             names.extend(cnames)
     X = np.hstack(cols)
     return Design(X, tuple(names), tuple(range(1, 1 + len(treated))))
+
+
+def drop_singletons(
+    frame: pd.DataFrame, y: np.ndarray, strata: str
+) -> tuple[pd.DataFrame, np.ndarray, int]:
+    """Rows of one-row strata removed (as fixest): with stratum fixed effects such a row is
+    fitted exactly (leverage 1), so it adds nothing to any estimate and makes HC2/HC3
+    undefined. The caller's arm labels travel along in the column ``__arm_label__``."""
+    sizes = frame[strata].map(frame[strata].value_counts())
+    single = (sizes == 1).to_numpy()
+    if not single.any():
+        return frame, y, 0
+    return frame.loc[~single], y[~single], int(single.sum())

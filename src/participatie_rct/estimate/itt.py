@@ -20,7 +20,8 @@ import pandas as pd
 from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import Arms, resolve_arms
-from participatie_rct.estimate.design_matrix import check_roles, itt_design
+from participatie_rct.estimate.declared import declared_family, with_absent_arms
+from participatie_rct.estimate.design_matrix import check_roles, drop_singletons, itt_design
 from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import Cleaned, complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
@@ -156,8 +157,9 @@ def sample_settings(
 
 
 def _adjusted(effects: list[Effect]) -> list[Effect]:
+    """Holm and Bonferroni over the declared family: every effect row counts, NaN or not."""
     p = [e.p_value for e in effects]
-    ph, pb = holm(p), bonferroni(p)
+    ph, pb = holm(p, n=len(p)), bonferroni(p, n=len(p))
     return [
         replace(e, p_holm=float(h), p_bonferroni=float(b))
         for e, h, b in zip(effects, ph, pb, strict=True)
@@ -179,6 +181,7 @@ def itt(
     conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    arms: Sequence[object] | None = None,
     alpha: float | None = None,
 ) -> ITTResult:
     """Intention-to-treat effect of every arm against control on ``outcome``.
@@ -216,6 +219,10 @@ def itt(
     missing
         ``drop`` (drop incomplete rows; ``settings["n_dropped_by_arm"]`` says how many per
         arm) or ``error`` (refuse, naming the column and rows).
+    arms
+        The declared arms (the protocol's), which fix the multiplicity family. Default: the
+        levels of the treatment column in ``data`` before incomplete rows are dropped. An
+        arm without complete rows keeps its row (NaN) and counts in the Holm family.
 
     Returns
     -------
@@ -261,9 +268,9 @@ def itt(
             "no complete rows remain after dropping missing values; nothing to estimate."
         )
     y = numeric_outcome(frame[outcome], name=outcome)
-    arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
+    found = resolve_arms(frame[treatment], treatment=treatment, control=control)
     require_variation(y, name=outcome)
-    n_by_arm = arms.counts()
+    n_by_arm = found.counts()
 
     settings: dict[str, Any] = {
         "outcome": outcome,
@@ -275,17 +282,17 @@ def itt(
         "cluster": cluster,
         "covariates": list(covariates),
         "missing": str(getattr(missing, "value", missing)),
-        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
+        **sample_settings(found, cleaned, conf_level=level, correction=corr),
     }
     if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
-            frame, y, arms, strata=strata, cluster=cluster, conf_level=level, n_by_arm=n_by_arm
+            frame, y, found, strata=strata, cluster=cluster, conf_level=level, n_by_arm=n_by_arm
         )
     else:
         effects, extra = _ols_effects(
             frame,
             y,
-            arms,
+            found,
             covariates=covariates,
             strata=strata,
             cluster=cluster,
@@ -295,7 +302,15 @@ def itt(
             n_by_arm=n_by_arm,
         )
     settings.update(extra)
-    return ITTResult(tuple(_adjusted(effects)), settings)
+    absent = declared_family(data, treatment, found, arms)
+    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=1 - level)
+    if extra.get("n_singletons_dropped"):
+        warnings += (
+            f"strata '{strata}': {extra['n_singletons_dropped']} row(s) alone in their stratum "
+            "dropped (singletons carry no information once stratum fixed effects are "
+            f"absorbed, and make {se.value if se else 'hc2'} undefined), as fixest does.",
+        )
+    return ITTResult(tuple(_adjusted(effects)), settings, warnings=warnings)
 
 
 def _ols_effects(
@@ -312,6 +327,12 @@ def _ols_effects(
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     absorb = strata is not None and se is not SEType.CR2
+    n_singletons = 0
+    if strata is not None and se in (SEType.HC2, SEType.HC3):
+        frame, y, n_singletons = drop_singletons(frame.assign(__arm_label__=arms.labels), y, strata)
+        arms = replace(arms, labels=frame["__arm_label__"].to_numpy())
+        frame = frame.drop(columns="__arm_label__")
+        n_by_arm = arms.counts()
     design = itt_design(
         frame, arms, covariates=covariates, strata=None if absorb else strata, adjust=adjust.value
     )
@@ -356,6 +377,7 @@ def _ols_effects(
         "rank": fit.rank,
         "df_residual": fit.n - fit.rank,
         "terms_dropped_collinear": dropped,
+        "n_singletons_dropped": n_singletons,
     }
     return effects, extra
 

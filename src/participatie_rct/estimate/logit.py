@@ -21,6 +21,7 @@ import pandas as pd
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import resolve_arms
+from participatie_rct.estimate.declared import declared_family, with_absent_arms
 from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
@@ -73,8 +74,11 @@ def logit_ame(
             "Use itt for other "
             "outcomes."
         )
-    arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
     require_variation(y, name=outcome)
+    notes: tuple[str, ...] = ()
+    if strata is not None:
+        frame, y, notes = drop_constant_strata(frame, y, strata, outcome)
+    arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
     design = itt_design(
         frame, arms, covariates=covariates, strata=strata, adjust="linear" if covariates else "none"
     )
@@ -135,6 +139,43 @@ def logit_ame(
         **sample_settings(arms, cleaned, conf_level=level, correction=corr),
         "log_likelihood": float(fit.llf),
     }
+    settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
+    absent = declared_family(data, treatment, arms, None)
+    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", alpha=1 - level)
     return EffectsResult(
-        tuple(_adjusted(effects)), settings, title="Average marginal effects (logit)"
+        tuple(_adjusted(effects)),
+        settings,
+        title="Average marginal effects (logit)",
+        warnings=notes + arm_notes,
     )
+
+
+def drop_constant_strata(
+    frame: pd.DataFrame, y: np.ndarray, strata: str, outcome: str
+) -> tuple[pd.DataFrame, np.ndarray, tuple[str, ...]]:
+    """Rows of strata whose outcomes are all 0 or all 1 removed, with a note.
+
+    Such a stratum's fixed effect runs to minus or plus infinity (quasi-complete separation)
+    and its rows then contribute nothing to the likelihood of the other coefficients: leaving
+    them out gives the limit of the fit, which is what fixest's ``feglm`` does.
+    """
+    key = frame[strata].to_numpy()
+    codes, levels = pd.factorize(key)
+    sums = np.bincount(codes, weights=y, minlength=len(levels))
+    sizes = np.bincount(codes, minlength=len(levels))
+    constant = (sums == 0) | (sums == sizes)
+    if not constant.any():
+        return frame, y, ()
+    drop = constant[codes]
+    if drop.all():
+        raise EstimationError(
+            f"column '{outcome}': within every stratum of '{strata}' the outcome never varies, "
+            "so no stratum carries information for the logit model. Leave out the strata."
+        )
+    shown = ", ".join(map(str, levels[constant][:5])) + (", ..." if constant.sum() > 5 else "")
+    note = (
+        f"logit: {int(constant.sum())} stratum/strata of '{strata}' without variation in "
+        f"'{outcome}' dropped ({int(drop.sum())} rows; {shown}): their effect is infinite and "
+        "they carry no information on the arms."
+    )
+    return frame.loc[~drop], y[~drop], (note,)

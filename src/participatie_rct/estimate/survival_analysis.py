@@ -89,6 +89,10 @@ class SurvivalAnalysis(TidyResult):
     def summary(self) -> str:
         return "\n\n".join(part.summary() for part in self.parts().values())
 
+    def warning_lines(self) -> str:
+        """One line per warning, for the end of the text output ('' when there are none)."""
+        return "\n".join(f"Warning: {w}" for w in self.glance()["warnings"])
+
 
 def survival_analysis(
     data: pd.DataFrame,

@@ -5,7 +5,8 @@
 :mod:`participatie_rct.registry.register`.
 """
 
-from participatie_rct.registry.register import EVENT_KINDS, Register
+from participatie_rct.registry.events import EVENT_KINDS
+from participatie_rct.registry.register import Register
 from participatie_rct.registry.results import AssignedParticipant, AssignOutcome, VerifyReport
 
 __all__ = ["EVENT_KINDS", "AssignOutcome", "AssignedParticipant", "Register", "VerifyReport"]

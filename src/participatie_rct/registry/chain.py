@@ -1,24 +1,33 @@
-"""Canonical serialisation of register records and the SHA-256 hash chain over them.
+"""Canonical serialisation of register records and the keyed hash chain over them.
 
-Each record's hash is ``SHA-256(canonical JSON of its fields, including prev_hash)``, where
+Each record's hash is ``HMAC-SHA256(chain key, canonical JSON of its fields, including
+prev_hash)`` (registers made before schema version 4: a plain ``SHA-256``), where
 canonical JSON has sorted keys, no white space and floats written with ``repr`` (the shortest
 text that reads back as the same double). Changing any field of any record, or taking a record
 out of the middle, changes a hash that a later record depends on, so :mod:`.verify` finds the
 first record that no longer fits. This is the construction of a hash chain (Haber and
 Stornetta, 1991, "How to time-stamp a digital document").
 
-The assignment chain starts at the SHA-256 of the protocol in force, tying every assignment to
-the exact protocol text; the audit log starts at :data:`GENESIS`.
+The chain key of a sealed trial is derived from the trial secret
+(:func:`participatie_rct.concealment.chain_key`), so recomputing a chain after a rewrite needs
+the secret. Each chain starts at :func:`chain_start`, a hash that binds the protocol's SHA-256,
+the pseudonymisation key's fingerprint and the commitment to the secret, so that removing or
+changing any of them breaks the first record (older registers: the protocol's SHA-256 and
+:data:`GENESIS`). What the keys protect against, and what they cannot, is written down in
+``docs/threat-model.md``.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 GENESIS = "0" * 64
+#: The ``chain`` of a protocol row whose chains are keyed (schema version 4 on).
+CHAIN_HMAC = "hmac-sha256-v1"
 _PLAIN = frozenset({str, int, float, bool, type(None)})
 _ENCODER = json.JSONEncoder(
     sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
@@ -73,24 +82,46 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def record_hash(record: Mapping[str, Any], fields: tuple[str, ...]) -> str:
-    """SHA-256 (hex) of the canonical JSON of ``record``'s ``fields``."""
+def record_hash(
+    record: Mapping[str, Any], fields: tuple[str, ...], key: bytes | None = None
+) -> str:
+    """HMAC-SHA256 under ``key`` (plain SHA-256 when None) of ``record``'s ``fields``, hex."""
     payload = {name: record[name] for name in fields}
     if not all(type(v) in _PLAIN for v in payload.values()):
         payload = {name: _plain(v) for name, v in payload.items()}
     if "probability" in payload and payload["probability"] is not None:
         payload["probability"] = float(payload["probability"])
-    return hashlib.sha256(canonical_json(payload).encode("utf-8")).hexdigest()
+    data = canonical_json(payload).encode("utf-8")
+    if key is None:
+        return hashlib.sha256(data).hexdigest()
+    return hmac.new(key, data, hashlib.sha256).hexdigest()
 
 
-def assignment_hash(record: Mapping[str, Any]) -> str:
+def assignment_hash(record: Mapping[str, Any], key: bytes | None = None) -> str:
     """The hash of an assignment row (all of :data:`ASSIGNMENT_FIELDS`)."""
-    return record_hash(record, ASSIGNMENT_FIELDS)
+    return record_hash(record, ASSIGNMENT_FIELDS, key)
 
 
-def event_hash(record: Mapping[str, Any]) -> str:
+def event_hash(record: Mapping[str, Any], key: bytes | None = None) -> str:
     """The hash of an audit-log entry (all of :data:`EVENT_FIELDS`)."""
-    return record_hash(record, EVENT_FIELDS)
+    return record_hash(record, EVENT_FIELDS, key)
+
+
+def chain_start(
+    chain: str, *, protocol_sha256: str, key_fingerprint: str | None, commitment: str | None
+) -> str:
+    """The value a keyed chain's first record carries as ``prev_hash``.
+
+    A plain SHA-256 of what the register is locked to, so that anyone (without the secret)
+    finds a protocol hash, key fingerprint or commitment changed after the first record.
+    """
+    bound = {
+        "chain": chain,
+        "protocol_sha256": protocol_sha256,
+        "key_fingerprint": key_fingerprint,
+        "commitment": commitment,
+    }
+    return hashlib.sha256(canonical_json(bound).encode("utf-8")).hexdigest()
 
 
 def chain_assignments(
@@ -99,13 +130,15 @@ def chain_assignments(
     *,
     after: tuple[int, str],
     fixed: Mapping[str, Any],
+    key: bytes | None = None,
 ) -> list[dict[str, Any]]:
     """New assignment rows, numbered and hashed on from the chain's head ``after``.
 
     ``arrivals`` are ``(participant, site, enrolled_on, unit)`` in order, ``draws`` their
     :class:`~participatie_rct.assignment.base.Draw`; ``after`` is the head's sequence number and
-    hash (``(0, protocol SHA-256)`` for an empty register); ``fixed`` holds the fields shared by
-    the whole intake (``via``, ``method``, ``procedure_version``, ``assigned_at``). Every row
+    hash (``(0, chain start)`` for an empty register); ``key`` the chain key; ``fixed`` holds
+    the fields shared by the whole intake (``via``, ``method``, ``procedure_version``,
+    ``assigned_at``). Every row
     records the intake's first sequence number, so the rows of one call replay as one batch.
     """
     sequence, prev = after
@@ -131,6 +164,6 @@ def chain_assignments(
             "unit": canonical_json(dict(unit)),
             "prev_hash": prev,
         }
-        record["hash"] = prev = assignment_hash(record)
+        record["hash"] = prev = assignment_hash(record, key)
         records.append(record)
     return records

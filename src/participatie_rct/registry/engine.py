@@ -16,9 +16,12 @@ One code path serves both back ends; what differs lives here:
 from __future__ import annotations
 
 import hashlib
+import os
+import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -72,13 +75,26 @@ def parse_url(url: str) -> URL:
 PG_CONNECT_TIMEOUT_S = 10
 
 
-def make_engine(url: str | URL) -> Engine:
-    """An engine for the register at ``url``, configured for its back end (see module docstring)."""
+def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
+    """An engine for the register at ``url``, configured for its back end (see module docstring).
+
+    ``read_only``: SQLite opens the file with ``mode=ro`` (``immutable=1`` when neither the
+    file nor its folder may be written, as for an archived copy), sets no journal mode and
+    begins deferred transactions, so the file's bytes stay as they are; PostgreSQL runs every
+    transaction ``READ ONLY``.
+    """
     parsed = url if isinstance(url, URL) else parse_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
-        _configure_sqlite(engine)
+        if read_only and parsed.database not in (None, "", ":memory:"):
+            engine = sa.create_engine(
+                parsed, creator=_read_only_sqlite(str(parsed.database)), poolclass=sa.NullPool
+            )
+        else:
+            engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        _configure_sqlite(engine, read_only=read_only)
         return engine
+    if read_only:
+        return make_engine(parsed).execution_options(postgresql_readonly=True)
     try:
         # a server that never answers (a wrong or firewalled host) fails after a few seconds
         # instead of the operating system's TCP timeout; a connect_timeout in the URL wins
@@ -94,12 +110,32 @@ def make_engine(url: str | URL) -> Engine:
         ) from None
 
 
-def _configure_sqlite(engine: Engine) -> None:
+def _read_only_sqlite(path: str) -> Callable[[], sqlite3.Connection]:
+    """A connection factory that opens ``path`` read-only through an SQLite URI."""
+    target = Path(path).resolve()
+    writable = os.access(target, os.W_OK) and os.access(target.parent, os.W_OK)
+    query = "mode=ro" if writable else "mode=ro&immutable=1"
+    uri = f"{target.as_uri()}?{query}"
+
+    def connect() -> sqlite3.Connection:
+        return sqlite3.connect(
+            uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S, check_same_thread=False
+        )
+
+    return connect
+
+
+def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record) -> None:
         # We issue BEGIN ourselves (below): the driver's own transaction handling is off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
+        if read_only:
+            cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
+            cursor.execute("PRAGMA query_only=ON")
+            cursor.close()
+            return
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute(f"PRAGMA busy_timeout={int(SQLITE_BUSY_TIMEOUT_S * 1000)}")
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -108,7 +144,8 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        mode = connection.get_execution_options().get("sqlite_begin", "IMMEDIATE")
+        default = "DEFERRED" if read_only else "IMMEDIATE"
+        mode = connection.get_execution_options().get("sqlite_begin", default)
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 

@@ -83,6 +83,14 @@ class Arrival:
     unit: dict[str, str]
 
 
+def looks_like_bsn(value: str) -> bool:
+    """True for a 9-digit number that passes the elfproef: it could be someone's BSN."""
+    from participatie_rct.data.bsn import bsn_problem
+
+    text = value.strip()
+    return len(text) == 9 and text.isdigit() and bsn_problem(text) is None
+
+
 def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Arrival]:
     """Check a participants table against the protocol; refuse it whole, naming the rows."""
     import pandas as pd
@@ -117,6 +125,16 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
             f"without an identifier "
             f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
         )
+    if protocol.identifier_kind.value == "pseudonym":
+        bsns = [i for i, v in enumerate(ids) if v and looks_like_bsn(v)]
+        if bsns:
+            raise RegistryError(
+                f"{source}, column {protocol.identifier_column!r}: {_rows(len(bsns))} "
+                f"{'holds' if len(bsns) == 1 else 'hold'} a 9-digit number that passes the "
+                f"elfproef ({where(bsns)}): that looks like a BSN, which this register "
+                '(kind = "pseudonym") would store as it is. Use kind = "bsn" in the '
+                "protocol's [identifiers], so BSNs are pseudonymised with the key."
+            )
     seen: dict[str, int] = {}
     twice: list[int] = []
     for i, v in enumerate(ids):

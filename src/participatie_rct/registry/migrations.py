@@ -10,6 +10,10 @@ and ``DELETE`` on ``protocol``, ``assignment`` and ``audit_log`` (and ``TRUNCATE
 PostgreSQL), so that even a user with raw SQL access cannot quietly rewrite history without
 first dropping a trigger, and then :func:`~participatie_rct.registry.verify.verify_register`
 still finds the change.
+
+Migration 4 adds what a sealed trial needs (``protocol.commitment`` and ``protocol.chain``,
+see :mod:`.sealing`) and, in PostgreSQL, makes the triggers fire ``ALWAYS``: also in a session
+with ``session_replication_role = replica``, which otherwise skips them.
 """
 
 from __future__ import annotations
@@ -94,6 +98,25 @@ def _v3_history_index(connection: Connection) -> None:
     )
 
 
+def _v4_sealed(connection: Connection) -> None:
+    present = {c["name"] for c in sa.inspect(connection).get_columns("protocol")}
+    for name, kind in (("commitment", "VARCHAR(64)"), ("chain", "VARCHAR(40)")):
+        if name not in present:
+            connection.exec_driver_sql(f"ALTER TABLE protocol ADD COLUMN {name} {kind}")
+    if is_sqlite(connection):
+        return
+    for table in _APPEND_ONLY:
+        for trigger in expected_triggers(connection)[table]:
+            connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
+
+
+def expected_triggers(connection: Connection) -> dict[str, tuple[str, ...]]:
+    """The refusing triggers each append-only table must have, by name (per dialect)."""
+    if is_sqlite(connection):
+        return {t: (f"{t}_no_update", f"{t}_no_delete") for t in _APPEND_ONLY}
+    return {t: (f"{t}_append_only", f"{t}_no_truncate") for t in _APPEND_ONLY}
+
+
 def _v5_service_users(connection: Connection) -> None:
     # The users of the randomization service (registry/users.py): role, sites, token hash.
     SERVICE_USER.create(connection, checkfirst=True)
@@ -107,6 +130,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         3,
         "index on assignment (stratum, sequence) for incremental history reads",
         _v3_history_index,
+    ),
+    Migration(
+        4,
+        "sealed trials: protocol.commitment and protocol.chain; triggers enabled always",
+        _v4_sealed,
     ),
     Migration(5, "service users: role, sites and access-token hash", _v5_service_users),
 )

@@ -5,7 +5,8 @@ Five tables (DESIGN.md, "Data model"):
 * ``schema_migration``: which schema migrations ran, and when (see :mod:`.migrations`);
 * ``protocol``: every protocol the trial was initialised with, appended, never rewritten; the
   newest row is the one in force. It keeps the protocol text, its SHA-256 and the fingerprint
-  of the pseudonymisation key (never the key);
+  of the pseudonymisation key (never the key), the commitment to a sealed trial's secret
+  (never the secret) and the scheme of its hash chains;
 * ``assignment``: one row per assigned participant, never updated or deleted (database
   triggers refuse it). Each row carries the hash of the previous row and its own hash, a chain
   that :mod:`.verify` recomputes;
@@ -63,6 +64,9 @@ class ProtocolRecord(Base):
     identifier_kind: Mapped[str] = mapped_column(String(20))
     key_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
     stored_at: Mapped[str] = mapped_column(String(40))
+    # schema version 4: the commitment to a sealed trial's secret, and the chain scheme
+    commitment: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    chain: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
 class Assignment(Base):

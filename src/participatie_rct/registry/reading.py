@@ -16,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry import store
+from participatie_rct.registry.anchor import current_anchor
 from participatie_rct.registry.engine import is_sqlite, read_connection
 from participatie_rct.registry.migrations import current_version
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG
@@ -42,8 +43,15 @@ class RegisterReads:
     def _read(self) -> Connection:
         connection = read_connection(self._engine)
         if not is_sqlite(self._engine):
-            connection = connection.execution_options(isolation_level="REPEATABLE READ")
+            connection = connection.execution_options(
+                isolation_level="REPEATABLE READ", postgresql_readonly=True
+            )
         return connection
+
+    def anchor(self) -> str:
+        """The anchor line of the register now (see :mod:`.anchor`): keep it with each report."""
+        with self._read() as conn, conn.begin():
+            return str(current_anchor(conn))
 
     def assignments(self) -> pd.DataFrame:
         """One row per assigned participant, in sequence order.
@@ -140,8 +148,9 @@ class RegisterReads:
         """Counts for ``status --format json``: the CONTRACT.md keys, then more.
 
         Beyond the contract: ``n_declined``, ``n_crossovers``, ``n_deviations``, ``by_site``,
-        ``method``, ``seed``, ``last_assigned_at``, ``n_events``, ``head_hash`` (the newest
-        assignment's hash), ``audit_head_hash``, ``schema_version`` and ``backend``.
+        ``method``, ``concealment``, ``seed`` (None for a sealed trial), ``unsealed``,
+        ``anchor`` (see :mod:`.anchor`), ``last_assigned_at``, ``n_events``, ``head_hash`` (the
+        newest assignment's hash), ``audit_head_hash``, ``schema_version`` and ``backend``.
         """
         with self._read() as conn, conn.begin():
             by_arm: dict[Any, int] = dict(
@@ -176,6 +185,12 @@ class RegisterReads:
             ).scalar()
             n_events = conn.execute(sa.select(sa.func.count()).select_from(AUDIT_LOG)).scalar()
             version = current_version(conn)
+            anchor = current_anchor(conn)
+            unsealed = conn.execute(
+                sa.select(sa.func.count())
+                .select_from(AUDIT_LOG)
+                .where(AUDIT_LOG.c.kind == "unsealed")
+            ).scalar()
         n_assigned = int(sum(by_arm.values()))
         return {
             "trial": self.protocol.name,
@@ -191,7 +206,11 @@ class RegisterReads:
                 for k, v in sorted(by_site.items(), key=lambda kv: str(kv[0]))
             },
             "method": self.protocol.assignment.method.value,
-            "seed": self.protocol.seed,
+            "concealment": self.protocol.concealment.value,
+            # an open trial's seed is in its protocol anyway; a sealed trial has none
+            "seed": None if self.protocol.sealed else self.protocol.seed,
+            "unsealed": bool(unsealed),
+            "anchor": str(anchor),
             "last_assigned_at": last,
             "n_events": int(n_events or 0),
             # the chains' heads: a report that records them pins the register's state

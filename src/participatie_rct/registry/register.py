@@ -3,8 +3,14 @@
 :class:`Register` is the only code that touches the database (DESIGN.md). It locks a trial to
 one protocol, pseudonymises BSNs on the way in, assigns new participants with the protocol's
 own assignment procedure, and appends every later event (withdrawal, crossover, deviation)
-rather than changing what was recorded. Every record is chained by hashes, so
+rather than changing what was recorded. Every record is chained by keyed hashes, so
 :meth:`Register.verify` can tell an auditor whether the record still is what was written.
+
+A sealed trial (``concealment = "sealed"``) draws from its trial secret, given to
+:meth:`Register.open` or :meth:`Register.create` (``secret=``) and never stored: the register
+holds only a commitment to it (:mod:`participatie_rct.concealment`). Drawing, and appending to
+a sealed trial's chains, is refused without the secret; reading is not. ``read_only=True``
+opens the database so that nothing is written, not even SQLite's journal mode.
 
 Assigning is idempotent: a participant asked again (a returning client, a file loaded twice)
 keeps the original arm and uses no new slot. A file is one transaction: a bad row refuses the
@@ -19,24 +25,22 @@ constraints on participant, sequence and (stratum, position) are the last line o
 from __future__ import annotations
 
 import datetime as dt
-import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import URL, Connection, Engine
+from sqlalchemy.engine import URL, Engine
 
-from participatie_rct.choices import AssignmentMethod, IdentifierKind
+from participatie_rct.choices import IdentifierKind
 from participatie_rct.data.bsn import bsn_problem
 from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_key
-from participatie_rct.errors import RegistryError
+from participatie_rct.errors import KeyMissingError, RegistryError
 from participatie_rct.protocol import Protocol
-from participatie_rct.registry import intake, levels, store
-from participatie_rct.registry.chain import chain_assignments
+from participatie_rct.registry import intake, levels, sealing, store
+from participatie_rct.registry.drawing import RegisterDraws
 from participatie_rct.registry.engine import (
-    lock,
     make_engine,
     parse_url,
     read_connection,
@@ -44,20 +48,17 @@ from participatie_rct.registry.engine import (
 )
 from participatie_rct.registry.lookup import LookedUp, Preview, look_up, withdrawn_among
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, migrate
-from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
+from participatie_rct.registry.models import PROTOCOL
 from participatie_rct.registry.reading import RegisterReads
 from participatie_rct.registry.results import AssignedParticipant, AssignOutcome, VerifyReport
 
 if TYPE_CHECKING:
     import pandas as pd
 
-    from participatie_rct.assignment.base import AssignmentProcedure, Draw
-
-#: Events a user may append about an assigned participant.
-EVENT_KINDS = ("withdrawal", "crossover", "deviation")
+    from participatie_rct.assignment.base import AssignmentProcedure
 
 
-class Register(RegisterReads):
+class Register(RegisterDraws, RegisterReads):
     """A trial's register in SQLite or PostgreSQL (:meth:`create` it, then :meth:`open` it).
 
     >>> import tempfile, pathlib
@@ -79,13 +80,22 @@ class Register(RegisterReads):
     ... ''')
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> with Register.create(f"sqlite:///{folder}/trial.db", protocol, key=None) as reg:
+    ...     # an open trial (it has a seed): anyone holding the protocol can predict its arms
     ...     first = reg.assign_one("p-001", {"site": "Ede"}, key=None)
     ...     again = reg.assign_one("p-001", {"site": "Ede"}, key=None)
     ...     (first.arm == again.arm, again.is_new, reg.verify().ok)
     (True, False, True)
     """
 
-    def __init__(self, engine: Engine, url: URL, *, _private: bool = False) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        url: URL,
+        *,
+        _private: bool = False,
+        secret: bytes | None = None,
+        read_only: bool = False,
+    ) -> None:
         if not _private:
             raise RegistryError(
                 "Use Register.create(url, protocol, key=...) or Register.open(url)."
@@ -95,25 +105,50 @@ class Register(RegisterReads):
         self._namespace = self._schema_name()
         self._protocol: Protocol | None = None
         self._fingerprint: str | None = None
+        self._rows: list[sealing.ProtocolRow] = []
+        self._secret = secret
+        self._unsealed: bytes | None = None
+        self._read_only = read_only
+        self._clock: Callable[[], str] = store.now
         self._procedure: AssignmentProcedure | None = None
         # earlier assignments as read, per stratum ("*": all); records never change, so later
         # reads only fetch rows with a higher sequence number (see _history_rows)
         self._history: dict[str, list[tuple[Any, ...]]] = {}
         self._history_seen: dict[str, int] = {}
         self._load_protocol()
+        if secret is not None and self._rows[-1].sealed:
+            sealing.check_secret(self._rows[-1], secret)
 
     # ---------------------------------------------------------------- opening and closing
     @classmethod
-    def create(cls, url: str, protocol: Protocol | str | Path, *, key: bytes | None) -> Register:
+    def create(
+        cls,
+        url: str,
+        protocol: Protocol | str | Path,
+        *,
+        key: bytes | None,
+        secret: bytes | None = None,
+        clock: Callable[[], str] | None = None,
+    ) -> Register:
         """Initialise the register at ``url`` with ``protocol`` (a :class:`Protocol` or TOML path).
 
         A protocol whose identifiers are BSNs needs the key; the register keeps its fingerprint
         so a wrong key is refused later. Initialising again with the same protocol changes
         nothing. A different protocol replaces the stored one while nobody is assigned (an
-        event records it); once anyone is assigned it is refused.
+        event records it); once anyone is assigned it is refused. A sealed protocol needs the
+        trial ``secret``; the register keeps a commitment to it, never the secret. ``clock``
+        (ISO 8601 UTC text, default the system clock) times the records: a synthetic trial
+        such as the demo fixes it so that two runs give the same register.
         """
+        when = clock or store.now
         if not isinstance(protocol, Protocol):
             protocol = Protocol.from_toml(protocol)
+        if protocol.sealed and secret is None:
+            raise KeyMissingError(
+                f"{protocol.source}: a sealed trial draws from its secret, and init records "
+                f"the commitment to it. {sealing.SECRET_HINT} Make one with: "
+                "participatie-rct keygen --out trial.secret"
+            )
         fingerprint = None
         if protocol.identifier_kind is IdentifierKind.BSN:
             fingerprint = key_fingerprint(
@@ -126,7 +161,9 @@ class Register(RegisterReads):
             migrate(engine, namespace=namespace)
             run_transaction(
                 engine,
-                lambda conn: store.store_protocol(conn, locked, fingerprint, namespace),
+                lambda conn: store.store_protocol(
+                    conn, locked, fingerprint, namespace, secret=secret, at=when()
+                ),
             )
 
         parsed = parse_url(url)
@@ -142,11 +179,19 @@ class Register(RegisterReads):
                 f"{parsed.database}: the folder {folder} does not exist. Create it first, or "
                 "give another --db path."
             )
-        return cls._connect(parsed, prepare)
+        register = cls._connect(parsed, prepare, secret=secret)
+        register._clock = when
+        return register
 
     @classmethod
-    def open(cls, url: str) -> Register:
-        """Open an existing register (its schema is migrated to this version when older)."""
+    def open(cls, url: str, *, secret: bytes | None = None, read_only: bool = False) -> Register:
+        """Open an existing register (its schema is migrated to this version when older).
+
+        ``secret`` is the trial secret of a sealed trial (checked against the register's
+        commitment; needed to draw). ``read_only`` opens the database without writing
+        anything (no migration; SQLite ``mode=ro``, or ``immutable`` for a file that cannot
+        be written; a read-only transaction on PostgreSQL).
+        """
         parsed = parse_url(url)
         if parsed.get_backend_name() == "sqlite":
             database = parsed.database or ""
@@ -164,22 +209,29 @@ class Register(RegisterReads):
                     f"{parsed.render_as_string(hide_password=True)}: no register there. "
                     "Create one with: participatie-rct init --protocol trial.toml --db URL"
                 )
-            if version != SCHEMA_VERSION:
+            if version != SCHEMA_VERSION and not read_only:
                 migrate(engine, namespace=store.namespace_of(engine))
 
-        return cls._connect(parsed, prepare)
+        return cls._connect(parsed, prepare, secret=secret, read_only=read_only)
 
     @classmethod
-    def _connect(cls, url: URL, prepare: Callable[[Engine], None]) -> Register:
+    def _connect(
+        cls,
+        url: URL,
+        prepare: Callable[[Engine], None],
+        *,
+        secret: bytes | None = None,
+        read_only: bool = False,
+    ) -> Register:
         """An engine for ``url``, ``prepare``d, then the register; a failure disposes of it.
 
         A database that cannot be reached or is not a database at all (a text file named
         ``trial.db``) becomes one :class:`RegistryError` line, not a driver traceback.
         """
-        engine = make_engine(url)
+        engine = make_engine(url, read_only=read_only)
         try:
             prepare(engine)
-            return cls(engine, url, _private=True)
+            return cls(engine, url, _private=True, secret=secret, read_only=read_only)
         except (sa.exc.DatabaseError, sa.exc.InterfaceError) as exc:
             engine.dispose()
             raise _unreachable(url, exc) from None
@@ -232,7 +284,13 @@ class Register(RegisterReads):
     # ---------------------------------------------------------------- identifiers and keys
     def _checked_key(self, key: bytes | None, *, purpose: str) -> bytes:
         key = require_key(key, purpose=purpose)
-        if self._fingerprint is not None and key_fingerprint(key) != self._fingerprint:
+        if self._fingerprint is None:
+            raise RegistryError(
+                "The register's key fingerprint is missing: it was removed after init, and "
+                "without it a wrong key would go unnoticed. Restore the register from a "
+                "backup and run participatie-rct verify."
+            )
+        if key_fingerprint(key) != self._fingerprint:
             raise RegistryError(
                 "The key given is not the key this register was initialised with (its fingerprint "
                 "differs). Use the trial's key file: pseudonyms made with another key would "
@@ -252,6 +310,13 @@ class Register(RegisterReads):
             return pseudonym(checked, text)
         if not text:
             raise RegistryError("--id is empty; give the participant's id.")
+        if intake.looks_like_bsn(text):
+            # the value itself is never echoed: it may be someone's BSN
+            raise RegistryError(
+                "--id is a 9-digit number that passes the elfproef: it looks like a BSN, which "
+                'this register (kind = "pseudonym") would store as it is. Use kind = "bsn" in '
+                "the protocol's [identifiers], so BSNs are pseudonymised with the key."
+            )
         return text
 
     # ---------------------------------------------------------------- assigning
@@ -332,6 +397,22 @@ class Register(RegisterReads):
         outcome = self._assign(arrivals, via="file", source=source)
         fresh = levels.new_values(self._level_texts(arrivals), known)
         return replace(outcome, new_levels=fresh) if fresh else outcome
+
+    @property
+    def sealed(self) -> bool:
+        """True when the trial draws from a secret (``concealment = "sealed"``)."""
+        return self.protocol.sealed
+
+    @property
+    def unsealed(self) -> bool:
+        """True once ``unseal`` recorded the secret: every draw can now be replayed by anyone."""
+        return self._unsealed is not None
+
+    def unsealed_secret(self) -> str | None:
+        """The secret ``unseal`` recorded, in key-file form (None while the trial is sealed)."""
+        from participatie_rct.keyfiles import encode_key
+
+        return None if self._unsealed is None else encode_key(self._unsealed)
 
     def assign_one(
         self,
@@ -421,235 +502,21 @@ class Register(RegisterReads):
         with self._read() as conn, conn.begin():
             return look_up(conn, participant)
 
-    def _lock_names(self, strata: Iterable[str]) -> list[str]:
-        """What to lock before reading history: each stratum (block methods), else the draw."""
-        if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
-            return [f"stratum:{s}" for s in strata]
-        return ["draw"]
-
-    def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
-        import pandas as pd
-
-        procedure = self.procedure
-        columns = self.protocol.unit_columns
-        strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
-
-        def work(conn: Connection) -> pd.DataFrame:
-            lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
-            existing = store.existing(conn, [a.participant for a in arrivals])
-            new = [a for a in arrivals if a.consent and a.participant not in existing]
-            declining = [a for a in arrivals if not a.consent and a.participant not in existing]
-            logged = store.declined(conn, [a.participant for a in declining])
-            new_declines = [a for a in declining if a.participant not in logged]
-            draws: list[Draw] = []
-            if new:
-                only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
-                # block methods continue each stratum from its count: the stratum column suffices
-                history = store.history_frame(
-                    self._history_rows(conn, only), () if self._per_stratum else columns
-                )
-                sequencer = procedure.sequencer(rng=self._rng(), history=history)
-                if via == "one":
-                    draws = [sequencer.next(new[0].unit)]
-                else:
-                    units = pd.DataFrame([a.unit for a in new], columns=list(columns))
-                    draws = list(sequencer.next_batch(units))
-                if len(draws) != len(new):
-                    raise RegistryError(
-                        f"The assignment procedure returned {len(draws)} draws for "
-                        f"{len(new)} arrivals."
-                    )
-            rows: dict[str, dict[str, Any]] = {}
-            if new or new_declines:
-                lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
-                self._check_protocol_in_force(conn)
-                at = store.now()
-                records = self._chain_assignments(conn, new, draws, via=via, at=at)
-                store.insert_many(conn, ASSIGNMENT, records)
-                rows = {r["participant"]: r for r in records}
-                events: list[dict[str, Any]] = [
-                    {
-                        "kind": "declined",
-                        "participant": a.participant,
-                        "reason": f"consent is false in {source}",
-                        "details": {"site": a.site, "enrolled_on": a.enrolled_on, "unit": a.unit},
-                    }
-                    for a in new_declines
-                ]
-                summary: dict[str, Any] = {
-                    "via": via,
-                    "source": source,
-                    "n_new": len(records),
-                    "n_existing": sum(1 for a in arrivals if a.participant in existing),
-                    "n_declined": len(new_declines),
-                }
-                if records:
-                    summary |= {
-                        "first": records[0]["sequence"],
-                        "last": records[-1]["sequence"],
-                        "head": records[-1]["hash"],
-                    }
-                events.append(
-                    {
-                        "kind": "intake",
-                        "participant": None,
-                        "reason": f"{via}: {source}",
-                        "details": summary,
-                    }
-                )
-                store.append_events(conn, events, at=at)
-            fields = ("arm", "probability", "sequence", "stratum")
-            out = [
-                (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
-                if a.participant in rows
-                else (
-                    a.participant,
-                    "existing",
-                    *(existing[a.participant][f] for f in fields),
-                    _changed(existing[a.participant]["unit"], a.unit),
-                )
-                if a.participant in existing
-                else (a.participant, "declined", None, None, None, None, "")
-                for a in arrivals
-            ]
-            return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])
-
-        frame = run_transaction(self._engine, work)
-        counts = frame["status"].value_counts()
-        return AssignOutcome(
-            n_new=int(counts.get("new", 0)),
-            n_existing=int(counts.get("existing", 0)),
-            n_declined=int(counts.get("declined", 0)),
-            frame=frame,
-            arms=self.protocol.arm_keys,
-            source=source,
-        )
-
-    @property
-    def _per_stratum(self) -> bool:
-        return self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS
-
-    def _rng(self) -> Any:
-        import numpy as np
-
-        return np.random.default_rng(self.protocol.seed)
-
-    def _history_rows(self, conn: Connection, strata: list[str] | None) -> list[tuple[Any, ...]]:
-        """Earlier assignments (of ``strata``, or all), in sequence order, read incrementally.
-
-        Called with the strata's locks held. Every row of a stratum is written under its lock
-        and gets a sequence number above all earlier ones, so rows above the highest sequence
-        seen for a stratum are exactly the ones this process has not read yet.
-        """
-        keys = strata if strata is not None else ["*"]
-        floor = min(self._history_seen.get(k, 0) for k in keys)
-        query = (
-            sa.select(
-                ASSIGNMENT.c.unit,
-                ASSIGNMENT.c.arm,
-                ASSIGNMENT.c.stratum,
-                ASSIGNMENT.c.position,
-                ASSIGNMENT.c.batch,
-                ASSIGNMENT.c.sequence,
-            )
-            .where(ASSIGNMENT.c.sequence > floor)
-            .order_by(ASSIGNMENT.c.sequence)
-        )
-        fetched: list[Any] = []
-        if strata is None:
-            fetched = list(conn.execute(query))
-        else:
-            for chunk in store.chunks(strata):
-                fetched.extend(conn.execute(query.where(ASSIGNMENT.c.stratum.in_(chunk))))
-            fetched.sort(key=lambda r: r[5])
-        for row in fetched:
-            key = "*" if strata is None else row[2]
-            if row[5] > self._history_seen.get(key, 0):
-                self._history.setdefault(key, []).append(tuple(row))
-                self._history_seen[key] = row[5]
-        rows = [r for k in keys for r in self._history.get(k, [])]
-        if len(keys) > 1:
-            rows.sort(key=lambda r: r[5])
-        return rows
-
-    def _check_protocol_in_force(self, conn: Connection) -> None:
-        sha = conn.execute(
-            sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)
-        ).scalar()
-        if sha != self.protocol.sha256:
-            raise RegistryError(
-                "The register's protocol was replaced since it was opened. Open the register again."
-            )
-
-    def _chain_assignments(
-        self,
-        conn: Connection,
-        arrivals: list[intake.Arrival],
-        draws: list[Draw],
-        *,
-        via: str,
-        at: str,
-    ) -> list[dict[str, Any]]:
-        head = conn.execute(
-            sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash)
-            .order_by(ASSIGNMENT.c.sequence.desc())
-            .limit(1)
-        ).first()
-        return chain_assignments(
-            [(a.participant, a.site, a.enrolled_on, a.unit) for a in arrivals],
-            draws,
-            after=(int(head[0]), head[1]) if head else (0, self.protocol.sha256),
-            fixed={
-                "via": via,
-                "method": self.protocol.assignment.method.value,
-                "procedure_version": int(self.procedure.version),
-                "assigned_at": at,
-            },
-        )
-
-    # ---------------------------------------------------------------- events
-    def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
-        """Record that a participant withdrew (the assignment stays: ITT keeps their arm)."""
-        return self.record_event(identifier, "withdrawal", reason, key=key)
-
-    def record_event(
-        self,
-        identifier: str,
-        kind: str,
-        reason: str,
-        *,
-        key: bytes | None,
-        details: Mapping[str, Any] | None = None,
-    ) -> int:
-        """Append a withdrawal, crossover or protocol deviation about an assigned participant.
-
-        Returns the event's number in the audit log.
-        """
-        if kind not in EVENT_KINDS:
-            raise RegistryError(
-                f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}."
-            )
-        reason = (reason or "").strip()
-        if not reason:
-            raise RegistryError(
-                f"A {kind} needs a reason (--reason TEXT): the audit log records why."
-            )
-        participant = self.participant_id(identifier, key=key)
-
-        return run_transaction(
-            self._engine,
-            lambda conn: store.participant_event(
-                conn, participant, kind, reason, dict(details or {}), namespace=self._namespace
-            ),
-        )
-
     # ---------------------------------------------------------------- checking
-    def verify(self) -> VerifyReport:
-        """Recompute both hash chains, check the protocol's hash and replay every assignment."""
+    def verify(self, *, anchor: str | None = None) -> VerifyReport:
+        """Check the chains, the protocol, the triggers, the anchor; replay every assignment.
+
+        Keyed chains and the replay of a sealed trial need the secret (given to :meth:`open`,
+        or recorded by :meth:`unseal`); without it everything else is checked and the report
+        says what was not. ``anchor`` is the line ``status`` and every report print
+        (:mod:`.anchor`): the register must still hold that record with that hash.
+        """
         from participatie_rct.registry.verify import verify_register
 
         with self._read() as conn, conn.begin():
-            return verify_register(conn, self.protocol, self._fingerprint)
+            return verify_register(
+                conn, self.protocol, secret=self._secret or self._unsealed, anchor=anchor
+            )
 
     def backup(self, path: str | Path) -> Path:
         """A consistent copy of the register while others may be writing (SQLite backup API).
@@ -667,10 +534,17 @@ class Register(RegisterReads):
     def _load_protocol(self) -> None:
         with self._read() as conn, conn.begin():
             row = (
-                conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1))
+                conn.execute(
+                    sa.select(PROTOCOL.c.text, PROTOCOL.c.key_fingerprint)
+                    .order_by(PROTOCOL.c.id.desc())
+                    .limit(1)
+                )
                 .mappings()
                 .first()
             )
+            if row is not None:
+                self._rows = sealing.protocol_rows(conn)
+                self._unsealed = sealing.unsealed_secret(conn)
         if row is None:
             raise RegistryError(
                 f"{self.url}: the register holds no protocol. Run participatie-rct init "
@@ -679,12 +553,6 @@ class Register(RegisterReads):
         self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
         self._fingerprint = row["key_fingerprint"]
         self._procedure = None
-
-
-def _changed(stored: str | None, unit: Mapping[str, str]) -> str:
-    """Columns (comma-joined) whose value differs from the one recorded at first assignment."""
-    before = json.loads(stored) if stored else {}
-    return ",".join(c for c in unit if before.get(c) != unit[c])
 
 
 def _unreachable(url: URL, exc: Exception) -> RegistryError:

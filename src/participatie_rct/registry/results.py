@@ -43,8 +43,7 @@ class AssignedParticipant:
         """One line a person reads (the pseudonym is shortened; no BSN is ever shown)."""
         state = "assigned" if self.is_new else "already assigned"
         return (
-            f"{state}: arm {self.arm} (probability {self.probability:.4g}), sequence "
-            f"{self.sequence}, "
+            f"{state}: arm {self.arm}, sequence {self.sequence}, "
             f"participant {self.participant[:12]}"
         )
 
@@ -131,7 +130,8 @@ class VerifyReport:
     """What :meth:`Register.verify` found.
 
     ``first_broken`` names the first record that fails (``assignment 17``,
-    ``audit_log 4``, ``protocol``) or is None when everything checks out.
+    ``audit_log 4``, ``protocol``) or is None when everything checks out. ``unchecked`` lists
+    what could not be checked without the trial secret (empty when everything was).
     """
 
     ok: bool
@@ -141,10 +141,13 @@ class VerifyReport:
     n_assignments: int = 0
     n_events: int = 0
     problems: tuple[str, ...] = ()
+    unchecked: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready view."""
+        """JSON-ready view (``intact`` is ``ok``; ``unchecked``: what needed the secret)."""
         return {
+            "intact": self.ok,
+            "unchecked": list(self.unchecked),
             "ok": self.ok,
             "n_checked": self.n_checked,
             "n_assignments": self.n_assignments,

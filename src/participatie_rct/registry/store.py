@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from participatie_rct.errors import RegistryError
-from participatie_rct.registry.chain import GENESIS, canonical_json, event_hash
+from participatie_rct.registry.chain import CHAIN_HMAC, canonical_json, event_hash
 from participatie_rct.registry.engine import is_sqlite, lock
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
 
@@ -45,34 +45,46 @@ def namespace_of(engine: Engine) -> str:
 
 
 def store_protocol(
-    conn: Connection, protocol: Protocol, fingerprint: str | None, namespace: str
+    conn: Connection,
+    protocol: Protocol,
+    fingerprint: str | None,
+    namespace: str,
+    *,
+    secret: bytes | None = None,
+    at: str | None = None,
 ) -> None:
-    """Lock the register to ``protocol`` (see :meth:`.Register.create`): store it, or nothing."""
+    """Lock the register to ``protocol`` (see :meth:`.Register.create`): store it, or nothing.
+
+    A sealed protocol is stored with the commitment to ``secret``; a register that already
+    holds a sealed protocol accepts another only with the same secret.
+    """
+    from participatie_rct.concealment import commitment
+    from participatie_rct.registry import sealing
+
     lock(conn, ["draw"], namespace=namespace)  # the order every assigner takes them in
     lock(conn, [APPEND_LOCK], namespace=namespace)
-    current = (
-        conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id.desc()).limit(1)).mappings().first()
-    )
-    at = now()
-    if current is not None and current["sha256"] == protocol.sha256:
-        if fingerprint is not None and current["key_fingerprint"] not in (None, fingerprint):
-            raise RegistryError(
-                "The key given is not the key this register was initialised with (its "
-                "fingerprint differs). "
-                "Use the trial's key file."
-            )
+    rows = sealing.protocol_rows(conn)
+    current = rows[-1] if rows else None
+    if current is not None:
+        _check_locked(current, fingerprint, secret)
+    committed = commitment(secret, protocol.sha256) if protocol.sealed and secret else None
+    if current is not None and current.sha256 == protocol.sha256:
         return  # the same protocol again: nothing to do
     if current is not None:
         n = conn.execute(sa.select(sa.func.count()).select_from(ASSIGNMENT)).scalar() or 0
         if n:
             raise RegistryError(
-                f"{protocol.source}: the register is locked to protocol {current['sha256'][:12]} "
-                f"({current['name']!r}) and {n} participants are assigned under it; this protocol "
+                f"{protocol.source}: the register is locked to protocol {current.sha256[:12]} "
+                f"and {n} participants are assigned under it; this protocol "
                 f"({protocol.sha256[:12]}) differs. A running trial keeps its protocol: "
-                f"record changes as "
-                "deviations, or start a new register for a new trial."
+                f"record changes as deviations, or start a new register for a new trial."
             )
-    number = 1 if current is None else int(current["id"]) + 1
+        if current.sealed and secret is None:
+            raise RegistryError(
+                f"Replacing the protocol of a sealed trial needs its secret. {sealing.SECRET_HINT}"
+            )
+    at = at or now()
+    number = 1 if current is None else current.id + 1
     conn.execute(
         PROTOCOL.insert().values(
             id=number,
@@ -82,28 +94,80 @@ def store_protocol(
             identifier_kind=protocol.identifier_kind.value,
             key_fingerprint=fingerprint,
             stored_at=at,
+            commitment=committed,
+            chain=CHAIN_HMAC,
         )
     )
     kind = "protocol" if current is None else "protocol_replaced"
     reason = (
         "init"
         if current is None
-        else f"init with another protocol before anyone was assigned (was {current['sha256'][:12]})"
+        else f"init with another protocol before anyone was assigned (was {current.sha256[:12]})"
     )
-    details = {"sha256": protocol.sha256, "name": protocol.name, "protocol_id": number}
+    details = {
+        "sha256": protocol.sha256,
+        "name": protocol.name,
+        "protocol_id": number,
+        "concealment": protocol.concealment.value,
+        "key_fingerprint": fingerprint,
+        "commitment": committed,
+    }
     if current is not None:
-        details["replaces"] = current["sha256"]
+        details["replaces"] = current.sha256
+    rows = sealing.protocol_rows(conn)
     append_events(
-        conn, [{"kind": kind, "participant": None, "reason": reason, "details": details}], at=at
+        conn,
+        [{"kind": kind, "participant": None, "reason": reason, "details": details}],
+        at=at,
+        chain=audit_chain(rows, secret),
     )
 
 
-def append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) -> list[int]:
-    """Append entries to the audit log's chain (the append lock must be held)."""
+def _check_locked(current: Any, fingerprint: str | None, secret: bytes | None) -> None:
+    """Refuse a key or secret that is not the one the stored protocol was locked with."""
+    from participatie_rct.registry import sealing
+
+    if current.identifier_kind == "bsn" and current.key_fingerprint is None:
+        raise RegistryError(
+            "The register's key fingerprint is missing: it was removed after init, and "
+            "without it a wrong key would go unnoticed. Restore the register from a "
+            "backup and run participatie-rct verify."
+        )
+    if fingerprint is not None and current.key_fingerprint not in (None, fingerprint):
+        raise RegistryError(
+            "The key given is not the key this register was initialised with (its "
+            "fingerprint differs). Use the trial's key file."
+        )
+    if current.sealed and secret is not None:
+        sealing.check_secret(current, secret)
+
+
+def audit_chain(rows: Sequence[Any], secret: bytes | None) -> tuple[bytes | None, str]:
+    """The key and start value of the audit log of a register with these protocol rows."""
+    from participatie_rct.registry import sealing
+
+    return (
+        sealing.row_key(rows[0], secret, purpose="Writing to the audit log"),
+        sealing.starts(rows)[1],
+    )
+
+
+def append_events(
+    conn: Connection,
+    events: list[dict[str, Any]],
+    *,
+    at: str,
+    chain: tuple[bytes | None, str],
+) -> list[int]:
+    """Append entries to the audit log's chain (the append lock must be held).
+
+    ``chain`` is the log's key and start value (:func:`audit_chain`).
+    """
+    key, start = chain
     head = conn.execute(
         sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
     ).first()
-    seq, prev = (int(head[0]), head[1]) if head else (0, GENESIS)
+    seq, prev = (int(head[0]), head[1]) if head else (0, start)
     records = []
     for event in events:
         seq += 1
@@ -116,7 +180,7 @@ def append_events(conn: Connection, events: list[dict[str, Any]], *, at: str) ->
             "at": at,
             "prev_hash": prev,
         }
-        record["hash"] = prev = event_hash(record)
+        record["hash"] = prev = event_hash(record, key)
         records.append(record)
     insert_many(conn, AUDIT_LOG, records)
     return [r["seq"] for r in records]
@@ -130,6 +194,8 @@ def participant_event(
     details: dict[str, Any],
     *,
     namespace: str,
+    secret: bytes | None,
+    at: str | None = None,
 ) -> int:
     """Append one event about an assigned participant; return its number in the audit log.
 
@@ -157,14 +223,17 @@ def participant_event(
                 f"{before}). "
                 "A withdrawal is recorded once."
             )
-    at = now()
+    at = at or now()
     event = {
         "kind": kind,
         "participant": participant,
         "reason": reason,
         "details": details,
     }
-    return append_events(conn, [event], at=at)[-1]
+    from participatie_rct.registry import sealing
+
+    chain = audit_chain(sealing.protocol_rows(conn), secret)
+    return append_events(conn, [event], at=at, chain=chain)[-1]
 
 
 def insert_many(conn: Connection, table: sa.Table, records: list[dict[str, Any]]) -> None:

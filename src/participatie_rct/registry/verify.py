@@ -11,9 +11,19 @@ was written is what the protocol prescribes. :func:`verify_register` answers bot
 4. **checkpoints**: each intake entry of the audit log names the assignments it made and the
    chain's head after them, so removing the newest assignments (or rewriting the chain from
    some point on) no longer matches the log;
-5. **replay**: a fresh sequencer, seeded from the protocol, re-derives every assignment in
-   sequence order, calls as they happened (a file as one batch, an intake as one draw), and
-   must give the stored arm, probability, stratum and position.
+5. **replay**: a fresh sequencer, seeded as the register seeded it (the open protocol's seed,
+   or the sealed trial's secret), re-derives every assignment in sequence order, calls as
+   they happened (a file as one batch, an intake as one draw), and must give the stored arm,
+   probability, stratum and position;
+6. **locks**: the first record of each chain binds the protocol hash, the key fingerprint and
+   the commitment to the secret; a BSN trial has its fingerprint, a sealed trial its
+   commitment and keyed chains;
+7. **triggers**: the refusing triggers exist (and, in PostgreSQL, fire always, also in
+   replication mode);
+8. **anchor** (when given): the register still holds the record an earlier anchor named.
+
+Keyed chains and the replay of a sealed trial need the secret; without it the rest is checked
+and the report lists what was not (``unchecked``).
 
 All checks run; the broken record named first is the protocol if it fails, else the
 assignment with the lowest sequence number that fails any check, else the first failing
@@ -33,8 +43,10 @@ from sqlalchemy.engine import Connection
 
 from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.protocol import Protocol
-from participatie_rct.registry.chain import GENESIS, assignment_hash, event_hash
-from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version
+from participatie_rct.registry import sealing
+from participatie_rct.registry.anchor import anchor_problems, parse_anchor
+from participatie_rct.registry.chain import assignment_hash, event_hash
+from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, expected_triggers
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
 from participatie_rct.registry.results import VerifyReport
 
@@ -55,7 +67,9 @@ def _precedence(item: tuple[str, str]) -> tuple[int, int]:
     """Which finding names the first broken record: protocol, then assignments, then the log."""
     record = item[0]
     kind, _, number = record.partition(" ")
-    order = {"schema": 0, "protocol": 1, "assignment": 2, "audit_log": 3}.get(kind, 4)
+    order = {"schema": 0, "protocol": 1, "assignment": 2, "audit_log": 3, "triggers": 4}.get(
+        kind, 5
+    )
     return (order, int(number) if number.isdigit() else 0)
 
 
@@ -64,7 +78,8 @@ def _short(participant: str | None) -> str:
 
 
 def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> list[str]:
-    rows = conn.execute(sa.select(PROTOCOL).order_by(PROTOCOL.c.id)).mappings().all()
+    query = sa.select(PROTOCOL.c.id, PROTOCOL.c.sha256, PROTOCOL.c.text).order_by(PROTOCOL.c.id)
+    rows = conn.execute(query).mappings().all()
     if not rows:
         found.add("protocol", "The register holds no protocol.")
         return []
@@ -89,7 +104,7 @@ def _check_chain(
     *,
     table: str,
     number: str,
-    hash_of: Callable[[Any], str],
+    hash_of: Callable[[Any], str] | None,
     label: Callable[[Any], str],
     unit: str,
     origin: str,
@@ -113,7 +128,7 @@ def _check_chain(
                 f"for the first, {origin}); a record was removed, inserted or "
                 f"rewritten.",
             )
-        if hash_of(row) != row["hash"]:
+        if hash_of is not None and hash_of(row) != row["hash"]:
             found.add(
                 name,
                 f"{name} ({who}): its fields no longer match its hash; it was changed after "
@@ -122,31 +137,35 @@ def _check_chain(
         prev = row["hash"]
 
 
-def _check_log(rows: Sequence[Any], found: _Findings) -> None:
+def _check_log(
+    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: _Findings
+) -> None:
     _check_chain(
         rows,
-        GENESIS,
+        start,
         found,
         table="audit_log",
         number="seq",
-        hash_of=event_hash,
+        hash_of=(lambda row: event_hash(row, key)) if checkable else None,
         label=lambda row: f"{row['kind']}, {_short(row['participant'])}",
         unit="entry",
-        origin="the chain's fixed starting value",
+        origin="the value that binds the protocol, key fingerprint and commitment",
     )
 
 
-def _check_assignments(rows: Sequence[Any], start: str, found: _Findings) -> None:
+def _check_assignments(
+    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: _Findings
+) -> None:
     _check_chain(
         rows,
         start,
         found,
         table="assignment",
         number="sequence",
-        hash_of=assignment_hash,
+        hash_of=(lambda row: assignment_hash(row, key)) if checkable else None,
         label=lambda row: f"{_short(row['participant'])}, arm {row['arm']!r}",
         unit="sequence",
-        origin="the protocol's SHA-256",
+        origin="the value that binds the protocol, key fingerprint and commitment",
     )
 
 
@@ -208,19 +227,29 @@ def _check_checkpoints(
             )
 
 
-def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) -> None:
+def _replay(
+    assignments: Sequence[Any], protocol: Protocol, secret: bytes | None, found: _Findings
+) -> None:
     import numpy as np
     import pandas as pd
 
+    from participatie_rct.concealment import sealed_rng
+
     if not assignments:
         return
+    rng = (
+        sealed_rng(secret, protocol.sha256)
+        if protocol.sealed and secret is not None
+        else np.random.default_rng(protocol.seed)
+    )
+    source = "the trial secret" if protocol.sealed else f"seed {protocol.seed}"
     try:
         procedure = protocol.procedure()
     except ParticipatieRCTError as exc:
         found.add("protocol", f"The protocol's assignment procedure cannot be built ({exc}).")
         return
     columns = list(procedure.unit_columns)
-    sequencer = procedure.sequencer(rng=np.random.default_rng(protocol.seed), history=None)
+    sequencer = procedure.sequencer(rng=rng, history=None)
     groups: list[list[Any]] = []
     for row in assignments:
         if groups and groups[-1][0]["intake"] == row["intake"]:
@@ -261,7 +290,7 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
                 found.add(
                     name,
                     f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying "
-                    f"the protocol (seed {protocol.seed}) in arrival order gives {draw.arm!r}.",
+                    f"the protocol ({source}) in arrival order gives {draw.arm!r}.",
                 )
             elif not math.isclose(
                 float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
@@ -280,9 +309,65 @@ def _replay(assignments: Sequence[Any], protocol: Protocol, found: _Findings) ->
                 )
 
 
-def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | None) -> VerifyReport:
+def _check_locks(
+    conn: Connection, protocol: Protocol, rows: Sequence[sealing.ProtocolRow], found: _Findings
+) -> None:
+    """A BSN trial keeps its key fingerprint; a sealed trial its commitment and keyed chains."""
+    last = rows[-1]
+    if protocol.identifier_kind.value == "bsn" and last.key_fingerprint is None:
+        found.add(
+            "protocol",
+            "The register's key fingerprint is missing (it was removed after init): a "
+            "wrong key would no longer be noticed.",
+        )
+    if protocol.sealed and (last.commitment is None or not last.keyed):
+        found.add(
+            "protocol",
+            "The protocol is sealed, but the register holds no commitment to its secret or "
+            "its chains are not keyed: it was changed after init.",
+        )
+
+
+def _check_triggers(conn: Connection, found: _Findings) -> None:
+    """The refusing triggers exist; in PostgreSQL they fire always (also in replica mode)."""
+    expected = expected_triggers(conn)
+    if conn.dialect.name == "sqlite":
+        present = conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type = 'trigger'")
+        state = {r[0]: "A" for r in present}
+    else:
+        triggers = conn.exec_driver_sql(
+            "SELECT t.tgname, t.tgenabled FROM pg_trigger t JOIN pg_class c ON c.oid = "
+            "t.tgrelid WHERE c.relnamespace = current_schema()::regnamespace "
+            "AND NOT t.tgisinternal"
+        )
+        state = {r[0]: str(r[1]) for r in triggers}
+    for table, names in expected.items():
+        for name in names:
+            if name not in state:
+                found.add(
+                    "triggers",
+                    f"The trigger {name} that refuses changes to {table} is gone: someone "
+                    "with database rights dropped it, so records may have been changed.",
+                )
+            elif state[name] != "A":
+                found.add(
+                    "triggers",
+                    f"The trigger {name} on {table} does not fire always (state "
+                    f"{state[name]!r}); in replication mode it would let changes through.",
+                )
+
+
+def verify_register(
+    conn: Connection,
+    protocol: Protocol,
+    *,
+    secret: bytes | None = None,
+    anchor: str | None = None,
+) -> VerifyReport:
     """Check everything the register holds (read in one transaction by the caller)."""
+    parsed_anchor = parse_anchor(anchor) if anchor is not None else None
     found = _Findings()
+    unchecked: list[str] = []
     version = current_version(conn)
     if version != SCHEMA_VERSION:
         found.add(
@@ -290,12 +375,22 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
             f"The schema is version {version}; this participatie-rct expects {SCHEMA_VERSION}.",
         )
     protocol_shas = _check_protocol(conn, protocol, found)
+    rows = sealing.protocol_rows(conn)
     log = conn.execute(sa.select(AUDIT_LOG).order_by(AUDIT_LOG.c.seq)).mappings().all()
     assignments = (
         conn.execute(sa.select(ASSIGNMENT).order_by(ASSIGNMENT.c.sequence)).mappings().all()
     )
-    _check_log(log, found)
-    _check_assignments(assignments, protocol.sha256, found)
+    if rows:
+        _check_locks(conn, protocol, rows, found)
+        keys = []
+        for bound in (rows[0], rows[-1]):
+            ok = not (bound.keyed and bound.sealed and secret is None)
+            keys.append((sealing.row_key(bound, secret, purpose="") if ok else None, ok))
+        assignment_start, audit_start = sealing.starts(rows)
+        _check_log(log, audit_start, keys[0][0], keys[0][1], found)
+        _check_assignments(assignments, assignment_start, keys[1][0], keys[1][1], found)
+        if not (keys[0][1] and keys[1][1]):
+            unchecked.append("the keyed hashes of each record (they need the trial secret)")
     _check_checkpoints(log, assignments, protocol_shas, found)
     assigned = {r["participant"] for r in assignments}
     for row in log:
@@ -308,7 +403,27 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
                 f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has "
                 f"no assignment.",
             )
-    _replay(assignments, protocol, found)
+    if protocol.sealed and secret is None:
+        if assignments:
+            unchecked.append("the replay of each draw (it needs the trial secret)")
+    else:
+        _replay(assignments, protocol, secret, found)
+    _check_triggers(conn, found)
+    if parsed_anchor is not None:
+        for record, message in anchor_problems(conn, parsed_anchor):
+            found.add(record, message)
+    return _report(found, protocol, log, assignments, protocol_shas, unchecked, anchor)
+
+
+def _report(
+    found: _Findings,
+    protocol: Protocol,
+    log: Sequence[Any],
+    assignments: Sequence[Any],
+    protocol_shas: list[str],
+    unchecked: list[str],
+    anchor: str | None,
+) -> VerifyReport:
     n_checked = len(log) + len(assignments) + len(protocol_shas)
     if found.items:
         record, message = min(found.items, key=_precedence)
@@ -320,17 +435,27 @@ def verify_register(conn: Connection, protocol: Protocol, fingerprint: str | Non
             n_assignments=len(assignments),
             n_events=len(log),
             problems=tuple(m for _, m in found.items),
+            unchecked=tuple(unchecked),
         )
+    replayed = (
+        "every assignment replays from the trial secret"
+        if protocol.sealed
+        else f"every assignment replays from seed {protocol.seed} (an open trial: anyone "
+        "holding the protocol can predict the next arm)"
+    )
+    if unchecked:
+        replayed = "not checked without the trial secret: " + "; ".join(unchecked)
+    held = ", and the register still holds the anchor given" if anchor is not None else ""
     return VerifyReport(
         ok=True,
         n_checked=n_checked,
         first_broken=None,
         message=(
             f"Register intact: {len(assignments)} assignments and {len(log)} audit-log "
-            f"entries chain correctly, "
-            f"protocol {protocol.sha256[:12]}... matches, and every assignment replays from "
-            f"seed {protocol.seed}."
+            f"entries chain correctly, protocol {protocol.sha256[:12]}... matches, the "
+            f"refusing triggers are in place{held}; {replayed}."
         ),
         n_assignments=len(assignments),
         n_events=len(log),
+        unchecked=tuple(unchecked),
     )

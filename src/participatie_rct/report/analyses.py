@@ -90,6 +90,9 @@ class ReportAnalyses:
     covariates: tuple[str, ...]
     missing_baseline: int = 0
     settings: Mapping[str, Any] = field(default_factory=dict)
+    #: the trial was unsealed (its secret is public); a final report then prints the secret
+    unsealed: bool = False
+    unsealed_secret: str | None = field(default=None, repr=False)
 
     @property
     def analysed(self) -> pd.Series:

@@ -27,7 +27,7 @@ from participatie_rct.report.sections.consort import consort_section
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
-from participatie_rct.report.sections.methods import methods_section
+from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.sites import sites_section
@@ -76,7 +76,7 @@ def build_context(
         competing_section(analyses, view),
         sites_section(analyses, view),
         survey_section(analyses.survey, view),
-        _methods(analyses, view, package_version),
+        _methods(analyses, view, package_version, blinded=blinded, key=key),
         data_quality_section(analyses, view),
     ]
     if analyses.interim is not None:
@@ -138,7 +138,9 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     )
 
 
-def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
+def _methods(
+    analyses: ReportAnalyses, view: View, version: str, *, blinded: bool, key: bytes | None
+) -> Section:
     people = analyses.people
     withdrawn = int(people["withdrawn"].astype(bool).sum()) if "withdrawn" in people else 0
     k = len(analyses.itt) if isinstance(analyses.itt, pd.DataFrame) else 0
@@ -154,6 +156,7 @@ def _methods(analyses: ReportAnalyses, view: View, version: str) -> Section:
         k,
         view.labels[view.control],
         version,
+        concealment=concealment_text(analyses, view.language, blinded=blinded, key=key),
     )
     return Section({"methods": paragraphs})
 

@@ -11,14 +11,21 @@
    a final report at the end of follow-up, 24 months and more (``OUT/final``).
 
 The register and the data stay in ``OUT`` so that ``participatie-rct report`` can be run on
-them again. The register draws with the protocol's own procedure and seed, so its arms are
-the simulator's: the demo checks that every arm agrees and refuses to go on otherwise.
-Everything is fixed by :data:`DEMO_SEED`, and the as-of dates are fixed too: two runs give
-the same report bytes.
+them again. The trial is sealed, as every real trial should be: its draws come from a trial
+secret (``OUT/trial.secret``), and the simulator draws with the same secret, so the register's
+arms are the simulator's: the demo checks that every arm agrees and refuses to go on
+otherwise. The demo's secret is :data:`DEMO_SECRET`, fixed and therefore public: it serves a
+synthetic trial only, never a real one (make a real one with ``participatie-rct keygen``).
+Everything is fixed by :data:`DEMO_SEED`, the demo secret and a demo clock that times the
+register's records (one second apart from the start of intake), so two runs give the same
+register and the same report bytes.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -31,8 +38,13 @@ from participatie_rct.trial.report import write_report
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
 DEMO_SEED = 20170901
 
-#: Register file inside the demo folder.
+#: The demo's trial secret: fixed, so the demo is reproducible, and so public. Never use it
+#: for a real trial: anyone could predict its arms.
+DEMO_SECRET = hashlib.sha256(b"participatie-rct demo trial secret: public, synthetic only").digest()
+
+#: Register file inside the demo folder, and the file of its (public) secret.
 REGISTER_FILE = "trial.db"
+SECRET_FILE = "trial.secret"
 
 
 @dataclass(frozen=True)
@@ -83,7 +95,7 @@ def _remove_old_demo_register(db_path: Path, db_url: str, protocol_sha256: str) 
     from participatie_rct.registry import Register
 
     try:
-        old = Register.open(db_url)
+        old = Register.open(db_url, read_only=True)
         try:
             same = old.protocol.sha256 == protocol_sha256
         finally:
@@ -95,10 +107,41 @@ def _remove_old_demo_register(db_path: Path, db_url: str, protocol_sha256: str) 
             f"{db_path}: a register that the demo did not make is in the way; the demo will not "
             "overwrite it. Choose another folder with --out."
         )
-    for suffix in ("", "-wal", "-shm", "-journal"):
+    for suffix in ("", "-wal", "-shm", "-journal", "-writer-lock"):
         stale = Path(f"{db_path}{suffix}")
         if stale.exists():
             stale.unlink()
+    _remove_old_demo_secret(db_path.parent / SECRET_FILE)
+
+
+def _remove_old_demo_secret(path: Path) -> None:
+    """Delete the demo's own secret file left by an earlier run; refuse any other file."""
+    from participatie_rct.errors import ParticipatieRCTError
+    from participatie_rct.keyfiles import decode_key
+
+    if not path.exists():
+        return
+    try:
+        same = decode_key(path.read_text(encoding="ascii")) == DEMO_SECRET
+    except (ParticipatieRCTError, OSError, UnicodeDecodeError):
+        same = False
+    if not same:
+        raise ReportError(
+            f"{path}: a file that the demo did not make is in the way; the demo will not "
+            "overwrite it. Choose another folder with --out."
+        )
+    path.unlink()
+
+
+def _demo_clock(start: dt.date) -> Callable[[], str]:
+    """Record times one second apart from ``start``: the same register bytes on every run."""
+    moment = dt.datetime(start.year, start.month, start.day, tzinfo=dt.UTC)
+    ticks = iter(range(10**9))
+
+    def clock() -> str:
+        return (moment + dt.timedelta(seconds=next(ticks))).isoformat(timespec="microseconds")
+
+    return clock
 
 
 def run_demo(
@@ -111,10 +154,13 @@ def run_demo(
     import numpy as np
     import pandas as pd
 
+    from participatie_rct.keyfiles import write_key_file
     from participatie_rct.registry import Register
     from participatie_rct.simulate import simulate_trial, write_simulation
 
-    trial = simulate_trial("wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed")
+    trial = simulate_trial(
+        "wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed", secret=DEMO_SECRET
+    )
     protocol = trial.protocol
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -124,11 +170,15 @@ def run_demo(
         _remove_old_demo_register(db_path, db_url, protocol.sha256)
     data_dir = out / "data"
     write_simulation(trial, data_dir)
-    register = Register.create(db_url, protocol, key=None)
+    _remove_old_demo_secret(out / SECRET_FILE)
+    write_key_file(out / SECRET_FILE, raw=DEMO_SECRET)
+    arrivals = trial.assignments.sort_values("sequence")
+    start = pd.Timestamp(arrivals["enrolled_on"].min()).date().replace(day=1)
+    clock = _demo_clock(start)
+    register = Register.create(db_url, protocol, key=None, secret=DEMO_SECRET, clock=clock)
     try:
         columns = list(protocol.unit_columns)
         mismatches = 0
-        arrivals = trial.assignments.sort_values("sequence")
         for row in arrivals.to_dict("records"):
             drawn = register.assign_one(
                 str(row["id"]),
@@ -142,7 +192,7 @@ def run_demo(
             raise ReportError(
                 f"demo: the register drew another arm than the simulator for {mismatches} "
                 "participants; the register and the simulator must use the protocol's procedure, "
-                "seed and arrival order alike."
+                "secret and arrival order alike."
             )
         for withdrawal in trial.withdrawals:
             register.withdraw(withdrawal.id, withdrawal.reason, key=None)
@@ -155,7 +205,6 @@ def run_demo(
     finally:
         register.close()
 
-    start = pd.Timestamp(arrivals["enrolled_on"].min()).date().replace(day=1)
     interim_as_of = end_of_month(add_months(start, 12))
     if trial.benefit_months is None:
         raise ReportError("demo: the simulation made no benefit months; simulate with tables.")

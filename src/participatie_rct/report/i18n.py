@@ -248,7 +248,12 @@ STRINGS: dict[str, dict[str, str]] = {
 #: Methods paragraphs: filled with what was actually run.
 METHODS: dict[str, dict[str, str]] = {
     "nl": {
-        "design": "Deelnemers zijn geloot met de methode '{method}'{strata} volgens het protocol '{trial}' (seed {seed}, protocol-SHA-256 {sha}). Het register legt elke toewijzing vast in een hash-keten; {n} deelnemers zijn geloot, {withdrawn} hebben zich teruggetrokken en blijven in de analyse in hun gelote groep (intention-to-treat).",
+        "design": "Deelnemers zijn geloot met de methode '{method}'{strata} volgens het protocol '{trial}' ({concealment}; protocol-SHA-256 {sha}). Het register legt elke toewijzing vast in een hash-keten met sleutel; {n} deelnemers zijn geloot, {withdrawn} hebben zich teruggetrokken en blijven in de analyse in hun gelote groep (intention-to-treat).",
+        "sealed": "verzegelde loting: de loting komt uit een geheime sleutel die niemand van de uitvoering of de lezers heeft, zodat de volgende groep niet te voorspellen was",
+        "unsealed": "verzegelde loting, na afloop ontzegeld: met de vastgelegde sleutel kan iedereen elke loting narekenen (participatie-rct verify)",
+        "open": "open loting met seed {seed}: wie het protocol heeft, kan de volgende groep voorspellen",
+        "secret": " De geheime sleutel van de loting, na afloop vastgelegd in het register: {secret}.",
+        "blind_open": " De blindering van dit rapport is niet verborgen: de letters volgen uit het protocol en de seed.",
         "strata": ", gestratificeerd naar {strata}",
         "blocks": ", in permuterende blokken van {blocks}",
         "outcome": "Primaire uitkomst: uitstroom uit de bijstand naar werk binnen {h} maanden na de maand van loting, uit de maandelijkse uitkeringsgegevens tot en met {end}. Alleen deelnemers van wie alle {h} maanden zijn waargenomen tellen mee.",
@@ -262,7 +267,12 @@ METHODS: dict[str, dict[str, str]] = {
         "software": "Berekend met participatie-rct {version}, numpy {numpy}, pandas {pandas}, scipy {scipy}, statsmodels {statsmodels}, plotnine {plotnine}.",
     },
     "en": {
-        "design": "Participants were assigned by the method '{method}'{strata} under the protocol '{trial}' (seed {seed}, protocol SHA-256 {sha}). The register records every assignment in a hash chain; {n} participants were assigned, {withdrawn} withdrew and stay in the analysis in the arm they were assigned to (intention to treat).",
+        "design": "Participants were assigned by the method '{method}'{strata} under the protocol '{trial}' ({concealment}; protocol SHA-256 {sha}). The register records every assignment in a keyed hash chain; {n} participants were assigned, {withdrawn} withdrew and stay in the analysis in the arm they were assigned to (intention to treat).",
+        "sealed": "a sealed lottery: draws come from a secret key held by neither the staff nor the readers, so the next arm could not be predicted",
+        "unsealed": "a sealed lottery, unsealed at the end: with the recorded key anyone can replay every draw (participatie-rct verify)",
+        "open": "an open lottery with seed {seed}: anyone holding the protocol can predict the next arm",
+        "secret": " The lottery's secret key, recorded in the register at the end of the trial: {secret}.",
+        "blind_open": " The blinding of this report is not concealed: its letters follow from the protocol and the seed.",
         "strata": ", stratified by {strata}",
         "blocks": ", in permuted blocks of {blocks}",
         "outcome": "Primary outcome: outflow from benefit to work within {h} months of the month of assignment, from the monthly benefit records up to and including {end}. Only participants whose {h} months have all been observed count.",

@@ -44,6 +44,10 @@ class ReportInputs:
     register: Mapping[str, Any] = field(default_factory=dict)
     seen: pd.DataFrame | None = None
     events: pd.DataFrame | None = None
+    #: the key behind a blinded report's letters (from the trial secret; never written out)
+    blinding_key: bytes | None = field(default=None, repr=False)
+    #: the secret ``unseal`` made public at the end of the trial (a final report prints it)
+    unsealed_secret: str | None = field(default=None, repr=False)
 
 
 def assignments_digest(assignments: pd.DataFrame) -> str:

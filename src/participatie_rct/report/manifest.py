@@ -1,7 +1,10 @@
 """``manifest.json``: what a report folder was made from, so anyone can check and remake it.
 
-The manifest records the package version, the protocol's SHA-256, the trial seed, the report
-settings (kind, language, as-of date, formats, blinded) and the SHA-256 of every input file.
+The manifest records the package version, the protocol's SHA-256, the seed of an open trial
+(``null`` for a sealed one: its draws come from a secret that no report shows), the report
+settings (kind, language, as-of date, formats, blinded), the SHA-256 of every input file and
+the register's **anchor** (:mod:`participatie_rct.registry.anchor`): keep the manifest, and
+``verify --anchor manifest.json`` later finds a register cut short or rewritten since.
 No clock is read: the run date is the ``as_of`` input, so the same inputs give the same bytes
 (STYLE.md convention 13). Paths are recorded relative to the data folder, never absolute.
 """
@@ -31,7 +34,7 @@ def build_manifest(
     *,
     package_version: str,
     protocol_sha256: str,
-    seed: int,
+    seed: int | None,
     settings: Mapping[str, Any],
     inputs: Mapping[str, str],
     outputs: Mapping[str, str],
@@ -48,7 +51,8 @@ def build_manifest(
         "package": "participatie-rct",
         "package_version": package_version,
         "protocol_sha256": protocol_sha256,
-        "seed": int(seed),
+        "seed": None if seed is None else int(seed),
+        "anchor": register.get("anchor"),
         "settings": dict(settings),
         "register": dict(register),
         "inputs": dict(sorted(inputs.items())),

@@ -159,7 +159,7 @@ def write_documents(
     manifest = build_manifest(
         package_version=__version__,
         protocol_sha256=inputs.protocol.sha256,
-        seed=inputs.protocol.seed,
+        seed=None if inputs.protocol.sealed else inputs.protocol.seed,
         settings=settings,
         inputs=inputs.input_files,
         outputs=outputs,

@@ -292,13 +292,16 @@ def _toml_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)
 
 
-def protocol_toml(spec: ScenarioSpec, *, seed: int) -> str:
-    """The protocol file of a simulated trial: its arms, permuted blocks by site and age group."""
+def protocol_toml(spec: ScenarioSpec, *, seed: int | None) -> str:
+    """The protocol file of a simulated trial: its arms, permuted blocks by site and age group.
+
+    ``seed=None`` makes it a sealed trial (its draws come from a trial secret).
+    """
     description = f"Synthetic trial: scenario {spec.scenario}, effects {spec.effects}."
     lines = [
         "[trial]",
         f"name = {_toml_string(spec.trial_name)}",
-        f"seed = {int(seed)}",
+        'concealment = "sealed"' if seed is None else f"seed = {int(seed)}",
         f"description = {_toml_string(description)}",
         "",
     ]

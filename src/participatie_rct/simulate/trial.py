@@ -50,7 +50,9 @@ if TYPE_CHECKING:
     import pandas as pd
 
 
-def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarray:
+def _assign(
+    protocol: Protocol, units: pd.DataFrame, *, intake: str, secret: bytes | None = None
+) -> np.ndarray:
     """Arms of the consenting participants, drawn by the protocol's own procedure.
 
     Arrival order is the row order of ``units`` (intake date, then id). The sequencer is
@@ -64,10 +66,17 @@ def _assign(protocol: Protocol, units: pd.DataFrame, *, intake: str) -> np.ndarr
     """
     import numpy.random as npr
 
+    from participatie_rct.concealment import sealed_rng
+
     procedure = protocol.procedure()
     columns = list(protocol.unit_columns)
     frame = units[columns].astype(str).reset_index(drop=True)
-    sequencer = procedure.sequencer(rng=npr.default_rng(protocol.seed), history=None)
+    rng = (
+        sealed_rng(secret, protocol.sha256)
+        if protocol.sealed and secret is not None
+        else npr.default_rng(protocol.seed)
+    )
+    sequencer = procedure.sequencer(rng=rng, history=None)
     if intake == "batch" or protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
         draws = sequencer.next_batch(frame)
     else:
@@ -95,11 +104,14 @@ def simulate_trial(
     waves: Sequence[int] | None = None,
     follow_up_months: int | None = None,
     tables: bool = True,
+    secret: bytes | None = None,
 ) -> SimulatedTrial:
     """Simulate one trial of ``scenario`` (see :func:`scenario_spec` for the options).
 
     Deterministic for the state of ``rng``. ``tables=False`` skips the monthly and survey
-    tables and the decliners (power by simulation needs only ``outcomes``).
+    tables and the decliners (power by simulation needs only ``outcomes``). With a trial
+    ``secret`` the protocol is sealed and the arms are drawn from the secret, as a sealed
+    register draws them.
 
     >>> import numpy as np
     >>> trial = simulate_trial("apeldoorn", rng=np.random.default_rng(1), tables=False)
@@ -127,23 +139,28 @@ def simulate_trial(
             follow_up_months=follow_up_months,
         )
     )
-    return _simulate(spec, rng, tables=tables)
+    return _simulate(spec, rng, tables=tables, secret=secret)
 
 
-def _simulate(spec: ScenarioSpec, rng: np.random.Generator, *, tables: bool) -> SimulatedTrial:
+def _simulate(
+    spec: ScenarioSpec, rng: np.random.Generator, *, tables: bool, secret: bytes | None = None
+) -> SimulatedTrial:
     """The steps of :func:`simulate_trial`: cohort, lottery, drop-out, months, tables, truth."""
     seed, spawn_key = seed_of(rng)
     calibration = _calibration(spec)
     protocol_seed = int(rng.integers(0, 2**31 - 1))
     s_cohort, s_withdraw, s_months, s_earn, s_survey, s_decline, s_pref = rng.spawn(7)
-    protocol = Protocol.from_text(protocol_toml(spec, seed=protocol_seed), source="protocol.toml")
+    protocol = Protocol.from_text(
+        protocol_toml(spec, seed=None if secret is not None else protocol_seed),
+        source="protocol.toml",
+    )
 
     cohort = _draw_cohort(spec, s_cohort)
     participants = _participants_frame(spec, cohort, s_pref)
     index = np.flatnonzero(cohort.consent)
     members = cohort.take(index)
     units = participants.iloc[index].reset_index(drop=True)
-    arm = _assign(protocol, units, intake=spec.intake)
+    arm = _assign(protocol, units, intake=spec.intake, secret=secret)
     withdrawn, withdrawals = _withdraw(spec, calibration, members, arm, s_withdraw)
     received = _received(arm, withdrawn, units)
     people = _people(calibration, members, received)

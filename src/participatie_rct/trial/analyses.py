@@ -95,6 +95,8 @@ def report_analyses(
         strata=trial.strata(),
         covariates=covariates,
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
+        unsealed=bool(trial.inputs.register.get("unsealed")),
+        unsealed_secret=trial.inputs.unsealed_secret,
     )
 
 

@@ -76,8 +76,13 @@ class Trial:
         benefit_months: str | Path | None = None,
         survey: str | Path | None = None,
         required: tuple[str, ...] = ("participants", "benefit_months"),
+        secret: bytes | None = None,
     ) -> Trial:
-        """Read the register at ``db_url`` and the data (a folder, or files named one by one)."""
+        """Read the register at ``db_url`` and the data (a folder, or files named one by one).
+
+        ``secret`` (the trial secret) orders a blinded report's letters; the register is
+        opened read-only and checks it against its commitment.
+        """
         from participatie_rct.trial.inputs import load_inputs
 
         inputs = load_inputs(
@@ -88,6 +93,7 @@ class Trial:
             benefit_months=benefit_months,
             survey=survey,
             required=required,
+            secret=secret,
         )
         return cls(inputs, as_of=as_of, key=key)
 
@@ -325,13 +331,20 @@ class Trial:
         )
 
     def randomization_inference(
-        self, outcome: str = "outflow_work", *, n_draws: int, rng: np.random.Generator
+        self,
+        outcome: str | None = "outflow_work",
+        *,
+        n_draws: int,
+        rng: np.random.Generator,
+        **options: Any,
     ) -> RandomizationResult:
-        """Randomization p-values, re-drawing the protocol's own procedure in arrival order."""
+        """Randomization p-values, re-drawing the protocol's own procedure in arrival order,
+        batch by batch; ``options`` (statistic, covariates, time, event, batch, conf_level)
+        as :func:`~participatie_rct.estimate.inference.randomization_inference`."""
         from participatie_rct.trial.ri import registered_inference
 
         return registered_inference(
-            self.outcomes(), self.protocol, outcome=outcome, n_draws=n_draws, rng=rng
+            self.outcomes(), self.protocol, outcome=outcome, n_draws=n_draws, rng=rng, **options
         )
 
     # --- the report --------------------------------------------------------------------------
@@ -372,7 +385,7 @@ class Trial:
             analyses,
             language=language,
             blinded=blinded,
-            key=self.key,
+            key=self.inputs.blinding_key,  # blinded letters come from the trial secret
             package_version=package_version if package_version is not None else __version__,
         )
 

@@ -70,6 +70,7 @@ def load_inputs(
     benefit_months: str | Path | None = None,
     survey: str | Path | None = None,
     required: tuple[str, ...] = ("participants", "benefit_months"),
+    secret: bytes | None = None,
 ) -> ReportInputs:
     """Read the register at ``db_url`` and the trial's tables into :class:`ReportInputs`.
 
@@ -77,8 +78,11 @@ def load_inputs(
     baseline columns (who was invited, assigned or declined comes from the register), so
     monitoring can run on the benefit months alone. BSN-keyed files are pseudonymised with
     ``key`` on the way in (the same key the register used), so the tables link to the
-    register's participants without any BSN being kept.
+    register's participants without any BSN being kept. ``secret`` (the trial secret, or for
+    an open trial a blinding key) orders the letters of a blinded report; the register is
+    opened read-only and checks it against its commitment.
     """
+    from participatie_rct.concealment import blinding_key
     from participatie_rct.data import load_table
     from participatie_rct.registry import Register
     from participatie_rct.report.manifest import file_sha256
@@ -90,12 +94,13 @@ def load_inputs(
         survey=survey,
         required=required,
     )
-    with Register.open(db_url) as register:
+    with Register.open(db_url, read_only=True, secret=secret) as register:
         protocol = register.protocol
         assignments = register.assignments()
         seen = register.participants()
         events = register.events()
         status = register.status()
+        published = register.unsealed_secret()
     if assignments.empty:
         raise ReportError(
             f"{db_url}: the register has nobody assigned yet; the analyses need assigned "
@@ -112,6 +117,9 @@ def load_inputs(
         "n_withdrawn": int(status.get("n_withdrawn", 0)),
         "protocol_sha256": protocol.sha256,
         "assignments_sha256": assignments_digest(assignments),
+        "anchor": status.get("anchor"),
+        "concealment": protocol.concealment.value,
+        "unsealed": published is not None,
     }
     return ReportInputs(
         protocol=protocol,
@@ -123,6 +131,8 @@ def load_inputs(
         register=register_info,
         seen=seen,
         events=events,
+        blinding_key=blinding_key(secret) if secret is not None else None,
+        unsealed_secret=published,
     )
 
 

@@ -53,7 +53,7 @@ def write_trial_report(
         analyses,
         language=language.value,
         blinded=blinded,
-        key=trial.key,
+        key=trial.inputs.blinding_key,  # blinded letters come from the trial secret
         package_version=__version__,
     )
     return write_documents(
@@ -81,12 +81,16 @@ def write_report(
     key: bytes | None = None,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    secret: bytes | None = None,
 ) -> ReportResult:
-    """Read the register and the data folder, analyse, and write the report folder ``out_dir``."""
+    """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
+
+    ``secret`` (the trial secret) orders a blinded report's letters (:mod:`.report.blinding`).
+    """
     from participatie_rct.trial.core import Trial
 
     parse_choice(ReportKind, kind, parameter="kind")
-    trial = Trial.open(db_url, data_dir, key=key, as_of=as_of)
+    trial = Trial.open(db_url, data_dir, key=key, as_of=as_of, secret=secret)
     return write_trial_report(
         trial,
         out_dir,

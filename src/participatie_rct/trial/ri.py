@@ -9,7 +9,7 @@ and arms that the procedure can draw (:func:`check_arms`).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -22,6 +22,8 @@ if TYPE_CHECKING:
 
 #: the arrival-order column of the outcome table, used when no other order is named
 DEFAULT_ORDER = "sequence"
+#: the register's intake-batch column: each batch was randomized on its own
+DEFAULT_BATCH = "batch"
 
 
 def arrival_order(
@@ -116,16 +118,20 @@ def prepared_inference(
     table: pd.DataFrame,
     protocol: Protocol,
     *,
-    outcome: str,
+    outcome: str | None,
     treatment: str,
     n_draws: int,
     rng: np.random.Generator,
     order: str | None = None,
     control: str | None = None,
     source: str = "data",
+    **options: Any,
 ) -> tuple[RandomizationResult, str | None]:
     """Check ``table``, put it in arrival order and re-draw the protocol's procedure on it.
 
+    ``options`` go to :func:`~participatie_rct.estimate.inference.randomization_inference`
+    (``statistic``, ``covariates``, ``time``, ``event``, ``batch``, ``conf_level``); the
+    intake batches default to the ``batch`` column when the table has one (the register's).
     Returns the result and the arrival-order column used (None: the row order).
     """
     from participatie_rct.estimate.inference import randomization_inference
@@ -134,7 +140,9 @@ def prepared_inference(
     ordered, column = arrival_order(table, order, source)
     check_units(ordered, protocol, source)
     check_arms(ordered, treatment, tuple(procedure.arms), source)
-    ordered = ordered.assign(**{outcome: numeric_outcome(ordered, outcome, source)})
+    if outcome is not None:
+        ordered = ordered.assign(**{outcome: numeric_outcome(ordered, outcome, source)})
+    options.setdefault("batch", DEFAULT_BATCH if DEFAULT_BATCH in ordered.columns else None)
     result = randomization_inference(
         ordered,
         outcome=outcome,
@@ -144,6 +152,7 @@ def prepared_inference(
         n_draws=n_draws,
         rng=rng,
         control=control if control is not None else protocol.control,
+        **options,
     )
     return result, column
 
@@ -152,11 +161,13 @@ def registered_inference(
     outcomes: pd.DataFrame,
     protocol: Protocol,
     *,
-    outcome: str,
+    outcome: str | None,
     n_draws: int,
     rng: np.random.Generator,
+    **options: Any,
 ) -> RandomizationResult:
-    """Randomization inference on a trial's outcome table (rows in the register's sequence)."""
+    """Randomization inference on a trial's outcome table (rows in the register's sequence,
+    re-drawn batch by batch); ``options`` as for :func:`prepared_inference`."""
     from dataclasses import replace
 
     result, column = prepared_inference(
@@ -167,6 +178,7 @@ def registered_inference(
         n_draws=n_draws,
         rng=rng,
         source="outcomes",
+        **options,
     )
     return replace(
         result,

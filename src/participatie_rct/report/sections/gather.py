@@ -24,7 +24,11 @@ def label_maps(
 ) -> tuple[list[str], dict[str, str]]:
     """The arms in printed order and their labels: A, B, C, ... under blinding."""
     if blinded:
-        secret = blinding_secret(key=key, protocol_sha256=protocol.sha256, seed=protocol.seed)
+        secret, _concealed = blinding_secret(
+            key=key,
+            protocol_sha256=protocol.sha256,
+            seed=None if protocol.sealed else protocol.seed,
+        )
         letters = blind_mapping(protocol.arm_keys, secret=secret)
         order = sorted(protocol.arm_keys, key=lambda a: letters[a])
         return order, letters

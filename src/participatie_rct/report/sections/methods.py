@@ -14,6 +14,7 @@ from participatie_rct.report.i18n import METHODS, number
 
 if TYPE_CHECKING:
     from participatie_rct.protocol import Protocol
+    from participatie_rct.report.analyses import ReportAnalyses
 
 
 def methods_section(
@@ -28,7 +29,11 @@ def methods_section(
     k: int,
     control_label: str,
     version: str,
+    *,
+    concealment: tuple[str, str] = ("", ""),
 ) -> list[str]:
+    """The methods paragraphs; ``concealment`` is :func:`concealment_text` (how arms were drawn,
+    and a note that follows the design paragraph)."""
     import plotnine
     import scipy
     import statsmodels
@@ -43,11 +48,12 @@ def methods_section(
             method=spec.method.value,
             strata=detail,
             trial=protocol.name,
-            seed=protocol.seed,
+            concealment=concealment[0],
             sha=protocol.sha256[:16],
             n=count_text(n),
             withdrawn=count_text(withdrawn),
-        ),
+        )
+        + concealment[1],
         m["outcome"].format(h=protocol.analysis.horizon_months, end=str(end)),
         m["estimator"].format(
             fe=m["fe"].format(strata=" × ".join(strata)) if strata else "",
@@ -79,3 +85,26 @@ def methods_section(
         )
     )
     return paras
+
+
+def concealment_text(
+    analyses: ReportAnalyses, language: str, *, blinded: bool, key: bytes | None
+) -> tuple[str, str]:
+    """How the arms were drawn, for the design paragraph: sealed, unsealed or open (with seed).
+
+    An open trial's report says that anyone holding the protocol could predict the next arm;
+    a blinded report without a blinding key says its letters are not concealed; after
+    ``unseal`` a final report that is not blinded prints the secret, so readers can replay.
+    """
+    m = METHODS[language]
+    protocol = analyses.protocol
+    if not protocol.sealed:
+        text = m["open"].format(seed=protocol.seed)
+    else:
+        text = m["unsealed" if analyses.unsealed else "sealed"]
+    notes = ""
+    if analyses.kind is ReportKind.FINAL and analyses.unsealed_secret is not None and not blinded:
+        notes += m["secret"].format(secret=analyses.unsealed_secret)
+    if blinded and key is None:
+        notes += m["blind_open"]
+    return text, notes

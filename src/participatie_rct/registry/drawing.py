@@ -1,0 +1,254 @@
+"""Drawing arms: the assignment transaction of a register, its history and its chain.
+
+:class:`RegisterDraws` is mixed into :class:`~participatie_rct.registry.Register`. A draw
+locks the state it depends on, reads the history incrementally, asks the protocol's
+sequencer for the arms (seeded from the trial secret, or from an open trial's seed), and
+appends the new assignments to the keyed chain together with an intake entry in the audit
+log, all in one transaction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from participatie_rct.choices import AssignmentMethod
+from participatie_rct.errors import KeyMissingError, RegistryError
+from participatie_rct.registry import intake, sealing, store
+from participatie_rct.registry.chain import chain_assignments
+from participatie_rct.registry.engine import lock, run_transaction
+from participatie_rct.registry.events import RegisterEvents
+from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
+from participatie_rct.registry.results import AssignOutcome
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from participatie_rct.assignment.base import AssignmentProcedure, Draw
+
+
+class RegisterDraws(RegisterEvents):
+    """The drawing methods of a register (mixed into :class:`Register`)."""
+
+    _history: dict[str, list[tuple[Any, ...]]]
+    _history_seen: dict[str, int]
+
+    if TYPE_CHECKING:
+
+        @property
+        def procedure(self) -> AssignmentProcedure: ...
+
+    def _lock_names(self, strata: Iterable[str]) -> list[str]:
+        """What to lock before reading history: each stratum (block methods), else the draw."""
+        if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
+            return [f"stratum:{s}" for s in strata]
+        return ["draw"]
+
+    def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
+        import pandas as pd
+
+        self._writable("Assigning")
+        procedure = self.procedure
+        columns = self.protocol.unit_columns
+        self._rng()  # refuses here, before the transaction, without the secret
+        strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
+
+        def work(conn: Connection) -> pd.DataFrame:
+            lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
+            existing = store.existing(conn, [a.participant for a in arrivals])
+            new = [a for a in arrivals if a.consent and a.participant not in existing]
+            declining = [a for a in arrivals if not a.consent and a.participant not in existing]
+            logged = store.declined(conn, [a.participant for a in declining])
+            new_declines = [a for a in declining if a.participant not in logged]
+            draws: list[Draw] = []
+            if new:
+                only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
+                # block methods continue each stratum from its count: the stratum column suffices
+                history = store.history_frame(
+                    self._history_rows(conn, only), () if self._per_stratum else columns
+                )
+                # a fresh Generator per attempt: a retried transaction draws the same arms
+                sequencer = procedure.sequencer(rng=self._rng(), history=history)
+                if via == "one":
+                    draws = [sequencer.next(new[0].unit)]
+                else:
+                    units = pd.DataFrame([a.unit for a in new], columns=list(columns))
+                    draws = list(sequencer.next_batch(units))
+                if len(draws) != len(new):
+                    raise RegistryError(
+                        f"The assignment procedure returned {len(draws)} draws for "
+                        f"{len(new)} arrivals."
+                    )
+            rows: dict[str, dict[str, Any]] = {}
+            if new or new_declines:
+                lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
+                self._check_protocol_in_force(conn)
+                at = self._clock()
+                records = self._chain_assignments(conn, new, draws, via=via, at=at)
+                store.insert_many(conn, ASSIGNMENT, records)
+                rows = {r["participant"]: r for r in records}
+                events: list[dict[str, Any]] = [
+                    {
+                        "kind": "declined",
+                        "participant": a.participant,
+                        "reason": f"consent is false in {source}",
+                        "details": {"site": a.site, "enrolled_on": a.enrolled_on, "unit": a.unit},
+                    }
+                    for a in new_declines
+                ]
+                summary: dict[str, Any] = {
+                    "via": via,
+                    "source": source,
+                    "n_new": len(records),
+                    "n_existing": sum(1 for a in arrivals if a.participant in existing),
+                    "n_declined": len(new_declines),
+                }
+                if records:
+                    summary |= {
+                        "first": records[0]["sequence"],
+                        "last": records[-1]["sequence"],
+                        "head": records[-1]["hash"],
+                    }
+                events.append(
+                    {
+                        "kind": "intake",
+                        "participant": None,
+                        "reason": f"{via}: {source}",
+                        "details": summary,
+                    }
+                )
+                store.append_events(conn, events, at=at, chain=self._audit_chain())
+            fields = ("arm", "probability", "sequence", "stratum")
+            out = [
+                (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
+                if a.participant in rows
+                else (
+                    a.participant,
+                    "existing",
+                    *(existing[a.participant][f] for f in fields),
+                    _changed(existing[a.participant]["unit"], a.unit),
+                )
+                if a.participant in existing
+                else (a.participant, "declined", None, None, None, None, "")
+                for a in arrivals
+            ]
+            return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])
+
+        frame = run_transaction(self._engine, work)
+        counts = frame["status"].value_counts()
+        return AssignOutcome(
+            n_new=int(counts.get("new", 0)),
+            n_existing=int(counts.get("existing", 0)),
+            n_declined=int(counts.get("declined", 0)),
+            frame=frame,
+            arms=self.protocol.arm_keys,
+            source=source,
+        )
+
+    @property
+    def _per_stratum(self) -> bool:
+        return self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS
+
+    def _rng(self) -> Any:
+        """A fresh Generator for one call's draws: from the secret (sealed) or the seed (open)."""
+        import numpy as np
+
+        from participatie_rct.concealment import sealed_rng
+
+        if not self.protocol.sealed:
+            return np.random.default_rng(self.protocol.seed)
+        if self._unsealed is not None:
+            raise RegistryError(
+                "This trial was unsealed (its secret is recorded in the register, so anyone "
+                "could predict the next arm): it takes no more assignments."
+            )
+        if self._secret is None:
+            raise KeyMissingError(
+                f"Drawing an arm for a sealed trial needs its secret. {sealing.SECRET_HINT}"
+            )
+        return sealed_rng(self._secret, self.protocol.sha256)
+
+    def _history_rows(self, conn: Connection, strata: list[str] | None) -> list[tuple[Any, ...]]:
+        """Earlier assignments (of ``strata``, or all), in sequence order, read incrementally.
+
+        Called with the strata's locks held. Every row of a stratum is written under its lock
+        and gets a sequence number above all earlier ones, so rows above the highest sequence
+        seen for a stratum are exactly the ones this process has not read yet.
+        """
+        keys = strata if strata is not None else ["*"]
+        floor = min(self._history_seen.get(k, 0) for k in keys)
+        query = (
+            sa.select(
+                ASSIGNMENT.c.unit,
+                ASSIGNMENT.c.arm,
+                ASSIGNMENT.c.stratum,
+                ASSIGNMENT.c.position,
+                ASSIGNMENT.c.batch,
+                ASSIGNMENT.c.sequence,
+            )
+            .where(ASSIGNMENT.c.sequence > floor)
+            .order_by(ASSIGNMENT.c.sequence)
+        )
+        fetched: list[Any] = []
+        if strata is None:
+            fetched = list(conn.execute(query))
+        else:
+            for chunk in store.chunks(strata):
+                fetched.extend(conn.execute(query.where(ASSIGNMENT.c.stratum.in_(chunk))))
+            fetched.sort(key=lambda r: r[5])
+        for row in fetched:
+            key = "*" if strata is None else row[2]
+            if row[5] > self._history_seen.get(key, 0):
+                self._history.setdefault(key, []).append(tuple(row))
+                self._history_seen[key] = row[5]
+        rows = [r for k in keys for r in self._history.get(k, [])]
+        if len(keys) > 1:
+            rows.sort(key=lambda r: r[5])
+        return rows
+
+    def _check_protocol_in_force(self, conn: Connection) -> None:
+        sha = conn.execute(
+            sa.select(PROTOCOL.c.sha256).order_by(PROTOCOL.c.id.desc()).limit(1)
+        ).scalar()
+        if sha != self.protocol.sha256:
+            raise RegistryError(
+                "The register's protocol was replaced since it was opened. Open the register again."
+            )
+
+    def _chain_assignments(
+        self,
+        conn: Connection,
+        arrivals: list[intake.Arrival],
+        draws: list[Draw],
+        *,
+        via: str,
+        at: str,
+    ) -> list[dict[str, Any]]:
+        head = conn.execute(
+            sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash)
+            .order_by(ASSIGNMENT.c.sequence.desc())
+            .limit(1)
+        ).first()
+        last = self._rows[-1]
+        return chain_assignments(
+            [(a.participant, a.site, a.enrolled_on, a.unit) for a in arrivals],
+            draws,
+            key=sealing.row_key(last, self._secret, purpose="Assigning"),
+            after=(int(head[0]), head[1]) if head else (0, sealing.starts(self._rows)[0]),
+            fixed={
+                "via": via,
+                "method": self.protocol.assignment.method.value,
+                "procedure_version": int(self.procedure.version),
+                "assigned_at": at,
+            },
+        )
+
+
+def _changed(stored: str | None, unit: Mapping[str, str]) -> str:
+    """Columns (comma-joined) whose value differs from the one recorded at first assignment."""
+    before = json.loads(stored) if stored else {}
+    return ",".join(c for c in unit if before.get(c) != unit[c])

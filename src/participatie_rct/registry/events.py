@@ -1,0 +1,129 @@
+"""Appending events to a register: withdrawals, crossovers, deviations, and unsealing.
+
+:class:`RegisterEvents` is mixed into :class:`~participatie_rct.registry.Register`. Every
+event is appended to the audit log's keyed chain (:mod:`.chain`), so a sealed trial's events
+need its secret, like its draws; nothing recorded is ever changed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.engine import Connection, Engine
+
+from participatie_rct.errors import RegistryError
+from participatie_rct.registry import sealing, store
+from participatie_rct.registry.engine import lock, run_transaction
+
+if TYPE_CHECKING:
+    from participatie_rct.protocol import Protocol
+
+#: Events a user may append about an assigned participant.
+EVENT_KINDS = ("withdrawal", "crossover", "deviation")
+
+
+class RegisterEvents:
+    """The event-appending methods of a register (mixed into :class:`Register`)."""
+
+    _engine: Engine
+    _namespace: str
+    _secret: bytes | None
+    _unsealed: bytes | None
+    _rows: list[sealing.ProtocolRow]
+    _read_only: bool
+    _clock: Callable[[], str]
+
+    if TYPE_CHECKING:
+
+        @property
+        def protocol(self) -> Protocol: ...
+
+        def participant_id(self, identifier: str, *, key: bytes | None) -> str: ...
+
+    def _writable(self, what: str) -> None:
+        if self._read_only:
+            raise RegistryError(f"{what} needs the register opened for writing, not read-only.")
+
+    def _audit_chain(self) -> tuple[bytes | None, str]:
+        return store.audit_chain(self._rows, self._secret)
+
+    # ---------------------------------------------------------------- events
+    def withdraw(self, identifier: str, reason: str, *, key: bytes | None) -> int:
+        """Record that a participant withdrew (the assignment stays: ITT keeps their arm)."""
+        return self.record_event(identifier, "withdrawal", reason, key=key)
+
+    def record_event(
+        self,
+        identifier: str,
+        kind: str,
+        reason: str,
+        *,
+        key: bytes | None,
+        details: Mapping[str, Any] | None = None,
+    ) -> int:
+        """Append a withdrawal, crossover or protocol deviation about an assigned participant.
+
+        Returns the event's number in the audit log.
+        """
+        if kind not in EVENT_KINDS:
+            raise RegistryError(
+                f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}."
+            )
+        reason = (reason or "").strip()
+        if not reason:
+            raise RegistryError(
+                f"A {kind} needs a reason (--reason TEXT): the audit log records why."
+            )
+        participant = self.participant_id(identifier, key=key)
+        self._writable(f"Recording a {kind}")
+        self._audit_chain()  # refuses here, before the transaction, without the secret
+
+        return run_transaction(
+            self._engine,
+            lambda conn: store.participant_event(
+                conn,
+                participant,
+                kind,
+                reason,
+                dict(details or {}),
+                namespace=self._namespace,
+                secret=self._secret,
+                at=self._clock(),
+            ),
+        )
+
+    def unseal(self, secret: bytes) -> int:
+        """End of trial: record the secret in the audit log, so anyone can replay every draw.
+
+        The secret must match the register's commitment. Afterwards the trial takes no more
+        assignments. Returns the event's number in the audit log.
+        """
+        from participatie_rct.keyfiles import encode_key
+
+        self._writable("Unsealing")
+        last = self._rows[-1]
+        if not last.sealed:
+            raise RegistryError(
+                "This trial is open (its protocol has a seed): there is no secret to unseal."
+            )
+        sealing.check_secret(last, secret)
+        if self._unsealed is not None:
+            raise RegistryError("This trial was unsealed before; nothing to do.")
+        event = {
+            "kind": sealing.UNSEALED,
+            "participant": None,
+            "reason": "end of trial: the secret is made public, so anyone can replay every draw",
+            "details": {"secret": encode_key(secret), "commitment": last.commitment},
+        }
+        chain = store.audit_chain(self._rows, secret)
+
+        def work(conn: Connection) -> int:
+            lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
+            if sealing.unsealed_secret(conn) is not None:
+                raise RegistryError("This trial was unsealed before; nothing to do.")
+            return store.append_events(conn, [event], at=self._clock(), chain=chain)[-1]
+
+        number = run_transaction(self._engine, work)
+        self._unsealed = secret
+        return number
