@@ -30,7 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python -m benchmarks
 
 demo: $(STAMP)
-	$(BIN)/participatie-rct demo --out reports/demo --formats html,md,pdf
+	$(BIN)/participatie-rct demo --out reports/demo --formats html,md,pdf --overwrite
 
 # The randomization service on the demo register (made first when missing), with a demo
 # assigner and monitor whose access codes it prints; http://127.0.0.1:8000/ only.

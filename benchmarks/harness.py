@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import resource
 import time
 import tracemalloc
 from collections.abc import Callable
@@ -38,3 +39,20 @@ def measure(label: str, fn: Callable[[], Any], *, repeat: int = 1, note: str = "
     result = Measurement(label, best, peak / 2**20, note)
     print(result.line(), flush=True)
     return result
+
+
+def peak_mib() -> float:
+    """This process's peak resident memory in MiB since it started (its own program).
+
+    Linux's ``VmHWM`` starts afresh when a process runs a new program; ``ru_maxrss`` does
+    not (a child started by a large parent reports the parent's peak), so it is the
+    fallback only where ``/proc`` is missing.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -8,13 +8,78 @@ fix, as in ``participants.csv, column 'site': 3 rows are empty (lines 19, 241, 2
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
+
+#: Long hexadecimal tokens (hashes, pseudonyms): left whole, digits inside them are no BSN.
+_HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{16,}(?![0-9A-Za-z])")
+#: Digit groups joined by single dots or spaces (``111222333``, ``111.222.333``,
+#: ``111 222 333``), or by dashes or slashes in threes (``111-222-333``).
+_DIGIT_RUN = re.compile(
+    r"(?<![0-9A-Za-z])(?:\d{2,3}(?:[-/]\d{3}){2}|\d+(?:[. ]\d+)*)(?![0-9A-Za-z])"
+)
+#: A date written with separators is never masked: ``2018.02.13``, ``13.02.2018``.
+_DATE_SHAPE = re.compile(r"\d{4}[.]\d{2}[.]\d{2}|\d{2}[.]\d{2}[.]\d{4}")
+MASK = "*"
+
+
+#: A number labelled as a random seed (``seed = 20170901``, ``--seed 20170901``) is no BSN.
+_SEED_LABEL = re.compile(r"(?i)\bseed\s*[=:]?\s*$")
+
+
+def _mask_run(match: re.Match[str]) -> str:
+    run = match.group(0)
+    if _SEED_LABEL.search(match.string, 0, match.start()):
+        return run
+    digits = sum(ch.isdigit() for ch in run)
+    if digits in (8, 9) and not _DATE_SHAPE.fullmatch(run):
+        return "".join(MASK if ch.isdigit() else ch for ch in run)
+    if digits > 9 and len(parts := re.split(r"([. ])", run)) > 1:
+        # several numbers in a row (``7 111222333``): judge each group of the run alone
+        return "".join(p if p in ". " else _DIGIT_RUN.sub(_mask_run, p) for p in parts)
+    return run
+
+
+def mask_identifiers(text: str) -> str:
+    """Mask every run of 8 or 9 digits in ``text``: it could be a BSN (a citizen's number).
+
+    Groups joined by dots or spaces count as one run (``111.222.333``); dates with dots,
+    long hexadecimal hashes and a number labelled as a seed (``seed = 20170901``) are left
+    as they are. Every message of the
+    :class:`ParticipatieRCTError` family and every line the command line prints on stderr
+    passes through here, so no refusal puts a BSN on screen (not even a header row that was
+    really a data row).
+
+    >>> mask_identifiers("columns found: 111222333, Ede, 45+")
+    'columns found: *********, Ede, 45+'
+    >>> mask_identifiers("id 111.222.333 on line 12 (2018.02.13)")
+    'id ***.***.*** on line 12 (2018.02.13)'
+    """
+    protected: list[str] = []
+
+    def _protect(match: re.Match[str]) -> str:
+        protected.append(match.group(0))
+        return f"\x00{len(protected) - 1}\x00"
+
+    shielded = _HEX_TOKEN.sub(_protect, text)
+    masked = _DIGIT_RUN.sub(_mask_run, shielded)
+    return re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], masked)
 
 
 class ParticipatieRCTError(Exception):
-    """Base class of every error that participatie-rct raises on purpose."""
+    """Base class of every error that participatie-rct raises on purpose.
+
+    Its message is masked on the way in (:func:`mask_identifiers`): whoever prints or logs
+    the error, a value that could be a BSN is not in it.
+    """
 
     exit_code: int = 2
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(mask_identifiers(a) if isinstance(a, str) else a for a in args))
+
+    def __str__(self) -> str:
+        return mask_identifiers(super().__str__())
 
 
 class ProtocolError(ParticipatieRCTError):

@@ -37,6 +37,9 @@ def month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         periods: pd.Series = (values.dt.year * 12 + values.dt.month - 1).astype("int64")
         return periods
+    if values.dtype.kind == "M" and not values.isna().any():  # naive datetime64: no time zone
+        months = values.to_numpy().astype("datetime64[M]").view("int64") + 1970 * 12
+        return pd.Series(months, index=values.index, copy=False)
     try:
         stamps = (
             pd.to_datetime(values, utc=True, format="ISO8601")

@@ -88,8 +88,10 @@ def test_demo_never_overwrites_a_register_it_did_not_make(tmp_path) -> None:
     db = tmp_path / REGISTER_FILE
     Register.create(f"sqlite:///{db.as_posix()}", Protocol.from_text(text), key=None).close()
     before = db.read_bytes()
+    with pytest.raises(ReportError, match="the folder already holds files; the demo writes"):
+        run_demo(tmp_path)  # without --overwrite: refused before anything is looked at
     with pytest.raises(ReportError, match="a register that the demo did not make is in the way"):
-        run_demo(tmp_path)
+        run_demo(tmp_path, overwrite=True)
     assert db.read_bytes() == before
 
 

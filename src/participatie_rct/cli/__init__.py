@@ -9,7 +9,6 @@ stderr and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-import os
 import sys
 
 import typer
@@ -30,8 +29,7 @@ from participatie_rct.cli import (
     survival,
     users,
 )
-from participatie_rct.cli.flags import flag_terms
-from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.cli.common import run_command
 
 app = typer.Typer(
     name="participatie-rct",
@@ -79,37 +77,6 @@ for _module in (serve, users):
     _module.register(app)
 
 
-def _one_line(text: str) -> str:
-    return " ".join(str(text).split())
-
-
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``participatie-rct`` script."""
-    command = typer.main.get_command(app)
-    try:
-        code = command.main(args=argv, prog_name="participatie-rct", standalone_mode=False)
-    except ParticipatieRCTError as exc:
-        typer.echo(f"participatie-rct: error: {_one_line(flag_terms(str(exc)))}", err=True)
-        sys.exit(exc.exit_code)
-    except typer.Abort:
-        typer.echo("participatie-rct: aborted.", err=True)
-        sys.exit(2)
-    except Exception as exc:
-        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
-            # a usage error from the parser (click's ClickException, vendored by newer Typer)
-            ctx = getattr(exc, "ctx", None)
-            hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
-            typer.echo(
-                f"participatie-rct: error: {_one_line(exc.format_message())}{hint}", err=True
-            )
-            sys.exit(2)
-        # a bug: still one line, the traceback only on request
-        if os.environ.get("PARTICIPATIE_RCT_DEBUG"):
-            raise
-        typer.echo(
-            f"participatie-rct: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
-            "(set PARTICIPATIE_RCT_DEBUG=1 for the traceback and please report it)",
-            err=True,
-        )
-        sys.exit(2)
-    sys.exit(code if isinstance(code, int) else 0)
+    sys.exit(run_command(typer.main.get_command(app), argv))

@@ -5,14 +5,16 @@ from __future__ import annotations
 import json
 import os
 import re
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 
 import typer
 
 from participatie_rct.choices import OutputFormat
+from participatie_rct.errors import ParticipatieRCTError, mask_identifiers
 
 DEFAULT_DB = "sqlite:///trial.db"
 
@@ -131,3 +133,92 @@ def as_flags(flags: dict[str, str]) -> Iterator[None]:
         if text == str(exc):
             raise
         raise type(exc)(text) from None
+
+
+# --------------------------------------------------------------------------------------------
+# Errors: one line on stderr, exit code 2, no identifier on screen
+# --------------------------------------------------------------------------------------------
+
+
+class _MaskedStderr:
+    """A text stream in front of stderr that masks BSN-like digit runs in what is written.
+
+    Every message, warning and usage error printed while a command runs passes through
+    :func:`participatie_rct.errors.mask_identifiers`, whatever path printed it.
+    """
+
+    def __init__(self, inner: TextIO) -> None:
+        self._inner = inner
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError("stderr takes text")  # click probes for a binary stream this way
+        self._inner.write(mask_identifiers(text))
+        return len(text)
+
+    def __getattr__(self, name: str) -> Any:
+        if name == "buffer":
+            # no way around the mask: click writes to a stream's buffer when it has one
+            raise AttributeError(name)
+        return getattr(self._inner, name)
+
+
+@contextmanager
+def masked_stderr() -> Iterator[None]:
+    """Route ``sys.stderr`` through :class:`_MaskedStderr` for the duration of a command."""
+    original = sys.stderr
+    sys.stderr = _MaskedStderr(original)
+    try:
+        yield
+    finally:
+        sys.stderr = original
+
+
+def _one_line(text: str) -> str:
+    return mask_identifiers(" ".join(str(text).split()))
+
+
+def error_line(exc: BaseException) -> tuple[str, int]:
+    """The one line on stderr and the exit code for an error that ended a command.
+
+    :class:`ParticipatieRCTError` gives its message and exit code; a usage error from the
+    parser names the command whose help to read; anything else is a bug, reported in one
+    line. Every line is masked (:func:`mask_identifiers`).
+    """
+    if isinstance(exc, ParticipatieRCTError):
+        from participatie_rct.cli.flags import flag_terms
+
+        return f"participatie-rct: error: {_one_line(flag_terms(str(exc)))}", exc.exit_code
+    if isinstance(exc, typer.Abort):
+        return "participatie-rct: aborted.", 2
+    if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+        # a usage error from the parser (click's ClickException, vendored by newer Typer)
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+        return f"participatie-rct: error: {_one_line(exc.format_message())}{hint}", 2
+    return (
+        f"participatie-rct: internal error: {type(exc).__name__}: {_one_line(str(exc))} "
+        "(set PARTICIPATIE_RCT_DEBUG=1 for the traceback and please report it)",
+        2,
+    )
+
+
+def run_command(command: Any, argv: list[str] | None) -> int:
+    """Run the click ``command`` on ``argv`` and turn every error into one masked line.
+
+    Returns the exit code. With ``PARTICIPATIE_RCT_DEBUG`` set, an unexpected exception
+    (a bug) propagates with its traceback instead.
+    """
+    with masked_stderr():
+        try:
+            code = command.main(args=argv, prog_name="participatie-rct", standalone_mode=False)
+        except Exception as exc:
+            expected = isinstance(exc, ParticipatieRCTError | typer.Abort) or hasattr(
+                exc, "format_message"
+            )
+            if not expected and os.environ.get("PARTICIPATIE_RCT_DEBUG"):
+                raise
+            line, code = error_line(exc)
+            typer.echo(line, err=True)
+            return code
+    return code if isinstance(code, int) else 0

@@ -19,7 +19,17 @@ from participatie_rct.errors import InputFileError
 _DATA_OPTION = typer.Option(
     ..., "--data", help="Folder with participants and benefit_months (csv, xlsx or parquet)."
 )
-_OUT_OPTION = typer.Option(..., "--out", help="CSV file to write, one row per participant.")
+_OUT_OPTION = typer.Option(
+    ...,
+    "--out",
+    help="File to write, one row per participant: CSV, or parquet when it ends in .parquet.",
+)
+_KEEP_OPTION = typer.Option(
+    None,
+    "--keep",
+    help="An extra participants column to carry along (repeat for more); the schema's "
+    "baseline columns always come. Columns that identify a person are refused.",
+)
 
 
 def outcomes_command(
@@ -36,17 +46,21 @@ def outcomes_command(
         None, "--as-of", help="Last month of data to use (YYYY-MM); default: all of it."
     ),
     key_file: Path | None = KeyFileOption,
+    keep: list[str] | None = _KEEP_OPTION,
 ) -> None:
     """Build per-participant outcomes (outflow to work within the horizon, months to outflow,
     exit type, months off benefit, re-entry, missing months) from a register and its data.
 
-    Follow-up counts from the intake date. The CSV holds the pseudonym, the arm, the outcomes
-    and the baseline columns of the participants table; feed it to 'estimate itt',
-    'estimate survival' (--time time --event event_code) or 'balance'.
+    Follow-up counts from the intake date. The table holds the pseudonym, the arm, the
+    outcomes, the register's columns and the baseline columns of the participants schema
+    (more with --keep; never names, BSNs, addresses or birth dates); feed it to
+    'estimate itt', 'estimate survival' (--time time --event event_code) or 'balance'.
+    A .parquet output is read back by those commands without re-checking it.
     """
     import pandas as pd
 
     from participatie_rct.errors import EstimationError
+    from participatie_rct.estimate.outcome_columns import declared_only
     from participatie_rct.trial import Trial
 
     if not out.parent.is_dir():
@@ -61,11 +75,18 @@ def outcomes_command(
             ) from None
     trial = Trial.open(db, data, key=read_key(key_file), as_of=day)
     months = horizon or trial.plan.horizon_months
-    table = trial.outcomes(months)
-    try:
-        table.to_csv(out, index=False)
-    except OSError as exc:
-        raise InputFileError(f"{out}: cannot write the outcomes ({exc.strerror}).") from None
+    from_participants = [
+        c for c in trial.inputs.participants.columns if c not in trial.inputs.assignments.columns
+    ]
+    table = declared_only(trial.outcomes(months), from_participants, keep=tuple(keep or ()))
+    if out.suffix.lower() == ".parquet":
+        from participatie_rct.data.stamp import write_parquet
+
+        write_parquet(table, out, table="outcomes")
+    else:
+        from participatie_rct.cells import write_table
+
+        write_table(table, out)  # private, atomic, never through a symlink; formulas neutralized
     typer.echo(f"{out}: {len(table)} participants, outcomes over {months} months.")
 
 

@@ -68,6 +68,18 @@ _PREVIOUS = typer.Option(
     help="Observed information fractions of the earlier looks, comma-separated; "
     "interim reports only.",
 )
+_OVERWRITE = typer.Option(
+    False,
+    "--overwrite",
+    help="Replace the previous report in --out: only the files its manifest.json lists are "
+    "removed; any other file there makes the command refuse.",
+)
+_DEMO_OVERWRITE = typer.Option(
+    False,
+    "--overwrite",
+    help="Replace an earlier demo in --out (its register, data and reports); other files "
+    "there are left alone.",
+)
 _DEMO_OUT = typer.Option(
     Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."
 )
@@ -86,14 +98,17 @@ def report(
     secret_file: Path | None = SecretFileOption,
     looks_done: int = _LOOKS_DONE,
     previous_information: str | None = _PREVIOUS,
+    overwrite: bool = _OVERWRITE,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Write an interim or final report from a register and a data folder."""
     previous = parse_fractions(previous_information, "--previous-information") or ()
+    from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.writer import parse_formats
     from participatie_rct.trial import Trial
 
     parse_formats(formats)  # a bad --formats is refused before the register is read
+    prepare_folder(out, overwrite=overwrite)  # and a folder that holds files, likewise
     trial = Trial.open(
         db,
         data,
@@ -110,6 +125,7 @@ def report(
             blinded=blinded,
             looks_done=looks_done,
             previous_information=previous,
+            overwrite=overwrite,
         )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
@@ -121,6 +137,7 @@ def demo(
     out: Path = _DEMO_OUT,
     lang: Language = _LANG,
     formats: str = _FORMATS,
+    overwrite: bool = _DEMO_OVERWRITE,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Simulate a Wageningen-like trial, assign it one by one, write interim and final reports.
@@ -131,7 +148,7 @@ def demo(
     from participatie_rct.report.demo import run_demo
     from participatie_rct.report.writer import parse_formats
 
-    result = run_demo(out, language=lang.value, formats=parse_formats(formats))
+    result = run_demo(out, language=lang.value, formats=parse_formats(formats), overwrite=overwrite)
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

@@ -11,8 +11,10 @@ header into the most fields while every sampled row has exactly as many.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
+import mmap
 import re
 import zipfile
 from dataclasses import dataclass
@@ -65,23 +67,26 @@ def file_kind(path: Path, head: bytes) -> str:
     return "text"
 
 
-def detect_encoding(raw: bytes, *, source: str) -> str:
+def detect_encoding(raw: Buffer, *, source: str) -> str:
     """The codec that decodes ``raw``: utf-8-sig, utf-16, utf-8 or cp1252; else refuse.
+
+    ``raw`` is the file's bytes (``bytes`` or a memory map: large files are checked in
+    chunks, never decoded whole). A file that mixes UTF-8 and Windows-1252 is refused with
+    the line of the first byte that does not fit the encoding of the text before it.
 
     >>> detect_encoding("id;naam\\n1;Zoë\\n".encode("cp1252"), source="x.csv")
     'cp1252'
     >>> detect_encoding(b"\\xef\\xbb\\xbfid\\n1\\n", source="x.csv")
     'utf-8-sig'
     """
-    if raw.startswith(b"\xef\xbb\xbf"):
-        try:
-            raw[3:].decode("utf-8")
-        except UnicodeDecodeError:
+    if raw[:3] == b"\xef\xbb\xbf":
+        if _utf8_error(raw, 3) is not None:
             # A UTF-8 byte-order mark before Windows-1252 text: some tools prepend the mark
             # without converting the rest. The body decides.
             return detect_encoding(raw[3:], source=source)
+        _refuse_controls(_head_text(raw, 3), source)
         return "utf-8-sig"
-    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff"):
         return "utf-16"
     nul = raw.find(b"\x00")
     if nul >= 0:
@@ -89,24 +94,81 @@ def detect_encoding(raw: bytes, *, source: str) -> str:
             f"{source}: this is not a text file (it holds binary data: a zero byte at byte "
             f"{nul + 1}). Give a CSV, xlsx or parquet export of the table."
         )
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        _refuse_controls(text, source)
+    bad = _utf8_error(raw, 0)
+    if bad is None:
+        _refuse_controls(_head_text(raw, 0), source)
         return "utf-8"
+    if _NON_ASCII.search(raw, 0, bad):
+        raise _mixed(raw, source, bad, "UTF-8", f"byte 0x{raw[bad]:02X} is not")
     try:
-        text = raw.decode("cp1252")
+        text = raw[:].decode("cp1252")
     except UnicodeDecodeError as exc:
-        raise _not_text(source, f"byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}") from None
+        raise not_text(source, f"byte 0x{raw[exc.start]:02X} at byte {exc.start + 1}") from None
     _refuse_controls(text, source)
-    if not _reads_as_western(text, raw):
-        raise _not_text(source, "the characters do not read as Windows-1252 text either")
+    if not _reads_as_western(text, raw[:200_000]):
+        raise not_text(source, "the characters do not read as Windows-1252 text either")
+    utf8 = _UTF8_SEQUENCE.search(raw, bad)
+    if utf8 is not None:
+        found = utf8.group(0).hex(" ").upper().replace(" ", " 0x")
+        raise _mixed(raw, source, utf8.start(), "Windows-1252", f"bytes 0x{found} are UTF-8, not")
     return "cp1252"
 
 
-def _reads_as_western(text: str, raw: bytes) -> bool:
+#: Buffers the encoding checks read: bytes or a memory-mapped file.
+Buffer = bytes | mmap.mmap
+
+_CHUNK = 16 * 2**20
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# A character of two to four bytes as UTF-8 writes it: in a Windows-1252 file such pairs
+# read as mojibake (UTF-8 "ë" is "Ã«"), so finding one after Windows-1252 text means the
+# file mixes the two.
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def _utf8_error(raw: Buffer, start: int) -> int | None:
+    """Offset of the first byte that is not valid UTF-8 (from ``start``), or ``None``."""
+    size = len(raw)
+    view = memoryview(raw)
+    try:
+        while start < size:
+            stop = min(start + _CHUNK, size)
+            if stop < size:
+                cut = raw.rfind(b"\n", start, stop)
+                stop = cut + 1 if cut > start else stop
+            try:
+                codecs.utf_8_decode(view[start:stop], "strict", stop >= size)
+            except UnicodeDecodeError as exc:
+                if exc.reason == "unexpected end of data" and stop < size:
+                    stop = start + exc.start  # a character cut by the chunk: read it next
+                    if stop == start:
+                        return start
+                else:
+                    return start + exc.start
+            start = stop
+    finally:
+        view.release()
+    return None
+
+
+def _head_text(raw: Buffer, start: int) -> str:
+    """The first characters of a UTF-8 buffer, for the control-character check."""
+    return raw[start : start + 400_000].decode("utf-8", errors="ignore")
+
+
+def _mixed(raw: Buffer, source: str, at: int, before: str, what: str) -> InputFileError:
+    import numpy as np
+
+    line = int(np.count_nonzero(np.frombuffer(raw, dtype=np.uint8, count=at) == ord("\n"))) + 1
+    return InputFileError(
+        f"{source}, line {line}: the file mixes character encodings: the text before this line "
+        f"is {before}, but here {what} {before} (byte {at + 1}). Part of the file comes from "
+        "another export: save the whole file once as 'CSV UTF-8' and try again."
+    )
+
+
+def _reads_as_western(text: str, raw: Buffer) -> bool:
     """Whether text decoded as Windows-1252 looks like a Western language, not mojibake.
 
     Dutch text has an accent here and there (``één``, ``Zoë``); text in another code page read
@@ -118,10 +180,10 @@ def _reads_as_western(text: str, raw: bytes) -> bool:
         return True
     from charset_normalizer import from_bytes
 
-    return bool(from_bytes(raw[:200_000], cp_isolation=["cp1252"]))
+    return bool(from_bytes(bytes(raw[:200_000]), cp_isolation=["cp1252"]))
 
 
-def _not_text(source: str, detail: str) -> InputFileError:
+def not_text(source: str, detail: str) -> InputFileError:
     return InputFileError(
         f"{source}: cannot tell the file's character encoding: it is not UTF-8 and not "
         f"Windows-1252 ({detail}). Save the file as 'CSV UTF-8' and try again."
@@ -181,20 +243,24 @@ def _sample(text: str, delimiter: str) -> list[list[str]]:
 
 
 def sniff_text(raw: bytes, *, source: str) -> tuple[TextDialect, str]:
-    """Encoding and delimiter of a text file's bytes, and its decoded text.
-
-    A first line ``sep=;`` (Excel's own delimiter hint) settles the delimiter; the line stays
-    in the text (the reader skips it) so that line numbers remain those of the file.
-    """
+    """Encoding and delimiter of a text file's bytes, and its decoded text."""
     encoding = detect_encoding(raw, source=source)
     if encoding != "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
     try:
         text = raw.decode(encoding)
     except UnicodeDecodeError as exc:  # utf-16 with an odd byte count or a lone surrogate
-        raise _not_text(source, f"{exc.reason} at byte {exc.start + 1}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+        raise not_text(source, f"{exc.reason} at byte {exc.start + 1}") from None
+    text = text.removeprefix("\ufeff")
+    return dialect_of(text, encoding), text
+
+
+def dialect_of(text: str, encoding: str) -> TextDialect:
+    """The delimiter of a file whose (first lines of) text is ``text``.
+
+    A first line ``sep=;`` (Excel's own delimiter hint) settles the delimiter; the line stays
+    in the text (the readers skip it) so that line numbers remain those of the file.
+    """
     hint = _SEP_HINT.match(text)
     delimiter = hint.group(1) if hint else detect_delimiter(text)
     if hint:
@@ -204,4 +270,4 @@ def sniff_text(raw: bytes, *, source: str) -> tuple[TextDialect, str]:
         header = next((line for line in rest.splitlines() if line.strip()), "")
         if delimiter not in header:
             delimiter = detect_delimiter(rest)
-    return TextDialect(encoding=encoding, delimiter=delimiter, sep_line=bool(hint)), text
+    return TextDialect(encoding=encoding, delimiter=delimiter, sep_line=bool(hint))

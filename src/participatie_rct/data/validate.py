@@ -14,60 +14,31 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from participatie_rct.choices import IdentifierKind, TableName, parse_choice
-from participatie_rct.data.bsn import bsn_problem
+from participatie_rct.data.coded import Coded
+from participatie_rct.data.hostile_text import clean_text
+from participatie_rct.data.positions import CountedPositions
 from participatie_rct.data.pseudonym import pseudonymise, require_key
-from participatie_rct.data.readers import RawTable, read_raw
-from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
-from participatie_rct.data.values import (
-    TEXT,
-    filled,
-    infer_column,
-    parse_boolean,
-    parse_date,
-    parse_integer,
-    parse_number,
-    parse_yearmonth,
-    text_of,
+from participatie_rct.data.raw import RawTable, shown_names
+from participatie_rct.data.readers import read_raw
+from participatie_rct.data.rules import (
+    check_field,
+    check_identifier,
+    check_unique,
+    final_dtype,
 )
+from participatie_rct.data.schema import TableSchema, table_schema
+from participatie_rct.data.stamp import read_stamped
+from participatie_rct.data.values import TEXT, infer_column
 from participatie_rct.errors import InputFileError
 
 #: Name of the identifier column in every loaded table.
 PARTICIPANT = "participant"
-
-_TYPE_RULES = {
-    "integer": (
-        "holds",
-        "hold",
-        "something other than a whole number",
-        "Write whole numbers (e.g. 12), without a thousands separator (1003, not 1.003).",
-    ),
-    "number": (
-        "holds",
-        "hold",
-        "text where a number belongs",
-        "Write numbers such as 1250 or 12,50.",
-    ),
-    "boolean": (
-        "holds",
-        "hold",
-        "a value that is not a yes/no answer",
-        "Write true/false, 1/0, ja/nee or yes/no.",
-    ),
-    "date": (
-        "holds",
-        "hold",
-        "no valid date",
-        "Write dates as 2018-02-13 or 13-02-2018; a day that does not exist (such as 31-02) "
-        "is an error in the export.",
-    ),
-    "yearmonth": ("holds", "hold", "no valid month", "Write months as YYYY-MM, e.g. 2018-02."),
-}
 
 
 @dataclass(frozen=True)
@@ -98,10 +69,19 @@ def validate_file(
     ``as_of`` is "today" for the not-in-the-future rule (default: today's date).
     """
     name = parse_choice(TableName, table, parameter="table")
-    raw = read_raw(path)
-    frame, _ = check_table(raw, table_schema(name), as_of=as_of or dt.date.today())
+    stamped = read_stamped(path, name.value) if _is_parquet(path) else None
+    if stamped is not None:  # written by this tool after the same checks
+        return ValidationReport(
+            table=name.value, path=str(path), n_rows=len(stamped), columns=tuple(stamped.columns)
+        )
+    schema = table_schema(name)
+    prepared = _prepare([read_raw(path)], schema)
+    checked = _typed(prepared, schema, as_of or dt.date.today(), materialize=False)
     return ValidationReport(
-        table=name.value, path=str(path), n_rows=len(frame), columns=tuple(frame.columns)
+        table=name.value,
+        path=str(path),
+        n_rows=len(checked.coded[checked.identifier].codes),
+        columns=checked.raw.columns,
     )
 
 
@@ -133,37 +113,64 @@ def load_table(
     or ``id``.
 
     ``frame.attrs`` holds ``source`` (the path as given), ``lines`` (each row's line in a CSV
-    file, or row in a sheet or parquet file) and ``line_unit`` (``"line"`` or ``"row"``), so
-    that later checks can point at the rows as the user sees them.
+    file, or row in a sheet or parquet file, computed when first asked for) and ``line_unit``
+    (``"line"`` or ``"row"``), so that later checks can point at the rows as the user sees
+    them.
     """
     name = parse_choice(TableName, table, parameter="table")
     kind = None if id_kind is None else parse_choice(IdentifierKind, id_kind, parameter="id_kind")
+    stamped = read_stamped(path, name.value) if _is_parquet(path) else None
+    if stamped is not None and PARTICIPANT in stamped.columns:  # checked when it was written
+        stamped.attrs.update(
+            source=str(path),
+            lines=CountedPositions(len(stamped)),
+            line_unit="row",
+        )
+        return stamped
     raw = read_raw(path)
     role, own = _own_identifier(raw, id_column, kind)
     if own is not None:
-        raw = RawTable(**{**raw.__dict__, "cells": raw.cells.rename(columns={own: role})})
+        raw = raw.with_text(raw.text.rename(columns={own: role}))
+    schema = table_schema(name)
     try:
-        frame, identifier = check_table(
-            raw, table_schema(name), as_of=as_of or dt.date.today(), id_kind=kind
-        )
+        taken = [raw]
+        del raw  # the cells go column by column once coded (see _prepare)
+        prepared = _prepare(taken, schema, kind)
+        checked = _typed(prepared, schema, as_of or dt.date.today())
     except InputFileError as exc:
         if own is None:
             raise
         # the messages name the role ('bsn'/'id'); the user knows the column by its own name
         raise InputFileError(str(exc).replace(f"column {role!r}", f"column {own!r}")) from None
+    return _loaded(checked, key, own)
+
+
+def _loaded(checked: _Checked, key: bytes | None, own: str | None) -> pd.DataFrame:
+    """The typed frame with ``participant`` first (BSNs replaced by pseudonyms)."""
+    columns, identifier, source = checked.columns, checked.identifier, checked.raw.source
     if identifier == "bsn":
-        secret = require_key(key, purpose=f"Reading {raw.source} (it has a bsn column)")
-        participant = pseudonymise(secret, frame["bsn"].tolist())
-        frame = frame.drop(columns=["bsn"])
+        secret = require_key(key, purpose=f"Reading {source} (it has a bsn column)")
+        # one keyed hash per person, not per row: a person has many benefit months
+        ids = checked.coded["bsn"]
+        names = np.asarray(pseudonymise(secret, ids.uniques.astype(str).tolist()), object)
+        participant = pd.Series(names[ids.codes], dtype=object)
+        columns = {c: v for c, v in columns.items() if c != "bsn"}
     else:
-        participant = frame[identifier].astype(str).tolist()
+        participant = columns[identifier]
         if own is not None:
-            frame = frame.rename(columns={identifier: own})
-    frame.insert(0, PARTICIPANT, pd.Series(participant, index=frame.index, dtype=object))
-    frame = frame.reset_index(drop=True)
+            columns = {own if c == identifier else c: v for c, v in columns.items()}
+    frame = pd.DataFrame({PARTICIPANT: participant, **columns}, copy=False)  # no block merge
     # where each row stood in the file, for messages of later checks (the register's)
-    frame.attrs.update(source=raw.source, lines=raw.positions.tolist(), line_unit=raw.unit)
+    frame.attrs.update(source=source, lines=checked.raw.locator, line_unit=checked.raw.unit)
     return frame
+
+
+def _is_parquet(path: Path | str) -> bool:
+    try:
+        with open(path, "rb") as handle:
+            return handle.read(4) == b"PAR1"
+    except OSError:
+        return False  # read_raw words the refusal
 
 
 def check_table(
@@ -174,37 +181,125 @@ def check_table(
     id_kind: IdentifierKind | None = None,
 ) -> tuple[pd.DataFrame, str]:
     """Apply every rule of ``schema`` to ``raw``; return the typed frame and identifier column."""
-    cells = _match_names(raw.cells, schema)
-    spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
-    if spelled:
-        cells = cells.where(~cells.isin(spelled), None)
-    raw = RawTable(**{**raw.__dict__, "cells": cells})
-    if PARTICIPANT in cells.columns:
+    checked = _typed(_prepare(raw, schema, id_kind), schema, as_of)
+    return pd.DataFrame(checked.columns, copy=False), checked.identifier
+
+
+@dataclass(frozen=True)
+class _Checked:
+    """A table being checked: its columns coded, the file's cells let go.
+
+    ``raw`` keeps the names, the source and the row positions of the file, not its cells:
+    holding the cells of a large file beside the typed columns would double the memory.
+    """
+
+    raw: RawTable
+    identifier: str
+    coded: dict[str, Coded]
+    columns: dict[str, pd.Series]
+
+
+def _prepare(
+    raw: RawTable | list[RawTable], schema: TableSchema, id_kind: IdentifierKind | None = None
+) -> _Checked:
+    """Column names checked (reserved, identifier, required) and every column coded.
+
+    Given a one-item list, the table is taken out of it, so that no one else holds its cells
+    and each column's text is let go as soon as it is coded (a national panel's text is
+    larger than all its typed columns together).
+    """
+    if isinstance(raw, list):
+        raw = raw.pop()
+    text = _match_names(raw.text, schema)
+    raw = raw.with_text(text)
+    columns = raw.columns
+    if PARTICIPANT in columns:
         raise InputFileError(
             f"{raw.source}: the column name {PARTICIPANT!r} is reserved for the pseudonym this "
             "reader makes. Name the identifier column 'id' (a pseudonym) or 'bsn'."
         )
     identifier = _identifier(raw, schema, id_kind)
-    missing = [c for c in schema.required_columns if c not in cells.columns]
+    missing = [c for c in schema.required_columns if c not in columns]
     if missing:
         raise InputFileError(
             f"{raw.source}: the required column {missing[0]!r} is missing (columns found: "
-            f"{', '.join(cells.columns)}). Add it, or rename the column that holds it."
+            f"{shown_names(columns)}). Add it, or rename the column that holds it."
         )
-    typed: dict[str, pd.Series] = {}
-    typed[identifier] = _check_identifier(raw, schema.field(identifier))
+    spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
+    # no slice of the cells (``iloc[:0]`` would keep every Arrow buffer alive): empty columns
+    raw = raw.with_text(pd.DataFrame({c: pd.Series([], dtype=TEXT) for c in columns}))
+    coded = {}
+    for c in columns:
+        coded[c] = Coded.of(text.pop(c), spelled)
+        _release_arrow_memory()
+    return _Checked(raw, identifier, coded, {})
+
+
+def _typed(
+    checked: _Checked, schema: TableSchema, as_of: dt.date, *, materialize: bool = True
+) -> _Checked:
+    """Every rule applied; ``columns`` holds the typed columns in the file's order.
+
+    Without ``materialize`` (``validate``) the rules run on the distinct values only and no
+    column is spread back to the rows.
+    """
+    raw, identifier, coded = checked.raw, checked.identifier, checked.coded
+    id_spec = schema.field(identifier)
+    check_identifier(raw, id_spec, coded[identifier])
+    if id_spec.check != "elfproef":
+        coded[identifier] = clean_text(raw, identifier, coded[identifier])
+    parsed: dict[str, pd.Series] = {identifier: coded[identifier].uniques}
+    keys: dict[str, np.ndarray] = {identifier: coded[identifier].codes}
     for spec in schema.fields:
-        if spec.identifier or spec.name not in cells.columns:
+        if spec.identifier or spec.name not in coded:
             continue
-        typed[spec.name] = _check_field(raw, spec, as_of)
+        if spec.type == "string":
+            coded[spec.name] = clean_text(raw, spec.name, coded[spec.name])
+        parsed[spec.name] = check_field(raw, spec, coded[spec.name], as_of)
+        keys[spec.name] = coded[spec.name].value_codes(parsed[spec.name])
+
+    def value_at(column: str, row: int) -> object:
+        code = int(coded[column].codes[row])
+        return None if code < 0 else parsed[column].iloc[code]
+
     for spec in schema.fields:
-        if spec.unique and spec.name in typed:
-            _check_unique(raw, [spec.name], typed, spec.check == "elfproef")
+        if spec.unique and spec.name in parsed:
+            check_unique(raw, [spec.name], value_at, keys, spec.check == "elfproef")
     key = [identifier if c in schema.identifier_columns else c for c in schema.primary_key]
-    if len(key) > 1 and all(c in typed for c in key):
-        _check_unique(raw, key, typed, identifier == "bsn")
-    columns = {c: typed[c] if c in typed else infer_column(cells[c], c) for c in cells.columns}
-    return pd.DataFrame(columns, index=cells.index), identifier
+    if len(key) > 1 and all(c in parsed for c in key):
+        check_unique(raw, key, value_at, keys, identifier == "bsn")
+    del keys
+    for c in raw.columns:
+        if c not in parsed:
+            coded[c] = clean_text(raw, c, coded[c], free_text=True)
+    if not materialize:
+        return _Checked(raw, identifier, coded, {})
+    columns = {c: _column(c, coded[c], parsed, schema, identifier) for c in raw.columns}
+    return _Checked(raw, identifier, coded, columns)
+
+
+def _column(
+    name: str, coded: Coded, parsed: dict[str, pd.Series], schema: TableSchema, identifier: str
+) -> pd.Series:
+    """A typed column of rows from its distinct values."""
+    if name == identifier:
+        return _identifier_column(coded)
+    if name in parsed:
+        return final_dtype(coded.spread(parsed[name]), schema.field(name))
+    return infer_column(coded.spread(coded.uniques), name)
+
+
+def _release_arrow_memory() -> None:
+    """Hand memory Arrow freed back to the system (its pool keeps it for reuse otherwise)."""
+    import pyarrow as pa
+
+    pa.default_memory_pool().release_unused()
+
+
+def _identifier_column(ids: Coded) -> pd.Series:
+    """The identifier as Python text, rows of one person sharing one string object."""
+    table = np.asarray(ids.uniques.astype(object))
+    return pd.Series(table[ids.codes], dtype=object)
 
 
 def _match_names(cells: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
@@ -237,7 +332,7 @@ def _own_identifier(
         if not any(c.strip().lower() in ("bsn", "id") for c in raw.columns):
             raise InputFileError(
                 f"{raw.source}: no identifier column {wanted!r} (the protocol's [identifiers] "
-                f"column); columns found: {', '.join(raw.columns)}. Rename the identifier "
+                f"column); columns found: {shown_names(raw.columns)}. Rename the identifier "
                 f"column to {wanted!r} in the header."
             )
         return role, None
@@ -252,8 +347,8 @@ def _own_identifier(
 
 
 def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | None) -> str:
-    present = [c for c in schema.identifier_columns if c in raw.cells.columns]
-    found = ", ".join(raw.columns)
+    present = [c for c in schema.identifier_columns if c in raw.text.columns]
+    found = shown_names(raw.columns)
     if not present:
         raise InputFileError(
             f"{raw.source}: no identifier column: the file needs a column 'bsn' (the citizen "
@@ -277,239 +372,3 @@ def _identifier(raw: RawTable, schema: TableSchema, id_kind: IdentifierKind | No
             f"column, or declare kind = {other!r} in the protocol before anyone is assigned."
         )
     return present[0]
-
-
-def _rows(n: int, singular: str, plural: str) -> str:
-    return f"{n} row {singular}" if n == 1 else f"{n} rows {plural}"
-
-
-def _refuse(
-    raw: RawTable,
-    column: str,
-    bad: pd.Series | np.ndarray,
-    rule: str,
-    fix: str,
-    *,
-    values: pd.Series | None = None,
-) -> InputFileError:
-    """The error for rows ``bad`` (a boolean mask) of ``column`` that break ``rule``."""
-    index = np.flatnonzero(np.asarray(bad, dtype=bool))
-    where = raw.where(index)
-    if values is None:
-        shown = ""
-    else:
-        first = values.iloc[index[0]]
-        shown = f"; {'value' if len(index) == 1 else 'first value'} {first!r}"
-    return InputFileError(f"{raw.source}, column {column!r}: {rule} ({where}{shown}). {fix}")
-
-
-def _check_identifier(raw: RawTable, spec: FieldSpec) -> pd.Series:
-    cells = raw.cells[spec.name]
-    has = filled(cells)
-    if not has.all():
-        raise _refuse(
-            raw,
-            spec.name,
-            ~has,
-            _rows(int((~has).sum()), f"has no {spec.name}", f"have no {spec.name}"),
-            "Every row needs an identifier: fill it in or remove these rows.",
-        )
-    text = cells.astype(str).str.strip()
-    if spec.check == "elfproef":
-        problems = text.map(bsn_problem)
-        bad = problems.notna()
-        if bad.any():
-            first = problems[bad].iloc[0]
-            same = problems == first
-            _raise_bsn(raw, spec.name, int(same.sum()), first, np.flatnonzero(same.to_numpy()))
-    elif spec.pattern is not None:
-        bad = ~text.str.fullmatch(spec.pattern)
-        if bad.any():
-            raise _refuse(
-                raw,
-                spec.name,
-                bad,
-                _rows(int(bad.sum()), "does not match", "do not match")
-                + f" the pattern {spec.pattern}",
-                "Correct these identifiers.",
-                values=text,
-            )
-    return text.astype(object)
-
-
-def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarray) -> NoReturn:
-    """Refuse BSNs with one problem; the values themselves are never shown."""
-    verb, _, rest = problem.partition(" ")
-    plural = {"is": "are", "has": "have", "fails": "fail"}.get(verb, verb)
-    subject = f"1 BSN {verb}" if n == 1 else f"{n} BSNs {plural}"
-    cut = min((i for i in (rest.find(": "), rest.find("; ")) if i >= 0), default=len(rest))
-    rule, hint = rest[:cut], rest[cut + 2 :]
-    hint = hint[:1].upper() + hint[1:] + "." if hint else "Correct the export."
-    raise InputFileError(
-        f"{raw.source}, column {column!r}: {subject} {rule} ({raw.where(index)}; not shown: a BSN "
-        f"is never printed). {hint}"
-    )
-
-
-def _check_field(raw: RawTable, spec: FieldSpec, as_of: dt.date) -> pd.Series:
-    cells = raw.cells[spec.name]
-    has = filled(cells)
-    text = text_of(cells)
-    n_empty = int((~has).sum())
-    if spec.required and n_empty:
-        raise _refuse(
-            raw,
-            spec.name,
-            ~has,
-            _rows(n_empty, "is empty", "are empty"),
-            f"Every row needs a {spec.name}: fill it in or remove these rows.",
-        )
-    values, bad = _parse(cells, spec)
-    if bad.any():
-        single, plural, what, fix = _TYPE_RULES[spec.type]
-        rule = _rows(int(bad.sum()), single, plural) + f" {what}"
-        raise _refuse(raw, spec.name, bad, rule, fix, values=text)
-    if spec.enum:
-        allowed = {v.lower() if spec.case_insensitive else v for v in spec.enum}
-        probe = values.str.lower() if spec.case_insensitive else values
-        bad = has & ~probe.isin(allowed).fillna(False)
-        if bad.any():
-            rule = _rows(int(bad.sum()), "holds", "hold") + " a value that is not allowed"
-            options = ", ".join(repr(v) for v in spec.enum)
-            empty = "" if spec.required else " or leave the cell empty"
-            raise _refuse(raw, spec.name, bad, rule, f"Allowed are {options}{empty}.", values=text)
-        if spec.case_insensitive:
-            values = probe
-    if spec.pattern is not None:
-        bad = has & ~values.astype(TEXT).str.fullmatch(spec.pattern).fillna(False)
-        if bad.any():
-            rule = (
-                _rows(int(bad.sum()), "does not match", "do not match")
-                + f" the pattern {spec.pattern}"
-            )
-            raise _refuse(raw, spec.name, bad, rule, "Correct these values.", values=text)
-    _check_bounds(raw, spec, values, text)
-    if spec.not_in_future:
-        _check_future(raw, spec, values, text, as_of)
-    return _final_dtype(values, spec)
-
-
-def _parse(cells: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
-    if spec.type == "integer":
-        return parse_integer(cells)
-    if spec.type == "number":
-        return parse_number(cells)
-    if spec.type == "boolean":
-        return parse_boolean(
-            cells, spec.true_values or ("true", "1"), spec.false_values or ("false", "0")
-        )
-    if spec.type == "date":
-        return parse_date(cells, spec.formats or ("%Y-%m-%d",))
-    if spec.type == "yearmonth":
-        return parse_yearmonth(cells, spec.formats or ("%Y-%m",))
-    text = text_of(cells)
-    return text.where(filled(cells)), pd.Series(False, index=cells.index)
-
-
-def _check_bounds(raw: RawTable, spec: FieldSpec, values: pd.Series, text: pd.Series) -> None:
-    if spec.type not in {"integer", "number"}:
-        return
-    numbers = values.astype("float64")
-    context = spec.description if spec.description.endswith(".") else f"{spec.description}."
-    limits = []
-    if spec.minimum is not None:
-        what = "a negative number" if spec.minimum == 0 else f"a value below {spec.minimum:g}"
-        limits.append(((numbers < spec.minimum).fillna(False), what))
-    if spec.maximum is not None:
-        limits.append(((numbers > spec.maximum).fillna(False), f"a value above {spec.maximum:g}"))
-    for bad, what in limits:
-        if bad.any():
-            rule = _rows(int(bad.sum()), "holds", "hold") + f" {what}"
-            raise _refuse(
-                raw,
-                spec.name,
-                bad,
-                rule,
-                f"{context} Correct these values in the export.".strip(),
-                values=text,
-            )
-
-
-def _check_future(
-    raw: RawTable, spec: FieldSpec, values: pd.Series, text: pd.Series, as_of: dt.date
-) -> None:
-    if spec.type == "date":
-        bad = (values > pd.Timestamp(as_of)).fillna(False)
-        what, fix = (
-            f"a date after today, {as_of.isoformat()}",
-            "A date cannot lie in the future: correct it.",
-        )
-    elif spec.type == "yearmonth":
-        bad = (values > pd.Timestamp(as_of.year, as_of.month, 1)).fillna(False)
-        what, fix = (
-            f"a month after this month, {as_of:%Y-%m}",
-            "A month cannot lie in the future: correct it.",
-        )
-    else:
-        bad = (values.astype("float64") > as_of.year).fillna(False)
-        what, fix = (
-            f"a year after this year, {as_of.year}",
-            "A year cannot lie in the future: correct it.",
-        )
-    if bad.any():
-        raise _refuse(
-            raw,
-            spec.name,
-            bad,
-            _rows(int(bad.sum()), "holds", "hold") + f" {what}",
-            fix,
-            values=text,
-        )
-
-
-def _final_dtype(values: pd.Series, spec: FieldSpec) -> pd.Series:
-    if spec.type == "boolean":
-        return values.astype(bool) if values.notna().all() else values
-    if spec.type == "string":
-        return values.astype(object).where(values.notna(), None)
-    return values
-
-
-def _check_unique(
-    raw: RawTable, columns: list[str], typed: dict[str, pd.Series], secret: bool
-) -> None:
-    frame = pd.DataFrame({c: typed[c] for c in columns})
-    repeat = frame.duplicated(keep="first").to_numpy()
-    if not repeat.any():
-        return
-    index = np.flatnonzero(repeat)
-    first_row = frame.iloc[index[0]]
-    same = pd.Series(True, index=frame.index)
-    for c in columns:
-        same &= (frame[c] == first_row[c]).fillna(False).astype(bool)
-    earlier = int(np.flatnonzero(same.to_numpy())[0])
-    also = raw.where([earlier]).split(" of sheet")[0]
-    n = len(index)
-    if len(columns) == 1:
-        label = f"column {columns[0]!r}"
-        rule = _rows(n, "repeats a value", "repeat values") + " that appeared before"
-        fix = f"Each {columns[0]} may appear once in this table: remove the duplicate rows."
-    else:
-        label = "columns " + " and ".join(repr(c) for c in columns)
-        rule = _rows(n, "repeats a combination", "repeat combinations") + " that appeared before"
-        fix = (
-            f"The table has one row per {' and '.join(columns)}: remove the duplicates or correct "
-            f"the {columns[-1]}."
-        )
-    if secret:
-        shown = "not shown: a BSN is never printed"
-    else:
-        value = ", ".join(_show(first_row[c]) for c in columns)
-        shown = f"{value}, first on {also}"
-    raise InputFileError(f"{raw.source}, {label}: {rule} ({raw.where(index)}; {shown}). {fix}")
-
-
-def _show(value: Any) -> str:
-    if isinstance(value, pd.Timestamp):
-        return repr(value.date().isoformat()[: 7 if value.day == 1 else 10])
-    return repr(value.item() if hasattr(value, "item") else value)

@@ -36,6 +36,8 @@ def text_of(cells: pd.Series) -> pd.Series:
     """Cells as stripped Arrow strings (missing stays missing)."""
     if cells.dtype == TEXT:
         return cells.str.strip()
+    if isinstance(cells.dtype, pd.ArrowDtype):  # Arrow text as read: one compiled cast
+        return cells.astype(TEXT).str.strip()
     return cells.astype(object).where(cells.notna(), None).astype(TEXT).str.strip()
 
 
@@ -53,6 +55,9 @@ def parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     """
     text = text_of(cells)
     has = filled(cells)
+    plain = _plain_numbers(text)
+    if plain is not None:
+        return plain, pd.Series(False, index=cells.index)
     normal = pd.Series(pd.NA, index=cells.index, dtype=TEXT)
     plain = text.str.match(_PLAIN, na=False)
     normal[plain] = text[plain]
@@ -67,6 +72,30 @@ def parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     values = pd.to_numeric(normal, errors="coerce").astype("float64")
     bad = has & (values.isna() | ~np.isfinite(values.fillna(0.0)))
     return values.where(~bad), bad
+
+
+def _plain_numbers(text: pd.Series) -> pd.Series | None:
+    """All filled cells as float64 when every one is a plain finite number, else ``None``.
+
+    The common case (an export writing ``1250.5``) in one compiled pass; anything else
+    (decimal commas, grouping, words) goes through the full parser.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    if not len(text) or text.dtype != TEXT:
+        return None
+    arrow = pa.chunked_array(text.array._pa_array)
+    empty = pc.equal(arrow, "")
+    if not pc.all(pc.or_kleene(pc.is_null(arrow), pc.invert(empty))).as_py():
+        return None
+    plain = pc.match_substring_regex(arrow, _PLAIN)
+    if not pc.all(pc.fill_null(plain, True)).as_py():
+        return None
+    numbers = pc.cast(arrow, pa.float64()).to_numpy(zero_copy_only=False)
+    if not np.isfinite(numbers[~np.isnan(numbers)]).all():
+        return None
+    return pd.Series(numbers, index=text.index, dtype="float64")
 
 
 def parse_integer(cells: pd.Series) -> tuple[pd.Series, pd.Series]:

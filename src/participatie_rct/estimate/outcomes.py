@@ -8,37 +8,29 @@ is missing, is counted, and makes every outcome that depends on it unknown (NaN)
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.months import month_index
-
-#: event codes of ``event_code`` (0 is censored), shared with the survival estimators
-EVENT_CODES: dict[str, int] = {"work": 1, "part_time_work": 2, "other": 3}
-
-#: the outcome columns :func:`build_outcomes` adds, in order
-OUTCOME_COLUMNS: tuple[str, ...] = (
-    "assigned_month",
-    "followup_months",
-    "matured",
-    "months_observed",
-    "months_missing",
-    "outflow_work",
-    "outflow_any",
-    "months_to_outflow",
-    "time",
-    "event",
-    "event_code",
-    "exit_type",
-    "exit_reason_missing",
-    "months_off_benefit",
-    "earnings_followup",
-    "reentry",
+from participatie_rct.estimate.outcome_rules import (
+    EVENT_CODES,
+    OUTCOME_COLUMNS,
+    PersonMonths,
+    align,
+    outcome_columns,
 )
+from participatie_rct.months import TIME_ZONE, month_index
 
+__all__ = [
+    "EVENT_CODES",
+    "OUTCOME_COLUMNS",
+    "TIME_ZONE",
+    "build_outcomes",
+    "with_intake_start",
+]
 
 #: the one month count of the package (Dutch calendar months, see participatie_rct.months)
 _month_index = month_index
@@ -88,7 +80,7 @@ def _reason_codes(values: pd.Series) -> np.ndarray:
             f"benefit_months, column 'exit_reason': unknown value(s) {unknown}. Allowed: empty, "
             "work, part_time_work, other; validate the table first."
         )
-    table = np.array([EVENT_CODES.get(t, 0) for t in text] + [0], dtype=np.int64)
+    table = np.array([EVENT_CODES.get(t, 0) for t in text] + [0], dtype=np.int8)
     return table[codes]  # the NA sentinel -1 picks the trailing 0
 
 
@@ -117,6 +109,8 @@ def build_outcomes(
     *,
     horizon_months: int = 12,
     as_of: Any = None,
+    participants: pd.DataFrame | None = None,
+    keep_columns: Sequence[str] = (),
 ) -> pd.DataFrame:
     """One row per assigned participant with the outcomes a trial reports.
 
@@ -169,193 +163,156 @@ def build_outcomes(
     * ``months_observed`` / ``months_missing``: rows present / absent among the
       ``followup_months`` months of the window.
 
+    ``participants`` (the validated participants table), when given, adds its declared
+    baseline columns (those of the participants schema) and the extra columns named in
+    ``keep_columns``; a column that looks like a direct identifier (a name, BSN, address,
+    postcode, birth date, phone, e-mail or IBAN) is refused even when named
+    (:func:`~participatie_rct.estimate.outcome_columns.with_baseline`).
+
     Returns
     -------
     pandas.DataFrame
         ``participant``, ``arm``, the columns in :data:`OUTCOME_COLUMNS`, then the other
         columns of ``assignments``; one row per participant, in the order of ``assignments``.
     """
+    horizon = _horizon(horizon_months)
+    people = _people(assignments)
+    month0 = _month_index(
+        pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
+    ).to_numpy()
+    rows = _person_months(benefit_months)
+    end, rows = _data_end(rows, as_of)
+    panel = align(people["participant"], month0, rows, end)
+    del rows  # the panel holds what is needed, sorted
+    table = _assemble(
+        people, outcome_columns(panel, horizon), _work_hook(benefit_months, month0, end, horizon)
+    )
+    if participants is None:
+        if keep_columns:
+            raise EstimationError(
+                "keep_columns names participant columns, so pass the participants table too."
+            )
+        return table
+    from participatie_rct.estimate.outcome_columns import with_baseline
+
+    return with_baseline(table, participants, keep=keep_columns)
+
+
+def _work_hook(
+    benefit_months: pd.DataFrame, month0: np.ndarray, end: int, horizon: int
+) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
+    """The hours-based work outcomes, when the benefit months carry hours or amounts."""
+    months = benefit_months
+    if "participant" not in months.columns and "id" in months.columns:
+        months = months.rename(columns={"id": "participant"})
+    if "hours_band" not in months.columns and "benefit_amount" not in months.columns:
+        return None
+    from participatie_rct.estimate.work_outcomes import add_work_outcomes
+
+    def work(out: pd.DataFrame) -> pd.DataFrame:
+        return add_work_outcomes(out, months, month0, end=end, horizon=horizon)
+
+    return work
+
+
+def _horizon(horizon_months: Any) -> int:
     if int(horizon_months) != horizon_months or horizon_months < 1:
         raise EstimationError(
             f"horizon_months must be a whole number of months >= 1; got {horizon_months!r}."
         )
-    horizon = int(horizon_months)
+    return int(horizon_months)
+
+
+def _people(assignments: pd.DataFrame) -> pd.DataFrame:
+    """The register's assignments, one row per participant, with ``month0`` (month index)."""
     _require(assignments, ("participant", "arm", "assigned_at"), table="assignments")
+    repeated = assignments["participant"].duplicated()
+    if repeated.any():
+        dup = assignments.loc[repeated, "participant"].head(3).tolist()
+        raise EstimationError(
+            f"assignments, column 'participant': {int(repeated.sum())} participant(s) appear "
+            f"more than once (e.g. {dup}). The register holds one assignment per "
+            "participant; pass its export unchanged."
+        )
+    people = assignments.reset_index(drop=True).copy()
+    people["participant"] = people["participant"].astype(str)
+    return people
+
+
+def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
+    """The benefit months as arrays: participant code, month index, on, reason, earnings."""
     months = benefit_months
     if "participant" not in months.columns and "id" in months.columns:
         months = months.rename(columns={"id": "participant"})
     _require(months, ("participant", "month", "on_benefit"), table="benefit_months")
-    if assignments["participant"].duplicated().any():
-        dup = (
-            assignments.loc[assignments["participant"].duplicated(), "participant"].head(3).tolist()
-        )
-        raise EstimationError(
-            f"assignments, column 'participant': "
-            f"{int(assignments['participant'].duplicated().sum())} participant(s) appear more than "
-            f"once (e.g. {dup}). The register holds one assignment per "
-            "participant; pass its export unchanged."
-        )
-
-    people = assignments.reset_index(drop=True).copy()
-    people["participant"] = people["participant"].astype(str)
-    month0 = _month_index(
-        pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
+    # distinct ids made text once, not every row (a person has many months)
+    codes, ids = pd.factorize(months["participant"], use_na_sentinel=False)
+    n = len(months)
+    return PersonMonths(
+        person=codes.astype(np.int32),
+        ids=np.asarray(pd.Index(ids).astype(str), dtype=object),
+        m=_month_index(pd.Series(months["month"]), table="benefit_months", column="month")
+        .to_numpy()
+        .astype(np.int32),
+        on=_on_benefit(months["on_benefit"]),
+        reason=_reason_codes(months["exit_reason"])
+        if "exit_reason" in months.columns
+        else np.zeros(n, dtype=np.int8),
+        earn=pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
+        if "earnings" in months.columns
+        else np.full(n, np.nan),
     )
 
-    rows = pd.DataFrame(
-        {
-            "participant": months["participant"].astype(str).to_numpy(),
-            "m": _month_index(
-                pd.Series(months["month"]), table="benefit_months", column="month"
-            ).to_numpy(),
-            "on": _on_benefit(months["on_benefit"]),
-            "reason": _reason_codes(months["exit_reason"])
-            if "exit_reason" in months.columns
-            else np.zeros(len(months), dtype=np.int64),
-            "earn": pd.to_numeric(months["earnings"], errors="coerce").to_numpy(dtype=float)
-            if "earnings" in months.columns
-            else np.full(len(months), np.nan),
-        }
-    )
+
+def _data_end(rows: PersonMonths, as_of: Any) -> tuple[int, PersonMonths]:
+    """The data's last month (``as_of`` or the last month seen) and the rows up to it."""
     if as_of is not None:
         end = int(_month_index(pd.Series([as_of]), table="as_of", column="as_of").iloc[0])
-        rows = rows[rows["m"] <= end]
-    elif len(rows):
-        end = int(rows["m"].max())
+        rows = rows.take(rows.m <= end)
+    elif len(rows.m):
+        end = int(rows.m.max())
     else:
         raise EstimationError(
             "benefit_months is empty and no as_of was given, so the data's end is unknown. "
             "Pass the benefit months or as_of."
         )
-    repeated = rows.duplicated(["participant", "m"]).to_numpy()
+    _refuse_repeats(rows)
+    return end, rows
+
+
+def _refuse_repeats(rows: PersonMonths) -> None:
+    if not len(rows.m):
+        return
+    low = int(rows.m.min())
+    key = rows.person.astype(np.int64) * (int(rows.m.max()) - low + 1) + (rows.m - low)
+    if np.all(key[1:] > key[:-1]):  # sorted by person and month, as exports come: no repeat
+        return
+    repeated = pd.Series(key).duplicated().to_numpy()
     if repeated.any():
         raise EstimationError(
             f"benefit_months: {int(repeated.sum())} row(s) repeat a participant and month (e.g. "
-            f"row {int(rows.index[np.flatnonzero(repeated)[0]]) + 1}). Keep one row per person "
+            f"row {rows.input_row(int(np.flatnonzero(repeated)[0])) + 1}). Keep one row "
+            "per person "
             "and month."
         )
 
-    index = pd.Series(np.arange(len(people)), index=people["participant"].to_numpy())
-    rows = rows[rows["participant"].isin(index.index)]
-    pos = index.loc[rows["participant"].to_numpy()].to_numpy()
-    k = rows["m"].to_numpy() - month0.to_numpy()[pos]
-    n = len(people)
-    available = np.minimum(end - month0.to_numpy(), 10**9)  # months 1..available lie before the end
-    keep = k >= 0
-    pos, k = pos[keep], k[keep]
-    on = rows["on"].to_numpy()[keep]
-    reason = rows["reason"].to_numpy()[keep]
-    earn = rows["earn"].to_numpy()[keep]
-    order = np.lexsort((k, pos))
-    pos, k, on, reason, earn = pos[order], k[order], on[order], reason[order], earn[order]
 
-    follow = k >= 1
-    fpos, fk, fon, freason = pos[follow], k[follow], on[follow], reason[follow]
-    # first missing month: the first k whose rank among observed months k >= 1 differs from k
-    rank = _rank_within(fpos)
-    first_gap = np.full(n, np.inf)
-    gap_at = fk != rank
-    np.minimum.at(first_gap, fpos[gap_at], rank[gap_at].astype(float))
-    count = np.bincount(fpos, minlength=n).astype(float)
-    first_gap = np.where(np.isfinite(first_gap), first_gap, count + 1)
-    contiguous = np.minimum(first_gap - 1, available)  # months 1..contiguous seen without a gap
-
-    is_exit = (~fon) | (freason != 0)
-    first_exit = np.full(n, np.inf)
-    np.minimum.at(first_exit, fpos[is_exit], fk[is_exit].astype(float))
-    event = np.isfinite(first_exit) & (first_exit <= contiguous)
-    time = np.where(event, first_exit, np.maximum(contiguous, 0))
-
-    # exit reason: the exit row's, else the previous month's (rows are sorted by person, month)
-    span = int(k.max()) + 2 if k.size else 2
-    keys = pos * span + k
-
-    def reason_at(people: np.ndarray, months: np.ndarray) -> np.ndarray:
-        if keys.size == 0:
-            return np.zeros(people.size, dtype=np.int64)
-        wanted = people * span + months
-        at = np.minimum(np.searchsorted(keys, wanted), keys.size - 1)
-        return np.where((months >= 0) & (keys[at] == wanted), reason[at], 0)
-
-    ev_people = np.flatnonzero(event)
-    ev_k = first_exit[ev_people].astype(np.int64)
-    here, before = reason_at(ev_people, ev_k), reason_at(ev_people, ev_k - 1)
-    chosen = np.where(here != 0, here, before)
-    missing_reason = chosen == 0
-    chosen = np.where(missing_reason, EVENT_CODES["other"], chosen)
-    names = np.array(["", *EVENT_CODES], dtype=object)
-    event_code = np.zeros(n, dtype=np.int64)
-    event_code[ev_people] = chosen
-    exit_type = names[event_code]
-    reason_missing = np.zeros(n, dtype=bool)
-    reason_missing[ev_people] = missing_reason
-
-    matured = available >= horizon
-    followup = np.clip(available, 0, horizon)
-    in_window = fk <= horizon
-    observed = np.bincount(fpos[in_window], minlength=n)
-    missing = followup - observed
-    complete = matured & (missing == 0)
-
-    exit_by_h = event & (time <= horizon)
-    known = matured & (exit_by_h | (time >= horizon))
-    outflow_work = np.where(known, (exit_by_h & (event_code == 1)).astype(float), np.nan)
-    outflow_any = np.where(known, exit_by_h.astype(float), np.nan)
-
-    off_h = np.bincount(fpos[in_window], weights=(~fon[in_window]).astype(float), minlength=n)
-    months_off = np.where(complete, off_h, np.nan)
-    ewin = earn[follow][in_window]
-    earn_sum = np.bincount(fpos[in_window], weights=np.nan_to_num(ewin), minlength=n)
-    earn_nan = np.bincount(fpos[in_window], weights=np.isnan(ewin).astype(float), minlength=n)
-    earnings = np.where(complete & (earn_nan == 0), earn_sum, np.nan)
-
-    # re-entry: a month on benefit after the first month off benefit at or after the exit
-    after_exit = fk >= np.where(event, first_exit, np.inf)[fpos]
-    first_off = np.full(n, np.inf)
-    sel = after_exit & ~fon
-    np.minimum.at(first_off, fpos[sel], fk[sel].astype(float))
-    later = fk > first_off[fpos]
-    seen_later = np.bincount(fpos[later], minlength=n) > 0
-    back_on = np.bincount(fpos[later & fon], minlength=n) > 0
-    reentry = np.where(np.isfinite(first_off) & seen_later, back_on.astype(float), np.nan)
-
-    assigned_month = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
-        month0.to_numpy() - (1970 * 12), freq="M"
-    )
+def _assemble(
+    people: pd.DataFrame,
+    outcomes: dict[str, Any],
+    work: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> pd.DataFrame:
+    """``participant``, ``arm``, the outcome columns (then ``work``'s, when the months have
+    hours or benefit amounts), then the assignments' other columns."""
     out = pd.DataFrame(
         {
             "participant": people["participant"].to_numpy(),
             "arm": people["arm"].to_numpy(),
-            "assigned_month": assigned_month,
-            "followup_months": followup.astype(np.int64),
-            "matured": matured,
-            "months_observed": observed.astype(np.int64),
-            "months_missing": missing.astype(np.int64),
-            "outflow_work": outflow_work,
-            "outflow_any": outflow_any,
-            "months_to_outflow": np.where(event, first_exit, np.nan),
-            "time": time.astype(float),
-            "event": event.astype(np.int64),
-            "event_code": event_code,
-            "exit_type": exit_type,
-            "exit_reason_missing": reason_missing,
-            "months_off_benefit": months_off,
-            "earnings_followup": earnings,
-            "reentry": reentry,
-        }
+            **{name: outcomes[name] for name in OUTCOME_COLUMNS},
+        },
+        copy=False,
     )
-    if "hours_band" in months.columns or "benefit_amount" in months.columns:
-        from participatie_rct.estimate.work_outcomes import add_work_outcomes  # hours-based
-
-        out = add_work_outcomes(out, months, month0.to_numpy(), end=end, horizon=horizon)
+    if work is not None:
+        out = work(out)
     extra = [c for c in people.columns if c not in out.columns]
     return pd.concat([out, people[extra].reset_index(drop=True)], axis=1)
-
-
-def _rank_within(groups: np.ndarray) -> np.ndarray:
-    """1, 2, 3, ... within runs of equal values of a sorted array."""
-    if len(groups) == 0:
-        return np.zeros(0, dtype=np.int64)
-    starts = np.r_[0, np.flatnonzero(np.diff(groups)) + 1]
-    counts = np.diff(np.r_[starts, len(groups)])
-    return np.arange(len(groups)) - np.repeat(starts, counts) + 1

@@ -17,6 +17,7 @@ from pathlib import Path
 from sqlalchemy.engine import URL, Engine
 
 from participatie_rct.errors import RegistryError
+from participatie_rct.safe_files import UnsafePathError, atomic_path
 
 PG_DUMP_HINT = (
     'pg_dump --format=custom --schema=SCHEMA --file=trial.dump "postgresql://user@host/db"; '
@@ -33,16 +34,15 @@ def backup(engine: Engine, url: URL, target: Path, *, namespace: str) -> Path:
         )
     if not target.parent.exists():
         raise RegistryError(f"{target.parent}: no such folder. Create it or choose another --out.")
-    partial = target.with_name(f".{target.name}.partial")
-    partial.unlink(missing_ok=True)
     try:
-        if engine.dialect.name == "sqlite":
-            _sqlite_backup(engine, partial)
-        else:
-            _pg_dump(url, partial, schema=namespace.split(".", 1)[-1])
-        os.replace(partial, target)
-    finally:
-        partial.unlink(missing_ok=True)
+        # a private temporary file beside the target, renamed only when complete
+        with atomic_path(target, overwrite=False) as partial:
+            if engine.dialect.name == "sqlite":
+                _sqlite_backup(engine, partial)
+            else:
+                _pg_dump(url, partial, schema=namespace.split(".", 1)[-1])
+    except UnsafePathError as exc:
+        raise RegistryError(str(exc)) from None
     return target
 
 

@@ -15,6 +15,7 @@ One code path serves both back ends; what differs lives here:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import sqlite3
@@ -30,6 +31,7 @@ from sqlalchemy.engine import URL, Connection, Engine
 from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, OperationalError
 
 from participatie_rct.errors import RegistryError
+from participatie_rct.safe_files import UnsafePathError, create_private_file
 
 try:
     import fcntl
@@ -90,6 +92,7 @@ def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
                 parsed, creator=_read_only_sqlite(str(parsed.database)), poolclass=sa.NullPool
             )
         else:
+            _create_private_database(parsed)
             engine = sa.create_engine(parsed, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         _configure_sqlite(engine, read_only=read_only)
         return engine
@@ -108,6 +111,26 @@ def make_engine(url: str | URL, *, read_only: bool = False) -> Engine:
         raise RegistryError(
             "PostgreSQL needs the psycopg driver: pip install 'participatie-rct[postgres]'."
         ) from None
+
+
+def _create_private_database(url: URL) -> None:
+    """Create a new SQLite file empty with mode 0600 before SQLite creates it with the umask.
+
+    SQLite gives its ``-wal``, ``-shm`` and journal files the mode of the database file, so
+    they are private too (docs/output-safety.md). An existing file is left as it is; a
+    read-only or in-memory URL creates nothing.
+    """
+    database = url.database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    if url.query.get("mode") in ("ro", "memory") or url.query.get("immutable"):
+        return
+    path = Path(database)
+    if path.parent.is_dir() and not path.exists():
+        try:
+            create_private_file(path)
+        except UnsafePathError as exc:
+            raise RegistryError(str(exc)) from None
 
 
 def _read_only_sqlite(path: str) -> Callable[[], sqlite3.Connection]:
@@ -199,7 +222,10 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
     if fcntl is None or not database or database == ":memory:":
         yield
         return
-    with open(f"{database}-writer-lock", "a+b") as handle:
+    lock_path = f"{database}-writer-lock"
+    with contextlib.suppress(OSError, UnsafePathError):
+        create_private_file(lock_path)  # holds nothing, but private like its neighbours
+    with open(lock_path, "a+b") as handle:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             yield

@@ -223,9 +223,11 @@ class RegisterReads:
     def export(self, path: str | Path) -> int:
         """Write the export CSV of CONTRACT.md (a row per assigned participant); return the count.
 
-        Written to a temporary file first and renamed, so a failure leaves nothing behind.
+        Written through a private temporary file and renamed (mode 0600), never through a
+        symlink; text cells that a spreadsheet would run as formulas are neutralized.
         """
-        import os
+        from participatie_rct.cells import table_bytes
+        from participatie_rct.safe_files import UnsafePathError, write_bytes
 
         frame = self.assignments()
         columns = ["participant", "arm", "probability", "sequence", "assigned_at", "withdrawn"]
@@ -235,14 +237,11 @@ class RegisterReads:
         out["withdrawn"] = ["true" if w else "false" for w in frame["withdrawn"]]
         out["probability"] = [repr(float(p)) for p in frame["probability"]]
         target = Path(path)
-        temporary = target.with_name(f".{target.name}.partial")
         try:
-            out.to_csv(temporary, index=False, lineterminator="\n")
-            os.replace(temporary, target)
-        except OSError as exc:
-            temporary.unlink(missing_ok=True)
+            write_bytes(target, table_bytes(out, "csv"))
+        except UnsafePathError as exc:
             raise RegistryError(
-                f"{target}: cannot write the export ({exc.strerror or exc}). Check that the "
-                "folder exists and that you may write there."
+                f"{target}: cannot write the export ({exc.reason}). Check that the folder "
+                "exists and that you may write there."
             ) from None
         return len(out)

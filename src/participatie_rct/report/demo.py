@@ -33,6 +33,7 @@ from typing import Any
 from participatie_rct.errors import ReportError
 from participatie_rct.months import add_months, end_of_month
 from participatie_rct.report.writer import ReportResult
+from participatie_rct.safe_files import is_symlink, make_private_dir
 from participatie_rct.trial.report import write_report
 
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
@@ -144,13 +145,35 @@ def _demo_clock(start: dt.date) -> Callable[[], str]:
     return clock
 
 
+def _check_demo_folder(out: Path, *, overwrite: bool) -> None:
+    """Refuse a folder that holds anything, unless ``overwrite`` (checked before any work)."""
+    from participatie_rct.report.folder import prepare_folder
+
+    if is_symlink(out):
+        raise ReportError(f"{out}: the demo folder is a symbolic link; give the real folder.")
+    if overwrite or not out.is_dir() or not any(out.iterdir()):
+        if overwrite:
+            for part in ("interim", "final"):
+                prepare_folder(out / part, overwrite=True)
+        return
+    raise ReportError(
+        f"{out}: the folder already holds files; the demo writes into a new or empty folder. "
+        "Choose another --out, or give --overwrite to replace an earlier demo there."
+    )
+
+
 def run_demo(
     out_dir: str | Path = "reports/demo",
     *,
     language: str = "nl",
     formats: tuple[str, ...] = ("html", "md"),
+    overwrite: bool = False,
 ) -> DemoResult:
-    """Simulate, register one by one, and write the interim and final reports into ``out_dir``."""
+    """Simulate, register one by one, and write the interim and final reports into ``out_dir``.
+
+    ``out_dir`` must be new or empty unless ``overwrite``: then an earlier demo there (its
+    register, data and report folders) is replaced and other files are left alone.
+    """
     import numpy as np
     import pandas as pd
 
@@ -163,7 +186,8 @@ def run_demo(
     )
     protocol = trial.protocol
     out = Path(out_dir)
-    out.mkdir(parents=True, exist_ok=True)
+    _check_demo_folder(out, overwrite=overwrite)
+    make_private_dir(out)
     db_path = out / REGISTER_FILE
     db_url = f"sqlite:///{db_path.resolve().as_posix()}"
     if db_path.exists():
@@ -218,6 +242,7 @@ def run_demo(
         language=language,
         formats=formats,
         as_of=interim_as_of,
+        overwrite=overwrite,
     )
     final = write_report(
         db_url,
@@ -227,6 +252,7 @@ def run_demo(
         language=language,
         formats=formats,
         as_of=final_as_of,
+        overwrite=overwrite,
     )
     return DemoResult(
         out_dir=out,

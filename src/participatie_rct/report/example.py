@@ -33,6 +33,7 @@ def example_files(demo_out: Path) -> dict[str, Path]:
 def regenerate(folder: str | Path = "reports/example") -> list[str]:
     """Run the demo and replace ``folder``'s report files with its output; returns their names."""
     from participatie_rct.report.demo import run_demo
+    from participatie_rct.safe_files import make_private_dir, write_bytes
 
     target = Path(folder)
     with tempfile.TemporaryDirectory(prefix="participatie-rct-example-") as scratch:
@@ -43,8 +44,8 @@ def regenerate(folder: str | Path = "reports/example") -> list[str]:
                 shutil.rmtree(target / part)
         for name, source in files.items():
             destination = target / name
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, destination)
+            make_private_dir(destination.parent)
+            write_bytes(destination, source.read_bytes())
     return sorted(files)
 
 

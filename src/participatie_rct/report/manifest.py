@@ -61,8 +61,9 @@ def build_manifest(
 
 
 def write_manifest(folder: str | Path, manifest: Mapping[str, Any]) -> Path:
-    """Write ``manifest.json`` into ``folder`` (UTF-8, sorted keys, trailing newline)."""
-    path = Path(folder) / MANIFEST_NAME
+    """Write ``manifest.json`` into ``folder`` (UTF-8, sorted keys, trailing newline), through
+    a safe write (:mod:`participatie_rct.safe_files`: private, atomic, never through a link)."""
+    from participatie_rct.safe_files import write_text
+
     text = json.dumps(manifest, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    path.write_text(text, encoding="utf-8")
-    return path
+    return write_text(Path(folder) / MANIFEST_NAME, text)

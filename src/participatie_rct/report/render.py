@@ -15,6 +15,7 @@ from functools import cache
 from typing import Any
 
 from participatie_rct.errors import ReportError
+from participatie_rct.report.markdown import md_escape
 
 
 @cache
@@ -33,13 +34,10 @@ def _environment(kind: str) -> Any:
         trim_blocks=False,
         lstrip_blocks=False,
     )
-    env.filters["mdcell"] = _md_cell
+    # the Markdown template passes every value through this one filter (report/markdown.py);
+    # the HTML templates rely on Jinja's autoescaping instead
+    env.filters["md"] = md_escape
     return env
-
-
-def _md_cell(value: object) -> str:
-    """A Markdown table cell: pipes escaped, line breaks removed."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def svg_data_uri(svg: bytes) -> str:

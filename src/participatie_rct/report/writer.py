@@ -6,14 +6,17 @@ the folder. The folder's
 contents depend only on the inputs and the settings (``as_of`` is an input, no clock is
 read), so the same inputs give the same bytes; only the PDF, whose layout engine stamps its
 own metadata, is left out of that promise. Nothing is written when anything fails: the
-documents are rendered in memory first and written at the end.
+documents are rendered in memory first and written at the end, each through a safe write
+(private, atomic, never through a symlink), into a folder that
+:mod:`participatie_rct.report.folder` checked first.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +74,35 @@ class ReportResult:
         return "\n".join(lines)
 
 
+#: Characters that XML 1.0 does not allow anywhere (all C0 controls but tab, LF and CR).
+_XML_INVALID = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+
+def xml_safe(svg: bytes) -> bytes:
+    """An SVG without the control characters XML forbids, so a label that carries one (a
+    site name with a stray control byte) cannot make the figure unreadable."""
+    return _XML_INVALID.sub(b"", svg)
+
+
+def render_documents(
+    values: Mapping[str, Any], figures: Mapping[str, bytes], formats: Sequence[str]
+) -> dict[str, bytes]:
+    """Every file of the report folder but the manifest, by relative name, in memory."""
+    from participatie_rct.report.render import render_html, render_markdown, render_pdf
+
+    safe = {name: xml_safe(svg) for name, svg in figures.items()}
+    figure_files = {name: f"figures/{name}.svg" for name in sorted(safe)}
+    documents = {figure_files[name]: svg for name, svg in safe.items()}
+    html = render_html(values, safe)
+    if "html" in formats:
+        documents["report.html"] = html.encode("utf-8")
+    if "md" in formats:
+        documents["report.md"] = render_markdown(values, figure_files).encode("utf-8")
+    if "pdf" in formats:
+        documents["report.pdf"] = render_pdf(html)
+    return documents
+
+
 def parse_formats(formats: Sequence[str] | str) -> tuple[str, ...]:
     """Check ``html,md,pdf`` (any subset, any order) and return them in a fixed order."""
     items = [
@@ -120,28 +152,22 @@ def write_documents(
     formats: Sequence[str] | str,
     blinded: bool,
     day: dt.date,
+    overwrite: bool = False,
 ) -> ReportResult:
-    """Render ``context`` and write the report folder ``out_dir`` (created if needed).
+    """Render ``context`` and write the report folder ``out_dir`` (created if needed, 0700).
 
     :class:`participatie_rct.trial.Trial` runs the analyses and builds the context; this only
-    renders and writes, with the manifest of ``inputs``.
+    renders and writes, with the manifest of ``inputs``. ``out_dir`` must be new or empty,
+    unless ``overwrite``: then it must hold only a previous report, whose files (as its
+    manifest lists them) are replaced (see :mod:`participatie_rct.report.folder`).
     """
     from participatie_rct import __version__
-    from participatie_rct.report.manifest import build_manifest, write_manifest
-    from participatie_rct.report.render import render_html, render_markdown, render_pdf
+    from participatie_rct.report.folder import prepare_folder, write_folder
+    from participatie_rct.report.manifest import build_manifest
 
+    folder = prepare_folder(out_dir, overwrite=overwrite)
     chosen = parse_formats(formats)
-    documents: dict[str, bytes] = {}
-    figure_files = {name: f"figures/{name}.svg" for name in sorted(context.figures)}
-    for name, svg in context.figures.items():
-        documents[figure_files[name]] = svg
-    html = render_html(context.values, context.figures)
-    if "html" in chosen:
-        documents["report.html"] = html.encode("utf-8")
-    if "md" in chosen:
-        documents["report.md"] = render_markdown(context.values, figure_files).encode("utf-8")
-    if "pdf" in chosen:
-        documents["report.pdf"] = render_pdf(html)
+    documents = render_documents(context.values, context.figures, chosen)
 
     settings = {
         "kind": kind.value,
@@ -166,16 +192,9 @@ def write_documents(
         register=inputs.register,
     )
 
-    out = Path(out_dir)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    written = []
-    for name in sorted(documents):
-        path = out / name
-        path.write_bytes(documents[name])
-        written.append(path)
-    written.append(write_manifest(out, manifest))
+    written = write_folder(folder, documents, manifest)
     return ReportResult(
-        out_dir=out,
+        out_dir=folder.path,
         files=tuple(written),
         kind=kind.value,
         language=language.value,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -10,7 +9,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from participatie_rct.cells import table_bytes
 from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.safe_files import discard, install, make_private_dir, stage
 from participatie_rct.simulate.result import SimulatedTrial
 
 if TYPE_CHECKING:
@@ -38,9 +39,7 @@ def _csv_bytes(frame: pd.DataFrame, formats: Mapping[str, str]) -> bytes:
             out[column] = np.where(out[column].to_numpy(), "true", "false")
         elif column in formats:
             out[column] = [format(v, formats[column]) for v in out[column].to_numpy()]
-    buffer = io.StringIO()
-    out.to_csv(buffer, index=False, lineterminator="\n")
-    return buffer.getvalue().encode("utf-8")
+    return table_bytes(out, "csv")
 
 
 def _truth_arms(trial: SimulatedTrial) -> pd.DataFrame:
@@ -117,30 +116,25 @@ def write_simulation(trial: SimulatedTrial, out_dir: str | Path) -> dict[str, Pa
     CSV with ``,``, UTF-8 without BOM, ISO dates, ``true``/``false``, fixed decimals: the same
     trial gives the same bytes. The monthly table is written chunk by chunk (a fixed number of
     people at a time), so memory does not grow with its length. Every file is first written
-    under a temporary name and renamed only when all are complete: a failure leaves nothing.
+    to a private temporary file with a random name (:mod:`participatie_rct.safe_files`) and
+    renamed only when all are complete: a failure leaves nothing.
     """
     folder = Path(out_dir)
     small = _small_files(trial)
-    partial: dict[str, Path] = {}
+    staged = []
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_dir(folder)
         for name in SIMULATION_FILES:
-            path = folder / f".{name}.partial"
-            partial[name] = path
-            with path.open("wb") as handle:
-                if name == "benefit_months.csv":
-                    for data in _month_chunks(trial):
-                        handle.write(data)
-                else:
-                    handle.write(small[name])
-        paths = {}
-        for name, path in partial.items():
-            paths[name] = path.replace(folder / name)
+            chunks = _month_chunks(trial) if name == "benefit_months.csv" else [small[name]]
+            # private temporary files with random names, installed only when all are complete
+            staged.append(stage(folder / name, chunks))
+        paths = {item.target.name: install(item) for item in staged}
     except OSError as exc:
-        for path in partial.values():
-            path.unlink(missing_ok=True)
         raise ParticipatieRCTError(
             f"{folder}: cannot write the simulation there ({exc.strerror}); "
             "choose a folder you can write to."
         ) from None
+    finally:
+        for item in staged:
+            discard(item)
     return paths

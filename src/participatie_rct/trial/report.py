@@ -32,17 +32,21 @@ def write_trial_report(
     blinded: bool = False,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    overwrite: bool = False,
 ) -> ReportResult:
     """Analyse ``trial`` at its as-of date and write the report folder ``out_dir``.
 
     ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
     observed information fractions) matter only for an interim report: its boundary then
-    accounts for the alpha spent at those looks, as ``monitor status`` does.
+    accounts for the alpha spent at those looks, as ``monitor status`` does. ``out_dir`` must
+    be new or empty unless ``overwrite`` (see :mod:`participatie_rct.report.folder`).
     """
     from participatie_rct import __version__
     from participatie_rct.report.context import build_context
+    from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.writer import parse_formats, write_documents
 
+    prepare_folder(out_dir, overwrite=overwrite)  # refuse a folder before any analysis runs
     kind = parse_choice(ReportKind, kind, parameter="kind")
     language = parse_choice(Language, language, parameter="language")
     parse_formats(formats)  # refuse a bad format before any analysis runs
@@ -65,6 +69,7 @@ def write_trial_report(
         formats=formats,
         blinded=blinded,
         day=trial.as_of,
+        overwrite=overwrite,
     )
 
 
@@ -82,14 +87,17 @@ def write_report(
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
     secret: bytes | None = None,
+    overwrite: bool = False,
 ) -> ReportResult:
     """Read the register and the data folder, analyse, and write the report folder ``out_dir``.
 
     ``secret`` (the trial secret) orders a blinded report's letters (:mod:`.report.blinding`).
     """
+    from participatie_rct.report.folder import prepare_folder
     from participatie_rct.trial.core import Trial
 
     parse_choice(ReportKind, kind, parameter="kind")
+    prepare_folder(out_dir, overwrite=overwrite)  # refuse a folder before the register is read
     trial = Trial.open(db_url, data_dir, key=key, as_of=as_of, secret=secret)
     return write_trial_report(
         trial,
@@ -100,6 +108,7 @@ def write_report(
         blinded=blinded,
         looks_done=looks_done,
         previous_information=previous_information,
+        overwrite=overwrite,
     )
 
 
@@ -115,6 +124,7 @@ def write_report_from_inputs(
     key: bytes | None = None,
     looks_done: int = 0,
     previous_information: Sequence[float] = (),
+    overwrite: bool = False,
 ) -> ReportResult:
     """As :func:`write_report`, from frames already in memory (tests and scripts use it)."""
     from participatie_rct.trial.core import Trial
@@ -128,4 +138,5 @@ def write_report_from_inputs(
         blinded=blinded,
         looks_done=looks_done,
         previous_information=previous_information,
+        overwrite=overwrite,
     )
