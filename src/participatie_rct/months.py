@@ -37,7 +37,8 @@ def month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
     if isinstance(values.dtype, pd.PeriodDtype):
         periods: pd.Series = (values.dt.year * 12 + values.dt.month - 1).astype("int64")
         return periods
-    if values.dtype.kind == "M" and not values.isna().any():  # naive datetime64: no time zone
+    naive = values.dtype.kind == "M" and getattr(values.dtype, "tz", None) is None
+    if naive and not values.isna().any():  # naive datetime64: no time zone to convert
         months = values.to_numpy().astype("datetime64[M]").view("int64") + 1970 * 12
         return pd.Series(months, index=values.index, copy=False)
     try:
