@@ -27,9 +27,15 @@ MASK = "*"
 _SEED_LABEL = re.compile(r"(?i)\bseed\s*[=:]?\s*$")
 
 
+#: A physical line or row number (``line 20000000``, ``lines 3, 5, 20000000``) is no BSN:
+#: the tool writes these itself, and a file of 20 million lines has 8-digit line numbers.
+_POSITION_LABEL = re.compile(r"(?i)\b(?:lines?|rows?)\s+(?:\d+\s*(?:,|-|–|\band\b|\bto\b)\s*)*$")
+
+
 def _mask_run(match: re.Match[str]) -> str:
     run = match.group(0)
-    if _SEED_LABEL.search(match.string, 0, match.start()):
+    before = match.string[max(0, match.start() - 200) : match.start()]
+    if _SEED_LABEL.search(before) or (run.isdigit() and _POSITION_LABEL.search(before)):
         return run
     digits = sum(ch.isdigit() for ch in run)
     if digits in (8, 9) and not _DATE_SHAPE.fullmatch(run):
@@ -44,8 +50,8 @@ def mask_identifiers(text: str) -> str:
     """Mask every run of 8 or 9 digits in ``text``: it could be a BSN (a citizen's number).
 
     Groups joined by dots or spaces count as one run (``111.222.333``); dates with dots,
-    long hexadecimal hashes and a number labelled as a seed (``seed = 20170901``) are left
-    as they are. Every message of the
+    long hexadecimal hashes, line or row numbers (``line 20000000``) and a number labelled
+    as a seed (``seed = 20170901``) are left as they are. Every message of the
     :class:`ParticipatieRCTError` family and every line the command line prints on stderr
     passes through here, so no refusal puts a BSN on screen (not even a header row that was
     really a data row).
@@ -54,6 +60,8 @@ def mask_identifiers(text: str) -> str:
     'columns found: *********, Ede, 45+'
     >>> mask_identifiers("id 111.222.333 on line 12 (2018.02.13)")
     'id ***.***.*** on line 12 (2018.02.13)'
+    >>> mask_identifiers("empty (lines 3, 20000000); value '111222333'")
+    "empty (lines 3, 20000000); value '*********'"
     """
     protected: list[str] = []
 

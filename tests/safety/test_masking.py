@@ -8,6 +8,7 @@ of 8 or 9 digits (also written ``111.222.333`` or ``111 222 333``).
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -185,7 +186,9 @@ def test_no_error_path_prints_a_bsn(name, hostile_trial, headerless, tmp_path, c
 
 def test_the_headerless_refusal_still_says_what_to_fix(headerless, capsys) -> None:
     code, _, err = run(["validate", "participants", str(headerless)], capsys)
-    assert code == 2 and "*********" in err and "Ede" in err
+    # the reader names the problem without echoing the header row at all
+    assert code == 2 and "no header line" in err and "Add a header line" in err
+    assert not re.search(r"\d{8,9}", err.replace("8-9", ""))
 
 
 def test_the_error_family_masks_its_message_and_arguments() -> None:
