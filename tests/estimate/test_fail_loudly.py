@@ -33,14 +33,14 @@ def test_cox_arm_without_exits_is_nan_with_a_warning_not_a_finding():
     data = _trial()
     fit = cox(data, time="months", event="exit", treatment="arm", control="control")
     row = fit.to_frame().set_index("arm").loc["b"]
-    assert np.isnan(row["coef"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_low"])
+    assert np.isnan(row["estimate"]) and np.isnan(row["p_value"]) and np.isnan(row["ci_low"])
     assert any("'b'" in w and "no exits" in w for w in fit.warnings)
     assert fit.glance()["warnings"] == list(fit.warnings)
     # the other arm: the limit fit, in which arm b's rows leave every risk set
     alone = cox(data[data.arm != "b"], time="months", event="exit", treatment="arm")
     a = fit.to_frame().set_index("arm").loc["a"]
     b = alone.to_frame().set_index("arm").loc["a"]
-    assert a["coef"] == pytest.approx(b["coef"], rel=1e-10)
+    assert a["estimate"] == pytest.approx(b["estimate"], rel=1e-10)
     assert a["robust_std_error"] == pytest.approx(b["robust_std_error"], rel=1e-10)
     assert np.isfinite(a["p_value"])
 
@@ -50,7 +50,7 @@ def test_cox_control_without_exits_leaves_every_arm_not_estimable():
     data.loc[data.arm == "control", "exit"] = 0
     data.loc[data.arm == "b", "exit"] = 1
     fit = cox(data, time="months", event="exit", treatment="arm", control="control")
-    assert fit.to_frame()["coef"].isna().all()
+    assert fit.to_frame()["estimate"].isna().all()
     assert len([w for w in fit.warnings if "control arm 'control'" in w]) == 2
 
 
@@ -61,7 +61,7 @@ def test_cause_specific_cox_arm_without_that_exit():
         data, time="months", event="exit", treatment="arm", event_of_interest=2
     )
     frame = fit.to_frame().set_index("arm")
-    assert frame["coef"].isna().all()  # a and b both lack exits of type 2
+    assert frame["estimate"].isna().all()  # a and b both lack exits of type 2
     assert any("exits of type 2" in w and "'a'" in w for w in fit.warnings)
 
 
@@ -71,7 +71,7 @@ def test_covariate_pattern_without_exits_is_flagged():
     data.loc[data.flag == 1, "exit"] = 0
     fit = cox(data, time="months", event="exit", treatment="arm", covariates=["flag"])
     row = fit.to_frame().set_index("term").loc["flag"]
-    assert np.isnan(row["coef"]) and np.isnan(row["p_value"])
+    assert np.isnan(row["estimate"]) and np.isnan(row["p_value"])
     assert any("'flag'" in w and "infinity" in w for w in fit.warnings)
 
 
@@ -79,8 +79,8 @@ def test_fine_gray_arm_without_exits_of_interest():
     data = _trial()
     fit = fine_gray(data, time="months", event="exit", treatment="arm", event_of_interest=1)
     frame = fit.to_frame().set_index("arm")
-    assert np.isnan(frame.loc["b", "coef"]) and np.isnan(frame.loc["b", "p_value"])
-    assert np.isfinite(frame.loc["a", "coef"]) and np.isfinite(frame.loc["a", "p_value"])
+    assert np.isnan(frame.loc["b", "estimate"]) and np.isnan(frame.loc["b", "p_value"])
+    assert np.isfinite(frame.loc["a", "estimate"]) and np.isfinite(frame.loc["a", "p_value"])
     assert any("Fine-Gray" in w and "'b'" in w for w in fit.warnings)
     assert fit.glance()["warnings"] == list(fit.warnings)
 
@@ -91,7 +91,7 @@ def test_fine_gray_limit_matches_zero_weights_by_a_large_negative_offset():
     data.loc[data.arm == "b", "exit"] = np.where(np.arange((data.arm == "b").sum()) == 0, 1, 0)
     # one exit of interest in b: estimable, finite and strongly negative but defined
     fit = fine_gray(data, time="months", event="exit", treatment="arm", event_of_interest=1)
-    assert np.isfinite(fit.to_frame()["coef"]).all()
+    assert np.isfinite(fit.to_frame()["estimate"]).all()
     assert fit.warnings == ()
 
 
@@ -106,7 +106,7 @@ def test_cox_single_distinct_exit_time_keeps_the_fit():
     )
     data["exit"] = (data.months == 5.0).astype(int)
     fit = cox(data, time="months", event="exit", treatment="arm")
-    assert np.isfinite(fit.to_frame()["coef"]).all()
+    assert np.isfinite(fit.to_frame()["estimate"]).all()
     zph = fit.proportional_hazards().to_frame()
     assert zph["p_value"].isna().all()
     assert any("cox.zph" in w and "unaffected" in w for w in fit.warnings)

@@ -163,6 +163,7 @@ def test_against_pyfixest_wyoung_and_rwolf_within_monte_carlo_error():
         data,
         outcomes=ref["outcomes"],
         treatment="treat",
+        control=0,
         procedure=CompleteRandomization(arms=("0", "1")),
         n_draws=draws,
         rng=np.random.default_rng(8),

@@ -30,7 +30,7 @@ def test_an_arm_without_outcomes_keeps_its_row_and_its_place_in_the_holm_family(
     assert frame.loc[["a", "b"], "p_holm"].min() == pytest.approx(min(1.0, 3 * p.min()))
     assert frame.loc[["a", "b"], "p_holm"].min() != pytest.approx(min(1.0, 2 * p.min()))
     assert any("'c'" in w for w in result.warnings)
-    assert result.to_dict()["warnings"] == list(result.warnings)
+    assert result.to_dict()["glance"]["warnings"] == list(result.warnings)
 
 
 def test_declared_arms_from_the_protocol_fix_the_family():
@@ -54,7 +54,7 @@ def test_singleton_strata_are_dropped_with_a_note_under_hc2():
     data.loc[0, "site"] = 99  # a stratum of one row
     result = itt(data, outcome="y", treatment="arm", strata="site")
     assert result.settings["n_singletons_dropped"] == 1
-    assert result.glance()["n_singletons_dropped"].iloc[0] == 1
+    assert result.glance()["n_singletons_dropped"] == 1
     assert any("singleton" in w for w in result.warnings)
     # the same as leaving the row out by hand (it adds nothing after demeaning)
     by_hand = itt(data.drop(index=0), outcome="y", treatment="arm", strata="site")

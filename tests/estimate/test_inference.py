@@ -71,7 +71,7 @@ def test_same_seed_same_result() -> None:
         "earn_more",
         "intensive_support",
     ]
-    assert set(a.to_dict()) == {"estimates", "omnibus", "settings", "warnings"}
+    assert set(a.to_dict()) == {"estimates", "glance", "omnibus"}
 
 
 def test_data_must_match_units() -> None:

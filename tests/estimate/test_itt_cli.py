@@ -118,7 +118,7 @@ def test_itt_json_has_the_contract_keys(
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"estimates", "settings", "warnings"}
+    assert set(payload) == {"estimates", "settings", "warnings"} and payload["warnings"] == []
     per_level = 2 if "--subgroup" in options else 1
     assert len(payload["estimates"]) == 2 * per_level
     for row in payload["estimates"]:
@@ -173,9 +173,9 @@ def test_balance_json(data_file: Path, capsys: pytest.CaptureFixture[str]) -> No
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"balance", "joint", "settings"}
+    assert set(payload) == {"balance", "joint", "settings", "warnings"}
     groups = {row["group"] for row in payload["balance"]}
     assert groups == {"all", "site=Tilburg", "site=Utrecht", "cohort=2018", "cohort=2019"}
-    assert {"covariate", "arm", "mean", "mean_control", "std_difference", "p_value"} <= set(
+    assert {"term", "arm", "mean", "mean_control", "std_difference", "p_value"} <= set(
         payload["balance"][0]
     )

@@ -128,7 +128,7 @@ def test_holm_beside_raw_and_bonferroni_when_asked() -> None:
 
 def test_frame_columns_confidence_interval_and_defaults() -> None:
     data = trial(5)
-    result = itt(data, outcome="y", treatment="arm", covariates=["age"], alpha=0.1)
+    result = itt(data, outcome="y", treatment="arm", covariates=["age"], conf_level=0.9)
     frame = result.to_frame()
     assert list(frame.columns[:12]) == [
         "arm",
@@ -161,12 +161,17 @@ def test_binary_outcome_is_a_linear_probability_model() -> None:
     assert math.isclose(e.estimate, shares["earn_more"] - shares["control"], rel_tol=1e-10)
 
 
-def test_control_default_is_control_else_first_level() -> None:
-    data = trial(1).replace({"arm": {"control": "a_control"}})
-    assert itt(data, outcome="y", treatment="arm").settings["control"] == "a_control"
+def test_control_default_is_control_else_refused() -> None:
     data = trial(1)
+    assert itt(data, outcome="y", treatment="arm").settings["control"] == "control"
+    renamed = data.replace({"arm": {"control": "a_control"}})
+    with pytest.raises(EstimationError, match=r"column 'arm': which arm is the control\?"):
+        itt(renamed, outcome="y", treatment="arm")
+    assert itt(renamed, outcome="y", treatment="arm", control="a_control").settings["control"] == (
+        "a_control"
+    )
     data["arm"] = data["arm"].map({"control": 0, "earn_more": 1, "intensive_support": 2})
-    result = itt(data, outcome="y", treatment="arm")
+    result = itt(data, outcome="y", treatment="arm", control=0)
     assert result.settings["control"] == "0" and result.to_frame()["arm"].tolist() == ["1", "2"]
 
 
@@ -193,9 +198,9 @@ def test_results_are_immutable_picklable_and_json_ready() -> None:
     again = pickle.loads(pickle.dumps(result))
     assert again.to_frame().equals(result.to_frame())
     payload = json.loads(json.dumps(result.to_dict(), allow_nan=False))
-    assert set(payload) == {"estimates", "settings", "warnings"}
-    assert payload["settings"]["strata"] == "site" and payload["settings"]["n_strata"] == 3
-    assert "intensive_support" in result.summary() and len(result.glance()) == 1
+    assert set(payload) == {"estimates", "glance"}
+    assert payload["glance"]["strata"] == "site" and payload["glance"]["n_strata"] == 3
+    assert "intensive_support" in result.summary() and result.glance()["n"] == len(trial(4))
 
 
 @pytest.mark.parametrize(
@@ -265,3 +270,15 @@ def test_covariate_collinear_with_strata_is_dropped_and_reported() -> None:
             np.testing.assert_allclose(
                 both.to_frame()["std_error"], plain.to_frame()["std_error"], rtol=1e-8
             )
+
+
+def test_alpha_still_works_with_a_deprecation_warning() -> None:
+    data = trial(5)
+    with pytest.warns(DeprecationWarning, match="alpha= is deprecated; pass conf_level"):
+        old = itt(data, outcome="y", treatment="arm", alpha=0.1)
+    new = itt(data, outcome="y", treatment="arm", conf_level=0.9)
+    pd.testing.assert_frame_equal(old.to_frame(), new.to_frame())
+    with pytest.raises(ChoiceError, match="give the level once"):
+        itt(data, outcome="y", treatment="arm", alpha=0.1, conf_level=0.8)
+    with pytest.raises(ChoiceError, match="conf_level must lie strictly between 0 and 1; got 95"):
+        itt(data, outcome="y", treatment="arm", conf_level=95)

@@ -161,9 +161,9 @@ def test_balance_tests_match_estimatr(case: dict) -> None:
     )
     rows = result.to_frame()
     for cov, want in case["per_covariate"].items():
-        got = rows[rows["covariate"] == cov].iloc[0]
-        assert close(float(got["statistic"]), want["statistic"])
-        assert got["df"] == want["df"] and got["df_residual"] == want["df_residual"]
+        got = rows[rows["term"] == cov].iloc[0]
+        assert close(float(got["f_statistic"]), want["statistic"])
+        assert got["f_df"] == want["df"] and got["f_df_residual"] == want["df_residual"]
     joint = result.joint_frame()
     for arm, want in case["joint"].items():
         got = joint[joint["arm"] == arm].iloc[0]
@@ -185,7 +185,7 @@ def test_lee_bounds_match_the_r_script(case: dict) -> None:
         treatment=spec["treatment"],
         control=spec["control"],
     )
-    frame = result.to_frame().set_index("arm")
+    frame = result.bounds_frame().set_index("arm")
     for want in case["estimates"]:
         got = frame.loc[want["arm"]]
         for col in ("lower", "upper", "trim_share", "response_arm", "response_control"):

@@ -23,7 +23,10 @@ EXACT = 1e-9
 
 @pytest.fixture(scope="module")
 def panel() -> pd.DataFrame:
-    return pd.read_csv(REF_DIR / "survival_panel.csv")
+    frame = pd.read_csv(REF_DIR / "survival_panel.csv")
+    # as R's factor(trt): the first sorted level is the reference arm
+    frame["trt"] = pd.Categorical(frame["trt"], categories=sorted(frame["trt"].unique()))
+    return frame
 
 
 @pytest.mark.reference
@@ -229,8 +232,7 @@ def test_outcome_builder_feeds_survival_and_panel():
         event_of_interest=1,
         times=[6, 12],
     )
-    payload = result.to_dict()
-    assert {"km", "logrank", "cox", "cif", "gray", "fine_gray"} <= set(payload)
+    assert {"km", "logrank", "cox", "cif", "gray", "fine_gray"} <= set(result.parts())
     assert result.cox.n == len(assignments)
     assert result.cox.n_events == int((outcomes["event_code"] > 0).sum())
     frame = person_months(assignments, months)
@@ -240,3 +242,17 @@ def test_outcome_builder_feeds_survival_and_panel():
     effects = panel_effects(frame, outcome="off_benefit", treatment="arm", time="month")
     assert effects.n_clusters == len(assignments)
     assert set(effects.to_frame()["arm"]) == {"intensive_support"}
+
+
+def test_panel_and_outcomes_count_the_assignment_month_alike():
+    """23:30 UTC on 31 January is 1 February in the Netherlands: both count from February."""
+    from participatie_rct.months import month_index
+
+    assignments, months = _register_and_months()
+    late = assignments.assign(assigned_at=pd.Timestamp("2018-01-31 23:30", tz="UTC"))
+    frame = person_months(late, months)
+    first = month_index(pd.Series(["2018-02"]), table="t", column="m").iloc[0]
+    assert month_index(late["assigned_at"], table="t", column="m").eq(first).all()
+    own = pd.Series(months["month"]).astype(str).str[:7]
+    a_months = sorted(month_index(own[months["participant"] == "a"], table="t", column="m") - first)
+    assert frame[frame["participant"] == "a"]["month"].tolist() == [m for m in a_months if m >= 1]

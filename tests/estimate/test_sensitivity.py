@@ -44,7 +44,7 @@ def test_subgroup_effects_equal_separate_regressions() -> None:
     tests = {t["arm"]: t for t in result.interaction_tests()}
     assert set(tests) == {"earn_more", "intensive_support", "all"} and tests["all"]["df"] == 2
     assert tests["earn_more"]["p_value"] < 0.05 < tests["intensive_support"]["p_value"]
-    assert len(result.to_dict()["settings"]["interaction"]) == 3
+    assert len(result.to_dict()["glance"]["interaction"]) == 3
 
 
 def test_subgroup_refuses_continuous_columns() -> None:
@@ -117,11 +117,13 @@ def test_lee_bounds_by_hand() -> None:
             "wellbeing": [1, 2, 3, 4, np.nan, 5, 7, np.nan, np.nan, np.nan],
         }
     )
-    row = lee_bounds(data, outcome="wellbeing", treatment="arm", control="c").to_frame().iloc[0]
+    row = lee_bounds(data, outcome="wellbeing", treatment="arm", control="c").bounds_frame().iloc[0]
     assert row["trim_share"] == pytest.approx(0.5) and row["trimmed"] == "arm"
     assert row["lower"] == pytest.approx(1.5 - 6) and row["upper"] == pytest.approx(3.5 - 6)
     # the other way round: control answers more, so control is trimmed
-    flipped = lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").to_frame().iloc[0]
+    flipped = (
+        lee_bounds(data, outcome="wellbeing", treatment="arm", control="t").bounds_frame().iloc[0]
+    )
     assert flipped["trimmed"] == "control"
     assert flipped["lower"] == pytest.approx(-row["upper"]) and flipped["upper"] == pytest.approx(
         -row["lower"]
@@ -134,7 +136,7 @@ def test_lee_bounds_bootstrap_is_reproducible_and_records_its_seed() -> None:
     a = lee_bounds(data, outcome="y", treatment="arm", n_boot=50, rng=np.random.default_rng(11))
     b = lee_bounds(data, outcome="y", treatment="arm", n_boot=50, rng=np.random.default_rng(11))
     assert a.to_frame().equals(b.to_frame()) and a.settings["seed"] == 11
-    frame = a.to_frame()
+    frame = a.bounds_frame()
     assert (frame["ci_low"] <= frame["lower"]).all() and (frame["upper"] <= frame["ci_high"]).all()
     with pytest.raises(EstimationError, match="need rng"):
         lee_bounds(data, outcome="y", treatment="arm", n_boot=5)

@@ -36,6 +36,8 @@ def test_survival_json_has_the_contract_keys(capsys):
         "status",
         "--treatment",
         "trt",
+        "--control",
+        "1",
         "--times",
         "365,1461",
         "--format",
@@ -79,6 +81,8 @@ def test_survival_json_with_competing_exits(capsys):
         "status",
         "--treatment",
         "trt",
+        "--control",
+        "1",
         "--event-of-interest",
         "2",
         "--covariates",
@@ -118,6 +122,8 @@ def test_survival_text_output_and_strata(capsys):
         "status",
         "--treatment",
         "trt",
+        "--control",
+        "1",
         "--strata",
         "sex",
         "--tau",
@@ -149,6 +155,8 @@ def test_survival_bad_input_exits_2_with_one_line(capsys, args, message):
         "status",
         "--treatment",
         "trt",
+        "--control",
+        "1",
         *args,
         "--format",
         "json",
@@ -169,6 +177,8 @@ def test_panel_json(capsys):
         "event_by_month",
         "--treatment",
         "trt",
+        "--control",
+        "1",
         "--time",
         "month",
         "--id",
@@ -178,7 +188,7 @@ def test_panel_json(capsys):
     )
     assert code == 0, err
     payload = json.loads(out)
-    assert set(payload) == {"effects", "settings"}
+    assert set(payload) == {"effects", "settings", "warnings"}
     assert [r["month"] for r in payload["effects"]] == [1, 2, 3, 4, 5, 6]
     assert payload["settings"]["n_clusters"] == 137
     assert payload["settings"]["se_type"] == "cluster_hc1"

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import re
 import sys
@@ -66,22 +65,23 @@ OPEN_TRIAL_NOTE = (
 )
 
 
-def _jsonable(value: Any) -> Any:
-    """Make numpy/pandas scalars and non-finite floats JSON-safe (NaN and inf become null)."""
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
 def echo_json(payload: dict[str, Any]) -> None:
-    """Print one JSON object on stdout (and nothing else there)."""
-    typer.echo(json.dumps(_jsonable(payload), ensure_ascii=False, indent=2, allow_nan=False))
+    """Print one JSON object on stdout (and nothing else there); NaN and inf become null."""
+    from participatie_rct.tidy import json_ready
+
+    typer.echo(json.dumps(json_ready(payload), ensure_ascii=False, indent=2, allow_nan=False))
+
+
+def effects_payload(result: Any) -> dict[str, Any]:
+    """``{"estimates": [...], "settings": {...}, "warnings": [...]}`` (CONTRACT.md): the
+    result's ``to_dict()`` with its ``glance`` under the contract's name ``settings``."""
+    payload = result.to_dict()
+    if "glance" not in payload:  # a result that writes the command line's shape itself
+        return dict(payload)
+    glance = payload.pop("glance")
+    if isinstance(glance.get("conf_level"), float):  # the key the command line has always had
+        glance = {**glance, "alpha": round(1.0 - glance["conf_level"], 12)}
+    return {**payload, "settings": glance, "warnings": glance["warnings"]}
 
 
 def split_list(text: str | None) -> tuple[str, ...]:
@@ -186,7 +186,9 @@ def error_line(exc: BaseException) -> tuple[str, int]:
     line. Every line is masked (:func:`mask_identifiers`).
     """
     if isinstance(exc, ParticipatieRCTError):
-        return f"participatie-rct: error: {_one_line(str(exc))}", exc.exit_code
+        from participatie_rct.cli.flags import flag_terms
+
+        return f"participatie-rct: error: {_one_line(flag_terms(str(exc)))}", exc.exit_code
     if isinstance(exc, typer.Abort):
         return "participatie-rct: aborted.", 2
     if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):

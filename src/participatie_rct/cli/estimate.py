@@ -14,7 +14,7 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, OutputFormat, SEType
-from participatie_rct.cli.common import FormatOption, echo_json, split_list
+from participatie_rct.cli.common import FormatOption, echo_json, effects_payload, split_list
 
 estimate_app = typer.Typer(
     help="Estimate effects of every arm against control (itt, survival, panel).",
@@ -26,7 +26,9 @@ DataArgument = typer.Argument(
 )
 TreatmentOption = typer.Option(..., "--treatment", help="Column holding each row's assigned arm.")
 ControlOption = typer.Option(
-    None, "--control", help="Control level (default: 'control' or the first)."
+    None,
+    "--control",
+    help="Control level (default: the level named 'control'; otherwise this is required).",
 )
 EstimatorOption = typer.Option(
     Estimator.OLS, "--estimator", help="ols regression or dim (difference in means)."
@@ -58,13 +60,15 @@ def read_data(path: Path):  # -> pandas.DataFrame
 
 
 @contextmanager
-def naming_file(path: Path) -> Iterator[None]:
-    """Put the data file's name before an estimator's refusal.
+def naming_file(path: Path, renamed: dict[str, str] | None = None) -> Iterator[None]:
+    """Put the data file's name before an estimator's refusal, in the command line's terms.
 
     The estimators see a DataFrame, not a file: their messages name the column, rows and
-    value; the user also needs to know which file. Refusals of the file itself
-    (:class:`InputFileError`) name it already.
+    value; the user also needs to know which file, and the flag (``--control``) where the
+    library names its parameter (``control=``; ``renamed`` for a command whose flag differs).
+    Refusals of the file itself (:class:`InputFileError`) name it already.
     """
+    from participatie_rct.cli.flags import flag_terms
     from participatie_rct.errors import InputFileError, ParticipatieRCTError
 
     try:
@@ -72,7 +76,7 @@ def naming_file(path: Path) -> Iterator[None]:
     except InputFileError:
         raise
     except ParticipatieRCTError as exc:
-        raise type(exc)(f"{path}: {exc}") from None
+        raise type(exc)(f"{path}: {flag_terms(str(exc), renamed)}") from None
 
 
 @estimate_app.command("itt")
@@ -119,7 +123,7 @@ def itt_command(
         "outcome": outcome,
         "treatment": treatment,
         "control": control,
-        "alpha": alpha,
+        "conf_level": 1.0 - alpha,
         "correction": correction,
         "missing": missing,
     }
@@ -179,7 +183,7 @@ def itt_command(
                 **common,
             )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json(effects_payload(result))
     else:
         typer.echo(result.summary())
 
@@ -212,7 +216,8 @@ def balance_command(
             missing=missing,
         )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        payload = effects_payload(result)
+        echo_json({"balance": payload.pop("estimates"), **payload})
     else:
         typer.echo(result.summary())
 

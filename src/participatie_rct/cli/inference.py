@@ -15,7 +15,13 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import OutputFormat
-from participatie_rct.cli.common import FormatOption, KeyFileOption, echo_json, read_key
+from participatie_rct.cli.common import (
+    FormatOption,
+    KeyFileOption,
+    echo_json,
+    effects_payload,
+    read_key,
+)
 from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
 from participatie_rct.errors import EstimationError
 
@@ -145,7 +151,7 @@ def ri_command(
             data, protocol, outcome, treatment, order, control, draws, seed, family, options
         )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json(effects_payload(result))
         return
     typer.echo(result.summary())
     if family:

@@ -7,6 +7,7 @@ numpy and scipy are imported inside the commands so that ``--help`` stays fast.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -96,11 +97,67 @@ def survival_command(
             tau=tau,
         )
     if output_format is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json(survival_payload(result))
     else:
         typer.echo(result.summary())
-        if result.warnings:  # the summary already says it per model; once more, at the end
+        if result.warning_lines():  # the summary says it per model; once more, at the end
             typer.echo("\n" + result.warning_lines())
+
+
+#: ``estimate survival --format json`` keys (CONTRACT.md) -> the result frames' columns
+_KM = {"survival": "estimate"}
+_RATIO = {
+    "coef": "estimate",
+    "hazard_ratio": "exp_estimate",
+    "std_error": "model_std_error",
+    "ci_low": "exp_ci_low",
+    "ci_high": "exp_ci_high",
+}
+_CIF = {"cumulative_incidence": "estimate"}
+
+
+def _rows(frame: Any, keys: list[str], renamed: dict[str, str]) -> list[dict[str, Any]]:
+    """Rows with the contract's ``keys``, read from the frame's columns (``renamed``)."""
+    from participatie_rct.tidy import records
+
+    columns = {key: renamed.get(key, key) for key in keys}
+    present = {key: col for key, col in columns.items() if col in frame.columns}
+    return records(frame[list(present.values())].set_axis(list(present), axis=1))
+
+
+def survival_payload(result: Any) -> dict[str, Any]:
+    """The JSON of ``estimate survival``: CONTRACT.md's keys, mapped from the result frames."""
+    from participatie_rct.tidy import json_ready
+
+    km_keys = ["arm", "time", "survival", "std_error", "ci_low", "ci_high", "n_risk"]
+    cox_keys = ["term", "arm", "coef", "hazard_ratio", "std_error", "robust_std_error"]
+    cox_keys += ["p_value", "ci_low", "ci_high"]
+    out: dict[str, Any] = {
+        "km": _rows(result.km.to_frame(), km_keys, _KM),
+        "logrank": _test(result.logrank),
+        "cox": _rows(result.cox.to_frame(), cox_keys, _RATIO),
+    }
+    if result.cif is not None:
+        cif_keys = ["arm", "time", "cumulative_incidence", "std_error", "variance", "cause"]
+        out["cif"] = _rows(result.cif.to_frame(), [*cif_keys, "ci_low", "ci_high", "n_risk"], _CIF)
+    if result.gray is not None:
+        out["gray"] = _test(result.gray)
+    if result.fine_gray is not None:
+        fg_keys = [k for k in cox_keys if k != "robust_std_error"]
+        out["fine_gray"] = _rows(result.fine_gray.to_frame(), fg_keys, _RATIO)
+    if result.cause_specific_cox is not None:
+        out["cause_specific_cox"] = _rows(result.cause_specific_cox.to_frame(), cox_keys, _RATIO)
+    if result.rmst is not None:
+        out["rmst"] = json_ready(result.rmst.to_dict()["estimates"])
+    glance = result.glance()
+    keys = ("ties", "strata", "control", "n", "n_events", "conf_type", "event_of_interest")
+    out["settings"] = json_ready({key: glance[key] for key in keys})
+    out["warnings"] = list(glance["warnings"])
+    return out
+
+
+def _test(result: Any) -> dict[str, Any]:
+    return {"statistic": result.statistic, "df": result.df, "p_value": result.p_value}
 
 
 @estimate_app.command("panel")
@@ -119,7 +176,7 @@ def panel_command(
     """Person-month linear probability model: arm effects by month, clustered by person."""
     from participatie_rct.estimate.panel import panel_effects
 
-    with naming_file(data):
+    with naming_file(data, {"cluster": "--id"}):
         result = panel_effects(
             read_data(data),
             outcome=outcome,
@@ -131,7 +188,10 @@ def panel_command(
         )
     if output_format is OutputFormat.JSON:
         payload = result.to_dict()
-        echo_json({"effects": payload.pop("rows"), "settings": payload})
+        glance = payload["glance"]
+        echo_json(
+            {"effects": payload["estimates"], "settings": glance, "warnings": glance["warnings"]}
+        )
     else:
         typer.echo(result.summary())
 

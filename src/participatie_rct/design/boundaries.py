@@ -28,6 +28,7 @@ from scipy.stats import norm
 from participatie_rct.choices import Spending, parse_choice
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
+from participatie_rct.tidy import TidyResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -55,14 +56,16 @@ class Look:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class BoundaryResult:
+@dataclass(frozen=True, repr=False)
+class BoundaryResult(TidyResult):
     """Two-sided efficacy boundaries of a Lan-DeMets alpha-spending design.
 
     ``looks[k].z`` is the critical value of ``|Z|`` at look ``k``; ``alpha_cumulative`` the
     alpha spent up to and including that look; ``p_nominal`` the two-sided nominal p-value
     that the boundary corresponds to (reject at look ``k`` when ``p <= p_nominal``).
     """
+
+    _title = "Group-sequential boundaries"
 
     looks: tuple[Look, ...]
     alpha: float

@@ -52,6 +52,8 @@ from participatie_rct.design.boundaries import (  # re-exported: it lived here b
 )
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
+from participatie_rct.estimate.dim import neyman_std_error
+from participatie_rct.tidy import TidyResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,14 +82,16 @@ class Comparison:
         return asdict(self)
 
 
-@dataclass(frozen=True)
-class MonitorStatus:
+@dataclass(frozen=True, repr=False)
+class MonitorStatus(TidyResult):
     """The state of a group-sequential trial at one look.
 
     ``boundary`` holds every look so far (the current one last), recomputed at the observed
     information fractions. ``crossed`` is true when any comparison's ``|Z|`` reaches the
     current look's critical value.
     """
+
+    _title = "Interim monitoring"
 
     look: int
     information: float
@@ -402,11 +406,7 @@ def _compare(
     p1 = float(y1.mean()) if n1 else math.nan
     p0 = float(y0.mean()) if n0 else math.nan
     estimate = p1 - p0
-    if n1 >= 2 and n0 >= 2:
-        # Neyman / HC2 standard error of a difference in means: sqrt(s1^2/n1 + s0^2/n0)
-        se = math.sqrt(float(np.var(y1, ddof=1)) / n1 + float(np.var(y0, ddof=1)) / n0)
-    else:
-        se = math.nan
+    se = neyman_std_error(y1, y0)  # sqrt(s1^2/n1 + s0^2/n0); NaN below two per arm
     stat = estimate / se if se > 0 else math.nan
     crossed = bool(math.isfinite(stat) and abs(stat) >= z)
     cp_trend = cp_design = math.nan

@@ -44,6 +44,7 @@ from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.design.holm import holm_power
 from participatie_rct.design.spending import check_alpha
 from participatie_rct.errors import DesignError
+from participatie_rct.tidy import TidyResult
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -54,14 +55,16 @@ N_MAX = 1e7
 ARMS_MAX = 50
 
 
-@dataclass(frozen=True)
-class PowerResult:
+@dataclass(frozen=True, repr=False)
+class PowerResult(TidyResult):
     """Power and sample size of K treatment arms, each compared with one control.
 
     ``n_per_arm`` is unrounded (as R reports it); ``n_per_arm_ceil`` the size to plan, and
     ``n_total = n_per_arm_ceil * (arms + 1)``. ``solved_for`` says which quantity was computed
     (``n_per_arm``, ``power`` or ``effect``); the others are the inputs.
     """
+
+    _title = "Power and sample size"
 
     outcome: str  # "proportion" or "mean"
     n_per_arm: float

@@ -41,6 +41,7 @@ import numpy as np
 
 from participatie_rct.choices import Correction, Spending, parse_choice
 from participatie_rct.errors import DesignError, EstimationError
+from participatie_rct.tidy import TidyResult, records
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -80,8 +81,8 @@ class _Plan:
     outcome: str
 
 
-@dataclass(frozen=True, eq=False)
-class SimulatedPower:
+@dataclass(frozen=True, repr=False, eq=False)
+class SimulatedPower(TidyResult):
     """Operating characteristics of a design, estimated from ``n_trials`` simulated trials.
 
     ``trials`` holds one row per trial and arm: ``trial``, ``arm``, ``estimate``,
@@ -90,6 +91,8 @@ class SimulatedPower:
     ``survival``. ``truth`` maps arms to the true intention-to-treat difference in the
     outcome's share (exact, from the model).
     """
+
+    _title = "Simulated power"
 
     trials: pd.DataFrame
     truth: dict[str, float]
@@ -144,9 +147,8 @@ class SimulatedPower:
         """JSON-ready: ``{"arms": [...], "power_any_arm", "power_all_arms", "settings": {...}}``."""
         glance = self.glance()
         frame = self.to_frame()
-        arms = [{k: _plain(v) for k, v in row.items()} for row in frame.to_dict("records")]
         return {
-            "arms": arms,
+            "arms": records(frame),
             "power_any_arm": glance["power_any_arm"],
             "power_all_arms": glance["power_all_arms"],
             "mean_stopping_look": glance["mean_stopping_look"],
@@ -185,15 +187,6 @@ def _nanmean(values: np.ndarray) -> float:
     trials too small for the analysis."""
     kept = values[~np.isnan(values)]
     return float(kept.mean()) if kept.size else float("nan")
-
-
-def _plain(value: Any) -> Any:
-    """numpy scalars to Python, NaN to None (JSON has no NaN)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
 
 
 def _levels(
@@ -271,7 +264,7 @@ def simulated_power(
     if not fractions or fractions[-1] != 1.0:
         raise DesignError(
             f"the information fractions are {list(fractions)}; a planned design ends with "
-            "the final analysis at 1 (e.g. --information 0.5,1)."
+            "the final analysis at 1 (e.g. information=[0.5, 1])."
         )
     if outcome not in _OUTCOMES:
         allowed = ", ".join(repr(o) for o in _OUTCOMES)

@@ -7,7 +7,10 @@ No files, no database, no printing: a statistician can use these without a regis
   Lin adjustment, or the design-based difference in means), Holm-adjusted p-values
 * :func:`logit_ame`, :func:`cace`, :func:`subgroup_effects`, :func:`lee_bounds` -
   sensitivity analyses, complier effects, effects within subgroups, bounds under attrition
-* :func:`balance` - covariate balance by arm with a joint test of orthogonality
+* :func:`balance` - covariate balance by arm with a joint test of orthogonality;
+  :func:`standardized_mean_difference` and :func:`neyman_std_error` - the one copy of each
+* every result follows one contract (``to_frame``, ``glance``, ``to_dict``; see
+  :mod:`participatie_rct.tidy`), and one resolver (:mod:`.arms`) picks the control arm
 * :func:`randomization_inference` - re-draws the trial's own assignment procedure
 * :func:`family_p_values` - Westfall-Young and Romano-Wolf over arms x outcomes
 * :func:`holm`, :func:`bonferroni` - multiplicity adjustments
@@ -25,7 +28,7 @@ from participatie_rct.estimate.balance import BalanceResult, balance
 # outflow over time: survival curves, competing exits, the monthly panel
 from participatie_rct.estimate.competing import cumulative_incidence, fine_gray, gray_test
 from participatie_rct.estimate.cox import cause_specific_cox, cox
-from participatie_rct.estimate.dim import difference_in_means
+from participatie_rct.estimate.dim import difference_in_means, neyman_std_error
 from participatie_rct.estimate.family import FamilyResult, family_p_values
 from participatie_rct.estimate.inference import RandomizationResult, randomization_inference
 from participatie_rct.estimate.itt import itt
@@ -40,6 +43,7 @@ from participatie_rct.estimate.outcomes import build_outcomes
 from participatie_rct.estimate.panel import months_off_benefit, panel_effects, person_months
 from participatie_rct.estimate.results import Effect, EffectsResult, ITTResult
 from participatie_rct.estimate.rmst import rmst
+from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.estimate.subgroups import SubgroupResult, subgroup_effects
 from participatie_rct.estimate.survival_analysis import SurvivalAnalysis, survival_analysis
 from participatie_rct.estimate.survival_results import (
@@ -93,10 +97,12 @@ __all__ = [
     "logit_ame",
     "logrank",
     "months_off_benefit",
+    "neyman_std_error",
     "panel_effects",
     "person_months",
     "randomization_inference",
     "rmst",
+    "standardized_mean_difference",
     "subgroup_effects",
     "survival_analysis",
 ]

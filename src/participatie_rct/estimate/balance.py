@@ -24,10 +24,36 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import Arms, refuse_stray_text, resolve_arms
+from participatie_rct.estimate.arms import Arms, resolve_arms
+from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.missing import complete_rows
-from participatie_rct.estimate.results import json_ready
+from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.estimate.variance import hc_vcov, least_squares
+from participatie_rct.tidy import TidyResult, base_glance, records, resolve_level
+
+#: the columns of :meth:`BalanceResult.to_frame`, in order
+BALANCE_COLUMNS: tuple[str, ...] = (
+    "group",
+    "term",
+    "arm",
+    "estimate",
+    "std_error",
+    "statistic",
+    "df",
+    "p_value",
+    "ci_low",
+    "ci_high",
+    "conf_level",
+    "mean",
+    "mean_control",
+    "std_difference",
+    "n",
+    "n_control",
+    "f_statistic",
+    "f_df",
+    "f_df_residual",
+    "p_value_f",
+)
 
 
 def wald_f(coef: np.ndarray, vcov: np.ndarray, index: np.ndarray) -> tuple[float, int]:
@@ -38,53 +64,64 @@ def wald_f(coef: np.ndarray, vcov: np.ndarray, index: np.ndarray) -> tuple[float
     return stat / len(index), len(index)
 
 
-@dataclass(frozen=True)
-class BalanceResult:
+@dataclass(frozen=True, repr=False)
+class BalanceResult(TidyResult):
     """Balance table (one row per group, covariate and arm) and joint tests."""
 
     rows: tuple[dict[str, Any], ...]
     joint: tuple[dict[str, Any], ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    _title = "Covariate balance by arm"
 
     def to_frame(self) -> pd.DataFrame:
-        """Columns ``group, covariate, arm, mean, mean_control, difference, std_difference,
-        n, n_control, statistic, df, df_residual, p_value, p_value_arm``: the test columns are
-        the per-covariate F test across all arms (repeated on the covariate's rows);
-        ``p_value_arm`` is the HC2 t test of that arm against control."""
-        return pd.DataFrame.from_records(list(self.rows))
+        """One row per group, covariate (``term``) and arm.
+
+        ``estimate`` is the difference in means against control, with its HC2 ``std_error``,
+        t ``statistic`` on ``df`` residual degrees of freedom, ``p_value`` and interval;
+        beside them ``mean``, ``mean_control``, ``std_difference`` (Austin 2009), ``n``,
+        ``n_control``, and the covariate's F test across all arms (``f_statistic``, ``f_df``,
+        ``f_df_residual``, ``p_value_f``), repeated on the covariate's rows.
+        """
+        return pd.DataFrame.from_records(list(self.rows), columns=list(BALANCE_COLUMNS))
 
     def joint_frame(self) -> pd.DataFrame:
         """Joint orthogonality tests: ``group, arm, statistic, df, df_residual, p_value, n``."""
         return pd.DataFrame.from_records(list(self.joint))
 
-    def glance(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+    def glance(self) -> dict[str, Any]:
+        """n, rows dropped per arm, the control, covariates, groups, se type, warnings."""
+        facts = {
+            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
+        }
+        return base_glance(
+            n=int(self.settings.get("n", 0)),
+            control=self.settings.get("control"),
+            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
+            warnings=self.warnings,
+            **facts,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"balance": [...], "joint": [...], "settings": {...}}``."""
-        return {
-            "balance": [json_ready(r) for r in self.rows],
-            "joint": [json_ready(r) for r in self.joint],
-            "settings": json_ready(dict(self.settings)),
-        }
+        """``{"estimates": [...], "glance": {...}, "joint": [...]}``."""
+        return {**super().to_dict(), "joint": records(self.joint_frame())}
+
+    def _shown_frame(self) -> pd.DataFrame:
+        cols = ["group", "term", "arm", "mean", "mean_control", "std_difference", "p_value"]
+        return self.to_frame()[cols]
 
     def summary(self) -> str:
-        frame = self.to_frame()
-        cols = ["group", "covariate", "arm", "mean", "mean_control", "std_difference", "p_value"]
+        frame = self._shown_frame()
         lines = ["Covariate balance by arm", ""]
         if not frame.empty:
-            lines.append(frame[cols].to_string(index=False, float_format=lambda v: f"{v:.4g}"))
+            lines.append(frame.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
         lines += ["", "Joint test of orthogonality (arm indicator on all covariates, HC2 Wald F)"]
         if self.joint:
             lines.append(
                 self.joint_frame().to_string(index=False, float_format=lambda v: f"{v:.4g}")
             )
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def balance(
@@ -95,6 +132,7 @@ def balance(
     control: object = None,
     by: str | Sequence[str] | None = None,
     missing: str = "drop",
+    conf_level: float = 0.95,
 ) -> BalanceResult:
     """Balance of ``covariates`` across the arms of ``treatment`` (and within ``by``).
 
@@ -103,14 +141,16 @@ def balance(
 
     Text covariates are expanded to one 0/1 column per level (every level shown). Missing
     values follow ``missing`` per covariate set; the rows dropped per arm are recorded.
+    ``conf_level`` is the level of the intervals of the differences.
     """
+    level = resolve_level(conf_level)
     covariates = tuple(covariates)
     if not covariates:
-        raise EstimationError("balance needs covariates; give them (--covariates A,B).")
+        raise EstimationError("balance needs covariates; give them as covariates=[...].")
     by_columns = (by,) if isinstance(by, str) else tuple(by or ())
     if treatment in covariates or treatment in by_columns:
         raise EstimationError(
-            f"column '{treatment}' is the treatment: it cannot also be a covariate or a --by "
+            f"column '{treatment}' is the treatment: it cannot also be a covariate or a by= "
             "column. Name baseline characteristics."
         )
     cleaned = complete_rows(
@@ -131,7 +171,7 @@ def balance(
         arms = Arms(
             arms_all.control, arms_all.treated, arms_all.labels[frame.index.get_indexer(part.index)]
         )
-        r, j = _balance_group(part, arms, covariates, group=name)
+        r, j = _balance_group(part, arms, covariates, group=name, conf_level=level)
         rows += r
         joint += j
     settings = {
@@ -144,6 +184,7 @@ def balance(
         "n_dropped": cleaned.n_dropped,
         "n_dropped_by_arm": cleaned.n_dropped_by_arm,
         "se_type": "hc2",
+        "conf_level": level,
     }
     return BalanceResult(tuple(rows), tuple(joint), settings)
 
@@ -164,59 +205,77 @@ def _expanded(part: pd.DataFrame, covariates: Sequence[str]) -> tuple[np.ndarray
     return np.hstack(blocks), names
 
 
+def _arm_tests(
+    x: np.ndarray, T: np.ndarray, present: list[str], conf_level: float
+) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+    """Regress one covariate on the arm dummies (HC2): the F test across arms, and per arm
+    the difference against control with its standard error, t test and interval."""
+    n = len(x)
+    f_test = {"f_statistic": np.nan, "f_df": 0, "f_df_residual": np.nan, "p_value_f": np.nan}
+    per_arm: dict[str, dict[str, float]] = {}
+    if not (present and n > T.shape[1] + 1 and np.ptp(x) > 0):
+        return f_test, per_arm
+    fit = least_squares(np.column_stack([np.ones(n), T]), x)
+    idx = np.flatnonzero(fit.kept >= 1)
+    if not idx.size or not np.any(fit.resid != 0):
+        return f_test, per_arm
+    try:
+        vcov, df_res = hc_vcov(fit, "hc2")
+    except EstimationError:  # an arm of one participant: no HC2 test here
+        return f_test, per_arm
+    stat, q = wald_f(fit.coef, vcov, idx)
+    f_test = {
+        "f_statistic": stat,
+        "f_df": q,
+        "f_df_residual": df_res,
+        "p_value_f": float(stats.f.sf(stat, q, df_res)),
+    }
+    quantile = float(stats.t.ppf(0.5 + conf_level / 2, df_res))
+    for j, c in enumerate(fit.kept):
+        if c >= 1:  # the arm's own HC2 t test against control
+            se = float(np.sqrt(vcov[j, j]))
+            t = fit.coef[j] / se
+            per_arm[present[c - 1]] = {
+                "std_error": se,
+                "statistic": float(t),
+                "df": float(df_res),
+                "p_value": float(2 * stats.t.sf(abs(t), df_res)),
+                "ci_low": float(fit.coef[j] - quantile * se),
+                "ci_high": float(fit.coef[j] + quantile * se),
+            }
+    return f_test, per_arm
+
+
 def _balance_group(
-    part: pd.DataFrame, arms: Arms, covariates: Sequence[str], *, group: str
+    part: pd.DataFrame, arms: Arms, covariates: Sequence[str], *, group: str, conf_level: float
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     C, names = _expanded(part, covariates)
     present = [a for a in arms.treated if np.any(arms.labels == a)]
     ctrl = arms.labels == arms.control
     n = len(part)
     T = np.column_stack([arms.indicator(a) for a in present]) if present else np.zeros((n, 0))
+    none = {"std_error": np.nan, "statistic": np.nan, "df": np.nan, "p_value": np.nan}
     rows = []
     for j, cname in enumerate(names):
         x = C[:, j]
-        stat = p = df_res = np.nan
-        q = 0
-        p_arm: dict[str, float] = {}
-        if ctrl.any() and present and n > T.shape[1] + 1 and np.ptp(x) > 0:
-            fit = least_squares(np.column_stack([np.ones(n), T]), x)
-            idx = np.flatnonzero(fit.kept >= 1)
-            if idx.size and np.any(fit.resid != 0):
-                try:
-                    vcov, df_res = hc_vcov(fit, "hc2")
-                except EstimationError:  # an arm of one participant: no HC2 test here
-                    vcov = None
-                if vcov is not None:
-                    stat, q = wald_f(fit.coef, vcov, idx)
-                    p = float(stats.f.sf(stat, q, df_res))
-                    for j, c in enumerate(fit.kept):
-                        if c >= 1:  # the arm's own HC2 t test against control
-                            t = fit.coef[j] / np.sqrt(vcov[j, j])
-                            p_arm[present[c - 1]] = float(2 * stats.t.sf(abs(t), df_res))
+        f_test, per_arm = _arm_tests(x, T, present, conf_level) if ctrl.any() else ({}, {})
         for arm in present:
             xa, xc = x[arms.labels == arm], x[ctrl]
-            sd = (
-                np.sqrt((xa.var(ddof=1) + xc.var(ddof=1)) / 2)
-                if xa.size > 1 and xc.size > 1
-                else np.nan
-            )
-            diff = xa.mean() - xc.mean() if xc.size else np.nan
+            diff = float(xa.mean() - xc.mean()) if xc.size else np.nan
             rows.append(
                 {
                     "group": group,
-                    "covariate": cname,
+                    "term": cname,
                     "arm": arm,
+                    "estimate": diff,
+                    **{"ci_low": np.nan, "ci_high": np.nan, **none, **per_arm.get(arm, {})},
+                    "conf_level": conf_level,
                     "mean": float(xa.mean()),
                     "mean_control": float(xc.mean()) if xc.size else np.nan,
-                    "difference": float(diff),
-                    "std_difference": float(diff / sd) if sd and sd > 0 else np.nan,
+                    "std_difference": standardized_mean_difference(pd.Series(xa), pd.Series(xc)),
                     "n": int(xa.size),
                     "n_control": int(xc.size),
-                    "statistic": stat,
-                    "df": q,
-                    "df_residual": df_res,
-                    "p_value": p,
-                    "p_value_arm": p_arm.get(arm, np.nan),
+                    **f_test,
                 }
             )
     joint = []

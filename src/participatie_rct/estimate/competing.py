@@ -23,7 +23,7 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.km import SurvivalData, prepare_survival
+from participatie_rct.estimate.km import SurvivalData, prepare_survival, time_grid
 from participatie_rct.estimate.monotone import diverging_warnings, estimable_arms, spread
 from participatie_rct.estimate.newton import diverging, newton_raphson, not_converged_warning
 from participatie_rct.estimate.survival_results import (
@@ -32,6 +32,7 @@ from participatie_rct.estimate.survival_results import (
     GrayTestResult,
     hazard_ratio_table,
 )
+from participatie_rct.tidy import resolve_level
 
 
 def _check_cause(sd: SurvivalData, event: str, event_of_interest: int) -> int:
@@ -102,12 +103,14 @@ def cumulative_incidence(
     event_of_interest: int | None = None,
     times: Sequence[float] | None = None,
     control: str | None = None,
+    conf_level: float = 0.95,
 ) -> CumulativeIncidenceResult:
     """Cumulative incidence of each exit (or only ``event_of_interest``) per arm.
 
     ``event``: 0 censored, 1, 2, ... the kind of exit. Read at ``times``, a curve takes its
     value at the last jump at or before the time, and is missing (NaN) beyond the arm's last
-    follow-up time (as ``cmprsk::timepoints``).
+    follow-up time (as ``cmprsk::timepoints``). ``n_risk`` counts the arm's participants
+    still followed at the time; ``conf_level`` is the level of the intervals of ``to_frame()``.
     """
     sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control)
     causes = sorted(set(np.unique(sd.event).tolist()) - {0})
@@ -117,10 +120,12 @@ def cumulative_incidence(
         )
     if event_of_interest is not None:
         causes = [_check_cause(sd, event, event_of_interest)]
-    grid = None if times is None else np.asarray(sorted(float(t) for t in times))
+    level = resolve_level(conf_level)
+    grid = time_grid(times)
     curves, at = [], []
     for a, label in enumerate(sd.levels):
         keep = sd.arm == a
+        followed = np.sort(sd.time[keep])
         for cause in causes:
             one = _cuminc_one(sd.time[keep], sd.event[keep], cause)
             curves.append(
@@ -132,6 +137,7 @@ def cumulative_incidence(
                         "cumulative_incidence": one["estimate"],
                         "variance": one["variance"],
                         "std_error": np.sqrt(one["variance"]),
+                        "n_risk": _at_risk(followed, one["time"]),
                     }
                 )
             )
@@ -151,6 +157,7 @@ def cumulative_incidence(
                             "cumulative_incidence": est,
                             "variance": var,
                             "std_error": np.sqrt(var),
+                            "n_risk": _at_risk(followed, grid),
                         }
                     )
                 )
@@ -161,7 +168,13 @@ def cumulative_incidence(
         causes=tuple(causes),
         event_of_interest=event_of_interest,
         n=int(sd.time.size),
+        conf_level=level,
     )
+
+
+def _at_risk(followed: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """Participants still followed at each of ``times`` (``followed`` sorted): time >= t."""
+    return (followed.size - np.searchsorted(followed, times, side="left")).astype(np.int64)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,6 +293,8 @@ def gray_test(
         event_of_interest=cause_code,
         rho=float(rho),
         strata=strata,
+        n=int(sd.time.size),
+        arms=sd.levels,
     )
 
 
@@ -433,6 +448,7 @@ def fine_gray(
     without them) is not estimable: its row is NaN and ``warnings`` says why (monotone
     likelihood, :mod:`.monotone`); non-convergence is a warning, not an error.
     """
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data, time=time, event=event, treatment=treatment, control=control, covariates=covariates
     )
@@ -473,6 +489,7 @@ def fine_gray(
         vcov=vcov,
         event_of_interest=cause,
         control=sd.levels[0],
+        arms=sd.levels,
         n=int(sd.time.size),
         n_events=int(fd.fail.sum()),
         iterations=nf.iterations,

@@ -32,6 +32,7 @@ from participatie_rct.estimate.newton import (
     not_converged_warning,
 )
 from participatie_rct.estimate.survival_results import CoxResult, hazard_ratio_table
+from participatie_rct.tidy import resolve_level
 
 TIES = ("efron", "breslow")
 
@@ -313,6 +314,7 @@ def cox(
     """
     if ties not in TIES:
         raise EstimationError(f"ties must be one of {', '.join(TIES)}; got {ties!r}.")
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data,
         time=time,
@@ -346,6 +348,7 @@ def cox(
         strata=strata,
         cluster=cluster,
         control=sd.levels[0],
+        arms=sd.levels,
         n=int(sd.time.size),
         n_events=int(dead.sum()),
         iterations=fit.iterations,
@@ -469,6 +472,7 @@ def cause_specific_cox(
     cluster: str | None = None,
     ties: str = "efron",
     robust: bool = True,
+    conf_level: float = 0.95,
 ) -> CoxResult:
     """Cause-specific hazard ratios of one exit: :func:`cox` with the other exits censored."""
     return cox(
@@ -483,4 +487,5 @@ def cause_specific_cox(
         ties=ties,
         robust=robust,
         event_of_interest=event_of_interest,
+        conf_level=conf_level,
     )

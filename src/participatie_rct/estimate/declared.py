@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from participatie_rct.estimate.design_matrix import Arms, arm_label
+from participatie_rct.estimate.arms import Arms, arm_label
 from participatie_rct.estimate.results import Effect
 
 

@@ -14,67 +14,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-
-
-def arm_label(value: object) -> str:
-    """The text of a treatment level: integral floats lose their ``.0`` (``1.0`` -> ``"1"``)."""
-    if isinstance(value, float | np.floating) and float(value).is_integer():
-        return str(int(value))
-    if isinstance(value, np.generic):
-        value = value.item()
-    return str(value)
-
-
-@dataclass(frozen=True)
-class Arms:
-    """Treatment levels as text: ``control`` and the ``treated`` arms in sorted order."""
-
-    control: str
-    treated: tuple[str, ...]
-    labels: np.ndarray  # the treatment column as text, one per row
-
-    def indicator(self, arm: str) -> np.ndarray:
-        return (self.labels == arm).astype(float)
-
-    def counts(self) -> dict[str, int]:
-        """Rows per arm, control first."""
-        return {a: int((self.labels == a).sum()) for a in (self.control, *self.treated)}
-
-
-def _as_number(text: str) -> object:
-    """``text`` as a float when it reads as one, else unchanged."""
-    try:
-        return float(text)
-    except ValueError:
-        return text
-
-
-def resolve_arms(values: pd.Series, *, treatment: str, control: object = None) -> Arms:
-    """Read the treatment column; the control defaults to ``"control"`` or the first level."""
-    codes, raw_levels = pd.factorize(values.to_numpy())
-    labels = np.array([arm_label(v) for v in raw_levels], dtype=object)[codes]
-    try:
-        ordered = sorted(raw_levels)
-    except TypeError:
-        ordered = sorted(raw_levels, key=str)
-    levels = list(dict.fromkeys(arm_label(v) for v in ordered))
-    if len(levels) < 2:
-        raise EstimationError(
-            f"column '{treatment}': only one arm ({', '.join(levels) or 'none'}) among the rows "
-            "used. An effect needs a control arm and at least one other arm."
-        )
-    if control is None:
-        chosen = "control" if "control" in levels else levels[0]
-    else:
-        chosen = arm_label(control)
-        if chosen not in levels:  # "--control 1.0" for the level 1
-            chosen = arm_label(_as_number(chosen))
-        if chosen not in levels:
-            raise EstimationError(
-                f"column '{treatment}': control level {chosen!r} does not occur; the levels are "
-                f"{', '.join(levels)}. Pass one of them as control (--control)."
-            )
-    return Arms(chosen, tuple(lv for lv in levels if lv != chosen), labels)
+from participatie_rct.estimate.arms import Arms
 
 
 def check_roles(*, outcome: str, treatment: str, covariates: Sequence[str] = ()) -> None:
@@ -86,13 +26,13 @@ def check_roles(*, outcome: str, treatment: str, covariates: Sequence[str] = ())
     if outcome == treatment:
         raise EstimationError(
             f"column '{outcome}' is named as both outcome and treatment. Name the arm column "
-            "with --treatment and the outcome with --outcome."
+            "as treatment= and the outcome as outcome=."
         )
     for role, column in (("outcome", outcome), ("treatment", treatment)):
         if column in covariates:
             raise EstimationError(
                 f"column '{column}' is the {role} and also a covariate. Covariates are "
-                f"baseline characteristics: leave '{column}' out of --covariates."
+                f"baseline characteristics: leave '{column}' out of covariates=."
             )
 
 

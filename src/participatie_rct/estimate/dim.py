@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.variance import cr_vcov, least_squares
@@ -37,10 +38,30 @@ class DimEstimate:
     n_clusters: int | None = None
 
 
+def _variance_of_mean(y: np.ndarray) -> float:
+    """``s^2 / n``: the sampling variance of a group's mean (NaN below two values)."""
+    return float(np.var(y, ddof=1) / y.size) if y.size >= 2 else float("nan")
+
+
+def neyman_std_error(y_arm: ArrayLike, y_control: ArrayLike) -> float:
+    """The Neyman standard error of a difference in means: ``sqrt(s1^2/n1 + s0^2/n0)``.
+
+    Conservative for the average effect under complete randomization (Neyman 1923; equal to
+    HC2 of the regression on the arm indicator, Samii and Aronow 2012). NaN when a group has
+    fewer than two values.
+
+    >>> round(neyman_std_error([1.0, 2.0, 3.0], [0.0, 2.0]), 6)
+    1.154701
+    """
+    y1 = np.asarray(y_arm, dtype=float)
+    y0 = np.asarray(y_control, dtype=float)
+    return float(np.sqrt(_variance_of_mean(y1) + _variance_of_mean(y0)))
+
+
 def _welch(y: np.ndarray, t: np.ndarray) -> tuple[float, float, float]:
     y1, y0 = y[t == 1], y[t == 0]
-    v1, v0 = y1.var(ddof=1) / y1.size, y0.var(ddof=1) / y0.size
-    se = np.sqrt(v1 + v0)
+    v1, v0 = _variance_of_mean(y1), _variance_of_mean(y0)
+    se = neyman_std_error(y1, y0)
     df = se**4 / (v1**2 / (y1.size - 1) + v0**2 / (y0.size - 1))  # Welch-Satterthwaite
     return float(y1.mean() - y0.mean()), float(se), float(df)
 

@@ -27,7 +27,8 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, covariate_matrix
+from participatie_rct.estimate.arms import arm_label
+from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.inference import arm_codes
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.redraw import redraw_kind, redraws

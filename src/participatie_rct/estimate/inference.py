@@ -28,11 +28,12 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, covariate_matrix, resolve_arms
+from participatie_rct.estimate.arms import arm_label, resolve_arms
+from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.redraw import redraw_kind, redraws
-from participatie_rct.estimate.results import json_ready
 from participatie_rct.estimate.ri_stats import FUNCTIONS, STATISTICS, Columns, logrank_scores
 from participatie_rct.seeds import entropy_of
+from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, base_glance, json_ready
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -43,8 +44,8 @@ TIE_TOL = 1e-12
 INVERTIBLE = ("dim", "lin")
 
 
-@dataclass(frozen=True)
-class RandomizationResult:
+@dataclass(frozen=True, repr=False)
+class RandomizationResult(TidyResult):
     """Observed statistic, randomization p-value, interval and null distribution per arm."""
 
     rows: tuple[dict[str, Any], ...]
@@ -52,25 +53,44 @@ class RandomizationResult:
     settings: dict[str, Any] = field(default_factory=dict)
     warnings: tuple[str, ...] = ()
     omnibus: dict[str, Any] = field(default_factory=dict)
+    _title = "Randomization inference"
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per arm: ``arm, term, statistic, p_value, mc_se, ci_low, ci_high, ...``."""
-        return pd.DataFrame.from_records(list(self.rows))
-
-    def glance(self) -> pd.DataFrame:
-        flat = {k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}
-        flat["omnibus_statistic"] = self.omnibus.get("statistic")
-        flat["omnibus_p_value"] = self.omnibus.get("p_value")
-        flat["warnings"] = "; ".join(self.warnings)
-        return pd.DataFrame([flat])
+        """One row per arm: ``arm, term, estimate, std_error, statistic, p_value, ci_low,
+        ci_high, mc_se, n_draws, null_mean, null_sd``. ``estimate`` and ``statistic`` are the
+        observed statistic, ``std_error`` its spread over the re-draws, the interval the
+        inverted test (NaN where the statistic cannot be inverted); the omnibus test of all
+        arms is in ``omnibus`` and ``glance()``."""
+        frame = pd.DataFrame.from_records(list(self.rows))
+        if frame.empty:
+            return pd.DataFrame(columns=["arm", *ESTIMATE_COLUMNS])
+        frame["estimate"] = frame["statistic"]
+        frame["std_error"] = frame["null_sd"]
+        for column in ("ci_low", "ci_high"):
+            if column not in frame.columns:
+                frame[column] = np.nan
+        first = ["arm", *ESTIMATE_COLUMNS]
+        return frame[first + [c for c in frame.columns if c not in first]]
 
     def to_dict(self) -> dict[str, Any]:
-        return {
-            "estimates": [json_ready(r) for r in self.rows],
-            "omnibus": json_ready(dict(self.omnibus)),
-            "settings": json_ready(dict(self.settings)),
-            "warnings": list(self.warnings),
+        """``{"estimates": [...], "glance": {...}, "omnibus": {...}}``."""
+        return {**super().to_dict(), "omnibus": json_ready(dict(self.omnibus))}
+
+    def glance(self) -> dict[str, Any]:
+        """n (rows with an outcome), the control, the procedure, draws, seed, the omnibus
+        test, warnings."""
+        facts = {
+            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
         }
+        return base_glance(
+            n=int(self.settings.get("n", 0)),
+            control=self.settings.get("control"),
+            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
+            warnings=self.warnings,
+            **facts,
+            omnibus_statistic=self.omnibus.get("statistic"),
+            omnibus_p_value=self.omnibus.get("p_value"),
+        )
 
     def summary(self) -> str:
         frame = pd.DataFrame.from_records([*self.rows, self.omnibus])
@@ -82,9 +102,6 @@ class RandomizationResult:
         body = frame.to_string(index=False, float_format=lambda v: f"{v:.4g}")
         notes = "".join(f"\nWarning: {w}" for w in self.warnings)
         return f"{head}\n\n{body}{notes}"
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def _check(data: pd.DataFrame, columns: Sequence[str | None], units: pd.DataFrame) -> None:

@@ -19,14 +19,9 @@ import pandas as pd
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, SEType, parse_choice
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.arms import Arms, resolve_arms
 from participatie_rct.estimate.declared import declared_family, with_absent_arms
-from participatie_rct.estimate.design_matrix import (
-    Arms,
-    check_roles,
-    drop_singletons,
-    itt_design,
-    resolve_arms,
-)
+from participatie_rct.estimate.design_matrix import check_roles, drop_singletons, itt_design
 from participatie_rct.estimate.dim import difference_in_means
 from participatie_rct.estimate.missing import Cleaned, complete_rows
 from participatie_rct.estimate.multiplicity import bonferroni, holm
@@ -38,6 +33,7 @@ from participatie_rct.estimate.variance import (
     hc_vcov,
     least_squares,
 )
+from participatie_rct.tidy import resolve_level
 
 CLUSTER_SE = {SEType.CR0, SEType.CR2, SEType.STATA}
 
@@ -103,7 +99,7 @@ def resolve_se(se_type: object, *, cluster: str | None, estimator: Estimator) ->
             raise EstimationError(
                 "se_type does not apply to the difference in means (estimator 'dim'): its "
                 "variance follows from the design (Welch, blocked, CR2 when clustered). Leave "
-                "out --se or use --estimator ols."
+                "out se_type= or use estimator='ols'."
             )
         return None
     return regression_se(se_type, cluster=cluster)
@@ -121,7 +117,8 @@ def regression_se(se_type: object, *, cluster: str | None) -> SEType:
         )
     if not cluster and se in (SEType.CR0, SEType.CR2):
         raise EstimationError(
-            f"se_type {se.value!r} needs clusters. Give the cluster column (--cluster) or use hc2."
+            f"se_type {se.value!r} needs clusters. Give the cluster column as cluster= or use "
+            "se_type='hc2'."
         )
     if not cluster and se is SEType.STATA:
         return SEType.HC1  # Stata's ``robust`` without clusters is HC1, as in estimatr
@@ -144,14 +141,13 @@ def regression_vcov(
 
 
 def sample_settings(
-    arms: Arms, cleaned: Cleaned, *, alpha: float, correction: Correction
+    arms: Arms, cleaned: Cleaned, *, conf_level: float, correction: Correction
 ) -> dict[str, Any]:
     """The settings every arm-against-control result records: arms, level, sample sizes."""
     return {
         "control": arms.control,
         "arms": list(arms.treated),
-        "alpha": alpha,
-        "conf_level": 1 - alpha,
+        "conf_level": conf_level,
         "correction": correction.value,
         "n": len(cleaned.data),
         "n_by_arm": arms.counts(),
@@ -182,10 +178,11 @@ def itt(
     estimator: str = "ols",
     adjust: str | None = None,
     se_type: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
     arms: Sequence[object] | None = None,
+    alpha: float | None = None,
 ) -> ITTResult:
     """Intention-to-treat effect of every arm against control on ``outcome``.
 
@@ -213,8 +210,9 @@ def itt(
     se_type
         ``hc0``, ``hc1``, ``hc2`` (default), ``hc3``, ``classical``; with clusters ``cr0``,
         ``cr2`` (default, Bell-McCaffrey df) or ``stata`` (CR1).
-    alpha
-        1 - the confidence level of the intervals.
+    conf_level
+        The level of the confidence intervals (0.95). ``alpha=`` (1 - the level) still works
+        for now, with a DeprecationWarning.
     correction
         The multiplicity correction reported as primary across arms: ``holm`` (default),
         ``bonferroni`` (adds ``p_bonferroni``) or ``none``. ``p_holm`` is always reported.
@@ -244,16 +242,16 @@ def itt(
         adj = Adjustment.LIN if covariates else Adjustment.NONE
     if adj is not Adjustment.NONE and not covariates:
         raise EstimationError(
-            f"adjust {adj.value!r} needs covariates; give them (--covariates A,B) or adjust 'none'."
+            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use "
+            "adjust='none'."
         )
     if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
         raise EstimationError(
             "the difference in means (estimator 'dim') does not adjust for covariates. Use "
-            "--estimator ols for covariate adjustment, or leave out the covariates."
+            "estimator='ols' for covariate adjustment, or leave out the covariates."
         )
     corr = parse_choice(Correction, correction, parameter="correction")
-    if not 0 < alpha < 1:
-        raise EstimationError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+    level = resolve_level(conf_level, alpha)
     se = resolve_se(se_type, cluster=cluster, estimator=est)
 
     check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
@@ -284,11 +282,11 @@ def itt(
         "cluster": cluster,
         "covariates": list(covariates),
         "missing": str(getattr(missing, "value", missing)),
-        **sample_settings(found, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(found, cleaned, conf_level=level, correction=corr),
     }
     if se is None:  # the design-based difference in means
         effects, extra = _dim_effects(
-            frame, y, found, strata=strata, cluster=cluster, alpha=alpha, n_by_arm=n_by_arm
+            frame, y, found, strata=strata, cluster=cluster, conf_level=level, n_by_arm=n_by_arm
         )
     else:
         effects, extra = _ols_effects(
@@ -300,12 +298,12 @@ def itt(
             cluster=cluster,
             adjust=adj,
             se=se,
-            alpha=alpha,
+            conf_level=level,
             n_by_arm=n_by_arm,
         )
     settings.update(extra)
     absent = declared_family(data, treatment, found, arms)
-    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=alpha)
+    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=1 - level)
     if extra.get("n_singletons_dropped"):
         warnings += (
             f"strata '{strata}': {extra['n_singletons_dropped']} row(s) alone in their stratum "
@@ -325,7 +323,7 @@ def _ols_effects(
     cluster: str | None,
     adjust: Adjustment,
     se: SEType,
-    alpha: float,
+    conf_level: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     absorb = strata is not None and se is not SEType.CR2
@@ -362,7 +360,7 @@ def _ols_effects(
                 estimate=fit.coef[j],
                 std_error=float(np.sqrt(vcov[j, j])),
                 df=float(dfs[j]),
-                alpha=alpha,
+                conf_level=conf_level,
                 n=n_by_arm[arm] + n_by_arm[arms.control],
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
@@ -391,7 +389,7 @@ def _dim_effects(
     *,
     strata: str | None,
     cluster: str | None,
-    alpha: float,
+    conf_level: float,
     n_by_arm: dict[str, int],
 ) -> tuple[list[Effect], dict[str, Any]]:
     effects, designs = [], []
@@ -416,7 +414,7 @@ def _dim_effects(
                 estimate=res.estimate,
                 std_error=res.std_error,
                 df=res.df,
-                alpha=alpha,
+                conf_level=conf_level,
                 n=res.n,
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],

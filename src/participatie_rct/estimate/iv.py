@@ -25,14 +25,9 @@ from scipy import stats
 
 from participatie_rct.choices import Adjustment, Correction, parse_choice
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.arms import Arms, arm_label, resolve_arms
 from participatie_rct.estimate.balance import wald_f
-from participatie_rct.estimate.design_matrix import (
-    Arms,
-    arm_label,
-    check_roles,
-    itt_design,
-    resolve_arms,
-)
+from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
     numeric_outcome,
@@ -47,9 +42,10 @@ from participatie_rct.estimate.variance import (
     kept_columns,
     least_squares,
 )
+from participatie_rct.tidy import resolve_level
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class CACEResult(EffectsResult):
     """Complier effects per arm; ``settings["first_stage"]`` holds each arm's first-stage F."""
 
@@ -97,9 +93,10 @@ def cace(
     strata: str | None = None,
     cluster: str | None = None,
     se_type: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    alpha: float | None = None,
 ) -> CACEResult:
     """Complier effect of every arm against control: ``received`` instrumented by assignment.
 
@@ -109,6 +106,7 @@ def cace(
     ``covariates`` and strata dummies enter as exogenous regressors.
     """
     covariates = tuple(covariates)
+    level = resolve_level(conf_level, alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
     se = regression_se(se_type, cluster=cluster)
     check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
@@ -158,7 +156,7 @@ def cace(
                 estimate=b[j],
                 std_error=float(np.sqrt(vcov[j, j])),
                 df=float(dfs[j]),
-                alpha=alpha,
+                conf_level=level,
                 n=n_by_arm[arm] + n_by_arm[arms.control],
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
@@ -189,7 +187,7 @@ def cace(
         "strata": strata,
         "cluster": cluster,
         "covariates": list(covariates),
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
         "first_stage": first_stage,
     }
     return CACEResult(tuple(_adjusted(effects)), settings)

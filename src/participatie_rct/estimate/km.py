@@ -23,8 +23,10 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.design_matrix import _as_number, arm_label, refuse_stray_text
+from participatie_rct.estimate.arms import arm_codes
+from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.survival_results import KaplanMeierResult
+from participatie_rct.tidy import resolve_level
 
 if TYPE_CHECKING:
     from numpy.typing import NDArray
@@ -45,6 +47,29 @@ class SurvivalData:
     covariates: NDArray[np.float64]  # (n, p) numeric design of the covariates (may be p = 0)
     covariate_names: tuple[str, ...]
     cluster: NDArray[np.int64] | None
+
+
+def time_grid(times: Sequence[float] | None) -> np.ndarray | None:
+    """The times a curve is read at, sorted; each must be a number >= 0 (time since assignment).
+
+    >>> time_grid([12, 6]).tolist()
+    [6.0, 12.0]
+    """
+    if times is None:
+        return None
+    grid = []
+    for value in times:
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            number = float("nan")
+        if not 0 <= number < float("inf"):
+            raise EstimationError(
+                f"times=: {value!r} is not a time since assignment (a number >= 0). Give times "
+                "such as times=[6, 12, 24]."
+            )
+        grid.append(number)
+    return np.asarray(sorted(grid))
 
 
 def _column(data: pd.DataFrame, name: str, role: str) -> pd.Series:
@@ -71,36 +96,6 @@ def _levels_text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_float_dtype(values) and np.all(np.mod(values.to_numpy(), 1) == 0):
         values = values.astype(np.int64)
     return values.astype(str)
-
-
-def arm_codes(
-    values: pd.Series, control: str | None, column: str
-) -> tuple[np.ndarray, tuple[str, ...]]:
-    """Code arms 0..k-1 with the control arm first.
-
-    The control arm is ``control`` when given, else ``"control"`` when that level exists, else the
-    first level in sorted order.
-    """
-    text = _levels_text(values)
-    levels = sorted(text.unique().tolist())
-    if len(levels) < 2:
-        raise EstimationError(
-            f"column {column!r}: only one arm ({levels[0] if levels else 'none'!s}) is present; "
-            "a comparison needs at least two arms."
-        )
-    if control is None:
-        control = "control" if "control" in levels else levels[0]
-    control = str(control)
-    if control not in levels:  # "--control 1.0" for the level 1
-        control = arm_label(_as_number(control))
-    if control not in levels:
-        raise EstimationError(
-            f"column {column!r}: the control level {control!r} does not occur (levels: "
-            f"{', '.join(levels)}). Pass one of these with --control."
-        )
-    ordered = (control, *[lv for lv in levels if lv != control])
-    codes = pd.Categorical(text, categories=list(ordered)).codes.astype(np.int64)
-    return codes, ordered
 
 
 def _covariate_matrix(
@@ -158,7 +153,7 @@ def prepare_survival(
         if other is not None:
             raise EstimationError(
                 f"column {name!r} is named as both {role} and {other}. Each role needs its own "
-                "column: check --time, --event and --treatment."
+                "column: check time=, event= and treatment=."
             )
     for name in covariates:
         covariate_role = {time: "time", event: "event", treatment: "treatment"}.get(name)
@@ -166,7 +161,7 @@ def prepare_survival(
             raise EstimationError(
                 f"column {name!r} is the {covariate_role} column and also a covariate. "
                 "Covariates are "
-                f"baseline characteristics: leave {name!r} out of --covariates."
+                f"baseline characteristics: leave {name!r} out of covariates=."
             )
     t_col = _column(data, time, "time")
     t = pd.to_numeric(t_col, errors="coerce").to_numpy(dtype=float)
@@ -309,14 +304,13 @@ def kaplan_meier(
         raise EstimationError(
             f"conf_type must be one of {', '.join(CONF_TYPES)}; got {conf_type!r}."
         )
-    if not 0 < conf_level < 1:
-        raise EstimationError(f"conf_level must lie between 0 and 1; got {conf_level!r}.")
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(
         data, time=time, event=event, treatment=treatment, control=control, strata=strata
     )
     frames: list[pd.DataFrame] = []
     at: list[pd.DataFrame] = []
-    grid = None if times is None else np.asarray(sorted(float(t) for t in times))
+    grid = time_grid(times)
     for s_code, s_label in enumerate(sd.stratum_levels):
         for a_code, a_label in enumerate(sd.levels):
             keep = (sd.arm == a_code) & (sd.stratum == s_code)

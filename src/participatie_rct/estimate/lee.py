@@ -22,9 +22,9 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import resolve_arms
-from participatie_rct.estimate.results import json_ready
+from participatie_rct.estimate.arms import resolve_arms
 from participatie_rct.seeds import entropy_of
+from participatie_rct.tidy import TidyResult, base_glance, resolve_level
 
 BOUND_COLUMNS = (
     "arm",
@@ -91,35 +91,69 @@ def _bounds(
     )
 
 
-@dataclass(frozen=True)
-class LeeBoundsResult:
-    """Bounds per arm against control; ``settings`` records outcome, arms, alpha and seed."""
+@dataclass(frozen=True, repr=False)
+class LeeBoundsResult(TidyResult):
+    """Bounds per arm against control; ``settings`` records outcome, arms, level and seed."""
 
     rows: tuple[dict[str, Any], ...]
     settings: dict[str, Any] = field(default_factory=dict)
+    warnings: tuple[str, ...] = ()
+    _title = "Lee (2009) bounds under attrition"
 
-    def to_frame(self) -> pd.DataFrame:
+    def bounds_frame(self) -> pd.DataFrame:
+        """One row per arm: :data:`BOUND_COLUMNS` (``ci_low``/``ci_high`` cover the set)."""
         return pd.DataFrame.from_records(list(self.rows), columns=list(BOUND_COLUMNS))
 
-    def glance(self) -> pd.DataFrame:
-        return pd.DataFrame(
-            [{k: v for k, v in self.settings.items() if not isinstance(v, list | dict)}]
+    def to_frame(self) -> pd.DataFrame:
+        """Tidy: two rows per arm, ``term`` ``lower`` and ``upper``.
+
+        ``estimate`` is the bound, ``std_error`` its bootstrap standard error, ``ci_low`` and
+        ``ci_high`` the interval of that bound alone (NaN without a bootstrap). A bound is not
+        a test of no effect, so ``statistic`` and ``p_value`` are empty (NaN). Each row also
+        carries the arm's pair (``lower``, ``upper``), the trimming and response facts, and
+        ``set_ci_low``/``set_ci_high``: the interval that covers the identified set.
+        """
+        wide = self.bounds_frame()
+        parts = []
+        for term in ("lower", "upper"):
+            part = wide.rename(columns={"ci_low": "set_ci_low", "ci_high": "set_ci_high"})
+            z = float(stats.norm.ppf(0.5 + self.settings.get("conf_level", 0.95) / 2))
+            se = wide[f"se_{term}"]
+            part.insert(1, "term", term)
+            part.insert(2, "estimate", wide[term])
+            part.insert(3, "std_error", se)
+            part.insert(4, "statistic", np.nan)
+            part.insert(5, "p_value", np.nan)
+            part.insert(6, "ci_low", wide[term] - z * se)
+            part.insert(7, "ci_high", wide[term] + z * se)
+            parts.append(part)
+        frame = pd.concat(parts, ignore_index=True)
+        order = {a: i for i, a in enumerate(wide["arm"])}
+        frame["_order"] = frame["arm"].map(order)
+        return (
+            frame.sort_values(["_order"], kind="stable")
+            .drop(columns="_order")
+            .reset_index(drop=True)
         )
 
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "bounds": [json_ready(r) for r in self.rows],
-            "settings": json_ready(dict(self.settings)),
-        }
+    def glance(self) -> dict[str, Any]:
+        """n, rows without an outcome per arm, the control, bootstrap and seed, warnings."""
+        facts = {k: v for k, v in self.settings.items() if k not in ("n", "control")}
+        return base_glance(
+            n=int(self.settings.get("n", 0)),
+            control=self.settings.get("control"),
+            warnings=self.warnings,
+            **facts,
+        )
+
+    def _shown_frame(self) -> pd.DataFrame:
+        return self.bounds_frame()
 
     def summary(self) -> str:
-        frame = self.to_frame()
+        frame = self.bounds_frame()
         return "Lee (2009) bounds under attrition\n\n" + frame.to_string(
             index=False, float_format=lambda v: f"{v:.4g}"
         )
-
-    def __str__(self) -> str:
-        return self.summary()
 
 
 def lee_bounds(
@@ -129,9 +163,10 @@ def lee_bounds(
     treatment: str,
     control: object = None,
     observed: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     n_boot: int = 0,
     rng: np.random.Generator | None = None,
+    alpha: float | None = None,
 ) -> LeeBoundsResult:
     """Lee bounds on the effect of every arm against control on ``outcome``.
 
@@ -157,7 +192,8 @@ def lee_bounds(
         raise EstimationError(
             f"column '{observed}' marks rows observed whose '{outcome}' is missing."
         )
-    z = float(stats.norm.ppf(1 - alpha / 2))
+    level = resolve_level(conf_level, alpha)
+    z = float(stats.norm.ppf(0.5 + level / 2))
     ctrl = arms.labels == arms.control
     rows = []
     for arm in arms.treated:
@@ -187,7 +223,7 @@ def lee_bounds(
                 "se_upper": float(se_hi),
                 "ci_low": float(ci_lo),
                 "ci_high": float(ci_hi),
-                "conf_level": 1 - alpha,
+                "conf_level": level,
             }
         )
     settings = {
@@ -196,7 +232,8 @@ def lee_bounds(
         "observed": observed,
         "control": arms.control,
         "arms": list(arms.treated),
-        "alpha": alpha,
+        "conf_level": level,
+        "n": len(data),
         "n_boot": int(n_boot),
         "seed": entropy_of(rng),
     }

@@ -20,8 +20,9 @@ import pandas as pd
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
+from participatie_rct.estimate.arms import resolve_arms
 from participatie_rct.estimate.declared import declared_family, with_absent_arms
-from participatie_rct.estimate.design_matrix import check_roles, itt_design, resolve_arms
+from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
     numeric_outcome,
@@ -31,6 +32,7 @@ from participatie_rct.estimate.itt import (
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import kept_columns
+from participatie_rct.tidy import resolve_level
 
 
 def _expit(v: np.ndarray) -> np.ndarray:
@@ -45,9 +47,10 @@ def logit_ame(
     control: object = None,
     covariates: Sequence[str] = (),
     strata: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    alpha: float | None = None,
 ) -> EffectsResult:
     """Average marginal effect of every arm against control from a logit model.
 
@@ -57,6 +60,7 @@ def logit_ame(
     import statsmodels.api as sm
 
     covariates = tuple(covariates)
+    level = resolve_level(conf_level, alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
     check_roles(outcome=outcome, treatment=treatment, covariates=covariates)
     used = [outcome, treatment, *covariates, *([strata] if strata else [])]
@@ -117,7 +121,7 @@ def logit_ame(
                 estimate=float(np.mean(p1 - p0)),
                 std_error=float(np.sqrt(grad @ V @ grad)),
                 df=float("inf"),
-                alpha=alpha,
+                conf_level=level,
                 n=n_by_arm[arm] + n_by_arm[arms.control],
                 n_arm=n_by_arm[arm],
                 n_control=n_by_arm[arms.control],
@@ -132,12 +136,12 @@ def logit_ame(
         "se_type": "delta_method_model_based",
         "strata": strata,
         "covariates": list(covariates),
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
         "log_likelihood": float(fit.llf),
     }
     settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
     absent = declared_family(data, treatment, arms, None)
-    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", alpha=alpha)
+    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", alpha=1 - level)
     return EffectsResult(
         tuple(_adjusted(effects)),
         settings,

@@ -101,6 +101,7 @@ def logrank(
             "n": np.bincount(sd.arm, minlength=k),
             "observed": observed,
             "expected": expected,
+            "variance": np.diag(cov),
         }
     )
     return LogrankResult(

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label
+from participatie_rct.estimate.arms import arm_label
 
 
 class MissingPolicy(str, Enum):
@@ -67,7 +67,7 @@ def complete_rows(
                 where = "data row" if len(rows) == 1 else "data rows"
                 parts.append(f"column '{col}': {len(rows)} {rows_word} empty ({where} {shown})")
         raise EstimationError(
-            "; ".join(parts) + ". Fill in the values, or pass missing='drop' (--missing drop) "
+            "; ".join(parts) + ". Fill in the values, or pass missing='drop' "
             "to drop these rows and report how many each arm lost."
         )
     codes, uniques = pd.factorize(data[treatment].to_numpy())  # missing -> code -1

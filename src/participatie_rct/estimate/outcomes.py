@@ -22,6 +22,7 @@ from participatie_rct.estimate.outcome_rules import (
     align,
     outcome_columns,
 )
+from participatie_rct.months import TIME_ZONE, month_index
 
 __all__ = [
     "EVENT_CODES",
@@ -31,47 +32,8 @@ __all__ = [
     "with_intake_start",
 ]
 
-#: benefit months are Dutch calendar months: time-zone-aware stamps are read in this zone
-TIME_ZONE = "Europe/Amsterdam"
-
-
-def _month_index(values: pd.Series, *, table: str, column: str) -> pd.Series:
-    """Months since year 0 (``year * 12 + month - 1``) of Periods, Timestamps or YYYY-MM.
-
-    Text and time-zone-aware timestamps (the register's UTC) are read as Dutch local time, so
-    an assignment at 23:30 UTC on 31 January counts in February; naive timestamps as given.
-    """
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return (values.dt.year * 12 + values.dt.month - 1).astype("int64")
-    if values.dtype.kind == "M" and not values.isna().any():  # naive datetime64: no time zone
-        months = values.to_numpy().astype("datetime64[M]").view("int64")
-        months += 1970 * 12
-        return pd.Series(months, index=values.index, copy=False)
-    try:
-        stamps = (
-            pd.to_datetime(values, utc=True, format="ISO8601")
-            if not pd.api.types.is_datetime64_any_dtype(values)
-            else values
-        )
-        if getattr(stamps.dt, "tz", None) is not None:
-            stamps = stamps.dt.tz_convert(TIME_ZONE)
-    except (ValueError, TypeError):
-        readable = pd.to_datetime(values, utc=True, format="ISO8601", errors="coerce")
-        bad = np.flatnonzero((readable.isna() & values.notna()).to_numpy())
-        at = int(bad[0]) if bad.size else 0
-        raise EstimationError(
-            f"{table}, column '{column}': {max(bad.size, 1)} value(s) cannot be read as a month "
-            f"(row {at + 1}: {values.iloc[at]!r}). Give a pandas Period[M], a timestamp or text "
-            "YYYY-MM."
-        ) from None
-    if stamps.isna().any():
-        rows = (np.flatnonzero(stamps.isna().to_numpy())[:5] + 1).tolist()
-        raise EstimationError(
-            f"{table}, column '{column}': {int(stamps.isna().sum())} value(s) are empty "
-            f"(rows {', '.join(map(str, rows))}). "
-            "Every row needs a month; remove or complete these rows."
-        )
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).astype("int64")
+#: the one month count of the package (Dutch calendar months, see participatie_rct.months)
+_month_index = month_index
 
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, table: str) -> None:

@@ -26,29 +26,14 @@ import pandas as pd
 from scipy import stats
 
 from participatie_rct.errors import EstimationError, line_list
-from participatie_rct.estimate.km import _rows, _shown, arm_codes
+from participatie_rct.estimate.arms import arm_codes
+from participatie_rct.estimate.dim import neyman_std_error
+from participatie_rct.estimate.km import _rows, _shown
 from participatie_rct.estimate.survival_results import PanelResult
+from participatie_rct.months import month_index
+from participatie_rct.tidy import resolve_level
 
 _WORK_REASONS = ("work", "part_time_work")
-
-
-def _month_ordinal(values: pd.Series, table: str, column: str) -> np.ndarray:
-    """Months since year 0 (year * 12 + month - 1) of Periods, timestamps or YYYY-MM text."""
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return (values.dt.year * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    stamps = (
-        values
-        if pd.api.types.is_datetime64_any_dtype(values)
-        else pd.to_datetime(values, errors="coerce")
-    )
-    bad = np.flatnonzero(stamps.isna().to_numpy())
-    if bad.size:
-        raise EstimationError(
-            f"{table}, column {column!r}: {_rows(bad.size)} no valid month "
-            f"({line_list(bad + 2)}, e.g. "
-            f"{values.iloc[bad[0]]!r}). Write months as YYYY-MM."
-        )
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
 
 
 def person_months(
@@ -95,21 +80,15 @@ def person_months(
             )
     people = assignments[["participant", "arm", "assigned_at"]].copy()
     people["participant"] = people["participant"].astype(str)
-    people["m0"] = _month_ordinal(
-        pd.to_datetime(people["assigned_at"], utc=True).dt.tz_localize(None),
-        "assignments",
-        "assigned_at",
+    people["m0"] = month_index(
+        pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
     )
     rows = pd.DataFrame(
         {
             "participant": months["participant"].astype(str).to_numpy(),
-            "m": _month_ordinal(
-                months["month"].astype(str)
-                if not isinstance(months["month"].dtype, pd.PeriodDtype)
-                else months["month"],
-                "benefit_months",
-                "month",
-            ),
+            "m": month_index(
+                pd.Series(months["month"]), table="benefit_months", column="month"
+            ).to_numpy(),
             "on": months["on_benefit"].astype(bool).to_numpy(),
             "reason": months["exit_reason"]
             .astype("string")
@@ -125,7 +104,7 @@ def person_months(
         }
     )
     if as_of is not None:
-        end = int(_month_ordinal(pd.Series([str(as_of)[:7]]), "as_of", "as_of")[0])
+        end = int(month_index(pd.Series([str(as_of)[:7]]), table="as_of", column="as_of").iloc[0])
         rows = rows[rows["m"] <= end]
     frame = rows.merge(people, on="participant", how="inner")
     frame["month"] = frame["m"] - frame["m0"]
@@ -234,6 +213,7 @@ def panel_effects(
     (default: the person), HC1/CR1 as ``sandwich::vcovCL(type = "HC1")``. With thousands of
     people per arm the intervals and p-values are normal (z), stated in ``conf_level``.
     """
+    conf_level = resolve_level(conf_level)
     needed = [outcome, treatment, cluster] + ([time] if by_month else [])
     for col in needed:
         if col not in panel.columns:
@@ -259,7 +239,8 @@ def panel_effects(
     if cluster in (outcome, treatment):
         raise EstimationError(
             f"panel: the id column {cluster!r} is also the "
-            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column with --id."
+            f"{'outcome' if cluster == outcome else 'treatment'}. Name the person column as "
+            "cluster=."
         )
     arm, levels = arm_codes(panel[treatment], control, treatment)
     k = len(levels)
@@ -290,7 +271,7 @@ def panel_effects(
         raise EstimationError(
             f"panel, column {treatment!r}: arm {levels[a]!r} has no person-months in month "
             f"{_shown(months[m])} of column {time!r}, so its effect there is not identified. "
-            "Leave out that month or pool the months (--pooled)."
+            "Leave out that month or pool the months (by_month=False)."
         )
     mean, vcov = _cell_means_cluster(y, cell, k * n_m, person, k * n_m)
     rows = []
@@ -340,6 +321,7 @@ def months_off_benefit(
     People with fewer than ``horizon`` observed months are left out (their count is unknown).
     The difference in means uses the unpooled (Welch / HC2) standard error, normal intervals.
     """
+    conf_level = resolve_level(conf_level)
     for col in (treatment, outcome, id, time):
         if col not in panel.columns:
             raise EstimationError(
@@ -360,7 +342,7 @@ def months_off_benefit(
     for a in range(1, len(levels)):
         t_vals = values[arm == a]
         est = t_vals.mean() - c_vals.mean()
-        se = float(np.sqrt(t_vals.var(ddof=1) / t_vals.size + c_vals.var(ddof=1) / c_vals.size))
+        se = neyman_std_error(t_vals, c_vals)
         rows.append(_z_row(levels[a], "months_off_benefit", horizon, est, se, conf_level))
     means = pd.DataFrame(
         {

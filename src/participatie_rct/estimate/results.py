@@ -2,18 +2,30 @@
 
 Every estimate is an :class:`Effect` (one arm against control, one term). A result holds a
 tuple of them and the settings that made it; ``to_frame()``, ``summary()``, ``to_dict()`` and
-``glance()`` are views. Results are frozen, picklable and JSON-able (``to_dict``).
+``glance()`` are views (the contract of :mod:`participatie_rct.tidy`). Results are frozen,
+picklable and JSON-able (``to_dict``).
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field, fields
 from typing import Any
 
-import numpy as np
 import pandas as pd
 from scipy import stats
+
+from participatie_rct.tidy import TidyResult, base_glance, json_ready
+
+__all__ = [
+    "FRAME_COLUMNS",
+    "Effect",
+    "EffectsResult",
+    "ITTResult",
+    "json_ready",
+    "make_effect",
+    "t_inference",
+]
 
 #: the fixed columns of ``to_frame()`` (STYLE.md, convention 3); extra columns come after
 FRAME_COLUMNS: tuple[str, ...] = (
@@ -61,9 +73,9 @@ class Effect:
 
 
 def t_inference(
-    estimate: float, std_error: float, df: float, alpha: float
+    estimate: float, std_error: float, df: float, conf_level: float
 ) -> tuple[float, float, float, float]:
-    """Statistic, two-sided p-value and 1 - alpha interval with Student's t on ``df``.
+    """Statistic, two-sided p-value and ``conf_level`` interval with Student's t on ``df``.
 
     Without finite degrees of freedom (NaN or inf) the normal distribution is used.
     """
@@ -72,7 +84,7 @@ def t_inference(
     statistic = estimate / std_error
     dist = stats.t(df) if (df is not None and math.isfinite(df) and df > 0) else stats.norm()
     p = float(2.0 * dist.sf(abs(statistic)))
-    q = float(dist.ppf(1.0 - alpha / 2.0))
+    q = float(dist.ppf(0.5 + conf_level / 2.0))
     return float(statistic), p, float(estimate - q * std_error), float(estimate + q * std_error)
 
 
@@ -83,12 +95,12 @@ def make_effect(
     estimate: float,
     std_error: float,
     df: float,
-    alpha: float,
+    conf_level: float,
     n: int,
     **more: Any,
 ) -> Effect:
     """An :class:`Effect` with its t-statistic, p-value and interval filled in."""
-    statistic, p, lo, hi = t_inference(estimate, std_error, df, alpha)
+    statistic, p, lo, hi = t_inference(estimate, std_error, df, conf_level)
     extra = more.pop("extra", ())
     return Effect(
         arm=str(arm),
@@ -100,32 +112,21 @@ def make_effect(
         p_value=p,
         ci_low=lo,
         ci_high=hi,
-        conf_level=1.0 - alpha,
+        conf_level=float(conf_level),
         n=int(n),
         extra=tuple(extra),
         **more,
     )
 
 
-def json_ready(value: Any) -> Any:
-    """Nested dicts/lists with numpy scalars as Python numbers and NaN/inf as None."""
-    if isinstance(value, dict):
-        return {str(k): json_ready(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
-    return value
-
-
-@dataclass(frozen=True)
-class EffectsResult:
+@dataclass(frozen=True, repr=False)
+class EffectsResult(TidyResult):
     """Effects of every arm against control, and how they were estimated.
 
     ``settings`` records the design and choices (estimator, adjustment, se type, strata,
-    cluster, covariates, control, alpha, correction, n, rows dropped per arm, ...).
+    cluster, covariates, control, conf_level, correction, n, rows dropped per arm, ...);
+    ``warnings`` says what the estimator could not do as asked (a coefficient it could not
+    estimate, ...), in sentences.
     """
 
     effects: tuple[Effect, ...]
@@ -147,25 +148,20 @@ class EffectsResult:
         rest = [c for c in frame.columns if c not in first and c not in drop]
         return frame[first + rest].reset_index(drop=True)
 
-    def glance(self) -> pd.DataFrame:
-        """One row of model-level facts (design, n, se type, ...)."""
-        flat = {
-            k: (", ".join(map(str, v)) if isinstance(v, list | tuple) else v)
+    def glance(self) -> dict[str, Any]:
+        """Model-level facts: n, rows dropped per arm, the control, the settings, warnings."""
+        facts = {
+            k: v
             for k, v in self.settings.items()
+            if k not in ("n", "n_dropped_by_arm", "control", "warnings")
         }
-        flat = {k: v for k, v in flat.items() if not isinstance(v, dict)}
-        flat["warnings"] = "; ".join(self.warnings)
-        return pd.DataFrame([flat])
-
-    def to_dict(self) -> dict[str, Any]:
-        """The CLI's JSON: ``{"estimates": [...], "settings": {...}}`` (NaN becomes None)."""
-        frame = self.to_frame()
-        estimates = [
-            {k: json_ready(v) for k, v in row.items()} for row in frame.to_dict(orient="records")
-        ]
-        out: dict[str, Any] = {"estimates": estimates, "settings": json_ready(dict(self.settings))}
-        out["warnings"] = list(self.warnings)
-        return out
+        return base_glance(
+            n=int(self.settings.get("n", sum(e.n_arm for e in self.effects))),
+            control=self.settings.get("control"),
+            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
+            warnings=self.warnings,
+            **facts,
+        )
 
     def summary(self) -> str:
         """A table a person reads, with the settings underneath."""
@@ -193,11 +189,17 @@ class EffectsResult:
             elif isinstance(value, list | tuple):
                 value = ", ".join(map(str, value)) or "-"
             lines.append(f"{key}: {value}")
-        lines.extend(f"Warning: {w}" for w in self.warnings)
+        lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)
 
-    def __str__(self) -> str:
-        return self.summary()
+    @property
+    def _title(self) -> str:  # type: ignore[override]
+        return self.title
+
+    def _shown_frame(self) -> pd.DataFrame:
+        frame = self.to_frame()
+        cols = ["arm", "term", "estimate", "std_error", "p_value", "p_holm", "ci_low", "ci_high"]
+        return frame[[c for c in cols if c in frame.columns]]
 
     def effect(self, arm: str, term: str | None = None) -> Effect:
         """The effect of ``arm`` (and ``term``, when an arm has several)."""
@@ -206,11 +208,7 @@ class EffectsResult:
                 return e
         raise KeyError(f"no effect for arm {arm!r}" + (f" and term {term!r}" if term else ""))
 
-    def as_records(self) -> list[dict[str, Any]]:
-        """Every field of every effect, as dicts."""
-        return [asdict(e) for e in self.effects]
 
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class ITTResult(EffectsResult):
     """Result of :func:`participatie_rct.estimate.itt`."""

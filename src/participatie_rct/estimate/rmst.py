@@ -15,6 +15,7 @@ from scipy import stats
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import km_table, prepare_survival
 from participatie_rct.estimate.survival_results import RMSTResult
+from participatie_rct.tidy import resolve_level
 
 
 def _rmst_one(time: np.ndarray, event: np.ndarray, tau: float) -> tuple[float, float]:
@@ -55,6 +56,7 @@ def rmst(
         raise EstimationError(
             f"tau must be a positive horizon (same unit as the times); got {tau!r}."
         )
+    conf_level = resolve_level(conf_level)
     sd = prepare_survival(data, time=time, event=event, treatment=treatment, control=control)
     # As survRM2 (Uno et al. 2014): beyond an arm's last time its curve is unknown, so tau
     # may not exceed the shortest follow-up among the arms.

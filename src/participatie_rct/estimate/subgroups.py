@@ -19,7 +19,8 @@ from scipy import stats
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.design_matrix import arm_label, check_roles, dummies, resolve_arms
+from participatie_rct.estimate.arms import arm_label, resolve_arms
+from participatie_rct.estimate.design_matrix import check_roles, dummies
 from participatie_rct.estimate.itt import (
     CLUSTER_SE,
     numeric_outcome,
@@ -31,12 +32,13 @@ from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.results import EffectsResult, make_effect
 from participatie_rct.estimate.variance import least_squares
+from participatie_rct.tidy import resolve_level
 
 #: a subgroup column with more levels than this is probably continuous: cut it first
 MAX_LEVELS = 50
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class SubgroupResult(EffectsResult):
     """Effects per arm and subgroup level (column ``level``); ``settings["interaction"]``
     holds the interaction tests (see :meth:`interaction_tests`)."""
@@ -58,22 +60,24 @@ def subgroup_effects(
     strata: str | None = None,
     cluster: str | None = None,
     se_type: str | None = None,
-    alpha: float = 0.05,
+    conf_level: float = 0.95,
     correction: str = "holm",
     missing: str = "drop",
+    alpha: float | None = None,
 ) -> SubgroupResult:
     """Effect of every arm against control within each level of ``subgroup``.
 
     ``subgroup`` is a categorical column (text, boolean or a few integers); cut continuous
     variables first (e.g. ``age >= 45``). ``p_holm`` adjusts across arms within a level.
     """
+    ci_level = resolve_level(conf_level, alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
     se = regression_se(se_type, cluster=cluster)
     check_roles(outcome=outcome, treatment=treatment)
     if subgroup in (outcome, treatment):
         raise EstimationError(
             f"column '{subgroup}' is the {'outcome' if subgroup == outcome else 'treatment'} and "
-            "cannot also define the subgroups. Name a baseline characteristic with --subgroup."
+            "cannot also define the subgroups. Name a baseline characteristic as subgroup=."
         )
     used = [outcome, treatment, subgroup, *(c for c in (strata, cluster) if c)]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
@@ -125,7 +129,7 @@ def subgroup_effects(
                     estimate=fit.coef[j],
                     std_error=float(np.sqrt(vcov[j, j])),
                     df=float(dfs[j]),
-                    alpha=alpha,
+                    conf_level=ci_level,
                     n=n_arm + n_ctrl,
                     n_arm=n_arm,
                     n_control=n_ctrl,
@@ -162,7 +166,7 @@ def subgroup_effects(
         "se_type": se.value,
         "strata": strata,
         "cluster": cluster,
-        **sample_settings(arms, cleaned, alpha=alpha, correction=corr),
+        **sample_settings(arms, cleaned, conf_level=ci_level, correction=corr),
         "interaction": tests,
     }
     return SubgroupResult(tuple(effects), settings)

@@ -3,8 +3,8 @@
 :func:`survival_analysis` runs Kaplan-Meier per arm, the (stratified) log-rank test and the
 Cox model on all exits; with ``event_of_interest`` also the cumulative incidence of that exit,
 Gray's test, the Fine-Gray model and the cause-specific Cox model; with ``tau`` the restricted
-mean time on benefit. Its ``to_dict()`` has the keys of the CLI contract (``km``, ``logrank``,
-``cox``, ``cif``, ``gray``, ``fine_gray``).
+mean time on benefit. The command line's JSON (``km``, ``logrank``, ``cox``, ...) is made from
+the parts by the CLI.
 """
 
 from __future__ import annotations
@@ -28,28 +28,17 @@ from participatie_rct.estimate.survival_results import (
     KaplanMeierResult,
     LogrankResult,
     RMSTResult,
-    _records,
 )
-
-_KM_KEYS = ["arm", "time", "survival", "std_error", "ci_low", "ci_high", "n_risk"]
-_COX_KEYS = [
-    "term",
-    "arm",
-    "coef",
-    "hazard_ratio",
-    "std_error",
-    "robust_std_error",
-    "p_value",
-    "ci_low",
-    "ci_high",
-]
-_CIF_KEYS = ["arm", "time", "cumulative_incidence", "std_error", "variance", "cause"]
-_FG_KEYS = ["term", "arm", "coef", "hazard_ratio", "std_error", "p_value", "ci_low", "ci_high"]
+from participatie_rct.tidy import TidyResult, base_glance
 
 
-@dataclass(frozen=True)
-class SurvivalAnalysis:
-    """The bundle of survival results; each part keeps its own ``to_frame``/``summary``."""
+@dataclass(frozen=True, repr=False)
+class SurvivalAnalysis(TidyResult):
+    """The bundle of survival results; each part keeps its own views.
+
+    As one result: ``to_frame()`` is the Cox rows (the headline hazard ratios), ``glance()``
+    the facts of the whole (n, control, the warnings of every part).
+    """
 
     km: KaplanMeierResult
     logrank: LogrankResult
@@ -59,75 +48,50 @@ class SurvivalAnalysis:
     fine_gray: FineGrayResult | None = None
     cause_specific_cox: CoxResult | None = None
     rmst: RMSTResult | None = None
+    warnings: tuple[str, ...] = ()
+    _title = "Outflow over time"
+
+    def parts(self) -> dict[str, TidyResult]:
+        """The results that were computed, by name (``km``, ``logrank``, ``cox``, ...)."""
+        named: dict[str, TidyResult | None] = {
+            "km": self.km,
+            "logrank": self.logrank,
+            "cox": self.cox,
+            "cif": self.cif,
+            "gray": self.gray,
+            "fine_gray": self.fine_gray,
+            "cause_specific_cox": self.cause_specific_cox,
+            "rmst": self.rmst,
+        }
+        return {name: part for name, part in named.items() if part is not None}
 
     def to_frame(self) -> pd.DataFrame:
         """The Cox rows (the headline hazard ratios)."""
         return self.cox.to_frame()
 
-    @property
-    def warnings(self) -> tuple[str, ...]:
-        """What could not be estimated and why, from every part (each said once)."""
-        parts = (self.cox, self.fine_gray, self.cause_specific_cox)
-        found = [w for p in parts if p is not None for w in p.warnings]
-        return tuple(dict.fromkeys(found))
-
     def glance(self) -> dict[str, Any]:
-        return {
-            "km": self.km.glance(),
-            "cox": self.cox.glance(),
-            "warnings": list(self.warnings),
-        }
-
-    def to_dict(self) -> dict[str, Any]:
-        """The JSON object of ``estimate survival --format json`` (CONTRACT.md)."""
-        km = self.km.to_frame()
-        out: dict[str, Any] = {
-            "km": _records(km[[c for c in _KM_KEYS if c in km.columns]]),
-            "logrank": {
-                "statistic": self.logrank.statistic,
-                "df": self.logrank.df,
-                "p_value": self.logrank.p_value,
-            },
-            "cox": _records(self.cox.to_frame()[_COX_KEYS]),
-        }
-        if self.cif is not None:
-            out["cif"] = _records(self.cif.to_frame()[_CIF_KEYS])
-        if self.gray is not None:
-            out["gray"] = {
-                "statistic": self.gray.statistic,
-                "df": self.gray.df,
-                "p_value": self.gray.p_value,
-            }
-        if self.fine_gray is not None:
-            out["fine_gray"] = _records(self.fine_gray.to_frame()[_FG_KEYS])
-        if self.cause_specific_cox is not None:
-            out["cause_specific_cox"] = _records(self.cause_specific_cox.to_frame()[_COX_KEYS])
-        if self.rmst is not None:
-            out["rmst"] = _records(self.rmst.to_frame())
-        out["warnings"] = list(self.warnings)
-        out["settings"] = {
-            "ties": self.cox.ties,
-            "strata": self.cox.strata,
-            "control": self.cox.control,
-            "n": self.cox.n,
-            "n_events": self.cox.n_events,
-            "conf_type": self.km.conf_type,
-            "event_of_interest": self.gray.event_of_interest if self.gray is not None else None,
-        }
-        return out
+        cox = self.cox.glance()
+        parts = [w for part in self.parts().values() for w in part.glance()["warnings"]]
+        warnings = tuple(dict.fromkeys([*self.warnings, *parts]))
+        return base_glance(
+            n=self.cox.n,
+            control=self.cox.control,
+            n_dropped_by_arm=cox["n_dropped_by_arm"],
+            warnings=warnings,
+            ties=self.cox.ties,
+            strata=self.cox.strata,
+            n_events=self.cox.n_events,
+            conf_type=self.km.conf_type,
+            event_of_interest=self.gray.event_of_interest if self.gray is not None else None,
+            parts=list(self.parts()),
+        )
 
     def summary(self) -> str:
-        parts = [self.km.summary(), self.logrank.summary(), self.cox.summary()]
-        parts += [
-            p.summary()
-            for p in (self.rmst, self.cif, self.gray, self.fine_gray, self.cause_specific_cox)
-            if p is not None
-        ]
-        return "\n\n".join(parts)
+        return "\n\n".join(part.summary() for part in self.parts().values())
 
     def warning_lines(self) -> str:
         """One line per warning, for the end of the text output ('' when there are none)."""
-        return "\n".join(f"Warning: {w}" for w in self.warnings)
+        return "\n".join(f"Warning: {w}" for w in self.glance()["warnings"])
 
 
 def survival_analysis(
@@ -143,8 +107,12 @@ def survival_analysis(
     times: Sequence[float] | None = None,
     tau: float | None = None,
     conf_type: str = "log",
+    conf_level: float = 0.95,
 ) -> SurvivalAnalysis:
-    """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``."""
+    """Kaplan-Meier, log-rank and Cox on all exits; competing exits for ``event_of_interest``.
+
+    ``conf_level`` is the level of every interval (curves, hazard ratios, RMST).
+    """
     # the columns every estimator reads, named once
     cols: dict[str, Any] = {
         "time": time,
@@ -152,18 +120,23 @@ def survival_analysis(
         "treatment": treatment,
         "control": control,
     }
-    km = kaplan_meier(data, **cols, times=times, conf_type=conf_type)
+    level: dict[str, Any] = {"conf_level": conf_level}
+    km = kaplan_meier(data, **cols, times=times, conf_type=conf_type, **level)
     lr = logrank(data, **cols, strata=strata)
-    fit = cox(data, **cols, covariates=covariates, strata=strata)
+    fit = cox(data, **cols, covariates=covariates, strata=strata, **level)
     extra: dict[str, Any] = {}
     if event_of_interest is not None:
         code = int(event_of_interest)
-        extra["cif"] = cumulative_incidence(data, **cols, event_of_interest=code, times=times)
+        extra["cif"] = cumulative_incidence(
+            data, **cols, event_of_interest=code, times=times, **level
+        )
         extra["gray"] = gray_test(data, **cols, event_of_interest=code, strata=strata)
-        extra["fine_gray"] = fine_gray(data, **cols, event_of_interest=code, covariates=covariates)
+        extra["fine_gray"] = fine_gray(
+            data, **cols, event_of_interest=code, covariates=covariates, **level
+        )
         extra["cause_specific_cox"] = cox(
-            data, **cols, covariates=covariates, strata=strata, event_of_interest=code
+            data, **cols, covariates=covariates, strata=strata, event_of_interest=code, **level
         )
     if tau is not None:
-        extra["rmst"] = rmst(data, **cols, tau=tau)
+        extra["rmst"] = rmst(data, **cols, tau=tau, **level)
     return SurvivalAnalysis(km=km, logrank=lr, cox=fit, **extra)

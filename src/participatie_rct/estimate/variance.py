@@ -147,7 +147,7 @@ def _check_leverage(h: np.ndarray) -> None:
             f"{rows} leverage 1 ({where} {', '.join(str(i + 1) for i in ones[:5])}"
             f"{', ...' if ones.size > 5 else ''} of the rows used): each is alone in its "
             "stratum or covariate pattern, so HC2/HC3 standard errors are undefined. Merge "
-            "small strata, drop the covariate level, or use se_type hc1 (--se hc1)."
+            "small strata, drop the covariate level, or use se_type='hc1'."
         )
 
 

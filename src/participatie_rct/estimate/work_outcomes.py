@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
+from participatie_rct.months import month_index
 
 #: The hours bands of the ``benefit_months`` schema, in order; codes 2 and 3 are >= 12 hours.
 HOURS_BANDS: tuple[str, ...] = ("none", "under_12", "12_to_27", "over_27")
@@ -53,19 +54,8 @@ def hours_codes(values: pd.Series) -> np.ndarray:
 
 
 def month_numbers(values: pd.Series) -> np.ndarray:
-    """Months since year 0 (``year * 12 + month - 1``) of Periods, timestamps or YYYY-MM."""
-    if isinstance(values.dtype, pd.PeriodDtype):
-        return (values.dt.year * 12 + values.dt.month - 1).to_numpy(dtype=np.int64)
-    stamps = values
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        stamps = pd.to_datetime(values.astype(str), format="ISO8601", errors="coerce")
-    if stamps.isna().any():
-        at = int(np.flatnonzero(stamps.isna().to_numpy())[0])
-        raise EstimationError(
-            f"benefit_months, column 'month': row {at + 1} ({values.iloc[at]!r}) is not a "
-            "month; give YYYY-MM, a date or a Period[M]."
-        )
-    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype=np.int64)
+    """Months since year 0 of the benefit months (:func:`participatie_rct.months.month_index`)."""
+    return month_index(values, table="benefit_months", column="month").to_numpy(dtype=np.int64)
 
 
 def _person_month(

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from participatie_rct.errors import ReportError
+from participatie_rct.months import add_months, end_of_month
 from participatie_rct.report.writer import ReportResult
 from participatie_rct.safe_files import is_symlink, make_private_dir
 from participatie_rct.trial.report import write_report
@@ -87,16 +88,6 @@ class DemoResult:
             "interim": self.interim.to_dict(),
             "final": self.final.to_dict(),
         }
-
-
-def _end_of_month(day: dt.date) -> dt.date:
-    following = dt.date(day.year + (day.month == 12), day.month % 12 + 1, 1)
-    return following - dt.timedelta(days=1)
-
-
-def _add_months(day: dt.date, months: int) -> dt.date:
-    index = day.year * 12 + day.month - 1 + months
-    return dt.date(index // 12, index % 12 + 1, 1)
 
 
 def _remove_old_demo_register(db_path: Path, db_url: str, protocol_sha256: str) -> None:
@@ -238,11 +229,11 @@ def run_demo(
     finally:
         register.close()
 
-    interim_as_of = _end_of_month(_add_months(start, 12))
+    interim_as_of = end_of_month(add_months(start, 12))
     if trial.benefit_months is None:
         raise ReportError("demo: the simulation made no benefit months; simulate with tables.")
     months = trial.benefit_months["month"].astype(str)
-    final_as_of = _end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
+    final_as_of = end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
     interim = write_report(
         db_url,
         data_dir,

@@ -4,15 +4,14 @@ cohort of invited recipients (consent, covariates, intake dates).
 
 from __future__ import annotations
 
-import calendar
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
 from functools import lru_cache
 
 import numpy as np
 
+from participatie_rct.months import add_months
 from participatie_rct.simulate.scenarios import ScenarioSpec
 
 # --------------------------------------------------------------------------------------------
@@ -147,13 +146,6 @@ class _Cohort:
         return np.isin(self.age_idx, _OLDER)
 
 
-def _add_months(day: date, months: int) -> date:
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
 @lru_cache(maxsize=32)
 def _consent_intercept(consent_rate: float, selection: float) -> float:
     """Intercept of the consent logit that makes the invited population consent at
@@ -203,11 +195,11 @@ def _intake_dates(spec: ScenarioSpec, size: int, rng: np.random.Generator) -> np
         return np.full(size, start)
     if spec.intake == "waves":
         firsts = np.array(
-            [np.datetime64(_add_months(spec.intake_start, m), "D") for m in spec.waves]
+            [np.datetime64(add_months(spec.intake_start, m), "D") for m in spec.waves]
         )
         which = (np.arange(size) * len(spec.waves)) // max(size, 1)
         return firsts[which]
-    end = np.datetime64(_add_months(spec.intake_start, spec.intake_months), "D")
+    end = np.datetime64(add_months(spec.intake_start, spec.intake_months), "D")
     days = int((end - start).astype(int))
     return start + np.sort(rng.integers(0, days, size=size)).astype("timedelta64[D]")
 

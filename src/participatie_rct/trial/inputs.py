@@ -4,8 +4,8 @@
 register (assignments, everyone it has seen, its events) through the registry layer and the
 participants, benefit_months and survey tables through the data layer, pseudonymising
 BSN-keyed files with the register's key on the way in. The tables come from a data folder
-(:func:`find_table` looks them up there) or from files named one by one. The SHA-256 of
-every file read is kept for the report's manifest.
+(:func:`participatie_rct.data.folder.find_table` looks them up there) or from files named one
+by one. The SHA-256 of every file read is kept for the report's manifest.
 """
 
 from __future__ import annotations
@@ -13,39 +13,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from participatie_rct.data.folder import find_table
 from participatie_rct.errors import InputFileError, ReportError
 from participatie_rct.report.inputs import ReportInputs, assignments_digest
 
 if TYPE_CHECKING:
     import pandas as pd
-
-#: Input tables of a data folder: table name -> file stems tried, in order.
-TABLE_FILES: dict[str, tuple[str, ...]] = {
-    "participants": ("participants",),
-    "benefit_months": ("benefit_months",),
-    "survey": ("survey",),
-}
-SUFFIXES = (".csv", ".xlsx", ".parquet")
-
-
-def find_table(data_dir: Path, table: str, *, required: bool = True) -> Path | None:
-    """The file of ``table`` in ``data_dir`` (``participants.csv``, ``.xlsx`` or ``.parquet``).
-
-    None when the folder has none and ``required`` is false; otherwise refused, naming the
-    file names looked for.
-    """
-    for stem in TABLE_FILES[table]:
-        for suffix in SUFFIXES:
-            path = data_dir / f"{stem}{suffix}"
-            if path.is_file():
-                return path
-    if required:
-        names = ", ".join(f"{TABLE_FILES[table][0]}{s}" for s in SUFFIXES)
-        raise InputFileError(
-            f"{data_dir}: no {table} file there (looked for {names}). Put the trial's {table} "
-            "file in the data folder, e.g. as written by 'participatie-rct simulate'."
-        )
-    return None
 
 
 def table_paths(

@@ -78,7 +78,7 @@ def numeric_outcome(data: pd.DataFrame, outcome: str, source: str) -> np.ndarray
 
 def check_arms(data: pd.DataFrame, treatment: str, arms: tuple[str, ...], source: str) -> None:
     """Every row has an arm, and every arm is one the protocol's procedure can draw."""
-    from participatie_rct.estimate.design_matrix import arm_label
+    from participatie_rct.estimate.arms import arm_label
 
     if treatment not in data.columns:
         raise EstimationError(
