@@ -273,3 +273,26 @@ def test_deviation_is_recorded_counted_and_named_in_messages(
         capsys,
     )
     assert code == 0 and "participatie-rct deviation --id ID --kind wrong_stratum" in out
+
+
+def test_export_writes_a_real_workbook_and_refuses_other_extensions(
+    desk: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import pandas as pd
+
+    _init(desk, capsys)
+    path = participants_csv(tmp_path / "d.csv", [f"p{i}" for i in range(5)])
+    assert run(["assign", "--db", desk["db"], str(path)], capsys)[0] == 0
+    code, _, err = run(["export", "--db", desk["db"], "--out", str(tmp_path / "a.csv")], capsys)
+    assert code == 0, err
+    code, _, err = run(["export", "--db", desk["db"], "--out", str(tmp_path / "a.xlsx")], capsys)
+    assert code == 0, err
+    assert (tmp_path / "a.xlsx").read_bytes()[:2] == b"PK"  # a zip container, not CSV text
+    workbook = pd.read_excel(tmp_path / "a.xlsx", dtype=str)
+    csv = pd.read_csv(tmp_path / "a.csv", dtype=str)
+    assert list(workbook.columns) == list(csv.columns)
+    assert workbook["participant"].tolist() == csv["participant"].tolist()
+    assert workbook["arm"].tolist() == csv["arm"].tolist()
+    code, _, err = run(["export", "--db", desk["db"], "--out", str(tmp_path / "a.txt")], capsys)
+    assert code == 2 and "CSV (.csv) or an Excel workbook (.xlsx)" in err
+    assert not (tmp_path / "a.txt").exists()

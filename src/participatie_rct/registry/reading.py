@@ -221,14 +221,23 @@ class RegisterReads:
         }
 
     def export(self, path: str | Path) -> int:
-        """Write the export CSV of CONTRACT.md (a row per assigned participant); return the count.
+        """Write the export of docs/cli-contract.md (a row per assigned participant).
 
-        Written through a private temporary file and renamed (mode 0600), never through a
-        symlink; text cells that a spreadsheet would run as formulas are neutralized.
+        CSV, or an Excel workbook when ``path`` ends in ``.xlsx``; any other extension is
+        refused before anything is read. Written through a private temporary file and renamed
+        (mode 0600), never through a symlink; text cells that a spreadsheet would run as
+        formulas are neutralized. Returns the number of rows.
         """
         from participatie_rct.cells import table_bytes
         from participatie_rct.safe_files import UnsafePathError, write_bytes
 
+        target = Path(path)
+        kind = target.suffix.lower().lstrip(".")
+        if kind not in ("csv", "xlsx"):
+            raise RegistryError(
+                f"{target}: the export is written as CSV (.csv) or an Excel workbook (.xlsx); "
+                f"{target.suffix or 'no extension'} is neither. Name the file accordingly."
+            )
         frame = self.assignments()
         columns = ["participant", "arm", "probability", "sequence", "assigned_at", "withdrawn"]
         columns += [c for c in self.protocol.unit_columns if c not in columns]
@@ -236,9 +245,8 @@ class RegisterReads:
         out["assigned_at"] = [t.isoformat() for t in frame["assigned_at"]]
         out["withdrawn"] = ["true" if w else "false" for w in frame["withdrawn"]]
         out["probability"] = [repr(float(p)) for p in frame["probability"]]
-        target = Path(path)
         try:
-            write_bytes(target, table_bytes(out, "csv"))
+            write_bytes(target, table_bytes(out, kind))
         except UnsafePathError as exc:
             raise RegistryError(
                 f"{target}: cannot write the export ({exc.reason}). Check that the folder "
