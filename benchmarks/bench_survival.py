@@ -23,7 +23,7 @@ TIMES = (6.0, 12.0, 24.0, 36.0)
 
 
 def cohort(seed: int = 20170901) -> pd.DataFrame:
-    """Monthly exits at about 1.8-2.2% a month (DOMAIN.md), half to work, staggered censoring."""
+    """Monthly exits at about 1.8-2.2% a month (docs/domain.md), half to work, some censored."""
     rng = np.random.default_rng(seed)
     arm = rng.choice(ARMS, size=N)
     rate = np.where(arm == "control", 0.018, np.where(arm == "earn_more", 0.019, 0.022))

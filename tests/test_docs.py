@@ -1,4 +1,4 @@
-"""Docs cannot drift (STYLE.md convention 12): every command has help and appears in the README."""
+"""Docs cannot drift (docs/conventions.md, rule 12): every command has help and is in the README."""
 
 from __future__ import annotations
 

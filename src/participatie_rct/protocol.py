@@ -1,6 +1,6 @@
 """The trial protocol: arms, ratios, assignment method, concealment, identifiers, analysis plan.
 
-A protocol is read from the TOML file of CONTRACT.md by :meth:`Protocol.from_toml` into a
+A protocol is read from the TOML file of docs/cli-contract.md by :meth:`Protocol.from_toml` into a
 frozen object that keeps the file's text and its SHA-256, so the register can lock a trial to
 exactly one protocol. The structure is checked against ``data_schema/protocol.schema.json``
 (the one description of the file); the rules a JSON Schema cannot express (unique arm keys,

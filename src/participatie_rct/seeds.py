@@ -1,6 +1,6 @@
 """What a result records about the random generator it was given, so the run can be repeated.
 
-Randomness enters as a ``numpy.random.Generator`` (STYLE.md convention 1); results record the
+Randomness enters as a ``numpy.random.Generator`` (docs/conventions.md, rule 1); results record the
 seed it was made from (the entropy of its ``SeedSequence``) and its spawn key. Deriving random
 streams from a generator is the assignment engine's job (``assignment/streams.py``).
 """

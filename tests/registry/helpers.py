@@ -17,7 +17,7 @@ _ARMS = "".join(
 
 
 def protocol_text(assignment: str, *, seed: int | None = 20170901, identifiers: str = "") -> str:
-    """A four-arm protocol (the arms of DESIGN.md) with the given ``[assignment]`` body.
+    """A four-arm protocol (the arms of docs/architecture.md) with the given ``[assignment]`` body.
 
     Open with ``seed`` (the register tests' default); ``seed=None`` makes it sealed.
     """

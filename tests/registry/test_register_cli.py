@@ -1,4 +1,4 @@
-"""The register commands of CONTRACT.md: exit codes, output, and the JSON of status."""
+"""The register commands of docs/cli-contract.md: exit codes, output, and the JSON of status."""
 
 from __future__ import annotations
 

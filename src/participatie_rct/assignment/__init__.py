@@ -1,6 +1,6 @@
 """The assignment engine: pure procedures that draw arms for participants, reproducibly.
 
-Four methods, each a frozen object declared once (STYLE.md convention 2) with
+Four methods, each a frozen object declared once (docs/conventions.md, rule 2) with
 ``draw(units, *, rng)``, ``probabilities(units)`` and ``sequencer(rng=..., history=...)``:
 
 * :class:`CompleteRandomization`: floor or ceiling of ``n x share`` per arm;

@@ -1,7 +1,7 @@
 """What every assignment procedure promises: the interface the register, the simulator and
 randomization inference rely on.
 
-A procedure is declared once (STYLE.md convention 2) as a frozen object built from the
+A procedure is declared once (docs/conventions.md, rule 2) as a frozen object built from the
 protocol. It has two faces:
 
 * **batch**: ``draw(units, *, rng)`` assigns a whole table at once and

@@ -73,7 +73,7 @@ def echo_json(payload: dict[str, Any]) -> None:
 
 
 def effects_payload(result: Any) -> dict[str, Any]:
-    """``{"estimates": [...], "settings": {...}, "warnings": [...]}`` (CONTRACT.md): the
+    """``{"estimates": [...], "settings": {...}, "warnings": [...]}`` (docs/cli-contract.md): the
     result's ``to_dict()`` with its ``glance`` under the contract's name ``settings``."""
     payload = result.to_dict()
     if "glance" not in payload:  # a result that writes the command line's shape itself

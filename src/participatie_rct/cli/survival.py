@@ -104,7 +104,7 @@ def survival_command(
             typer.echo("\n" + result.warning_lines())
 
 
-#: ``estimate survival --format json`` keys (CONTRACT.md) -> the result frames' columns
+#: ``estimate survival --format json`` keys (docs/cli-contract.md) -> the result frames' columns
 _KM = {"survival": "estimate"}
 _RATIO = {
     "coef": "estimate",
@@ -126,7 +126,7 @@ def _rows(frame: Any, keys: list[str], renamed: dict[str, str]) -> list[dict[str
 
 
 def survival_payload(result: Any) -> dict[str, Any]:
-    """The JSON of ``estimate survival``: CONTRACT.md's keys, mapped from the result frames."""
+    """The JSON of ``estimate survival`` (docs/cli-contract.md), mapped from the result frames."""
     from participatie_rct.tidy import json_ready
 
     km_keys = ["arm", "time", "survival", "std_error", "ci_low", "ci_high", "n_risk"]

@@ -13,7 +13,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-#: Booleans as CONTRACT.md accepts them (the schemas' ``trueValues``/``falseValues`` may add more).
+#: Booleans as docs/cli-contract.md accepts them (the schemas' ``trueValues`` and
+#: ``falseValues`` may add more).
 TRUE_VALUES = ("true", "1", "ja", "yes")
 FALSE_VALUES = ("false", "0", "nee", "no")
 

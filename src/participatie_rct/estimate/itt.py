@@ -2,10 +2,10 @@
 
 ``itt`` orchestrates: it applies the missing-value policy, builds the design matrix, fits,
 and computes the requested variance; the numbers happen in ``variance.py`` and ``dim.py``.
-Defaults follow the project's statistical plan (DESIGN.md): OLS with HC2 standard errors, CR2
-with Bell-McCaffrey degrees of freedom when clustered, strata fixed effects whenever strata
-are given, Lin (2013) covariate adjustment when covariates are given, Holm-adjusted p-values
-across arms beside the raw ones.
+Defaults follow the project's statistical plan (docs/architecture.md): OLS with HC2 standard
+errors, CR2 with Bell-McCaffrey degrees of freedom when clustered, strata fixed effects
+whenever strata are given, Lin (2013) covariate adjustment when covariates are given, and
+Holm-adjusted p-values across arms beside the raw ones.
 """
 
 from __future__ import annotations

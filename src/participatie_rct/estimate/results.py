@@ -27,7 +27,7 @@ __all__ = [
     "t_inference",
 ]
 
-#: the fixed columns of ``to_frame()`` (STYLE.md, convention 3); extra columns come after
+#: the fixed columns of ``to_frame()`` (docs/conventions.md, rule 3); extra columns come after
 FRAME_COLUMNS: tuple[str, ...] = (
     "arm",
     "term",

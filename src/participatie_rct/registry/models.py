@@ -1,6 +1,6 @@
 """The register's tables as SQLAlchemy 2 models: one description for SQLite and PostgreSQL.
 
-Five tables (DESIGN.md, "Data model"):
+Five tables (docs/architecture.md, "Data model"):
 
 * ``schema_migration``: which schema migrations ran, and when (see :mod:`.migrations`);
 * ``protocol``: every protocol the trial was initialised with, appended, never rewritten; the

@@ -145,7 +145,7 @@ class RegisterReads:
         return pd.DataFrame(rows, columns=order)
 
     def status(self) -> dict[str, Any]:
-        """Counts for ``status --format json``: the CONTRACT.md keys, then more.
+        """Counts for ``status --format json``: the docs/cli-contract.md keys, then more.
 
         Beyond the contract: ``n_declined``, ``n_crossovers``, ``n_deviations``, ``by_site``,
         ``method``, ``concealment``, ``seed`` (None for a sealed trial), ``unsealed``,

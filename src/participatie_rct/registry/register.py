@@ -1,10 +1,11 @@
 """The register of a trial: who was enrolled, who got which arm, and everything since.
 
-:class:`Register` is the only code that touches the database (DESIGN.md). It locks a trial to
-one protocol, pseudonymises BSNs on the way in, assigns new participants with the protocol's
-own assignment procedure, and appends every later event (withdrawal, crossover, deviation)
-rather than changing what was recorded. Every record is chained by keyed hashes, so
-:meth:`Register.verify` can tell an auditor whether the record still is what was written.
+:class:`Register` is the only code that touches the database (docs/architecture.md). It
+locks a trial to one protocol, pseudonymises BSNs on the way in, assigns new participants
+with the protocol's own assignment procedure, and appends every later event (withdrawal,
+crossover, deviation) rather than changing what was recorded. Every record is chained by
+keyed hashes, so :meth:`Register.verify` can tell an auditor whether the record still is
+what was written.
 
 A sealed trial (``concealment = "sealed"``) draws from its trial secret, given to
 :meth:`Register.open` or :meth:`Register.create` (``secret=``) and never stored: the register

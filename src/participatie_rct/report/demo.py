@@ -2,7 +2,7 @@
 
 :func:`run_demo` does what a research team does over two years, on synthetic data:
 
-1. simulate a trial like Wageningen's (DOMAIN.md: ~410 of ~800 recipients consent, four
+1. simulate a trial like Wageningen's (docs/domain.md: ~410 of ~800 recipients consent, four
    arms, intake from 1 October 2017) and write its tables into ``OUT/data``;
 2. create a register (SQLite, ``OUT/trial.db``) under the simulated trial's protocol;
 3. enrol and assign the consenting participants one by one through the register, in order

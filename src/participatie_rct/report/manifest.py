@@ -6,7 +6,7 @@ settings (kind, language, as-of date, formats, blinded), the SHA-256 of every in
 the register's **anchor** (:mod:`participatie_rct.registry.anchor`): keep the manifest, and
 ``verify --anchor manifest.json`` later finds a register cut short or rewritten since.
 No clock is read: the run date is the ``as_of`` input, so the same inputs give the same bytes
-(STYLE.md convention 13). Paths are recorded relative to the data folder, never absolute.
+(docs/conventions.md, rule 13). Paths are recorded relative to the data folder, never absolute.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The JSON API of CONTRACT.md: ``/healthz`` and ``/api/v1/...`` with bearer tokens.
+"""The JSON API of docs/cli-contract.md: ``/healthz`` and ``/api/v1/...`` with bearer tokens.
 
 Identifiers travel only in request bodies, never in URLs, so the access log never holds a
 BSN. 401: no or bad token; 403: the role or site may not; 404: nothing this user may see;

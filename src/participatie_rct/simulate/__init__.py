@@ -4,7 +4,7 @@
 number has consented, assigns the consenting participants through the trial's own declared
 assignment procedure (the protocol it generates, in arrival order), and follows them month by
 month through a discrete-time competing-risks model of leaving benefit. It returns a frozen
-:class:`SimulatedTrial` with the three input tables of CONTRACT.md (``participants``,
+:class:`SimulatedTrial` with the three input tables of docs/cli-contract.md (``participants``,
 ``benefit_months``, ``survey``), the protocol, the withdrawals and ``truth``: the effects it
 built in and the outflow shares they imply, computed exactly from the model.
 :func:`write_simulation` writes it to a folder. Same seed, same bytes.

@@ -26,7 +26,7 @@ _LABELS: dict[str, tuple[str, str]] = {
     "no_application_duty": ("Ontheffing sollicitatieplicht", "No application duty"),
 }
 
-#: An arm key as the protocol requires it (CONTRACT.md: keys are snake_case).
+#: An arm key as the protocol requires it (docs/cli-contract.md: keys are snake_case).
 _ARM_KEY = re.compile(r"[a-z][a-z0-9_]*")
 
 #: Outcome horizons (months after the month of intake) reported in ``truth``.
