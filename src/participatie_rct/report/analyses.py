@@ -54,6 +54,21 @@ class Interim:
 
 
 @dataclass(frozen=True)
+class ReferenceGroup:
+    """Invitees who declined, followed in the benefit data: a non-randomized comparison.
+
+    ``n`` decliners invited by the as-of date whose benefit months were delivered,
+    ``n_matured`` of them with ``horizon`` months of follow-up, ``n_outflow`` of those who left
+    benefit for work within the horizon (counted from the invitation).
+    """
+
+    n: int
+    n_matured: int
+    n_outflow: int
+    horizon: int
+
+
+@dataclass(frozen=True)
 class ReportAnalyses:
     """Every analysis result a report shows, for one trial at one as-of date.
 
@@ -102,6 +117,8 @@ class ReportAnalyses:
     #: the trial was unsealed (its secret is public); a final report then prints the secret
     unsealed: bool = False
     unsealed_secret: str | None = field(default=None, repr=False)
+    #: decliners followed in the benefit data (None: the register or the data hold none)
+    reference: ReferenceGroup | None = None
 
     @property
     def analysed(self) -> pd.Series:

@@ -31,6 +31,7 @@ from participatie_rct.report.sections.interim import interim_section
 from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
+from participatie_rct.report.sections.reference import reference_section
 from participatie_rct.report.sections.sites import sites_section
 from participatie_rct.report.sections.summary import final_looks_text, summary_section
 from participatie_rct.report.sections.survey import survey_section
@@ -70,9 +71,10 @@ def build_context(
     view = View(tuple(order), labels, protocol.control, language, w, hidden_n)
     kind = analyses.kind
     analysed = analyses.outcomes[analyses.analysed]
+    shares = shares_of(analysed, "outflow_work", view.order)
     sections = [
         _front(analyses, view, blinded, package_version),
-        summary_section(analyses, view, shares_of(analysed, "outflow_work", view.order)),
+        summary_section(analyses, view, shares),
         consort_section(analyses.consort, view),
         intake_section(analyses.people, view),
         balance_section(
@@ -86,6 +88,7 @@ def build_context(
         survival_section(analyses, view),
         competing_section(analyses, view),
         sites_section(analyses, view),
+        reference_section(analyses, view, shares),
         survey_section(analyses.survey, view),
         _methods(analyses, view, package_version, blinded=blinded, key=key),
         data_quality_section(analyses, view),

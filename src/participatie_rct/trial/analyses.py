@@ -18,6 +18,7 @@ from participatie_rct.choices import ReportKind, parse_choice
 from participatie_rct.report.analyses import Interim, ReportAnalyses, SurveyWave, Unavailable
 from participatie_rct.report.sections.intake import sites_of
 from participatie_rct.trial import estimates
+from participatie_rct.trial.reference import reference_group
 
 if TYPE_CHECKING:
     from participatie_rct.trial.core import Trial
@@ -104,6 +105,13 @@ def report_analyses(
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
         unsealed=bool(trial.inputs.register.get("unsealed")),
         unsealed_secret=trial.inputs.unsealed_secret,
+        reference=reference_group(
+            trial.inputs.seen,
+            trial.inputs.benefit_months,
+            horizon=int(plan.horizon_months),
+            as_of=trial.as_of,
+            end=trial.end,
+        ),
     )
 
 
