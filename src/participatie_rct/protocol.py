@@ -204,7 +204,8 @@ def _replace(protocol: Protocol, **changes: Any) -> Protocol:
 def protocol_schema() -> dict[str, Any]:
     """The JSON Schema of the protocol file, read from ``data_schema/protocol.schema.json``."""
     ref = resources.files("participatie_rct").joinpath("schemas", "protocol.schema.json")
-    return json.loads(ref.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(ref.read_text(encoding="utf-8"))
+    return schema
 
 
 def _schema_errors(data: dict[str, Any], source: str) -> None:

@@ -240,7 +240,8 @@ def _participants_frame(
 def _labels(values: Sequence[str], index: np.ndarray) -> np.ndarray:
     """Text by category index as an object array whose rows share one string per category
     (a national cohort would otherwise hold a separate string per row)."""
-    return np.asarray(values, dtype=object)[index]
+    labels: np.ndarray = np.asarray(values, dtype=object)[index]
+    return labels
 
 
 def _shared(values: np.ndarray) -> np.ndarray:
