@@ -28,7 +28,7 @@ def main(argv: list[str] | None = None) -> None:
     folder = Path(args[0] if args else DEFAULT_FOLDER)
     db_path = folder / "trial.db"
     if not db_path.exists():
-        from participatie_rct.report.demo import run_demo
+        from participatie_rct.trial.demo import run_demo
 
         print(f"Making the demo register in {folder} (about a minute)...", flush=True)
         run_demo(folder, formats=("html",))

@@ -66,9 +66,10 @@ def _assign(
     """
     import numpy.random as npr
 
+    from participatie_rct.assignment import procedure_from_protocol
     from participatie_rct.concealment import sealed_rng
 
-    procedure = protocol.procedure()
+    procedure = procedure_from_protocol(protocol)
     columns = list(protocol.unit_columns)
     frame = units[columns].astype(str).reset_index(drop=True)
     rng = (
