@@ -23,7 +23,8 @@ test: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/mypy src
+	$(BIN)/mypy --strict src
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[postgres,pdf,dev,bench]' || echo "bench extra not installed: side-by-side figures are skipped"

@@ -17,8 +17,8 @@ from benchmarks.harness import measure
 
 
 def main() -> None:
-    from participatie_rct.report.demo import run_demo
     from participatie_rct.trial import write_report
+    from participatie_rct.trial.demo import run_demo
 
     with tempfile.TemporaryDirectory(prefix="bench-report-") as scratch:
         root = Path(scratch)

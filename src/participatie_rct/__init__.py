@@ -107,7 +107,7 @@ _EXPORTS: dict[str, str] = {
     "ReportResult": "participatie_rct.report.writer",
     "ReportInputs": "participatie_rct.report.inputs",
     "load_inputs": "participatie_rct.trial.inputs",
-    "run_demo": "participatie_rct.report.demo",
+    "run_demo": "participatie_rct.trial.demo",
     "suppress_table": "participatie_rct.report.disclosure",
 }
 

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from participatie_rct.choices import (
     AssignmentMethod,
@@ -32,9 +32,7 @@ from participatie_rct.choices import (
     ImbalanceMeasure,
 )
 from participatie_rct.errors import ProtocolError
-
-if TYPE_CHECKING:
-    from participatie_rct.assignment.base import AssignmentProcedure
+from participatie_rct.values import value_text
 
 #: Keys that only make sense for some methods: key -> methods that accept it.
 _METHOD_KEYS: dict[str, tuple[AssignmentMethod, ...]] = {
@@ -187,12 +185,6 @@ class Protocol:
         spec = self.assignment
         return spec.factors if spec.method is AssignmentMethod.MINIMIZATION else spec.strata
 
-    def procedure(self) -> AssignmentProcedure:
-        """The declared assignment procedure: a frozen object with ``draw``, ``probabilities``."""
-        from participatie_rct.assignment import procedure_from_protocol
-
-        return procedure_from_protocol(self)
-
 
 def _replace(protocol: Protocol, **changes: Any) -> Protocol:
     from dataclasses import replace
@@ -204,7 +196,8 @@ def _replace(protocol: Protocol, **changes: Any) -> Protocol:
 def protocol_schema() -> dict[str, Any]:
     """The JSON Schema of the protocol file, read from ``data_schema/protocol.schema.json``."""
     ref = resources.files("participatie_rct").joinpath("schemas", "protocol.schema.json")
-    return json.loads(ref.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(ref.read_text(encoding="utf-8"))
+    return schema
 
 
 def _schema_errors(data: dict[str, Any], source: str) -> None:
@@ -428,8 +421,6 @@ def _levels(
     table: dict[str, list[str]], units: tuple[str, ...], source: str
 ) -> tuple[tuple[str, tuple[str, ...]], ...]:
     """``[assignment.levels]``: each named column must be a stratum, factor or ``site``."""
-    from participatie_rct.assignment.keys import value_text
-
     allowed = (*units, "site")
     out: list[tuple[str, tuple[str, ...]]] = []
     for column, values in table.items():

@@ -118,7 +118,7 @@ def test_stratum_key_of_one_unit_matches_the_vectorised_keys() -> None:
 )
 def test_protocol_builds_the_declared_procedure(write_protocol, body: str, cls: type) -> None:
     protocol = Protocol.from_toml(write_protocol(body))
-    procedure = protocol.procedure()
+    procedure = procedure_from_protocol(protocol)
     assert isinstance(procedure, cls)
     assert procedure == procedure_from_protocol(protocol)
     assert procedure.arms == ARMS4 and procedure.ratios == (1, 1, 1, 1)

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from participatie_rct.assignment import procedure_from_protocol
 from participatie_rct.cli import app, main
 from participatie_rct.cli.estimate import read_data
 from participatie_rct.protocol import Protocol
@@ -126,7 +127,9 @@ def test_arrival_order_lets_the_procedure_replay_the_register(trial: dict[str, P
     data = read_data(trial["outcomes"]).sample(frac=1.0, random_state=8)
     ordered, column = arrival_order(data, None, str(trial["outcomes"]))
     assert column == "sequence"
-    replay = protocol.procedure().draw(ordered, rng=np.random.default_rng(protocol.seed))
+    replay = procedure_from_protocol(protocol).draw(
+        ordered, rng=np.random.default_rng(protocol.seed)
+    )
     assert (replay == ordered["arm"]).all()
 
 

@@ -18,6 +18,7 @@ import numpy as np
 import pytest
 import sqlalchemy as sa
 
+from participatie_rct.assignment import procedure_from_protocol
 from participatie_rct.concealment import chain_key, seed_entropy
 from participatie_rct.errors import KeyMissingError, RegistryError
 from participatie_rct.keyfiles import encode_key
@@ -63,7 +64,9 @@ def _replay(protocol_text: str, seed: int, units: list[dict[str, str]]) -> list[
     from participatie_rct.protocol import Protocol
 
     protocol = Protocol.from_text(protocol_text)
-    sequencer = protocol.procedure().sequencer(rng=np.random.default_rng(seed), history=None)
+    sequencer = procedure_from_protocol(protocol).sequencer(
+        rng=np.random.default_rng(seed), history=None
+    )
     return [sequencer.next(u).arm for u in units]
 
 

@@ -11,7 +11,7 @@ import pytest
 @pytest.fixture(scope="session")
 def demo(tmp_path_factory: pytest.TempPathFactory):
     """The demo run once into a temporary folder (register, data, interim and final reports)."""
-    from participatie_rct.report.demo import run_demo
+    from participatie_rct.trial.demo import run_demo
 
     return run_demo(tmp_path_factory.mktemp("demo") / "out")
 
@@ -19,8 +19,8 @@ def demo(tmp_path_factory: pytest.TempPathFactory):
 @pytest.fixture(scope="session")
 def demo_inputs(demo):
     """The demo's register and data read back as report inputs."""
-    from participatie_rct.report.demo import DEMO_SECRET
     from participatie_rct.trial import load_inputs
+    from participatie_rct.trial.demo import DEMO_SECRET
 
     return load_inputs(demo.db_url, demo.data_dir, secret=DEMO_SECRET)
 

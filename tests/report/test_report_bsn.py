@@ -42,7 +42,7 @@ def bsn_trial(demo, tmp_path_factory):
     )
     key = KEY_BYTES
     url = f"sqlite:///{(folder / 'trial.db').as_posix()}"
-    from participatie_rct.report.demo import DEMO_SECRET
+    from participatie_rct.trial.demo import DEMO_SECRET
 
     register = Register.create(url, Protocol.from_text(text), key=key, secret=DEMO_SECRET)
     try:

@@ -10,10 +10,11 @@ from pathlib import Path
 
 import pytest
 
+from participatie_rct.assignment import procedure_from_protocol
 from participatie_rct.concealment import blinding_key, chain_key
 from participatie_rct.errors import ReportError
 from participatie_rct.report.blinding import blind_mapping, blinding_secret
-from participatie_rct.report.demo import DEMO_SECRET, SECRET_FILE
+from participatie_rct.trial.demo import DEMO_SECRET, SECRET_FILE
 
 
 def _run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
@@ -115,7 +116,7 @@ def test_no_number_or_hash_in_the_reports_replays_the_sequence(demo) -> None:  #
     candidates = {int(n) for n in re.findall(r"\b\d{1,19}\b", readable)}
     candidates |= {int(h, 16) for h in re.findall(r"\b[0-9a-f]{64}\b", readable)}
     assert len(candidates) > 50
-    procedure = protocol.procedure()
+    procedure = procedure_from_protocol(protocol)
     for seed in candidates:
         sequencer = procedure.sequencer(rng=np.random.default_rng(seed), history=None)
         replayed = [d.arm for d in sequencer.next_batch(units)]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from participatie_rct.report.demo import DEMO_SECRET, DEMO_SEED
+from participatie_rct.trial.demo import DEMO_SECRET, DEMO_SEED
 
 
 def test_register_arms_equal_the_simulated_arms(demo) -> None:
@@ -79,7 +79,7 @@ def test_demo_never_overwrites_a_register_it_did_not_make(tmp_path) -> None:
     from participatie_rct.errors import ReportError
     from participatie_rct.protocol import Protocol
     from participatie_rct.registry import Register
-    from participatie_rct.report.demo import REGISTER_FILE, run_demo
+    from participatie_rct.trial.demo import REGISTER_FILE, run_demo
 
     text = (
         '[trial]\nname = "A real trial"\nseed = 5\n[[arms]]\nkey = "control"\n[[arms]]\nkey = "b"\n'

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from participatie_rct.report.example import example_files
+from participatie_rct.trial.example import example_files
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "reports" / "example"
-REGENERATE = "python -m participatie_rct.report.example reports/example"
+REGENERATE = "python -m participatie_rct.trial.example reports/example"
 
 
 def test_committed_example_matches_a_fresh_demo(demo) -> None:

@@ -60,7 +60,7 @@ def test_figures_with_a_control_character_in_a_site_name_parse(demo_inputs, tmp_
 
 
 def test_demo_overwrite_replaces_an_earlier_demo(demo, tmp_path, read_outputs) -> None:
-    from participatie_rct.report.demo import run_demo
+    from participatie_rct.trial.demo import run_demo
 
     earlier = shutil.copytree(demo.out_dir, tmp_path / "demo")
     (earlier / "notes.txt").write_text("kept")

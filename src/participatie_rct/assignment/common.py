@@ -93,7 +93,8 @@ def shares(ratios: Sequence[int]) -> np.ndarray:
     import numpy as np
 
     r = np.asarray(ratios, dtype=np.float64)
-    return r / r.sum()
+    shares: np.ndarray = r / r.sum()
+    return shares
 
 
 def arm_series(

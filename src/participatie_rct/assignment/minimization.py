@@ -51,7 +51,7 @@ seed, ``k`` and the counts before it, so a register rebuilds the state from its 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -340,7 +340,7 @@ class MinimizationSequencer(Sequencer):
             self._chunk_index = chunk
         return self._chunk[offset]
 
-    def _run(self, rows: Sequence[tuple[str, ...]]):
+    def _run(self, rows: Sequence[tuple[str, ...]]) -> Iterator[tuple[int, list[float]]]:
         """Assign rows of level texts in order; yields ``(arm index, probabilities)``."""
         procedure = self.procedure
         k = len(procedure.arms)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, OutputFormat, SEType
 from participatie_rct.cli.common import FormatOption, echo_json, effects_payload, split_list
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 estimate_app = typer.Typer(
     help="Estimate effects of every arm against control (itt, survival, panel).",
@@ -52,7 +55,7 @@ LogitOption = typer.Option(
 )
 
 
-def read_data(path: Path):  # -> pandas.DataFrame
+def read_data(path: Path) -> pd.DataFrame:
     """The ``DATA`` file as a typed DataFrame (CSV, xlsx or parquet)."""
     from participatie_rct.data import read_frame
 

@@ -281,7 +281,9 @@ def _ordered(
 
     ordered, column = arrival_order(table, order, source)
     check_units(ordered, protocol, source)
-    check_arms(ordered, treatment, tuple(protocol.procedure().arms), source)
+    from participatie_rct.assignment import procedure_from_protocol
+
+    check_arms(ordered, treatment, tuple(procedure_from_protocol(protocol).arms), source)
     return ordered, column
 
 
@@ -308,7 +310,9 @@ def _family(
         )
     table = table.assign(**{o: numeric_outcome(table, o, source) for o in outcomes})
     batch = options.get("batch", "batch" if "batch" in table.columns else None)
-    procedure = protocol.procedure()
+    from participatie_rct.assignment import procedure_from_protocol
+
+    procedure = procedure_from_protocol(protocol)
     result = family_p_values(
         table,
         outcomes=outcomes,

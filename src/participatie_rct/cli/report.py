@@ -1,7 +1,7 @@
 """Commands of the report group: ``report {interim|final}`` and ``demo``.
 
 Each parses its options, calls the library (:class:`participatie_rct.trial.Trial` or
-:func:`participatie_rct.report.run_demo`) and prints where the report is and the headline
+:func:`participatie_rct.trial.demo.run_demo`) and prints where the report is and the headline
 effects. Heavy libraries are imported inside the commands.
 """
 
@@ -145,8 +145,8 @@ def demo(
     The register (trial.db) and the simulated data (data/) stay in --out, so that
     'participatie-rct report' can be run on them again.
     """
-    from participatie_rct.report.demo import run_demo
     from participatie_rct.report.writer import parse_formats
+    from participatie_rct.trial.demo import run_demo
 
     result = run_demo(out, language=lang.value, formats=parse_formats(formats), overwrite=overwrite)
     if output is OutputFormat.JSON:

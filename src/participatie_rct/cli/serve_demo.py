@@ -19,16 +19,16 @@ PORT = 8000
 
 def main(argv: list[str] | None = None) -> None:
     """Make the demo register if needed, add the demo users, print their tokens, serve."""
+    from participatie_rct.choices import Role
     from participatie_rct.cli import main as cli
     from participatie_rct.registry import users
-    from participatie_rct.registry.users import Role
     from participatie_rct.service.keys import load_secret, open_register
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else DEFAULT_FOLDER)
     db_path = folder / "trial.db"
     if not db_path.exists():
-        from participatie_rct.report.demo import run_demo
+        from participatie_rct.trial.demo import run_demo
 
         print(f"Making the demo register in {folder} (about a minute)...", flush=True)
         run_demo(folder, formats=("html",))

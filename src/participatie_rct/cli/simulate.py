@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import typer
 
@@ -14,6 +15,8 @@ from participatie_rct.errors import ParticipatieRCTError
 
 if TYPE_CHECKING:
     import numpy as np
+
+_N = TypeVar("_N", int, float)
 
 
 def _arm_rates(values: list[str] | None) -> dict[str, float]:
@@ -41,7 +44,9 @@ def _floats(text: str | None, option: str) -> tuple[float, ...] | None:
     return _numbers(text, option, float, "numbers separated by commas, e.g. 0.5,1")
 
 
-def _numbers(text: str | None, option: str, kind: type, hint: str) -> tuple | None:
+def _numbers(
+    text: str | None, option: str, kind: Callable[[str], _N], hint: str
+) -> tuple[_N, ...] | None:
     """The comma-separated numbers of an option (None when it is left out)."""
     if not text:
         return None

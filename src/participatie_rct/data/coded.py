@@ -56,7 +56,8 @@ class Coded:
     def rows(self, mask: pd.Series | np.ndarray) -> np.ndarray:
         """Mask of rows whose value is flagged in ``mask`` (one flag per distinct value)."""
         flags = np.append(np.asarray(mask, dtype=bool), False)
-        return flags[self.codes]
+        selected: np.ndarray = flags[self.codes]
+        return selected
 
     def spread(self, values: pd.Series) -> pd.Series:
         """Per-distinct-value results as a column of rows (missing where the row is empty)."""
@@ -70,7 +71,8 @@ class Coded:
         """Per row, a code of its parsed value (equal values, equal codes; -1 empty)."""
         merged, _ = pd.factorize(values)
         table = np.append(merged.astype(np.int32), np.int32(-1))
-        return table[self.codes]
+        row_codes: np.ndarray = table[self.codes]
+        return row_codes
 
 
 def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:

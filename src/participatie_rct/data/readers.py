@@ -135,7 +135,8 @@ def read_frame(path: Path | str) -> pd.DataFrame:
                 f"{source}: the file has a header ({shown_names(table.column_names[:6])}) but no "
                 "data rows. Export the table again with its rows."
             )
-        return table.to_pandas()
+        frame: pd.DataFrame = table.to_pandas()
+        return frame
     raw = read_raw(path)
     columns = {}
     for name in raw.columns:  # Arrow text as read -> pandas' Arrow strings, once per column

@@ -110,7 +110,8 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
 def raw_schema(table: TableName) -> dict[str, Any]:
     """The JSON of ``data_schema/<table>.schema.json`` as a dict."""
     ref = resources.files("participatie_rct").joinpath("schemas", f"{table.value}.schema.json")
-    return json.loads(ref.read_text(encoding="utf-8"))
+    schema: dict[str, Any] = json.loads(ref.read_text(encoding="utf-8"))
+    return schema
 
 
 @cache

@@ -86,7 +86,7 @@ def read_stamped(path: Path | str, table: str) -> pd.DataFrame | None:
         return None
     if stamp.get("schema_sha256") != schema_digest(table):
         return None
-    frame = pq.read_table(path).to_pandas()
+    frame: pd.DataFrame = pq.read_table(path).to_pandas()
     if list(frame.columns) != list(stamp.get("columns", {})):
         return None
     return frame

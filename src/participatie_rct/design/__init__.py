@@ -11,6 +11,7 @@ Everything here is pure: numbers and DataFrames in, frozen results out.
 """
 
 from participatie_rct.design.boundaries import BoundaryResult, Look, group_sequential_boundaries
+from participatie_rct.design.holm import holm_power
 from participatie_rct.design.monitor import (
     Comparison,
     MonitorStatus,
@@ -19,7 +20,6 @@ from participatie_rct.design.monitor import (
 )
 from participatie_rct.design.power import (
     PowerResult,
-    holm_power,
     mde_curve,
     minimum_detectable_effect,
     power_means,

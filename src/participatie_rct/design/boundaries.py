@@ -274,7 +274,8 @@ def _propagate(
     sd = math.sqrt(t - t_prev)
     # Z_k sqrt(t) = Z_{k-1} sqrt(t_prev) + N(0, t - t_prev): Jennison and Turnbull (2000), eq. 19.4
     arg = (new_grid[:, None] * math.sqrt(t) - grid[None, :] * math.sqrt(t_prev)) / sd
-    return (math.sqrt(t) / sd) * (norm.pdf(arg) @ weighted_density)
+    density: np.ndarray = (math.sqrt(t) / sd) * (norm.pdf(arg) @ weighted_density)
+    return density
 
 
 def _grid(

@@ -107,9 +107,12 @@ def _hwang_shih_decani(t: np.ndarray, alpha: float, gamma: float) -> np.ndarray:
     # Hwang, Shih and DeCani (1990), eq. 2; the limit gamma -> 0 is linear spending
     if abs(gamma) < 1e-10:
         return alpha * t
+    spent: np.ndarray
     if gamma > 0:
-        return alpha * np.expm1(-gamma * t) / np.expm1(-gamma)
+        spent = alpha * np.expm1(-gamma * t) / np.expm1(-gamma)
+        return spent
     # gamma < 0: (e^{ct} - 1) / (e^c - 1) with c = -gamma, rewritten as
     # e^{c(t - 1)} (1 - e^{-ct}) / (1 - e^{-c}) so that a large |gamma| cannot overflow
     c = -gamma
-    return alpha * np.exp(c * (t - 1.0)) * np.expm1(-c * t) / np.expm1(-c)
+    spent = alpha * np.exp(c * (t - 1.0)) * np.expm1(-c * t) / np.expm1(-c)
+    return spent

@@ -426,7 +426,8 @@ def _fg_variance(fd: _FGData, beta: np.ndarray, info: np.ndarray) -> np.ndarray:
     total = eta + psi
     meat = total.T @ total
     bread = np.linalg.inv(info)
-    return bread @ meat @ bread.T
+    sandwich: np.ndarray = bread @ meat @ bread.T
+    return sandwich
 
 
 def fine_gray(

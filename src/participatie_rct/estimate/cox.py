@@ -79,7 +79,8 @@ class _Steps:
 def _riskset_sums(srt: _Sorted, values: np.ndarray) -> np.ndarray:
     """Sum of ``values`` over each tie group's risk set: same stratum, time >= the group's time."""
     rc = np.concatenate([np.cumsum(values[::-1], axis=0)[::-1], np.zeros((1, *values.shape[1:]))])
-    return rc[srt.group_start] - rc[srt.stratum_end]
+    sums: np.ndarray = rc[srt.group_start] - rc[srt.stratum_end]
+    return sums
 
 
 def _steps(
@@ -152,7 +153,7 @@ def _score_residuals(srt: _Sorted, beta: np.ndarray, st: _Steps) -> np.ndarray:
     start = np.searchsorted(st.group, stratum_first_group, side="left")
     hsum = ch[upto] - ch[start]
     hxsum = chx[upto] - chx[start]
-    resid = -r[:, None] * (srt.x * hsum[:, None] - hxsum)
+    resid: np.ndarray = -r[:, None] * (srt.x * hsum[:, None] - hxsum)
     n_groups = srt.group_start.size
     # own tie group: mean xbar (exit part) and the (l/d)-discount of the at-risk part
     per_group_steps = np.bincount(st.group, minlength=n_groups).astype(float)

@@ -46,7 +46,8 @@ TIE_TOL = 1e-12
 def resampled_p_values(t_obs: np.ndarray, t_null: np.ndarray) -> np.ndarray:
     """Marginal two-sided p-value of each hypothesis: ``(1 + #{|t*| >= |t|}) / (1 + N)``."""
     extreme = (np.abs(t_null) >= np.abs(t_obs)[None, :] - TIE_TOL).sum(axis=0)
-    return (1 + extreme) / (1 + t_null.shape[0])
+    p: np.ndarray = (1 + extreme) / (1 + t_null.shape[0])
+    return p
 
 
 def _null_p_values(t_null: np.ndarray) -> np.ndarray:

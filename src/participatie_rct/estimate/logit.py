@@ -36,7 +36,8 @@ from participatie_rct.tidy import resolve_level
 
 
 def _expit(v: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-v))
+    p: np.ndarray = 1.0 / (1.0 + np.exp(-v))
+    return p
 
 
 def logit_ame(

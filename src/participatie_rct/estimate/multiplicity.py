@@ -52,4 +52,5 @@ def bonferroni(p_values: Sequence[float], *, n: int | None = None) -> np.ndarray
     """
     p = np.asarray(p_values, dtype=float)
     m = _family_size(p, n)
-    return np.minimum(1.0, p * m)
+    adjusted: np.ndarray = np.minimum(1.0, p * m)
+    return adjusted

@@ -103,7 +103,8 @@ def least_squares(X: np.ndarray, y: np.ndarray, *, norms: np.ndarray | None = No
 
 def hat_values(Q: np.ndarray) -> np.ndarray:
     """Diagonal of the hat matrix ``X (X'X)^-1 X'`` = row sums of ``Q**2``."""
-    return np.einsum("ij,ij->i", Q, Q)
+    hat: np.ndarray = np.einsum("ij,ij->i", Q, Q)
+    return hat
 
 
 def demean_within(values: np.ndarray, codes: np.ndarray, n_groups: int) -> np.ndarray:
@@ -196,7 +197,8 @@ def _adjusted_block(Xg: np.ndarray, Qg: np.ndarray) -> np.ndarray:
     U, s, _ = np.linalg.svd(Qg, full_matrices=False)
     lam = 1.0 - s**2
     factor = np.where(lam > CR2_EIGEN_TOL, 1.0 / np.sqrt(np.clip(lam, CR2_EIGEN_TOL, None)), 0.0)
-    return Xg + U @ ((factor - 1.0)[:, None] * (U.T @ Xg))
+    adjusted: np.ndarray = Xg + U @ ((factor - 1.0)[:, None] * (U.T @ Xg))
+    return adjusted
 
 
 def cr_vcov(

@@ -150,7 +150,7 @@ def _read_only_sqlite(path: str) -> Callable[[], sqlite3.Connection]:
 
 def _configure_sqlite(engine: Engine, *, read_only: bool = False) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_connection, _record) -> None:
+    def _on_connect(dbapi_connection: sqlite3.Connection, _record: object) -> None:
         # We issue BEGIN ourselves (below): the driver's own transaction handling is off.
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()

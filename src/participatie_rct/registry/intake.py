@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 def unit_text(value: Any) -> str | None:
     """Canonical text of a stratum value (the assignment engine's rule, so keys agree)."""
-    from participatie_rct.assignment.keys import value_text
+    from participatie_rct.values import value_text
 
     return value_text(value)
 

@@ -279,7 +279,9 @@ class Register(RegisterDraws, RegisterReads):
     def procedure(self) -> AssignmentProcedure:
         """The protocol's assignment procedure."""
         if self._procedure is None:
-            self._procedure = self.protocol.procedure()
+            from participatie_rct.assignment import procedure_from_protocol
+
+            self._procedure = procedure_from_protocol(self.protocol)
         return self._procedure
 
     # ---------------------------------------------------------------- identifiers and keys

@@ -244,7 +244,9 @@ def _replay(
     )
     source = "the trial secret" if protocol.sealed else f"seed {protocol.seed}"
     try:
-        procedure = protocol.procedure()
+        from participatie_rct.assignment import procedure_from_protocol
+
+        procedure = procedure_from_protocol(protocol)
     except ParticipatieRCTError as exc:
         found.add("protocol", f"The protocol's assignment procedure cannot be built ({exc}).")
         return

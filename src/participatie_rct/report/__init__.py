@@ -4,8 +4,8 @@
   (:class:`~participatie_rct.report.analyses.ReportAnalyses`): ``report.html``
   (self-contained), ``report.md``, ``report.pdf`` (on request), ``figures/`` and
   ``manifest.json`` into a folder (:func:`participatie_rct.trial.write_report` is the entry).
-- :func:`run_demo` simulates a Wageningen-like trial, assigns it one by one through a
-  register and writes an interim and a final report.
+- The demo, which builds a register to show the whole path, lives above the application
+  layer: :func:`participatie_rct.trial.demo.run_demo`.
 - Disclosure control (:mod:`~participatie_rct.report.disclosure`), blinding
   (:mod:`~participatie_rct.report.blinding`), the CONSORT flow
   (:mod:`~participatie_rct.report.consort`) and the manifest
@@ -22,8 +22,6 @@ from typing import Any
 _EXPORTS = {
     "ReportResult": "participatie_rct.report.writer",
     "ReportInputs": "participatie_rct.report.inputs",
-    "run_demo": "participatie_rct.report.demo",
-    "DemoResult": "participatie_rct.report.demo",
     "suppress_table": "participatie_rct.report.disclosure",
     "blind_mapping": "participatie_rct.report.blinding",
 }

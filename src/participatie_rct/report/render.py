@@ -49,7 +49,8 @@ def render_html(values: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
     """The self-contained HTML document."""
     uris = {name: svg_data_uri(svg) for name, svg in figures.items()}
     template = _environment("html").get_template("report.html.j2")
-    return template.render(v=_Values(values), w=values["w"], fig=_Values(uris, default=""))
+    html: str = template.render(v=_Values(values), w=values["w"], fig=_Values(uris, default=""))
+    return html
 
 
 def render_markdown(values: Mapping[str, Any], files: Mapping[str, str]) -> str:
@@ -75,7 +76,8 @@ def render_pdf(html: str) -> bytes:
             "(pip install 'participatie-rct[pdf]') "
             f"or leave pdf out of --formats ({exc})."
         ) from None
-    return HTML(string=html, base_url=None).write_pdf()
+    pdf: bytes = HTML(string=html, base_url=None).write_pdf()
+    return pdf
 
 
 class _Values(dict[str, Any]):

@@ -17,9 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from participatie_rct.choices import Role
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry import users
-from participatie_rct.registry.users import Role, User
+from participatie_rct.registry.users import User
 from participatie_rct.service.permissions import (
     Action,
     ForbiddenError,

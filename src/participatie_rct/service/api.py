@@ -52,14 +52,16 @@ async def _user(request: Request) -> User | None:
     return await run_in_threadpool(state.tokens.user, token)
 
 
-async def _run(request: Request, work: Callable[[User, dict[str, Any]], Any], *, body: bool) -> Any:
+async def _run(
+    request: Request, work: Callable[[User, dict[str, Any]], Response], *, body: bool
+) -> Response:
     """Authenticate, read the body, run ``work`` off the event loop, map errors to statuses."""
     try:
         user = await _user(request)
         if user is None:
             return error(401, _NO_TOKEN, **_CHALLENGE)
         payload = await json_body(request) if body else {}
-        result = await run_in_threadpool(work, user, payload)
+        result: Response = await run_in_threadpool(work, user, payload)
     except ForbiddenError as exc:
         return error(403, exc)
     except NotFoundError as exc:

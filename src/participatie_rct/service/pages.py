@@ -17,9 +17,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from participatie_rct.choices import Role
 from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.registry import users as user_store
-from participatie_rct.registry.users import Role, User
+from participatie_rct.registry.users import User
 from participatie_rct.service.actions import declared_levels
 from participatie_rct.service.auth import SESSION_COOKIE, Session, csrf_ok
 from participatie_rct.service.http import form_body, one_line

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
-from participatie_rct.registry.users import Role, User
+from participatie_rct.choices import Role
+from participatie_rct.registry.users import User
 
 
 class Action(StrEnum):

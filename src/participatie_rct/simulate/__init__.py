@@ -37,6 +37,7 @@ The model (docs/simulation.md gives every figure, its source, and what is assume
 
 from participatie_rct.seeds import seed_of
 from participatie_rct.simulate.files import SIMULATION_FILES, simulation_files, write_simulation
+from participatie_rct.simulate.result import SimulatedTrial, Withdrawal
 from participatie_rct.simulate.scenarios import (
     FOLLOW_UP_MAX,
     FREE_CHOICE,
@@ -48,7 +49,7 @@ from participatie_rct.simulate.scenarios import (
     protocol_toml,
     scenario_spec,
 )
-from participatie_rct.simulate.trial import SimulatedTrial, Withdrawal, simulate_trial
+from participatie_rct.simulate.trial import simulate_trial
 from participatie_rct.simulate.truth import expected_outflow
 
 __all__ = [

@@ -75,7 +75,8 @@ def onset_multiplier(t: int, start: np.ndarray, full: np.ndarray) -> np.ndarray:
     rising linearly to 1 at month ``full`` (an effect profile by month since assignment);
     ``start = full = 0`` is a constant effect from month 1."""
     span = np.maximum(full - start, 1)
-    return np.clip((t - start) / span, 0.0, 1.0)
+    ramp: np.ndarray = np.clip((t - start) / span, 0.0, 1.0)
+    return ramp
 
 
 #: Point-in-time outcomes of :func:`exact_states` (shares of everyone followed).

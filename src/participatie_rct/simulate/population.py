@@ -162,7 +162,8 @@ def _consent_intercept(consent_rate: float, selection: float) -> float:
 
 
 def _logistic(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    p: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return p
 
 
 def consent_probability(lp_work: np.ndarray, consent_rate: float, selection: float) -> np.ndarray:
@@ -266,4 +267,7 @@ def _draw_cohort(spec: ScenarioSpec, rng: np.random.Generator) -> _Cohort:
 
 def _age_group(age_idx: np.ndarray) -> np.ndarray:
     """The stratum column ``age_group``: ``18-44`` or ``45+``."""
-    return np.array(["18-44", "45+"], dtype=object)[np.isin(age_idx, _OLDER).astype(int)]
+    groups: np.ndarray = np.array(["18-44", "45+"], dtype=object)[
+        np.isin(age_idx, _OLDER).astype(int)
+    ]
+    return groups

@@ -66,9 +66,10 @@ def _assign(
     """
     import numpy.random as npr
 
+    from participatie_rct.assignment import procedure_from_protocol
     from participatie_rct.concealment import sealed_rng
 
-    procedure = protocol.procedure()
+    procedure = procedure_from_protocol(protocol)
     columns = list(protocol.unit_columns)
     frame = units[columns].astype(str).reset_index(drop=True)
     rng = (
@@ -240,7 +241,8 @@ def _participants_frame(
 def _labels(values: Sequence[str], index: np.ndarray) -> np.ndarray:
     """Text by category index as an object array whose rows share one string per category
     (a national cohort would otherwise hold a separate string per row)."""
-    return np.asarray(values, dtype=object)[index]
+    labels: np.ndarray = np.asarray(values, dtype=object)[index]
+    return labels
 
 
 def _shared(values: np.ndarray) -> np.ndarray:

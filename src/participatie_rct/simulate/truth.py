@@ -221,7 +221,8 @@ def _truth(
         "model": _model_facts(spec, calibration),
         "arms": per_arm,
     }
-    return _rounded(truth)
+    rounded: dict[str, Any] = _rounded(truth)
+    return rounded
 
 
 def _per_arm(spec: ScenarioSpec, calibration: _Calibration, members: _Cohort) -> dict[str, Any]:

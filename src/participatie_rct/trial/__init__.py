@@ -15,8 +15,9 @@ line, the report and a statistician's script all go through it::
 
 from __future__ import annotations
 
+from participatie_rct.data.folder import find_table
 from participatie_rct.trial.core import Trial
-from participatie_rct.trial.inputs import find_table, load_inputs
+from participatie_rct.trial.inputs import load_inputs
 from participatie_rct.trial.report import write_report, write_report_from_inputs
 
 __all__ = ["Trial", "find_table", "load_inputs", "write_report", "write_report_from_inputs"]

@@ -134,9 +134,10 @@ def prepared_inference(
     intake batches default to the ``batch`` column when the table has one (the register's).
     Returns the result and the arrival-order column used (None: the row order).
     """
+    from participatie_rct.assignment import procedure_from_protocol
     from participatie_rct.estimate.inference import randomization_inference
 
-    procedure = protocol.procedure()
+    procedure = procedure_from_protocol(protocol)
     ordered, column = arrival_order(table, order, source)
     check_units(ordered, protocol, source)
     check_arms(ordered, treatment, tuple(procedure.arms), source)

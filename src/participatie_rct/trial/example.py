@@ -1,6 +1,6 @@
 """Regenerate the committed example report (``reports/example/``) from the demo.
 
-``python -m participatie_rct.report.example [FOLDER]`` runs the demo in a temporary folder
+``python -m participatie_rct.trial.example [FOLDER]`` runs the demo in a temporary folder
 and copies its two report folders (``interim/`` and ``final/``: ``report.html``,
 ``report.md``, ``figures/``, ``manifest.json``) into FOLDER (default ``reports/example``),
 leaving out the register and the simulated data, which anyone can remake with
@@ -32,8 +32,8 @@ def example_files(demo_out: Path) -> dict[str, Path]:
 
 def regenerate(folder: str | Path = "reports/example") -> list[str]:
     """Run the demo and replace ``folder``'s report files with its output; returns their names."""
-    from participatie_rct.report.demo import run_demo
     from participatie_rct.safe_files import make_private_dir, write_bytes
+    from participatie_rct.trial.demo import run_demo
 
     target = Path(folder)
     with tempfile.TemporaryDirectory(prefix="participatie-rct-example-") as scratch:
@@ -50,7 +50,7 @@ def regenerate(folder: str | Path = "reports/example") -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command-line entry: ``python -m participatie_rct.report.example [FOLDER]``."""
+    """Command-line entry: ``python -m participatie_rct.trial.example [FOLDER]``."""
     args = sys.argv[1:] if argv is None else argv
     names = regenerate(args[0] if args else "reports/example")
     print(f"wrote {len(names)} files: {', '.join(names)}")
