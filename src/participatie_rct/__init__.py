@@ -85,9 +85,9 @@ _EXPORTS: dict[str, str] = {
     # design and simulate (issue: plan and monitor)
     "power_two_proportions": "participatie_rct.design.power",
     "minimum_detectable_effect": "participatie_rct.design.power",
-    "mde_curve": "participatie_rct.design.power",
+    "mde_curve": "participatie_rct.design.mde",
     "power_means": "participatie_rct.design.power",
-    "PowerResult": "participatie_rct.design.power",
+    "PowerResult": "participatie_rct.design.power_result",
     "group_sequential_boundaries": "participatie_rct.design.boundaries",
     "BoundaryResult": "participatie_rct.design.boundaries",
     "monitor_status": "participatie_rct.design.monitor",

@@ -1,7 +1,8 @@
 """Planning and monitoring a trial: power, minimum detectable effects, group-sequential looks.
 
 * :mod:`.power`: sample size and power for K arms against one control (as R's
-  ``power.prop.test`` and ``power.t.test``), Bonferroni and Holm, MDE curves.
+  ``power.prop.test`` and ``power.t.test``), Bonferroni and Holm; :mod:`.mde`: MDE curves;
+  :mod:`.power_result`: the result object.
 * :mod:`.holm`: Holm's step-down power with a shared control, by quadrature.
 * :mod:`.spending`: Lan-DeMets alpha-spending functions.
 * :mod:`.boundaries`: two-sided boundaries by recursive numerical integration.
@@ -12,6 +13,7 @@ Everything here is pure: numbers and DataFrames in, frozen results out.
 
 from participatie_rct.design.boundaries import BoundaryResult, Look, group_sequential_boundaries
 from participatie_rct.design.holm import holm_power
+from participatie_rct.design.mde import mde_curve
 from participatie_rct.design.monitor import (
     Comparison,
     MonitorStatus,
@@ -19,12 +21,11 @@ from participatie_rct.design.monitor import (
     monitor_status,
 )
 from participatie_rct.design.power import (
-    PowerResult,
-    mde_curve,
     minimum_detectable_effect,
     power_means,
     power_two_proportions,
 )
+from participatie_rct.design.power_result import PowerResult
 from participatie_rct.design.spending import spent_alpha
 
 __all__ = [

@@ -260,3 +260,13 @@ def lock(connection: Connection, names: Iterable[str], *, namespace: str) -> Non
         connection.execute(
             sa.text("SELECT pg_advisory_xact_lock(:space, :key)"), {"space": space, "key": key}
         )
+
+
+def unreachable(url: URL, exc: Exception) -> RegistryError:
+    """The database cannot be reached or opened: say which, and what the driver said."""
+    said = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
+    return RegistryError(
+        f"{url.render_as_string(hide_password=True)}: cannot open the register ({said}). Check "
+        "the URL, that the server runs and accepts you, that the folder of the file exists, "
+        "or that the file is a register made by participatie-rct init."
+    )

@@ -40,17 +40,17 @@ from participatie_rct.data.pseudonym import key_fingerprint, pseudonym, require_
 from participatie_rct.errors import KeyMissingError, RegistryError
 from participatie_rct.protocol import Protocol
 from participatie_rct.registry import intake, levels, sealing, store
+from participatie_rct.registry.desk import RegisterDesk
 from participatie_rct.registry.drawing import RegisterDraws
 from participatie_rct.registry.engine import (
     make_engine,
     parse_url,
     read_connection,
     run_transaction,
+    unreachable,
 )
-from participatie_rct.registry.lookup import LookedUp, Preview, look_up, withdrawn_among
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, migrate
 from participatie_rct.registry.models import PROTOCOL
-from participatie_rct.registry.reading import RegisterReads
 from participatie_rct.registry.results import AssignedParticipant, AssignOutcome, VerifyReport
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
 
 
-class Register(RegisterDraws, RegisterReads):
+class Register(RegisterDraws, RegisterDesk):
     """A trial's register in SQLite or PostgreSQL (:meth:`create` it, then :meth:`open` it).
 
     >>> import tempfile, pathlib
@@ -235,7 +235,7 @@ class Register(RegisterDraws, RegisterReads):
             return cls(engine, url, _private=True, secret=secret, read_only=read_only)
         except (sa.exc.DatabaseError, sa.exc.InterfaceError) as exc:
             engine.dispose()
-            raise _unreachable(url, exc) from None
+            raise unreachable(url, exc) from None
         except BaseException:
             engine.dispose()
             raise
@@ -351,43 +351,6 @@ class Register(RegisterDraws, RegisterReads):
             kwargs["as_of"] = as_of
         return data.load_table(path, "participants", **kwargs)
 
-    def preview_file(
-        self, path: str | Path, *, key: bytes | None, as_of: dt.date | None = None
-    ) -> Preview:
-        """What :meth:`assign_file` would do with ``path``, writing nothing and drawing nothing.
-
-        The file is read and checked exactly as for assigning, so a file that would be refused
-        is refused here with the same message.
-        """
-        frame = self._load_participants(path, key=key, as_of=as_of)
-        source = Path(path).name
-        arrivals = intake.arrivals(frame, self.protocol, source=source)
-        ids = [a.participant for a in arrivals]
-        with self._read() as conn, conn.begin():
-            existing = store.existing(conn, ids)
-            gone = withdrawn_among(conn, list(existing))
-            known = levels.known_values(conn, self._level_columns())
-        fresh = [a for a in arrivals if a.participant not in existing]
-        return Preview(
-            source=source,
-            n_new=sum(1 for a in fresh if a.consent),
-            n_existing=len(existing),
-            n_existing_withdrawn=len(gone),
-            n_declined=sum(1 for a in fresh if not a.consent),
-            new_levels=levels.new_values(self._level_texts(fresh), known),
-        )
-
-    def _level_columns(self) -> list[str]:
-        return list(dict.fromkeys([*self.protocol.unit_columns, "site"]))
-
-    def _level_texts(self, arrivals: list[intake.Arrival]) -> dict[str, list[str | None]]:
-        texts: dict[str, list[str | None]] = {
-            c: [a.unit.get(c) for a in arrivals if a.consent] for c in self.protocol.unit_columns
-        }
-        if "site" not in texts:
-            texts["site"] = [a.site for a in arrivals if a.consent]
-        return texts
-
     def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
 
@@ -478,34 +441,6 @@ class Register(RegisterDraws, RegisterReads):
             changed=tuple(c for c in str(row["changed"]).split(",") if c),
         )
 
-    def _check_levels(
-        self, participant: str, unit: Mapping[str, str], site: str | None, *, new_level: bool
-    ) -> None:
-        """Refuse a typo'd stratum value at intake (declared levels, else values seen before).
-
-        A participant assigned before is not checked: they keep their arm and stratum, and a
-        differing value is reported as changed instead.
-        """
-        checked = dict(unit)
-        if site is not None and "site" not in checked:
-            checked["site"] = site
-        undeclared = [c for c in checked if self.protocol.assignment.levels_of(c) is None]
-        with self._read() as conn, conn.begin():
-            if store.existing(conn, [participant]):
-                return
-            known = levels.known_values(conn, undeclared) if undeclared and not new_level else {}
-        levels.check_one(self.protocol, checked, known, allow_new=new_level)
-
-    def lookup(self, identifier: str, *, key: bytes | None) -> LookedUp | None:
-        """The arm, intake date and withdrawal of one participant, or None when unknown.
-
-        Reads only: nobody is assigned, nothing is written.
-        """
-        participant = self.participant_id(identifier, key=key)
-        with self._read() as conn, conn.begin():
-            return look_up(conn, participant)
-
-    # ---------------------------------------------------------------- checking
     def verify(self, *, anchor: str | None = None) -> VerifyReport:
         """Check the chains, the protocol, the triggers, the anchor; replay every assignment.
 
@@ -556,13 +491,3 @@ class Register(RegisterDraws, RegisterReads):
         self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
         self._fingerprint = row["key_fingerprint"]
         self._procedure = None
-
-
-def _unreachable(url: URL, exc: Exception) -> RegistryError:
-    """The database cannot be reached or opened: say which, and what the driver said."""
-    said = " ".join(str(getattr(exc, "orig", exc)).split())[:300]
-    return RegistryError(
-        f"{url.render_as_string(hide_password=True)}: cannot open the register ({said}). Check "
-        "the URL, that the server runs and accepts you, that the folder of the file exists, "
-        "or that the file is a register made by participatie-rct init."
-    )
