@@ -52,7 +52,7 @@ def bsn_trial(demo, tmp_path_factory):
     return url, data, key, list(mapping.values())
 
 
-def test_report_links_bsn_files_with_the_key_and_prints_no_bsn(bsn_trial, tmp_path) -> None:
+def test_report_links_bsn_files_with_the_key_and_prints_no_bsn(bsn_trial, demo, tmp_path) -> None:
     from participatie_rct.errors import KeyMissingError
     from participatie_rct.trial import write_report
 
@@ -62,7 +62,7 @@ def test_report_links_bsn_files_with_the_key_and_prints_no_bsn(bsn_trial, tmp_pa
     result = write_report(
         url, data, tmp_path / "r", kind="final", language="en", as_of="2019-12-31", key=key
     )
-    assert result.settings["n_analysed"] == 410
+    assert result.settings["n_analysed"] == demo.n_assigned
     shown = set(numbers)
     for path in result.out_dir.rglob("*"):
         if path.is_file():

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from participatie_rct.trial.demo import DEMO_SECRET, DEMO_SEED
+from participatie_rct.trial.demo import DEMO_PARTICIPANTS, DEMO_SECRET, DEMO_SEED
 
 
 def test_register_arms_equal_the_simulated_arms(demo) -> None:
@@ -12,7 +12,11 @@ def test_register_arms_equal_the_simulated_arms(demo) -> None:
     from participatie_rct.simulate import simulate_trial
 
     trial = simulate_trial(
-        "wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed", secret=DEMO_SECRET
+        "wageningen",
+        rng=np.random.default_rng(DEMO_SEED),
+        effects="seed",
+        n=DEMO_PARTICIPANTS,
+        secret=DEMO_SECRET,
     )
     register = Register.open(demo.db_url, read_only=True)
     try:

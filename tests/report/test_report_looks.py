@@ -16,7 +16,7 @@ import pytest
 from participatie_rct.cli import main
 from participatie_rct.design.boundaries import group_sequential_boundaries
 
-AS_OF = "2018-10-31"  # the demo's interim date: information fraction 127 / 410 ~ 0.31
+AS_OF = "2018-10-31"  # the demo's interim date: information fraction about a third
 LATE = "2018-11-30"  # information fraction ~0.65: above 0.5, the plan's fraction of look 1 of 2
 
 
@@ -76,8 +76,8 @@ def printed_boundary(folder) -> str:
 
 def information(settings) -> float:
     # the monitor's denominator: the planned target_n, else everyone the register assigned
-    # (demo: no target; all 410 assigned by the interim date)
-    return settings["n_analysed"] / 410
+    # (demo: no target; everyone is assigned by the interim date)
+    return settings["n_analysed"] / settings["n_assigned"]
 
 
 def test_observed_earlier_look_moves_the_boundary(demo, demo_inputs, tmp_path, capsys) -> None:

@@ -2,8 +2,11 @@
 
 :func:`run_demo` does what a research team does over two years, on synthetic data:
 
-1. simulate a trial like Wageningen's (docs/domain.md: ~410 of ~800 recipients consent, four
-   arms, intake from 1 October 2017) and write its tables into ``OUT/data``;
+1. simulate a trial like Wageningen's (docs/domain.md: four arms, intake from 1 October
+   2017), at three times its 410 participants (:data:`DEMO_PARTICIPANTS`), and write its tables
+   into ``OUT/data``. At Wageningen's own size the control arm has fewer than ten exits to work
+   within a year, so the disclosure rules hide every effect (as they would in a real report of
+   such a trial); the demo is larger so that a newcomer sees what a report shows;
 2. create a register (SQLite, ``OUT/trial.db``) under the simulated trial's protocol;
 3. enrol and assign the consenting participants one by one through the register, in order
    of intake, as at a real intake desk, and record the withdrawals;
@@ -38,6 +41,8 @@ from participatie_rct.trial.report import write_report
 
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
 DEMO_SEED = 20170901
+#: participants of the demo trial: three times Wageningen's 410, so its effects can be shown
+DEMO_PARTICIPANTS = 1230
 
 #: The demo's trial secret: fixed, so the demo is reproducible, and so public. Never use it
 #: for a real trial: anyone could predict its arms.
@@ -182,7 +187,11 @@ def run_demo(
     from participatie_rct.simulate import simulate_trial, write_simulation
 
     trial = simulate_trial(
-        "wageningen", rng=np.random.default_rng(DEMO_SEED), effects="seed", secret=DEMO_SECRET
+        "wageningen",
+        rng=np.random.default_rng(DEMO_SEED),
+        effects="seed",
+        n=DEMO_PARTICIPANTS,
+        secret=DEMO_SECRET,
     )
     protocol = trial.protocol
     out = Path(out_dir)
