@@ -139,6 +139,25 @@ def test_lookup_reads_only_and_says_arm_label_and_withdrawal(
     assert code == 0 and "already assigned" in out and "withdrew earlier" in out
 
 
+def test_the_service_record_and_the_desk_lookup_agree_on_withdrawal() -> None:
+    from participatie_rct.registry.users import participant_record
+
+    with Register.create("sqlite://", make_protocol(LEVELS), key=None) as reg:
+        arm = reg.assign_one("p1", {"site": "Ede", "age_group": "45+"}, key=None).arm
+        assert participant_record(reg.engine, "p1") == {
+            "arm": arm,
+            "site": "Ede",
+            "withdrawn": False,
+        }
+        reg.withdraw("p1", "verhuisd", key=None)
+        record = participant_record(reg.engine, "p1")
+        assert record is not None and record["withdrawn"] is True
+        looked = reg.lookup("p1", key=None)
+        assert looked is not None and looked.withdrawn is True
+        assert participant_record(reg.engine, "nobody") is None
+        assert reg.lookup("nobody", key=None) is None
+
+
 def test_assign_prints_the_label_in_the_chosen_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

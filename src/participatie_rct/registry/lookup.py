@@ -32,7 +32,7 @@ def look_up(conn: Connection, participant: str) -> LookedUp | None:
     """The assignment of ``participant`` (a pseudonym), or None when the register has none."""
     import sqlalchemy as sa
 
-    from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG
+    from participatie_rct.registry.models import ASSIGNMENT
 
     row = (
         conn.execute(
@@ -45,13 +45,9 @@ def look_up(conn: Connection, participant: str) -> LookedUp | None:
     )
     if row is None:
         return None
-    withdrawn = conn.execute(
-        sa.select(sa.func.count())
-        .select_from(AUDIT_LOG)
-        .where(AUDIT_LOG.c.participant == participant, AUDIT_LOG.c.kind == "withdrawal")
-    ).scalar_one()
+    withdrawn = bool(withdrawn_among(conn, [participant]))
     on = row["enrolled_on"] or str(row["assigned_at"])[:10]
-    return LookedUp(participant, str(row["arm"]), str(on), bool(withdrawn))
+    return LookedUp(participant, str(row["arm"]), str(on), withdrawn)
 
 
 @dataclass(frozen=True)

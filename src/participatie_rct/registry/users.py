@@ -30,6 +30,7 @@ from participatie_rct.choices import Role, parse_choice
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry import store
 from participatie_rct.registry.engine import lock, read_connection, run_transaction
+from participatie_rct.registry.lookup import withdrawn_among
 from participatie_rct.registry.models import SERVICE_USER
 
 if TYPE_CHECKING:
@@ -263,7 +264,7 @@ def participant_record(engine: Engine, participant: str) -> dict[str, Any] | Non
     None when the participant was never assigned. Sequence numbers, probabilities and blocks
     are deliberately not read: the service never shows them to anyone.
     """
-    from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG
+    from participatie_rct.registry.models import ASSIGNMENT
 
     with read_connection(engine) as conn, conn.begin():
         row = conn.execute(
@@ -273,12 +274,8 @@ def participant_record(engine: Engine, participant: str) -> dict[str, Any] | Non
         ).first()
         if row is None:
             return None
-        withdrawn = conn.execute(
-            sa.select(sa.func.count())
-            .select_from(AUDIT_LOG)
-            .where(AUDIT_LOG.c.participant == participant, AUDIT_LOG.c.kind == "withdrawal")
-        ).scalar()
-    return {"arm": row[0], "site": row[1], "withdrawn": bool(withdrawn)}
+        withdrawn = bool(withdrawn_among(conn, [participant]))
+    return {"arm": row[0], "site": row[1], "withdrawn": withdrawn}
 
 
 def unit_values(engine: Engine, columns: Iterable[str]) -> dict[str, list[str]]:
