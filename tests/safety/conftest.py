@@ -8,10 +8,20 @@ and an ``<img onerror>``. Everything the tool writes from it must keep those val
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
 from .helpers import FORMULA_SITE, HOSTILE_LABEL, HOSTILE_NAME, HOSTILE_SITE, HostileTrial
+
+
+@pytest.fixture
+def open_umask():
+    """The worst umask (000): any mode the tool does not set itself would be world-writable."""
+    old = os.umask(0)
+    yield
+    os.umask(old)
 
 
 def _edit_protocol(text: str) -> str:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +17,11 @@ HOSTILE_LABEL = "<img src=x onerror=alert(3)>"
 #: Site names: one an HTML image and a Markdown link, one a formula (a classic DDE payload).
 HOSTILE_SITE = "<img src=y onerror=alert(4)> [Apel](javascript:alert(5))"
 FORMULA_SITE = "-2+3+cmd|' /C calc'!A0"
+
+
+def mode(path: Path) -> int:
+    """The permission bits of ``path`` itself (a link is not followed)."""
+    return stat.S_IMODE(os.lstat(path).st_mode)
 
 
 def run(args: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:

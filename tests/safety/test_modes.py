@@ -4,25 +4,11 @@ simulations and every file of a report folder."""
 
 from __future__ import annotations
 
-import os
-import stat
 from pathlib import Path
 
 import pytest
 
-from .helpers import run
-
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-@pytest.fixture
-def open_umask():
-    """The worst umask (000): any mode the tool does not set itself would be world-writable."""
-    old = os.umask(0)
-    yield
-    os.umask(old)
+from .helpers import mode, run
 
 
 def test_a_new_register_and_its_wal_and_shm_are_private(

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import stat
 import tempfile
 from pathlib import Path
 
@@ -20,17 +18,7 @@ from participatie_rct.safe_files import (
     write_text,
 )
 
-
-def mode(path: Path) -> int:
-    return stat.S_IMODE(os.lstat(path).st_mode)
-
-
-@pytest.fixture
-def open_umask():
-    """A umask that lets everyone read (022 is common; 000 is the worst case)."""
-    old = os.umask(0)
-    yield
-    os.umask(old)
+from .helpers import mode
 
 
 def test_a_new_file_is_private_whatever_the_umask(tmp_path: Path, open_umask) -> None:
