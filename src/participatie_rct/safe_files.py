@@ -165,6 +165,15 @@ def _check_target(target: Path, *, overwrite: bool) -> None:
         )
 
 
+def _temporary_for(target: Path, *, overwrite: bool) -> tuple[int, Path]:
+    """Check ``target`` may be written, then make the private temporary file beside it."""
+    _check_target(target, overwrite=overwrite)
+    try:
+        return _temporary(target)
+    except OSError as exc:
+        raise _cannot_create(target, exc) from None
+
+
 def _install(temporary: Path, target: Path, *, overwrite: bool) -> None:
     """Move the finished temporary file to ``target`` in one step."""
     refuse_symlink(target)  # again: a link may have been planted while we wrote
@@ -196,11 +205,7 @@ def atomic_path(
     existing ``path`` (before and, atomically, after writing).
     """
     target = Path(path)
-    _check_target(target, overwrite=overwrite)
-    try:
-        fd, temporary = _temporary(target)
-    except OSError as exc:
-        raise _cannot_create(target, exc) from None
+    fd, temporary = _temporary_for(target, overwrite=overwrite)
     os.close(fd)
     try:
         yield temporary
@@ -240,11 +245,7 @@ def stage(
     Staging several files before installing any gives all-or-nothing across files.
     """
     target = Path(path)
-    _check_target(target, overwrite=overwrite)
-    try:
-        fd, temporary = _temporary(target)
-    except OSError as exc:
-        raise _cannot_create(target, exc) from None
+    fd, temporary = _temporary_for(target, overwrite=overwrite)
     try:
         with os.fdopen(fd, "wb") as handle:
             for chunk in chunks:
@@ -278,18 +279,14 @@ def write_bytes(
     """Write ``data`` to ``path`` safely (see the module docstring); return ``path``."""
     try:
         staged = stage(path, [data], overwrite=overwrite, mode=mode)
+        try:
+            return install(staged)
+        finally:
+            discard(staged)
     except OSError as exc:
         raise UnsafePathError(
             path, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
         ) from None
-    try:
-        return install(staged)
-    except OSError as exc:
-        raise UnsafePathError(
-            path, f"cannot write the file ({exc.strerror or exc})", "nothing was changed."
-        ) from None
-    finally:
-        discard(staged)
 
 
 def write_text(
