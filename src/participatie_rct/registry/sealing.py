@@ -2,10 +2,10 @@
 
 The protocol rows of a register (``protocol`` table) record, per protocol: its SHA-256, the
 fingerprint of the pseudonymisation key, the commitment to the trial secret (sealed trials)
-and the chain scheme. :class:`Locks` reads them once and answers the questions every write and
-every check asks: which key hashes the assignment chain and the audit log, what value each
-chain starts at, and whether a secret is this trial's secret. ``docs/threat-model.md`` says
-what each of these protects against.
+and the chain scheme. :func:`protocol_rows` reads them once; the functions here answer the
+questions every write and every check asks: which key hashes the assignment chain and the audit
+log, what value each chain starts at, and whether a secret is this trial's secret.
+``docs/threat-model.md`` says what each of these protects against.
 """
 
 from __future__ import annotations
@@ -88,27 +88,19 @@ def starts(rows: Sequence[ProtocolRow]) -> tuple[str, str]:
     the first: it began when the register was initialised.
     """
     first, last = rows[0], rows[-1]
-    assignment = (
-        chain_start(
-            "assignment",
-            protocol_sha256=last.sha256,
-            key_fingerprint=last.key_fingerprint,
-            commitment=last.commitment,
-        )
-        if last.keyed
-        else last.sha256
+    return _start("assignment", last, plain=last.sha256), _start("audit_log", first, plain=GENESIS)
+
+
+def _start(kind: str, row: ProtocolRow, *, plain: str) -> str:
+    """The keyed start of chain ``kind`` bound to ``row``; ``plain`` in a plain-SHA register."""
+    if not row.keyed:
+        return plain
+    return chain_start(
+        kind,
+        protocol_sha256=row.sha256,
+        key_fingerprint=row.key_fingerprint,
+        commitment=row.commitment,
     )
-    audit = (
-        chain_start(
-            "audit_log",
-            protocol_sha256=first.sha256,
-            key_fingerprint=first.key_fingerprint,
-            commitment=first.commitment,
-        )
-        if first.keyed
-        else GENESIS
-    )
-    return assignment, audit
 
 
 def row_key(row: ProtocolRow, secret: bytes | None, *, purpose: str) -> bytes | None:
