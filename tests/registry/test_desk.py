@@ -30,6 +30,30 @@ def _init(desk: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
     assert code == 0, err
 
 
+def _trial(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], text: str
+) -> str:
+    """Init a register for protocol ``text`` in ``tmp_path``; its URL."""
+    monkeypatch.chdir(tmp_path)
+    protocol = tmp_path / "trial.toml"
+    protocol.write_text(text, encoding="utf-8")
+    db = f"sqlite:///{tmp_path / 'trial.db'}"
+    assert run(["init", "--protocol", str(protocol), "--db", db], capsys)[0] == 0
+    return db
+
+
+def _deviation(
+    desk: dict[str, str],
+    capsys: pytest.CaptureFixture[str],
+    participant: str,
+    kind: str,
+    *extra: str,
+    reason: str = "x",
+) -> tuple[int, str, str]:
+    args = ["deviation", "--db", desk["db"], "--id", participant, "--kind", kind, *extra]
+    return run([*args, "--reason", reason], capsys)
+
+
 def _counts(db: str) -> tuple[int, int]:
     with Register.open(db) as reg:
         return len(reg.assignments()), len(reg.events())
@@ -75,11 +99,7 @@ def test_a_typo_at_intake_is_refused_with_a_suggestion(
 def test_without_declared_levels_a_new_value_needs_new_level(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
-    protocol = tmp_path / "trial.toml"
-    protocol.write_text(protocol_text(BLOCKS, identifiers=PSEUDONYMS), encoding="utf-8")
-    db = f"sqlite:///{tmp_path / 'trial.db'}"
-    assert run(["init", "--protocol", str(protocol), "--db", db], capsys)[0] == 0
+    db = _trial(tmp_path, monkeypatch, capsys, protocol_text(BLOCKS, identifiers=PSEUDONYMS))
     path = participants_csv(tmp_path / "first.csv", [f"p{i}" for i in range(8)])
     code, out, _ = run(["assign", "--db", db, str(path)], capsys)
     assert code == 0 and "new values of site: Ede, Tiel" in out
@@ -122,20 +142,8 @@ def test_lookup_reads_only_and_says_arm_label_and_withdrawal(
     run(["withdraw", "--db", desk["db"], "--id", "p2", "--reason", "verhuisd"], capsys)
     code, out, _ = run(["lookup", "--db", desk["db"], "--id", "p2"], capsys)
     assert code == 0 and "withdrawn since" in out
-    code, out, _ = run(
-        [
-            "assign",
-            "--db",
-            desk["db"],
-            "--id",
-            "p2",
-            "--set",
-            "site=Ede",
-            "--set",
-            "age_group=27-44",
-        ],
-        capsys,
-    )
+    again = ["assign", "--db", desk["db"], "--id", "p2", "--set", "site=Ede"]
+    code, out, _ = run([*again, "--set", "age_group=27-44"], capsys)
     assert code == 0 and "already assigned" in out and "withdrew earlier" in out
 
 
@@ -161,7 +169,6 @@ def test_the_service_record_and_the_desk_lookup_agree_on_withdrawal() -> None:
 def test_assign_prints_the_label_in_the_chosen_language(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    monkeypatch.chdir(tmp_path)
     text = protocol_text('method = "complete"', identifiers=PSEUDONYMS)
     for key, nl, en in (
         ("control", "Controlgroep", "Control"),
@@ -172,10 +179,7 @@ def test_assign_prints_the_label_in_the_chosen_language(
         text = text.replace(
             f'key = "{key}"\n', f'key = "{key}"\nlabel_nl = "{nl}"\nlabel_en = "{en}"\n'
         )
-    protocol = tmp_path / "trial.toml"
-    protocol.write_text(text, encoding="utf-8")
-    db = f"sqlite:///{tmp_path / 'trial.db'}"
-    assert run(["init", "--protocol", str(protocol), "--db", db], capsys)[0] == 0
+    db = _trial(tmp_path, monkeypatch, capsys, text)
     code, out, _ = run(["assign", "--db", db, "--id", "a1", "--format", "json"], capsys)
     payload = json.loads(out)
     labels_nl = {"Controlgroep", "Bijverdienen", "Intensieve begeleiding", "Ontheffing"}
@@ -225,59 +229,23 @@ def test_deviation_is_recorded_counted_and_named_in_messages(
     _init(desk, capsys)
     path = participants_csv(tmp_path / "d.csv", [f"p{i}" for i in range(4)])
     assert run(["assign", "--db", desk["db"], str(path)], capsys)[0] == 0
-    code, out, _ = run(
-        [
-            "deviation",
-            "--db",
-            desk["db"],
-            "--id",
-            "p0",
-            "--kind",
-            "wrong_stratum",
-            "--reason",
-            "age group was entered wrongly at intake",
-        ],
-        capsys,
+    code, out, _ = _deviation(
+        desk, capsys, "p0", "wrong_stratum", reason="age group was entered wrongly at intake"
     )
     assert code == 0 and "wrong_stratum" in out
-    code, out, _ = run(
-        [
-            "deviation",
-            "--db",
-            desk["db"],
-            "--id",
-            "p1",
-            "--kind",
-            "crossover",
-            "--received",
-            "control",
-            "--reason",
-            "caseworker applied the regular regime",
-        ],
+    code, out, _ = _deviation(
+        desk,
         capsys,
+        "p1",
+        "crossover",
+        "--received",
+        "control",
+        reason="caseworker applied the regular regime",
     )
     assert code == 0
-    code, _, err = run(
-        ["deviation", "--db", desk["db"], "--id", "nobody", "--kind", "other", "--reason", "x"],
-        capsys,
-    )
+    code, _, err = _deviation(desk, capsys, "nobody", "other")
     assert code == 2 and "No assigned participant" in err
-    code, _, err = run(
-        [
-            "deviation",
-            "--db",
-            desk["db"],
-            "--id",
-            "p2",
-            "--kind",
-            "other",
-            "--received",
-            "control",
-            "--reason",
-            "x",
-        ],
-        capsys,
-    )
+    code, _, err = _deviation(desk, capsys, "p2", "other", "--received", "control")
     assert code == 2 and "--received belongs with --kind crossover" in err
     code, out, _ = run(["status", "--db", desk["db"], "--format", "json"], capsys)
     status = json.loads(out)
