@@ -7,10 +7,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from participatie_rct.data.pseudonym import key_fingerprint, pseudonym
 from participatie_rct.errors import InputFileError, KeyMissingError, RegistryError
 from participatie_rct.registry import Register
+from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG
 
 from .helpers import BLOCKS, elfproef_bsns, frame_of, make_protocol, participants_csv
 
@@ -238,7 +240,15 @@ def test_events_are_appended_with_a_reason(db_url: str) -> None:
 def test_status_has_the_contract_keys(db_url: str) -> None:
     with Register.create(db_url, make_protocol(), key=None) as reg:
         reg.assign_frame(frame_of([f"p{i}" for i in range(8)]))
+        reg.withdraw("p3", "moved", key=None)
         status = reg.status()
+        with reg.engine.connect() as conn:
+            chain = conn.execute(sa.select(ASSIGNMENT.c.sequence, ASSIGNMENT.c.hash)).all()
+            log = conn.execute(sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.hash)).all()
+    # the heads are the hashes of the highest-numbered records, found here by a plain max
+    assert status["head_hash"] == max(chain)[1] and len(chain) == 8
+    assert status["audit_head_hash"] == max(log)[1] and max(log)[0] == status["n_events"]
+    assert f"assignment=8:{max(chain)[1]}" in status["anchor"]
     for name, kind in {
         "trial": str,
         "protocol_sha256": str,

@@ -177,12 +177,6 @@ class RegisterReads:
                 )
             ).scalar()
             last = conn.execute(sa.select(sa.func.max(ASSIGNMENT.c.assigned_at))).scalar()
-            head = conn.execute(
-                sa.select(ASSIGNMENT.c.hash).order_by(ASSIGNMENT.c.sequence.desc()).limit(1)
-            ).scalar()
-            log_head = conn.execute(
-                sa.select(AUDIT_LOG.c.hash).order_by(AUDIT_LOG.c.seq.desc()).limit(1)
-            ).scalar()
             n_events = conn.execute(sa.select(sa.func.count()).select_from(AUDIT_LOG)).scalar()
             version = current_version(conn)
             anchor = current_anchor(conn)
@@ -214,8 +208,8 @@ class RegisterReads:
             "last_assigned_at": last,
             "n_events": int(n_events or 0),
             # the chains' heads: a report that records them pins the register's state
-            "head_hash": head,
-            "audit_head_hash": log_head,
+            "head_hash": anchor.assignment_hash,
+            "audit_head_hash": anchor.audit_log_hash,
             "schema_version": version,
             "backend": self.backend,
         }
