@@ -46,6 +46,7 @@ from participatie_rct.protocol import Protocol
 from participatie_rct.registry import sealing
 from participatie_rct.registry.anchor import anchor_problems, parse_anchor
 from participatie_rct.registry.chain import assignment_hash, event_hash
+from participatie_rct.registry.events import EVENT_KINDS
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, expected_triggers
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
 from participatie_rct.registry.results import VerifyReport
@@ -396,10 +397,7 @@ def verify_register(
     _check_checkpoints(log, assignments, protocol_shas, found)
     assigned = {r["participant"] for r in assignments}
     for row in log:
-        if (
-            row["kind"] in {"withdrawal", "crossover", "deviation"}
-            and row["participant"] not in assigned
-        ):
+        if row["kind"] in EVENT_KINDS and row["participant"] not in assigned:
             found.add(
                 f"audit_log {row['seq']}",
                 f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has "
