@@ -34,8 +34,8 @@ def hkdf_sha256(ikm: bytes, *, salt: bytes, info: bytes, length: int = 32) -> by
 
     >>> okm = hkdf_sha256(bytes([0x0B] * 22), salt=bytes(range(13)),
     ...                   info=bytes(range(0xF0, 0xFA)), length=42)
-    >>> okm.hex()[:32]  # RFC 5869, test case 1
-    '3cb25f25faacd57a90434f64d0362f2a'
+    >>> okm.hex()  # RFC 5869, appendix A.1 (test case 1): two blocks, cut to 42 bytes
+    '3cb25f25faacd57a90434f64d0362f2a2d2d0a90cf1a5a4c5db02d56ecc4c5bf34007208d5b887185865'
     """
     prk = hmac.new(salt or bytes(32), ikm, hashlib.sha256).digest()
     out, block = b"", b""
