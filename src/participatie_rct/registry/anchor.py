@@ -78,7 +78,7 @@ def parse_anchor(value: str) -> Anchor:
             "or the path of that manifest.json or status JSON file."
         )
     a_seq, a_hash, e_seq, e_hash = match.groups()
-    return Anchor(int(a_seq), None if a_hash == "-" else a_hash, int(e_seq), _none(e_hash))
+    return Anchor(int(a_seq), _none(a_hash), int(e_seq), _none(e_hash))
 
 
 def _none(value: str) -> str | None:
