@@ -42,8 +42,6 @@ class HostileTrial:
     db: str
     data: Path
     protocol: Path
-    #: False when intake refused the formula-like site name (so no writer ever sees it)
-    formula_site: bool = True
 
 
 #: A BSN-like run of digits (with or without dots or spaces between groups) in printed text.
