@@ -3,23 +3,14 @@ with a message that names the file, column, line and value."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import openpyxl
 import pytest
 
+from export_files import AS_OF, HEADER, write
 from participatie_rct.data import load_table, read_frame, read_raw, validate_file
 from participatie_rct.errors import InputFileError
-
-AS_OF = dt.date(2026, 11, 23)
-HEADER = "id;site;enrolled_on;birth_year;sex;months_on_benefit\n"
-
-
-def write(tmp_path: Path, content: bytes, name: str = "export.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content)
-    return path
 
 
 def test_utf8_mark_before_windows_1252_text_is_read(tmp_path: Path) -> None:

@@ -3,7 +3,6 @@ or read bounded; nothing hostile reaches a loaded table."""
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 import subprocess
 import sys
@@ -13,17 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from export_files import AS_OF, HEADER, write
 from participatie_rct.data import load_table, read_raw, validate_file
 from participatie_rct.errors import InputFileError
-
-AS_OF = dt.date(2026, 11, 23)
-HEADER = "id;site;enrolled_on;birth_year;sex;months_on_benefit\n"
-
-
-def write(tmp_path: Path, content: bytes, name: str = "export.csv") -> Path:
-    path = tmp_path / name
-    path.write_bytes(content)
-    return path
 
 
 def refusal(path: Path, table: str = "participants") -> str:

@@ -242,19 +242,6 @@ def _sample(text: str, delimiter: str) -> list[list[str]]:
     return rows
 
 
-def sniff_text(raw: bytes, *, source: str) -> tuple[TextDialect, str]:
-    """Encoding and delimiter of a text file's bytes, and its decoded text."""
-    encoding = detect_encoding(raw, source=source)
-    if encoding != "utf-8-sig" and raw.startswith(b"\xef\xbb\xbf"):
-        raw = raw[3:]
-    try:
-        text = raw.decode(encoding)
-    except UnicodeDecodeError as exc:  # utf-16 with an odd byte count or a lone surrogate
-        raise not_text(source, f"{exc.reason} at byte {exc.start + 1}") from None
-    text = text.removeprefix("\ufeff")
-    return dialect_of(text, encoding), text
-
-
 def dialect_of(text: str, encoding: str) -> TextDialect:
     """The delimiter of a file whose (first lines of) text is ``text``.
 

@@ -61,7 +61,7 @@ def clean_text(raw: RawTable, column: str, coded: Coded, *, free_text: bool = Fa
     values = coded.uniques
     if not len(values):
         return coded
-    _refuse_characters(raw, column, coded, values, _CONTROL)
+    _refuse_characters(raw, column, coded, values)
     _refuse_formulas(raw, column, coded, values)
     changed = False
     if not free_text and values.str.contains(_BREAKS, regex=True).fillna(False).any():
@@ -76,12 +76,10 @@ def clean_text(raw: RawTable, column: str, coded: Coded, *, free_text: bool = Fa
     return coded.with_uniques(pd.Series(normal, dtype=TEXT))
 
 
-def _refuse_characters(
-    raw: RawTable, column: str, coded: Coded, values: pd.Series, control: str
-) -> None:
+def _refuse_characters(raw: RawTable, column: str, coded: Coded, values: pd.Series) -> None:
     for pattern, what, fix in (
         (
-            control,
+            _CONTROL,
             "a control character",
             "Remove it from the cell in the export.",
         ),

@@ -157,13 +157,13 @@ class TextPositions(RowPositions):
 
 def _scan(data: bytes | mmap.mmap, delimiter: str) -> np.ndarray:
     """Start lines of the non-blank records of an ASCII-compatible file's bytes."""
-    if data.find(b'"') >= 0 or _has_lone_cr(data):
+    if data.find(b'"') >= 0 or has_lone_cr(data):
         text = data[:].decode("latin-1")  # the same line breaks in any ASCII superset
         return _records_by_csv(text, delimiter)
     return _records_by_bytes(data, delimiter)
 
 
-def _has_lone_cr(data: bytes | mmap.mmap) -> bool:
+def has_lone_cr(data: bytes | mmap.mmap) -> bool:
     """Whether a carriage return ends a line on its own (old Mac line ends)."""
     return re.search(rb"\r(?!\n)", data) is not None
 

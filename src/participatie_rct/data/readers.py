@@ -13,6 +13,7 @@ can point at the line where the bad value is.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
@@ -38,7 +39,11 @@ def read_raw(path: Path | str) -> RawTable:
     """
     path = Path(path)
     source = str(path)
-    kind = _kind(path, source)
+    return _read_kind(path, source, _kind(path, source))
+
+
+def _read_kind(path: Path, source: str, kind: str) -> RawTable:
+    """:func:`read_raw` of a file whose kind (:func:`_kind`) is known."""
     if kind == "parquet":
         table = _read_parquet(path, source)
     elif kind == "xlsx":
@@ -50,11 +55,15 @@ def read_raw(path: Path | str) -> RawTable:
 
         table = read_text(path, source)
     if table.n_rows == 0:
-        raise InputFileError(
-            f"{source}: the file has a header ({shown_names(table.columns[:6])}) but no data "
-            "rows. Export the table again with its rows."
-        )
+        raise _no_rows(source, table.columns)
     return table
+
+
+def _no_rows(source: str, columns: Sequence[str]) -> InputFileError:
+    return InputFileError(
+        f"{source}: the file has a header ({shown_names(columns[:6])}) but no data rows. "
+        "Export the table again with its rows."
+    )
 
 
 def _kind(path: Path, source: str) -> str:
@@ -127,17 +136,15 @@ def read_frame(path: Path | str) -> pd.DataFrame:
     """
     path = Path(path)
     source = str(path)
-    if _kind(path, source) == "parquet":
+    kind = _kind(path, source)
+    if kind == "parquet":
         table = _parquet_table(path, source)
         clean_header(list(table.column_names), source, "the column names")
         if table.num_rows == 0:
-            raise InputFileError(
-                f"{source}: the file has a header ({shown_names(table.column_names[:6])}) but no "
-                "data rows. Export the table again with its rows."
-            )
+            raise _no_rows(source, table.column_names)
         frame: pd.DataFrame = table.to_pandas()
         return frame
-    raw = read_raw(path)
+    raw = _read_kind(path, source, kind)  # the kind is known: the file is not sniffed again
     columns = {}
     for name in raw.columns:  # Arrow text as read -> pandas' Arrow strings, once per column
         columns[name] = infer_column(raw.text[name].astype(TEXT), name)

@@ -240,24 +240,12 @@ def _check_future(
         raise refuse(raw, spec.name, bad, rule, fix, coded=coded)
 
 
-def final_dtype(values: pd.Series, spec: FieldSpec | None) -> pd.Series:
-    """The loaded column's dtype: bool when no cell is empty, Python text for strings."""
-    if spec is not None and spec.type == "boolean":
+def final_dtype(values: pd.Series, spec: FieldSpec) -> pd.Series:
+    """The loaded column's dtype: bool when no cell is empty (text comes from
+    :meth:`~participatie_rct.data.coded.Coded.text_rows`)."""
+    if spec.type == "boolean":
         return values.astype(bool) if values.notna().all() else values.astype("boolean")
-    if spec is None or spec.type == "string":
-        return object_text(values)
     return values
-
-
-def object_text(values: pd.Series) -> pd.Series:
-    """Text as an object column of Python str (``None`` when empty).
-
-    Built from the distinct values, so rows holding the same text share one string object:
-    24 million rows of 400,000 ids cost their pointers, not 24 million strings.
-    """
-    codes, uniques = pd.factorize(values)
-    table = np.append(np.asarray(uniques.astype(object)), np.array([None], dtype=object))
-    return pd.Series(table[codes], dtype=object)
 
 
 def check_unique(

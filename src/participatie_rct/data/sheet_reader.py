@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from collections.abc import Iterator
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -108,7 +109,7 @@ def _table(
     source: str,
 ) -> RawTable:
     """Header (a one-cell title line above a wider row is skipped), then the rows in batches."""
-    rows = _chain(head, rest)
+    rows = chain(head, rest)
     buffered = [next(rows)]
     while True:  # a title line above the table is not the header
         following = next(rows, None)
@@ -124,7 +125,7 @@ def _table(
     columns: list[list[Any]] = [[] for _ in header]
     batches: list[list[str | None]] = [[] for _ in header]
     positions: list[int] = []
-    for number, cells in _chain(buffered[1:], rows):
+    for number, cells in chain(buffered[1:], rows):
         if len(cells) > width:
             column = width + 1 + next(i for i, c in enumerate(cells[width:]) if c)
             raise InputFileError(
@@ -160,13 +161,6 @@ def _flush(batches: list[list[str | None]], columns: list[list[Any]]) -> None:
         if batch:
             columns[i].append(pa.array(batch, type=pa.string()))
             batch.clear()
-
-
-def _chain(
-    head: list[tuple[int, list[str | None]]], rest: Iterator[tuple[int, list[str | None]]]
-) -> Iterator[tuple[int, list[str | None]]]:
-    yield from head
-    yield from rest
 
 
 def _width(cells: list[str | None]) -> int:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import mmap
-import re
 from pathlib import Path
 
 import numpy as np
@@ -22,32 +21,28 @@ import pandas as pd
 import pyarrow as pa
 
 from participatie_rct.data.dialect import TextDialect, detect_encoding, dialect_of, not_text
-from participatie_rct.data.positions import ArrayPositions, TextPositions
+from participatie_rct.data.positions import ArrayPositions, TextPositions, has_lone_cr
 from participatie_rct.data.raw import RawTable, clean_header, text_frame
 from participatie_rct.errors import InputFileError, line_list
 
 _PREFIX = 2**20  # bytes sniffed for the delimiter and the header
 _KEEP = 32 * 2**20  # files up to this size keep their bytes for the lines of messages
 _BLOCK = 16 * 2**20  # bytes per parsed block: fewer, larger Arrow chunks
-_LONE_CR = re.compile(rb"\r(?!\n)")
 
 
 def read_text(path: Path, source: str) -> RawTable:
     """Read a delimited text file; refuse it when it cannot be read as one table."""
     with open(path, "rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as m:
         encoding = detect_encoding(m, source=source)
+        data: bytes | None = None  # UTF-8 is read from the file; other encodings transcoded
         if encoding in ("utf-8", "utf-8-sig"):
             start = 3 if m[:3] == b"\xef\xbb\xbf" else 0
-            data: bytes | None = None
-            prefix = _prefix_text(m[start : start + _PREFIX])
-            quoted = _quotes(m)
-            lone_cr = _LONE_CR.search(m) is not None
         else:
-            start = 0
-            data = _transcode(m, encoding, source)
-            prefix = _prefix_text(data[:_PREFIX])
-            quoted = _quotes(data)
-            lone_cr = _LONE_CR.search(data) is not None
+            start, data = 0, _transcode(m, encoding, source)
+        body = m if data is None else data
+        prefix = _prefix_text(body[start : start + _PREFIX])
+        quoted = _quotes(body)
+        lone_cr = has_lone_cr(body)
     dialect = dialect_of(prefix, encoding)
     table = None
     if not lone_cr and quoted is not None:

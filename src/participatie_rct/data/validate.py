@@ -283,9 +283,12 @@ def _column(
 ) -> pd.Series:
     """A typed column of rows from its distinct values."""
     if name == identifier:
-        return _identifier_column(coded)
+        return coded.text_rows()
     if name in parsed:
-        return final_dtype(coded.spread(parsed[name]), schema.field(name))
+        spec = schema.field(name)
+        if spec.type == "string":  # Python text straight from the distinct values
+            return coded.text_rows(parsed[name])
+        return final_dtype(coded.spread(parsed[name]), spec)
     return infer_column(coded.spread(coded.uniques), name)
 
 
@@ -294,12 +297,6 @@ def _release_arrow_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-
-
-def _identifier_column(ids: Coded) -> pd.Series:
-    """The identifier as Python text, rows of one person sharing one string object."""
-    table = np.asarray(ids.uniques.astype(object))
-    return pd.Series(table[ids.codes], dtype=object)
 
 
 def _match_names(cells: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:

@@ -44,7 +44,12 @@ def text_of(cells: pd.Series) -> pd.Series:
 
 def filled(cells: pd.Series) -> pd.Series:
     """Mask of cells that hold a value (not None/NaN and not blank)."""
-    return (text_of(cells).fillna("") != "").astype(bool)
+    return _filled(text_of(cells))
+
+
+def _filled(text: pd.Series) -> pd.Series:
+    """:func:`filled` of cells already stripped by :func:`text_of`."""
+    return (text.fillna("") != "").astype(bool)
 
 
 def parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
@@ -55,10 +60,10 @@ def parse_number(cells: pd.Series) -> tuple[pd.Series, pd.Series]:
     ([1.5, 1234.5], [False, False, True, False])
     """
     text = text_of(cells)
-    has = filled(cells)
     plain = _plain_numbers(text)
     if plain is not None:
         return plain, pd.Series(False, index=cells.index)
+    has = _filled(text)
     normal = pd.Series(pd.NA, index=cells.index, dtype=TEXT)
     plain = text.str.match(_PLAIN, na=False)
     normal[plain] = text[plain]
@@ -126,7 +131,7 @@ def parse_boolean(
     ([True, False, True, <NA>], [False, False, False, True])
     """
     text = text_of(cells).str.lower()
-    has = filled(cells)
+    has = _filled(text)
     is_true = text.isin([v.lower() for v in true_values]).fillna(False)
     is_false = text.isin([v.lower() for v in false_values]).fillna(False)
     values = pd.Series(pd.NA, index=cells.index, dtype="boolean")
@@ -148,8 +153,9 @@ def parse_date(cells: pd.Series, formats: Sequence[str]) -> tuple[pd.Series, pd.
     """
     # Spreadsheets export a date cell as ``2018-02-13 00:00:00`` or ``13-2-2018 0:00``: a time
     # of exactly midnight is the date itself; any other time stays unreadable as a date.
-    text = text_of(cells).str.replace(_MIDNIGHT, "", regex=True)
-    has = filled(cells)
+    stripped = text_of(cells)
+    has = _filled(stripped)
+    text = stripped.str.replace(_MIDNIGHT, "", regex=True)
     values = pd.Series(pd.NaT, index=cells.index, dtype="datetime64[ns]")
     todo = has.copy()
     for fmt in formats:
@@ -184,8 +190,8 @@ def infer_column(cells: pd.Series, name: str = "") -> pd.Series:
     lose. Numbers become int64 when all are whole and none is missing, else float64. Words
     true/false, ja/nee, yes/no become bool (1/0 stay numbers). Empty cells are missing.
     """
-    has = filled(cells)
     text = text_of(cells)
+    has = _filled(text)
     if not has.any():
         return pd.Series(np.nan, index=cells.index, dtype="float64")
     lowered = name.strip().lower()

@@ -32,9 +32,6 @@ __all__ = [
     "with_intake_start",
 ]
 
-#: the one month count of the package (Dutch calendar months, see participatie_rct.months)
-_month_index = month_index
-
 
 def _require(frame: pd.DataFrame, columns: tuple[str, ...], *, table: str) -> None:
     missing = [c for c in columns if c not in frame.columns]
@@ -177,9 +174,10 @@ def build_outcomes(
     """
     horizon = _horizon(horizon_months)
     people = _people(assignments)
-    month0 = _month_index(
+    month0 = month_index(
         pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
     ).to_numpy()
+    benefit_months = _with_participant(benefit_months)
     rows = _person_months(benefit_months)
     end, rows = _data_end(rows, as_of)
     panel = align(people["participant"], month0, rows, end)
@@ -202,15 +200,13 @@ def _work_hook(
     benefit_months: pd.DataFrame, month0: np.ndarray, end: int, horizon: int
 ) -> Callable[[pd.DataFrame], pd.DataFrame] | None:
     """The hours-based work outcomes, when the benefit months carry hours or amounts."""
-    months = benefit_months
-    if "participant" not in months.columns and "id" in months.columns:
-        months = months.rename(columns={"id": "participant"})
-    if "hours_band" not in months.columns and "benefit_amount" not in months.columns:
+    columns = benefit_months.columns
+    if "hours_band" not in columns and "benefit_amount" not in columns:
         return None
     from participatie_rct.estimate.work_outcomes import add_work_outcomes
 
     def work(out: pd.DataFrame) -> pd.DataFrame:
-        return add_work_outcomes(out, months, month0, end=end, horizon=horizon)
+        return add_work_outcomes(out, benefit_months, month0, end=end, horizon=horizon)
 
     return work
 
@@ -239,11 +235,15 @@ def _people(assignments: pd.DataFrame) -> pd.DataFrame:
     return people
 
 
-def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
+def _with_participant(benefit_months: pd.DataFrame) -> pd.DataFrame:
+    """The benefit months with their identifier named ``participant`` (an ``id`` renamed)."""
+    if "participant" not in benefit_months.columns and "id" in benefit_months.columns:
+        return benefit_months.rename(columns={"id": "participant"})
+    return benefit_months
+
+
+def _person_months(months: pd.DataFrame) -> PersonMonths:
     """The benefit months as arrays: participant code, month index, on, reason, earnings."""
-    months = benefit_months
-    if "participant" not in months.columns and "id" in months.columns:
-        months = months.rename(columns={"id": "participant"})
     _require(months, ("participant", "month", "on_benefit"), table="benefit_months")
     # distinct ids made text once, not every row (a person has many months)
     codes, ids = pd.factorize(months["participant"], use_na_sentinel=False)
@@ -251,7 +251,7 @@ def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
     return PersonMonths(
         person=codes.astype(np.int32),
         ids=np.asarray(pd.Index(ids).astype(str), dtype=object),
-        m=_month_index(pd.Series(months["month"]), table="benefit_months", column="month")
+        m=month_index(pd.Series(months["month"]), table="benefit_months", column="month")
         .to_numpy()
         .astype(np.int32),
         on=_on_benefit(months["on_benefit"]),
@@ -267,7 +267,7 @@ def _person_months(benefit_months: pd.DataFrame) -> PersonMonths:
 def _data_end(rows: PersonMonths, as_of: Any) -> tuple[int, PersonMonths]:
     """The data's last month (``as_of`` or the last month seen) and the rows up to it."""
     if as_of is not None:
-        end = int(_month_index(pd.Series([as_of]), table="as_of", column="as_of").iloc[0])
+        end = int(month_index(pd.Series([as_of]), table="as_of", column="as_of").iloc[0])
         rows = rows.take(rows.m <= end)
     elif len(rows.m):
         end = int(rows.m.max())
