@@ -282,10 +282,10 @@ class Trial:
     def balance(self, covariates: Sequence[str] | None = None) -> BalanceResult:
         """Baseline balance by arm (age, female, months on benefit unless named)."""
         from participatie_rct.estimate.balance import balance
-        from participatie_rct.trial.estimates import baseline_numeric
+        from participatie_rct.trial.estimates import BALANCE_COVARIATES, baseline_numeric
 
         frame = baseline_numeric(self.outcomes())
-        default = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+        default = [c for c in BALANCE_COVARIATES if c in frame.columns]
         chosen = list(covariates) if covariates is not None else default
         return balance(frame, treatment="arm", covariates=chosen, control=self.control)
 

@@ -113,17 +113,25 @@ def incidence_curves(
     return frame.reset_index(drop=True)
 
 
+def _followed(outcomes: pd.DataFrame, cause: int) -> pd.DataFrame | Unavailable:
+    """The people with follow-up, or why a comparison of exit ``cause`` between arms cannot run."""
+    sub = outcomes[outcomes["time"] > 0]
+    if sub["arm"].nunique() < 2:
+        return Unavailable("fewer than two arms have follow-up")
+    if not (sub["event_code"] == cause).any():
+        return Unavailable("nobody has left benefit for work yet")
+    return sub
+
+
 def cox_frame(
     outcomes: pd.DataFrame, control: str, *, cause: int = 1
 ) -> pd.DataFrame | Unavailable:
     """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
     from participatie_rct.estimate.cox import cause_specific_cox
 
-    sub = outcomes[outcomes["time"] > 0]
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if not (sub["event_code"] == cause).any():
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
     try:
         result = cause_specific_cox(
             sub,
@@ -153,13 +161,10 @@ def logrank_test(
     """Log-rank test of equal cause-specific hazards across arms."""
     from participatie_rct.estimate.logrank import logrank
 
-    sub = outcomes[outcomes["time"] > 0].assign(
-        _event=lambda d: (d["event_code"] == cause).astype(int)
-    )
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if sub["_event"].sum() == 0:
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
+    sub = sub.assign(_event=(sub["event_code"] == cause).astype(int))
     try:
         result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
     except EstimationError as exc:
@@ -175,11 +180,9 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
     """Gray's test that the cumulative incidence of ``cause`` is equal across arms."""
     from participatie_rct.estimate.competing import gray_test
 
-    sub = outcomes[outcomes["time"] > 0]
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if not (sub["event_code"] == cause).any():
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
     try:
         result = gray_test(
             sub,
@@ -198,6 +201,10 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
     }
 
 
+#: The numeric baseline characteristics a balance test uses when the data have them.
+BALANCE_COVARIATES = ("age", "female", "months_on_benefit")
+
+
 def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailable | None:
     """Joint test per arm that the numeric baseline characteristics do not predict the arm.
 
@@ -208,7 +215,7 @@ def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailabl
     from participatie_rct.estimate.balance import balance
 
     frame = baseline_numeric(data)
-    covariates = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+    covariates = [c for c in BALANCE_COVARIATES if c in frame.columns]
     if not covariates:
         return None
     try:
@@ -221,11 +228,15 @@ def baseline_numeric(data: pd.DataFrame) -> pd.DataFrame:
     """The outcome frame with ``female`` (0/1 from ``sex``) and numeric ``months_on_benefit``."""
     frame = data.copy()
     if "sex" in frame.columns:
-        sex = frame["sex"].astype(str).str.lower()
-        frame["female"] = sex.isin(["v", "female", "f", "vrouw"]).astype(float)
+        frame["female"] = _female(frame["sex"])
     if "months_on_benefit" in frame.columns:
         frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
     return frame
+
+
+def _female(sex: pd.Series) -> pd.Series:
+    """1.0 where ``sex`` is recorded as female (v, vrouw, f, female; any case), else 0.0."""
+    return sex.astype(str).str.lower().isin(["v", "female", "f", "vrouw"]).astype(float)
 
 
 #: Categorical baseline characteristics shown level by level when the participants table has them.
@@ -244,9 +255,7 @@ def baseline_characteristics(data: pd.DataFrame) -> list[tuple[str, pd.Series, b
     if "age" in data.columns:
         rows.append(("age", pd.to_numeric(data["age"], errors="coerce"), False))
     if "sex" in data.columns:
-        sex = data["sex"].astype(str).str.lower()
-        female = sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna())
-        rows.append(("female", female, True))
+        rows.append(("female", _female(data["sex"]).where(data["sex"].notna()), True))
     if "months_on_benefit" in data.columns:
         months = pd.to_numeric(data["months_on_benefit"], errors="coerce")
         rows.append(("months_on_benefit", months, False))
