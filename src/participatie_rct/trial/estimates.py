@@ -77,11 +77,10 @@ def incidence_curves(
 ) -> pd.DataFrame | Unavailable:
     """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
 
-    Aalen-Johansen estimates with competing exits (``cmprsk::cuminc``); the interval is
-    :func:`~participatie_rct.estimate.intervals.log_log_interval`, so it stays within [0, 1].
+    Aalen-Johansen estimates with competing exits (``cmprsk::cuminc``); the estimator's interval
+    is :func:`~participatie_rct.estimate.intervals.log_log_interval`, so it stays within [0, 1].
     """
     from participatie_rct.estimate.competing import cumulative_incidence
-    from participatie_rct.estimate.intervals import log_log_interval
 
     sub = outcomes[outcomes["time"] > 0]
     if sub.empty or not (sub["event_code"] == cause).any():
@@ -98,18 +97,9 @@ def incidence_curves(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
-    frame = result.to_frame().rename(columns={"time": "month"})
-    value = "cumulative_incidence" if "cumulative_incidence" in frame.columns else "estimate"
-    frame = frame[frame["arm"].isin(arms)].dropna(subset=[value]).copy()
-    frame["cumulative_incidence"] = frame[value]
-    if not {"ci_low", "ci_high"} <= set(
-        frame.columns
-    ):  # the estimator's own interval if it has one
-        low, high = log_log_interval(
-            frame[value].to_numpy(dtype=float), frame["std_error"].to_numpy(dtype=float)
-        )
-        frame["ci_low"] = low
-        frame["ci_high"] = high
+    frame = result.to_frame().rename(columns={"time": "month"})  # its interval is log-log
+    frame = frame[frame["arm"].isin(arms)].dropna(subset=["estimate"]).copy()
+    frame["cumulative_incidence"] = frame["estimate"]
     return frame.reset_index(drop=True)
 
 
@@ -121,6 +111,15 @@ def _followed(outcomes: pd.DataFrame, cause: int) -> pd.DataFrame | Unavailable:
     if not (sub["event_code"] == cause).any():
         return Unavailable("nobody has left benefit for work yet")
     return sub
+
+
+def _test_values(result: Any) -> dict[str, float]:
+    """A chi-squared test's statistic, degrees of freedom and p-value as plain numbers."""
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
 
 
 def cox_frame(
@@ -145,14 +144,11 @@ def cox_frame(
         return Unavailable(str(exc))
     except np.linalg.LinAlgError:  # degenerate data (e.g. every exit in one month)
         return Unavailable("the Cox model's information matrix is singular on these data")
-    frame = result.to_frame()
-    if "term" in frame.columns:
-        frame = frame[frame["term"] == "arm"]
-    if "hazard_ratio" not in frame.columns and "exp_estimate" in frame.columns:
-        frame = frame.assign(hazard_ratio=frame["exp_estimate"])
-    if "exp_ci_low" in frame.columns:
-        frame = frame.assign(ci_low=frame["exp_ci_low"], ci_high=frame["exp_ci_high"])
-    return frame.reset_index(drop=True)
+    frame = result.to_frame()  # log hazard ratios, with exp_* the ratios themselves
+    frame = frame[frame["term"] == "arm"]
+    return frame.assign(
+        hazard_ratio=frame["exp_estimate"], ci_low=frame["exp_ci_low"], ci_high=frame["exp_ci_high"]
+    ).reset_index(drop=True)
 
 
 def logrank_test(
@@ -169,11 +165,7 @@ def logrank_test(
         result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
     except EstimationError as exc:
         return Unavailable(str(exc))
-    return {
-        "statistic": float(result.statistic),
-        "df": float(result.df),
-        "p_value": float(result.p_value),
-    }
+    return _test_values(result)
 
 
 def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float] | Unavailable:
@@ -194,11 +186,7 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
-    return {
-        "statistic": float(result.statistic),
-        "df": float(result.df),
-        "p_value": float(result.p_value),
-    }
+    return _test_values(result)
 
 
 #: The numeric baseline characteristics a balance test uses when the data have them.
