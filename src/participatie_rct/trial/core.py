@@ -210,19 +210,17 @@ class Trial:
         is used and, when assignment was stratified, stratum fixed effects.
         """
         from participatie_rct.estimate.itt import itt
+        from participatie_rct.trial.estimates import usable_strata
 
-        table = self.outcomes(horizon)
+        table = self._table(horizon)
         chosen = tuple(covariates) if covariates is not None else self.covariates(table)
         use = table.dropna(subset=[outcome, *chosen])
-        stratum = self.stratum_column()
-        if stratum is not None and use[stratum].nunique() < 2:
-            stratum = None
         return itt(
             use,
             outcome=outcome,
             treatment="arm",
             control=self.control,
-            strata=stratum,
+            strata=usable_strata(use, self.stratum_column()),
             covariates=list(chosen),
             se_type=self.plan.se_type,
         )

@@ -35,6 +35,11 @@ ITT_COLUMNS = [
 ]
 
 
+def usable_strata(use: pd.DataFrame, strata: str | None) -> str | None:
+    """``strata`` unless the rows analysed all fall in one stratum (no fixed effects then)."""
+    return strata if strata is not None and use[strata].nunique() >= 2 else None
+
+
 def itt_frame(
     data: pd.DataFrame,
     *,
@@ -54,8 +59,7 @@ def itt_frame(
         return Unavailable("nobody in the control arm has this outcome yet")
     if len(present) < 2:
         return Unavailable("only people in the control arm have this outcome yet")
-    if strata is not None and use[strata].nunique() < 2:
-        strata = None
+    strata = usable_strata(use, strata)
     try:
         result = itt(
             use,
