@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import numpy as np
-
-from participatie_rct.trial.demo import DEMO_PARTICIPANTS, DEMO_SECRET, DEMO_SEED
+from participatie_rct.trial.demo import demo_simulation
 
 
 def test_register_arms_equal_the_simulated_arms(demo) -> None:
     from participatie_rct.registry import Register
-    from participatie_rct.simulate import simulate_trial
 
-    trial = simulate_trial(
-        "wageningen",
-        rng=np.random.default_rng(DEMO_SEED),
-        effects="seed",
-        n=DEMO_PARTICIPANTS,
-        secret=DEMO_SECRET,
-    )
+    trial = demo_simulation()
     register = Register.open(demo.db_url, read_only=True)
     try:
         assigned = register.assignments().set_index("participant")["arm"]

@@ -154,6 +154,10 @@ class Trial:
         :attr:`end`, with ``age`` at intake and the plan's covariates as numbers. Built once
         per horizon; a copy is returned so callers cannot change the cache.
         """
+        return self._table(horizon).copy()
+
+    def _table(self, horizon: int | None = None) -> pd.DataFrame:
+        """The cached outcome table itself: for reading only (:meth:`outcomes` hands out copies)."""
         from participatie_rct.estimate.outcomes import build_outcomes
 
         months = int(horizon if horizon is not None else self.plan.horizon_months)
@@ -170,21 +174,26 @@ class Trial:
             for c in self.covariates(table):
                 table[c] = pd.to_numeric(table[c], errors="coerce")
             self._outcomes[months] = table
-        return self._outcomes[months].copy()
+        return self._outcomes[months]
+
+    def _followed(self) -> pd.DataFrame:
+        """The outcome table's people with follow-up (``time`` > 0): the survival analyses' data."""
+        table = self._table()
+        return table[table["time"] > 0]
 
     def covariates(self, table: pd.DataFrame | None = None) -> tuple[str, ...]:
         """The plan's covariates that the outcome table has."""
-        columns = (table if table is not None else self.outcomes()).columns
+        columns = (table if table is not None else self._table()).columns
         return tuple(c for c in self.plan.covariates if c in columns)
 
     def strata(self) -> tuple[str, ...]:
         """The protocol's strata that the outcome table has."""
-        columns = self.outcomes().columns
+        columns = self._table().columns
         return tuple(s for s in self.protocol.assignment.strata if s in columns)
 
     def stratum_column(self) -> str | None:
         """``stratum`` (the register's stratum per person) if assignment was stratified."""
-        return "stratum" if self.strata() and "stratum" in self.outcomes().columns else None
+        return "stratum" if self.strata() and "stratum" in self._table().columns else None
 
     # --- the analyses ------------------------------------------------------------------------
 
@@ -201,19 +210,17 @@ class Trial:
         is used and, when assignment was stratified, stratum fixed effects.
         """
         from participatie_rct.estimate.itt import itt
+        from participatie_rct.trial.estimates import usable_strata
 
-        table = self.outcomes(horizon)
+        table = self._table(horizon)
         chosen = tuple(covariates) if covariates is not None else self.covariates(table)
         use = table.dropna(subset=[outcome, *chosen])
-        stratum = self.stratum_column()
-        if stratum is not None and use[stratum].nunique() < 2:
-            stratum = None
         return itt(
             use,
             outcome=outcome,
             treatment="arm",
             control=self.control,
-            strata=stratum,
+            strata=usable_strata(use, self.stratum_column()),
             covariates=list(chosen),
             se_type=self.plan.se_type,
         )
@@ -222,9 +229,8 @@ class Trial:
         """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
         from participatie_rct.estimate.cox import cause_specific_cox
 
-        table = self.outcomes()
         return cause_specific_cox(
-            table[table["time"] > 0],
+            self._followed(),
             time="time",
             event="event_code",
             treatment="arm",
@@ -238,9 +244,8 @@ class Trial:
         """Cumulative incidence of exit ``cause`` per arm, with the other exits competing."""
         from participatie_rct.estimate.competing import cumulative_incidence
 
-        table = self.outcomes()
         return cumulative_incidence(
-            table[table["time"] > 0],
+            self._followed(),
             time="time",
             event="event_code",
             treatment="arm",
@@ -254,9 +259,8 @@ class Trial:
         for exit ``cause`` (1 work) cumulative incidence, Gray's test and Fine-Gray."""
         from participatie_rct.estimate.survival_analysis import survival_analysis
 
-        table = self.outcomes()
         return survival_analysis(
-            table[table["time"] > 0],
+            self._followed(),
             time="time",
             event="event_code",
             treatment="arm",
@@ -269,8 +273,7 @@ class Trial:
         """Kaplan-Meier curves per arm: time on benefit until exit ``cause`` (others censored)."""
         from participatie_rct.estimate.km import kaplan_meier
 
-        table = self.outcomes()
-        table = table[table["time"] > 0]
+        table = self._followed()
         return kaplan_meier(
             table.assign(_event=(table["event_code"] == cause).astype(int)),
             time="time",
@@ -282,10 +285,10 @@ class Trial:
     def balance(self, covariates: Sequence[str] | None = None) -> BalanceResult:
         """Baseline balance by arm (age, female, months on benefit unless named)."""
         from participatie_rct.estimate.balance import balance
-        from participatie_rct.trial.estimates import baseline_numeric
+        from participatie_rct.trial.estimates import BALANCE_COVARIATES, baseline_numeric
 
         frame = baseline_numeric(self.outcomes())
-        default = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+        default = [c for c in BALANCE_COVARIATES if c in frame.columns]
         chosen = list(covariates) if covariates is not None else default
         return balance(frame, treatment="arm", covariates=chosen, control=self.control)
 
@@ -293,11 +296,10 @@ class Trial:
         """The CONSORT flow counted from the register's records up to ``as_of``."""
         from participatie_rct.trial.consort import consort_from_register
 
-        table = self.outcomes()
         return consort_from_register(
             arms=self.protocol.arm_keys,
             people=self.people,
-            analysed=table["outflow_work"].notna(),
+            analysed=self._table()["outflow_work"].notna(),
             seen=self.inputs.seen,
             events=self.inputs.events,
             as_of=self.as_of,

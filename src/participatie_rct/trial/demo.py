@@ -31,13 +31,16 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from participatie_rct.errors import ReportError
 from participatie_rct.months import add_months, end_of_month
 from participatie_rct.report.writer import ReportResult
 from participatie_rct.safe_files import is_symlink, make_private_dir
-from participatie_rct.trial.report import write_report
+from participatie_rct.trial.report import write_trial_report
+
+if TYPE_CHECKING:
+    from participatie_rct.simulate.result import SimulatedTrial
 
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
 DEMO_SEED = 20170901
@@ -167,6 +170,21 @@ def _check_demo_folder(out: Path, *, overwrite: bool) -> None:
     )
 
 
+def demo_simulation() -> SimulatedTrial:
+    """The demo's simulated trial: Wageningen's design, ``DEMO_PARTICIPANTS`` people, seeded."""
+    import numpy as np
+
+    from participatie_rct.simulate import simulate_trial
+
+    return simulate_trial(
+        "wageningen",
+        rng=np.random.default_rng(DEMO_SEED),
+        effects="seed",
+        n=DEMO_PARTICIPANTS,
+        secret=DEMO_SECRET,
+    )
+
+
 def run_demo(
     out_dir: str | Path = "reports/demo",
     *,
@@ -179,20 +197,15 @@ def run_demo(
     ``out_dir`` must be new or empty unless ``overwrite``: then an earlier demo there (its
     register, data and report folders) is replaced and other files are left alone.
     """
-    import numpy as np
     import pandas as pd
 
     from participatie_rct.keyfiles import write_key_file
     from participatie_rct.registry import Register
-    from participatie_rct.simulate import simulate_trial, write_simulation
+    from participatie_rct.simulate import write_simulation
+    from participatie_rct.trial.core import Trial
+    from participatie_rct.trial.inputs import load_inputs
 
-    trial = simulate_trial(
-        "wageningen",
-        rng=np.random.default_rng(DEMO_SEED),
-        effects="seed",
-        n=DEMO_PARTICIPANTS,
-        secret=DEMO_SECRET,
-    )
+    trial = demo_simulation()
     protocol = trial.protocol
     out = Path(out_dir)
     _check_demo_folder(out, overwrite=overwrite)
@@ -243,25 +256,17 @@ def run_demo(
         raise ReportError("demo: the simulation made no benefit months; simulate with tables.")
     months = trial.benefit_months["month"].astype(str)
     final_as_of = end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
-    interim = write_report(
-        db_url,
-        data_dir,
-        out / "interim",
-        kind="interim",
-        language=language,
-        formats=formats,
-        as_of=interim_as_of,
-        overwrite=overwrite,
-    )
-    final = write_report(
-        db_url,
-        data_dir,
-        out / "final",
-        kind="final",
-        language=language,
-        formats=formats,
-        as_of=final_as_of,
-        overwrite=overwrite,
+    inputs = load_inputs(db_url, data_dir)  # read once: the two reports differ only in as_of
+    interim, final = (
+        write_trial_report(
+            Trial(inputs, as_of=as_of),
+            out / kind,
+            kind=kind,
+            language=language,
+            formats=formats,
+            overwrite=overwrite,
+        )
+        for kind, as_of in (("interim", interim_as_of), ("final", final_as_of))
     )
     return DemoResult(
         out_dir=out,

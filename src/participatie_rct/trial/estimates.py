@@ -35,6 +35,11 @@ ITT_COLUMNS = [
 ]
 
 
+def usable_strata(use: pd.DataFrame, strata: str | None) -> str | None:
+    """``strata`` unless the rows analysed all fall in one stratum (no fixed effects then)."""
+    return strata if strata is not None and use[strata].nunique() >= 2 else None
+
+
 def itt_frame(
     data: pd.DataFrame,
     *,
@@ -54,8 +59,7 @@ def itt_frame(
         return Unavailable("nobody in the control arm has this outcome yet")
     if len(present) < 2:
         return Unavailable("only people in the control arm have this outcome yet")
-    if strata is not None and use[strata].nunique() < 2:
-        strata = None
+    strata = usable_strata(use, strata)
     try:
         result = itt(
             use,
@@ -77,11 +81,10 @@ def incidence_curves(
 ) -> pd.DataFrame | Unavailable:
     """Cumulative incidence of ``cause`` per arm at months 0..``months`` with a 95% interval.
 
-    Aalen-Johansen estimates with competing exits (``cmprsk::cuminc``); the interval is
-    :func:`~participatie_rct.estimate.intervals.log_log_interval`, so it stays within [0, 1].
+    Aalen-Johansen estimates with competing exits (``cmprsk::cuminc``); the estimator's interval
+    is :func:`~participatie_rct.estimate.intervals.log_log_interval`, so it stays within [0, 1].
     """
     from participatie_rct.estimate.competing import cumulative_incidence
-    from participatie_rct.estimate.intervals import log_log_interval
 
     sub = outcomes[outcomes["time"] > 0]
     if sub.empty or not (sub["event_code"] == cause).any():
@@ -98,19 +101,29 @@ def incidence_curves(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
-    frame = result.to_frame().rename(columns={"time": "month"})
-    value = "cumulative_incidence" if "cumulative_incidence" in frame.columns else "estimate"
-    frame = frame[frame["arm"].isin(arms)].dropna(subset=[value]).copy()
-    frame["cumulative_incidence"] = frame[value]
-    if not {"ci_low", "ci_high"} <= set(
-        frame.columns
-    ):  # the estimator's own interval if it has one
-        low, high = log_log_interval(
-            frame[value].to_numpy(dtype=float), frame["std_error"].to_numpy(dtype=float)
-        )
-        frame["ci_low"] = low
-        frame["ci_high"] = high
+    frame = result.to_frame().rename(columns={"time": "month"})  # its interval is log-log
+    frame = frame[frame["arm"].isin(arms)].dropna(subset=["estimate"]).copy()
+    frame["cumulative_incidence"] = frame["estimate"]
     return frame.reset_index(drop=True)
+
+
+def _followed(outcomes: pd.DataFrame, cause: int) -> pd.DataFrame | Unavailable:
+    """The people with follow-up, or why a comparison of exit ``cause`` between arms cannot run."""
+    sub = outcomes[outcomes["time"] > 0]
+    if sub["arm"].nunique() < 2:
+        return Unavailable("fewer than two arms have follow-up")
+    if not (sub["event_code"] == cause).any():
+        return Unavailable("nobody has left benefit for work yet")
+    return sub
+
+
+def _test_values(result: Any) -> dict[str, float]:
+    """A chi-squared test's statistic, degrees of freedom and p-value as plain numbers."""
+    return {
+        "statistic": float(result.statistic),
+        "df": float(result.df),
+        "p_value": float(result.p_value),
+    }
 
 
 def cox_frame(
@@ -119,11 +132,9 @@ def cox_frame(
     """Cause-specific Cox hazard ratios of each arm against control (other exits censored)."""
     from participatie_rct.estimate.cox import cause_specific_cox
 
-    sub = outcomes[outcomes["time"] > 0]
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if not (sub["event_code"] == cause).any():
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
     try:
         result = cause_specific_cox(
             sub,
@@ -137,14 +148,11 @@ def cox_frame(
         return Unavailable(str(exc))
     except np.linalg.LinAlgError:  # degenerate data (e.g. every exit in one month)
         return Unavailable("the Cox model's information matrix is singular on these data")
-    frame = result.to_frame()
-    if "term" in frame.columns:
-        frame = frame[frame["term"] == "arm"]
-    if "hazard_ratio" not in frame.columns and "exp_estimate" in frame.columns:
-        frame = frame.assign(hazard_ratio=frame["exp_estimate"])
-    if "exp_ci_low" in frame.columns:
-        frame = frame.assign(ci_low=frame["exp_ci_low"], ci_high=frame["exp_ci_high"])
-    return frame.reset_index(drop=True)
+    frame = result.to_frame()  # log hazard ratios, with exp_* the ratios themselves
+    frame = frame[frame["term"] == "arm"]
+    return frame.assign(
+        hazard_ratio=frame["exp_estimate"], ci_low=frame["exp_ci_low"], ci_high=frame["exp_ci_high"]
+    ).reset_index(drop=True)
 
 
 def logrank_test(
@@ -153,33 +161,24 @@ def logrank_test(
     """Log-rank test of equal cause-specific hazards across arms."""
     from participatie_rct.estimate.logrank import logrank
 
-    sub = outcomes[outcomes["time"] > 0].assign(
-        _event=lambda d: (d["event_code"] == cause).astype(int)
-    )
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if sub["_event"].sum() == 0:
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
+    sub = sub.assign(_event=(sub["event_code"] == cause).astype(int))
     try:
         result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
     except EstimationError as exc:
         return Unavailable(str(exc))
-    return {
-        "statistic": float(result.statistic),
-        "df": float(result.df),
-        "p_value": float(result.p_value),
-    }
+    return _test_values(result)
 
 
 def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, float] | Unavailable:
     """Gray's test that the cumulative incidence of ``cause`` is equal across arms."""
     from participatie_rct.estimate.competing import gray_test
 
-    sub = outcomes[outcomes["time"] > 0]
-    if sub["arm"].nunique() < 2:
-        return Unavailable("fewer than two arms have follow-up")
-    if not (sub["event_code"] == cause).any():
-        return Unavailable("nobody has left benefit for work yet")
+    sub = _followed(outcomes, cause)
+    if isinstance(sub, Unavailable):
+        return sub
     try:
         result = gray_test(
             sub,
@@ -191,11 +190,11 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
-    return {
-        "statistic": float(result.statistic),
-        "df": float(result.df),
-        "p_value": float(result.p_value),
-    }
+    return _test_values(result)
+
+
+#: The numeric baseline characteristics a balance test uses when the data have them.
+BALANCE_COVARIATES = ("age", "female", "months_on_benefit")
 
 
 def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailable | None:
@@ -208,7 +207,7 @@ def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailabl
     from participatie_rct.estimate.balance import balance
 
     frame = baseline_numeric(data)
-    covariates = [c for c in ("age", "female", "months_on_benefit") if c in frame.columns]
+    covariates = [c for c in BALANCE_COVARIATES if c in frame.columns]
     if not covariates:
         return None
     try:
@@ -221,11 +220,15 @@ def baseline_numeric(data: pd.DataFrame) -> pd.DataFrame:
     """The outcome frame with ``female`` (0/1 from ``sex``) and numeric ``months_on_benefit``."""
     frame = data.copy()
     if "sex" in frame.columns:
-        sex = frame["sex"].astype(str).str.lower()
-        frame["female"] = sex.isin(["v", "female", "f", "vrouw"]).astype(float)
+        frame["female"] = _female(frame["sex"])
     if "months_on_benefit" in frame.columns:
         frame["months_on_benefit"] = pd.to_numeric(frame["months_on_benefit"], errors="coerce")
     return frame
+
+
+def _female(sex: pd.Series) -> pd.Series:
+    """1.0 where ``sex`` is recorded as female (v, vrouw, f, female; any case), else 0.0."""
+    return sex.astype(str).str.lower().isin(["v", "female", "f", "vrouw"]).astype(float)
 
 
 #: Categorical baseline characteristics shown level by level when the participants table has them.
@@ -244,9 +247,7 @@ def baseline_characteristics(data: pd.DataFrame) -> list[tuple[str, pd.Series, b
     if "age" in data.columns:
         rows.append(("age", pd.to_numeric(data["age"], errors="coerce"), False))
     if "sex" in data.columns:
-        sex = data["sex"].astype(str).str.lower()
-        female = sex.isin(["v", "female", "f", "vrouw"]).astype(float).where(data["sex"].notna())
-        rows.append(("female", female, True))
+        rows.append(("female", _female(data["sex"]).where(data["sex"].notna()), True))
     if "months_on_benefit" in data.columns:
         months = pd.to_numeric(data["months_on_benefit"], errors="coerce")
         rows.append(("months_on_benefit", months, False))

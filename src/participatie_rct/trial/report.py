@@ -1,8 +1,8 @@
 """Writing a trial's interim or final report: analyses from :class:`Trial`, rendering by the report.
 
 :func:`write_trial_report` is the one path from a trial to its report folder: the trial runs
-the analyses (:meth:`Trial.report_analyses`), the report turns them into text, tables and
-figures (:func:`participatie_rct.report.context.build_context`) and writes the folder
+the analyses and the report turns them into text, tables and figures
+(:meth:`Trial.report_context`); the report then writes the folder
 (:func:`participatie_rct.report.writer.write_documents`). :func:`write_report` opens a
 register and a data folder first; :func:`write_report_from_inputs` starts from frames.
 """
@@ -41,8 +41,6 @@ def write_trial_report(
     accounts for the alpha spent at those looks, as ``monitor status`` does. ``out_dir`` must
     be new or empty unless ``overwrite`` (see :mod:`participatie_rct.report.folder`).
     """
-    from participatie_rct import __version__
-    from participatie_rct.report.context import build_context
     from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.writer import parse_formats, write_documents
 
@@ -50,15 +48,12 @@ def write_trial_report(
     kind = parse_choice(ReportKind, kind, parameter="kind")
     language = parse_choice(Language, language, parameter="language")
     parse_formats(formats)  # refuse a bad format before any analysis runs
-    analyses = trial.report_analyses(
-        kind, looks_done=looks_done, previous_information=previous_information
-    )
-    context = build_context(
-        analyses,
+    context = trial.report_context(
+        kind,
         language=language.value,
         blinded=blinded,
-        key=trial.inputs.blinding_key,  # blinded letters come from the trial secret
-        package_version=__version__,
+        looks_done=looks_done,
+        previous_information=previous_information,
     )
     return write_documents(
         context,
