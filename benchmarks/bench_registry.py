@@ -12,7 +12,6 @@ names a server; a schema with a random name is created there and dropped afterwa
 from __future__ import annotations
 
 import os
-import secrets
 import statistics
 import tempfile
 import time
@@ -20,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from benchmarks.harness import measure
+from benchmarks.harness import measure, postgres_schemas
 
 N_BATCH = int(os.environ.get("PARTICIPATIE_RCT_BENCH_N", "100000"))
 N_SINGLE = 300
@@ -72,36 +71,6 @@ def _sqlite() -> Iterator[Callable[[], str]]:
         yield lambda: f"sqlite:///{Path(folder) / f'bench{next(count)}.db'}"
 
 
-@contextmanager
-def _postgres() -> Iterator[Callable[[], str] | None]:
-    base = os.environ.get("PARTICIPATIE_RCT_BENCH_PG_URL") or os.environ.get(
-        "PARTICIPATIE_RCT_TEST_PG_URL"
-    )
-    if not base:
-        yield None
-        return
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-
-    def fresh() -> str:
-        schema = f"prct_bench_{secrets.token_hex(6)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        schemas.append(schema)
-        url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    try:
-        yield fresh
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
-
-
 def _run(fresh: Callable[[], str], backend: str) -> None:
     from participatie_rct.protocol import Protocol
     from participatie_rct.registry import Register
@@ -140,7 +109,7 @@ def _run(fresh: Callable[[], str], backend: str) -> None:
 def main() -> None:
     with _sqlite() as fresh:
         _run(fresh, "sqlite")
-    with _postgres() as fresh_pg:
+    with postgres_schemas() as fresh_pg:
         if fresh_pg is None:
             print(
                 "register postgresql: skipped (set PARTICIPATIE_RCT_BENCH_PG_URL to a server)",

@@ -23,12 +23,11 @@ is the next step towards the 50 ms aim.
 
 from __future__ import annotations
 
-import os
-import secrets
 import tempfile
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
+
+from benchmarks.harness import postgres_schemas
 
 SITES = ("Ede", "Tiel", "Wageningen", "Apeldoorn")
 AGES = ("<27", "27-44", "45+")
@@ -55,36 +54,6 @@ block_sizes = [4, 8]
 column = "id"
 kind = "pseudonym"
 """
-
-
-@contextmanager
-def _postgres() -> Iterator[Callable[[], str] | None]:
-    base = os.environ.get("PARTICIPATIE_RCT_BENCH_PG_URL") or os.environ.get(
-        "PARTICIPATIE_RCT_TEST_PG_URL"
-    )
-    if not base:
-        yield None
-        return
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
-    schemas: list[str] = []
-
-    def fresh() -> str:
-        schema = f"prct_bench_{secrets.token_hex(6)}"
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-        schemas.append(schema)
-        url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
-        return url.render_as_string(hide_password=False)
-
-    try:
-        yield fresh
-    finally:
-        with admin.connect() as conn:
-            for schema in schemas:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
 
 
 def _scenario(url: str, folder: Path, backend: str, clients: int, per_client: int) -> None:
@@ -125,7 +94,7 @@ def main() -> None:
         folder = Path(name)
         count = iter(range(1000))
         _run(lambda: f"sqlite:///{folder / f'bench{next(count)}.db'}", folder, "sqlite")
-        with _postgres() as fresh_pg:
+        with postgres_schemas() as fresh_pg:
             if fresh_pg is None:
                 print("service postgresql: skipped (set PARTICIPATIE_RCT_BENCH_PG_URL)", flush=True)
             else:

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import resource
+import secrets
 import time
 import tracemalloc
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,3 +59,35 @@ def peak_mib() -> float:
     except OSError:
         pass
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@contextmanager
+def postgres_schemas() -> Iterator[Callable[[], str] | None]:
+    """Fresh schemas on the benchmark's PostgreSQL server (None when none is named), each
+    dropped afterwards: ``$PARTICIPATIE_RCT_BENCH_PG_URL``, else the tests' server."""
+    base = os.environ.get("PARTICIPATIE_RCT_BENCH_PG_URL") or os.environ.get(
+        "PARTICIPATIE_RCT_TEST_PG_URL"
+    )
+    if not base:
+        yield None
+        return
+    import sqlalchemy as sa
+
+    admin = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    schemas: list[str] = []
+
+    def fresh() -> str:
+        schema = f"prct_bench_{secrets.token_hex(6)}"
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+        schemas.append(schema)
+        url = sa.engine.make_url(base).update_query_dict({"options": f"-csearch_path={schema}"})
+        return url.render_as_string(hide_password=False)
+
+    try:
+        yield fresh
+    finally:
+        with admin.connect() as conn:
+            for schema in schemas:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        admin.dispose()

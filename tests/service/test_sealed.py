@@ -1,12 +1,7 @@
-"""A sealed trial (concealed allocation) through the service: the service holds the secret.
-
-Runs when the package has sealed trials (``participatie_rct.keyfiles`` and a register that
-takes a secret); skipped with the reason otherwise.
-"""
+"""A sealed trial (concealed allocation) through the service: the service holds the secret."""
 
 from __future__ import annotations
 
-import inspect
 from pathlib import Path
 
 import pytest
@@ -21,11 +16,6 @@ from participatie_rct.service import ServiceConfig, create_app
 from .helpers import KEY, PROTOCOL, SECRET, elfproef_bsns, sqlite_url
 from .test_cli import run
 
-pytestmark = pytest.mark.skipif(
-    "secret" not in inspect.signature(Register.create).parameters,
-    reason="this version of the register has no sealed trials",
-)
-
 SEALED = PROTOCOL.replace("seed = 20180213", 'concealment = "sealed"')
 
 
@@ -33,7 +23,7 @@ def _sealed(tmp_path: Path) -> tuple[str, dict[str, str]]:
     url = sqlite_url(tmp_path)
     protocol = Protocol.from_text(SEALED, source="trial.toml")
     tokens = {}
-    with Register.create(url, protocol, key=KEY, secret=SECRET) as reg:  # type: ignore[call-arg]
+    with Register.create(url, protocol, key=KEY, secret=SECRET) as reg:
         for name, role, sites in (("ede", Role.ASSIGNER, ["Ede"]), ("monitor", Role.MONITOR, [])):
             _user, tokens[name] = users.add_user(reg, name, role, sites, by="test")
     return url, tokens

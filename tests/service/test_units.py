@@ -11,9 +11,19 @@ import pytest
 from starlette.testclient import TestClient
 
 from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.protocol import Protocol
 from participatie_rct.service import actions, keys, pages
 
-from .helpers import KEY, KEY_TEXT, SECRET, SECRET_TEXT, Trial, elfproef_bsns, write_key_files
+from .helpers import (
+    KEY,
+    KEY_TEXT,
+    PROTOCOL,
+    SECRET,
+    SECRET_TEXT,
+    Trial,
+    elfproef_bsns,
+    write_key_files,
+)
 from .test_cli import run
 
 
@@ -59,17 +69,12 @@ def test_the_api_refuses_with_the_clis_line(
 
 def test_intake_fields_use_declared_levels_first(client: TestClient) -> None:
     state = client.app.state.service  # type: ignore[attr-defined]
-    declared = SimpleNamespace(
-        unit_columns=("site", "age_group"),
-        assignment=SimpleNamespace(levels={"age_group": ("<27", "27-44", "45+")}),
-    )
-    fake = SimpleNamespace(service=SimpleNamespace(protocol=declared, register=None))
-    assert pages._fields(fake) == [{"name": "age_group", "choices": ["<27", "27-44", "45+"]}]
-    # the protocol's own accessor, when it has one
-    declared.assignment = SimpleNamespace(
-        levels_of=lambda column: ("18-44", "45+") if column == "age_group" else None
-    )
-    assert pages._fields(fake) == [{"name": "age_group", "choices": ["18-44", "45+"]}]
+    for levels in (("<27", "27-44", "45+"), ("18-44", "45+")):
+        declared = Protocol.from_text(
+            f"{PROTOCOL}\n[assignment.levels]\nage_group = {list(levels)!r}\n".replace("'", '"')
+        )
+        fake = SimpleNamespace(service=SimpleNamespace(protocol=declared, register=None))
+        assert pages._fields(fake) == [{"name": "age_group", "choices": list(levels)}]
     # without declared levels and with an empty register: free text
     assert pages._fields(state) == [{"name": "age_group", "choices": []}]
 

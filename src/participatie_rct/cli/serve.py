@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from participatie_rct.cli.common import DbOption, KeyFileOption
+from participatie_rct.cli.common import DbOption, KeyFileOption, read_key, read_secret
 
 _HOST = typer.Option(
     "127.0.0.1", "--host", help="Address to listen on (default this machine only)."
@@ -49,7 +49,6 @@ def serve(
     from participatie_rct.service import ServiceConfig, check_bind, create_app
     from participatie_rct.service.config import ServiceError
     from participatie_rct.service.http import access_log_config
-    from participatie_rct.service.keys import load_key, load_secret
 
     if (ssl_certfile is None) != (ssl_keyfile is None):
         raise ServiceError("TLS needs both --ssl-certfile and --ssl-keyfile; give both or neither.")
@@ -57,8 +56,8 @@ def serve(
     check_bind(host, tls=tls, behind_proxy=behind_proxy)
     config = ServiceConfig(
         db_url=db,
-        secret=load_secret(secret_file),
-        key=load_key(key_file),
+        secret=read_secret(secret_file),
+        key=read_key(key_file),
         tls=tls,
         behind_proxy=behind_proxy,
     )

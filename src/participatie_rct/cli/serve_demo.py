@@ -21,8 +21,8 @@ def main(argv: list[str] | None = None) -> None:
     """Make the demo register if needed, add the demo users, print their tokens, serve."""
     from participatie_rct.choices import Role
     from participatie_rct.cli import main as cli
-    from participatie_rct.registry import users
-    from participatie_rct.service.keys import load_secret, open_register
+    from participatie_rct.cli.common import read_secret
+    from participatie_rct.registry import Register, users
 
     args = sys.argv[1:] if argv is None else argv
     folder = Path(args[0] if args else DEFAULT_FOLDER)
@@ -36,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
     suffix = secrets.token_hex(2)
     secret = folder / "trial.secret"  # a sealed demo keeps its (public) secret beside it
     extra = ["--secret-file", str(secret)] if secret.exists() else []
-    with open_register(url, load_secret(secret if secret.exists() else None)) as reg:
+    with Register.open(url, secret=read_secret(secret if secret.exists() else None)) as reg:
         sites = sorted(s for s in reg.status()["by_site"] if s)
         desk, desk_token = users.add_user(
             reg, f"demo-desk-{suffix}", Role.ASSIGNER, sites, by="make serve"

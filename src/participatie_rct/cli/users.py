@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from participatie_rct.choices import OutputFormat, Role
-from participatie_rct.cli.common import DbOption, FormatOption, echo_json
+from participatie_rct.cli.common import DbOption, FormatOption, echo_json, read_secret
 
 if TYPE_CHECKING:
     from participatie_rct.registry import Register
@@ -47,9 +47,9 @@ _SECRET = typer.Option(
 
 
 def _open(db: str, secret_file: Path | None) -> Register:
-    from participatie_rct.service.keys import load_secret, open_register
+    from participatie_rct.registry import Register
 
-    return open_register(db, load_secret(secret_file))
+    return Register.open(db, secret=read_secret(secret_file))
 
 
 def _actor() -> str:

@@ -9,7 +9,6 @@ sequence numbers, blocks or anyone at another site.
 from __future__ import annotations
 
 import datetime as dt
-import inspect
 import os
 import tempfile
 from collections.abc import Mapping
@@ -52,15 +51,7 @@ def unknown_columns_message(protocol: Protocol, values: Mapping[str, Any]) -> st
 
 def declared_levels(protocol: Protocol, column: str) -> tuple[str, ...] | None:
     """The values the protocol declares for ``column`` (``[assignment.levels]``), else None."""
-    spec = protocol.assignment
-    levels_of = getattr(spec, "levels_of", None)
-    if callable(levels_of):
-        found = levels_of(column)
-        return tuple(found) if found else None
-    levels = getattr(spec, "levels", None)
-    if isinstance(levels, Mapping) and levels.get(column):
-        return tuple(str(v) for v in levels[column])
-    return None
+    return protocol.assignment.levels_of(column) or None
 
 
 def blinded(protocol: Protocol) -> bool:
@@ -141,11 +132,8 @@ class Service:
             raise ForbiddenError(
                 "this participant was enrolled at another site; ask the trial's statistician."
             )
-        extra: dict[str, Any] = {}
-        if "new_level" in inspect.signature(self.register.assign_one).parameters:
-            extra["new_level"] = bool(new_level)
         assigned = self.register.assign_one(
-            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on), **extra
+            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on), new_level=new_level
         )
         if not assigned.is_new and user.role is Role.ASSIGNER:
             # another site may have enrolled the same person between the check and the draw

@@ -115,6 +115,21 @@ async def _signed_in(request: Request, action: Action) -> tuple[Session, User] |
     return session, user
 
 
+async def _signed_in_form(
+    request: Request, action: Action
+) -> tuple[Session, User, dict[str, str]] | Response:
+    """As :func:`_signed_in`, for a posted form: also its fields, else a 400 page when the
+    form does not carry the session's CSRF token."""
+    found = await _signed_in(request, action)
+    if isinstance(found, Response):
+        return found
+    session, user = found
+    form = await form_body(request)
+    if not csrf_ok(session, form.get("csrf")):
+        return _message(request, session, user, 400, "bad_form")
+    return session, user, form
+
+
 async def home(request: Request) -> Response:
     """``GET /``: the sign-in page, or the signed-in user's own page; ``?lang=`` switches."""
     state = _state(request)
@@ -246,13 +261,10 @@ async def intake(request: Request) -> Response:
 
 async def confirm(request: Request) -> Response:
     """``POST /intake/confirm``: check the details and show them back (never the BSN)."""
-    found = await _signed_in(request, Action.ASSIGN)
-    if isinstance(found, Response):
-        return found
-    session, user = found
-    form = await form_body(request)
-    if not csrf_ok(session, form.get("csrf")):
-        return _message(request, session, user, 400, "bad_form")
+    posted = await _signed_in_form(request, Action.ASSIGN)
+    if isinstance(posted, Response):
+        return posted
+    session, user, form = posted
     values = {k[2:]: v.strip() for k, v in form.items() if k.startswith("v:")}
     values["site"] = form.get("site", "").strip()
     service = _state(request).service
@@ -288,13 +300,10 @@ async def confirm(request: Request) -> Response:
 
 async def draw(request: Request) -> Response:
     """``POST /intake/assign``: draw the lottery for the confirmed intake; show the label."""
-    found = await _signed_in(request, Action.ASSIGN)
-    if isinstance(found, Response):
-        return found
-    session, user = found
-    form = await form_body(request)
-    if not csrf_ok(session, form.get("csrf")):
-        return _message(request, session, user, 400, "bad_form")
+    posted = await _signed_in_form(request, Action.ASSIGN)
+    if isinstance(posted, Response):
+        return posted
+    session, user, form = posted
     pending = session.pending.pop(form.get("pending", ""), None)
     if pending is None:
         return _message(request, session, user, 410, "expired")

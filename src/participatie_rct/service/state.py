@@ -30,7 +30,7 @@ class State:
     def build(cls, config: ServiceConfig) -> State:
         """Open the register (with the secret) and set up sessions and templates."""
         register = open_register(config.db_url, config.secret)
-        if getattr(register.protocol, "sealed", False) and config.secret is None:
+        if register.protocol.sealed and config.secret is None:
             register.close()
             raise ServiceError(
                 f"{register.url}: this trial is sealed, so only the trial secret can draw its "

@@ -26,8 +26,6 @@ from participatie_rct.simulate.scenarios import scenario_spec
 from participatie_rct.simulate.trial import simulate_trial
 
 if TYPE_CHECKING:
-    import pandas as pd
-
     from participatie_rct.simulate.result import SimulatedTrial
 
 #: Standard errors a simulated figure may lie from the published one (one false alarm in
@@ -204,20 +202,6 @@ def calibration_figures(scenario: str, *, n_large: int = 20_000, seed: int = 201
         scenario_spec(scenario, effects=effects, n=n_large), rng=np.random.default_rng(seed + 1)
     )
     return _design(scenario, trial, large) + _effects(scenario, large) + _common(scenario, large)
-
-
-def calibration_frame(figures: list[Figure]) -> pd.DataFrame:
-    import pandas as pd
-
-    return pd.DataFrame(
-        [
-            {
-                "figure": f.name, "published": f.published, "simulated": f.simulated,
-                "model": f.model, "std_error": f.std_error, "holds": f.holds, "source": f.source,
-            }
-            for f in figures
-        ]
-    )  # fmt: skip
 
 
 def _markdown(scenario: str, figures: list[Figure]) -> list[str]:
