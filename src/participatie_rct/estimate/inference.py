@@ -33,7 +33,7 @@ from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.ri_stats import FUNCTIONS, STATISTICS, Columns, logrank_scores
 from participatie_rct.seeds import entropy_of
-from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, base_glance, json_ready
+from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, json_ready, settings_glance
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -79,15 +79,9 @@ class RandomizationResult(TidyResult):
     def glance(self) -> dict[str, Any]:
         """n (rows with an outcome), the control, the procedure, draws, seed, the omnibus
         test, warnings."""
-        facts = {
-            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
-        }
-        return base_glance(
-            n=int(self.settings.get("n", 0)),
-            control=self.settings.get("control"),
-            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
-            warnings=self.warnings,
-            **facts,
+        return settings_glance(
+            self.settings,
+            self.warnings,
             omnibus_statistic=self.omnibus.get("statistic"),
             omnibus_p_value=self.omnibus.get("p_value"),
         )
