@@ -49,7 +49,6 @@ RegisterOption = typer.Option(
     help="A register instead of --protocol: DATA is then the trial's data folder, and the "
     "outcome table is built from both (as 'outcomes' writes it).",
 )
-STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
 OutcomeOption = typer.Option(
     None, "--outcome", help="Outcome column (number or true/false); not with logrank or --family."
 )
@@ -178,12 +177,11 @@ def _options(
 ) -> dict[str, Any]:
     """The statistic's options, checked: what the library's re-draws take besides the table."""
     from participatie_rct.cli.common import split_list
+    from participatie_rct.estimate.ri_stats import STATISTICS
 
     chosen = statistic or ("studentized" if family else "dim")
-    if chosen not in STATISTIC_CHOICES:
-        raise EstimationError(
-            f"--statistic {chosen!r} is not one of {', '.join(STATISTIC_CHOICES)}."
-        )
+    if chosen not in STATISTICS:
+        raise EstimationError(f"--statistic {chosen!r} is not one of {', '.join(STATISTICS)}.")
     if not 0 < conf_level < 1:
         raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
     if family and chosen == "logrank":
