@@ -38,7 +38,7 @@ from participatie_rct.estimate.inference import (
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.results import json_ready
-from participatie_rct.estimate.ri_stats import FUNCTIONS, Columns
+from participatie_rct.estimate.ri_stats import FUNCTIONS, Columns, StatFn
 from participatie_rct.seeds import entropy_of
 
 if TYPE_CHECKING:
@@ -190,14 +190,13 @@ def family_p_values(
         raise EstimationError("the bootstrap family uses statistic 'dim' or 'lin'.")
     fn = FUNCTIONS[statistic]
     cols = [_columns(data, units, o, covariates) for o in outcomes]
-    est = np.stack(
-        [
-            FUNCTIONS["dim" if not covariates else "lin"](z_obs[None], k, c, treated)[0, :, 0]
-            for k in cols
-        ],
-        axis=1,
-    )
-    observed = np.stack([fn(z_obs[None], k, c, treated)[0, :, 0] for k in cols], axis=1)
+    effect = FUNCTIONS["lin" if covariates else "dim"]  # the estimate reported beside the test
+
+    def observed_by(f: StatFn) -> np.ndarray:
+        return np.stack([f(z_obs[None], k, c, treated)[0, :, 0] for k in cols], axis=1)
+
+    est = observed_by(effect)
+    observed = est if fn is effect else observed_by(fn)
     null, observed, method = _resample(
         fn,
         cols,
