@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.arms import arm_label, resolve_arms
+from participatie_rct.estimate.arms import resolve_arms
 from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.ri_stats import FUNCTIONS, STATISTICS, Columns, logrank_scores
@@ -407,8 +407,3 @@ def invert_interval(
                 break
         ends.append(inside)
     return float(ends[0]), float(ends[1])
-
-
-def arm_labels(values: pd.Series) -> np.ndarray:
-    """A treatment column as arm texts (``1.0`` -> ``"1"``)."""
-    return np.array([arm_label(v) for v in values.to_numpy()], dtype=object)
