@@ -69,23 +69,30 @@ def _pyfixest_ritest(data: pd.DataFrame, dummy: str, draws: int) -> Any:
     return fit.ritest(resampvar=dummy, reps=draws, type="randomization-c", rng=rng)
 
 
-def _design_case(label: str, procedure: Any, have_pyfixest: bool) -> None:
+def _ours(label: str, procedure: Any, n: int, draws: int) -> tuple[Any, pd.DataFrame, Any]:
+    """A trial of ``n`` drawn with ``procedure``, and our randomization inference timed on it:
+    the arms, the data, the measurement."""
     from participatie_rct.estimate.inference import randomization_inference
 
-    units = _units(N)
+    units = _units(n)
     arms = procedure.draw(units, rng=np.random.default_rng(2))
-    data = units.assign(arm=arms, y=np.random.default_rng(3).normal(size=N))
-    ours = measure(
+    data = units.assign(arm=arms, y=np.random.default_rng(3).normal(size=n))
+    m = measure(
         f"ri ours, {label}",
         lambda: randomization_inference(
             data,
             outcome="y",
             treatment="arm",
             procedure=procedure,
-            n_draws=DRAWS,
+            n_draws=draws,
             rng=np.random.default_rng(4),
         ),
     )
+    return arms, data, m
+
+
+def _design_case(label: str, procedure: Any, have_pyfixest: bool) -> None:
+    arms, data, ours = _ours(label, procedure, N, DRAWS)
     naive_s, _ = _timed(lambda: _naive(procedure, data, DRAWS))
     print(
         f"{'ri naive re-draw + statsmodels refit, ' + label:<60} {naive_s:9.3f} s  "
@@ -106,24 +113,10 @@ def _design_case(label: str, procedure: Any, have_pyfixest: bool) -> None:
 
 def _minimization() -> None:
     from participatie_rct.assignment import Minimization
-    from participatie_rct.estimate.inference import randomization_inference
 
     n, draws = 1_000, 100
-    units = _units(n)
     procedure = Minimization(arms=("control", "a", "b", "c"), factors=("age", "sex", "site"))
-    arms = procedure.draw(units, rng=np.random.default_rng(2))
-    data = units.assign(arm=arms, y=np.random.default_rng(3).normal(size=n))
-    m = measure(
-        f"ri ours, minimization (sequential replay), n={n}, {draws} draws",
-        lambda: randomization_inference(
-            data,
-            outcome="y",
-            treatment="arm",
-            procedure=procedure,
-            n_draws=draws,
-            rng=np.random.default_rng(4),
-        ),
-    )
+    _, _, m = _ours(f"minimization (sequential replay), n={n}, {draws} draws", procedure, n, draws)
     per_unit = m.seconds / (n * draws) * 1e6
     print(f"  minimization: {per_unit:.1f} microseconds per arrival per re-draw")
 

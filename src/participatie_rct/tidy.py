@@ -140,6 +140,22 @@ def base_glance(
     }
 
 
+def settings_glance(
+    settings: dict[str, Any], warnings: tuple[str, ...], *, n: int = 0, **extra: Any
+) -> dict[str, Any]:
+    """:func:`base_glance` of a result that keeps its facts in ``settings``: n (default
+    ``n``), the control and rows dropped per arm from there, the other settings, ``extra``."""
+    shared = ("n", "n_dropped_by_arm", "control", "warnings")
+    return base_glance(
+        n=int(settings.get("n", n)),
+        control=settings.get("control"),
+        n_dropped_by_arm=settings.get("n_dropped_by_arm"),
+        warnings=warnings,
+        **{k: v for k, v in settings.items() if k not in shared},
+        **extra,
+    )
+
+
 def with_ratio_columns(frame: pd.DataFrame) -> pd.DataFrame:
     """``frame`` with ``exp_estimate``, ``exp_ci_low``, ``exp_ci_high`` (exp of the log scale)."""
     out = frame.copy()

@@ -75,6 +75,18 @@ def test_covariate_pattern_without_exits_is_flagged():
     assert any("'flag'" in w and "infinity" in w for w in fit.warnings)
 
 
+def test_fine_gray_covariate_pattern_without_exits_is_flagged():
+    data = _trial()
+    data["flag"] = (data.index % 7 == 0).astype(float)
+    data.loc[data.flag == 1, "exit"] = 0
+    fit = fine_gray(
+        data, time="months", event="exit", treatment="arm", event_of_interest=1, covariates=["flag"]
+    )
+    row = fit.to_frame().set_index("term").loc["flag"]
+    assert np.isnan(row["estimate"]) and np.isnan(row["p_value"])
+    assert any("Fine-Gray: term 'flag'" in w and "infinity" in w for w in fit.warnings)
+
+
 def test_fine_gray_arm_without_exits_of_interest():
     data = _trial()
     fit = fine_gray(data, time="months", event="exit", treatment="arm", event_of_interest=1)

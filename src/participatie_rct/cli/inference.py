@@ -49,7 +49,6 @@ RegisterOption = typer.Option(
     help="A register instead of --protocol: DATA is then the trial's data folder, and the "
     "outcome table is built from both (as 'outcomes' writes it).",
 )
-STATISTIC_CHOICES = ("dim", "lin", "studentized", "logrank")
 OutcomeOption = typer.Option(
     None, "--outcome", help="Outcome column (number or true/false); not with logrank or --family."
 )
@@ -178,12 +177,11 @@ def _options(
 ) -> dict[str, Any]:
     """The statistic's options, checked: what the library's re-draws take besides the table."""
     from participatie_rct.cli.common import split_list
+    from participatie_rct.estimate.ri_stats import STATISTICS
 
     chosen = statistic or ("studentized" if family else "dim")
-    if chosen not in STATISTIC_CHOICES:
-        raise EstimationError(
-            f"--statistic {chosen!r} is not one of {', '.join(STATISTIC_CHOICES)}."
-        )
+    if chosen not in STATISTICS:
+        raise EstimationError(f"--statistic {chosen!r} is not one of {', '.join(STATISTICS)}.")
     if not 0 < conf_level < 1:
         raise EstimationError(f"--conf-level must lie between 0 and 1; got {conf_level!r}.")
     if family and chosen == "logrank":
@@ -218,8 +216,9 @@ def _from_register(
     trial = Trial.open(db, data, key=read_key(key_file))
     rng = np.random.default_rng(seed)
     if family:
-        table, column = _ordered(trial.outcomes(), trial.protocol, "arm", None, "outcomes")
-        result = _family(table, trial.protocol, "arm", draws, rng, options, "outcomes")
+        result, column = _family(
+            trial.outcomes(), trial.protocol, "arm", None, draws, rng, options, "outcomes"
+        )
         return result, column, trial.protocol.sha256
     result = trial.randomization_inference(outcome, n_draws=draws, rng=rng, **options)
     return result, result.settings.get("order"), trial.protocol.sha256
@@ -254,8 +253,9 @@ def _from_file(
     rng = np.random.default_rng(seed)
     with naming_file(data):
         if family:
-            table, column = _ordered(read_data(data), parsed, treatment, order, str(data))
-            result = _family(table, parsed, treatment, draws, rng, options, str(data))
+            result, column = _family(
+                read_data(data), parsed, treatment, order, draws, rng, options, str(data)
+            )
             return result, column, parsed.sha256
         result, column = prepared_inference(
             read_data(data),
@@ -273,35 +273,34 @@ def _from_file(
     return replace(result, settings=settings), column, parsed.sha256
 
 
-def _ordered(
-    table: Any, protocol: Any, treatment: str, order: str | None, source: str
-) -> tuple[Any, str | None]:
-    """The table in arrival order, checked against the protocol (as for one outcome)."""
-    from participatie_rct.trial.ri import arrival_order, check_arms, check_units
-
-    ordered, column = arrival_order(table, order, source)
-    check_units(ordered, protocol, source)
-    from participatie_rct.assignment import procedure_from_protocol
-
-    check_arms(ordered, treatment, tuple(procedure_from_protocol(protocol).arms), source)
-    return ordered, column
-
-
 def _family(
     table: Any,
     protocol: Any,
     treatment: str,
+    order: str | None,
     draws: int,
     rng: Any,
     options: dict[str, Any],
     source: str,
-) -> Any:
-    """Westfall-Young and Romano-Wolf over the arms x the protocol's declared family."""
+) -> tuple[Any, str | None]:
+    """Westfall-Young and Romano-Wolf over the arms x the protocol's declared family, on the
+    table in arrival order (checked as for one outcome); the result and the order column."""
     from dataclasses import replace
 
+    from participatie_rct.assignment import procedure_from_protocol
     from participatie_rct.estimate.family import family_p_values
-    from participatie_rct.trial.ri import numeric_outcome
+    from participatie_rct.trial.ri import (
+        DEFAULT_BATCH,
+        arrival_order,
+        check_arms,
+        check_units,
+        numeric_outcome,
+    )
 
+    table, column = arrival_order(table, order, source)
+    check_units(table, protocol, source)
+    procedure = procedure_from_protocol(protocol)
+    check_arms(table, treatment, tuple(procedure.arms), source)
     outcomes = list(protocol.analysis.family)
     if not outcomes:
         raise EstimationError(
@@ -309,10 +308,7 @@ def _family(
             '[analysis] table, e.g. family = ["outflow_work", "earnings_followup"].'
         )
     table = table.assign(**{o: numeric_outcome(table, o, source) for o in outcomes})
-    batch = options.get("batch", "batch" if "batch" in table.columns else None)
-    from participatie_rct.assignment import procedure_from_protocol
-
-    procedure = procedure_from_protocol(protocol)
+    batch = options.get("batch", DEFAULT_BATCH if DEFAULT_BATCH in table.columns else None)
     result = family_p_values(
         table,
         outcomes=outcomes,
@@ -328,7 +324,7 @@ def _family(
         control=protocol.control,
     )
     settings = {**result.settings, "batch": batch, "protocol_sha256": protocol.sha256}
-    return replace(result, settings=settings)
+    return replace(result, settings=settings), column
 
 
 def register(app: typer.Typer) -> None:

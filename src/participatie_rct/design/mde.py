@@ -7,7 +7,7 @@ Built on :func:`~participatie_rct.design.power.minimum_detectable_effect` (propo
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from participatie_rct.choices import Correction
 from participatie_rct.design.power import minimum_detectable_effect, power_means
@@ -40,29 +40,20 @@ def mde_curve(
         raise DesignError(
             "Give p_control (a proportion outcome) or sd (a continuous outcome), not both."
         )
+    design: dict[str, Any] = {
+        "power": power,
+        "alpha": alpha,
+        "arms": arms,
+        "correction": correction,
+        "strict": strict,
+    }
     rows = []
     for n in n_per_arm:
         if p_control is not None:
-            r = minimum_detectable_effect(
-                p_control=p_control,
-                n_per_arm=n,
-                power=power,
-                alpha=alpha,
-                arms=arms,
-                correction=correction,
-                strict=strict,
-            )
+            r = minimum_detectable_effect(p_control=p_control, n_per_arm=n, **design)
             extra = {"p_control": r.p_control, "p_treatment": r.p_treatment}
         else:
-            r = power_means(
-                sd=float(sd),  # type: ignore[arg-type]
-                n_per_arm=n,
-                power=power,
-                alpha=alpha,
-                arms=arms,
-                correction=correction,
-                strict=strict,
-            )
+            r = power_means(sd=float(sd), n_per_arm=n, **design)  # type: ignore[arg-type]
             extra = {"sd": r.sd}
         rows.append(
             {
@@ -76,7 +67,3 @@ def mde_curve(
             }
         )
     return pd.DataFrame(rows)
-
-
-# ---------------------------------------------------------------------------------------------
-# checks

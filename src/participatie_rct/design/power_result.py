@@ -107,7 +107,3 @@ class PowerResult(TidyResult):
         if self.arms > 1:
             lines.append(f"power to find at least one arm {self.power_any:.4f}")
         return "\n".join(lines)
-
-
-# ---------------------------------------------------------------------------------------------
-# public functions

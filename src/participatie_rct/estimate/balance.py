@@ -29,7 +29,7 @@ from participatie_rct.estimate.design_matrix import refuse_stray_text
 from participatie_rct.estimate.missing import complete_rows
 from participatie_rct.estimate.smd import standardized_mean_difference
 from participatie_rct.estimate.variance import hc_vcov, least_squares
-from participatie_rct.tidy import TidyResult, base_glance, records, resolve_level
+from participatie_rct.tidy import TidyResult, records, resolve_level, settings_glance
 
 #: the columns of :meth:`BalanceResult.to_frame`, in order
 BALANCE_COLUMNS: tuple[str, ...] = (
@@ -91,16 +91,7 @@ class BalanceResult(TidyResult):
 
     def glance(self) -> dict[str, Any]:
         """n, rows dropped per arm, the control, covariates, groups, se type, warnings."""
-        facts = {
-            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
-        }
-        return base_glance(
-            n=int(self.settings.get("n", 0)),
-            control=self.settings.get("control"),
-            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
-            warnings=self.warnings,
-            **facts,
-        )
+        return settings_glance(self.settings, self.warnings)
 
     def to_dict(self) -> dict[str, Any]:
         """``{"estimates": [...], "glance": {...}, "joint": [...]}``."""

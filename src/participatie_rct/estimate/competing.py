@@ -24,7 +24,15 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, prepare_survival, time_grid
-from participatie_rct.estimate.monotone import diverging_warnings, estimable_arms, spread
+from participatie_rct.estimate.monotone import (
+    arm_design,
+    diverging_warnings,
+    estimable_arms,
+    fitted_columns,
+    shown_columns,
+    spread,
+    term_label,
+)
 from participatie_rct.estimate.newton import diverging, newton_raphson, not_converged_warning
 from participatie_rct.estimate.survival_results import (
     CumulativeIncidenceResult,
@@ -455,14 +463,11 @@ def fine_gray(
     )
     cause = _check_cause(sd, event, event_of_interest)
     status = np.where(sd.event == 0, 0, np.where(sd.event == cause, 1, 2))
-    k = len(sd.levels)
-    dummies = (sd.arm[:, None] == np.arange(1, k)[None, :]).astype(float)
-    x = np.hstack([dummies, sd.covariates])
-    names = ["arm"] * (k - 1) + list(sd.covariate_names)
-    arms: list[str | None] = [*sd.levels[1:], *[None] * len(sd.covariate_names)]
+    x, names, arms = arm_design(sd)
+    k, p = len(sd.levels), x.shape[1]
     what = f"exits of type {cause}"
     est = estimable_arms(sd.arm, sd.levels, status == 1, model="Fine-Gray", what=what)
-    cols = [a - 1 for a in est.fitted] + list(range(k - 1, x.shape[1]))
+    cols = fitted_columns(est, k, p)
     fd = _FGData(sd.time, status, x[:, cols], (~est.silenced).astype(float))
 
     def objective(beta: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, None]:
@@ -470,17 +475,12 @@ def fine_gray(
 
     nf = newton_raphson(objective, len(cols), model="Fine-Gray", tol=1e-10)
     vcov_fit = _fg_variance(fd, nf.beta, nf.info)
-    p = x.shape[1]
-    bad = set(diverging(nf.beta, np.linalg.pinv(nf.info)).tolist())
-    report = [a - 1 for a in est.reported] + list(range(k - 1, p))
-    position = {c: i for i, c in enumerate(cols)}
-    shown = [c for c in report if position[c] not in bad]
-    idx = [position[c] for c in shown]
+    bad = diverging(nf.beta, np.linalg.pinv(nf.info)).tolist()
+    shown, idx = shown_columns(est, cols, k, p, bad)
     beta = spread(nf.beta[idx], shown, p)
     vcov = spread(vcov_fit[np.ix_(idx, idx)], shown, p)
     warns = est.warnings + diverging_warnings(
-        "Fine-Gray",
-        [f"arm {arms[cols[i]]}" if arms[cols[i]] else names[cols[i]] for i in sorted(bad)],
+        "Fine-Gray", [term_label(names[cols[i]], arms[cols[i]]) for i in bad]
     )
     if not nf.converged:
         warns += (not_converged_warning("Fine-Gray", nf.iterations),)

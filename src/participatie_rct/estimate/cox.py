@@ -24,7 +24,15 @@ from scipy import stats
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.km import SurvivalData, km_table, prepare_survival
-from participatie_rct.estimate.monotone import diverging_warnings, estimable_arms, spread
+from participatie_rct.estimate.monotone import (
+    arm_design,
+    diverging_warnings,
+    estimable_arms,
+    fitted_columns,
+    shown_columns,
+    spread,
+    term_label,
+)
 from participatie_rct.estimate.newton import (
     NewtonFit,
     diverging,
@@ -367,8 +375,8 @@ def _fit_estimable(
     x, names, arms, term_columns, term_names = _design(sd, covariates)
     est = estimable_arms(sd.arm, sd.levels, dead, model="Cox", what=what)
     keep = ~est.silenced
-    k = len(sd.levels)
-    cols = [a - 1 for a in est.fitted] + list(range(k - 1, x.shape[1]))
+    k, p = len(sd.levels), x.shape[1]
+    cols = fitted_columns(est, k, p)
     sub_terms, sub_names = _sub_terms(term_columns, term_names, cols)
     fit = fit_cox_arrays(
         x[np.ix_(keep, np.asarray(cols, dtype=np.int64))],
@@ -380,23 +388,15 @@ def _fit_estimable(
         sub_terms,
         sub_names,
     )
-    p = x.shape[1]
-    report = [a - 1 for a in est.reported] + list(range(k - 1, p))
-    position = {c: i for i, c in enumerate(cols)}
-    bad = diverging(fit.beta, fit.vcov)
-    shown = [c for c in report if position[c] not in set(bad.tolist())]
+    bad = diverging(fit.beta, fit.vcov).tolist()
+    shown, idx = shown_columns(est, cols, k, p, bad)
     warns = est.warnings + diverging_warnings(
-        "Cox", [_term_label(names[cols[i]], arms[cols[i]]) for i in bad]
+        "Cox", [term_label(names[cols[i]], arms[cols[i]]) for i in bad]
     )
-    idx = [position[c] for c in shown]
     beta = spread(fit.beta[idx], shown, p)
     vcov = spread(fit.vcov[np.ix_(idx, idx)], shown, p)
     rvcov = spread(fit.robust_vcov[np.ix_(idx, idx)], shown, p)
     return fit, (beta, vcov, rvcov, names, arms), warns
-
-
-def _term_label(name: str, arm: str | None) -> str:
-    return f"arm {arm}" if arm is not None else name
 
 
 def _recode(codes: np.ndarray) -> np.ndarray:
@@ -443,10 +443,7 @@ def _design(
 ) -> tuple[np.ndarray, list[str], list[str | None], list[list[int]], list[str]]:
     """Arm dummies (control left out) followed by the covariates; cox.zph term grouping."""
     k = len(sd.levels)
-    dummies = (sd.arm[:, None] == np.arange(1, k)[None, :]).astype(float)
-    x = np.hstack([dummies, sd.covariates])
-    names = ["arm"] * (k - 1) + list(sd.covariate_names)
-    arms: list[str | None] = [*sd.levels[1:], *[None] * len(sd.covariate_names)]
+    x, names, arms = arm_design(sd)
     term_columns = [list(range(k - 1))]
     term_names = ["arm"]
     for cov in covariates:

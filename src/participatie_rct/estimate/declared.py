@@ -35,7 +35,7 @@ def declared_family(
 
 
 def empty_effects(
-    absent: Sequence[str], *, term: str, alpha: float, n_control: int
+    absent: Sequence[str], *, term: str, conf_level: float, n_control: int
 ) -> list[Effect]:
     """NaN rows for arms without data, so that they stay in the table and the family."""
     nan = float("nan")
@@ -50,7 +50,7 @@ def empty_effects(
             p_value=nan,
             ci_low=nan,
             ci_high=nan,
-            conf_level=1 - alpha,
+            conf_level=conf_level,
             n=n_control,
             n_arm=0,
             n_control=n_control,
@@ -65,14 +65,14 @@ def with_absent_arms(
     absent: Sequence[str],
     *,
     term: str,
-    alpha: float,
+    conf_level: float,
 ) -> tuple[list[Effect], tuple[str, ...]]:
     """Effects with NaN rows for ``absent`` arms (sorted by arm) and a warning per arm."""
     if not absent:
         return effects, ()
     control = settings["control"]
     n_control = int(settings["n_by_arm"].get(control, 0))
-    rows = effects + empty_effects(absent, term=term, alpha=alpha, n_control=n_control)
+    rows = effects + empty_effects(absent, term=term, conf_level=conf_level, n_control=n_control)
     rows.sort(key=lambda e: e.arm)
     settings["arms"] = sorted({*settings["arms"], *absent})
     settings["arms_without_data"] = list(absent)

@@ -28,19 +28,23 @@ import pandas as pd
 
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import arm_label
-from participatie_rct.estimate.design_matrix import covariate_matrix
-from participatie_rct.estimate.inference import arm_codes
+from participatie_rct.estimate.inference import (
+    TIE_TOL,
+    arm_codes,
+    batch_numbers,
+    centred,
+    unit_columns,
+)
 from participatie_rct.estimate.multiplicity import holm
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.results import json_ready
-from participatie_rct.estimate.ri_stats import FUNCTIONS, Columns
+from participatie_rct.estimate.ri_stats import FUNCTIONS, Columns, StatFn
 from participatie_rct.seeds import entropy_of
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
 
 RESAMPLING = ("randomization", "bootstrap")
-TIE_TOL = 1e-12
 
 
 def resampled_p_values(t_obs: np.ndarray, t_null: np.ndarray) -> np.ndarray:
@@ -127,17 +131,8 @@ class FamilyResult:
 def _columns(
     data: pd.DataFrame, units: pd.DataFrame, outcome: str, covariates: Sequence[str]
 ) -> Columns:
-    pos = units.index.get_indexer(data.index)
-    y = np.full(len(units), np.nan)
-    y[pos] = pd.to_numeric(data[outcome], errors="coerce").to_numpy(dtype=float)
-    x = np.zeros((len(units), 0))
-    if covariates:
-        cx, _ = covariate_matrix(data, covariates)
-        x = np.full((len(units), cx.shape[1]), np.nan)
-        x[pos] = cx
-    ok = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
-    xs = x[ok] - x[ok].mean(axis=0) if x.shape[1] else x[ok]
-    return Columns(y[ok][:, None], ok, xs)
+    y, ok, x = unit_columns(data, units, outcome=outcome, covariates=covariates)
+    return Columns(y[ok][:, None], ok, centred(x[ok]))
 
 
 def _bootstrap_weights(groups: np.ndarray, n_draws: int, rng: np.random.Generator) -> np.ndarray:
@@ -195,14 +190,13 @@ def family_p_values(
         raise EstimationError("the bootstrap family uses statistic 'dim' or 'lin'.")
     fn = FUNCTIONS[statistic]
     cols = [_columns(data, units, o, covariates) for o in outcomes]
-    est = np.stack(
-        [
-            FUNCTIONS["dim" if not covariates else "lin"](z_obs[None], k, c, treated)[0, :, 0]
-            for k in cols
-        ],
-        axis=1,
-    )
-    observed = np.stack([fn(z_obs[None], k, c, treated)[0, :, 0] for k in cols], axis=1)
+    effect = FUNCTIONS["lin" if covariates else "dim"]  # the estimate reported beside the test
+
+    def observed_by(f: StatFn) -> np.ndarray:
+        return np.stack([f(z_obs[None], k, c, treated)[0, :, 0] for k in cols], axis=1)
+
+    est = observed_by(effect)
+    observed = est if fn is effect else observed_by(fn)
     null, observed, method = _resample(
         fn,
         cols,
@@ -284,11 +278,10 @@ def _resample(
     """The null statistics (draws, arms, outcomes), the observed ones on the same scale, and
     the name of the resampling."""
     if resampling == "randomization":
-        batches = units[batch].to_numpy() if batch else np.zeros(len(units), dtype=np.int64)
         assert procedure is not None
         chunks = [
             np.stack([fn(z, k, c, treated)[:, :, 0] for k in cols], axis=2)
-            for z in redraws(procedure, units, batches, n_draws, rng)
+            for z in redraws(procedure, units, batch_numbers(units, batch), n_draws, rng)
         ]
         null = np.concatenate(chunks, axis=0)
         return null, observed, redraw_kind(procedure)

@@ -28,12 +28,12 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.arms import arm_label, resolve_arms
+from participatie_rct.estimate.arms import resolve_arms
 from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.ri_stats import FUNCTIONS, STATISTICS, Columns, logrank_scores
 from participatie_rct.seeds import entropy_of
-from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, base_glance, json_ready
+from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, json_ready, settings_glance
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -79,15 +79,9 @@ class RandomizationResult(TidyResult):
     def glance(self) -> dict[str, Any]:
         """n (rows with an outcome), the control, the procedure, draws, seed, the omnibus
         test, warnings."""
-        facts = {
-            k: v for k, v in self.settings.items() if k not in ("n", "control", "n_dropped_by_arm")
-        }
-        return base_glance(
-            n=int(self.settings.get("n", 0)),
-            control=self.settings.get("control"),
-            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
-            warnings=self.warnings,
-            **facts,
+        return settings_glance(
+            self.settings,
+            self.warnings,
             omnibus_statistic=self.omnibus.get("statistic"),
             omnibus_p_value=self.omnibus.get("p_value"),
         )
@@ -145,15 +139,15 @@ def arm_codes(
     return arms, c, treated, z_obs
 
 
-def _outcome_columns(
+def unit_columns(
     data: pd.DataFrame,
     units: pd.DataFrame,
     *,
-    statistic: str,
-    outcome: str | None,
-    time: str | None,
-    event: str | None,
-    covariates: Sequence[str],
+    statistic: str = "dim",
+    outcome: str | None = None,
+    time: str | None = None,
+    event: str | None = None,
+    covariates: Sequence[str] = (),
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per unit (units order): the outcome (or log-rank score), usable rows, covariates."""
     pos = units.index.get_indexer(data.index)
@@ -175,6 +169,16 @@ def _outcome_columns(
         x[pos] = cx
     ok = ~np.isnan(y) & ~np.isnan(x).any(axis=1)
     return y, ok, x
+
+
+def centred(x: np.ndarray) -> np.ndarray:
+    """Covariates (rows used) centred at their means, as Lin's statistic wants them."""
+    return x - x.mean(axis=0) if x.shape[1] else x
+
+
+def batch_numbers(units: pd.DataFrame, batch: str | None) -> np.ndarray:
+    """Each unit's intake batch number; without a ``batch`` column all units form one."""
+    return units[batch].to_numpy() if batch is not None else np.zeros(len(units), dtype=np.int64)
 
 
 def randomization_inference(
@@ -211,7 +215,7 @@ def randomization_inference(
     arms, c, treated, z_obs = arm_codes(
         data, units, treatment=treatment, declared=procedure.arms, control=control
     )
-    y, ok, x = _outcome_columns(
+    y, ok, x = unit_columns(
         data,
         units,
         statistic=statistic,
@@ -220,13 +224,13 @@ def randomization_inference(
         event=event,
         covariates=covariates if statistic in ("lin", "studentized") else (),
     )
-    xs = x[ok] - x[ok].mean(axis=0) if x.shape[1] else x[ok]
+    xs = centred(x[ok])
     invert = statistic in INVERTIBLE
     extra = [(z_obs == a).astype(float)[ok] for a in treated] if invert else []
     cols = Columns(np.column_stack([y[ok], *extra]), ok, xs)
     fn = FUNCTIONS[statistic]
     observed = fn(z_obs[None, :], cols, c, treated)[0]  # (arms, r)
-    batches = units[batch].to_numpy() if batch is not None else np.zeros(len(units), dtype=np.int64)
+    batches = batch_numbers(units, batch)
     chunks = [fn(z, cols, c, treated) for z in redraws(procedure, units, batches, n_draws, rng)]
     null = np.concatenate(chunks, axis=0)  # (draws, arms, r)
     rows, warnings = _rows(arms, treated, observed, null, invert, conf_level)
@@ -403,8 +407,3 @@ def invert_interval(
                 break
         ends.append(inside)
     return float(ends[0]), float(ends[1])
-
-
-def arm_labels(values: pd.Series) -> np.ndarray:
-    """A treatment column as arm texts (``1.0`` -> ``"1"``)."""
-    return np.array([arm_label(v) for v in values.to_numpy()], dtype=object)

@@ -303,7 +303,7 @@ def itt(
         )
     settings.update(extra)
     absent = declared_family(data, treatment, found, arms)
-    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", alpha=1 - level)
+    effects, warnings = with_absent_arms(effects, settings, absent, term="itt", conf_level=level)
     if extra.get("n_singletons_dropped"):
         warnings += (
             f"strata '{strata}': {extra['n_singletons_dropped']} row(s) alone in their stratum "

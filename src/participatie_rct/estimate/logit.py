@@ -142,7 +142,7 @@ def logit_ame(
     }
     settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
     absent = declared_family(data, treatment, arms, None)
-    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", alpha=1 - level)
+    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", conf_level=level)
     return EffectsResult(
         tuple(_adjusted(effects)),
         settings,

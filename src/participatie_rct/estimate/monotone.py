@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from participatie_rct.estimate.km import SurvivalData
 
 
 @dataclass(frozen=True)
@@ -62,6 +66,38 @@ def estimable_arms(
         reported = fitted
     silenced = np.isin(arm, np.asarray(empty, dtype=arm.dtype))
     return EstimableArms(silenced, reference, fitted, reported, tuple(warnings))
+
+
+def arm_design(sd: SurvivalData) -> tuple[np.ndarray, list[str], list[str | None]]:
+    """Arm dummies (control left out: arm ``a`` is column ``a - 1``) followed by the
+    covariates, with each column's term name and arm (``None`` for a covariate)."""
+    k = len(sd.levels)
+    dummies = (sd.arm[:, None] == np.arange(1, k)[None, :]).astype(float)
+    names = ["arm"] * (k - 1) + list(sd.covariate_names)
+    arms: list[str | None] = [*sd.levels[1:], *[None] * len(sd.covariate_names)]
+    return np.hstack([dummies, sd.covariates]), names, arms
+
+
+def fitted_columns(est: EstimableArms, k: int, p: int) -> list[int]:
+    """The design columns (of :func:`arm_design`, ``k`` arms, ``p`` columns) in the fit."""
+    return [a - 1 for a in est.fitted] + list(range(k - 1, p))
+
+
+def shown_columns(
+    est: EstimableArms, cols: Sequence[int], k: int, p: int, bad: Sequence[int]
+) -> tuple[list[int], list[int]]:
+    """The design columns reported (fitted, not running off to infinity: ``bad`` are fit
+    positions) and their positions in the fit of ``cols``."""
+    position = {c: i for i, c in enumerate(cols)}
+    report = [a - 1 for a in est.reported] + list(range(k - 1, p))
+    dropped = set(bad)
+    shown = [c for c in report if position[c] not in dropped]
+    return shown, [position[c] for c in shown]
+
+
+def term_label(name: str, arm: str | None) -> str:
+    """How a warning names a design column: ``arm <label>`` or the covariate's name."""
+    return f"arm {arm}" if arm is not None else name
 
 
 def spread(values: np.ndarray, columns: Sequence[int], size: int) -> np.ndarray:

@@ -15,7 +15,7 @@ from typing import Any
 import pandas as pd
 from scipy import stats
 
-from participatie_rct.tidy import TidyResult, base_glance, json_ready
+from participatie_rct.tidy import TidyResult, json_ready, settings_glance
 
 __all__ = [
     "FRAME_COLUMNS",
@@ -150,18 +150,7 @@ class EffectsResult(TidyResult):
 
     def glance(self) -> dict[str, Any]:
         """Model-level facts: n, rows dropped per arm, the control, the settings, warnings."""
-        facts = {
-            k: v
-            for k, v in self.settings.items()
-            if k not in ("n", "n_dropped_by_arm", "control", "warnings")
-        }
-        return base_glance(
-            n=int(self.settings.get("n", sum(e.n_arm for e in self.effects))),
-            control=self.settings.get("control"),
-            n_dropped_by_arm=self.settings.get("n_dropped_by_arm"),
-            warnings=self.warnings,
-            **facts,
-        )
+        return settings_glance(self.settings, self.warnings, n=sum(e.n_arm for e in self.effects))
 
     def summary(self) -> str:
         """A table a person reads, with the settings underneath."""

@@ -112,9 +112,9 @@ def lin_coefficient(
     w: np.ndarray | None = None,
 ) -> np.ndarray:
     """(draws, arms, r): Lin's covariate-adjusted effect of each arm against control."""
-    zz = z[:, cols.ok]
+    zz = _used(z, cols.ok)
     X, XX = _design(cols)
-    masks = _masks(zz, [control, *treated], None if w is None else w[:, cols.ok])
+    masks = _masks(zz, [control, *treated], None if w is None else _used(w, cols.ok))
     fits = [_arm_fits(m, X, XX, cols.y)[1][:, 0, :] for m in masks]
     return np.stack([fits[j + 1] - fits[0] for j in range(len(treated))], axis=1)
 
@@ -137,17 +137,21 @@ def _hc2_intercept_variance(
 
 def studentized(z: np.ndarray, cols: Columns, control: int, treated: Sequence[int]) -> np.ndarray:
     """(draws, arms, r): Lin's coefficient over its HC2 standard error."""
-    zz = z[:, cols.ok]
+    zz = _used(z, cols.ok)
     if cols.x.shape[1] == 0:
         return _welch(zz, cols.y, control, treated)
     X, XX = _design(cols)
-    parts = [_hc2_intercept_variance(m, X, XX, cols.y) for m in _masks(zz, [control, *treated])]
-    out = []
-    for j in range(len(treated)):
-        est = parts[j + 1][0] - parts[0][0]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            out.append(est / np.sqrt(parts[j + 1][1] + parts[0][1]))
-    return np.stack(out, axis=1)
+    return _t_against_control(
+        [_hc2_intercept_variance(m, X, XX, cols.y) for m in _masks(zz, [control, *treated])]
+    )
+
+
+def _t_against_control(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.ndarray:
+    """(draws, arms, r): each treated arm's estimate minus control's over the root of the
+    summed variances; ``parts`` holds (estimate, variance) per arm, control first."""
+    (est_c, var_c), *rest = parts
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack([(est - est_c) / np.sqrt(var + var_c) for est, var in rest], axis=1)
 
 
 def _welch(zz: np.ndarray, y: np.ndarray, control: int, treated: Sequence[int]) -> np.ndarray:
@@ -162,12 +166,7 @@ def _welch(zz: np.ndarray, y: np.ndarray, control: int, treated: Sequence[int]) 
             mean = s1 / n
             var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) / n
         parts.append((mean, var))
-    out = []
-    for j in range(len(treated)):
-        with np.errstate(invalid="ignore", divide="ignore"):
-            diff = parts[j + 1][0] - parts[0][0]
-            out.append(diff / np.sqrt(parts[j + 1][1] + parts[0][1]))
-    return np.stack(out, axis=1)
+    return _t_against_control(parts)
 
 
 def logrank_scores(time: np.ndarray, event: np.ndarray) -> np.ndarray:

@@ -105,6 +105,10 @@ def ratio_frame(table: pd.DataFrame, robust: bool = False) -> pd.DataFrame:
     return _ordered(out, ("arm", *ESTIMATE_COLUMNS, "exp_estimate", "exp_ci_low", "exp_ci_high"))
 
 
+#: the columns a ratio model's repr shows: hazard ratios and their intervals
+RATIO_SHOWN = ("term", "arm", "exp_estimate", "std_error", "p_value", "exp_ci_low", "exp_ci_high")
+
+
 def _none_dropped(arms: tuple[str, ...] | list[str]) -> dict[str, int]:
     return {str(a): 0 for a in arms}
 
@@ -281,8 +285,7 @@ class CoxResult(TidyResult):
         )
 
     def _shown_frame(self) -> pd.DataFrame:
-        cols = ["term", "arm", "exp_estimate", "std_error", "p_value", "exp_ci_low", "exp_ci_high"]
-        return self.to_frame()[cols]
+        return self.to_frame()[list(RATIO_SHOWN)]
 
     def proportional_hazards(self) -> ProportionalHazardsResult:
         """Score test of a constant coefficient against g(t) = 1 - KM(t-) (``cox.zph``, km)."""
@@ -416,8 +419,7 @@ class FineGrayResult(TidyResult):
         )
 
     def _shown_frame(self) -> pd.DataFrame:
-        cols = ["term", "arm", "exp_estimate", "std_error", "p_value", "exp_ci_low", "exp_ci_high"]
-        return self.to_frame()[cols]
+        return self.to_frame()[list(RATIO_SHOWN)]
 
 
 @dataclass(frozen=True, repr=False)
