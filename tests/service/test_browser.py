@@ -52,14 +52,28 @@ def browser() -> Iterator[object]:
 
 
 def _submit(browser, button: str) -> None:
-    """Click ``button`` and wait until the next page has replaced this one."""
+    """Click ``button`` and wait until the next page has replaced this one.
+
+    The old page is marked with a window property; the wait ends when a loaded document
+    without the mark answers. Errors the driver raises while the page is being swapped
+    (a stale element, or Chromium's "node does not belong to the document") only mean
+    "not yet", so they are ignored instead of waiting on an element of the old page.
+    """
+    from selenium.common.exceptions import WebDriverException
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
 
-    page = browser.find_element(By.TAG_NAME, "html")
+    browser.execute_script("window.__previousPage = true;")
     browser.find_element(By.ID, button).click()
-    WebDriverWait(browser, 60).until(expected_conditions.staleness_of(page))
+
+    def replaced(driver) -> bool:
+        return bool(
+            driver.execute_script(
+                "return window.__previousPage === undefined && document.readyState === 'complete';"
+            )
+        )
+
+    WebDriverWait(browser, 60, ignored_exceptions=(WebDriverException,)).until(replaced)
 
 
 def _enrol_others(base: str, tokens: dict[str, str]) -> None:
