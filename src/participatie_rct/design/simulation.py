@@ -236,36 +236,10 @@ def simulated_power(
     from participatie_rct.simulate import ScenarioSpec, expected_outflow, scenario_spec
 
     spec = design if isinstance(design, ScenarioSpec) else scenario_spec(design, effects=effects)
-    if (
-        not isinstance(n_trials, int)
-        or isinstance(n_trials, bool)
-        or not 1 <= n_trials <= TRIALS_MAX
-    ):
-        raise DesignError(
-            f"n_trials must be a whole number from 1 to {TRIALS_MAX:,}; got {n_trials!r}. "
-            "A thousand trials give the power to within about 1.5 points."
-        )
-    if workers is not None and (not isinstance(workers, int) or workers < 1):
-        raise DesignError(f"workers must be a whole number >= 1; got {workers!r}.")
-    if not 0 < alpha < 1:
-        raise DesignError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+    _check_run(n_trials, workers=workers, alpha=alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
     kind = parse_choice(Spending, spending, parameter="spending")
-    from participatie_rct.design.boundaries import equally_spaced
-
-    fractions = (
-        tuple(float(t) for t in information) if information is not None else equally_spaced(looks)
-    )
-    if information is not None and looks != 1 and len(fractions) != looks:
-        raise DesignError(
-            f"looks = {looks} but {len(fractions)} information fractions were given "
-            f"({', '.join(f'{t:g}' for t in fractions)}); give one fraction per look."
-        )
-    if not fractions or fractions[-1] != 1.0:
-        raise DesignError(
-            f"the information fractions are {list(fractions)}; a planned design ends with "
-            "the final analysis at 1 (e.g. information=[0.5, 1])."
-        )
+    fractions = _fractions(looks, information)
     if outcome not in _OUTCOMES:
         allowed = ", ".join(repr(o) for o in _OUTCOMES)
         raise DesignError(f"outcome must be one of {allowed}; got {outcome!r}.")
@@ -309,6 +283,48 @@ def simulated_power(
         "analysis": "itt: OLS, HC2, strata fixed effects (site x age group)",
     }
     return SimulatedPower(trials=trials, truth=truth, settings=settings)
+
+
+def _check_run(n_trials: int, *, workers: int | None, alpha: float) -> None:
+    """Refuse a number of trials or workers that is not a whole number in range, or an alpha
+    outside (0, 1)."""
+    if (
+        not isinstance(n_trials, int)
+        or isinstance(n_trials, bool)
+        or not 1 <= n_trials <= TRIALS_MAX
+    ):
+        raise DesignError(
+            f"n_trials must be a whole number from 1 to {TRIALS_MAX:,}; got {n_trials!r}. "
+            "A thousand trials give the power to within about 1.5 points."
+        )
+    if workers is not None and (not isinstance(workers, int) or workers < 1):
+        raise DesignError(f"workers must be a whole number >= 1; got {workers!r}.")
+    if not 0 < alpha < 1:
+        raise DesignError(f"alpha must lie between 0 and 1; got {alpha!r}.")
+
+
+def _fractions(looks: int, information: Sequence[float] | None) -> tuple[float, ...]:
+    """The information fractions of the looks: as given, or ``looks`` equally spaced.
+
+    Refuses fractions whose number disagrees with ``looks`` (when both are given) and
+    fractions that do not end with the final analysis at 1.
+    """
+    from participatie_rct.design.boundaries import equally_spaced
+
+    fractions = (
+        tuple(float(t) for t in information) if information is not None else equally_spaced(looks)
+    )
+    if information is not None and looks != 1 and len(fractions) != looks:
+        raise DesignError(
+            f"looks = {looks} but {len(fractions)} information fractions were given "
+            f"({', '.join(f'{t:g}' for t in fractions)}); give one fraction per look."
+        )
+    if not fractions or fractions[-1] != 1.0:
+        raise DesignError(
+            f"the information fractions are {list(fractions)}; a planned design ends with "
+            "the final analysis at 1 (e.g. information=[0.5, 1])."
+        )
+    return fractions
 
 
 def _run(

@@ -106,15 +106,53 @@ def difference_in_means(
     if cluster is not None:
         _check_clusters(t, cluster)
     if blocks is None:
-        if min((t == 1).sum(), (t == 0).sum()) < 2 and cluster is None:
-            raise EstimationError("each arm needs at least two units for the difference in means.")
-        if cluster is None:
-            est, se, df = _welch(y, t)
-            return DimEstimate(est, se, df, int(y.size), "standard")
-        est, se, df, G = _clustered(y, t, cluster)
-        return DimEstimate(est, se, df, int(y.size), "clustered", n_clusters=G)
-
+        return _unblocked(y, t, cluster)
     levels, codes = np.unique(blocks, return_inverse=True)
+    paired = _paired_blocks(levels, codes, cluster)
+    d, s, nb, clusters_total = _block_differences(y, t, levels, codes, cluster, paired=paired)
+    N, B = nb.sum(), levels.size
+    est = float(np.sum(d * nb / N))
+    if paired:
+        if cluster is None:
+            se = np.sqrt(np.sum((d - est) ** 2) / (B * (B - 1)))
+            design = "matched-pair"
+        else:  # Imai, King and Nall (2009), eq. 6, as estimatr
+            se = np.sqrt(B / ((B - 1) * N**2) * np.sum((nb * d - N * est / B) ** 2))
+            design = "matched-pair clustered"
+        df = float(B - 1)
+    else:
+        se = np.sqrt(np.sum(s**2 * (nb / N) ** 2))
+        if cluster is None:
+            design, df = "blocked", float(N - 2 * B)
+        else:
+            design, df = "block-clustered", float(clusters_total - 2 * B)
+    return DimEstimate(
+        est,
+        float(se),
+        df,
+        int(N),
+        design,
+        n_blocks=int(B),
+        n_clusters=clusters_total if cluster is not None else None,
+    )
+
+
+def _unblocked(y: np.ndarray, t: np.ndarray, cluster: np.ndarray | None) -> DimEstimate:
+    """The standard (Welch) or clustered (CR2) difference in means, without blocks."""
+    if min((t == 1).sum(), (t == 0).sum()) < 2 and cluster is None:
+        raise EstimationError("each arm needs at least two units for the difference in means.")
+    if cluster is None:
+        est, se, df = _welch(y, t)
+        return DimEstimate(est, se, df, int(y.size), "standard")
+    est, se, df, G = _clustered(y, t, cluster)
+    return DimEstimate(est, se, df, int(y.size), "clustered", n_clusters=G)
+
+
+def _paired_blocks(levels: np.ndarray, codes: np.ndarray, cluster: np.ndarray | None) -> bool:
+    """Whether the design is matched pairs: some block holds two units (or clusters).
+
+    Refuses blocks of a single unit (or cluster): they cannot hold both arms.
+    """
     per_block_units = []
     for b in range(levels.size):
         idx = codes == b
@@ -129,7 +167,23 @@ def difference_in_means(
             f"blocks {', '.join(bad)} have a single unit (or cluster). Every block needs units of "
             "both arms; merge small blocks or leave out blocks."
         )
-    paired = bool(np.any(units == 2))
+    return bool(np.any(units == 2))
+
+
+def _block_differences(
+    y: np.ndarray,
+    t: np.ndarray,
+    levels: np.ndarray,
+    codes: np.ndarray,
+    cluster: np.ndarray | None,
+    *,
+    paired: bool,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Per block: the difference in means, its standard error (NaN for pairs) and size.
+
+    Also the number of clusters over all blocks (0 without clusters). Refuses a block with
+    only one arm, and (unpaired, unclustered) a block with fewer than two units in an arm.
+    """
     diffs, ses, ns, clusters_total = [], [], [], 0
     for b in range(levels.size):
         idx = codes == b
@@ -157,29 +211,4 @@ def difference_in_means(
         diffs.append(est)
         ses.append(se)
         ns.append(int(idx.sum()))
-    d, s, nb = np.array(diffs), np.array(ses), np.array(ns, dtype=float)
-    N, B = nb.sum(), levels.size
-    est = float(np.sum(d * nb / N))
-    if paired:
-        if cluster is None:
-            se = np.sqrt(np.sum((d - est) ** 2) / (B * (B - 1)))
-            design = "matched-pair"
-        else:  # Imai, King and Nall (2009), eq. 6, as estimatr
-            se = np.sqrt(B / ((B - 1) * N**2) * np.sum((nb * d - N * est / B) ** 2))
-            design = "matched-pair clustered"
-        df = float(B - 1)
-    else:
-        se = np.sqrt(np.sum(s**2 * (nb / N) ** 2))
-        if cluster is None:
-            design, df = "blocked", float(N - 2 * B)
-        else:
-            design, df = "block-clustered", float(clusters_total - 2 * B)
-    return DimEstimate(
-        est,
-        float(se),
-        df,
-        int(N),
-        design,
-        n_blocks=int(B),
-        n_clusters=clusters_total if cluster is not None else None,
-    )
+    return np.array(diffs), np.array(ses), np.array(ns, dtype=float), clusters_total

@@ -33,7 +33,13 @@ from participatie_rct.estimate.design_matrix import covariate_matrix
 from participatie_rct.estimate.redraw import redraw_kind, redraws
 from participatie_rct.estimate.ri_stats import FUNCTIONS, STATISTICS, Columns, logrank_scores
 from participatie_rct.seeds import entropy_of
-from participatie_rct.tidy import ESTIMATE_COLUMNS, TidyResult, json_ready, settings_glance
+from participatie_rct.tidy import (
+    ESTIMATE_COLUMNS,
+    TidyResult,
+    json_ready,
+    resolve_level,
+    settings_glance,
+)
 
 if TYPE_CHECKING:
     from participatie_rct.assignment.base import AssignmentProcedure
@@ -208,8 +214,10 @@ def randomization_inference(
     units form one batch. ``statistic`` is ``dim``, ``lin`` (with ``covariates``),
     ``studentized`` or ``logrank`` (with ``time`` and ``event`` instead of ``outcome``).
     Rows with a missing outcome are left out of every statistic but take part in every
-    re-draw, as they did in the trial.
+    re-draw, as they did in the trial. ``conf_level`` (strictly between 0 and 1, as for every
+    estimator) is the level of the intervals found by inverting ``dim`` and ``lin``.
     """
+    conf_level = resolve_level(conf_level)
     units = data if units is None else units
     _validate(data, units, statistic, n_draws, outcome, time, event, covariates, treatment, batch)
     arms, c, treated, z_obs = arm_codes(

@@ -237,19 +237,7 @@ def itt(
     """
     est = parse_choice(Estimator, estimator, parameter="estimator")
     covariates = tuple(covariates)
-    adj = parse_choice(Adjustment, adjust, parameter="adjust") if adjust is not None else None
-    if adj is None:
-        adj = Adjustment.LIN if covariates else Adjustment.NONE
-    if adj is not Adjustment.NONE and not covariates:
-        raise EstimationError(
-            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use "
-            "adjust='none'."
-        )
-    if est is Estimator.DIM and covariates and adj is not Adjustment.NONE:
-        raise EstimationError(
-            "the difference in means (estimator 'dim') does not adjust for covariates. Use "
-            "estimator='ols' for covariate adjustment, or leave out the covariates."
-        )
+    adj = _adjustment(adjust, covariates=covariates, estimator=est)
     corr = parse_choice(Correction, correction, parameter="correction")
     level = resolve_level(conf_level, alpha)
     se = resolve_se(se_type, cluster=cluster, estimator=est)
@@ -261,12 +249,8 @@ def itt(
         *(covariates if adj is not Adjustment.NONE else ()),
         *(c for c in (strata, cluster) if c),
     ]
-    cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
+    cleaned = _nonempty(complete_rows(data, used, treatment=treatment, policy=missing))
     frame = cleaned.data
-    if frame.empty:
-        raise EstimationError(
-            "no complete rows remain after dropping missing values; nothing to estimate."
-        )
     y = numeric_outcome(frame[outcome], name=outcome)
     found = resolve_arms(frame[treatment], treatment=treatment, control=control)
     require_variation(y, name=outcome)
@@ -305,12 +289,49 @@ def itt(
     absent = declared_family(data, treatment, found, arms)
     effects, warnings = with_absent_arms(effects, settings, absent, term="itt", conf_level=level)
     if extra.get("n_singletons_dropped"):
-        warnings += (
-            f"strata '{strata}': {extra['n_singletons_dropped']} row(s) alone in their stratum "
-            "dropped (singletons carry no information once stratum fixed effects are "
-            f"absorbed, and make {se.value if se else 'hc2'} undefined), as fixest does.",
-        )
+        warnings += (_singleton_note(strata, extra["n_singletons_dropped"], se),)
     return ITTResult(tuple(_adjusted(effects)), settings, warnings=warnings)
+
+
+def _adjustment(
+    adjust: str | None, *, covariates: Sequence[str], estimator: Estimator
+) -> Adjustment:
+    """The covariate adjustment to use: Lin with covariates, none without, unless given.
+
+    Refuses an adjustment without covariates, and covariates with the difference in means.
+    """
+    adj = parse_choice(Adjustment, adjust, parameter="adjust") if adjust is not None else None
+    if adj is None:
+        adj = Adjustment.LIN if covariates else Adjustment.NONE
+    if adj is not Adjustment.NONE and not covariates:
+        raise EstimationError(
+            f"adjust {adj.value!r} needs covariates; give them as covariates=[...] or use "
+            "adjust='none'."
+        )
+    if estimator is Estimator.DIM and covariates and adj is not Adjustment.NONE:
+        raise EstimationError(
+            "the difference in means (estimator 'dim') does not adjust for covariates. Use "
+            "estimator='ols' for covariate adjustment, or leave out the covariates."
+        )
+    return adj
+
+
+def _nonempty(cleaned: Cleaned) -> Cleaned:
+    """The complete rows, refused when none remain (nothing to estimate)."""
+    if cleaned.data.empty:
+        raise EstimationError(
+            "no complete rows remain after dropping missing values; nothing to estimate."
+        )
+    return cleaned
+
+
+def _singleton_note(strata: str | None, n_dropped: int, se: SEType | None) -> str:
+    """The warning that rows alone in their stratum were dropped, as fixest drops them."""
+    return (
+        f"strata '{strata}': {n_dropped} row(s) alone in their stratum "
+        "dropped (singletons carry no information once stratum fixed effects are "
+        f"absorbed, and make {se.value if se else 'hc2'} undefined), as fixest does."
+    )
 
 
 def _ols_effects(

@@ -23,11 +23,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from participatie_rct.choices import Adjustment, Correction, parse_choice
+from participatie_rct.choices import Adjustment, Correction, SEType, parse_choice
 from participatie_rct.errors import EstimationError
 from participatie_rct.estimate.arms import Arms, arm_label, resolve_arms
 from participatie_rct.estimate.balance import wald_f
-from participatie_rct.estimate.design_matrix import check_roles, itt_design
+from participatie_rct.estimate.design_matrix import Design, check_roles, itt_design
 from participatie_rct.estimate.itt import (
     _adjusted,
     numeric_outcome,
@@ -36,7 +36,7 @@ from participatie_rct.estimate.itt import (
     sample_settings,
 )
 from participatie_rct.estimate.missing import complete_rows
-from participatie_rct.estimate.results import EffectsResult, make_effect
+from participatie_rct.estimate.results import Effect, EffectsResult, make_effect
 from participatie_rct.estimate.variance import (
     LeastSquares,
     kept_columns,
@@ -117,37 +117,90 @@ def cace(
     arms = resolve_arms(frame[treatment], treatment=treatment, control=control)
     adjust = Adjustment.LINEAR.value if covariates else Adjustment.NONE.value
     Zd = itt_design(frame, arms, covariates=covariates, strata=strata, adjust=adjust)
+    iv = _instrumented(Zd, receipt(frame[received], arms, name=received))
+    fit = _two_stage_least_squares(iv, y, received=received)
+    cl = frame[cluster].to_numpy() if cluster else None
+    vcov, dfs, _ = regression_vcov(fit, se, cl, iv.arm_idx)
+    effects = _complier_effects(fit.coef, vcov, dfs, arms, iv.arm_idx, level=level)
+    settings = {
+        "outcome": outcome,
+        "treatment": treatment,
+        "received": received,
+        "estimator": "2sls",
+        "adjust": "linear" if covariates else "none",
+        "se_type": se.value,
+        "strata": strata,
+        "cluster": cluster,
+        "covariates": list(covariates),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
+        "first_stage": _first_stage(iv, arms, se, cl),
+    }
+    return CACEResult(tuple(_adjusted(effects)), settings)
+
+
+@dataclass(frozen=True)
+class _Instrumented:
+    """The instruments ``Z`` (assignment design), the regressors ``X`` (receipt in place of
+    assignment), both on the non-collinear columns; ``d`` the treatment received per row and
+    ``arm_idx`` the positions of the arm columns."""
+
+    Z: np.ndarray
+    X: np.ndarray
+    d: np.ndarray
+    arm_idx: np.ndarray
+
+
+def _instrumented(Zd: Design, received: np.ndarray) -> _Instrumented:
+    """Replace the arm indicators of the assignment design by ``received`` (one column per arm).
+
+    Refuses a design whose arm indicators are collinear with the strata or covariates: no
+    instrument would be left.
+    """
     arm_cols = list(Zd.arm_columns)
     X = Zd.X.copy()
-    X[:, arm_cols] = receipt(frame[received], arms, name=received)  # receipt replaces assignment
+    X[:, arm_cols] = received  # receipt replaces assignment
     d = X[:, arm_cols].sum(axis=1)
     kept = kept_columns(Zd.X)
     if not set(arm_cols) <= set(kept.tolist()):
         raise EstimationError(
             "the arm indicators are collinear with the strata or covariates; no instrument left."
         )
-    Z, X = Zd.X[:, kept], X[:, kept]
     pos = {int(c): i for i, c in enumerate(kept)}
     arm_idx = np.array([pos[c] for c in arm_cols])
+    return _Instrumented(Zd.X[:, kept], X[:, kept], d, arm_idx)
 
-    first = least_squares(Z, X)  # every column of X on Z: exogenous columns are reproduced
-    X_hat = Z @ first.coef
+
+def _two_stage_least_squares(iv: _Instrumented, y: np.ndarray, *, received: str) -> LeastSquares:
+    """2SLS as a fit whose sandwich is estimatr's: ``X_hat`` as regressors, structural residuals.
+
+    Refuses instruments that do not move ``received`` (no first stage: not identified).
+    """
+    first = least_squares(iv.Z, iv.X)  # every column of X on Z: exogenous columns are reproduced
+    X_hat = iv.Z @ first.coef
     second = least_squares(X_hat, y)
-    if second.k < X.shape[1]:
+    if second.k < iv.X.shape[1]:
         raise EstimationError(
             f"the instruments do not move '{received}' (no first stage): in some arm nobody, or "
             "everybody, received the treatment as in control. The complier effect is not "
             "identified."
         )
     b = second.coef
-    resid = y - X @ b  # structural residuals, with the received treatment
-    fit = LeastSquares(b, resid, second.X, second.Q, second.xtx_inv, second.kept)
-    cl = frame[cluster].to_numpy() if cluster else None
-    vcov, dfs, _ = regression_vcov(fit, se, cl, arm_idx)
+    resid = y - iv.X @ b  # structural residuals, with the received treatment
+    return LeastSquares(b, resid, second.X, second.Q, second.xtx_inv, second.kept)
 
+
+def _complier_effects(
+    b: np.ndarray,
+    vcov: np.ndarray,
+    dfs: np.ndarray,
+    arms: Arms,
+    arm_idx: np.ndarray,
+    *,
+    level: float,
+) -> list[Effect]:
+    """One complier effect per arm from the 2SLS coefficients and their variance."""
     n_by_arm = arms.counts()
     effects = []
-    first_stage: dict[str, Any] = {}
     for arm, j in zip(arms.treated, arm_idx, strict=True):
         effects.append(
             make_effect(
@@ -162,13 +215,26 @@ def cace(
                 n_control=n_by_arm[arms.control],
             )
         )
-        fs = least_squares(Z, X[:, j])
-        fs_vcov, _, _ = regression_vcov(fs, se, cl, arm_idx)
-        stat, q = wald_f(fs.coef, fs_vcov, arm_idx)
+    return effects
+
+
+def _first_stage(
+    iv: _Instrumented, arms: Arms, se: SEType, cl: np.ndarray | None
+) -> dict[str, Any]:
+    """Per arm: the first-stage F of the instruments on its receipt, and the share receiving.
+
+    The F test uses the variance type of the second stage, on ``(q, n - k)`` degrees of
+    freedom (``G - 1`` when clustered).
+    """
+    compliance = {
+        a: float(iv.d[arms.labels == a].mean()) for a in (arms.control, *arms.treated)
+    }  # share receiving, per arm
+    first_stage: dict[str, Any] = {}
+    for arm, j in zip(arms.treated, iv.arm_idx, strict=True):
+        fs = least_squares(iv.Z, iv.X[:, j])
+        fs_vcov, _, _ = regression_vcov(fs, se, cl, iv.arm_idx)
+        stat, q = wald_f(fs.coef, fs_vcov, iv.arm_idx)
         den = (int(np.unique(cl).size) - 1) if cl is not None else fs.n - fs.k
-        compliance = {
-            a: float(d[arms.labels == a].mean()) for a in (arms.control, *arms.treated)
-        }  # share receiving, per arm
         first_stage[arm] = {
             "statistic": stat,
             "df": q,
@@ -177,17 +243,4 @@ def cace(
             "compliance_arm": compliance[arm],
             "compliance_control": compliance[arms.control],
         }
-    settings = {
-        "outcome": outcome,
-        "treatment": treatment,
-        "received": received,
-        "estimator": "2sls",
-        "adjust": "linear" if covariates else "none",
-        "se_type": se.value,
-        "strata": strata,
-        "cluster": cluster,
-        "covariates": list(covariates),
-        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
-        "first_stage": first_stage,
-    }
-    return CACEResult(tuple(_adjusted(effects)), settings)
+    return first_stage

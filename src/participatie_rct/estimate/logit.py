@@ -20,7 +20,7 @@ import pandas as pd
 
 from participatie_rct.choices import Correction, parse_choice
 from participatie_rct.errors import EstimationError
-from participatie_rct.estimate.arms import resolve_arms
+from participatie_rct.estimate.arms import Arms, resolve_arms
 from participatie_rct.estimate.declared import declared_family, with_absent_arms
 from participatie_rct.estimate.design_matrix import check_roles, itt_design
 from participatie_rct.estimate.itt import (
@@ -30,12 +30,13 @@ from participatie_rct.estimate.itt import (
     sample_settings,
 )
 from participatie_rct.estimate.missing import complete_rows
-from participatie_rct.estimate.results import EffectsResult, make_effect
+from participatie_rct.estimate.results import Effect, EffectsResult, make_effect
 from participatie_rct.estimate.variance import kept_columns
 from participatie_rct.tidy import resolve_level
 
 
 def _expit(v: np.ndarray) -> np.ndarray:
+    """The logistic function ``1 / (1 + exp(-v))``."""
     p: np.ndarray = 1.0 / (1.0 + np.exp(-v))
     return p
 
@@ -58,8 +59,6 @@ def logit_ame(
     The model has an intercept, the arm indicators, strata dummies when ``strata`` is given,
     and ``covariates`` entered linearly. ``outcome`` must be 0/1 (or boolean).
     """
-    import statsmodels.api as sm
-
     covariates = tuple(covariates)
     level = resolve_level(conf_level, alpha)
     corr = parse_choice(Correction, correction, parameter="correction")
@@ -67,15 +66,7 @@ def logit_ame(
     used = [outcome, treatment, *covariates, *([strata] if strata else [])]
     cleaned = complete_rows(data, used, treatment=treatment, policy=missing)
     frame = cleaned.data
-    y = numeric_outcome(frame[outcome], name=outcome)
-    if not np.isin(y, (0.0, 1.0)).all():
-        raise EstimationError(
-            f"outcome column '{outcome}' must be 0/1 or true/false for the logit model; found "
-            f"values such as {[float(v) for v in sorted(set(np.unique(y)) - {0.0, 1.0})[:3]]}. "
-            "Use itt for other "
-            "outcomes."
-        )
-    require_variation(y, name=outcome)
+    y = _binary_outcome(frame[outcome], name=outcome)
     notes: tuple[str, ...] = ()
     if strata is not None:
         frame, y, notes = drop_constant_strata(frame, y, strata, outcome)
@@ -91,6 +82,55 @@ def logit_ame(
             "covariates."
         )
     X = design.X[:, kept]
+    b, V, log_likelihood = _fit_logit(y, X)
+    pos = {int(c): i for i, c in enumerate(kept)}
+    arm_pos = [pos[c] for c in design.arm_columns]
+    effects = _marginal_effects(X, b, V, arms, arm_pos, level=level)
+    settings = {
+        "outcome": outcome,
+        "treatment": treatment,
+        "estimator": "logit_ame",
+        "adjust": "linear" if covariates else "none",
+        "cluster": None,
+        "se_type": "delta_method_model_based",
+        "strata": strata,
+        "covariates": list(covariates),
+        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
+        "log_likelihood": log_likelihood,
+    }
+    settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
+    absent = declared_family(data, treatment, arms, None)
+    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", conf_level=level)
+    return EffectsResult(
+        tuple(_adjusted(effects)),
+        settings,
+        title="Average marginal effects (logit)",
+        warnings=notes + arm_notes,
+    )
+
+
+def _binary_outcome(series: pd.Series, *, name: str) -> np.ndarray:
+    """A 0/1 (or boolean) outcome column as floats; refuses other values and no variation."""
+    y = numeric_outcome(series, name=name)
+    if not np.isin(y, (0.0, 1.0)).all():
+        raise EstimationError(
+            f"outcome column '{name}' must be 0/1 or true/false for the logit model; found "
+            f"values such as {[float(v) for v in sorted(set(np.unique(y)) - {0.0, 1.0})[:3]]}. "
+            "Use itt for other "
+            "outcomes."
+        )
+    require_variation(y, name=name)
+    return y
+
+
+def _fit_logit(y: np.ndarray, X: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+    """Maximum likelihood logit of ``y`` on ``X`` by Newton's method.
+
+    Returns the coefficients, their model-based covariance and the log-likelihood; refuses a
+    fit that did not converge (separation).
+    """
+    import statsmodels.api as sm
+
     with warnings.catch_warnings():
         # Separation and non-convergence warnings: the check below turns them into a refusal.
         warnings.simplefilter("ignore")
@@ -100,12 +140,26 @@ def logit_ame(
             "the logit model did not converge (perfect separation: an arm or stratum where every "
             "outcome is the same?). Drop sparse strata or covariates."
         )
-    b = np.asarray(fit.params)
-    V = np.asarray(fit.cov_params())
-    pos = {int(c): i for i, c in enumerate(kept)}
-    arm_pos = [pos[c] for c in design.arm_columns]
+    return np.asarray(fit.params), np.asarray(fit.cov_params()), float(fit.llf)
+
+
+def _marginal_effects(
+    X: np.ndarray,
+    b: np.ndarray,
+    V: np.ndarray,
+    arms: Arms,
+    arm_pos: Sequence[int],
+    *,
+    level: float,
+) -> list[Effect]:
+    """Average marginal effect of each arm with its delta-method standard error.
+
+    Everyone is set to control (``X0``) and to the arm (``X1``); the gradient of the mean
+    difference in predicted probabilities is ``mean_i [lambda(x_i1'b) x_i1 - lambda(x_i0'b)
+    x_i0]`` (Cameron and Trivedi 2005, 14.3).
+    """
     X0 = X.copy()
-    X0[:, arm_pos] = 0.0
+    X0[:, list(arm_pos)] = 0.0
     p0 = _expit(X0 @ b)
     g0 = (X0 * (p0 * (1 - p0))[:, None]).mean(axis=0)
     n_by_arm = arms.counts()
@@ -128,27 +182,7 @@ def logit_ame(
                 n_control=n_by_arm[arms.control],
             )
         )
-    settings = {
-        "outcome": outcome,
-        "treatment": treatment,
-        "estimator": "logit_ame",
-        "adjust": "linear" if covariates else "none",
-        "cluster": None,
-        "se_type": "delta_method_model_based",
-        "strata": strata,
-        "covariates": list(covariates),
-        **sample_settings(arms, cleaned, conf_level=level, correction=corr),
-        "log_likelihood": float(fit.llf),
-    }
-    settings["n_dropped_constant_strata"] = int(len(cleaned.data) - len(y))
-    absent = declared_family(data, treatment, arms, None)
-    effects, arm_notes = with_absent_arms(effects, settings, absent, term="ame", conf_level=level)
-    return EffectsResult(
-        tuple(_adjusted(effects)),
-        settings,
-        title="Average marginal effects (logit)",
-        warnings=notes + arm_notes,
-    )
+    return effects
 
 
 def drop_constant_strata(

@@ -19,6 +19,7 @@ compares arms.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -59,31 +60,72 @@ def person_months(
         spell of part-time work with earnings (> 0, or unknown earnings), the spell's reason
         carried forward until a month on benefit with no reason and no earnings ends it.
     """
-    for col in ("participant", "arm", "assigned_at"):
-        if col not in assignments.columns:
-            raise EstimationError(
-                f"assignments: column {col!r} is missing "
-                f"(columns: {', '.join(map(str, assignments.columns))}). "
-                "Pass the register's export."
-            )
+    _require_columns(
+        assignments,
+        ("participant", "arm", "assigned_at"),
+        table="assignments",
+        fix="Pass the register's export.",
+    )
     months = (
         benefit_months.rename(columns={"id": "participant"})
         if "participant" not in benefit_months.columns
         else benefit_months
     )
-    for col in ("participant", "month", "on_benefit"):
-        if col not in months.columns:
-            raise EstimationError(
-                f"benefit_months: column {col!r} is missing "
-                f"(columns: {', '.join(map(str, months.columns))}). "
-                "Pass the validated benefit_months table."
-            )
+    _require_columns(
+        months,
+        ("participant", "month", "on_benefit"),
+        table="benefit_months",
+        fix="Pass the validated benefit_months table.",
+    )
     people = assignments[["participant", "arm", "assigned_at"]].copy()
     people["participant"] = people["participant"].astype(str)
     people["m0"] = month_index(
         pd.Series(people["assigned_at"]), table="assignments", column="assigned_at"
     )
-    rows = pd.DataFrame(
+    rows = _month_rows(months)
+    if as_of is not None:
+        end = int(month_index(pd.Series([str(as_of)[:7]]), table="as_of", column="as_of").iloc[0])
+        rows = rows[rows["m"] <= end]
+    frame = rows.merge(people, on="participant", how="inner")
+    frame["month"] = frame["m"] - frame["m0"]
+    frame = (
+        frame[frame["month"] >= 1]
+        .sort_values(["participant", "month"], kind="stable")
+        .reset_index(drop=True)
+    )
+    off = ~frame["on"].to_numpy()
+    calendar = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
+        frame["m"].to_numpy() - 1970 * 12, freq="M"
+    )
+    return pd.DataFrame(
+        {
+            "participant": frame["participant"].to_numpy(),
+            "arm": frame["arm"].to_numpy(),
+            "month": frame["month"].to_numpy(dtype=np.int64),
+            "calendar_month": calendar,
+            "off_benefit": off.astype(np.int64),
+            "in_work": _in_work(frame).astype(np.int64),
+        }
+    )
+
+
+def _require_columns(frame: pd.DataFrame, columns: Sequence[str], *, table: str, fix: str) -> None:
+    """Refuse ``frame`` (the table named ``table``) without one of ``columns``, saying ``fix``."""
+    for col in columns:
+        if col not in frame.columns:
+            raise EstimationError(
+                f"{table}: column {col!r} is missing "
+                f"(columns: {', '.join(map(str, frame.columns))}). "
+                f"{fix}"
+            )
+
+
+def _month_rows(months: pd.DataFrame) -> pd.DataFrame:
+    """The benefit months as ``participant``, month index ``m``, ``on``, ``reason``, ``earnings``.
+
+    A missing ``exit_reason`` column reads as no reason, missing ``earnings`` as unknown.
+    """
+    return pd.DataFrame(
         {
             "participant": months["participant"].astype(str).to_numpy(),
             "m": month_index(
@@ -103,17 +145,15 @@ def person_months(
             else np.full(len(months), np.nan),
         }
     )
-    if as_of is not None:
-        end = int(month_index(pd.Series([str(as_of)[:7]]), table="as_of", column="as_of").iloc[0])
-        rows = rows[rows["m"] <= end]
-    frame = rows.merge(people, on="participant", how="inner")
-    frame["month"] = frame["m"] - frame["m0"]
-    frame = (
-        frame[frame["month"] >= 1]
-        .sort_values(["participant", "month"], kind="stable")
-        .reset_index(drop=True)
-    )
-    # the spell's exit reason, carried forward; a month on benefit without a reason ends the spell
+
+
+def _in_work(frame: pd.DataFrame) -> np.ndarray:
+    """Per row (sorted by participant and month): in work, from the spell's exit reason.
+
+    The reason is carried forward within a participant; a month on benefit without a reason
+    and without earnings ends the spell. Off benefit in a work spell counts, and so does a
+    part-time work spell with earnings above 0 or unknown.
+    """
     earn = frame["earnings"].to_numpy()
     ends = frame["on"].to_numpy() & (frame["reason"].to_numpy() == "") & ~(earn > 0)
     reason = frame["reason"].to_numpy(dtype=object)
@@ -128,20 +168,8 @@ def person_months(
     part_time_paid = (spell.to_numpy() == "part_time_work") & ~(
         earn <= 0
     )  # NaN earnings count as paid
-    in_work = (off & np.isin(spell.to_numpy(), _WORK_REASONS)) | part_time_paid
-    calendar = pd.PeriodIndex.from_ordinals(  # type: ignore[attr-defined]
-        frame["m"].to_numpy() - 1970 * 12, freq="M"
-    )
-    return pd.DataFrame(
-        {
-            "participant": frame["participant"].to_numpy(),
-            "arm": frame["arm"].to_numpy(),
-            "month": frame["month"].to_numpy(dtype=np.int64),
-            "calendar_month": calendar,
-            "off_benefit": off.astype(np.int64),
-            "in_work": in_work.astype(np.int64),
-        }
-    )
+    in_work: np.ndarray = (off & np.isin(spell.to_numpy(), _WORK_REASONS)) | part_time_paid
+    return in_work
 
 
 def _cell_means_cluster(
@@ -214,28 +242,8 @@ def panel_effects(
     people per arm the intervals and p-values are normal (z), stated in ``conf_level``.
     """
     conf_level = resolve_level(conf_level)
-    needed = [outcome, treatment, cluster] + ([time] if by_month else [])
-    for col in needed:
-        if col not in panel.columns:
-            raise EstimationError(
-                f"panel: column {col!r} is missing "
-                f"(columns: {', '.join(map(str, panel.columns))}). "
-                "Name the outcome, treatment, time and id columns of the person-month data."
-            )
-        bad = np.flatnonzero(panel[col].isna().to_numpy())
-        if bad.size:
-            raise EstimationError(
-                f"panel, column {col!r}: {_rows(bad.size)} no value ({line_list(bad + 2)}). "
-                "Fill them in or remove these rows."
-            )
-    y = pd.to_numeric(panel[outcome], errors="coerce").to_numpy(dtype=float)
-    if not np.isfinite(y).all():
-        bad = np.flatnonzero(~np.isfinite(y))
-        raise EstimationError(
-            f"panel, column {outcome!r}: {_rows(bad.size)} no finite number "
-            f"({line_list(bad + 2)}, e.g. {_shown(panel[outcome].iloc[bad[0]])}). Code the "
-            "outcome 0/1."
-        )
+    _check_panel(panel, [outcome, treatment, cluster] + ([time] if by_month else []))
+    y = _panel_outcome(panel, outcome)
     if cluster in (outcome, treatment):
         raise EstimationError(
             f"panel: the id column {cluster!r} is also the "
@@ -244,23 +252,9 @@ def panel_effects(
         )
     arm, levels = arm_codes(panel[treatment], control, treatment)
     k = len(levels)
-    person = pd.factorize(panel[cluster])[0]
-    mixed = np.flatnonzero(pd.Series(arm).groupby(person).transform("nunique").to_numpy() > 1)
-    if mixed.size:
-        raise EstimationError(
-            f"panel, column {cluster!r}: id {_shown(panel[cluster].iloc[mixed[0]])} has rows in "
-            f"more than one arm ({line_list(mixed + 2)}). A person keeps the arm assigned: "
-            "check the id and treatment columns."
-        )
+    person = _persons(panel, cluster, arm)
     if by_month:
-        month_values = panel[time].to_numpy()
-        months, month_code = np.unique(month_values, return_inverse=True)
-        twice = np.flatnonzero(pd.DataFrame({"p": person, "m": month_code}).duplicated())
-        if twice.size:
-            raise EstimationError(
-                f"panel, columns {cluster!r} and {time!r}: {twice.size} row(s) repeat a person "
-                f"and month ({line_list(twice + 2)}). Keep one row per person and month."
-            )
+        months, month_code = _month_codes(panel, time, cluster, person)
     else:
         months, month_code = np.array([None]), np.zeros(len(panel), dtype=np.int64)
     n_m = months.size
@@ -274,15 +268,6 @@ def panel_effects(
             "Leave out that month or pool the months (by_month=False)."
         )
     mean, vcov = _cell_means_cluster(y, cell, k * n_m, person, k * n_m)
-    rows = []
-    for a in range(1, k):
-        for m in range(n_m):
-            i, c = a * n_m + m, m
-            est = mean[i] - mean[c]
-            se = float(np.sqrt(vcov[i, i] + vcov[c, c] - 2 * vcov[i, c]))
-            month = months[m].item() if hasattr(months[m], "item") else months[m]
-            term = "arm:month" if by_month else "arm"
-            rows.append(_z_row(levels[a], term, month if by_month else None, est, se, conf_level))
     coef = pd.DataFrame(
         {
             "arm": np.repeat(levels, n_m),
@@ -293,7 +278,7 @@ def panel_effects(
         }
     )
     return PanelResult(
-        table=pd.DataFrame(rows),
+        table=pd.DataFrame(_contrasts(mean, vcov, levels, months, by_month, conf_level)),
         coefficients=coef,
         outcome=outcome,
         by_month=by_month,
@@ -303,6 +288,89 @@ def panel_effects(
         n_clusters=int(np.unique(person).size),
         conf_level=conf_level,
     )
+
+
+def _check_panel(panel: pd.DataFrame, needed: Sequence[str]) -> None:
+    """Refuse a panel without one of the ``needed`` columns, or with empty cells in them."""
+    for col in needed:
+        if col not in panel.columns:
+            raise EstimationError(
+                f"panel: column {col!r} is missing "
+                f"(columns: {', '.join(map(str, panel.columns))}). "
+                "Name the outcome, treatment, time and id columns of the person-month data."
+            )
+        bad = np.flatnonzero(panel[col].isna().to_numpy())
+        if bad.size:
+            raise EstimationError(
+                f"panel, column {col!r}: {_rows(bad.size)} no value ({line_list(bad + 2)}). "
+                "Fill them in or remove these rows."
+            )
+
+
+def _panel_outcome(panel: pd.DataFrame, outcome: str) -> np.ndarray:
+    """The outcome column as finite floats; text or infinite values are refused by line."""
+    y = pd.to_numeric(panel[outcome], errors="coerce").to_numpy(dtype=float)
+    if not np.isfinite(y).all():
+        bad = np.flatnonzero(~np.isfinite(y))
+        raise EstimationError(
+            f"panel, column {outcome!r}: {_rows(bad.size)} no finite number "
+            f"({line_list(bad + 2)}, e.g. {_shown(panel[outcome].iloc[bad[0]])}). Code the "
+            "outcome 0/1."
+        )
+    return y
+
+
+def _persons(panel: pd.DataFrame, cluster: str, arm: np.ndarray) -> np.ndarray:
+    """Integer codes of the ``cluster`` (person) column; a person in two arms is refused."""
+    person = pd.factorize(panel[cluster])[0]
+    mixed = np.flatnonzero(pd.Series(arm).groupby(person).transform("nunique").to_numpy() > 1)
+    if mixed.size:
+        raise EstimationError(
+            f"panel, column {cluster!r}: id {_shown(panel[cluster].iloc[mixed[0]])} has rows in "
+            f"more than one arm ({line_list(mixed + 2)}). A person keeps the arm assigned: "
+            "check the id and treatment columns."
+        )
+    return person
+
+
+def _month_codes(
+    panel: pd.DataFrame, time: str, cluster: str, person: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """The sorted months of ``time`` and each row's code; a person-month twice is refused."""
+    month_values = panel[time].to_numpy()
+    months, month_code = np.unique(month_values, return_inverse=True)
+    twice = np.flatnonzero(pd.DataFrame({"p": person, "m": month_code}).duplicated())
+    if twice.size:
+        raise EstimationError(
+            f"panel, columns {cluster!r} and {time!r}: {twice.size} row(s) repeat a person "
+            f"and month ({line_list(twice + 2)}). Keep one row per person and month."
+        )
+    return months, month_code
+
+
+def _contrasts(
+    mean: np.ndarray,
+    vcov: np.ndarray,
+    levels: Sequence[str],
+    months: np.ndarray,
+    by_month: bool,
+    conf_level: float,
+) -> list[dict[str, object]]:
+    """Each arm's cell mean minus control's in the same month, with a normal test.
+
+    Cells are ordered arm-major (``arm * n_months + month``); control is arm 0.
+    """
+    n_m = months.size
+    rows = []
+    for a in range(1, len(levels)):
+        for m in range(n_m):
+            i, c = a * n_m + m, m
+            est = mean[i] - mean[c]
+            se = float(np.sqrt(vcov[i, i] + vcov[c, c] - 2 * vcov[i, c]))
+            month = months[m].item() if hasattr(months[m], "item") else months[m]
+            term = "arm:month" if by_month else "arm"
+            rows.append(_z_row(levels[a], term, month if by_month else None, est, se, conf_level))
+    return rows
 
 
 def months_off_benefit(

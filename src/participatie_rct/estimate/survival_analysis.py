@@ -29,7 +29,7 @@ from participatie_rct.estimate.survival_results import (
     LogrankResult,
     RMSTResult,
 )
-from participatie_rct.tidy import TidyResult, base_glance
+from participatie_rct.tidy import TidyResult, base_glance, resolve_level
 
 
 @dataclass(frozen=True, repr=False)
@@ -113,6 +113,7 @@ def survival_analysis(
 
     ``conf_level`` is the level of every interval (curves, hazard ratios, RMST).
     """
+    conf_level = resolve_level(conf_level)
     # the columns every estimator reads, named once
     cols: dict[str, Any] = {
         "time": time,
