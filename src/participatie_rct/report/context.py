@@ -28,12 +28,13 @@ from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
+from participatie_rct.report.sections.looks import looks_section
 from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.reference import reference_section
 from participatie_rct.report.sections.sites import sites_section
-from participatie_rct.report.sections.summary import final_looks_text, summary_section
+from participatie_rct.report.sections.summary import summary_section
 from participatie_rct.report.sections.survey import survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
@@ -94,7 +95,8 @@ def build_context(
         data_quality_section(analyses, view),
     ]
     if analyses.interim is not None:
-        sections.append(interim_section(analyses.interim, protocol.analysis, view))
+        sections.append(interim_section(analyses.interim, protocol.analysis, view, shares))
+    sections.append(looks_section(analyses, view, shares))
     values, figs = _merge(sections)
     headline = _headline(analyses, view)
     return ReportContext(
@@ -174,9 +176,6 @@ def _methods(
         survey_ran=bool(analyses.survey),
         concealment=concealment_text(analyses, view.language, blinded=blinded, key=key),
     )
-    looks = final_looks_text(analyses, view)
-    if looks:
-        paragraphs.insert(len(paragraphs) - 1, looks)
     return Section({"methods": paragraphs})
 
 
