@@ -21,6 +21,7 @@ from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.i18n import date_text, words
+from participatie_rct.report.numbers import group_cell, group_counts
 from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
@@ -98,6 +99,7 @@ def build_context(
         sections.append(interim_section(analyses.interim, protocol.analysis, view, shares))
     sections.append(looks_section(analyses, view, shares))
     values, figs = _merge(sections)
+    values = group_counts(values, view.language)  # 1.230 / 1,230 in every table
     headline = _headline(analyses, view)
     return ReportContext(
         values=values, figures=figs, headline=headline, settings=_settings(analyses, kind)
@@ -129,7 +131,7 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     control_label = view.labels[view.control]
     analysed = int(analyses.analysed.sum())
     if isinstance(analyses.itt, pd.DataFrame) and len(analyses.itt):
-        n_text = analyses.consort.table(view.order)[-1][2]  # as CONSORT prints it
+        n_text = group_cell(analyses.consort.table(view.order)[-1][2], view.language)
         headline = w["headline_text"].format(h=horizon, n=n_text, control=control_label)
     elif isinstance(analyses.itt, Unavailable) and analysed:  # data, but the estimator refused
         headline = w["not_estimable"].format(reason=analyses.itt.reason)

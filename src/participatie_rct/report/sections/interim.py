@@ -79,8 +79,8 @@ def interim_section(
         )
     text = w["interim_text"].format(
         t=number(status.information, language, digits=2),
-        n=count_text(status.n_observed),
-        N=count_text(status.target_n),
+        n=count_text(status.n_observed, language=language),
+        N=count_text(status.target_n, language=language),
         h=plan.horizon_months,
         spending=term(plan.spending, language),
         z=number(look.z, language, digits=2),
