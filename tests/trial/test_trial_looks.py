@@ -173,7 +173,7 @@ def test_report_interim_record_and_the_final_report_lists_the_look(trial, tmp_pa
     assert code == 0, err
     text = (tmp_path / "f" / "report.md").read_text(encoding="utf-8")
     section = text[text.index("## Interim looks and final test") :]
-    assert "The register records 1 interim look(s) held" in section
+    assert "Interim looks held, as the register records them: 1" in section
     assert "| 1 | 30 September 2018 |" in section
     trial_now = Trial.open(made.url, made.data, as_of=SECOND)
     final = trial_now.report_analyses("final").final_boundary
