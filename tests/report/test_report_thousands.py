@@ -19,8 +19,9 @@ BARE = re.compile(r"(?<![\w.,−+-])\d{4,}(?![\w.,])")
 
 
 def bare_numbers(text: str) -> list[str]:
-    """Runs of 4+ digits that are not years (the only bare 4-digit numbers a report prints)."""
-    return [m for m in BARE.findall(text) if not (len(m) == 4 and 1990 <= int(m) <= 2100)]
+    """Runs of 4+ digits that are not years (of publications, dates or mean birth years: the
+    only bare 4-digit numbers a report prints)."""
+    return [m for m in BARE.findall(text) if not (len(m) == 4 and 1900 <= int(m) <= 2100)]
 
 
 def test_grouping_of_counts_and_only_counts() -> None:
