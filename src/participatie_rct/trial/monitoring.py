@@ -38,9 +38,9 @@ if TYPE_CHECKING:
 SOURCES = ("none", "register", "given", "assumed")
 
 
-def recorded_looks(events: pd.DataFrame | None, *, before: dt.date | None = None) -> tuple[
-    RecordedLook, ...
-]:
+def recorded_looks(
+    events: pd.DataFrame | None, *, before: dt.date | None = None
+) -> tuple[RecordedLook, ...]:
     """The interim looks the register's event log holds, in order (those dated before
     ``before`` when it is given)."""
     from participatie_rct.design.looks import RecordedLook, check_looks
