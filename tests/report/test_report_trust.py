@@ -447,14 +447,26 @@ def test_an_arm_whose_analysed_count_consort_hides_is_hidden_in_the_effects(larg
 
 
 def test_the_final_report_accounts_for_the_interim_looks(demo) -> None:
+    """The demo records its interim look in the register; the final report's critical value
+    spends what that look spent at its observed information, not at the planned fraction."""
     from participatie_rct.design.boundaries import group_sequential_boundaries
+    from participatie_rct.design.looks import boundary_after_looks
+    from participatie_rct.registry import Register
 
     final = (demo.out_dir / "final" / "report.md").read_text(encoding="utf-8")
     interim = (demo.out_dir / "interim" / "report.md").read_text(encoding="utf-8")
     assert "Tussentijdse kijken en eindtoets" in final
     assert "Tussentijdse kijken en eindtoets" not in interim
-    z = group_sequential_boundaries(looks=2, alpha=0.05 / 3).looks[-1].z
-    assert f"|z| ≥ {z:.2f}".replace(".", ",") in final
+    with Register.open(demo.db_url, read_only=True) as register:
+        events = register.events()
+    held = list(events.loc[events["kind"] == "look", "details"])
+    assert len(held) == 1 and held[0]["as_of"] == "2018-10-31"
+    z = boundary_after_looks([held[0]["information"]], alpha=0.05 / 3, spending="obrien-fleming")
+    assert f"|z| ≥ {z.looks[-1].z:.2f}".replace(".", ",") in final
+    planned = group_sequential_boundaries(looks=2, alpha=0.05 / 3).looks[-1].z
+    assert f"{planned:.2f}" != f"{z.looks[-1].z:.2f}"  # the recorded look made a difference
+    section = final[final.index("## Tussentijdse kijken en eindtoets") :]
+    assert "| 1 | 31 oktober 2018 |" in section and "doorgaan" in section
 
 
 def test_interim_shows_conditional_power_per_arm(demo) -> None:

@@ -13,10 +13,12 @@ from participatie_rct.cli.common import (
     DbOption,
     FormatOption,
     KeyFileOption,
+    SecretFileOption,
     as_flags,
     echo_json,
     parse_fractions,
     read_key,
+    read_secret,
 )
 from participatie_rct.errors import DesignError
 
@@ -175,13 +177,22 @@ def status(
     looks_done: int | None = typer.Option(
         None,
         "--looks-done",
-        help="Interim looks taken before this one (assumed at the planned fractions).",
+        help="Override the looks the register records: interim looks taken before this "
+        "one (assumed at the planned fractions; 0: none).",
     ),
     previous_information: str | None = typer.Option(
         None,
         "--previous-information",
-        help="Observed information fractions of the earlier looks, comma-separated.",
+        help="Override the looks the register records: observed information fractions of "
+        "the earlier looks, comma-separated.",
     ),
+    record: bool = typer.Option(
+        False,
+        "--record",
+        help="Record this look in the register's event log (a sealed trial needs its "
+        "secret); later looks and the final report read it from there.",
+    ),
+    secret_file: Path | None = SecretFileOption,
     target_n: int | None = typer.Option(
         None,
         "--target-n",
@@ -205,8 +216,10 @@ def status(
     look, each arm's Z against control, whether it is crossed, and conditional power.
 
     Alpha, the spending function, the horizon and the number of looks (interim_looks + 1)
-    come from the protocol's [analysis] table. The interim report shows the same look; the
-    z is not covariate-adjusted ("adjusted": false in the JSON).
+    come from the protocol's [analysis] table; the earlier looks from the register's event
+    log (looks recorded with --record before --as-of), unless --looks-done or
+    --previous-information override them. The interim report shows the same look; the z is
+    not covariate-adjusted ("adjusted": false in the JSON).
     """
     from participatie_rct.trial import Trial
 
@@ -222,10 +235,17 @@ def status(
             gamma=gamma,
             correction=correction,
         )
+    recorded = None
+    if record:
+        from participatie_rct.trial.monitoring import record_look
+
+        recorded = record_look(db, result, trial.as_of, secret=read_secret(secret_file))
     if output is OutputFormat.JSON:
-        echo_json(result.to_dict())
+        echo_json({**result.to_dict(), **({"recorded_event": recorded} if record else {})})
     else:
         typer.echo(result.summary())
+        if recorded is not None:
+            typer.echo(f"Look {result.look} recorded in the register (audit log {recorded}).")
 
 
 def _date(text: str | None) -> dt.date | None:

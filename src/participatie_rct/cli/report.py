@@ -57,16 +57,22 @@ _AS_OF = typer.Option(
     help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data).",
 )
 _LOOKS_DONE = typer.Option(
-    0,
+    None,
     "--looks-done",
-    help="Interim looks taken before this one (assumed at the planned fractions); "
-    "interim reports only.",
+    help="Override the looks the register records: interim looks taken before this one "
+    "(assumed at the planned fractions; 0: none); interim reports only.",
+)
+_RECORD = typer.Option(
+    False,
+    "--record",
+    help="Record this interim look in the register's event log (a sealed trial needs its "
+    "secret); later looks and the final report read it from there.",
 )
 _PREVIOUS = typer.Option(
     None,
     "--previous-information",
-    help="Observed information fractions of the earlier looks, comma-separated; "
-    "interim reports only.",
+    help="Override the looks the register records: observed information fractions of the "
+    "earlier looks, comma-separated; interim reports only.",
 )
 _OVERWRITE = typer.Option(
     False,
@@ -96,8 +102,9 @@ def report(
     as_of: str | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
-    looks_done: int = _LOOKS_DONE,
+    looks_done: int | None = _LOOKS_DONE,
     previous_information: str | None = _PREVIOUS,
+    record: bool = _RECORD,
     overwrite: bool = _OVERWRITE,
     output: OutputFormat = FormatOption,
 ) -> None:
@@ -126,6 +133,8 @@ def report(
             looks_done=looks_done,
             previous_information=previous,
             overwrite=overwrite,
+            record_in=db if record else None,
+            secret=read_secret(secret_file) if record else None,
         )
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())

@@ -1,19 +1,24 @@
-"""Appending events to a register: withdrawals, crossovers, deviations, and unsealing.
+"""Appending events to a register: withdrawals, crossovers, deviations, looks, and unsealing.
 
 :class:`RegisterEvents` is mixed into :class:`~participatie_rct.registry.Register`. Every
 event is appended to the audit log's keyed chain (:mod:`.chain`), so a sealed trial's events
-need its secret, like its draws; nothing recorded is ever changed.
+need its secret, like its draws; nothing recorded is ever changed. An interim look held is a
+``look`` event about no participant: later looks and the final report read the looks held from
+the log, and a look once recorded is never replaced.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from participatie_rct.errors import RegistryError
 from participatie_rct.registry import sealing, store
+from participatie_rct.registry.chain import canonical_json
 from participatie_rct.registry.engine import lock, run_transaction
 
 if TYPE_CHECKING:
@@ -21,6 +26,11 @@ if TYPE_CHECKING:
 
 #: Events a user may append about an assigned participant.
 EVENT_KINDS = ("withdrawal", "crossover", "deviation")
+
+#: The event of an interim look held (about no participant; its details hold the look).
+LOOK = "look"
+#: Details every recorded look carries.
+LOOK_KEYS = ("look", "as_of", "information", "boundary", "alpha_cumulative", "decision")
 
 
 class RegisterEvents:
@@ -93,6 +103,47 @@ class RegisterEvents:
             ),
         )
 
+    def record_look(self, details: Mapping[str, Any]) -> int:
+        """Append an interim look held (its number, date, information, boundary, decision).
+
+        Looks are numbered 1, 2, ... in the order held, each later in date and information
+        than the one before. Recording the same look again (same number, date and details)
+        appends nothing and returns the number of the event that holds it; another look on a
+        date already recorded is refused: a look held is never replaced. Returns the event's
+        number in the audit log.
+        """
+        look = dict(details)
+        missing = [k for k in LOOK_KEYS if k not in look]
+        if missing:
+            raise RegistryError(
+                f"a look needs {', '.join(LOOK_KEYS)}; missing {', '.join(missing)}."
+            )
+        self._writable("Recording a look")
+        chain = self._audit_chain()  # refuses here, before the transaction, without the secret
+
+        def work(conn: Connection) -> int:
+            lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
+            held = _looks_held(conn)
+            for seq, earlier in held:
+                if earlier.get("as_of") == look["as_of"]:
+                    if earlier == json.loads(canonical_json(look)):
+                        return seq
+                    raise RegistryError(
+                        f"look {earlier.get('look')} of {look['as_of']} is recorded already "
+                        f"(audit log {seq}) with other figures; a look held is never replaced. "
+                        "Record the next look at a later date."
+                    )
+            _check_next_look(look, [d for _, d in held])
+            event = {
+                "kind": LOOK,
+                "participant": None,
+                "reason": f"interim look {look['look']} held",
+                "details": look,
+            }
+            return store.append_events(conn, [event], at=self._clock(), chain=chain)[-1]
+
+        return run_transaction(self._engine, work)
+
     def unseal(self, secret: bytes) -> int:
         """End of trial: record the secret in the audit log, so anyone can replay every draw.
 
@@ -127,3 +178,37 @@ class RegisterEvents:
         number = run_transaction(self._engine, work)
         self._unsealed = secret
         return number
+
+
+def _looks_held(conn: Connection) -> list[tuple[int, dict[str, Any]]]:
+    """The looks the audit log holds, in order: (event number, details)."""
+    from participatie_rct.registry.models import AUDIT_LOG
+
+    rows = conn.execute(
+        sa.select(AUDIT_LOG.c.seq, AUDIT_LOG.c.details)
+        .where(AUDIT_LOG.c.kind == LOOK)
+        .order_by(AUDIT_LOG.c.seq)
+    ).all()
+    return [(int(seq), json.loads(details)) for seq, details in rows]
+
+
+def _check_next_look(look: Mapping[str, Any], held: list[dict[str, Any]]) -> None:
+    """Refuse a look that does not follow the last one held in number, date and information."""
+    number = look["look"]
+    if isinstance(number, bool) or not isinstance(number, int) or number != len(held) + 1:
+        raise RegistryError(
+            f"look {number!r}: the register holds {len(held)} looks, so the next is look "
+            f"{len(held) + 1}."
+        )
+    if held:
+        last = held[-1]
+        if not (str(look["as_of"]) > str(last["as_of"])):
+            raise RegistryError(
+                f"look {number} of {look['as_of']} is not later than look {last['look']} of "
+                f"{last['as_of']}; looks are recorded in the order they are held."
+            )
+        if not (float(look["information"]) > float(last["information"])):
+            raise RegistryError(
+                f"look {number} has information {look['information']}, not above look "
+                f"{last['look']}'s {last['information']}."
+            )

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
     from participatie_rct.choices import ReportKind
     from participatie_rct.design.boundaries import BoundaryResult
+    from participatie_rct.design.looks import RecordedLook
     from participatie_rct.design.monitor import MonitorStatus
     from participatie_rct.protocol import Protocol
     from participatie_rct.report.consort import ConsortCounts
@@ -51,6 +52,8 @@ class Interim:
     status: MonitorStatus | Unavailable
     previous_information: tuple[float, ...] = ()
     assumed: bool = False
+    #: where the earlier looks came from: none, register, given or assumed
+    source: str = "none"
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,8 @@ class ReportAnalyses:
     unsealed_secret: str | None = field(default=None, repr=False)
     #: decliners followed in the benefit data (None: the register or the data hold none)
     reference: ReferenceGroup | None = None
+    #: the interim looks the register records as held (a final report lists them)
+    looks: tuple[RecordedLook, ...] = ()
 
     @property
     def analysed(self) -> pd.Series:

@@ -123,12 +123,21 @@ def consort_svg(
     arms: Sequence[str],
     arm_labels: Mapping[str, str],
     words: Mapping[str, str],
+    *,
+    language: str | None = None,
 ) -> str:
     """The flow diagram as SVG text; ``words`` holds the translated box titles.
+
+    With a ``language`` counts of 1000 or more carry its thousands separator, as the tables do.
 
     Keys of ``words``: ``invited``, ``declined``, ``consented``, ``randomised``, ``assigned``,
     ``withdrawn``, ``not_analysed``, ``analysed``, ``unknown``, ``title``.
     """
+    from participatie_rct.report.numbers import group_cell
+
+    def shown(cell: str) -> str:
+        return group_cell(cell, language) if language else cell
+
     k = len(arms)
     col_w = 170.0
     gap = 14.0
@@ -139,7 +148,13 @@ def consort_svg(
     out: list[str] = []
     if counts.invited is not None:
         out.append(
-            _box(cx - box_w / 2, y, box_w, 44, [words["invited"], count_text(counts.invited)])
+            _box(
+                cx - box_w / 2,
+                y,
+                box_w,
+                44,
+                [words["invited"], count_text(counts.invited, language=language)],
+            )
         )
         out.append(
             _box(
@@ -147,18 +162,22 @@ def consort_svg(
                 y + 60,
                 200,
                 44,
-                [words["declined"], count_text(counts.declined or 0)],
+                [words["declined"], count_text(counts.declined or 0, language=language)],
             )
         )
         out.append(_line(cx, y + 82, width - gap - 200, y + 82, arrow=True))
         out.append(_arrow(cx, y + 44, cx, y + 120))
         y += 120
-    consented = count_text(counts.consented) if counts.consented is not None else words["unknown"]
+    consented = (
+        count_text(counts.consented, language=language)
+        if counts.consented is not None
+        else words["unknown"]
+    )
     out.append(_box(cx - box_w / 2, y, box_w, 44, [words["consented"], consented]))
     out.append(_arrow(cx, y + 44, cx, y + 76))
     y += 76
     table = counts.table(arms)
-    out.append(_box(cx - box_w / 2, y, box_w, 44, [words["randomised"], table[0][2]]))
+    out.append(_box(cx - box_w / 2, y, box_w, 44, [words["randomised"], shown(table[0][2])]))
     y_split = y + 60
     out.append(_line(cx, y + 44, cx, y_split))
     left = (width - (k * col_w + (k - 1) * gap)) / 2
@@ -178,7 +197,9 @@ def consort_svg(
         out.append(_box(x, y, col_w, 44, textwrap.wrap(arm_labels[arm], 22)[:2]))
         yy = y + 56
         for i, (stage, cells, _) in enumerate(table):
-            out.append(_box(x, yy, col_w, 44, [stage_words[stage], cells[j]], bold_first=False))
+            out.append(
+                _box(x, yy, col_w, 44, [stage_words[stage], shown(cells[j])], bold_first=False)
+            )
             if i < len(table) - 1:
                 out.append(_arrow(centres[j], yy + 44, centres[j], yy + 58))
             yy += 58

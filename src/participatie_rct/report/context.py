@@ -21,6 +21,7 @@ from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.i18n import date_text, words
+from participatie_rct.report.numbers import group_cell, group_counts
 from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
@@ -28,12 +29,13 @@ from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
+from participatie_rct.report.sections.looks import looks_section
 from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
 from participatie_rct.report.sections.reference import reference_section
 from participatie_rct.report.sections.sites import sites_section
-from participatie_rct.report.sections.summary import final_looks_text, summary_section
+from participatie_rct.report.sections.summary import summary_section
 from participatie_rct.report.sections.survey import survey_section
 from participatie_rct.report.sections.survival import competing_section, survival_section
 
@@ -94,8 +96,10 @@ def build_context(
         data_quality_section(analyses, view),
     ]
     if analyses.interim is not None:
-        sections.append(interim_section(analyses.interim, protocol.analysis, view))
+        sections.append(interim_section(analyses.interim, protocol.analysis, view, shares))
+    sections.append(looks_section(analyses, view, shares))
     values, figs = _merge(sections)
+    values = group_counts(values, view.language)  # 1.230 / 1,230 in every table
     headline = _headline(analyses, view)
     return ReportContext(
         values=values, figures=figs, headline=headline, settings=_settings(analyses, kind)
@@ -127,7 +131,7 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
     control_label = view.labels[view.control]
     analysed = int(analyses.analysed.sum())
     if isinstance(analyses.itt, pd.DataFrame) and len(analyses.itt):
-        n_text = analyses.consort.table(view.order)[-1][2]  # as CONSORT prints it
+        n_text = group_cell(analyses.consort.table(view.order)[-1][2], view.language)
         headline = w["headline_text"].format(h=horizon, n=n_text, control=control_label)
     elif isinstance(analyses.itt, Unavailable) and analysed:  # data, but the estimator refused
         headline = w["not_estimable"].format(reason=analyses.itt.reason)
@@ -174,9 +178,6 @@ def _methods(
         survey_ran=bool(analyses.survey),
         concealment=concealment_text(analyses, view.language, blinded=blinded, key=key),
     )
-    looks = final_looks_text(analyses, view)
-    if looks:
-        paragraphs.insert(len(paragraphs) - 1, looks)
     return Section({"methods": paragraphs})
 
 

@@ -32,11 +32,29 @@ def is_small(count: int, *, threshold: int = THRESHOLD) -> bool:
     return 0 < int(count) < threshold
 
 
-def count_text(count: int, *, threshold: int = THRESHOLD) -> str:
-    """A count as printed: the number, or ``<10`` when it is too small."""
+def count_text(count: int, *, threshold: int = THRESHOLD, language: str | None = None) -> str:
+    """A count as printed: the number, or ``<10`` when it is too small.
+
+    With a ``language`` a count of 1000 or more is written with that language's thousands
+    separator (``1.230`` in Dutch, ``1,230`` in English; :func:`grouped`).
+    """
     if is_small(count, threshold=threshold):
         return f"<{threshold}"
-    return f"{int(count)}"
+    return grouped(int(count), language) if language else f"{int(count)}"
+
+
+#: The thousands separator of each report language.
+THOUSANDS = {"nl": ".", "en": ","}
+
+
+def grouped(count: int, language: str | None) -> str:
+    """A whole number with the thousands separator of ``language``: ``1.230`` / ``1,230``.
+
+    >>> grouped(1230, "nl"), grouped(1230, "en"), grouped(999, "nl"), grouped(-12345, "en")
+    ('1.230', '1,230', '999', '-12,345')
+    """
+    text = f"{int(count):,}"
+    return text.replace(",", THOUSANDS.get(language or "", ""))
 
 
 def share_text(

@@ -49,14 +49,18 @@ def render_html(values: Mapping[str, Any], figures: Mapping[str, bytes]) -> str:
     """The self-contained HTML document."""
     uris = {name: svg_data_uri(svg) for name, svg in figures.items()}
     template = _environment("html").get_template("report.html.j2")
-    html: str = template.render(v=_Values(values), w=values["w"], fig=_Values(uris, default=""))
+    html: str = template.render(
+        v=_Values(values), w=values["w"], lw=_look_words(values), fig=_Values(uris, default="")
+    )
     return html
 
 
 def render_markdown(values: Mapping[str, Any], files: Mapping[str, str]) -> str:
     """The Markdown document; ``files`` maps a figure's name to its relative path."""
     template = _environment("md").get_template("report.md.j2")
-    text = template.render(v=_Values(values), w=values["w"], files=_Values(files, default=""))
+    text = template.render(
+        v=_Values(values), w=values["w"], lw=_look_words(values), files=_Values(files, default="")
+    )
     # collapse runs of blank lines left by optional sections
     lines: list[str] = []
     for line in text.splitlines():
@@ -78,6 +82,13 @@ def render_pdf(html: str) -> bytes:
         ) from None
     pdf: bytes = HTML(string=html, base_url=None).write_pdf()
     return pdf
+
+
+def _look_words(values: Mapping[str, Any]) -> Mapping[str, str]:
+    """The monitoring phrases in the report's language (:mod:`.looks_i18n`)."""
+    from participatie_rct.report.looks_i18n import look_words
+
+    return look_words(str(values.get("language", "nl")))
 
 
 class _Values(dict[str, Any]):

@@ -33,12 +33,13 @@ def report_analyses(
     trial: Trial,
     kind: ReportKind | str,
     *,
-    looks_done: int = 0,
+    looks_done: int | None = None,
     previous_information: Sequence[float] = (),
 ) -> ReportAnalyses:
     """Run every analysis of an interim or final report on ``trial``."""
     from participatie_rct.estimate.heterogeneity import cochran_q
     from participatie_rct.trial.consort import missing_from_participants
+    from participatie_rct.trial.monitoring import final_boundary
 
     kind = parse_choice(ReportKind, kind, parameter="kind")
     protocol, plan, control = trial.protocol, trial.plan, trial.control
@@ -99,9 +100,10 @@ def report_analyses(
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
         outcomes_long=longer,
         characteristic_labels=estimates.characteristic_labels(outcomes),
-        final_boundary=estimates.final_boundary(plan, len(arms) - 1)
+        final_boundary=final_boundary(plan, len(arms) - 1, trial.looks_held(through=True))
         if kind is ReportKind.FINAL
         else None,
+        looks=trial.looks_held(through=True) if kind is ReportKind.FINAL else (),
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
         unsealed=bool(trial.inputs.register.get("unsealed")),
         unsealed_secret=trial.inputs.unsealed_secret,
@@ -169,16 +171,21 @@ def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
     return tuple(waves)
 
 
-def _interim(trial: Trial, looks_done: int, previous_information: Sequence[float]) -> Interim:
-    """The interim look as ``monitor status`` computes it; a sentence when nothing has matured."""
+def _interim(
+    trial: Trial, looks_done: int | None, previous_information: Sequence[float]
+) -> Interim:
+    """The interim look as ``monitor status`` computes it; a sentence when nothing has matured.
+
+    The earlier looks are the register's unless ``looks_done`` or ``previous_information``
+    override them (:func:`participatie_rct.trial.monitoring.earlier_looks`)."""
     from participatie_rct.trial.monitoring import earlier_looks
 
-    previous, assumed = earlier_looks(
-        looks_done, previous_information, int(trial.plan.interim_looks) + 1
+    previous, source = earlier_looks(
+        looks_done, previous_information, int(trial.plan.interim_looks) + 1, trial.looks_held()
     )
     outcomes = trial.outcomes()
     if not (outcomes["matured"].astype(bool) & outcomes["outflow_work"].notna()).any():
         reason = "nobody has a matured outcome yet"
-        return Interim(Unavailable(reason), previous, assumed)
+        return Interim(Unavailable(reason), previous, source == "assumed", source)
     status = trial.monitor(previous_information=previous)
-    return Interim(status, previous, assumed)
+    return Interim(status, previous, source == "assumed", source)

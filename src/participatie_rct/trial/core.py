@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
 
     from participatie_rct.choices import ReportKind
+    from participatie_rct.design.looks import RecordedLook
     from participatie_rct.design.monitor import MonitorStatus
     from participatie_rct.estimate import (
         BalanceResult,
@@ -305,6 +306,14 @@ class Trial:
             as_of=self.as_of,
         )
 
+    def looks_held(self, *, through: bool = False) -> tuple[RecordedLook, ...]:
+        """The interim looks the register records before ``as_of`` (on or before it with
+        ``through``), in order."""
+        from participatie_rct.trial.monitoring import recorded_looks
+
+        before = self.as_of + dt.timedelta(days=1) if through else self.as_of
+        return recorded_looks(self.inputs.events, before=before)
+
     def monitor(
         self,
         *,
@@ -315,11 +324,19 @@ class Trial:
         gamma: float | None = None,
         correction: Correction | str = Correction.BONFERRONI,
     ) -> MonitorStatus:
-        """The interim look now: what ``monitor status`` prints and the interim report shows."""
+        """The interim look now: what ``monitor status`` prints and the interim report shows.
+
+        The earlier looks are the register's (those recorded before ``as_of``) unless
+        ``looks_done`` or ``previous_information`` say otherwise
+        (:func:`~participatie_rct.trial.monitoring.earlier_looks`).
+        """
         from participatie_rct.trial.monitoring import earlier_looks, interim_look
 
         previous, _ = earlier_looks(
-            looks_done, previous_information, int(self.plan.interim_looks) + 1
+            looks_done,
+            previous_information,
+            int(self.plan.interim_looks) + 1,
+            self.looks_held(),
         )
         return interim_look(
             self.outcomes(),
@@ -355,7 +372,7 @@ class Trial:
         self,
         kind: ReportKind | str,
         *,
-        looks_done: int = 0,
+        looks_done: int | None = None,
         previous_information: Sequence[float] = (),
     ) -> ReportAnalyses:
         """Every analysis an interim or final report shows
@@ -372,7 +389,7 @@ class Trial:
         *,
         language: str = "nl",
         blinded: bool = False,
-        looks_done: int = 0,
+        looks_done: int | None = None,
         previous_information: Sequence[float] = (),
         package_version: str | None = None,
     ) -> ReportContext:

@@ -10,8 +10,10 @@
 2. create a register (SQLite, ``OUT/trial.db``) under the simulated trial's protocol;
 3. enrol and assign the consenting participants one by one through the register, in order
    of intake, as at a real intake desk, and record the withdrawals;
-4. write an interim report as of 12 months after the start of intake (``OUT/interim``) and
-   a final report at the end of follow-up, 24 months and more (``OUT/final``).
+4. hold the interim look 12 months after the start of intake and record it in the register
+   (as ``monitor status --record`` does);
+5. write an interim report as of that date (``OUT/interim``) and a final report at the end
+   of follow-up, 24 months and more (``OUT/final``), which lists the look held.
 
 The register and the data stay in ``OUT`` so that ``participatie-rct report`` can be run on
 them again. The trial is sealed, as every real trial should be: its draws come from a trial
@@ -40,6 +42,8 @@ from participatie_rct.safe_files import is_symlink, make_private_dir
 from participatie_rct.trial.report import write_trial_report
 
 if TYPE_CHECKING:
+    from participatie_rct.registry import Register
+    from participatie_rct.report.inputs import ReportInputs
     from participatie_rct.simulate.result import SimulatedTrial
 
 #: Seed of the simulated cohort (the trial's own seed is in the protocol it generates).
@@ -195,67 +199,27 @@ def run_demo(
     """Simulate, register one by one, and write the interim and final reports into ``out_dir``.
 
     ``out_dir`` must be new or empty unless ``overwrite``: then an earlier demo there (its
-    register, data and report folders) is replaced and other files are left alone.
+    register, data and report folders) is replaced and other files are left alone. The
+    interim look is recorded in the register, so the final report lists it.
     """
-    import pandas as pd
-
-    from participatie_rct.keyfiles import write_key_file
     from participatie_rct.registry import Register
-    from participatie_rct.simulate import write_simulation
     from participatie_rct.trial.core import Trial
     from participatie_rct.trial.inputs import load_inputs
 
     trial = demo_simulation()
-    protocol = trial.protocol
     out = Path(out_dir)
     _check_demo_folder(out, overwrite=overwrite)
     make_private_dir(out)
-    db_path = out / REGISTER_FILE
-    db_url = f"sqlite:///{db_path.resolve().as_posix()}"
-    if db_path.exists():
-        _remove_old_demo_register(db_path, db_url, protocol.sha256)
-    data_dir = out / "data"
-    write_simulation(trial, data_dir)
-    _remove_old_demo_secret(out / SECRET_FILE)
-    write_key_file(out / SECRET_FILE, raw=DEMO_SECRET)
-    arrivals = trial.assignments.sort_values("sequence")
-    start = pd.Timestamp(arrivals["enrolled_on"].min()).date().replace(day=1)
-    clock = _demo_clock(start)
-    register = Register.create(db_url, protocol, key=None, secret=DEMO_SECRET, clock=clock)
+    db_url, data_dir = _prepare_demo_folder(out, trial)
+    start, interim_as_of, final_as_of = _demo_dates(trial)
+    register = Register.create(
+        db_url, trial.protocol, key=None, secret=DEMO_SECRET, clock=_demo_clock(start)
+    )
     try:
-        columns = list(protocol.unit_columns)
-        mismatches = 0
-        for row in arrivals.to_dict("records"):
-            drawn = register.assign_one(
-                str(row["id"]),
-                {c: row[c] for c in columns},
-                key=None,
-                enrolled_on=pd.Timestamp(row["enrolled_on"]).date(),
-                site=str(row["site"]),
-            )
-            mismatches += drawn.arm != row["arm"]
-        if mismatches:
-            raise ReportError(
-                f"demo: the register drew another arm than the simulator for {mismatches} "
-                "participants; the register and the simulator must use the protocol's procedure, "
-                "secret and arrival order alike."
-            )
-        for withdrawal in trial.withdrawals:
-            register.withdraw(withdrawal.id, withdrawal.reason, key=None)
-        # the invited who declined are recorded too: the reports count CONSORT from the register
-        people = trial.participants
-        if "consent" in people.columns:
-            declined = people[~people["consent"].astype(bool)].rename(columns={"id": "participant"})
-            if len(declined):
-                register.assign_frame(declined.reset_index(drop=True), source="participants")
+        n_assigned = _enrol(register, trial)
+        _record_interim_look(register, load_inputs(db_url, data_dir), interim_as_of)
     finally:
         register.close()
-
-    interim_as_of = end_of_month(add_months(start, 12))
-    if trial.benefit_months is None:
-        raise ReportError("demo: the simulation made no benefit months; simulate with tables.")
-    months = trial.benefit_months["month"].astype(str)
-    final_as_of = end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
     inputs = load_inputs(db_url, data_dir)  # read once: the two reports differ only in as_of
     interim, final = (
         write_trial_report(
@@ -274,5 +238,81 @@ def run_demo(
         data_dir=data_dir,
         interim=interim,
         final=final,
-        n_assigned=len(arrivals),
+        n_assigned=n_assigned,
     )
+
+
+def _prepare_demo_folder(out: Path, trial: SimulatedTrial) -> tuple[str, Path]:
+    """Remove an earlier demo's register and secret, write the data and the (public) secret;
+    return the register's URL and the data folder."""
+    from participatie_rct.keyfiles import write_key_file
+    from participatie_rct.simulate import write_simulation
+
+    db_path = out / REGISTER_FILE
+    db_url = f"sqlite:///{db_path.resolve().as_posix()}"
+    if db_path.exists():
+        _remove_old_demo_register(db_path, db_url, trial.protocol.sha256)
+    data_dir = out / "data"
+    write_simulation(trial, data_dir)
+    _remove_old_demo_secret(out / SECRET_FILE)
+    write_key_file(out / SECRET_FILE, raw=DEMO_SECRET)
+    return db_url, data_dir
+
+
+def _demo_dates(trial: SimulatedTrial) -> tuple[dt.date, dt.date, dt.date]:
+    """The first day of intake's month, the interim date 12 months later, the final date
+    (the end of the last month of benefit data)."""
+    import pandas as pd
+
+    if trial.benefit_months is None:
+        raise ReportError("demo: the simulation made no benefit months; simulate with tables.")
+    start = pd.Timestamp(trial.assignments["enrolled_on"].min()).date().replace(day=1)
+    months = trial.benefit_months["month"].astype(str)
+    final_as_of = end_of_month(pd.Period(months.max(), freq="M").to_timestamp().date())
+    return start, end_of_month(add_months(start, 12)), final_as_of
+
+
+def _enrol(register: Register, trial: SimulatedTrial) -> int:
+    """Assign the simulated arrivals one by one, in order, checking that the register draws
+    the simulator's arms; record the withdrawals and the decliners. Returns the number
+    assigned."""
+    import pandas as pd
+
+    protocol = trial.protocol
+    arrivals = trial.assignments.sort_values("sequence")
+    columns = list(protocol.unit_columns)
+    mismatches = 0
+    for row in arrivals.to_dict("records"):
+        drawn = register.assign_one(
+            str(row["id"]),
+            {c: row[c] for c in columns},
+            key=None,
+            enrolled_on=pd.Timestamp(row["enrolled_on"]).date(),
+            site=str(row["site"]),
+        )
+        mismatches += drawn.arm != row["arm"]
+    if mismatches:
+        raise ReportError(
+            f"demo: the register drew another arm than the simulator for {mismatches} "
+            "participants; the register and the simulator must use the protocol's procedure, "
+            "secret and arrival order alike."
+        )
+    for withdrawal in trial.withdrawals:
+        register.withdraw(withdrawal.id, withdrawal.reason, key=None)
+    # the invited who declined are recorded too: the reports count CONSORT from the register
+    people = trial.participants
+    if "consent" in people.columns:
+        declined = people[~people["consent"].astype(bool)].rename(columns={"id": "participant"})
+        if len(declined):
+            register.assign_frame(declined.reset_index(drop=True), source="participants")
+    return len(arrivals)
+
+
+def _record_interim_look(register: Register, inputs: ReportInputs, as_of: dt.date) -> None:
+    """Hold the interim look on ``as_of`` and record it in the register, as a trial team
+    does with ``monitor status --record``: the final report then lists it."""
+    from participatie_rct.design.looks import look_record
+    from participatie_rct.trial.core import Trial
+
+    status = Trial(inputs, as_of=as_of).monitor()
+    register.record_look(look_record(status, as_of).to_details())

@@ -30,16 +30,20 @@ def write_trial_report(
     language: Language | str = Language.NL,
     formats: Sequence[str] | str = ("html", "md"),
     blinded: bool = False,
-    looks_done: int = 0,
+    looks_done: int | None = None,
     previous_information: Sequence[float] = (),
     overwrite: bool = False,
+    record_in: str | None = None,
+    secret: bytes | None = None,
 ) -> ReportResult:
     """Analyse ``trial`` at its as-of date and write the report folder ``out_dir``.
 
-    ``looks_done`` (interim looks taken before this one) and ``previous_information`` (their
-    observed information fractions) matter only for an interim report: its boundary then
-    accounts for the alpha spent at those looks, as ``monitor status`` does. ``out_dir`` must
-    be new or empty unless ``overwrite`` (see :mod:`participatie_rct.report.folder`).
+    The earlier looks of an interim report are the ones its register records; ``looks_done``
+    (interim looks taken before this one) and ``previous_information`` (their observed
+    information fractions) override them, as in ``monitor status``. With ``record_in`` (the
+    register's URL) an interim report also records its look there, before the folder is
+    written (``secret`` keys a sealed trial's log). ``out_dir`` must be new or empty unless
+    ``overwrite`` (see :mod:`participatie_rct.report.folder`).
     """
     from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.writer import parse_formats, write_documents
@@ -55,6 +59,11 @@ def write_trial_report(
         looks_done=looks_done,
         previous_information=previous_information,
     )
+    if record_in is not None and kind is ReportKind.INTERIM:
+        from participatie_rct.trial.monitoring import record_look
+
+        status = trial.monitor(looks_done=looks_done, previous_information=previous_information)
+        record_look(record_in, status, trial.as_of, secret=secret)
     return write_documents(
         context,
         trial.inputs,
@@ -79,7 +88,7 @@ def write_report(
     blinded: bool = False,
     as_of: dt.date | str | None = None,
     key: bytes | None = None,
-    looks_done: int = 0,
+    looks_done: int | None = None,
     previous_information: Sequence[float] = (),
     secret: bytes | None = None,
     overwrite: bool = False,
@@ -117,7 +126,7 @@ def write_report_from_inputs(
     blinded: bool = False,
     as_of: dt.date | str | None = None,
     key: bytes | None = None,
-    looks_done: int = 0,
+    looks_done: int | None = None,
     previous_information: Sequence[float] = (),
     overwrite: bool = False,
 ) -> ReportResult:

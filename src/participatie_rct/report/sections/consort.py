@@ -24,7 +24,9 @@ def consort_section(counts: ConsortCounts, view: View) -> Section:
     w, order, labels = view.w, view.order, view.labels
     consort_words = {k: w[k] for k in _WORDS}
     consort_words["title"] = w["consort"]
-    figure = consort_svg(counts, order, labels, consort_words).encode("utf-8")
+    figure = consort_svg(counts, order, labels, consort_words, language=view.language).encode(
+        "utf-8"
+    )
     stage_rows = [(w[name], *cells, total) for name, cells, total in counts.table(order)]
     table = Table((w["stage"], *[labels[a] for a in order], w["total"]), tuple(stage_rows))
     return Section({"consort_table": table}, {"consort": figure})

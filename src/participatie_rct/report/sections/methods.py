@@ -52,8 +52,8 @@ def methods_section(
             trial=protocol.name,
             concealment=concealment[0],
             sha=protocol.sha256[:16],
-            n=count_text(n),
-            withdrawn=count_text(withdrawn),
+            n=count_text(n, language=language),
+            withdrawn=count_text(withdrawn, language=language),
         )
         + concealment[1],
         m["outcome"].format(

@@ -64,7 +64,9 @@ def _longer_horizon(analyses: ReportAnalyses, view: View) -> dict[str, Any] | No
     shares = None if long is None else shares_of(long, "outflow_work", view.order)
     return {
         "title": w["outflow_share"].format(h=months),
-        "text": w["itt_long_text"].format(h=months, n=count_text(analyses.n_long)),
+        "text": w["itt_long_text"].format(
+            h=months, n=count_text(analyses.n_long, language=view.language)
+        ),
         "table": itt_table(
             analyses.itt_long,
             view,

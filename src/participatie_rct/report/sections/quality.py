@@ -28,9 +28,11 @@ def data_quality_section(analyses: ReportAnalyses, view: View) -> Section:
         int(analyses.protocol.analysis.horizon_months),
         analyses.end,
         view.w,
+        language=view.language,
     )
     if analyses.missing_baseline:
-        notes.append(f"{view.w['missing_baseline']}: {count_text(analyses.missing_baseline)}")
+        missing = count_text(analyses.missing_baseline, language=view.language)
+        notes.append(f"{view.w['missing_baseline']}: {missing}")
     if not analyses.survey:  # only what ran is reported: one line says what is missing
         notes.append(view.w["survey_missing"])
     return Section({"dq_table": table, "dq_notes": notes})
@@ -45,6 +47,8 @@ def _quality(
     horizon: int,
     end: pd.Period,
     w: Mapping[str, str],
+    *,
+    language: str | None = None,
 ) -> tuple[Table, list[str]]:
     matured = outcomes["matured"].astype(bool)
     unknown = matured & outcomes["outflow_work"].isna()
@@ -77,5 +81,5 @@ def _quality(
         line = suppress_table([body])
         rows.append((name, *[line.cell(0, j) for j in range(len(order))], line.row_total(0)))
     linked = row_arm.notna()
-    notes = [f"{w['rows_unlinked']}: {count_text(int((~linked).sum()))}"]
+    notes = [f"{w['rows_unlinked']}: {count_text(int((~linked).sum()), language=language)}"]
     return Table((w["variable"], *[labels[a] for a in order], w["total"]), tuple(rows)), notes

@@ -43,7 +43,9 @@ def reference_section(analyses: ReportAnalyses, view: View, trial: OutcomeShares
         {
             "reference": {
                 "table": Table(header, rows, caption=w["reference_caption"]),
-                "text": w["reference_text"].format(n=count_text(group.n), h=group.horizon),
+                "text": w["reference_text"].format(
+                    n=count_text(group.n, language=view.language), h=group.horizon
+                ),
             }
         }
     )

@@ -18,7 +18,7 @@ import pandas as pd
 from participatie_rct.choices import ReportKind
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
 from participatie_rct.report.disclosure_rules import OutcomeShares
-from participatie_rct.report.i18n import METHODS, number, p_bound, term
+from participatie_rct.report.i18n import number
 from participatie_rct.report.sections.common import Section, View, effect_records
 
 
@@ -96,25 +96,3 @@ def _hidden_sentence(arm: str, view: View, analyses: ReportAnalyses) -> str:
         mde_text = number(100 * mde, view.language, digits=0)
         text = f"{text} {w['key_mde_only'].format(mde=mde_text)}"
     return text
-
-
-def final_looks_text(analyses: ReportAnalyses, view: View) -> str:
-    """A final report's account of the interim looks: the alpha they spent and the final
-    critical value, so that the final p-values are read against the design ("" without)."""
-    boundary = analyses.final_boundary
-    if boundary is None:
-        return ""
-    language, plan = view.language, analyses.protocol.analysis
-    k = max(1, len(view.order) - 1)
-    interim, final = boundary.looks[:-1], boundary.looks[-1]
-    return METHODS[language]["final_looks"].format(
-        looks=len(interim),
-        spending=term(plan.spending, language),
-        alpha=number(float(plan.alpha) / k, language, digits=4),
-        k=k,
-        fractions="; ".join(number(look.information, language, digits=2) for look in interim),
-        spent=number(interim[-1].alpha_cumulative, language, digits=5),
-        z=number(final.z, language, digits=2),
-        p=p_bound(final.p_nominal, language),
-        full=number(float(plan.alpha), language, digits=2),
-    )
