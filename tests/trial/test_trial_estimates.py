@@ -50,9 +50,8 @@ def test_tests_on_a_single_exit_month_say_why_they_cannot_run() -> None:
 def test_a_report_on_degenerate_data_renders_the_reason(tmp_path) -> None:
     """Everyone leaves for work in the same month: the log-rank and Gray variances are zero,
     and the report still renders, saying why the tests are missing."""
-    from trial_handmade import HORIZON, make_trial
-
     from participatie_rct.trial import Trial
+    from trial_handmade import HORIZON, make_trial
 
     made = make_trial(tmp_path)
     start = pd.Period("2018-02", freq="M")
