@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from participatie_rct.choices import ReportKind, parse_choice
-from participatie_rct.report.analyses import Interim, ReportAnalyses, SurveyWave, Unavailable
+from participatie_rct.report.analyses import (
+    FamilyEstimates,
+    Interim,
+    ReportAnalyses,
+    SurveyWave,
+    Unavailable,
+)
 from participatie_rct.report.sections.intake import sites_of
 from participatie_rct.trial import estimates
 from participatie_rct.trial.reference import reference_group
@@ -47,6 +53,7 @@ def report_analyses(
     covariates = trial.covariates(outcomes)
     fit: dict[str, Any] = {"arms": arms, "control": control, "se_type": plan.se_type}
     final = kind is ReportKind.FINAL
+    families = _families(trial, stratum, covariates, final=final)
     return ReportAnalyses(
         protocol=protocol,
         kind=kind,
@@ -56,7 +63,7 @@ def report_analyses(
         outcomes=outcomes,
         benefit_months=trial.inputs.benefit_months,
         consort=trial.consort(),
-        **_effects(trial, outcomes, fit, stratum, covariates, final=final),
+        **_effects(trial, outcomes, fit, stratum, covariates, final=final, families=families),
         **_survival(outcomes, arms, control),
         baseline=estimates.baseline_table(outcomes, arms, control),
         joint_balance=estimates.joint_balance(outcomes, control),
@@ -77,6 +84,28 @@ def report_analyses(
             as_of=trial.as_of,
             end=trial.end,
         ),
+        families=families,
+    )
+
+
+def _families(
+    trial: Trial, stratum: str | None, covariates: tuple[str, ...], *, final: bool
+) -> tuple[FamilyEstimates, ...]:
+    """The protocol's outcome families (none unless it declares them); a final report adds
+    Westfall-Young and Romano-Wolf to each secondary family."""
+    if not trial.plan.families:
+        return ()
+    from participatie_rct.trial.families import estimate_family
+
+    return tuple(
+        estimate_family(
+            trial,
+            family,
+            stratum=stratum,
+            covariates=covariates,
+            resample=final and family.role == "secondary",
+        )
+        for family in trial.plan.outcome_families()
     )
 
 
@@ -88,13 +117,17 @@ def _effects(
     covariates: tuple[str, ...],
     *,
     final: bool,
+    families: tuple[FamilyEstimates, ...] = (),
 ) -> dict[str, Any]:
     """The ITT on outflow to work at the horizon (and at twice it in a final report), per site
-    with the heterogeneity between sites."""
+    with the heterogeneity between sites. When the primary family holds more outcomes, the
+    headline's Holm p-values are the family's."""
     from participatie_rct.estimate.heterogeneity import cochran_q
 
     adjust = {"strata": stratum, "covariates": covariates, **fit}
     itt = estimates.itt_frame(outcomes, outcome="outflow_work", **adjust)
+    if families and len(families[0].family.outcomes) > 1:
+        itt = families[0].effects["outflow_work"]
     itt_long: pd.DataFrame | Unavailable | None = None
     longer: pd.DataFrame | None = None
     if final:
