@@ -77,7 +77,8 @@ class FamilyEstimates:
     ``missing`` maps an outcome the data cannot give to the i18n key of the reason (no hours
     band, no survey, not followed long enough). ``data`` holds per participant ``arm`` and
     each outcome's values, from which a report counts what an effect rests on; ``kinds`` says
-    per outcome ``share`` (0/1), ``mean`` or ``amount`` (euros). ``adjusted`` holds the
+    per outcome ``share`` (0/1), ``fraction`` (a mean of shares), ``mean`` or ``amount``
+    (euros). ``adjusted`` holds the
     Westfall-Young and Romano-Wolf p-values (a final report's secondary families), with
     ``resampling`` naming how the null distribution was drawn; ``waves`` the survey wave of
     each survey outcome.

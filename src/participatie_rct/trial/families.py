@@ -35,13 +35,14 @@ if TYPE_CHECKING:
     from participatie_rct.protocol import OutcomeFamily
     from participatie_rct.trial.core import Trial
 
-#: Per outcome of ``protocol.ANALYSIS_OUTCOMES``: a ``share`` (0/1), a ``mean`` or an
-#: ``amount`` (euros); the report applies the disclosure rule of each kind.
+#: Per outcome of ``protocol.ANALYSIS_OUTCOMES``: a ``share`` (0/1), a ``fraction`` (a mean
+#: of shares, printed in percentage points), a ``mean`` or an ``amount`` (euros); the report
+#: applies the disclosure rule of each kind.
 KINDS: dict[str, str] = {
     "outflow_work": "share",
     "outflow_work_long": "share",
     "outflow_any": "share",
-    "part_time_share": "mean",
+    "part_time_share": "fraction",
     "working_12h": "share",
     "working_27h": "share",
     "ever_working_12h": "share",

@@ -67,7 +67,7 @@ def _block(estimates: FamilyEstimates, view: View, horizon: int) -> dict[str, An
         header += [w["p_wy"], w["p_rw"]]
     rows: list[tuple[str, ...]] = []
     notes: list[str] = []
-    hidden: list[str] = []
+    hidden: dict[str, list[str]] = {}
     for outcome in estimates.family.outcomes:
         label = outcome_label(outcome, view, horizon, estimates.waves.get(outcome))
         if outcome in estimates.missing:
@@ -80,7 +80,8 @@ def _block(estimates: FamilyEstimates, view: View, horizon: int) -> dict[str, An
             continue
         rows.extend(_rows(estimates, outcome, label, fit, view, hidden))
     if hidden:
-        notes.append(w["effect_hidden"].format(arms=", ".join(hidden)))
+        arms = "; ".join(f"{label} ({', '.join(names)})" for label, names in hidden.items())
+        notes.append(w["effect_hidden"].format(arms=arms))
     if isinstance(adjusted, Unavailable):
         notes.append(w["families_unadjusted"].format(reason=adjusted.reason))
     return {
@@ -100,7 +101,7 @@ def _rows(
     label: str,
     fit: pd.DataFrame,
     view: View,
-    hidden: list[str],
+    hidden: dict[str, list[str]],
 ) -> list[tuple[str, ...]]:
     """The rows of one outcome, each arm's effect hidden where its cells would reveal few."""
     data = estimates.data
@@ -121,7 +122,7 @@ def _rows(
                 shown = _mean_shown(known, outcome, arm, view.control)
             extra = 2 if isinstance(adjusted, pd.DataFrame) else 0
             if small_n or not shown:
-                hidden.append(f"{label}: {view.labels[arm]}")
+                hidden.setdefault(label, []).append(view.labels[arm])
                 rows.append((label, view.labels[arm], *sizes, *[HIDDEN] * (4 + extra)))
                 continue
             cells = _effect_cells(r, estimates.kinds[outcome], view.language)
@@ -142,9 +143,11 @@ def _mean_shown(known: pd.DataFrame, outcome: str, arm: str, control: str) -> bo
 
 
 def _effect_cells(r: Any, kind: str, language: str) -> tuple[str, ...]:
-    """Difference, interval, p and Holm: shares in percentage points, amounts in whole euros,
-    other means with two decimals."""
-    scale, digits = {"share": (100.0, 1), "amount": (1.0, 0)}.get(kind, (1.0, 2))
+    """Difference, interval, p and Holm: shares and fractions in percentage points, amounts in
+    whole euros, other means with two decimals."""
+    scale, digits = {"share": (100.0, 1), "fraction": (100.0, 1), "amount": (1.0, 0)}.get(
+        kind, (1.0, 2)
+    )
 
     def text(value: float) -> str:
         return number(scale * float(value), language, digits=digits, sign=True)
