@@ -125,9 +125,13 @@ def _from_months(trial: Trial, data: pd.DataFrame, horizon: int) -> dict[str, np
     width = horizon + SUSTAINED_MONTHS - 1
     people, m0 = data["participant"], month0.to_numpy()
     on = month_grid(people, m0, months, end=end, width=width)
+    # as for outflow to work: known only once its whole window has passed, so that a run
+    # seen early does not count while a broken one is still unknown (that would favour arms
+    # whose exits come early)
+    matured = end - m0 >= width
     out = {
         "months_receiving_benefit": months_receiving_benefit(on, horizon),
-        "sustained_outflow": sustained_outflow(on, horizon),
+        "sustained_outflow": np.where(matured, sustained_outflow(on, horizon), np.nan),
     }
     if "earnings" in months.columns:
         earnings = month_grid(people, m0, months, end=end, width=width, column="earnings")

@@ -86,7 +86,12 @@ def _block(estimates: FamilyEstimates, view: View, horizon: int) -> dict[str, An
         notes.append(w["families_unadjusted"].format(reason=adjusted.reason))
     return {
         "title": family_title(estimates, view),
-        "table": Table(tuple(header), tuple(rows), numeric_from=2, note=" ".join(notes)),
+        "table": Table(
+            tuple(header),
+            tuple(rows),
+            numeric_from=2,
+            note=" ".join(n if n.endswith(".") else f"{n}." for n in notes),
+        ),
         "resampling": w["families_resampling"].format(
             n=estimates.n_draws, how=w[f"families_{estimates.resampling}"]
         )
