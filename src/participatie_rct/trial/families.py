@@ -98,7 +98,9 @@ def family_data(
     for name in outcomes:
         column = COLUMNS.get(name, name)
         if column not in data.columns:
-            missing[name] = NEEDS.get(name, "family_no_survey" if name in SURVEY else "")
+            missing[name] = NEEDS.get(
+                name, "family_no_survey" if name in SURVEY else "family_not_yet"
+            )
             continue
         data[name] = pd.to_numeric(data[column], errors="coerce").astype(float)
         if not data[name].notna().any():
