@@ -273,3 +273,96 @@ def test_concealment_defaults() -> None:
     older = Protocol.from_text(trial(head='name = "T"\nseed = 7'))
     assert (sealed.sealed, sealed.seed) == (True, None)
     assert (older.sealed, older.seed) == (False, 7)
+
+
+# -- [[analysis.families]] ------------------------------------------------------------------
+
+FAMILIES = """
+[analysis]
+horizon_months = 12
+
+[[analysis.families]]
+name = "survey"
+role = "exploratory"
+outcomes = ["wellbeing", "health"]
+
+[[analysis.families]]
+name = "part_time"
+role = "secondary"
+outcomes = ["part_time_share", "ever_working_12h"]
+label_nl = "Deeltijdwerk"
+"""
+
+
+def test_without_families_outflow_to_work_is_the_primary_family() -> None:
+    plan = Protocol.from_text(trial()).analysis
+    assert plan.families == ()
+    (primary,) = plan.outcome_families()
+    assert (primary.role, primary.outcomes) == ("primary", ("outflow_work",))
+
+
+def test_families_are_read_and_ordered_by_role() -> None:
+    plan = Protocol.from_text(trial() + FAMILIES).analysis
+    assert [f.name for f in plan.families] == ["survey", "part_time"]  # as declared
+    ordered = plan.outcome_families()
+    assert [(f.name, f.role) for f in ordered] == [
+        ("outflow", "primary"),
+        ("part_time", "secondary"),
+        ("survey", "exploratory"),
+    ]
+    assert ordered[1].outcomes == ("part_time_share", "ever_working_12h")
+    assert ordered[1].label("nl") == "Deeltijdwerk" and ordered[1].label("en") == ""
+
+
+def _family(outcomes: str, role: str = "secondary", name: str = "x") -> str:
+    return f'\n[[analysis.families]]\nname = "{name}"\nrole = "{role}"\noutcomes = {outcomes}\n'
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (
+            _family('["earnings", "pay"]'),
+            "p.toml: [[analysis.families]] number 1 ('x') names the outcome 'pay', which is not "
+            "known. Known outcomes: outflow_work, outflow_work_long, outflow_any, "
+            "part_time_share,",
+        ),
+        (
+            _family('["earnings"]', role="main"),
+            "p.toml: [[analysis.families]] number 1 role is 'main'; it must be one of "
+            "'primary', 'secondary', 'exploratory'.",
+        ),
+        (
+            _family('["earnings"]', role="primary"),
+            "p.toml: [[analysis.families]] primary family 'x' lacks 'outflow_work'",
+        ),
+        (
+            _family('["earnings"]') + _family('["reentry", "earnings"]', name="y"),
+            "p.toml: [[analysis.families]] number 2 ('y') names 'earnings', which family 'x' "
+            "already holds",
+        ),
+        (
+            _family('["earnings"]') + _family('["reentry"]'),
+            "p.toml: [[analysis.families]] number 2 ('x') repeats the name",
+        ),
+        (
+            _family('["outflow_work"]', role="primary")
+            + _family('["reentry"]', role="primary", name="y"),
+            "p.toml: [[analysis.families]] declares 2 primary families (x, y); declare one.",
+        ),
+        (_family("[]"), "p.toml: [[analysis.families]] number 1 outcomes is empty"),
+    ],
+)
+def test_family_refusals_name_the_family_and_what_is_allowed(extra: str, message: str) -> None:
+    with pytest.raises(ProtocolError) as caught:
+        Protocol.from_text(trial() + "\n[analysis]\n" + extra, source="p.toml")
+    assert str(caught.value).startswith(message)
+    assert "\n" not in str(caught.value)
+
+
+def test_every_known_outcome_is_accepted() -> None:
+    from participatie_rct.protocol import ANALYSIS_OUTCOMES
+
+    names = ", ".join(f'"{o}"' for o in ANALYSIS_OUTCOMES if o != "outflow_work")
+    plan = Protocol.from_text(trial() + "\n[analysis]\n" + _family(f"[{names}]")).analysis
+    assert len(plan.families[0].outcomes) == len(ANALYSIS_OUTCOMES) - 1

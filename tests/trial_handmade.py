@@ -26,11 +26,12 @@ class HandMade:
     assignments: pd.DataFrame
 
 
-def make_trial(root: Path, *, only_one_in: str | None = None) -> HandMade:
+def make_trial(root: Path, *, only_one_in: str | None = None, analysis: str = "") -> HandMade:
     """Register ``N`` people (and two who decline) and write their data files into root/data.
 
     With ``only_one_in`` an arm, only one person of that arm has benefit months, so the ITT
-    of a report has a single analysed person there and its HC2 variance refuses.
+    of a report has a single analysed person there and its HC2 variance refuses. ``analysis``
+    is added to the protocol after its ``[analysis]`` table.
     """
     from participatie_rct.protocol import Protocol
     from participatie_rct.registry import Register
@@ -41,6 +42,7 @@ def make_trial(root: Path, *, only_one_in: str | None = None) -> HandMade:
             identifiers='column = "id"\nkind = "pseudonym"',
         )
         + f'\n[analysis]\nhorizon_months = {HORIZON}\ninterim_looks = 2\nspending = "pocock"\n'
+        + analysis
     )
     protocol = Protocol.from_text(text, source="trial.toml")
     ids = [f"p{i:04d}" for i in range(N)]

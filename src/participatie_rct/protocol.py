@@ -32,7 +32,24 @@ from participatie_rct.choices import (
     ImbalanceMeasure,
 )
 from participatie_rct.errors import ProtocolError
+from participatie_rct.outcome_families import (
+    ANALYSIS_OUTCOMES,
+    FAMILY_ROLES,
+    PRIMARY_FAMILY,
+    OutcomeFamily,
+    families_from_tables,
+)
 from participatie_rct.values import value_text
+
+__all__ = [
+    "ANALYSIS_OUTCOMES",
+    "AnalysisPlan",
+    "Arm",
+    "AssignmentSpec",
+    "OutcomeFamily",
+    "Protocol",
+    "protocol_schema",
+]
 
 #: Keys that only make sense for some methods: key -> methods that accept it.
 _METHOD_KEYS: dict[str, tuple[AssignmentMethod, ...]] = {
@@ -97,6 +114,16 @@ class AnalysisPlan:
     planned_effect: float | None = None
     #: outcome columns of the declared multiplicity family (arms x outcomes)
     family: tuple[str, ...] = ()
+    #: the ``[[analysis.families]]`` tables as declared (empty: none declared)
+    families: tuple[OutcomeFamily, ...] = ()
+
+    def outcome_families(self) -> tuple[OutcomeFamily, ...]:
+        """The families by role (primary, secondary, exploratory), the primary family first;
+        outflow to work is the primary family unless one is declared."""
+        declared = self.families
+        if not any(f.role == "primary" for f in declared):
+            declared = (PRIMARY_FAMILY, *declared)
+        return tuple(sorted(declared, key=lambda f: FAMILY_ROLES.index(f.role)))
 
 
 @dataclass(frozen=True)
@@ -222,6 +249,9 @@ def _where(path: list[Any]) -> str:
     if head == "arms" and rest and isinstance(rest[0], int):
         where = f"[[arms]] number {rest[0] + 1}"
         rest = rest[1:]
+    elif head == "analysis" and len(rest) > 1 and rest[0] == "families":
+        where = f"[[analysis.families]] number {int(rest[1]) + 1}"
+        rest = rest[2:]
     else:
         where = f"[{head}]"
     if rest:
@@ -260,6 +290,8 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
     if validator == "minItems" and path == ["arms"]:
         n_arms = len(error.instance)
         return f"{source}: [[arms]] declares {n_arms} arm(s); a trial needs at least two arms."
+    if validator == "minItems" and not error.instance:
+        return f"{source}: {where} is empty; list at least one value."
     if validator == "type":
         expected = error.validator_value
         kind = {
@@ -323,10 +355,10 @@ def _build(data: dict[str, Any], source: str) -> Protocol:
 
     spec = _assignment(data["assignment"], arms, source)
     ids = data.get("identifiers", {})
-    plan: dict[str, Any] = {
-        k: tuple(v) if isinstance(v, list) else v for k, v in data.get("analysis", {}).items()
-    }
-    analysis = AnalysisPlan(**plan)
+    table = dict(data.get("analysis", {}))
+    families = families_from_tables(table.pop("families", []), source)
+    plan: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in table.items()}
+    analysis = AnalysisPlan(**plan, families=families)
     concealment = _concealment(trial, source)
     return Protocol(
         name=trial["name"],

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from participatie_rct.design.boundaries import BoundaryResult
     from participatie_rct.design.looks import RecordedLook
     from participatie_rct.design.monitor import MonitorStatus
-    from participatie_rct.protocol import Protocol
+    from participatie_rct.protocol import OutcomeFamily, Protocol
     from participatie_rct.report.consort import ConsortCounts
 
 
@@ -69,6 +69,33 @@ class ReferenceGroup:
     n_matured: int
     n_outflow: int
     horizon: int
+
+
+@dataclass(frozen=True)
+class FamilyEstimates:
+    """One declared outcome family: the ITT of every arm on each outcome, Holm within the family.
+
+    ``effects`` maps each outcome with data to its ITT frame (``p_holm`` over the family's
+    arms x outcomes, every declared outcome counted) or why it could not be estimated;
+    ``missing`` maps an outcome the data cannot give to the i18n key of the reason (no hours
+    band, no survey, not followed long enough). ``data`` holds per participant ``arm`` and
+    each outcome's values, from which a report counts what an effect rests on; ``kinds`` says
+    per outcome ``share`` (0/1), ``fraction`` (a mean of shares), ``mean`` or ``amount``
+    (euros). ``adjusted`` holds the
+    Westfall-Young and Romano-Wolf p-values (a final report's secondary families), with
+    ``resampling`` naming how the null distribution was drawn; ``waves`` the survey wave of
+    each survey outcome.
+    """
+
+    family: OutcomeFamily
+    effects: Mapping[str, pd.DataFrame | Unavailable]
+    data: pd.DataFrame
+    kinds: Mapping[str, str]
+    missing: Mapping[str, str] = field(default_factory=dict)
+    adjusted: pd.DataFrame | Unavailable | None = None
+    resampling: str = ""
+    n_draws: int = 0
+    waves: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -124,6 +151,8 @@ class ReportAnalyses:
     reference: ReferenceGroup | None = None
     #: the interim looks the register records as held (a final report lists them)
     looks: tuple[RecordedLook, ...] = ()
+    #: the protocol's declared outcome families (empty when it declares none)
+    families: tuple[FamilyEstimates, ...] = ()
 
     @property
     def analysed(self) -> pd.Series:

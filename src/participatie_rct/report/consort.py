@@ -147,26 +147,7 @@ def consort_svg(
     y = 10.0
     out: list[str] = []
     if counts.invited is not None:
-        out.append(
-            _box(
-                cx - box_w / 2,
-                y,
-                box_w,
-                44,
-                [words["invited"], count_text(counts.invited, language=language)],
-            )
-        )
-        out.append(
-            _box(
-                width - gap - 200,
-                y + 60,
-                200,
-                44,
-                [words["declined"], count_text(counts.declined or 0, language=language)],
-            )
-        )
-        out.append(_line(cx, y + 82, width - gap - 200, y + 82, arrow=True))
-        out.append(_arrow(cx, y + 44, cx, y + 120))
+        out.extend(_invitation_boxes(counts, words, width, y, language=language))
         y += 120
     consented = (
         count_text(counts.consented, language=language)
@@ -213,3 +194,23 @@ def consort_svg(
         f'<rect width="{width:.0f}" height="{height:.0f}" fill="#ffffff"/>\n'
     )
     return head + "\n".join(out) + "\n</svg>\n"
+
+
+def _invitation_boxes(
+    counts: ConsortCounts,
+    words: Mapping[str, str],
+    width: float,
+    y: float,
+    *,
+    language: str | None,
+) -> list[str]:
+    """The top of the flow: those invited, the side box of those who declined, the arrows."""
+    gap, box_w, cx = 14.0, 260.0, width / 2
+    invited = [words["invited"], count_text(counts.invited or 0, language=language)]
+    declined = [words["declined"], count_text(counts.declined or 0, language=language)]
+    return [
+        _box(cx - box_w / 2, y, box_w, 44, invited),
+        _box(width - gap - 200, y + 60, 200, 44, declined),
+        _line(cx, y + 82, width - gap - 200, y + 82, arrow=True),
+        _arrow(cx, y + 44, cx, y + 120),
+    ]

@@ -26,6 +26,7 @@ from participatie_rct.report.sections.balance import balance_section
 from participatie_rct.report.sections.common import Section, Table, View, effect_records
 from participatie_rct.report.sections.consort import consort_section
 from participatie_rct.report.sections.effects import shares_of
+from participatie_rct.report.sections.families import families_section
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
@@ -90,6 +91,7 @@ def build_context(
         survival_section(analyses, view),
         competing_section(analyses, view),
         sites_section(analyses, view),
+        families_section(analyses, view),
         reference_section(analyses, view, shares),
         survey_section(analyses.survey, view),
         _methods(analyses, view, package_version, blinded=blinded, key=key),

@@ -11,6 +11,8 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping
 
+from participatie_rct.report.i18n_families import FAMILY_STRINGS
+
 STRINGS: dict[str, dict[str, str]] = {
     "nl": {
         "title_interim": "Tussenrapportage",
@@ -313,6 +315,9 @@ STRINGS: dict[str, dict[str, str]] = {
         "na": "n/a",
     },
 }
+
+for _language, _phrases in FAMILY_STRINGS.items():  # the outcome families' words
+    STRINGS[_language].update(_phrases)
 
 #: Methods paragraphs: filled with what was actually run.
 METHODS: dict[str, dict[str, str]] = {

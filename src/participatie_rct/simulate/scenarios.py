@@ -87,6 +87,8 @@ class ScenarioSpec:
     earn_more_rule: tuple[float, float, int] = (0.5, 199.0, 24)
     consent_selection: float = 0.5
     withdrawal_control_factor: float = 2.0
+    #: protocol lines added after its ``[analysis]`` table (e.g. ``[[analysis.families]]``)
+    analysis_extra: str = ""
 
     def __post_init__(self) -> None:
         from participatie_rct.simulate.checks import check_spec
@@ -331,4 +333,6 @@ def protocol_toml(spec: ScenarioSpec, *, seed: int | None) -> str:
         'se_type = "hc2"',
         "",
     ]
+    if spec.analysis_extra:
+        lines += [spec.analysis_extra.strip(), ""]
     return "\n".join(lines)

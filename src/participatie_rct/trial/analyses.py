@@ -15,7 +15,13 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 
 from participatie_rct.choices import ReportKind, parse_choice
-from participatie_rct.report.analyses import Interim, ReportAnalyses, SurveyWave, Unavailable
+from participatie_rct.report.analyses import (
+    FamilyEstimates,
+    Interim,
+    ReportAnalyses,
+    SurveyWave,
+    Unavailable,
+)
 from participatie_rct.report.sections.intake import sites_of
 from participatie_rct.trial import estimates
 from participatie_rct.trial.reference import reference_group
@@ -37,7 +43,6 @@ def report_analyses(
     previous_information: Sequence[float] = (),
 ) -> ReportAnalyses:
     """Run every analysis of an interim or final report on ``trial``."""
-    from participatie_rct.estimate.heterogeneity import cochran_q
     from participatie_rct.trial.consort import missing_from_participants
     from participatie_rct.trial.monitoring import final_boundary
 
@@ -48,28 +53,8 @@ def report_analyses(
     stratum = trial.stratum_column()
     covariates = trial.covariates(outcomes)
     fit: dict[str, Any] = {"arms": arms, "control": control, "se_type": plan.se_type}
-    itt = estimates.itt_frame(
-        outcomes, outcome="outflow_work", strata=stratum, covariates=covariates, **fit
-    )
-    itt_long: pd.DataFrame | Unavailable | None = None
-    longer: pd.DataFrame | None = None
-    n_long = 0
-    if kind is ReportKind.FINAL:
-        longer = trial.outcomes(2 * int(plan.horizon_months))
-        n_long = int(longer["outflow_work"].notna().sum())
-        itt_long = estimates.itt_frame(
-            longer, outcome="outflow_work", strata=stratum, covariates=covariates, **fit
-        )
-    per_site = _per_site(outcomes, fit)
-    fitted = [f.assign(site=s) for s, f in per_site.items() if isinstance(f, pd.DataFrame)]
-    heterogeneity = (
-        cochran_q(pd.concat(fitted, ignore_index=True)) if len(per_site) > 1 and fitted else None
-    )
-    max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
-    curves = {
-        c: estimates.incidence_curves(outcomes, arms, control, cause=c, months=max_month)
-        for c in CAUSES
-    }
+    final = kind is ReportKind.FINAL
+    families = _families(trial, stratum, covariates, final=final)
     return ReportAnalyses(
         protocol=protocol,
         kind=kind,
@@ -79,31 +64,20 @@ def report_analyses(
         outcomes=outcomes,
         benefit_months=trial.inputs.benefit_months,
         consort=trial.consort(),
-        itt=itt,
-        itt_long=itt_long,
-        n_long=n_long,
-        per_site=per_site,
-        heterogeneity=heterogeneity,
-        curves=curves,
-        max_month=max_month,
-        cox=estimates.cox_frame(outcomes, control),
-        logrank=estimates.logrank_test(outcomes, control),
-        gray=estimates.gray(outcomes, control),
+        **_effects(trial, outcomes, fit, stratum, covariates, final=final, families=families),
+        **_survival(outcomes, arms, control),
         baseline=estimates.baseline_table(outcomes, arms, control),
         joint_balance=estimates.joint_balance(outcomes, control),
         survey=_survey(trial, stratum),
-        interim=_interim(trial, looks_done, previous_information)
-        if kind is ReportKind.INTERIM
-        else None,
+        interim=None if final else _interim(trial, looks_done, previous_information),
         strata=trial.strata(),
         covariates=covariates,
         missing_baseline=missing_from_participants(trial.people, trial.inputs.participants),
-        outcomes_long=longer,
         characteristic_labels=estimates.characteristic_labels(outcomes),
         final_boundary=final_boundary(plan, len(arms) - 1, trial.looks_held(through=True))
-        if kind is ReportKind.FINAL
+        if final
         else None,
-        looks=trial.looks_held(through=True) if kind is ReportKind.FINAL else (),
+        looks=trial.looks_held(through=True) if final else (),
         mde=estimates.detectable_effects(outcomes, arms, control, alpha=plan.alpha),
         unsealed=bool(trial.inputs.register.get("unsealed")),
         unsealed_secret=trial.inputs.unsealed_secret,
@@ -114,7 +88,83 @@ def report_analyses(
             as_of=trial.as_of,
             end=trial.end,
         ),
+        families=families,
     )
+
+
+def _families(
+    trial: Trial, stratum: str | None, covariates: tuple[str, ...], *, final: bool
+) -> tuple[FamilyEstimates, ...]:
+    """The protocol's outcome families (none unless it declares them); a final report adds
+    Westfall-Young and Romano-Wolf to each secondary family."""
+    if not trial.plan.families:
+        return ()
+    from participatie_rct.trial.families import estimate_family
+
+    return tuple(
+        estimate_family(
+            trial,
+            family,
+            stratum=stratum,
+            covariates=covariates,
+            resample=final and family.role == "secondary",
+        )
+        for family in trial.plan.outcome_families()
+    )
+
+
+def _effects(
+    trial: Trial,
+    outcomes: pd.DataFrame,
+    fit: dict[str, Any],
+    stratum: str | None,
+    covariates: tuple[str, ...],
+    *,
+    final: bool,
+    families: tuple[FamilyEstimates, ...] = (),
+) -> dict[str, Any]:
+    """The ITT on outflow to work at the horizon (and at twice it in a final report), per site
+    with the heterogeneity between sites. When the primary family holds more outcomes, the
+    headline's Holm p-values are the family's."""
+    from participatie_rct.estimate.heterogeneity import cochran_q
+
+    adjust = {"strata": stratum, "covariates": covariates, **fit}
+    itt = estimates.itt_frame(outcomes, outcome="outflow_work", **adjust)
+    if families and len(families[0].family.outcomes) > 1:
+        itt = families[0].effects["outflow_work"]
+    itt_long: pd.DataFrame | Unavailable | None = None
+    longer: pd.DataFrame | None = None
+    if final:
+        longer = trial.outcomes(2 * int(trial.plan.horizon_months))
+        itt_long = estimates.itt_frame(longer, outcome="outflow_work", **adjust)
+    per_site = _per_site(outcomes, fit)
+    fitted = [f.assign(site=s) for s, f in per_site.items() if isinstance(f, pd.DataFrame)]
+    heterogeneity = (
+        cochran_q(pd.concat(fitted, ignore_index=True)) if len(per_site) > 1 and fitted else None
+    )
+    return {
+        "itt": itt,
+        "itt_long": itt_long,
+        "n_long": 0 if longer is None else int(longer["outflow_work"].notna().sum()),
+        "outcomes_long": longer,
+        "per_site": per_site,
+        "heterogeneity": heterogeneity,
+    }
+
+
+def _survival(outcomes: pd.DataFrame, arms: list[str], control: str) -> dict[str, Any]:
+    """Cumulative incidence per exit, hazard ratios, and the log-rank and Gray tests."""
+    max_month = int(min(max(1, outcomes["time"].max() if len(outcomes) else 1), 24))
+    return {
+        "curves": {
+            c: estimates.incidence_curves(outcomes, arms, control, cause=c, months=max_month)
+            for c in CAUSES
+        },
+        "max_month": max_month,
+        "cox": estimates.cox_frame(outcomes, control),
+        "logrank": estimates.logrank_test(outcomes, control),
+        "gray": estimates.gray(outcomes, control),
+    }
 
 
 def _per_site(outcomes: pd.DataFrame, fit: dict[str, Any]) -> dict[str, pd.DataFrame | Unavailable]:

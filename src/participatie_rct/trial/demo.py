@@ -55,6 +55,29 @@ DEMO_PARTICIPANTS = 1230
 #: for a real trial: anyone could predict its arms.
 DEMO_SECRET = hashlib.sha256(b"participatie-rct demo trial secret: public, synthetic only").digest()
 
+#: The outcome families of the demo's protocol, as the Wageningen evaluation grouped them.
+DEMO_FAMILIES = """
+[[analysis.families]]
+name = "part_time_work"
+role = "secondary"
+outcomes = ["part_time_share", "ever_working_12h", "months_working_12h"]
+
+[[analysis.families]]
+name = "income"
+role = "secondary"
+outcomes = ["earnings", "months_receiving_benefit"]
+
+[[analysis.families]]
+name = "lasting_exit"
+role = "secondary"
+outcomes = ["sustained_outflow", "reentry"]
+
+[[analysis.families]]
+name = "survey"
+role = "exploratory"
+outcomes = ["wellbeing", "health", "self_sufficiency"]
+"""
+
 #: Register file inside the demo folder, and the file of its (public) secret.
 REGISTER_FILE = "trial.db"
 SECRET_FILE = "trial.secret"
@@ -175,16 +198,18 @@ def _check_demo_folder(out: Path, *, overwrite: bool) -> None:
 
 
 def demo_simulation() -> SimulatedTrial:
-    """The demo's simulated trial: Wageningen's design, ``DEMO_PARTICIPANTS`` people, seeded."""
+    """The demo's simulated trial: Wageningen's design, ``DEMO_PARTICIPANTS`` people, seeded,
+    with the outcome families of :data:`DEMO_FAMILIES` in its protocol."""
+    from dataclasses import replace
+
     import numpy as np
 
-    from participatie_rct.simulate import simulate_trial
+    from participatie_rct.simulate import scenario_spec, simulate_trial
 
+    spec = scenario_spec("wageningen", effects="seed", n=DEMO_PARTICIPANTS)
     return simulate_trial(
-        "wageningen",
+        replace(spec, analysis_extra=DEMO_FAMILIES),
         rng=np.random.default_rng(DEMO_SEED),
-        effects="seed",
-        n=DEMO_PARTICIPANTS,
         secret=DEMO_SECRET,
     )
 

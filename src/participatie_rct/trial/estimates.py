@@ -18,6 +18,21 @@ import pandas as pd
 from participatie_rct.errors import DesignError, EstimationError
 from participatie_rct.report.analyses import Unavailable
 
+#: Numeric failures of an estimator on degenerate data (a singular information or variance
+#: matrix, a division by zero, an overflow): the analysis cannot run, and the report says so
+#: in a sentence instead of stopping.
+NUMERIC_FAILURES: tuple[type[Exception], ...] = (
+    np.linalg.LinAlgError,
+    FloatingPointError,
+    ZeroDivisionError,
+    OverflowError,
+)
+#: What the report says when an estimator fails numerically.
+SINGULAR = (
+    "the {what} cannot be computed on these data: its variance matrix is singular "
+    "(for example when every exit falls in the same month)"
+)
+
 #: Columns of an ITT frame that the report reads, in order.
 ITT_COLUMNS = [
     "arm",
@@ -72,6 +87,8 @@ def itt_frame(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except NUMERIC_FAILURES:
+        return Unavailable(SINGULAR.format(what="regression"))
     frame = result.to_frame()
     return frame[[c for c in ITT_COLUMNS if c in frame.columns]].reset_index(drop=True)
 
@@ -101,6 +118,8 @@ def incidence_curves(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except NUMERIC_FAILURES:
+        return Unavailable(SINGULAR.format(what="cumulative incidence"))
     frame = result.to_frame().rename(columns={"time": "month"})  # its interval is log-log
     frame = frame[frame["arm"].isin(arms)].dropna(subset=["estimate"]).copy()
     frame["cumulative_incidence"] = frame["estimate"]
@@ -146,7 +165,7 @@ def cox_frame(
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
-    except np.linalg.LinAlgError:  # degenerate data (e.g. every exit in one month)
+    except NUMERIC_FAILURES:  # degenerate data (e.g. every exit in one month)
         return Unavailable("the Cox model's information matrix is singular on these data")
     frame = result.to_frame()  # log hazard ratios, with exp_* the ratios themselves
     frame = frame[frame["term"] == "arm"]
@@ -169,6 +188,8 @@ def logrank_test(
         result = logrank(sub, time="time", event="_event", treatment="arm", control=control)
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except NUMERIC_FAILURES:
+        return Unavailable(SINGULAR.format(what="log-rank test"))
     return _test_values(result)
 
 
@@ -190,6 +211,8 @@ def gray(outcomes: pd.DataFrame, control: str, *, cause: int = 1) -> dict[str, f
         )
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except NUMERIC_FAILURES:
+        return Unavailable(SINGULAR.format(what="Gray test"))
     return _test_values(result)
 
 
@@ -214,6 +237,8 @@ def joint_balance(data: pd.DataFrame, control: str) -> pd.DataFrame | Unavailabl
         return balance(frame, treatment="arm", covariates=covariates, control=control).joint_frame()
     except EstimationError as exc:
         return Unavailable(str(exc))
+    except NUMERIC_FAILURES:
+        return Unavailable(SINGULAR.format(what="joint balance test"))
 
 
 def baseline_numeric(data: pd.DataFrame) -> pd.DataFrame:
@@ -350,21 +375,3 @@ def detectable_effects(
             continue
         out[a] = float(result.effect)
     return out
-
-
-def final_boundary(plan: Any, comparisons: int) -> Any:
-    """The group-sequential boundary the protocol plans (its interim looks at equally spaced
-    information, then the final analysis), per comparison at alpha / ``comparisons``
-    (Bonferroni, as the interim looks test). None when no interim look is planned.
-    """
-    from participatie_rct.design.boundaries import group_sequential_boundaries
-
-    looks = int(plan.interim_looks)
-    if looks < 1 or comparisons < 1:
-        return None
-    return group_sequential_boundaries(
-        looks=looks + 1,
-        alpha=float(plan.alpha) / comparisons,
-        spending=plan.spending,
-        gamma=plan.gamma,
-    )
