@@ -13,6 +13,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -120,6 +121,26 @@ def test_an_effect_is_hidden_when_a_share_it_rests_on_is(small) -> None:
             assert row[4:] == (HIDDEN, HIDDEN)
     for row in values["cox_table"].rows:
         assert row[1:] == (HIDDEN,) * 3 or not control_hidden
+
+
+def test_the_command_s_headline_hides_what_the_report_hides(small) -> None:
+    """The terminal summary and JSON of ``report`` carry no effect the documents withhold."""
+    from participatie_rct.report.writer import ReportResult
+
+    _, context = small
+    hidden = {row[0] for row in context.values["itt_table"].rows if row[3] == HIDDEN}
+    assert hidden, "the small trial should hide some effect"
+    for row in context.headline:
+        assert row["hidden"] is (row["arm"] in hidden)
+        if row["hidden"]:
+            assert set(row) == {"arm", "hidden"}
+    result = ReportResult(
+        out_dir=Path("out"), files=(), kind="final", language="en", as_of="2030-01-01",
+        blinded=False, headline=context.headline,
+    )  # fmt: skip
+    for line in result.summary().splitlines()[1:]:
+        arm = line.strip().split(":")[0]
+        assert (" pp " in line) is (arm not in hidden), line
 
 
 def test_site_estimates_need_ten_per_arm() -> None:

@@ -20,6 +20,7 @@ import pandas as pd
 from participatie_rct.choices import ReportKind
 from participatie_rct.errors import ReportError
 from participatie_rct.report.analyses import ReportAnalyses, Unavailable
+from participatie_rct.report.disclosure_rules import OutcomeShares
 from participatie_rct.report.i18n import date_text, words
 from participatie_rct.report.numbers import group_cell, group_counts
 from participatie_rct.report.sections.balance import balance_section
@@ -30,7 +31,7 @@ from participatie_rct.report.sections.families import families_section
 from participatie_rct.report.sections.gather import label_maps, last_ended_month
 from participatie_rct.report.sections.intake import intake_section
 from participatie_rct.report.sections.interim import interim_section
-from participatie_rct.report.sections.looks import looks_section
+from participatie_rct.report.sections.looks import effect_shown, looks_section
 from participatie_rct.report.sections.methods import concealment_text, methods_section
 from participatie_rct.report.sections.outflow import outflow_section
 from participatie_rct.report.sections.quality import data_quality_section
@@ -102,7 +103,7 @@ def build_context(
     sections.append(looks_section(analyses, view, shares))
     values, figs = _merge(sections)
     values = group_counts(values, view.language)  # 1.230 / 1,230 in every table
-    headline = _headline(analyses, view)
+    headline = _headline(analyses, view, shares)
     return ReportContext(
         values=values, figures=figs, headline=headline, settings=_settings(analyses, kind)
     )
@@ -183,24 +184,37 @@ def _methods(
     return Section({"methods": paragraphs})
 
 
-def _headline(analyses: ReportAnalyses, view: View) -> tuple[dict[str, Any], ...]:
-    """Each arm's effect on outflow to work, for the command's summary and JSON."""
+def _headline(
+    analyses: ReportAnalyses, view: View, shares: OutcomeShares
+) -> tuple[dict[str, Any], ...]:
+    """Each arm's effect on outflow to work, for the command's summary and JSON.
+
+    The same disclosure rule as the report's ITT table (``docs/disclosure-policy.md``): an arm
+    whose effect the report hides is listed with ``hidden`` and no numbers, so the terminal
+    never shows what the documents withhold.
+    """
     itt = analyses.itt
     if not isinstance(itt, pd.DataFrame) or itt.empty:
         return ()
     present = set(itt["arm"])
     ordered = itt.set_index("arm").reindex([a for a in view.order if a in present]).reset_index()
-    return tuple(
-        {
-            "arm": view.labels[r.arm],
-            "estimate": float(r.estimate),
-            "ci_low": float(r.ci_low),
-            "ci_high": float(r.ci_high),
-            "p_holm": float(r.p_holm),
-            "n": int(r.n),
-        }
-        for r in effect_records(ordered)
-    )
+    rows: list[dict[str, Any]] = []
+    for r in effect_records(ordered):
+        if not effect_shown(str(r.arm), view, shares):
+            rows.append({"arm": view.labels[r.arm], "hidden": True})
+            continue
+        rows.append(
+            {
+                "arm": view.labels[r.arm],
+                "hidden": False,
+                "estimate": float(r.estimate),
+                "ci_low": float(r.ci_low),
+                "ci_high": float(r.ci_high),
+                "p_holm": float(r.p_holm),
+                "n": int(r.n),
+            }
+        )
+    return tuple(rows)
 
 
 def _settings(analyses: ReportAnalyses, kind: ReportKind) -> dict[str, Any]:

@@ -64,6 +64,9 @@ class ReportResult:
             f"{self.kind} report ({self.language}, as of {self.as_of}) written to {self.out_dir}"
         ]
         for row in self.headline:
+            if row.get("hidden"):
+                lines.append(f"  {row['arm']}: not shown (fewer than 10 people behind it)")
+                continue
             lines.append(
                 f"  {row['arm']}: {100 * row['estimate']:+.1f} pp "
                 f"(95% CI {100 * row['ci_low']:+.1f} to {100 * row['ci_high']:+.1f}; "
