@@ -23,6 +23,7 @@ from participatie_rct.cli.common import (
     read_key,
 )
 from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
+from participatie_rct.cli.progress import QuietOption, progress_status
 from participatie_rct.errors import EstimationError
 
 #: the arrival-order column (``participatie_rct.trial.ri.DEFAULT_ORDER``; not imported here, so
@@ -110,6 +111,7 @@ def ri_command(
         None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
     ),
     output_format: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
@@ -142,13 +144,15 @@ def ri_command(
                 f"estimate ri --db takes the arm, the arrival order and the control arm from the "
                 f"register; leave out {', '.join(given)}."
             )
-        result, order_column, sha = _from_register(
-            db, data, key_file, outcome, draws, seed, family, options
-        )
+        with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+            result, order_column, sha = _from_register(
+                db, data, key_file, outcome, draws, seed, family, options
+            )
     else:
-        result, order_column, sha = _from_file(
-            data, protocol, outcome, treatment, order, control, draws, seed, family, options
-        )
+        with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+            result, order_column, sha = _from_file(
+                data, protocol, outcome, treatment, order, control, draws, seed, family, options
+            )
     if output_format is OutputFormat.JSON:
         echo_json(effects_payload(result))
         return

@@ -7,6 +7,7 @@ effects. Heavy libraries are imported inside the commands.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -14,6 +15,8 @@ import typer
 from participatie_rct.choices import Language, OutputFormat, ReportKind
 from participatie_rct.cli.common import (
     LOOK_FLAGS,
+    DataFolderOption,
+    DayOption,
     DbOption,
     FormatOption,
     KeyFileOption,
@@ -33,12 +36,7 @@ def register(app: typer.Typer) -> None:
 
 
 _KIND = typer.Argument(..., help="interim (progress report, with the interim look) or final.")
-_DATA = typer.Option(
-    ...,
-    "--data",
-    help="Folder with participants and benefit_months (CSV, xlsx or parquet).",
-    file_okay=False,
-)
+_DATA = DataFolderOption("Folder with participants and benefit_months (CSV, xlsx or parquet).")
 _OUT = typer.Option(
     ..., "--out", help="Folder that receives report.html, report.md, figures/ and manifest.json."
 )
@@ -51,10 +49,8 @@ _BLINDED = typer.Option(
     "--blinded",
     help="Show the arms as A, B, C, ... under a secret fixed mapping (for blinded readers).",
 )
-_AS_OF = typer.Option(
-    None,
-    "--as-of",
-    help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data).",
+_AS_OF = DayOption(
+    "--as-of", "Date of the report (default: the last day of the last month in the data)"
 )
 _LOOKS_DONE = typer.Option(
     0,
@@ -93,7 +89,7 @@ def report(
     lang: Language = _LANG,
     formats: str = _FORMATS,
     blinded: bool = _BLINDED,
-    as_of: str | None = _AS_OF,
+    as_of: dt.date | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
     looks_done: int = _LOOKS_DONE,

@@ -18,7 +18,13 @@ remaining alpha is spent.
 
 The test statistic of each arm against the control is the difference in outflow-to-work
 proportions over its Neyman (HC2) standard error ``sqrt(s1^2/n1 + s0^2/n0)``. With several
-arms, ``correction="bonferroni"`` monitors each comparison at ``alpha / K``.
+arms, ``correction="bonferroni"`` monitors each comparison at ``alpha / K``, and
+``correction="holm"`` (the default, as for ``itt`` and ``power``) steps down: the arm with
+the largest ``|Z|`` is tested at ``alpha / K``; once it crosses, the next at ``alpha / (K - 1)``,
+and so on, each level's boundary recomputed from the spending function at the same
+information fractions. This is Holm's procedure as a graphical group-sequential test (Maurer
+and Bretz 2013, Statistics in Biopharmaceutical Research 5(4), section 3), which keeps the
+familywise error at ``alpha``; the reported boundary is the first step's, ``alpha / K``.
 
 Conditional power uses the B-value of Lan and Wittes (1988): ``B(t) = Z(t) sqrt(t)`` is
 Brownian motion with drift ``theta`` (the expected ``Z`` at full information), so
@@ -35,7 +41,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -213,7 +219,7 @@ def monitor_status(
     previous_information: Sequence[float] = (),
     planned_looks: int | None = None,
     planned_effect: float | None = None,
-    correction: Correction | str = Correction.BONFERRONI,
+    correction: Correction | str = Correction.HOLM,
     horizon_months: int | None = None,
 ) -> MonitorStatus:
     """The interim look now: information fraction, boundary, Z per arm, crossing, conditional power.
@@ -236,15 +242,11 @@ def monitor_status(
         The difference in outflow-to-work proportions the trial was designed to detect; gives
         the conditional power under the design (NaN without it).
     correction
-        ``bonferroni`` (each of K comparisons at ``alpha / K``) or ``none``.
+        ``holm`` (step-down from ``alpha / K``), ``bonferroni`` (each of K comparisons at
+        ``alpha / K``) or ``none``.
     """
     kind = parse_choice(Spending, spending, parameter="spending")
     corr = parse_choice(Correction, correction, parameter="correction")
-    if corr is Correction.HOLM:
-        raise DesignError(
-            "correction 'holm' is not defined for group-sequential monitoring here; use "
-            "'bonferroni' (each arm monitored at alpha / K) or 'none'."
-        )
     check_alpha(alpha)
     if kind is Spending.HSD and gamma is None:
         gamma = DEFAULT_HSD_GAMMA
@@ -255,7 +257,7 @@ def monitor_status(
         )
     frame = _check_outcomes(outcomes, control)
     arms = [a for a in _arm_order(frame["arm"]) if a != control]
-    a = alpha / len(arms) if corr is Correction.BONFERRONI else alpha
+    a = alpha / len(arms) if corr is not Correction.NONE else alpha
 
     observed = frame[frame["_observed"]]
     n_observed = len(observed)
@@ -328,6 +330,10 @@ def monitor_status(
         )
         for arm in arms
     )
+    if corr is Correction.HOLM and len(comparisons) > 1:
+        comparisons = _holm_step_down(
+            comparisons, fractions, alpha=alpha, spending=kind, gamma=gamma, final=final
+        )
     return MonitorStatus(
         look=look,
         information=information,
@@ -348,6 +354,40 @@ def monitor_status(
         horizon_months=horizon_months,
         final_z=final_z,
     )
+
+
+def _holm_step_down(
+    comparisons: tuple[Comparison, ...],
+    fractions: np.ndarray,
+    *,
+    alpha: float,
+    spending: Spending,
+    gamma: float | None,
+    final: bool,
+) -> tuple[Comparison, ...]:
+    """Which comparisons cross under Holm's step-down at this look (Maurer and Bretz 2013).
+
+    In order of ``|Z|``, largest first, step ``j`` (from 0) tests at ``alpha / (K - j)``,
+    with that level's boundary at the same information fractions; the first comparison that
+    does not cross stops the procedure. Step 0 is the Bonferroni boundary.
+    """
+    k = len(comparisons)
+    order = sorted(
+        range(k),
+        key=lambda i: -abs(s) if math.isfinite(s := comparisons[i].statistic) else math.inf,
+    )
+    crossed = [False] * k
+    for step, i in enumerate(order):
+        level = alpha / (k - step)
+        cumulative = spent_alpha(fractions, alpha=level, spending=spending, gamma=gamma)
+        if final:
+            cumulative[-1] = level
+        critical = float(critical_values(fractions, cumulative)[-1])
+        stat = comparisons[i].statistic
+        if not (math.isfinite(stat) and abs(stat) >= critical):
+            break
+        crossed[i] = True
+    return tuple(replace(c, crossed=crossed[i]) for i, c in enumerate(comparisons))
 
 
 def conditional_power(z: float, t: float, *, theta: float, critical: float) -> float:
