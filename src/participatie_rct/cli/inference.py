@@ -47,6 +47,7 @@ TreatmentOption = typer.Option(
 RegisterOption = typer.Option(
     None,
     "--db",
+    metavar="<url>",
     help="A register instead of --protocol: DATA is then the trial's data folder, and the "
     "outcome table is built from both (as 'outcomes' writes it).",
 )
@@ -106,9 +107,15 @@ def ri_command(
     time: str | None = TimeOption,
     event: str | None = EventOption,
     conf_level: float = ConfLevelOption,
-    draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
+    draws: int = typer.Option(
+        1000, "--draws", min=1, metavar="<int>", help="Number of re-drawn assignments."
+    ),
     seed: int | None = typer.Option(
-        None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
+        None,
+        "--seed",
+        min=0,
+        metavar="<int>",
+        help="Seed of the re-draws (required: no hidden default seed).",
     ),
     output_format: OutputFormat = FormatOption,
     quiet: bool = QuietOption,

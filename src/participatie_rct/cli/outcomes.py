@@ -32,12 +32,14 @@ _DATA_OPTION = DataFolderOption(
 _OUT_OPTION = typer.Option(
     ...,
     "--out",
+    dir_okay=False,
     help="File to write, one row per participant: CSV, or parquet when it ends in .parquet.",
 )
 _AS_OF = DayOption("--as-of", "Last day of data to use (default: all of it)")
 _KEEP_OPTION = typer.Option(
     None,
     "--keep",
+    metavar="<column>",
     help="An extra participants column to carry along (repeat for more); the schema's "
     "baseline columns always come. Columns that identify a person are refused.",
 )
@@ -51,6 +53,7 @@ def outcomes_command(
         None,
         "--horizon",
         min=1,
+        metavar="<int>",
         help="Months of follow-up for the binary outcome (default: [analysis] horizon_months).",
     ),
     as_of: dt.date | None = _AS_OF,

@@ -55,6 +55,7 @@ _PARTICIPANT_ID_OPTION = typer.Option(
 _SETTINGS_OPTION = typer.Option(
     None,
     "--set",
+    metavar="<column=value>",
     help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
 )
 _ENROLLED_ON_OPTION = DayOption("--enrolled-on", "Date of intake with --id (default today)")

@@ -38,7 +38,10 @@ def register(app: typer.Typer) -> None:
 _KIND = typer.Argument(..., help="interim (progress report, with the interim look) or final.")
 _DATA = DataFolderOption("Folder with participants and benefit_months (CSV, xlsx or parquet).")
 _OUT = typer.Option(
-    ..., "--out", help="Folder that receives report.html, report.md, figures/ and manifest.json."
+    ...,
+    "--out",
+    file_okay=False,
+    help="Folder that receives report.html, report.md, figures/ and manifest.json.",
 )
 _LANG = typer.Option(Language.NL, "--lang", help="Language: nl or en.")
 _FORMATS = typer.Option(
@@ -77,7 +80,10 @@ _DEMO_OVERWRITE = typer.Option(
     "there are left alone.",
 )
 _DEMO_OUT = typer.Option(
-    Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."
+    Path("reports/demo"),
+    "--out",
+    file_okay=False,
+    help="Folder for the register, the data and both reports.",
 )
 
 

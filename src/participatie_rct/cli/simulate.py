@@ -107,7 +107,10 @@ ControlRateOption = typer.Option(
     None, "--control-rate", help="Share out to work within 12 months in control (0.06)."
 )
 ArmRateOption = typer.Option(
-    None, "--arm-rate", help="ARM=SHARE: an arm's share out to work within 12 months (repeatable)."
+    None,
+    "--arm-rate",
+    metavar="<arm=share>",
+    help="ARM=SHARE: an arm's share out to work within 12 months (repeatable).",
 )
 IntakeOption = typer.Option(
     None,
@@ -140,7 +143,10 @@ SitesOption = typer.Option(
     "(Apeldoorn=0.8,Epe=0.2).",
 )
 OutOption = typer.Option(
-    ..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."
+    ...,
+    "--out",
+    file_okay=False,
+    help="Folder that receives the tables, truth.json and protocol.toml.",
 )
 PowerScenarioOption = typer.Option(
     Scenario.APELDOORN, "--scenario", help="Which design to simulate."

@@ -33,7 +33,7 @@ _ROLE = typer.Option(
     case_sensitive=False,
 )
 _SITE = typer.Option(
-    None, "--site", help="A site (office) an assigner enrols at; repeat for several."
+    None, "--site", metavar="<site>", help="A site (office) an assigner enrols at; repeat for several."
 )
 
 
