@@ -26,6 +26,7 @@ from typer import _click
 from participatie_rct.cli import app, main
 from participatie_rct.cli.common import parse_day
 
+
 def _walk(command: Any, path: tuple[str, ...]) -> Iterator[tuple[str, Any]]:
     children = getattr(command, "commands", None)
     if children:
@@ -222,7 +223,8 @@ def _itt(path: Path, capsys: pytest.CaptureFixture[str], *extra: str) -> list[di
     args = ["estimate", "itt", str(path), "--outcome", "work", "--treatment", "arm", *extra]
     code, out, err = run([*args, "--format", "json"], capsys)
     assert code == 0, err
-    return [{k: r[k] for k in ("arm", "estimate", "std_error", "df")} for r in json.loads(out)["estimates"]]  # fmt: skip
+    keys = ("arm", "estimate", "std_error", "df")
+    return [{k: row[k] for k in keys} for row in json.loads(out)["estimates"]]
 
 
 @pytest.mark.parametrize("estimator", ["ols", "dim"])

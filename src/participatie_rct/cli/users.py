@@ -33,7 +33,10 @@ _ROLE = typer.Option(
     case_sensitive=False,
 )
 _SITE = typer.Option(
-    None, "--site", metavar="<site>", help="A site (office) an assigner enrols at; repeat for several."
+    None,
+    "--site",
+    metavar="<site>",
+    help="A site (office) an assigner enrols at; repeat for several.",
 )
 
 
