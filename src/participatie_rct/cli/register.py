@@ -229,9 +229,7 @@ def _assign_one(
     # the arm and its label, never the conditional probability: "probability 1" would
     # tell the desk that the next slot of the block is forced
     label = reg.protocol.arm(assigned.arm).label(lang.value)
-    # a new participant cannot have withdrawn: only a returning one needs the events read
-    earlier = None if assigned.is_new else reg.lookup(participant_id, key=key)
-    withdrawn = bool(earlier and earlier.withdrawn)
+    withdrawn = assigned.withdrawn  # read with the levels, before the write: no second read
     if output is OutputFormat.JSON:
         payload = assigned.to_dict()
         for hidden in ("participant", "probability"):

@@ -10,7 +10,7 @@ log, all in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -48,7 +48,16 @@ class RegisterDraws(RegisterEvents):
             return [f"stratum:{s}" for s in strata]
         return ["draw"]
 
-    def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
+    def _assign(
+        self,
+        arrivals: list[intake.Arrival],
+        *,
+        via: str,
+        source: str,
+        before: Callable[[Connection], None] | None = None,
+    ) -> AssignOutcome:
+        """Assign ``arrivals`` in one write transaction; ``before(conn)`` runs first in it
+        (the intake desk's checks), so one participant costs one read of the register."""
         import pandas as pd
 
         self._writable("Assigning")
@@ -59,6 +68,8 @@ class RegisterDraws(RegisterEvents):
 
         def work(conn: Connection) -> pd.DataFrame:
             lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
+            if before is not None:
+                before(conn)
             existing = store.existing(conn, [a.participant for a in arrivals])
             new = [a for a in arrivals if a.consent and a.participant not in existing]
             declining = [a for a in arrivals if not a.consent and a.participant not in existing]
