@@ -140,23 +140,20 @@ def ri_command(
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
     options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
-    if db is not None:
-        given = [
-            f
-            for f, v in (("--treatment", treatment), ("--order", order), ("--control", control))
-            if v
-        ]
-        if given:
-            raise EstimationError(
-                f"estimate ri --db takes the arm, the arrival order and the control arm from the "
-                f"register; leave out {', '.join(given)}."
-            )
-        with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+    given = [
+        f for f, v in (("--treatment", treatment), ("--order", order), ("--control", control)) if v
+    ]
+    if db is not None and given:
+        raise EstimationError(
+            f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+            f"register; leave out {', '.join(given)}."
+        )
+    with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+        if db is not None:
             result, order_column, sha = _from_register(
                 db, data, key_file, outcome, draws, seed, family, options
             )
-    else:
-        with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+        else:
             result, order_column, sha = _from_file(
                 data, protocol, outcome, treatment, order, control, draws, seed, family, options
             )

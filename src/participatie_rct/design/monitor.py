@@ -18,13 +18,8 @@ remaining alpha is spent.
 
 The test statistic of each arm against the control is the difference in outflow-to-work
 proportions over its Neyman (HC2) standard error ``sqrt(s1^2/n1 + s0^2/n0)``. With several
-arms, ``correction="bonferroni"`` monitors each comparison at ``alpha / K``, and
-``correction="holm"`` (the default, as for ``itt`` and ``power``) steps down: the arm with
-the largest ``|Z|`` is tested at ``alpha / K``; once it crosses, the next at ``alpha / (K - 1)``,
-and so on, each level's boundary recomputed from the spending function at the same
-information fractions. This is Holm's procedure as a graphical group-sequential test (Maurer
-and Bretz 2013, Statistics in Biopharmaceutical Research 5(4), section 3), which keeps the
-familywise error at ``alpha``; the reported boundary is the first step's, ``alpha / K``.
+arms, ``correction="holm"`` (the default) steps down from ``alpha / K`` (Maurer and Bretz 2013,
+:mod:`participatie_rct.design.sequential_holm`); ``"bonferroni"`` tests each at ``alpha / K``.
 
 Conditional power uses the B-value of Lan and Wittes (1988): ``B(t) = Z(t) sqrt(t)`` is
 Brownian motion with drift ``theta`` (the expected ``Z`` at full information), so
@@ -41,7 +36,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -56,6 +51,7 @@ from participatie_rct.design.boundaries import (
 from participatie_rct.design.boundaries import (  # re-exported: it lived here before
     planned_previous_information as planned_previous_information,
 )
+from participatie_rct.design.sequential_holm import holm_step_down
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
 from participatie_rct.errors import DesignError
 from participatie_rct.estimate.dim import neyman_std_error
@@ -242,8 +238,7 @@ def monitor_status(
         The difference in outflow-to-work proportions the trial was designed to detect; gives
         the conditional power under the design (NaN without it).
     correction
-        ``holm`` (step-down from ``alpha / K``), ``bonferroni`` (each of K comparisons at
-        ``alpha / K``) or ``none``.
+        ``holm`` (step-down from ``alpha / K``), ``bonferroni`` (``alpha / K`` each) or ``none``.
     """
     kind = parse_choice(Spending, spending, parameter="spending")
     corr = parse_choice(Correction, correction, parameter="correction")
@@ -330,10 +325,8 @@ def monitor_status(
         )
         for arm in arms
     )
-    if corr is Correction.HOLM and len(comparisons) > 1:
-        comparisons = _holm_step_down(
-            comparisons, fractions, alpha=alpha, spending=kind, gamma=gamma, final=final
-        )
+    if corr is Correction.HOLM:
+        comparisons = holm_step_down(comparisons, fractions, alpha, kind, gamma, final)
     return MonitorStatus(
         look=look,
         information=information,
@@ -354,40 +347,6 @@ def monitor_status(
         horizon_months=horizon_months,
         final_z=final_z,
     )
-
-
-def _holm_step_down(
-    comparisons: tuple[Comparison, ...],
-    fractions: np.ndarray,
-    *,
-    alpha: float,
-    spending: Spending,
-    gamma: float | None,
-    final: bool,
-) -> tuple[Comparison, ...]:
-    """Which comparisons cross under Holm's step-down at this look (Maurer and Bretz 2013).
-
-    In order of ``|Z|``, largest first, step ``j`` (from 0) tests at ``alpha / (K - j)``,
-    with that level's boundary at the same information fractions; the first comparison that
-    does not cross stops the procedure. Step 0 is the Bonferroni boundary.
-    """
-    k = len(comparisons)
-    order = sorted(
-        range(k),
-        key=lambda i: -abs(s) if math.isfinite(s := comparisons[i].statistic) else math.inf,
-    )
-    crossed = [False] * k
-    for step, i in enumerate(order):
-        level = alpha / (k - step)
-        cumulative = spent_alpha(fractions, alpha=level, spending=spending, gamma=gamma)
-        if final:
-            cumulative[-1] = level
-        critical = float(critical_values(fractions, cumulative)[-1])
-        stat = comparisons[i].statistic
-        if not (math.isfinite(stat) and abs(stat) >= critical):
-            break
-        crossed[i] = True
-    return tuple(replace(c, crossed=crossed[i]) for i, c in enumerate(comparisons))
 
 
 def conditional_power(z: float, t: float, *, theta: float, critical: float) -> float:
