@@ -313,7 +313,7 @@ class Trial:
         target_n: int | None = None,
         planned_effect: float | None = None,
         gamma: float | None = None,
-        correction: Correction | str = Correction.HOLM,
+        correction: Correction | str = Correction.BONFERRONI,
     ) -> MonitorStatus:
         """The interim look now: what ``monitor status`` prints and the interim report shows."""
         from participatie_rct.trial.monitoring import earlier_looks, interim_look

@@ -72,7 +72,7 @@ def interim_look(
     target_n: int | None = None,
     planned_effect: float | None = None,
     gamma: float | None = None,
-    correction: Correction | str = Correction.HOLM,
+    correction: Correction | str = Correction.BONFERRONI,
 ) -> MonitorStatus:
     """The look now, from the outcome table at the protocol's horizon.
 
