@@ -57,4 +57,6 @@ def test_as_of(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = run(["validate", "participants", str(path), "--as-of", "2018-02-12"], capsys)
     assert code == 2 and "after today, 2018-02-12 (line 2; value '13-02-2018')" in err
     code, _, err = run(["validate", "participants", str(path), "--as-of", "gisteren"], capsys)
-    assert code == 2 and "--as-of is 'gisteren'; give a day as YYYY-MM-DD" in err
+    assert code == 2 and "'--as-of': 'gisteren' is not a day; write it as 2019-12-31" in err
+    # the Dutch order, as in the files
+    assert run(["validate", "participants", str(path), "--as-of", "13-02-2018"], capsys)[0] == 0

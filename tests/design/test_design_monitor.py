@@ -189,11 +189,6 @@ def test_planned_previous_information() -> None:
             "is not above the previous look's \\(0.9000\\)",
         ),
         (lambda f: f, {"previous_information": [0.2, 0.1]}, "must increase strictly"),
-        (
-            lambda f: f,
-            {"correction": "holm"},
-            "'holm' is not defined for group-sequential monitoring",
-        ),
         (lambda f: f, {"target_n": 0}, "target_n .* must be a whole number >= 2; got 0"),
         (
             lambda f: f,
@@ -221,3 +216,33 @@ def test_bad_monitoring_input_is_refused(change, kwargs: dict, match: str) -> No
     arguments = {"control": "control", "target_n": 1600, **kwargs}
     with pytest.raises(DesignError, match=match):
         monitor_status(frame, **arguments)
+
+
+def _fixed_outcomes(outflows: dict[str, int], n_per_arm: int = 400) -> pd.DataFrame:
+    """Everyone matured; ``outflows[arm]`` of each arm's ``n_per_arm`` left for work."""
+    rows = [
+        {"arm": arm, "matured": True, "outflow_work": float(i < k)}
+        for arm, k in outflows.items()
+        for i in range(n_per_arm)
+    ]
+    return pd.DataFrame(rows)
+
+
+def test_holm_steps_down_where_bonferroni_stops() -> None:
+    """Maurer and Bretz (2013): after the largest |Z| crosses at alpha/3, the next is tested
+    at alpha/2 (|Z| >= 2.2414 at a single final look) rather than alpha/3 (2.3940)."""
+    frame = _fixed_outcomes({"control": 40, "a": 80, "b": 62, "c": 45})
+    args = {"control": "control", "target_n": len(frame)}
+    holm = monitor_status(frame, **args)  # the default, as for itt and power
+    bonferroni = monitor_status(frame, **args, correction="bonferroni")
+    z = {c.arm: c.statistic for c in holm.comparisons}
+    assert 2.2414 < z["b"] < 2.3940 < z["a"]
+    assert holm.correction.value == "holm"
+    assert {c.arm: c.crossed for c in holm.comparisons} == {"a": True, "b": True, "c": False}
+    assert {c.arm: c.crossed for c in bonferroni.comparisons} == {
+        "a": True, "b": False, "c": False,
+    }  # fmt: skip
+    assert holm.z_boundary == pytest.approx(bonferroni.z_boundary)  # the first step: alpha/3
+    # nothing crosses when the largest does not: the step-down stops at its first step
+    weak = _fixed_outcomes({"control": 40, "a": 62, "b": 62, "c": 45})
+    assert not monitor_status(weak, **args).crossed

@@ -77,7 +77,7 @@ def test_report_text_names_the_folder(demo, tmp_path, capsys) -> None:
     ("extra", "message"),
     [
         (["--formats", "html,docx"], "'docx' is not a report format"),
-        (["--as-of", "31-12-2019"], "--as-of: '31-12-2019' is not a date"),
+        (["--as-of", "31/12/2019"], "'--as-of': '31/12/2019' is not a day; write it as"),
         (["--as-of", "2016-01-31"], "nobody assigned on or before the as-of date 2016-01-31"),
     ],
 )

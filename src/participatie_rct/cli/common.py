@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -21,6 +22,7 @@ DEFAULT_DB = "sqlite:///trial.db"
 DbOption = typer.Option(
     DEFAULT_DB,
     "--db",
+    metavar="<url>",
     help="SQLAlchemy URL of the register: sqlite:///path/trial.db (default ./trial.db) or "
     "postgresql+psycopg://user@host/db.",
     envvar="PARTICIPATIE_RCT_DB",
@@ -43,6 +45,55 @@ SecretFileOption = typer.Option(
 FormatOption = typer.Option(
     OutputFormat.TEXT, "--format", help="text for people, json for scripts."
 )
+
+#: the formats of every day on the command line, as in the input files
+DAY_FORMATS = ("%Y-%m-%d", "%d-%m-%Y")
+DAY_HINT = "write it as 2019-12-31 or 31-12-2019"
+
+
+def parse_day(text: str | None) -> dt.date | None:
+    """A day given on the command line, ISO (``2019-12-31``) or Dutch (``31-12-2019``).
+
+    The one parser of every date option (``--as-of``, ``--enrolled-on``): the same two forms
+    the input files accept (``docs/cli-contract.md``). Anything else raises a usage error (exit 2),
+    reported as one line naming the option and the value.
+
+    >>> parse_day("31-12-2019"), parse_day("2019-12-31")
+    (datetime.date(2019, 12, 31), datetime.date(2019, 12, 31))
+    """
+    if text is None or isinstance(text, dt.date):
+        return text
+    cleaned = text.strip()
+    for pattern in DAY_FORMATS:
+        try:
+            return dt.datetime.strptime(cleaned, pattern).date()
+        except ValueError:
+            continue
+    raise typer.BadParameter(f"{text!r} is not a day; {DAY_HINT}.")
+
+
+def DayOption(flag: str, help: str) -> Any:  # noqa: N802 - reads like the other Options
+    """An optional date option parsed by :func:`parse_day` (one syntax, one refusal)."""
+    return typer.Option(None, flag, metavar="<date>", parser=parse_day, help=f"{help}; {DAY_HINT}.")
+
+
+StrataOption = typer.Option(
+    None,
+    "--strata",
+    metavar="<columns>",
+    help="Stratum columns, comma-separated or repeated (--strata site,age_group): several "
+    "make one stratum per combination.",
+)
+
+
+def strata_columns(values: list[str] | None) -> tuple[str, ...]:
+    """The columns of ``--strata``, given comma-separated, repeated or both, each once."""
+    return tuple(dict.fromkeys(c for v in values or [] for c in split_list(v)))
+
+
+def DataFolderOption(help: str) -> Any:  # noqa: N802 - reads like the other Options
+    """``--data``: always a folder of input tables (never a single file)."""
+    return typer.Option(..., "--data", metavar="<dir>", file_okay=False, help=help)
 
 
 def read_key(key_file: Path | None) -> bytes | None:

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from participatie_rct.choices import OutputFormat, TableName
-from participatie_rct.cli.common import FormatOption, echo_json
+from participatie_rct.cli.common import DayOption, FormatOption, echo_json
 
 TableArgument = Annotated[
     TableName,
@@ -20,36 +20,23 @@ TableArgument = Annotated[
 FileArgument = Annotated[
     Path, typer.Argument(metavar="FILE", help="The CSV (';' or ','), xlsx or parquet file.")
 ]
-AsOfOption = Annotated[
-    str | None,
-    typer.Option(
-        "--as-of",
-        help="Day (YYYY-MM-DD) that counts as today for the not-in-the-future rule; default today.",
-    ),
-]
+_AS_OF = DayOption(
+    "--as-of", "Day that counts as today for the not-in-the-future rule (default today)"
+)
 
 
 def validate(
     table: TableArgument,
     file: FileArgument,
-    as_of: AsOfOption = None,
+    as_of: dt.date | None = _AS_OF,
     output: OutputFormat = FormatOption,
 ) -> None:
     """Check FILE against the TABLE schema; exit 0 with the number of valid rows, or exit 2
     naming the file, column, lines and value that broke a rule. No key is needed: BSNs are
     checked (elfproef) but not pseudonymised, and never printed."""
     from participatie_rct.data.validate import validate_file
-    from participatie_rct.errors import InputFileError
 
-    day = None
-    if as_of:
-        try:
-            day = dt.date.fromisoformat(as_of)
-        except ValueError:
-            raise InputFileError(
-                f"--as-of is {as_of!r}; give a day as YYYY-MM-DD, e.g. 2018-02-13."
-            ) from None
-    report = validate_file(file, table, as_of=day)
+    report = validate_file(file, table, as_of=as_of)
     if output is OutputFormat.JSON:
         echo_json(report.to_dict())
     else:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import typer
 
 from participatie_rct.choices import Correction, OutputFormat, Spending
 from participatie_rct.cli.common import (
     LOOK_FLAGS,
+    DataFolderOption,
+    DayOption,
     DbOption,
     FormatOption,
     KeyFileOption,
@@ -22,9 +24,6 @@ from participatie_rct.cli.common import (
 )
 from participatie_rct.errors import DesignError
 
-if TYPE_CHECKING:
-    import datetime as dt
-
 monitor_app = typer.Typer(
     help="Group-sequential interim looks: boundaries and status.", no_args_is_help=True
 )
@@ -35,14 +34,30 @@ _POWER_CORRECTION = typer.Option(
     help="Across treatment arms: none, bonferroni (alpha / K) or holm.",
 )
 _MONITOR_CORRECTION = typer.Option(
-    Correction.BONFERRONI,
+    Correction.HOLM,
     "--correction",
-    help="With several arms: bonferroni (alpha / K each) or none.",
+    help="With several arms: holm (step down from alpha / K), bonferroni (alpha / K each) or none.",
 )
+_AS_OF = DayOption("--as-of", "Date the data run to (default: the last month in the data)")
 _SPENDING = typer.Option(..., "--spending", help="Lan-DeMets spending function.")
-_DATA = typer.Option(
-    ..., "--data", help="Folder holding benefit_months.csv (or .xlsx, .parquet).", file_okay=False
-)
+_DATA = DataFolderOption("Folder holding benefit_months.csv (or .xlsx, .parquet).")
+
+
+#: ``power --arms K``, the earlier name of ``--treatment-arms``: still read (scripts use it),
+#: no longer shown, because elsewhere ``--arms`` names arm keys and a count of "arms" is
+#: easily read as including the control
+_LEGACY_ARMS = typer.Option(None, "--arms", hidden=True, help="Old name of --treatment-arms.")
+
+
+def _treatment_arms(arms: int, legacy: int | None) -> int:
+    """``--treatment-arms``, or the value given under its old name ``--arms``."""
+    if legacy is None:
+        return arms
+    if arms != 1 and arms != legacy:
+        raise DesignError(
+            f"--arms {legacy} and --treatment-arms {arms} disagree; give --treatment-arms only."
+        )
+    return legacy
 
 
 def power(
@@ -57,10 +72,10 @@ def power(
     arms: int = typer.Option(
         1,
         "--treatment-arms",
-        "--arms",
         help="Treatment arms, each compared with the one control, NOT counting the control "
         "(a four-arm trial has 3).",
     ),
+    legacy_arms: int | None = _LEGACY_ARMS,
     alpha: float = typer.Option(
         0.05, "--alpha", help="Two-sided significance level (family-wise with a correction)."
     ),
@@ -89,6 +104,8 @@ def power(
     every arm including the control.
     """
     from participatie_rct.design.power import minimum_detectable_effect, power_two_proportions
+
+    arms = _treatment_arms(arms, legacy_arms)
 
     if mde:
         if n_per_arm is None or p_treatment is not None:
@@ -169,11 +186,7 @@ def boundaries(
 def status(
     db: str = DbOption,
     data: Path = _DATA,
-    as_of: str | None = typer.Option(
-        None,
-        "--as-of",
-        help="Date the data run to (YYYY-MM-DD); default: the last month in the data.",
-    ),
+    as_of: dt.date | None = _AS_OF,
     looks_done: int | None = typer.Option(
         None,
         "--looks-done",
@@ -223,9 +236,8 @@ def status(
     """
     from participatie_rct.trial import Trial
 
-    cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=cutoff, required=("benefit_months",))
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of, required=("benefit_months",))
     with as_flags(LOOK_FLAGS):
         result = trial.monitor(
             looks_done=looks_done,
@@ -246,19 +258,6 @@ def status(
         typer.echo(result.summary())
         if recorded is not None:
             typer.echo(f"Look {result.look} recorded in the register (audit log {recorded}).")
-
-
-def _date(text: str | None) -> dt.date | None:
-    import datetime as dt
-
-    if text is None:
-        return None
-    try:
-        return dt.date.fromisoformat(text.strip())
-    except ValueError:
-        raise DesignError(
-            f"--as-of {text!r} is not a date; write it as YYYY-MM-DD, e.g. 2019-06-30."
-        ) from None
 
 
 def register(app: typer.Typer) -> None:

@@ -14,7 +14,14 @@ from typing import TYPE_CHECKING, Any
 import typer
 
 from participatie_rct.choices import Adjustment, Correction, Estimator, OutputFormat, SEType
-from participatie_rct.cli.common import FormatOption, echo_json, effects_payload, split_list
+from participatie_rct.cli.common import (
+    FormatOption,
+    StrataOption,
+    echo_json,
+    effects_payload,
+    split_list,
+    strata_columns,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -91,9 +98,7 @@ def itt_command(
     covariates: str | None = typer.Option(
         None, "--covariates", help="Baseline covariates, comma-separated."
     ),
-    strata: str | None = typer.Option(
-        None, "--strata", help="Stratum column: fixed effects (ols) or blocks (dim)."
-    ),
+    strata: list[str] | None = StrataOption,
     cluster: str | None = typer.Option(
         None, "--cluster", help="Cluster column of a cluster-randomized design."
     ),
@@ -114,7 +119,8 @@ def itt_command(
 
     With --received: the complier effect (2SLS, assignment instruments receipt); with
     --subgroup: effects within each level and the interaction test; with --logit: average
-    marginal effects from a logit model (a sensitivity analysis for a 0/1 outcome).
+    marginal effects from a logit model (a sensitivity analysis for a 0/1 outcome). Several
+    --strata columns make one stratum per combination of their values.
     """
     from participatie_rct.errors import EstimationError
 
@@ -122,14 +128,6 @@ def itt_command(
     chosen = [name for name, on in options if on]
     if len(chosen) > 1:
         raise EstimationError(f"{' and '.join(chosen)} are different analyses; choose one.")
-    common: dict[str, Any] = {
-        "outcome": outcome,
-        "treatment": treatment,
-        "control": control,
-        "conf_level": 1.0 - alpha,
-        "correction": correction,
-        "missing": missing,
-    }
     if chosen and (estimator is not Estimator.OLS or adjust not in (None, Adjustment.LINEAR)):
         raise EstimationError(
             f"{chosen[0]} fits its own regression: leave out --estimator dim and --adjust lin/none "
@@ -142,53 +140,70 @@ def itt_command(
             "--logit uses the model-based variance: leave out --cluster and --se."
         )
     with naming_file(data):
-        result: Any
-        if received:
-            from participatie_rct.estimate.iv import cace
-
-            result = cace(
-                read_data(data),
-                received=received,
-                covariates=split_list(covariates),
-                strata=strata,
-                cluster=cluster,
-                se_type=se,
-                **common,
-            )
-        elif subgroup:
-            from participatie_rct.estimate.subgroups import subgroup_effects
-
-            result = subgroup_effects(
-                read_data(data),
-                subgroup=subgroup,
-                strata=strata,
-                cluster=cluster,
-                se_type=se,
-                **common,
-            )
-        elif logit:
-            from participatie_rct.estimate.logit import logit_ame
-
-            result = logit_ame(
-                read_data(data), covariates=split_list(covariates), strata=strata, **common
-            )
-        else:
-            from participatie_rct.estimate.itt import itt
-
-            result = itt(
-                read_data(data),
-                covariates=split_list(covariates),
-                strata=strata,
-                cluster=cluster,
-                estimator=estimator,
-                adjust=adjust,
-                se_type=se,
-                **common,
-            )
+        frame, stratum = combined_strata(read_data(data), strata_columns(strata))
+        common: dict[str, Any] = {
+            "outcome": outcome, "treatment": treatment, "control": control,
+            "conf_level": 1.0 - alpha, "correction": correction, "missing": missing,
+            "strata": stratum,
+        }  # fmt: skip
+        result = _fit_itt(
+            frame, common, covariates=split_list(covariates), cluster=cluster, se=se,
+            estimator=estimator, adjust=adjust, received=received, subgroup=subgroup, logit=logit,
+        )  # fmt: skip
     if output_format is OutputFormat.JSON:
         echo_json(effects_payload(result))
     else:
         typer.echo(result.summary())
+
+
+def _fit_itt(
+    frame: pd.DataFrame, common: dict[str, Any], *, covariates: tuple[str, ...],
+    cluster: str | None, se: SEType | None, estimator: Estimator, adjust: Adjustment | None,
+    received: str | None, subgroup: str | None, logit: bool,
+) -> Any:  # fmt: skip
+    """The one library call ``estimate itt`` makes: ITT, or the analysis its flag chose."""
+    if received:
+        from participatie_rct.estimate.iv import cace
+
+        return cace(
+            frame, received=received, covariates=covariates, cluster=cluster, se_type=se, **common
+        )
+    if subgroup:
+        from participatie_rct.estimate.subgroups import subgroup_effects
+
+        return subgroup_effects(frame, subgroup=subgroup, cluster=cluster, se_type=se, **common)
+    if logit:
+        from participatie_rct.estimate.logit import logit_ame
+
+        return logit_ame(frame, covariates=covariates, **common)
+    from participatie_rct.estimate.itt import itt
+
+    return itt(
+        frame, covariates=covariates, cluster=cluster, estimator=estimator, adjust=adjust,
+        se_type=se, **common,
+    )  # fmt: skip
+
+
+def combined_strata(
+    frame: pd.DataFrame, columns: tuple[str, ...]
+) -> tuple[pd.DataFrame, str | None]:
+    """The frame and the name of its one stratum column for ``--strata`` (None without).
+
+    One column is used as it is. Several make one stratum per combination of their values,
+    in a new column named after them (``site+age_group``) whose values read
+    ``Ede | 45+``; a row missing any of them has no stratum, as a row missing the one
+    column would. Columns the frame lacks are left to the estimator, which names them.
+    """
+    if len(columns) < 2:
+        return frame, (columns[0] if columns else None)
+    absent = [c for c in columns if c not in frame.columns]
+    if absent:
+        return frame, absent[0]
+    name = "+".join(columns)
+    parts = frame[list(columns)]
+    combined = parts.astype(str).agg(" | ".join, axis=1)
+    combined = combined.where(parts.notna().all(axis=1))
+    return frame.assign(**{name: combined}), name
 
 
 def balance_command(

@@ -23,6 +23,7 @@ from participatie_rct.cli.common import (
     read_key,
 )
 from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
+from participatie_rct.cli.progress import QuietOption, progress_status
 from participatie_rct.errors import EstimationError
 
 #: the arrival-order column (``participatie_rct.trial.ri.DEFAULT_ORDER``; not imported here, so
@@ -46,6 +47,7 @@ TreatmentOption = typer.Option(
 RegisterOption = typer.Option(
     None,
     "--db",
+    metavar="<url>",
     help="A register instead of --protocol: DATA is then the trial's data folder, and the "
     "outcome table is built from both (as 'outcomes' writes it).",
 )
@@ -105,11 +107,18 @@ def ri_command(
     time: str | None = TimeOption,
     event: str | None = EventOption,
     conf_level: float = ConfLevelOption,
-    draws: int = typer.Option(1000, "--draws", min=1, help="Number of re-drawn assignments."),
+    draws: int = typer.Option(
+        1000, "--draws", min=1, metavar="<int>", help="Number of re-drawn assignments."
+    ),
     seed: int | None = typer.Option(
-        None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
+        None,
+        "--seed",
+        min=0,
+        metavar="<int>",
+        help="Seed of the re-draws (required: no hidden default seed).",
     ),
     output_format: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
@@ -131,24 +140,23 @@ def ri_command(
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
     options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
-    if db is not None:
-        given = [
-            f
-            for f, v in (("--treatment", treatment), ("--order", order), ("--control", control))
-            if v
-        ]
-        if given:
-            raise EstimationError(
-                f"estimate ri --db takes the arm, the arrival order and the control arm from the "
-                f"register; leave out {', '.join(given)}."
+    given = [
+        f for f, v in (("--treatment", treatment), ("--order", order), ("--control", control)) if v
+    ]
+    if db is not None and given:
+        raise EstimationError(
+            f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+            f"register; leave out {', '.join(given)}."
+        )
+    with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
+        if db is not None:
+            result, order_column, sha = _from_register(
+                db, data, key_file, outcome, draws, seed, family, options
             )
-        result, order_column, sha = _from_register(
-            db, data, key_file, outcome, draws, seed, family, options
-        )
-    else:
-        result, order_column, sha = _from_file(
-            data, protocol, outcome, treatment, order, control, draws, seed, family, options
-        )
+        else:
+            result, order_column, sha = _from_file(
+                data, protocol, outcome, treatment, order, control, draws, seed, family, options
+            )
     if output_format is OutputFormat.JSON:
         echo_json(effects_payload(result))
         return

@@ -12,7 +12,14 @@ from pathlib import Path
 
 import typer
 
-from participatie_rct.cli.common import DbOption, SecretFileOption, read_secret
+from participatie_rct.choices import OutputFormat
+from participatie_rct.cli.common import (
+    DbOption,
+    FormatOption,
+    SecretFileOption,
+    echo_json,
+    read_secret,
+)
 from participatie_rct.errors import KeyMissingError
 
 _KEY_OUT_OPTION = typer.Option(
@@ -20,18 +27,25 @@ _KEY_OUT_OPTION = typer.Option(
 )
 
 
-def keygen(out: Path = _KEY_OUT_OPTION) -> None:
+def keygen(out: Path = _KEY_OUT_OPTION, output: OutputFormat = FormatOption) -> None:
     """Write a new random key (32 bytes from the OS): a trial secret or a pseudonymisation key."""
     from participatie_rct.keyfiles import write_key_file
 
     target = write_key_file(out)
+    if output is OutputFormat.JSON:
+        echo_json({"out": str(target)})
+        return
     typer.echo(
         f"Key written to {target} (readable by you only). Keep it outside the register and "
         "its backups; whoever holds a trial secret can predict the next arm."
     )
 
 
-def unseal(db: str = DbOption, secret_file: Path | None = SecretFileOption) -> None:
+def unseal(
+    db: str = DbOption,
+    secret_file: Path | None = SecretFileOption,
+    output: OutputFormat = FormatOption,
+) -> None:
     """End of trial: record the secret in the register, so anyone can replay every draw."""
     from participatie_rct.registry import Register
 
@@ -43,6 +57,9 @@ def unseal(db: str = DbOption, secret_file: Path | None = SecretFileOption) -> N
         )
     with Register.open(db, secret=secret) as reg:
         number = reg.unseal(secret)
+    if output is OutputFormat.JSON:
+        echo_json({"event": number})
+        return
     typer.echo(
         f"Trial unsealed (audit log entry {number}): verify now replays every draw without a "
         "secret file, and the trial takes no more assignments."

@@ -9,24 +9,37 @@ command line. Identifiers stay pseudonyms.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
 
-from participatie_rct.cli.common import DbOption, KeyFileOption, read_key
+from participatie_rct.choices import OutputFormat
+from participatie_rct.cli.common import (
+    DataFolderOption,
+    DayOption,
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    echo_json,
+    read_key,
+)
 from participatie_rct.errors import InputFileError
 
-_DATA_OPTION = typer.Option(
-    ..., "--data", help="Folder with participants and benefit_months (csv, xlsx or parquet)."
+_DATA_OPTION = DataFolderOption(
+    "Folder with participants and benefit_months (csv, xlsx or parquet)."
 )
 _OUT_OPTION = typer.Option(
     ...,
     "--out",
+    dir_okay=False,
     help="File to write, one row per participant: CSV, or parquet when it ends in .parquet.",
 )
+_AS_OF = DayOption("--as-of", "Last day of data to use (default: all of it)")
 _KEEP_OPTION = typer.Option(
     None,
     "--keep",
+    metavar="<column>",
     help="An extra participants column to carry along (repeat for more); the schema's "
     "baseline columns always come. Columns that identify a person are refused.",
 )
@@ -40,13 +53,13 @@ def outcomes_command(
         None,
         "--horizon",
         min=1,
+        metavar="<int>",
         help="Months of follow-up for the binary outcome (default: [analysis] horizon_months).",
     ),
-    as_of: str | None = typer.Option(
-        None, "--as-of", help="Last month of data to use (YYYY-MM); default: all of it."
-    ),
+    as_of: dt.date | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
     keep: list[str] | None = _KEEP_OPTION,
+    output: OutputFormat = FormatOption,
 ) -> None:
     """Build per-participant outcomes (outflow to work within the horizon, months to outflow,
     exit type, months off benefit, re-entry, missing months) from a register and its data.
@@ -57,23 +70,13 @@ def outcomes_command(
     'estimate itt', 'estimate survival' (--time time --event event_code) or 'balance'.
     A .parquet output is read back by those commands without re-checking it.
     """
-    import pandas as pd
 
-    from participatie_rct.errors import EstimationError
     from participatie_rct.estimate.outcome_columns import declared_only
     from participatie_rct.trial import Trial
 
     if not out.parent.is_dir():
         raise InputFileError(f"{out}: the folder {out.parent} does not exist; create it first.")
-    day = None
-    if as_of is not None:
-        try:
-            day = pd.Period(as_of.strip(), freq="M").end_time.date()
-        except ValueError:
-            raise EstimationError(
-                f"--as-of {as_of!r} is not a month; write it as YYYY-MM, e.g. 2019-06."
-            ) from None
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=day)
+    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of)
     months = horizon or trial.plan.horizon_months
     from_participants = [
         c for c in trial.inputs.participants.columns if c not in trial.inputs.assignments.columns
@@ -87,6 +90,9 @@ def outcomes_command(
         from participatie_rct.cells import write_table
 
         write_table(table, out)  # private, atomic, never through a symlink; formulas neutralized
+    if output is OutputFormat.JSON:
+        echo_json({"out": str(out), "n": len(table), "horizon_months": months})
+        return
     typer.echo(f"{out}: {len(table)} participants, outcomes over {months} months.")
 
 

@@ -9,6 +9,7 @@ participant). The registry (and with it SQLAlchemy) is imported inside the comma
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import typer
 from participatie_rct.choices import Language, OutputFormat
 from participatie_rct.cli.common import (
     OPEN_TRIAL_NOTE,
+    DayOption,
     DbOption,
     FormatOption,
     KeyFileOption,
@@ -25,10 +27,12 @@ from participatie_rct.cli.common import (
     read_key,
     read_secret,
 )
+from participatie_rct.cli.progress import QuietOption, progress_status
 from participatie_rct.errors import RegistryError
 
 if TYPE_CHECKING:
     from participatie_rct.registry import Register
+    from participatie_rct.registry.results import AssignedParticipant
 
 _BACKUP_HELP = (
     "Make a consistent copy of the register while others may be assigning. SQLite: the online "
@@ -51,11 +55,10 @@ _PARTICIPANT_ID_OPTION = typer.Option(
 _SETTINGS_OPTION = typer.Option(
     None,
     "--set",
+    metavar="<column=value>",
     help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
 )
-_ENROLLED_ON_OPTION = typer.Option(
-    None, "--enrolled-on", help="Date of intake with --id (default today)."
-)
+_ENROLLED_ON_OPTION = DayOption("--enrolled-on", "Date of intake with --id (default today)")
 _DRY_RUN_OPTION = typer.Option(
     False,
     "--dry-run",
@@ -120,6 +123,7 @@ def init(
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
+    output: OutputFormat = FormatOption,
 ) -> None:
     """Create the register and lock it to the protocol (again with the same protocol: no change)."""
     from participatie_rct.protocol import Protocol
@@ -128,6 +132,14 @@ def init(
     parsed = Protocol.from_toml(protocol)
     secret = read_secret(secret_file)
     with Register.create(db, parsed, key=read_key(key_file), secret=secret) as reg:
+        if output is OutputFormat.JSON:
+            echo_json(
+                {"trial": parsed.name, "protocol_sha256": reg.protocol.sha256,
+                 "method": parsed.assignment.method.value,
+                 "concealment": "sealed" if reg.sealed else "open"}
+            )  # fmt: skip
+            _open_note(reg)
+            return
         concealed = "sealed: draws come from the trial secret" if reg.sealed else "open"
         typer.echo(
             f"Register {reg.url} holds protocol {parsed.name!r} (SHA-256 "
@@ -142,7 +154,7 @@ def assign(
     db: str = DbOption,
     participant_id: str | None = _PARTICIPANT_ID_OPTION,
     settings: list[str] | None = _SETTINGS_OPTION,
-    enrolled_on: str | None = _ENROLLED_ON_OPTION,
+    enrolled_on: dt.date | None = _ENROLLED_ON_OPTION,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
     output: OutputFormat = FormatOption,
@@ -151,6 +163,7 @@ def assign(
     lang: Language = _LANG_OPTION,
     server: str | None = _SERVER_OPTION,
     token_file: Path | None = _TOKEN_FILE_OPTION,
+    quiet: bool = QuietOption,
 ) -> None:
     """Assign a participants file, or one participant with --id (assigned before: same arm)."""
     if dry_run and file is None:
@@ -166,69 +179,84 @@ def assign(
 
         assign_remote(
             server, token_file, file=file, participant_id=participant_id,
-            values=_settings(settings), enrolled_on=enrolled_on, output=output,
-            new_level=new_level,
+            values=_settings(settings), output=output, new_level=new_level,
+            enrolled_on=None if enrolled_on is None else enrolled_on.isoformat(),
         )  # fmt: skip
         return
     key = read_key(key_file)
     with _open(db, secret=read_secret(secret_file)) as reg:
-        if file is not None and dry_run:
-            preview = reg.preview_file(file, key=key)
-            if output is OutputFormat.JSON:
-                echo_json(preview.to_dict())
-            else:
-                typer.echo(preview.summary())
-            return
         if file is not None:
-            outcome = reg.assign_file(file, key=key)
-            if output is OutputFormat.JSON:
-                echo_json(outcome.to_dict())
-            else:
-                typer.echo(outcome.summary())
-            _open_note(reg)
-            return
-        values = _settings(settings)
-        known = (*reg.protocol.unit_columns, "site")
-        unknown = [c for c in values if c not in known]
-        if unknown:
-            raise RegistryError(
-                f"--set {unknown[0]}: the protocol assigns by "
-                f"{', '.join(reg.protocol.unit_columns) or 'no column (no strata)'}, so "
-                f"{unknown[0]!r} is not used at intake. Give --set only for "
-                f"{', '.join(dict.fromkeys(known))} (check the spelling)."
-            )
-        assigned = reg.assign_one(
-            participant_id or "", values, key=key, enrolled_on=enrolled_on, new_level=new_level
-        )
-        # the arm and its label, never the conditional probability: "probability 1" would
-        # tell the desk that the next slot of the block is forced
-        label = reg.protocol.arm(assigned.arm).label(lang.value)
-        earlier = None if assigned.is_new else reg.lookup(participant_id or "", key=key)
-        withdrawn = bool(earlier and earlier.withdrawn)
-        if output is OutputFormat.JSON:
-            payload = assigned.to_dict()
-            for hidden in ("participant", "probability"):
-                payload.pop(hidden, None)
-            payload |= {"label": label, "withdrawn": withdrawn}
-            echo_json(payload)
+            _assign_file(reg, file, key=key, dry_run=dry_run, output=output, quiet=quiet)
         else:
-            state = "assigned" if assigned.is_new else "already assigned (unchanged)"
-            typer.echo(f"{state}: arm {assigned.arm} ({label}), sequence {assigned.sequence}")
-            if withdrawn:
-                typer.echo(
-                    "note: this participant withdrew earlier; the withdrawal stays recorded and "
-                    "intention-to-treat keeps them in this arm."
-                )
-            if assigned.changed:
-                typer.echo(
-                    f"note: {', '.join(assigned.changed)} "
-                    f"{'differs' if len(assigned.changed) == 1 else 'differ'} from the values "
-                    "recorded at the "
-                    "first assignment; the original arm and stratum stay (if the intake data "
-                    "were wrong: participatie-rct deviation --id ID --kind wrong_stratum "
-                    "--reason TEXT)."
-                )
+            _assign_one(
+                reg, participant_id or "", _settings(settings), key=key,
+                enrolled_on=enrolled_on, new_level=new_level, lang=lang, output=output,
+            )  # fmt: skip
+
+
+def _assign_file(
+    reg: Register, file: Path, *, key: bytes | None, dry_run: bool, output: OutputFormat,
+    quiet: bool,
+) -> None:  # fmt: skip
+    """``assign FILE`` (or its ``--dry-run``): all or nothing, counts per arm."""
+    with progress_status(f"{'checking' if dry_run else 'assigning'} {file.name}", quiet=quiet):
+        result = reg.preview_file(file, key=key) if dry_run else reg.assign_file(file, key=key)
+    if output is OutputFormat.JSON:
+        echo_json(result.to_dict())
+    else:
+        typer.echo(result.summary())
+    if not dry_run:
         _open_note(reg)
+
+
+def _assign_one(
+    reg: Register, participant_id: str, values: dict[str, str], *, key: bytes | None,
+    enrolled_on: dt.date | None, new_level: bool, lang: Language, output: OutputFormat,
+) -> None:  # fmt: skip
+    """``assign --id``: one participant at the intake desk; the arm and its label, once."""
+    known = (*reg.protocol.unit_columns, "site")
+    unknown = [c for c in values if c not in known]
+    if unknown:
+        raise RegistryError(
+            f"--set {unknown[0]}: the protocol assigns by "
+            f"{', '.join(reg.protocol.unit_columns) or 'no column (no strata)'}, so "
+            f"{unknown[0]!r} is not used at intake. Give --set only for "
+            f"{', '.join(dict.fromkeys(known))} (check the spelling)."
+        )
+    assigned = reg.assign_one(
+        participant_id, values, key=key, enrolled_on=enrolled_on, new_level=new_level
+    )
+    # the arm and its label, never the conditional probability: "probability 1" would
+    # tell the desk that the next slot of the block is forced
+    label = reg.protocol.arm(assigned.arm).label(lang.value)
+    withdrawn = assigned.withdrawn  # read with the levels, before the write: no second read
+    if output is OutputFormat.JSON:
+        payload = assigned.to_dict()
+        for hidden in ("participant", "probability"):
+            payload.pop(hidden, None)
+        echo_json(payload | {"label": label, "withdrawn": withdrawn})
+    else:
+        _echo_one(assigned, label, withdrawn=withdrawn)
+    _open_note(reg)
+
+
+def _echo_one(assigned: AssignedParticipant, label: str, *, withdrawn: bool) -> None:
+    """The text answer of ``assign --id``: the arm, and what the desk should know about it."""
+    state = "assigned" if assigned.is_new else "already assigned (unchanged)"
+    typer.echo(f"{state}: arm {assigned.arm} ({label}), sequence {assigned.sequence}")
+    if withdrawn:
+        typer.echo(
+            "note: this participant withdrew earlier; the withdrawal stays recorded and "
+            "intention-to-treat keeps them in this arm."
+        )
+    if assigned.changed:
+        typer.echo(
+            f"note: {', '.join(assigned.changed)} "
+            f"{'differs' if len(assigned.changed) == 1 else 'differ'} from the values "
+            "recorded at the first assignment; the original arm and stratum stay (if the intake "
+            "data were wrong: participatie-rct deviation --id ID --kind wrong_stratum "
+            "--reason TEXT)."
+        )
 
 
 def withdraw(
@@ -237,6 +265,7 @@ def withdraw(
     db: str = DbOption,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
+    output: OutputFormat = FormatOption,
 ) -> None:
     """Record a withdrawal. The assignment stays: intention-to-treat keeps everyone in their arm."""
     key = read_key(key_file)
@@ -244,16 +273,23 @@ def withdraw(
         number = reg.withdraw(participant_id, reason, key=key)
         # the pseudonym, never the id given: with kind = "bsn" that is a BSN
         shown = reg.participant_id(participant_id, key=key)[:12]
+    if output is OutputFormat.JSON:
+        echo_json({"event": number})
+        return
     typer.echo(f"Withdrawal recorded for participant {shown}... (audit log entry {number}).")
 
 
 def export(
     out: Path = _OUT_OPTION,
     db: str = DbOption,
+    output: OutputFormat = FormatOption,
 ) -> None:
     """Write one CSV row per assigned participant (pseudonym, arm, probability, sequence, ...)."""
     with _open(db, read_only=True) as reg:
         n = reg.export(out)
+    if output is OutputFormat.JSON:
+        echo_json({"out": str(out), "n_assigned": n})
+        return
     typer.echo(f"{n} assignments written to {out}.")
 
 
@@ -304,9 +340,13 @@ def status(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
 def backup(
     out: Path = _OUT_OPTION2,
     db: str = DbOption,
+    output: OutputFormat = FormatOption,
 ) -> None:
     with _open(db, read_only=True) as reg:
         target = reg.backup(out)
+    if output is OutputFormat.JSON:
+        echo_json({"out": str(target)})
+        return
     typer.echo(f"Backup written to {target}.")
 
 

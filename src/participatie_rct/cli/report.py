@@ -7,6 +7,7 @@ effects. Heavy libraries are imported inside the commands.
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import typer
@@ -14,6 +15,8 @@ import typer
 from participatie_rct.choices import Language, OutputFormat, ReportKind
 from participatie_rct.cli.common import (
     LOOK_FLAGS,
+    DataFolderOption,
+    DayOption,
     DbOption,
     FormatOption,
     KeyFileOption,
@@ -33,14 +36,12 @@ def register(app: typer.Typer) -> None:
 
 
 _KIND = typer.Argument(..., help="interim (progress report, with the interim look) or final.")
-_DATA = typer.Option(
-    ...,
-    "--data",
-    help="Folder with participants and benefit_months (CSV, xlsx or parquet).",
-    file_okay=False,
-)
+_DATA = DataFolderOption("Folder with participants and benefit_months (CSV, xlsx or parquet).")
 _OUT = typer.Option(
-    ..., "--out", help="Folder that receives report.html, report.md, figures/ and manifest.json."
+    ...,
+    "--out",
+    file_okay=False,
+    help="Folder that receives report.html, report.md, figures/ and manifest.json.",
 )
 _LANG = typer.Option(Language.NL, "--lang", help="Language: nl or en.")
 _FORMATS = typer.Option(
@@ -51,10 +52,8 @@ _BLINDED = typer.Option(
     "--blinded",
     help="Show the arms as A, B, C, ... under a secret fixed mapping (for blinded readers).",
 )
-_AS_OF = typer.Option(
-    None,
-    "--as-of",
-    help="Date of the report, YYYY-MM-DD (default: the last day of the last month in the data).",
+_AS_OF = DayOption(
+    "--as-of", "Date of the report (default: the last day of the last month in the data)"
 )
 _LOOKS_DONE = typer.Option(
     None,
@@ -87,7 +86,10 @@ _DEMO_OVERWRITE = typer.Option(
     "there are left alone.",
 )
 _DEMO_OUT = typer.Option(
-    Path("reports/demo"), "--out", help="Folder for the register, the data and both reports."
+    Path("reports/demo"),
+    "--out",
+    file_okay=False,
+    help="Folder for the register, the data and both reports.",
 )
 
 
@@ -99,7 +101,7 @@ def report(
     lang: Language = _LANG,
     formats: str = _FORMATS,
     blinded: bool = _BLINDED,
-    as_of: str | None = _AS_OF,
+    as_of: dt.date | None = _AS_OF,
     key_file: Path | None = KeyFileOption,
     secret_file: Path | None = SecretFileOption,
     looks_done: int | None = _LOOKS_DONE,

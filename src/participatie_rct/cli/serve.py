@@ -11,7 +11,15 @@ from pathlib import Path
 
 import typer
 
-from participatie_rct.cli.common import DbOption, KeyFileOption, read_key, read_secret
+from participatie_rct.choices import OutputFormat
+from participatie_rct.cli.common import (
+    DbOption,
+    FormatOption,
+    KeyFileOption,
+    echo_json,
+    read_key,
+    read_secret,
+)
 
 _HOST = typer.Option(
     "127.0.0.1", "--host", help="Address to listen on (default this machine only)."
@@ -42,6 +50,7 @@ def serve(
     ssl_certfile: Path | None = _CERT,
     ssl_keyfile: Path | None = _CERT_KEY,
     behind_proxy: bool = _PROXY,
+    output: OutputFormat = FormatOption,
 ) -> None:
     """Run the randomization service: HTTP API and intake pages over the register."""
     import uvicorn
@@ -63,7 +72,11 @@ def serve(
     )
     app = create_app(config)
     scheme = "https" if tls else "http"
-    typer.echo(f"Serving {app.state.service.service.protocol.name!r} on {scheme}://{host}:{port}/")
+    trial, url = app.state.service.service.protocol.name, f"{scheme}://{host}:{port}/"
+    if output is OutputFormat.JSON:  # one object as it starts; the access log goes to stderr
+        echo_json({"trial": trial, "url": url})
+    else:
+        typer.echo(f"Serving {trial!r} on {url}")
     uvicorn.run(
         app,
         host=host,

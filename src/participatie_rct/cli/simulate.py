@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -11,6 +10,7 @@ import typer
 
 from participatie_rct.choices import Correction, EffectPreset, OutputFormat, Scenario, Spending
 from participatie_rct.cli.common import FormatOption, echo_json, split_list
+from participatie_rct.cli.progress import QuietOption, progress_bar, progress_status
 from participatie_rct.errors import ParticipatieRCTError
 
 if TYPE_CHECKING:
@@ -107,7 +107,10 @@ ControlRateOption = typer.Option(
     None, "--control-rate", help="Share out to work within 12 months in control (0.06)."
 )
 ArmRateOption = typer.Option(
-    None, "--arm-rate", help="ARM=SHARE: an arm's share out to work within 12 months (repeatable)."
+    None,
+    "--arm-rate",
+    metavar="<arm=share>",
+    help="ARM=SHARE: an arm's share out to work within 12 months (repeatable).",
 )
 IntakeOption = typer.Option(
     None,
@@ -140,7 +143,10 @@ SitesOption = typer.Option(
     "(Apeldoorn=0.8,Epe=0.2).",
 )
 OutOption = typer.Option(
-    ..., "--out", help="Folder that receives the tables, truth.json and protocol.toml."
+    ...,
+    "--out",
+    file_okay=False,
+    help="Folder that receives the tables, truth.json and protocol.toml.",
 )
 PowerScenarioOption = typer.Option(
     Scenario.APELDOORN, "--scenario", help="Which design to simulate."
@@ -172,6 +178,7 @@ def simulate(
     follow_up: int = FollowUpOption,
     earn_more_rule: str = EarnMoreRuleOption,
     output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Write a synthetic trial calibrated to the published experiments: participants.csv,
     benefit_months.csv (with hours bands and benefit amounts; decliners are followed as a
@@ -198,8 +205,10 @@ def simulate(
         follow_up_months=follow_up,
         earn_more_rule=_earn_more_rule(earn_more_rule),
     )
-    trial = simulate_trial(spec, rng=_generator(seed))
-    paths = write_simulation(trial, out)
+    rng = _generator(seed)
+    with progress_status(f"simulating {scenario.value}", quiet=quiet):
+        trial = simulate_trial(spec, rng=rng)
+        paths = write_simulation(trial, out)
     if output is OutputFormat.JSON:
         truth = trial.truth
         echo_json(
@@ -219,16 +228,6 @@ def simulate(
     else:
         typer.echo(trial.summary())
         typer.echo(f"wrote {', '.join(sorted(paths))} to {out}")
-
-
-def _progress_bar(done: int, total: int) -> None:
-    """A one-line progress bar on stderr."""
-    width = 30
-    filled = width * done // max(total, 1)
-    sys.stderr.write(f"\rsimulating [{'#' * filled}{'.' * (width - filled)}] {done}/{total}")
-    if done >= total:
-        sys.stderr.write("\n")
-    sys.stderr.flush()
 
 
 def simulate_power(
@@ -272,6 +271,7 @@ def simulate_power(
         help="Progress bar on stderr (default: when stderr is a terminal).",
     ),
     output: OutputFormat = FormatOption,
+    quiet: bool = QuietOption,
 ) -> None:
     """Power of the full design by simulation: strata, rolling intake, withdrawal, the primary
     analysis (ITT on 12-month outflow to work, HC2, strata fixed effects) with a correction
@@ -290,20 +290,12 @@ def simulate_power(
         intake=intake,
         intake_months=intake_months,
     )
-    result = simulated_power(
-        spec,
-        n_trials=trials,
-        rng=_generator(seed),
-        workers=workers,
-        looks=looks,
-        information=_floats(information, "--information"),
-        spending=spending,
-        correction=correction,
-        alpha=alpha,
-        survival=survival,
-        outcome=outcome,
-        progress=_progress_bar if (sys.stderr.isatty() if progress is None else progress) else None,
-    )
+    rng = _generator(seed)
+    with progress_bar("simulating trials", quiet=quiet, force=progress) as advance:
+        result = simulated_power(spec, n_trials=trials, rng=rng, workers=workers, looks=looks,
+            information=_floats(information, "--information"), spending=spending,
+            correction=correction, alpha=alpha, survival=survival, outcome=outcome,
+            progress=advance)  # fmt: skip
     if output is OutputFormat.JSON:
         echo_json(result.to_dict())
     else:

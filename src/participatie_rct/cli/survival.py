@@ -12,10 +12,17 @@ from typing import Any
 import typer
 
 from participatie_rct.choices import OutputFormat
-from participatie_rct.cli.common import FormatOption, echo_json, split_list
+from participatie_rct.cli.common import (
+    FormatOption,
+    StrataOption,
+    echo_json,
+    split_list,
+    strata_columns,
+)
 from participatie_rct.cli.estimate import (
     ControlOption,
     TreatmentOption,
+    combined_strata,
     estimate_app,
     naming_file,
     read_data,
@@ -64,9 +71,7 @@ def survival_command(
     covariates: str | None = typer.Option(
         None, "--covariates", help="Cox and Fine-Gray covariates, comma-separated."
     ),
-    strata: str | None = typer.Option(
-        None, "--strata", help="Stratum column: stratified log-rank, Cox and Gray test."
-    ),
+    strata: list[str] | None = StrataOption,
     event_of_interest: int | None = typer.Option(
         None,
         "--event-of-interest",
@@ -80,18 +85,23 @@ def survival_command(
     ),
     output_format: OutputFormat = FormatOption,
 ) -> None:
-    """Kaplan-Meier per arm, log-rank test and Cox hazard ratios; competing exits on request."""
+    """Kaplan-Meier per arm, log-rank test and Cox hazard ratios; competing exits on request.
+
+    --strata stratifies the log-rank test, Cox model and Gray test (several columns: one
+    stratum per combination).
+    """
     from participatie_rct.estimate.survival_analysis import survival_analysis
 
     with naming_file(data):
+        frame, stratum = combined_strata(read_data(data), strata_columns(strata))
         result = survival_analysis(
-            read_data(data),
+            frame,
             time=time,
             event=event,
             treatment=treatment,
             control=control,
             covariates=split_list(covariates),
-            strata=strata,
+            strata=stratum,
             event_of_interest=event_of_interest,
             times=_times(times),
             tau=tau,

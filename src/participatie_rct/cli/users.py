@@ -33,7 +33,10 @@ _ROLE = typer.Option(
     case_sensitive=False,
 )
 _SITE = typer.Option(
-    None, "--site", help="A site (office) an assigner enrols at; repeat for several."
+    None,
+    "--site",
+    metavar="<site>",
+    help="A site (office) an assigner enrols at; repeat for several.",
 )
 
 
@@ -103,12 +106,20 @@ def list_(db: str = DbOption, output: OutputFormat = FormatOption) -> None:
 
 
 @app.command("revoke")
-def revoke(name: str = _NAME, db: str = DbOption, secret_file: Path | None = _SECRET) -> None:
+def revoke(
+    name: str = _NAME,
+    db: str = DbOption,
+    secret_file: Path | None = _SECRET,
+    output: OutputFormat = FormatOption,
+) -> None:
     """Revoke a user's access token at once (the name stays in the register)."""
     from participatie_rct.registry import users
 
     with _open(db, secret_file) as reg:
         user = users.revoke_user(reg, name, by=_actor())
+    if output is OutputFormat.JSON:
+        echo_json({"user": user.name, "role": user.role.value, "revoked": True})
+        return
     typer.echo(f"Revoked {user.name} ({user.role.value}); their token no longer works.")
 
 

@@ -12,6 +12,9 @@ message naming file, column, rows as the user sees them, value and fix.
 
 from __future__ import annotations
 
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
+
 from participatie_rct.data.bsn import bsn_problem, passes_elfproef
 from participatie_rct.data.pseudonym import (
     key_fingerprint,
@@ -20,9 +23,41 @@ from participatie_rct.data.pseudonym import (
     pseudonymise,
     require_key,
 )
-from participatie_rct.data.readers import RawTable, read_frame, read_raw
-from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
-from participatie_rct.data.validate import PARTICIPANT, ValidationReport, load_table, validate_file
+
+if TYPE_CHECKING:
+    from participatie_rct.data.readers import RawTable, read_frame, read_raw
+    from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
+    from participatie_rct.data.validate import (
+        PARTICIPANT,
+        ValidationReport,
+        load_table,
+        validate_file,
+    )
+
+#: names whose modules need pandas, imported on first use: the register reaches this package
+#: for BSNs and pseudonyms only, and the intake desk should not wait for pandas
+_LAZY = {
+    "RawTable": "readers",
+    "read_frame": "readers",
+    "read_raw": "readers",
+    "FieldSpec": "schema",
+    "TableSchema": "schema",
+    "table_schema": "schema",
+    "PARTICIPANT": "validate",
+    "ValidationReport": "validate",
+    "load_table": "validate",
+    "validate_file": "validate",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The pandas-backed names of this package, imported when first asked for."""
+    if name in _LAZY:
+        value = getattr(import_module(f"participatie_rct.data.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "PARTICIPANT",

@@ -18,7 +18,8 @@ remaining alpha is spent.
 
 The test statistic of each arm against the control is the difference in outflow-to-work
 proportions over its Neyman (HC2) standard error ``sqrt(s1^2/n1 + s0^2/n0)``. With several
-arms, ``correction="bonferroni"`` monitors each comparison at ``alpha / K``.
+arms, ``correction="holm"`` (the default) steps down from ``alpha / K`` (Maurer and Bretz 2013,
+:mod:`participatie_rct.design.sequential_holm`); ``"bonferroni"`` tests each at ``alpha / K``.
 
 Conditional power uses the B-value of Lan and Wittes (1988): ``B(t) = Z(t) sqrt(t)`` is
 Brownian motion with drift ``theta`` (the expected ``Z`` at full information), so
@@ -69,8 +70,8 @@ from participatie_rct.design.monitor_result import (
     MonitorStatus as MonitorStatus,
 )
 from participatie_rct.design.rci import repeated_confidence_interval
+from participatie_rct.design.sequential_holm import holm_step_down
 from participatie_rct.design.spending import DEFAULT_HSD_GAMMA, check_alpha, spent_alpha
-from participatie_rct.errors import DesignError
 from participatie_rct.estimate.dim import neyman_std_error
 
 if TYPE_CHECKING:
@@ -88,7 +89,7 @@ def monitor_status(
     previous_information: Sequence[float] = (),
     planned_looks: int | None = None,
     planned_effect: float | None = None,
-    correction: Correction | str = Correction.BONFERRONI,
+    correction: Correction | str = Correction.HOLM,
     horizon_months: int | None = None,
 ) -> MonitorStatus:
     """The interim look now: information fraction, boundary, Z per arm, crossing, conditional power.
@@ -111,15 +112,10 @@ def monitor_status(
         The difference in outflow-to-work proportions the trial was designed to detect; gives
         the conditional power under the design (NaN without it).
     correction
-        ``bonferroni`` (each of K comparisons at ``alpha / K``) or ``none``.
+        ``holm`` (step-down from ``alpha / K``), ``bonferroni`` (``alpha / K`` each) or ``none``.
     """
     kind = parse_choice(Spending, spending, parameter="spending")
     corr = parse_choice(Correction, correction, parameter="correction")
-    if corr is Correction.HOLM:
-        raise DesignError(
-            "correction 'holm' is not defined for group-sequential monitoring here; use "
-            "'bonferroni' (each arm monitored at alpha / K) or 'none'."
-        )
     check_alpha(alpha)
     if kind is Spending.HSD and gamma is None:
         gamma = DEFAULT_HSD_GAMMA
@@ -127,7 +123,7 @@ def monitor_status(
     check_settings(target_n, planned_looks, planned_effect, previous)
     frame = check_outcomes(outcomes, control)
     arms = [a for a in arm_order(frame["arm"]) if a != control]
-    a = alpha / len(arms) if corr is Correction.BONFERRONI else alpha
+    a = alpha / len(arms) if corr is not Correction.NONE else alpha
     observed = frame[frame["_observed"]]
     information = min(1.0, len(observed) / target_n)
     look = check_look(information, len(observed), target_n, previous, planned_looks)
@@ -149,6 +145,9 @@ def monitor_status(
         )
         for arm in arms
     )
+    if corr is Correction.HOLM:
+        fractions = np.array([*previous, information])
+        comparisons = holm_step_down(comparisons, fractions, alpha, kind, gamma, final)
     return MonitorStatus(
         look=look,
         information=information,

@@ -18,6 +18,7 @@ from participatie_rct.registry.reading import RegisterReads
 
 if TYPE_CHECKING:
     import pandas as pd
+    from sqlalchemy.engine import Connection
 
 
 class RegisterDesk(RegisterReads):
@@ -69,22 +70,31 @@ class RegisterDesk(RegisterReads):
         return texts
 
     def _check_levels(
-        self, participant: str, unit: Mapping[str, str], site: str | None, *, new_level: bool
-    ) -> None:
+        self,
+        conn: Connection,
+        participant: str,
+        unit: Mapping[str, str],
+        site: str | None,
+        *,
+        new_level: bool,
+    ) -> LookedUp | None:
         """Refuse a typo'd stratum value at intake (declared levels, else values seen before).
 
         A participant assigned before is not checked: they keep their arm and stratum, and a
-        differing value is reported as changed instead.
+        differing value is reported as changed instead. Their earlier assignment (with
+        whether they withdrew) is returned from the same read. ``conn`` is the assignment's
+        own transaction, so the intake desk reads the register once.
         """
         checked = dict(unit)
         if site is not None and "site" not in checked:
             checked["site"] = site
         undeclared = [c for c in checked if self.protocol.assignment.levels_of(c) is None]
-        with self._read() as conn, conn.begin():
-            if store.existing(conn, [participant]):
-                return
-            known = levels.known_values(conn, undeclared) if undeclared and not new_level else {}
+        earlier = look_up(conn, participant)
+        if earlier is not None:
+            return earlier
+        known = levels.known_values(conn, undeclared) if undeclared and not new_level else {}
         levels.check_one(self.protocol, checked, known, allow_new=new_level)
+        return None
 
     def lookup(self, identifier: str, *, key: bytes | None) -> LookedUp | None:
         """The arm, intake date and withdrawal of one participant, or None when unknown.

@@ -10,7 +10,7 @@ log, all in one transaction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -49,12 +49,21 @@ class RegisterDraws(RegisterEvents):
             return [f"stratum:{s}" for s in strata]
         return ["draw"]
 
-    def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
+    def _assign(
+        self,
+        arrivals: list[intake.Arrival],
+        *,
+        via: str,
+        source: str,
+        before: Callable[[Connection], None] | None = None,
+    ) -> AssignOutcome:
         """Assign ``arrivals`` in one transaction and say, per row, what became of it.
 
         ``via`` is ``"one"`` (a single intake) or ``"file"`` (a batch); ``source`` names where
-        the rows came from in the audit log. Everything that describes the call travels in
-        one :class:`DrawCall`, so a further detail of the call reaches every step unchanged.
+        the rows came from in the audit log; ``before(conn)`` runs first inside the
+        transaction (the intake desk's checks), so one participant costs one read of the
+        register. Everything that describes the call travels in one :class:`DrawCall`, so a
+        further detail of the call reaches every step unchanged.
         """
         self._writable("Assigning")
         self._rng()  # refuses here, before the transaction, without the secret
@@ -63,6 +72,7 @@ class RegisterDraws(RegisterEvents):
             via=via,
             source=source,
             strata={a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent},
+            before=before,
         )
         frame = run_transaction(self._engine, lambda conn: self._assign_in(conn, arrivals, call))
         counts = frame["status"].value_counts()
@@ -84,6 +94,8 @@ class RegisterDraws(RegisterEvents):
         writes through ``conn`` and keeps nothing between attempts.
         """
         lock(conn, self._lock_names(set(call.strata.values())), namespace=self._namespace)
+        if call.before is not None:
+            call.before(conn)
         existing = store.existing(conn, [a.participant for a in arrivals])
         new = [a for a in arrivals if a.consent and a.participant not in existing]
         declining = [a for a in arrivals if not a.consent and a.participant not in existing]
@@ -256,6 +268,8 @@ class DrawCall:
     via: str
     source: str
     strata: dict[str, str]
+    #: checks run first inside the transaction (the intake desk's), or None
+    before: Callable[[Connection], None] | None = None
 
 
 def _intake_events(

@@ -23,7 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
+from typing import IO, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -217,20 +217,51 @@ def _writer_queue(engine: Engine) -> Iterator[None]:
     time. A blocking ``flock`` wakes the next writer the moment the previous one is done. It
     only orders writers; SQLite's own lock still guarantees exclusion (also where ``fcntl``
     does not exist, and for writers that do not use this queue).
+
+    The lock file exists only while someone writes: the holder removes it before letting go,
+    whether the work ended normally, with an error or with Ctrl-C, so no ``*-writer-lock``
+    file stays behind. A waiter that then wins the lock of the removed file sees that its
+    path no longer names that file and queues again on the file now there, so two writers
+    never hold the lock at once.
     """
     database = engine.url.database if is_sqlite(engine) else None
     if fcntl is None or not database or database == ":memory:":
         yield
         return
     lock_path = f"{database}-writer-lock"
-    with contextlib.suppress(OSError, UnsafePathError):
-        create_private_file(lock_path)  # holds nothing, but private like its neighbours
-    with open(lock_path, "a+b") as handle:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    handle = _hold_lock_file(lock_path)
+    try:
+        yield
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(lock_path)  # while still holding it: the next writer makes a new one
+        fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+        handle.close()
+
+
+def _hold_lock_file(lock_path: str) -> IO[bytes]:
+    """Open ``lock_path`` and hold its exclusive lock, on the file its path names right now.
+
+    A file removed by its previous holder (see :func:`_writer_queue`) is left and the lock is
+    taken again, on the file that now has the name.
+    """
+    while True:
+        with contextlib.suppress(OSError, UnsafePathError):
+            create_private_file(lock_path)  # holds nothing, but private like its neighbours
+        handle = open(lock_path, "a+b")  # noqa: SIM115 - closed by the caller or below
         try:
-            yield
-        finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+            try:
+                current = os.stat(lock_path)
+            except FileNotFoundError:
+                current = None
+            held = os.fstat(handle.fileno())
+        except BaseException:
+            handle.close()
+            raise
+        if current is not None and (current.st_dev, current.st_ino) == (held.st_dev, held.st_ino):
+            return handle
+        handle.close()  # the holder before us removed this file: queue on the new one
 
 
 def read_connection(engine: Engine) -> Connection:

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from participatie_rct.assignment.base import AssignmentProcedure
+    from participatie_rct.registry.lookup import LookedUp
 
 
 class Register(RegisterDraws, RegisterDesk):
@@ -423,13 +424,15 @@ class Register(RegisterDraws, RegisterDesk):
                 f"enrolled_on is {on}, a date in the future. Give the date of intake."
             )
         unit = {c: intake.unit_text(values[c]) or "" for c in self.protocol.unit_columns}
-        self._check_levels(
-            participant, unit, intake.unit_text(values.get("site")), new_level=new_level
-        )
-        arrival = intake.Arrival(
-            0, participant, True, intake.unit_text(values.get("site")), on, unit
-        )
-        outcome = self._assign([arrival], via="one", source="--id")
+        site_text = intake.unit_text(values.get("site"))
+        found: list[LookedUp | None] = []
+
+        def check(conn: sa.Connection) -> None:
+            found[:] = [self._check_levels(conn, participant, unit, site_text, new_level=new_level)]
+
+        arrival = intake.Arrival(0, participant, True, site_text, on, unit)
+        outcome = self._assign([arrival], via="one", source="--id", before=check)
+        earlier = found[0] if found else None
         row = outcome.frame.iloc[0]
         return AssignedParticipant(
             participant=participant,
@@ -439,6 +442,7 @@ class Register(RegisterDraws, RegisterDesk):
             stratum=str(row["stratum"]),
             is_new=row["status"] == "new",
             changed=tuple(c for c in str(row["changed"]).split(",") if c),
+            withdrawn=bool(earlier is not None and earlier.withdrawn),
         )
 
     def verify(self, *, anchor: str | None = None) -> VerifyReport:

@@ -26,6 +26,7 @@ class AssignedParticipant:
     stratum: str
     is_new: bool
     changed: tuple[str, ...] = ()
+    withdrawn: bool = False  # assigned before and withdrew since (the arm stays)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready view."""
