@@ -18,6 +18,12 @@ from participatie_rct.cli.common import (
     parse_fractions,
     read_key,
 )
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataFolderOption,
+    ParticipantsOption,
+    data_sources,
+)
 from participatie_rct.errors import DesignError
 
 if TYPE_CHECKING:
@@ -38,9 +44,6 @@ _MONITOR_CORRECTION = typer.Option(
     help="With several arms: bonferroni (alpha / K each) or none.",
 )
 _SPENDING = typer.Option(..., "--spending", help="Lan-DeMets spending function.")
-_DATA = typer.Option(
-    ..., "--data", help="Folder holding benefit_months.csv (or .xlsx, .parquet).", file_okay=False
-)
 
 
 def power(
@@ -166,7 +169,7 @@ def boundaries(
 @monitor_app.command("status")
 def status(
     db: str = DbOption,
-    data: Path = _DATA,
+    data: Path | None = DataFolderOption,
     as_of: str | None = typer.Option(
         None,
         "--as-of",
@@ -200,19 +203,32 @@ def status(
     correction: Correction = _MONITOR_CORRECTION,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
 ) -> None:
     """Where the trial stands now: information from matured follow-up, the boundary of this
     look, each arm's Z against control, whether it is crossed, and conditional power.
 
     Alpha, the spending function, the horizon and the number of looks (interim_looks + 1)
     come from the protocol's [analysis] table. The interim report shows the same look; the
-    z is not covariate-adjusted ("adjusted": false in the JSON).
+    z is not covariate-adjusted ("adjusted": false in the JSON). The benefit months come from
+    --data DIR or --benefit-months FILE; participants (optional here) likewise.
     """
     from participatie_rct.trial import Trial
 
+    sources = data_sources(data, participants, benefit_months, required=("benefit_months",))
+
     cutoff = _date(as_of)
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=cutoff, required=("benefit_months",))
+    trial = Trial.open(
+        db,
+        sources.folder,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        key=read_key(key_file),
+        as_of=cutoff,
+        required=("benefit_months",),
+    )
     with as_flags(LOOK_FLAGS):
         result = trial.monitor(
             looks_done=looks_done,

@@ -9,6 +9,7 @@ participant). The registry (and with it SQLAlchemy) is imported inside the comma
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,7 +55,11 @@ _SETTINGS_OPTION = typer.Option(
     help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
 )
 _ENROLLED_ON_OPTION = typer.Option(
-    None, "--enrolled-on", help="Date of intake with --id (default today)."
+    None,
+    "--enrolled-on",
+    help="Date of intake with --id (YYYY-MM-DD); default today: the person at the desk is "
+    "enrolled now. A FILE carries its own dates (enrolled_on, or startdatum) and is refused "
+    "without them.",
 )
 _DRY_RUN_OPTION = typer.Option(
     False,
@@ -197,8 +202,10 @@ def assign(
                 f"{unknown[0]!r} is not used at intake. Give --set only for "
                 f"{', '.join(dict.fromkeys(known))} (check the spelling)."
             )
+        # one person at the desk is enrolled now: today's date unless --enrolled-on says
+        on = enrolled_on if enrolled_on is not None else dt.date.today().isoformat()
         assigned = reg.assign_one(
-            participant_id or "", values, key=key, enrolled_on=enrolled_on, new_level=new_level
+            participant_id or "", values, key=key, enrolled_on=on, new_level=new_level
         )
         # the arm and its label, never the conditional probability: "probability 1" would
         # tell the desk that the next slot of the block is forced
