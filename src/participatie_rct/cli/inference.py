@@ -22,6 +22,13 @@ from participatie_rct.cli.common import (
     effects_payload,
     read_key,
 )
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataSources,
+    ParticipantsOption,
+    SurveyOption,
+    data_sources,
+)
 from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
 from participatie_rct.errors import EstimationError
 
@@ -36,9 +43,11 @@ ProtocolOption = typer.Option(
     dir_okay=False,
 )
 DataOrFolderArgument = typer.Argument(
-    ...,
-    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder.",
+    None,
+    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder "
+    "(or leave it out and name the files with --participants and --benefit-months).",
     metavar="DATA",
+    show_default=False,
 )
 TreatmentOption = typer.Option(
     None, "--treatment", help="Column holding each row's assigned arm (with --db: the arm)."
@@ -83,7 +92,7 @@ ConfLevelOption = typer.Option(
 
 @estimate_app.command("ri")
 def ri_command(
-    data: Path = DataOrFolderArgument,
+    data: Path | None = DataOrFolderArgument,
     outcome: str | None = OutcomeOption,
     treatment: str | None = TreatmentOption,
     protocol: Path | None = ProtocolOption,
@@ -110,6 +119,9 @@ def ri_command(
         None, "--seed", min=0, help="Seed of the re-draws (required: no hidden default seed)."
     ),
     output_format: OutputFormat = FormatOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
+    survey: Path | None = SurveyOption,
 ) -> None:
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
@@ -142,8 +154,14 @@ def ri_command(
                 f"estimate ri --db takes the arm, the arrival order and the control arm from the "
                 f"register; leave out {', '.join(given)}."
             )
+        sources = data_sources(data, participants, benefit_months, survey)
         result, order_column, sha = _from_register(
-            db, data, key_file, outcome, draws, seed, family, options
+            db, sources, key_file, outcome, draws, seed, family, options
+        )
+    elif data is None or participants or benefit_months or survey:
+        raise EstimationError(
+            "estimate ri --protocol reads one table, DATA (e.g. as 'outcomes' writes it); "
+            "--participants, --benefit-months and --survey go with --db."
         )
     else:
         result, order_column, sha = _from_file(
@@ -200,7 +218,7 @@ def _options(
 
 def _from_register(
     db: str,
-    data: Path,
+    sources: DataSources,
     key_file: Path | None,
     outcome: str | None,
     draws: int,
@@ -208,12 +226,19 @@ def _from_register(
     family: bool,
     options: dict[str, Any],
 ) -> tuple[Any, str | None, str]:
-    """Randomization inference on the outcome table of a register and its data folder."""
+    """Randomization inference on the outcome table of a register and its data."""
     import numpy as np
 
     from participatie_rct.trial import Trial
 
-    trial = Trial.open(db, data, key=read_key(key_file))
+    trial = Trial.open(
+        db,
+        sources.folder,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        survey=sources.survey,
+        key=read_key(key_file),
+    )
     rng = np.random.default_rng(seed)
     if family:
         result, column = _family(
