@@ -213,3 +213,53 @@ def test_monitor_status_reads_a_named_benefit_months_file_without_a_folder(
     )
     assert folder.exit_code == 0 and named.exit_code == 0, named.output
     assert folder.output == named.output
+
+
+def test_assign_refuses_a_file_without_intake_dates_and_writes_nothing(
+    municipal: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim = municipal["sim"]
+    db = f"sqlite:///{tmp_path / 'trial.db'}"
+    init = ["init", "--protocol", str(sim / "protocol.toml"), "--db", db]
+    assert CliRunner().invoke(app, init).exit_code == 0
+    people = pd.read_csv(sim / "participants.csv", dtype=str, keep_default_na=False)
+    people.drop(columns=["enrolled_on"]).to_csv(tmp_path / "intake.csv", index=False)
+    err = _refusal(["assign", "--db", db, str(tmp_path / "intake.csv")], capsys)
+    assert "intake.csv: the needed column 'enrolled_on' (also accepted: startdatum" in err
+    people.loc[6, "enrolled_on"] = " "
+    people.to_csv(tmp_path / "intake.csv", index=False)
+    err = _refusal(["assign", "--db", db, str(tmp_path / "intake.csv")], capsys)
+    assert "intake.csv, column 'enrolled_on': 1 row is empty (line 8)" in err
+    err = _refusal(["assign", "--db", db, "--dry-run", str(tmp_path / "intake.csv")], capsys)
+    assert "line 8" in err
+    from participatie_rct.registry import Register
+
+    with Register.open(db, read_only=True) as reg:
+        assert reg.assignments().empty
+
+
+def test_assign_at_the_desk_records_today_as_the_intake_date(tmp_path: Path) -> None:
+    import datetime as dt
+
+    from participatie_rct.registry import Register
+
+    sim = tmp_path / "sim"
+    write_simulation(simulate_trial("apeldoorn", rng=np.random.default_rng(3)), sim)
+    db = f"sqlite:///{tmp_path / 'trial.db'}"
+    runner = CliRunner()
+    assert (
+        runner.invoke(app, ["init", "--protocol", str(sim / "protocol.toml"), "--db", db]).exit_code
+        == 0
+    )
+    people = pd.read_csv(sim / "participants.csv", dtype=str)
+    row = people.iloc[0]
+    settings = ["--set", f"site={row['site']}"]
+    with Register.open(db, read_only=True) as reg:
+        for column in reg.protocol.unit_columns:
+            if column != "site":
+                settings += ["--set", f"{column}={row[column]}"]
+    result = runner.invoke(app, ["assign", "--db", db, "--id", "DESK-1", *settings])
+    assert result.exit_code == 0, result.output
+    with Register.open(db, read_only=True) as reg:
+        recorded = reg.assignments().set_index("participant").at["DESK-1", "enrolled_on"]
+    assert pd.Timestamp(recorded).date() == dt.date.today()
