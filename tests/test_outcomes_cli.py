@@ -263,3 +263,29 @@ def test_assign_at_the_desk_records_today_as_the_intake_date(tmp_path: Path) -> 
     with Register.open(db, read_only=True) as reg:
         recorded = reg.assignments().set_index("participant").at["DESK-1", "enrolled_on"]
     assert pd.Timestamp(recorded).date() == dt.date.today()
+
+
+def test_estimate_ri_with_a_register_reads_named_files(
+    municipal: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    sim, export = municipal["sim"], municipal["export"]
+    db = _register(tmp_path, sim / "protocol.toml", sim / "participants.csv")
+    base = ["estimate", "ri", "--db", db, "--outcome", "outflow_work", "--seed", "5"]
+    base += ["--draws", "30", "--format", "json"]
+    folder = CliRunner().invoke(app, [*base[:2], str(sim), *base[2:]])
+    named = CliRunner().invoke(
+        app,
+        [
+            *base,
+            "--participants",
+            str(export / "deelnemers.csv"),
+            "--benefit-months",
+            str(export / "uitkeringsmaanden.csv"),
+        ],
+    )
+    assert folder.exit_code == 0 and named.exit_code == 0, named.output
+    assert folder.output == named.output
+    protocol = ["estimate", "ri", "--protocol", str(sim / "protocol.toml"), "--seed", "1"]
+    protocol += ["--outcome", "outflow_work"]
+    err = _refusal([*protocol, "--benefit-months", str(export / "uitkeringsmaanden.csv")], capsys)
+    assert "go with --db" in err

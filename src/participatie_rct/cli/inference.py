@@ -143,6 +143,7 @@ def ri_command(
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
     options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
+    sources = _sources(db, data, participants, benefit_months, survey)
     if db is not None:
         given = [
             f
@@ -154,16 +155,11 @@ def ri_command(
                 f"estimate ri --db takes the arm, the arrival order and the control arm from the "
                 f"register; leave out {', '.join(given)}."
             )
-        sources = data_sources(data, participants, benefit_months, survey)
         result, order_column, sha = _from_register(
             db, sources, key_file, outcome, draws, seed, family, options
         )
-    elif data is None or participants or benefit_months or survey:
-        raise EstimationError(
-            "estimate ri --protocol reads one table, DATA (e.g. as 'outcomes' writes it); "
-            "--participants, --benefit-months and --survey go with --db."
-        )
     else:
+        assert data is not None  # _sources refused --protocol without DATA
         result, order_column, sha = _from_file(
             data, protocol, outcome, treatment, order, control, draws, seed, family, options
         )
@@ -181,6 +177,25 @@ def ri_command(
         f"{settings['n_batches']} ({settings['batch'] or 'one batch'}); procedure "
         f"{settings['method']} of protocol {sha[:12]}..."
     )
+
+
+def _sources(
+    db: str | None,
+    data: Path | None,
+    participants: Path | None,
+    benefit_months: Path | None,
+    survey: Path | None,
+) -> DataSources:
+    """The register's data (``--db``: a folder, named files or both); with ``--protocol``
+    the one table DATA, which the named-file options cannot stand in for."""
+    if db is not None:
+        return data_sources(data, participants, benefit_months, survey)
+    if data is None or participants or benefit_months or survey:
+        raise EstimationError(
+            "estimate ri --protocol reads one table, DATA (e.g. as 'outcomes' writes it); "
+            "--participants, --benefit-months and --survey go with --db."
+        )
+    return DataSources(None)
 
 
 def _options(

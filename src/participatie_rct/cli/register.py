@@ -9,7 +9,6 @@ participant). The registry (and with it SQLAlchemy) is imported inside the comma
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -202,10 +201,8 @@ def assign(
                 f"{unknown[0]!r} is not used at intake. Give --set only for "
                 f"{', '.join(dict.fromkeys(known))} (check the spelling)."
             )
-        # one person at the desk is enrolled now: today's date unless --enrolled-on says
-        on = enrolled_on if enrolled_on is not None else dt.date.today().isoformat()
-        assigned = reg.assign_one(
-            participant_id or "", values, key=key, enrolled_on=on, new_level=new_level
+        assigned = reg.assign_one(  # without --enrolled-on: today, one person enrolled now
+            participant_id or "", values, key=key, enrolled_on=enrolled_on, new_level=new_level
         )
         # the arm and its label, never the conditional probability: "probability 1" would
         # tell the desk that the next slot of the block is forced

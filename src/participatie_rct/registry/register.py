@@ -329,9 +329,8 @@ class Register(RegisterDraws, RegisterDesk):
         """Assign every new participant of a participants file, all or nothing.
 
         The file is read and validated by :func:`participatie_rct.data.load_table` (BSNs are
-        checked and pseudonymised there). Every row needs its date of intake (``enrolled_on``
-        or an alias such as ``startdatum``): a file without it, or with an empty date, is
-        refused, never given today's date. Rows with consent false are recorded as declined
+        checked and pseudonymised there). Every row needs its intake date (``enrolled_on``,
+        ``startdatum``, ...): none is assumed. Rows with consent false are recorded as declined
         and not assigned; participants assigned before keep their arm.
         """
         frame = self._load_participants(path, key=key, as_of=as_of)
@@ -353,8 +352,7 @@ class Register(RegisterDraws, RegisterDesk):
         if as_of is not None:
             kwargs["as_of"] = as_of
         frame = data.load_table(path, "participants", **kwargs)
-        # the lottery's date is the intake date of the file; none is assumed (docs/data-path.md)
-        require_filled(frame, "participants", "enrolled_on")
+        require_filled(frame, "participants", "enrolled_on")  # none assumed: docs/data-path.md
         return frame
 
     def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
@@ -402,11 +400,8 @@ class Register(RegisterDraws, RegisterDesk):
         levels, ``new_level=False`` (what the intake desk's CLI and the service pass) also
         refuses a value the register has never seen, so a typo cannot open a stratum; a script
         that knows its values may leave the default (see :mod:`participatie_rct.registry.levels`).
-
-        ``enrolled_on`` is the date of intake. Left out, it is today's date: one person at the
-        desk is enrolled now, which is the only place a date is assumed (a participants file
-        must carry its dates, see :meth:`assign_file`). A paper intake entered later gives the
-        day it took place.
+        ``enrolled_on`` is the intake date; left out, today's: one person enrolled now at the
+        desk (a file must carry its dates, see :meth:`assign_file`).
         """
         participant = self.participant_id(identifier, key=key)
         values = dict(values)
