@@ -161,3 +161,30 @@ def test_the_intake_date_is_required_when_a_command_relies_on_it(tmp_path: Path)
         require_filled(frame, "participants", "enrolled_on")
     frame = _load(tmp_path, "participants", "id,site,startdatum\nP1,Ede,2018-01-01\n")
     require_filled(frame, "participants", "enrolled_on")  # filled: no refusal
+
+
+def test_a_protocol_that_stratifies_by_a_dutch_name_still_finds_its_column(
+    tmp_path: Path,
+) -> None:
+    from participatie_rct.data.aliases import also_named
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import Register
+
+    frame = _load(
+        tmp_path, "participants", "id,site,startdatum,opleiding\nP1,Ede,2018-01-01,laag\n"
+    )
+    assert "education" in frame.columns and "opleiding" not in frame.columns
+    named = also_named(frame, "participants", ["opleiding", "site", "team"])
+    assert named["opleiding"].tolist() == ["laag"] and "team" not in named.columns
+    assert named.attrs["source"] == frame.attrs["source"]
+    text = (
+        '[trial]\nname = "t"\nseed = 1\n[[arms]]\nkey = "control"\nratio = 1\nlabel_nl = "c"\n'
+        'label_en = "c"\n[[arms]]\nkey = "coach"\nratio = 1\nlabel_nl = "k"\nlabel_en = "k"\n'
+        '[assignment]\nmethod = "stratified"\nstrata = ["opleiding"]\n'
+        '[identifiers]\ncolumn = "id"\nkind = "pseudonym"\n'
+    )
+    protocol = Protocol.from_text(text, source="trial.toml")
+    with Register.create(f"sqlite:///{tmp_path / 'trial.db'}", protocol, key=None) as reg:
+        outcome = reg.assign_file(tmp_path / "file.csv", key=None)
+        assert outcome.n_new == 1
+        assert reg.assignments().loc[0, "stratum"] == "opleiding=laag"

@@ -15,6 +15,7 @@ naming the names that would have been accepted.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 import pandas as pd
 
@@ -74,6 +75,26 @@ def match_names(cells: pd.DataFrame, schema: TableSchema, source: str) -> pd.Dat
         if target != column:
             renames[column] = target
     return cells.rename(columns=renames)  # a new frame even without renames: callers pop it
+
+
+def also_named(frame: pd.DataFrame, table: str, names: Iterable[str]) -> pd.DataFrame:
+    """``frame`` with each of ``names`` that is an alias of a loaded field added as a copy.
+
+    A protocol may stratify by a column under its Dutch name (``strata = ["opleiding"]``);
+    the reader loads that column as the schema's field (``education``), so the protocol's
+    name is given back beside it. ``frame`` itself is returned when nothing is missing.
+    """
+    known = field_names(table_schema(table))
+    extra: dict[str, pd.Series] = {}
+    for name in names:
+        field = known.get(normal_name(name))
+        if name not in frame.columns and field is not None and field in frame.columns:
+            extra[name] = frame[field]
+    if not extra:
+        return frame
+    out = frame.assign(**extra)
+    out.attrs = dict(frame.attrs)  # the file and the rows' lines, for later messages
+    return out
 
 
 def missing_column(

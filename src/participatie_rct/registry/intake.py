@@ -95,6 +95,8 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
     """Check a participants table against the protocol; refuse it whole, naming the rows."""
     import pandas as pd
 
+    from participatie_rct.data.aliases import also_named
+
     lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
     unit = frame.attrs.get("line_unit", "line")
 
@@ -110,6 +112,7 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         )
     if frame.empty:
         raise RegistryError(f"{source}: the file has no participants. Nothing was assigned.")
+    frame = also_named(frame, "participants", protocol.unit_columns)  # strata = ["opleiding"]
     missing = [c for c in protocol.unit_columns if c not in frame.columns]
     if missing:
         raise RegistryError(
