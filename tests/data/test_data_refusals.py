@@ -154,8 +154,8 @@ CASES = {
     "required column missing": (
         "participants",
         "id,enrolled_on\nP1,2018-01-01\n",
-        ": the required column 'site' is missing (columns found: id, enrolled_on). Add it, or "
-        "rename the column that holds it.",
+        ": the required column 'site' (also accepted: vestiging, gemeente) is missing (columns "
+        "found: id, enrolled_on). Add it, or rename the column that holds it.",
     ),
     "no identifier column": (
         "participants",
@@ -248,7 +248,8 @@ CASES = {
         "benefit_months",
         "id,month,on_benefit,exit_reason\nP1,2018-01,nee,moved\n",
         ", column 'exit_reason': 1 row holds a value that is not allowed (line 2; value 'moved'). "
-        "Allowed are 'work', 'part_time_work', 'other' or leave the cell empty.",
+        "Allowed are 'work', 'part_time_work', 'other' (or werk, deeltijdwerk, overig, anders) "
+        "or leave the cell empty.",
     ),
     "wellbeing above 10": (
         "survey",

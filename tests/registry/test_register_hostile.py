@@ -31,7 +31,10 @@ def url(tmp_path: Path) -> str:
 
 def test_the_protocols_own_identifier_column_is_read_as_the_id(tmp_path: Path, url: str) -> None:
     path = tmp_path / "klanten.csv"
-    path.write_text("Klantnummer,site,team\nk1,Ede,A\nk2,Tiel,B\n", encoding="utf-8")
+    path.write_text(
+        "Klantnummer,startdatum,site,team\nk1,2024-03-01,Ede,A\nk2,2024-03-01,Tiel,B\n",
+        encoding="utf-8",
+    )
     frame = load_table(path, "participants", id_kind="pseudonym", id_column="klantnummer")
     assert list(frame["participant"]) == ["k1", "k2"]
     assert "Klantnummer" in frame.columns and "id" not in frame.columns
@@ -46,14 +49,19 @@ def test_an_own_identifier_column_of_kind_bsn_is_checked_and_pseudonymised(
 ) -> None:
     good, bad = elfproef_bsns(1)[0], "123456789"
     path = tmp_path / "klanten.csv"
-    path.write_text(f"klantnummer,site,team\n{good},Ede,A\n{bad},Ede,B\n", encoding="utf-8")
+    path.write_text(
+        f"klantnummer,startdatum,site,team\n{good},2024-03-01,Ede,A\n{bad},2024-03-01,Ede,B\n",
+        encoding="utf-8",
+    )
     ids = 'column = "klantnummer"\nkind = "bsn"'
     with Register.create(url, make_protocol(TEAM, identifiers=ids), key=KEY) as reg:
         with pytest.raises(
             InputFileError, match=r"klanten\.csv, column 'klantnummer': 1 BSN fails .*\(line 3;"
         ):
             reg.assign_file(path, key=KEY)
-        path.write_text(f"klantnummer,site,team\n{good},Ede,A\n", encoding="utf-8")
+        path.write_text(
+            f"klantnummer,startdatum,site,team\n{good},2024-03-01,Ede,A\n", encoding="utf-8"
+        )
         reg.assign_file(path, key=KEY)
         stored = reg.assignments()["participant"].iloc[0]
     assert stored != good and len(stored) == 64
@@ -75,7 +83,9 @@ def test_refusals_name_the_physical_line_and_leave_the_register_unchanged(
     path = tmp_path / "klanten.csv"
     # the quoted site spans two lines, so the row with the empty team stands on line 5
     path.write_text(
-        'klantnummer,site,team\nk1,"Ede\nWest",A\nk2,Ede,\nk3,Tiel,B\n', encoding="utf-8"
+        'klantnummer,site,team,startdatum\nk1,"Ede\nWest",A,2024-03-01\nk2,Ede,,2024-03-01\n'
+        "k3,Tiel,B,2024-03-01\n",
+        encoding="utf-8",
     )
     Register.create(url, make_protocol(TEAM, identifiers=KLANTNUMMER), key=None).close()
     before = (tmp_path / "trial.db").read_bytes()
@@ -87,7 +97,9 @@ def test_refusals_name_the_physical_line_and_leave_the_register_unchanged(
     ):
         reg.assign_file(path, key=None)
     path.write_text(
-        'klantnummer,site,team\nk1,"Ede\nWest",A\nk2,Ede,B\nk3,Tiel,\n', encoding="utf-8"
+        'klantnummer,site,team,startdatum\nk1,"Ede\nWest",A,2024-03-01\nk2,Ede,B,2024-03-01\n'
+        "k3,Tiel,,2024-03-01\n",
+        encoding="utf-8",
     )
     with Register.open(url) as reg, pytest.raises(RegistryError, match=r"\(line 5\)"):
         reg.assign_file(path, key=None)
@@ -99,7 +111,11 @@ def test_sheet_refusals_count_rows_not_lines(tmp_path: Path, url: str) -> None:
 
     book = openpyxl.Workbook()
     sheet = book.active
-    for row in (["klantnummer", "site", "team"], ["k1", "Ede", "A"], ["k2", "Ede", None]):
+    for row in (
+        ["klantnummer", "startdatum", "site", "team"],
+        ["k1", "2024-03-01", "Ede", "A"],
+        ["k2", "2024-03-01", "Ede", None],
+    ):
         sheet.append(row)
     book.save(tmp_path / "klanten.xlsx")
     protocol = make_protocol(TEAM, identifiers=KLANTNUMMER)
@@ -178,10 +194,16 @@ def test_a_file_with_returning_clients_whose_values_changed_keeps_their_arms(
     tmp_path: Path, url: str
 ) -> None:
     path = tmp_path / "klanten.csv"
-    path.write_text("klantnummer,site,team\nk1,Ede,A\nk2,Ede,B\n", encoding="utf-8")
+    path.write_text(
+        "klantnummer,startdatum,site,team\nk1,2024-03-01,Ede,A\nk2,2024-03-01,Ede,B\n",
+        encoding="utf-8",
+    )
     with Register.create(url, make_protocol(TEAM, identifiers=KLANTNUMMER), key=None) as reg:
         first = reg.assign_file(path, key=None).frame.set_index("participant")
-        path.write_text("klantnummer,site,team\nk1,Ede,B\nk2,Ede,B\n", encoding="utf-8")
+        path.write_text(
+            "klantnummer,startdatum,site,team\nk1,2024-03-01,Ede,B\nk2,2024-03-01,Ede,B\n",
+            encoding="utf-8",
+        )
         again = reg.assign_file(path, key=None)
     frame = again.frame.set_index("participant")
     assert (again.n_new, again.n_existing, again.n_changed) == (0, 2, 1)

@@ -104,7 +104,8 @@ def test_assign_through_the_service(tmp_path: Path, capsys: pytest.CaptureFixtur
     one, *more = elfproef_bsns(4, start=800_000_000)
     people = tmp_path / "people.csv"
     people.write_text(
-        "bsn;site;age_group;consent\n" + "".join(f"{b};Ede;27-44;ja\n" for b in more),
+        "bsn;site;age_group;consent;startdatum\n"
+        + "".join(f"{b};Ede;27-44;ja;2024-03-01\n" for b in more),
         encoding="utf-8",
     )
     log = tmp_path / "service.log"

@@ -64,7 +64,7 @@ def _call(trial: Trial, client: TestClient, endpoint: str, who: str | None):
         body = {"id": _enrolled(trial, client), "reason": "moved away"}
         return client.post("/api/v1/withdraw", json=body, headers=headers)
     if endpoint == "assign-file":
-        content = f"bsn;site;age_group;consent\n{next(_BSNS)};Ede;27-44;ja\n".encode()
+        content = f"bsn;site;age_group;enrolled_on\n{next(_BSNS)};Ede;27-44;2024-03-01\n".encode()
         return client.post("/api/v1/assign-file?name=p.csv", content=content, headers=headers)
     return client.get(f"/api/v1/{endpoint}", headers=headers)
 
@@ -254,7 +254,10 @@ def test_a_token_spliced_from_two_users_is_refused(world) -> None:
 def test_a_file_with_a_row_at_another_site_assigns_nobody(world) -> None:
     trial, client = world
     here, there = next(_BSNS), next(_BSNS)
-    content = f"bsn;site;age_group;consent\n{here};Ede;27-44;ja\n{there};Tiel;27-44;ja\n"
+    content = (
+        f"bsn;site;age_group;consent;enrolled_on\n{here};Ede;27-44;ja;2024-03-01\n"
+        f"{there};Tiel;27-44;ja;2024-03-01\n"
+    )
     response = client.post(
         "/api/v1/assign-file?name=p.csv", content=content.encode(), headers=_auth(trial, "ede")
     )

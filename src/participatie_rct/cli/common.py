@@ -91,11 +91,6 @@ def strata_columns(values: list[str] | None) -> tuple[str, ...]:
     return tuple(dict.fromkeys(c for v in values or [] for c in split_list(v)))
 
 
-def DataFolderOption(help: str) -> Any:  # noqa: N802 - reads like the other Options
-    """``--data``: always a folder of input tables (never a single file)."""
-    return typer.Option(..., "--data", metavar="<dir>", file_okay=False, help=help)
-
-
 def read_key(key_file: Path | None) -> bytes | None:
     """The pseudonymisation key from ``--key-file``, else ``$PARTICIPATIE_RCT_KEY``, else None."""
     from participatie_rct.keyfiles import optional_key

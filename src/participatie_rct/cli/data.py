@@ -33,7 +33,11 @@ def validate(
 ) -> None:
     """Check FILE against the TABLE schema; exit 0 with the number of valid rows, or exit 2
     naming the file, column, lines and value that broke a rule. No key is needed: BSNs are
-    checked (elfproef) but not pseudonymised, and never printed."""
+    checked (elfproef) but not pseudonymised, and never printed.
+
+    Column names may be Dutch (startdatum or intakedatum for enrolled_on, vestiging for site,
+    uitkeringsmaand for month, reden_uitstroom for exit_reason, ...; see docs/cli-contract.md)
+    and so may exit reasons (werk, deeltijdwerk, overig); a column given twice is refused."""
     from participatie_rct.data.validate import validate_file
 
     report = validate_file(file, table, as_of=as_of)

@@ -10,7 +10,6 @@ import typer
 from participatie_rct.choices import Correction, OutputFormat, Spending
 from participatie_rct.cli.common import (
     LOOK_FLAGS,
-    DataFolderOption,
     DayOption,
     DbOption,
     FormatOption,
@@ -21,6 +20,12 @@ from participatie_rct.cli.common import (
     parse_fractions,
     read_key,
     read_secret,
+)
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataFolderOption,
+    ParticipantsOption,
+    data_sources,
 )
 from participatie_rct.errors import DesignError
 
@@ -40,9 +45,6 @@ _MONITOR_CORRECTION = typer.Option(
 )
 _AS_OF = DayOption("--as-of", "Date the data run to (default: the last month in the data)")
 _SPENDING = typer.Option(..., "--spending", help="Lan-DeMets spending function.")
-_DATA = DataFolderOption("Folder holding benefit_months.csv (or .xlsx, .parquet).")
-
-
 #: ``power --arms K``, the earlier name of ``--treatment-arms``: still read (scripts use it),
 #: no longer shown, because elsewhere ``--arms`` names arm keys and a count of "arms" is
 #: easily read as including the control
@@ -185,7 +187,7 @@ def boundaries(
 @monitor_app.command("status")
 def status(
     db: str = DbOption,
-    data: Path = _DATA,
+    data: Path | None = DataFolderOption,
     as_of: dt.date | None = _AS_OF,
     looks_done: int | None = typer.Option(
         None,
@@ -224,6 +226,8 @@ def status(
     correction: Correction = _MONITOR_CORRECTION,
     key_file: Path | None = KeyFileOption,
     output: OutputFormat = FormatOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
 ) -> None:
     """Where the trial stands now: information from matured follow-up, the boundary of this
     look, each arm's Z against control, whether it is crossed, and conditional power.
@@ -232,12 +236,22 @@ def status(
     come from the protocol's [analysis] table; the earlier looks from the register's event
     log (looks recorded with --record before --as-of), unless --looks-done or
     --previous-information override them. The interim report shows the same look; the z is
-    not covariate-adjusted ("adjusted": false in the JSON).
+    not covariate-adjusted ("adjusted": false in the JSON). The benefit months come from
+    --data DIR or --benefit-months FILE; participants (optional here) likewise.
     """
     from participatie_rct.trial import Trial
 
+    sources = data_sources(data, participants, benefit_months, required=("benefit_months",))
     previous = parse_fractions(previous_information, "--previous-information") or ()
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of, required=("benefit_months",))
+    trial = Trial.open(
+        db,
+        sources.folder,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        key=read_key(key_file),
+        as_of=as_of,
+        required=("benefit_months",),
+    )
     with as_flags(LOOK_FLAGS):
         result = trial.monitor(
             looks_done=looks_done,

@@ -22,6 +22,13 @@ from participatie_rct.cli.common import (
     effects_payload,
     read_key,
 )
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataSources,
+    ParticipantsOption,
+    SurveyOption,
+    data_sources,
+)
 from participatie_rct.cli.estimate import estimate_app, naming_file, read_data
 from participatie_rct.cli.progress import QuietOption, progress_status
 from participatie_rct.errors import EstimationError
@@ -37,9 +44,11 @@ ProtocolOption = typer.Option(
     dir_okay=False,
 )
 DataOrFolderArgument = typer.Argument(
-    ...,
-    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder.",
+    None,
+    help="CSV, xlsx or parquet file, one row per participant; with --db the data folder "
+    "(or leave it out and name the files with --participants and --benefit-months).",
     metavar="DATA",
+    show_default=False,
 )
 TreatmentOption = typer.Option(
     None, "--treatment", help="Column holding each row's assigned arm (with --db: the arm)."
@@ -85,7 +94,7 @@ ConfLevelOption = typer.Option(
 
 @estimate_app.command("ri")
 def ri_command(
-    data: Path = DataOrFolderArgument,
+    data: Path | None = DataOrFolderArgument,
     outcome: str | None = OutcomeOption,
     treatment: str | None = TreatmentOption,
     protocol: Path | None = ProtocolOption,
@@ -119,6 +128,9 @@ def ri_command(
     ),
     output_format: OutputFormat = FormatOption,
     quiet: bool = QuietOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
+    survey: Path | None = SurveyOption,
 ) -> None:
     """Randomization p-value of every arm against control, re-drawing the protocol's procedure.
 
@@ -140,6 +152,7 @@ def ri_command(
             "table) or --db URL (with DATA the trial's data folder), not both."
         )
     options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
+    sources = _sources(db, data, participants, benefit_months, survey)
     given = [
         f for f, v in (("--treatment", treatment), ("--order", order), ("--control", control)) if v
     ]
@@ -151,9 +164,10 @@ def ri_command(
     with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
         if db is not None:
             result, order_column, sha = _from_register(
-                db, data, key_file, outcome, draws, seed, family, options
+                db, sources, key_file, outcome, draws, seed, family, options
             )
         else:
+            assert data is not None  # _sources refused --protocol without DATA
             result, order_column, sha = _from_file(
                 data, protocol, outcome, treatment, order, control, draws, seed, family, options
             )
@@ -171,6 +185,25 @@ def ri_command(
         f"{settings['n_batches']} ({settings['batch'] or 'one batch'}); procedure "
         f"{settings['method']} of protocol {sha[:12]}..."
     )
+
+
+def _sources(
+    db: str | None,
+    data: Path | None,
+    participants: Path | None,
+    benefit_months: Path | None,
+    survey: Path | None,
+) -> DataSources:
+    """The register's data (``--db``: a folder, named files or both); with ``--protocol``
+    the one table DATA, which the named-file options cannot stand in for."""
+    if db is not None:
+        return data_sources(data, participants, benefit_months, survey)
+    if data is None or participants or benefit_months or survey:
+        raise EstimationError(
+            "estimate ri --protocol reads one table, DATA (e.g. as 'outcomes' writes it); "
+            "--participants, --benefit-months and --survey go with --db."
+        )
+    return DataSources(None)
 
 
 def _options(
@@ -208,7 +241,7 @@ def _options(
 
 def _from_register(
     db: str,
-    data: Path,
+    sources: DataSources,
     key_file: Path | None,
     outcome: str | None,
     draws: int,
@@ -216,12 +249,19 @@ def _from_register(
     family: bool,
     options: dict[str, Any],
 ) -> tuple[Any, str | None, str]:
-    """Randomization inference on the outcome table of a register and its data folder."""
+    """Randomization inference on the outcome table of a register and its data."""
     import numpy as np
 
     from participatie_rct.trial import Trial
 
-    trial = Trial.open(db, data, key=read_key(key_file))
+    trial = Trial.open(
+        db,
+        sources.folder,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        survey=sources.survey,
+        key=read_key(key_file),
+    )
     rng = np.random.default_rng(seed)
     if family:
         result, column = _family(

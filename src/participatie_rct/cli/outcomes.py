@@ -16,7 +16,6 @@ import typer
 
 from participatie_rct.choices import OutputFormat
 from participatie_rct.cli.common import (
-    DataFolderOption,
     DayOption,
     DbOption,
     FormatOption,
@@ -24,11 +23,15 @@ from participatie_rct.cli.common import (
     echo_json,
     read_key,
 )
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataFolderOption,
+    ParticipantsOption,
+    SurveyOption,
+    data_sources,
+)
 from participatie_rct.errors import InputFileError
 
-_DATA_OPTION = DataFolderOption(
-    "Folder with participants and benefit_months (csv, xlsx or parquet)."
-)
 _OUT_OPTION = typer.Option(
     ...,
     "--out",
@@ -47,7 +50,7 @@ _KEEP_OPTION = typer.Option(
 
 def outcomes_command(
     db: str = DbOption,
-    data: Path = _DATA_OPTION,
+    data: Path | None = DataFolderOption,
     out: Path = _OUT_OPTION,
     horizon: int | None = typer.Option(
         None,
@@ -60,23 +63,42 @@ def outcomes_command(
     key_file: Path | None = KeyFileOption,
     keep: list[str] | None = _KEEP_OPTION,
     output: OutputFormat = FormatOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
+    survey: Path | None = SurveyOption,
 ) -> None:
     """Build per-participant outcomes (outflow to work within the horizon, months to outflow,
     exit type, months off benefit, re-entry, missing months) from a register and its data.
 
-    Follow-up counts from the intake date. The table holds the pseudonym, the arm, the
-    outcomes, the register's columns and the baseline columns of the participants schema
-    (more with --keep; never names, BSNs, addresses or birth dates); feed it to
+    Follow-up counts from the intake date, so the participants file must carry it
+    (enrolled_on, or startdatum or intakedatum): a file without it is refused. The tables
+    come from --data DIR or from files named with --participants and --benefit-months (Dutch
+    column names such as uitkeringsmaand and reden_uitstroom are read too). The table holds
+    the pseudonym, the arm, the outcomes, the register's columns and the baseline columns of
+    the participants schema (more with --keep; never names, BSNs, addresses or birth dates);
+    feed it to
     'estimate itt', 'estimate survival' (--time time --event event_code) or 'balance'.
     A .parquet output is read back by those commands without re-checking it.
     """
 
+    from participatie_rct.data.required import require_filled
     from participatie_rct.estimate.outcome_columns import declared_only
     from participatie_rct.trial import Trial
 
+    sources = data_sources(data, participants, benefit_months, survey)
+
     if not out.parent.is_dir():
         raise InputFileError(f"{out}: the folder {out.parent} does not exist; create it first.")
-    trial = Trial.open(db, data, key=read_key(key_file), as_of=as_of)
+    trial = Trial.open(
+        db,
+        sources.folder,
+        key=read_key(key_file),
+        as_of=as_of,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        survey=sources.survey,
+    )
+    require_filled(trial.inputs.participants, "participants", "enrolled_on")
     months = horizon or trial.plan.horizon_months
     from_participants = [
         c for c in trial.inputs.participants.columns if c not in trial.inputs.assignments.columns

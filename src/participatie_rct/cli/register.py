@@ -58,7 +58,11 @@ _SETTINGS_OPTION = typer.Option(
     metavar="<column=value>",
     help="COLUMN=VALUE for each stratum or minimization factor (repeat the option).",
 )
-_ENROLLED_ON_OPTION = DayOption("--enrolled-on", "Date of intake with --id (default today)")
+_ENROLLED_ON_OPTION = DayOption(
+    "--enrolled-on",
+    "Date of intake with --id (default today: the person at the desk is enrolled now). A FILE "
+    "carries its own dates (enrolled_on, or startdatum) and is refused without them",
+)
 _DRY_RUN_OPTION = typer.Option(
     False,
     "--dry-run",

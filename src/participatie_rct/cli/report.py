@@ -15,7 +15,6 @@ import typer
 from participatie_rct.choices import Language, OutputFormat, ReportKind
 from participatie_rct.cli.common import (
     LOOK_FLAGS,
-    DataFolderOption,
     DayOption,
     DbOption,
     FormatOption,
@@ -27,6 +26,13 @@ from participatie_rct.cli.common import (
     read_key,
     read_secret,
 )
+from participatie_rct.cli.data_files import (
+    BenefitMonthsOption,
+    DataFolderOption,
+    ParticipantsOption,
+    SurveyOption,
+    data_sources,
+)
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +42,6 @@ def register(app: typer.Typer) -> None:
 
 
 _KIND = typer.Argument(..., help="interim (progress report, with the interim look) or final.")
-_DATA = DataFolderOption("Folder with participants and benefit_months (CSV, xlsx or parquet).")
 _OUT = typer.Option(
     ...,
     "--out",
@@ -96,7 +101,7 @@ _DEMO_OUT = typer.Option(
 def report(
     kind: ReportKind = _KIND,
     db: str = DbOption,
-    data: Path = _DATA,
+    data: Path | None = DataFolderOption,
     out: Path = _OUT,
     lang: Language = _LANG,
     formats: str = _FORMATS,
@@ -109,8 +114,16 @@ def report(
     record: bool = _RECORD,
     overwrite: bool = _OVERWRITE,
     output: OutputFormat = FormatOption,
+    participants: Path | None = ParticipantsOption,
+    benefit_months: Path | None = BenefitMonthsOption,
+    survey: Path | None = SurveyOption,
 ) -> None:
-    """Write an interim or final report from a register and a data folder."""
+    """Write an interim or final report from a register and its data.
+
+    The data come from a folder (--data DIR) or from files named one by one
+    (--participants, --benefit-months, --survey), which override the folder's.
+    """
+    sources = data_sources(data, participants, benefit_months, survey)
     previous = parse_fractions(previous_information, "--previous-information") or ()
     from participatie_rct.report.folder import prepare_folder
     from participatie_rct.report.writer import parse_formats
@@ -120,7 +133,10 @@ def report(
     prepare_folder(out, overwrite=overwrite)  # and a folder that holds files, likewise
     trial = Trial.open(
         db,
-        data,
+        sources.folder,
+        participants=sources.participants,
+        benefit_months=sources.benefit_months,
+        survey=sources.survey,
         key=read_key(key_file),
         as_of=as_of,
         secret=read_secret(secret_file) if blinded else None,

@@ -167,15 +167,21 @@ def check_field(raw: RawTable, spec: FieldSpec, coded: Coded, as_of: dt.date) ->
 
 
 def _check_enum(raw: RawTable, spec: FieldSpec, coded: Coded, values: pd.Series) -> pd.Series:
-    allowed = {v.lower() if spec.case_insensitive else v for v in spec.enum}
-    probe = values.str.lower() if spec.case_insensitive else values
+    """The allowed values, other spellings (``x-valueAliases``: ``werk``) read as theirs."""
+    fold = spec.case_insensitive
+    allowed = {v.lower() if fold else v for v in spec.enum}
+    probe = values.str.lower() if fold else values
+    if spec.value_aliases:
+        probe = probe.replace({(k.lower() if fold else k): v for k, v in spec.value_aliases})
     bad = coded.rows(~probe.isin(allowed).fillna(False).to_numpy(dtype=bool))
     if bad.any():
         rule = count_rows(int(bad.sum()), "holds", "hold") + " a value that is not allowed"
         options = ", ".join(repr(v) for v in spec.enum)
+        dutch = ", ".join(k for k, _ in spec.value_aliases)
+        also = f" (or {dutch})" if dutch else ""
         empty = "" if spec.required else " or leave the cell empty"
-        raise refuse(raw, spec.name, bad, rule, f"Allowed are {options}{empty}.", coded=coded)
-    return probe if spec.case_insensitive else values
+        raise refuse(raw, spec.name, bad, rule, f"Allowed are {options}{also}{empty}.", coded=coded)
+    return probe if fold or spec.value_aliases else values
 
 
 def _parse(cells: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:

@@ -12,6 +12,10 @@ rules. Standard Table Schema properties carry what the standard can say (``type`
 - ``x-formats``: the date (or year-month) spellings accepted, as ``strptime`` patterns.
 - ``x-notInFuture``: a date, month or year that may not lie after the reference day.
 - ``x-caseInsensitive``: an ``enum`` matched regardless of case and stored in lower case.
+- ``x-aliases``: other header names of the column, as municipalities write them
+  (``startdatum`` for ``enrolled_on``); the reader renames them (:mod:`.aliases`).
+- ``x-valueAliases``: other spellings of an ``enum``'s values (``werk`` for ``work``), read
+  as the value they stand for.
 
 See https://specs.frictionlessdata.io/table-schema/ for the standard.
 """
@@ -50,6 +54,8 @@ class FieldSpec:
     check: str | None = None
     not_in_future: bool = False
     case_insensitive: bool = False
+    aliases: tuple[str, ...] = ()
+    value_aliases: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -103,6 +109,8 @@ def _field(raw: dict[str, Any]) -> FieldSpec:
         check=raw.get("x-check"),
         not_in_future=bool(raw.get("x-notInFuture", False)),
         case_insensitive=bool(raw.get("x-caseInsensitive", False)),
+        aliases=tuple(str(a) for a in raw.get("x-aliases", ())),
+        value_aliases=tuple((str(k), str(v)) for k, v in raw.get("x-valueAliases", {}).items()),
     )
 
 

@@ -20,6 +20,7 @@ import numpy as np
 import pandas as pd
 
 from participatie_rct.choices import IdentifierKind, TableName, parse_choice
+from participatie_rct.data.aliases import match_names, missing_column
 from participatie_rct.data.coded import Coded
 from participatie_rct.data.hostile_text import clean_text
 from participatie_rct.data.positions import CountedPositions
@@ -210,7 +211,7 @@ def _prepare(
     """
     if isinstance(raw, list):
         raw = raw.pop()
-    text = _match_names(raw.text, schema)
+    text = match_names(raw.text, schema, raw.source)
     raw = raw.with_text(text)
     columns = raw.columns
     if PARTICIPANT in columns:
@@ -222,8 +223,8 @@ def _prepare(
     missing = [c for c in schema.required_columns if c not in columns]
     if missing:
         raise InputFileError(
-            f"{raw.source}: the required column {missing[0]!r} is missing (columns found: "
-            f"{shown_names(columns)}). Add it, or rename the column that holds it."
+            missing_column(raw.source, schema, missing[0], list(columns))
+            + " Add it, or rename the column that holds it."
         )
     spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
     # no slice of the cells (``iloc[:0]`` would keep every Arrow buffer alive): empty columns
@@ -297,18 +298,6 @@ def _release_arrow_memory() -> None:
     import pyarrow as pa
 
     pa.default_memory_pool().release_unused()
-
-
-def _match_names(cells: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
-    """Rename header names that equal a schema field but for case or spaces (``BSN`` -> ``bsn``)."""
-    known = {name.lower(): name for name in schema.names}
-    taken = set(cells.columns)
-    renames = {}
-    for column in cells.columns:
-        target = known.get(column.strip().lower().replace(" ", "_"))
-        if target and target != column and target not in taken:
-            renames[column] = target
-    return cells.rename(columns=renames)
 
 
 def _own_identifier(

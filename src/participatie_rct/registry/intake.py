@@ -98,6 +98,9 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
     """Check a participants table against the protocol; refuse it whole, naming the rows."""
     import pandas as pd
 
+    from participatie_rct.data.aliases import also_named
+
+    frame = also_named(frame, "participants", protocol.unit_columns)  # strata = ["opleiding"]
     where = _locator(frame)
     _check_columns(frame, protocol, source=source)
     ids = _identifiers(frame, protocol, source=source, where=where)

@@ -330,7 +330,8 @@ class Register(RegisterDraws, RegisterDesk):
         """Assign every new participant of a participants file, all or nothing.
 
         The file is read and validated by :func:`participatie_rct.data.load_table` (BSNs are
-        checked and pseudonymised there). Rows with consent false are recorded as declined
+        checked and pseudonymised there). Every row needs its intake date (``enrolled_on``,
+        ``startdatum``, ...): none is assumed. Rows with consent false are recorded as declined
         and not assigned; participants assigned before keep their arm.
         """
         frame = self._load_participants(path, key=key, as_of=as_of)
@@ -340,6 +341,7 @@ class Register(RegisterDraws, RegisterDesk):
         self, path: str | Path, *, key: bytes | None, as_of: dt.date | None
     ) -> pd.DataFrame:
         from participatie_rct import data
+        from participatie_rct.data.required import require_filled
 
         if self.protocol.identifier_kind is IdentifierKind.BSN:
             key = self._checked_key(key, purpose=f"Assigning {Path(path).name}")
@@ -350,7 +352,9 @@ class Register(RegisterDraws, RegisterDesk):
         }
         if as_of is not None:
             kwargs["as_of"] = as_of
-        return data.load_table(path, "participants", **kwargs)
+        frame = data.load_table(path, "participants", **kwargs)
+        require_filled(frame, "participants", "enrolled_on")  # none assumed: docs/data-path.md
+        return frame
 
     def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
@@ -397,6 +401,8 @@ class Register(RegisterDraws, RegisterDesk):
         levels, ``new_level=False`` (what the intake desk's CLI and the service pass) also
         refuses a value the register has never seen, so a typo cannot open a stratum; a script
         that knows its values may leave the default (see :mod:`participatie_rct.registry.levels`).
+        ``enrolled_on`` is the intake date; left out, today's: one person enrolled now at the
+        desk (a file must carry its dates, see :meth:`assign_file`).
         """
         participant = self.participant_id(identifier, key=key)
         values = dict(values)

@@ -225,6 +225,7 @@ class Service:
         """Assign a participants file sent by the CLI client, all or nothing."""
         require(user, Action.ASSIGN)
         from participatie_rct import data
+        from participatie_rct.data.required import require_filled
 
         suffix = Path(name).suffix if Path(name).suffix else ".csv"
         handle, temporary = tempfile.mkstemp(suffix=suffix)
@@ -240,6 +241,8 @@ class Service:
             )
         finally:
             Path(temporary).unlink(missing_ok=True)
+        frame.attrs["source"] = Path(name).name  # messages name the file sent, not the copy
+        require_filled(frame, "participants", "enrolled_on")  # a file's dates are never assumed
         if user.role is Role.ASSIGNER:
             sites = frame["site"] if "site" in frame else [None] * len(frame)
             for site in sorted({None if s is None else str(s) for s in sites}, key=str):
