@@ -141,26 +141,10 @@ def ri_command(
     inversion under a constant additive effect. Rows with an empty outcome are left out of
     the statistic (and counted) but take part in every re-draw.
     """
-    if seed is None:
-        raise EstimationError(
-            "estimate ri draws assignments at random and has no default seed: give --seed N "
-            "(any whole number >= 0) so that the p-values can be reproduced."
-        )
-    if (protocol is None) == (db is None):
-        raise EstimationError(
-            "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
-            "table) or --db URL (with DATA the trial's data folder), not both."
-        )
+    _check_ri_call(seed, protocol, db, treatment=treatment, order=order, control=control)
+    assert seed is not None  # checked above
     options = _options(outcome, statistic, family, covariates, time, event, batch, conf_level)
     sources = _sources(db, data, participants, benefit_months, survey)
-    given = [
-        f for f, v in (("--treatment", treatment), ("--order", order), ("--control", control)) if v
-    ]
-    if db is not None and given:
-        raise EstimationError(
-            f"estimate ri --db takes the arm, the arrival order and the control arm from the "
-            f"register; leave out {', '.join(given)}."
-        )
     with progress_status(f"re-drawing {draws} assignments", quiet=quiet):
         if db is not None:
             result, order_column, sha = _from_register(
@@ -174,6 +158,42 @@ def ri_command(
     if output_format is OutputFormat.JSON:
         echo_json(effects_payload(result))
         return
+    _echo_ri(result, family=family, order_column=order_column, sha=sha)
+
+
+def _check_ri_call(
+    seed: int | None,
+    protocol: Path | None,
+    db: str | None,
+    *,
+    treatment: str | None,
+    order: str | None,
+    control: str | None,
+) -> None:
+    """Refuse a call without a seed, with both or neither of --protocol and --db, or with
+    options the register answers itself."""
+    if seed is None:
+        raise EstimationError(
+            "estimate ri draws assignments at random and has no default seed: give --seed N "
+            "(any whole number >= 0) so that the p-values can be reproduced."
+        )
+    if (protocol is None) == (db is None):
+        raise EstimationError(
+            "estimate ri re-draws the trial's own procedure: give --protocol FILE (with DATA a "
+            "table) or --db URL (with DATA the trial's data folder), not both."
+        )
+    given = [
+        f for f, v in (("--treatment", treatment), ("--order", order), ("--control", control)) if v
+    ]
+    if db is not None and given:
+        raise EstimationError(
+            f"estimate ri --db takes the arm, the arrival order and the control arm from the "
+            f"register; leave out {', '.join(given)}."
+        )
+
+
+def _echo_ri(result: Any, *, family: bool, order_column: str | None, sha: str) -> None:
+    """The text output of ``estimate ri``: the table, then (one statistic) how it was drawn."""
     typer.echo(result.summary())
     if family:
         return

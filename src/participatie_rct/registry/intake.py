@@ -18,6 +18,8 @@ from participatie_rct.errors import RegistryError, line_list
 from participatie_rct.registry.levels import check_declared
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import pandas as pd
 
     from participatie_rct.protocol import Protocol
@@ -226,3 +228,23 @@ def _dates(frame: pd.DataFrame, *, source: str, where: Where) -> list[str | None
             for i, v in enumerate(enrolled):
                 dates[i] = date_text(v, what=f"{source}, column 'enrolled_on', {where([i])}")
     return dates
+
+
+def load_participants(
+    path: str | Path, protocol: Protocol, *, key: bytes | None, as_of: dt.date | None
+) -> pd.DataFrame:
+    """Read and check a participants file for assignment: identifiers pseudonymised with
+    ``key``, and every row's intake date present (none is assumed: ``docs/data-path.md``)."""
+    from participatie_rct import data
+    from participatie_rct.data.required import require_filled
+
+    frame = data.load_table(
+        path,
+        "participants",
+        key=key,
+        id_kind=protocol.identifier_kind.value,
+        id_column=protocol.identifier_column,
+        **({} if as_of is None else {"as_of": as_of}),
+    )
+    require_filled(frame, "participants", "enrolled_on")
+    return frame

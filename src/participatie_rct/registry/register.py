@@ -340,21 +340,9 @@ class Register(RegisterDraws, RegisterDesk):
     def _load_participants(
         self, path: str | Path, *, key: bytes | None, as_of: dt.date | None
     ) -> pd.DataFrame:
-        from participatie_rct import data
-        from participatie_rct.data.required import require_filled
-
         if self.protocol.identifier_kind is IdentifierKind.BSN:
             key = self._checked_key(key, purpose=f"Assigning {Path(path).name}")
-        kwargs: dict[str, Any] = {
-            "key": key,
-            "id_kind": self.protocol.identifier_kind.value,
-            "id_column": self.protocol.identifier_column,
-        }
-        if as_of is not None:
-            kwargs["as_of"] = as_of
-        frame = data.load_table(path, "participants", **kwargs)
-        require_filled(frame, "participants", "enrolled_on")  # none assumed: docs/data-path.md
-        return frame
+        return intake.load_participants(path, self.protocol, key=key, as_of=as_of)
 
     def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
