@@ -32,6 +32,7 @@ from participatie_rct.assignment import common
 from participatie_rct.assignment.base import Draw, Sequencer
 from participatie_rct.assignment.keys import stratum_codes
 from participatie_rct.assignment.streams import TAG_BLOCKS, key_words, root_sequence, stream
+from participatie_rct.assignment.tally import Tally
 from participatie_rct.errors import AssignmentError
 
 if TYPE_CHECKING:
@@ -114,6 +115,10 @@ class PermutedBlocks(common.StrataProcedure):
             common.history_arm_codes(history, self.arms)
         counts = common.stratum_counts(history, self.strata, role="strata")
         return BlockSequencer(self, root_sequence(rng), counts)
+
+    def resume(self, *, rng: np.random.Generator, tally: Tally) -> BlockSequencer:
+        """A sequencer that continues every stratum after its count in ``tally``."""
+        return BlockSequencer(self, root_sequence(rng), dict(tally.strata))
 
     def stratum_sequence(
         self, key: str, length: int, *, rng: np.random.Generator
@@ -225,6 +230,10 @@ class BlockSequencer(Sequencer):
         self.root = root
         self.counts = dict(counts)
         self._streams: dict[str, _StratumStream] = {}
+
+    def tally(self) -> Tally:
+        """The count of every stratum this sequencer knows (the only state of the method)."""
+        return Tally(strata=dict(self.counts))
 
     def next(self, unit: Mapping[str, Any]) -> Draw:
         import numpy as np
