@@ -89,14 +89,11 @@ def read(conn: Connection, keys: TallyKeys, arms: Sequence[str]) -> Tally:
     Refuses when the state does not end at the newest assignment: drawing from stale counts
     would repeat a position or unbalance a stratum.
     """
-    check_through(conn)
     table = SEQUENCER_STATE
+    rows = _scalars(conn)
     wanted: list[tuple[str, list[str]]] = [("stratum", sorted(keys.strata))]
     wanted.append(("level", sorted(level_key(f, lv, a) for f, lv in keys.levels for a in arms)))
-    rows: Rows = {}
     query = sa.select(table.c.kind, table.c.key, table.c.value)
-    for kind, key, value in conn.execute(query.where(table.c.kind.in_(_SCALARS))):
-        rows[kind, key] = int(value)
     for kind, names in wanted:
         for chunk in store.chunks(names):
             for row in conn.execute(query.where(table.c.kind == kind, table.c.key.in_(chunk))):
@@ -104,26 +101,29 @@ def read(conn: Connection, keys: TallyKeys, arms: Sequence[str]) -> Tally:
     return rows_tally(rows, arms)
 
 
-def check_through(conn: Connection) -> None:
-    """Refuse when the kept state does not include exactly the assignments the register holds.
+def _scalars(conn: Connection) -> Rows:
+    """The scalar counts, after checking that the state covers exactly the assignments held.
 
-    One statement reads both numbers, so a concurrent commit cannot fall between them.
+    One statement reads the state and the newest sequence number, so a concurrent commit
+    cannot fall between them.
     """
     table = SEQUENCER_STATE
-    through = (
-        sa.select(table.c.value)
-        .where(table.c.kind == THROUGH[0], table.c.key == THROUGH[1])
-        .scalar_subquery()
+    kept_rows = sa.select(table.c.kind, table.c.key, table.c.value).where(
+        table.c.kind.in_((*_SCALARS, THROUGH[0]))
     )
-    head = sa.select(sa.func.max(ASSIGNMENT.c.sequence)).scalar_subquery()
-    kept, last = conn.execute(sa.select(through, head)).one()
-    if int(kept or 0) != int(last or 0):
+    # a scalar subquery of max() alone: both databases answer it from the sequence index
+    newest = sa.select(sa.func.max(ASSIGNMENT.c.sequence)).scalar_subquery()
+    head = sa.select(sa.literal("head"), sa.literal(""), newest)
+    rows: Rows = {(r[0], r[1]): int(r[2] or 0) for r in conn.execute(sa.union_all(kept_rows, head))}
+    through, last = rows.pop(THROUGH, 0), rows.pop(("head", ""), 0)
+    if through != last:
         raise RegistryError(
-            f"The register's sequencer state covers assignments up to {int(kept or 0)}, but "
-            f"the register holds {int(last or 0)}: the state was changed or restored apart "
-            "from the assignments, so no arm can be drawn safely. Run participatie-rct "
-            "verify, and restore the register from a backup."
+            f"The register's sequencer state covers assignments up to {through}, but the "
+            f"register holds {last}: the state was changed or restored apart from the "
+            "assignments, so no arm can be drawn safely. Run participatie-rct verify, and "
+            "restore the register from a backup."
         )
+    return rows
 
 
 def write(conn: Connection, rows: Rows, *, through: int) -> None:
