@@ -65,6 +65,7 @@ def _part(full: Tally, keys: TallyKeys) -> Tally:
         batches=full.batches,
         strata={k: v for k, v in full.strata.items() if k in keys.strata},
         levels={k: v for k, v in full.levels.items() if k in keys.levels},
+        chunks={k: v for k, v in full.chunks.items() if k in keys.strata},
     )
 
 
@@ -87,6 +88,7 @@ def test_resuming_from_the_counts_a_call_needs_draws_what_the_history_draws(meth
     assert (after.arrivals, after.batches) == (whole.arrivals, whole.batches)
     assert all(whole.strata[k] == v for k, v in after.strata.items())
     assert all(whole.levels[k] == v for k, v in after.levels.items())
+    assert all(whole.chunks[k] == v for k, v in after.chunks.items())
 
 
 @pytest.mark.parametrize("method", sorted(PROCEDURES))
@@ -139,3 +141,29 @@ def test_counts_that_do_not_fit_the_procedure_are_refused() -> None:
         procedure.resume(rng=np.random.default_rng(1), tally=Tally(levels={("x", "1"): (1, 2, 3)}))
     with pytest.raises(AssignmentError, match="do not fit"):
         procedure.resume(rng=np.random.default_rng(1), tally=Tally(levels={("site", "E"): (1,)}))
+
+
+def test_a_stratum_deep_into_its_sequence_resumes_at_its_chunk() -> None:
+    """Permuted blocks keep the chunk of each stratum's next position: resuming at arrival
+    50,000 makes one or two chunks, not the hundreds before it, and draws the same arms."""
+    procedure = PermutedBlocks(arms=("a", "b"), block_sizes=(2, 4, 6), strata=("site",))
+    key = procedure.stratum_key({"site": "Ede"})
+    counted = procedure.resume(rng=np.random.default_rng(9), tally=Tally(strata={key: 50_000}))
+    kept = counted.tally()
+    chunk, start = kept.chunks[key]
+    assert chunk > 100 and 0 < start <= 50_000
+    resumed = procedure.resume(rng=np.random.default_rng(9), tally=kept)
+    units = pd.DataFrame({"site": ["Ede"] * 300})
+    assert resumed.next_batch(units) == counted.next_batch(units)
+    assert resumed._streams[key].base == start  # nothing before the kept chunk was made
+    arms, _ = procedure.stratum_sequence(key, 50_300, rng=np.random.default_rng(9))
+    resumed_again = procedure.resume(rng=np.random.default_rng(9), tally=kept)
+    assert [d.arm for d in resumed_again.next_batch(units)] == arms[50_000:]
+
+
+def test_a_kept_chunk_after_the_count_is_refused() -> None:
+    procedure = PROCEDURES["permuted_blocks"]
+    key = procedure.stratum_key({"site": "Ede"})
+    tally = Tally(strata={key: 3}, chunks={key: (2, 700)})
+    with pytest.raises(AssignmentError, match="does not fit the count"):
+        procedure.resume(rng=np.random.default_rng(1), tally=tally).next({"site": "Ede"})

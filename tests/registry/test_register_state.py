@@ -178,3 +178,20 @@ def test_a_draw_reads_no_history(sqlite_url: str) -> None:
     assert not [s for s in reads if "assignment.arm" in s and "participant IN" not in s]
     state_reads = [s for s in statements if "FROM sequencer_state" in s]
     assert state_reads and all("WHERE" in s for s in state_reads)
+
+
+def test_a_moved_block_chunk_is_reported_by_verify(sqlite_url: str) -> None:
+    """Permuted blocks keep where each stratum's stream resumes; moving it is found."""
+    with Register.create(sqlite_url, make_protocol(METHODS["blocks"]), key=None) as reg:
+        _fill(reg)
+        kept = _kept(reg)
+        key = reg.procedure.stratum_key({"site": "Ede", "age_group": "45+"})
+        assert kept["chunk", key] == kept["chunk_start", key] == 0  # still in the first chunk
+        with reg.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE sequencer_state SET value = 1 WHERE kind = 'chunk' AND key = :key"),
+                {"key": key},
+            )
+        report = reg.verify()
+    assert report.first_broken == "sequencer_state"
+    assert f"chunk {key!r}: kept 1, the replay gives 0" in report.message

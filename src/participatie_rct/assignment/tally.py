@@ -23,13 +23,16 @@ class Tally:
     ``arrivals`` is the number of earlier arrivals (minimization: the next position),
     ``batches`` the next batch number (complete and stratified randomization), ``strata`` the
     number of earlier arrivals per stratum key, and ``levels`` the arm counts (in arm order)
-    of earlier participants at each ``(factor, level)``.
+    of earlier participants at each ``(factor, level)``. ``chunks`` (permuted blocks) names,
+    per stratum, the chunk of its arm sequence that holds its next position and the position
+    where that chunk starts, so resuming makes no chunk before it.
     """
 
     arrivals: int | None = None
     batches: int | None = None
     strata: Mapping[str, int] = field(default_factory=dict)
     levels: Mapping[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    chunks: Mapping[str, tuple[int, int]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

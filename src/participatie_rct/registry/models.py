@@ -164,10 +164,10 @@ class ServiceUser(Base):
 
 
 class SequencerState(Base):
-    """One kept count: ``kind`` (``arrivals``, ``batches``, ``stratum``, ``level`` or
-    ``through``), ``key`` (the stratum key, or the canonical JSON of factor, level and arm;
-    empty for the others) and its ``value``. ``through`` is the last assignment the counts
-    include."""
+    """One kept count: ``kind`` (``arrivals``, ``batches``, ``stratum``, ``chunk``,
+    ``chunk_start``, ``level`` or ``through``), ``key`` (the stratum key, or the canonical JSON
+    of factor, level and arm; empty for the others) and its ``value``. ``through`` is the last
+    assignment the counts include."""
 
     __tablename__ = "sequencer_state"
 

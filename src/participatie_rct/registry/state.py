@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 Rows = dict[tuple[str, str], int]
 
 _SCALARS = ("arrivals", "batches")
+_CHUNK_KINDS = ("chunk", "chunk_start")
 THROUGH = ("through", "")
 
 
@@ -53,6 +54,9 @@ def tally_rows(tally: Tally, arms: Sequence[str]) -> Rows:
         rows["batches", ""] = int(tally.batches)
     for key, count in tally.strata.items():
         rows["stratum", key] = int(count)
+    for key, (chunk, start) in tally.chunks.items():
+        rows["chunk", key] = int(chunk)
+        rows["chunk_start", key] = int(start)
     for (factor, level), counts in tally.levels.items():
         for arm, count in zip(arms, counts, strict=True):
             rows["level", level_key(factor, level, arm)] = int(count)
@@ -68,9 +72,12 @@ def rows_tally(rows: Rows, arms: Sequence[str]) -> Tally:
     index = {arm: i for i, arm in enumerate(arms)}
     strata: dict[str, int] = {}
     levels: dict[tuple[str, str], list[int]] = {}
+    chunks: dict[str, tuple[int, int]] = {}
     for (kind, key), value in rows.items():
         if kind == "stratum":
             strata[key] = value
+        elif kind in _CHUNK_KINDS:
+            chunks[key] = (rows.get(("chunk", key), 0), rows.get(("chunk_start", key), 0))
         elif kind == "level":
             factor, level, arm = json.loads(key)
             if arm in index:
@@ -80,6 +87,7 @@ def rows_tally(rows: Rows, arms: Sequence[str]) -> Tally:
         batches=rows.get(("batches", "")),
         strata=strata,
         levels={k: tuple(v) for k, v in levels.items()},
+        chunks=chunks,
     )
 
 
@@ -91,12 +99,12 @@ def read(conn: Connection, keys: TallyKeys, arms: Sequence[str]) -> Tally:
     """
     table = SEQUENCER_STATE
     rows = _scalars(conn)
-    wanted: list[tuple[str, list[str]]] = [("stratum", sorted(keys.strata))]
-    wanted.append(("level", sorted(level_key(f, lv, a) for f, lv in keys.levels for a in arms)))
+    levels = sorted(level_key(f, lv, a) for f, lv in keys.levels for a in arms)
+    wanted = [(("stratum", *_CHUNK_KINDS), sorted(keys.strata)), (("level",), levels)]
     query = sa.select(table.c.kind, table.c.key, table.c.value)
-    for kind, names in wanted:
+    for kinds, names in wanted:
         for chunk in store.chunks(names):
-            for row in conn.execute(query.where(table.c.kind == kind, table.c.key.in_(chunk))):
+            for row in conn.execute(query.where(table.c.kind.in_(kinds), table.c.key.in_(chunk))):
                 rows[row[0], row[1]] = int(row[2])
     return rows_tally(rows, arms)
 
