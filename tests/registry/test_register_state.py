@@ -195,3 +195,31 @@ def test_a_moved_block_chunk_is_reported_by_verify(sqlite_url: str) -> None:
         report = reg.verify()
     assert report.first_broken == "sequencer_state"
     assert f"chunk {key!r}: kept 1, the replay gives 0" in report.message
+
+
+def test_a_sealed_block_trial_verifies_and_migrates_without_the_secret(tmp_path: Path) -> None:
+    """Where a stratum's block chunks fall follows from the secret: without it verify leaves
+    them out, and a migration keeps none (the next draws place them), so both stay right."""
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    secret = bytes(range(32))
+    protocol = make_protocol(METHODS["blocks"], seed=None)
+    with Register.create(url, protocol, key=None, secret=secret) as reg:
+        _fill(reg)
+    with Register.open(url, read_only=True) as reg:
+        assert reg.verify().ok
+    engine = sa.create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE sequencer_state")
+        conn.exec_driver_sql("DELETE FROM schema_migration WHERE version >= 6")
+    engine.dispose()
+    with Register.open(url) as reg:  # migrated here, without the secret
+        assert not [k for k in _kept(reg) if k[0] in ("chunk", "chunk_start")]
+        assert reg.verify().ok
+    with Register.open(url, secret=secret) as reg:
+        arms = _next_arms(reg)
+        report = reg.verify()
+        assert report.ok, report.message
+    twin = f"sqlite:///{tmp_path / 'twin.db'}"
+    with Register.create(twin, protocol, key=None, secret=secret) as reg:
+        _fill(reg)
+        assert _next_arms(reg) == arms

@@ -262,9 +262,16 @@ class BlockSequencer(Sequencer):
         self._streams: dict[str, _StratumStream] = {}
 
     def tally(self) -> Tally:
-        """The count of every stratum this sequencer knows, and the chunk holding its next
-        position (so a resumed sequencer makes no chunk before it)."""
-        chunks = {key: self._stream(key).chunk_of(n) for key, n in self.counts.items()}
+        """The count of every stratum this sequencer knows, and, for each stratum whose
+        sequence it made or was given a start for, the chunk holding its next position (so a
+        resumed sequencer makes no chunk before it). A sequencer rebuilt from the history
+        made no sequence, so it names no chunk: resuming without one starts at the first,
+        which is always right, only slower."""
+        chunks = {
+            key: self._stream(key).chunk_of(n)
+            for key, n in self.counts.items()
+            if key in self._streams or key in self._starts
+        }
         return Tally(strata=dict(self.counts), chunks=chunks)
 
     def _stream(self, key: str) -> _StratumStream:

@@ -81,7 +81,11 @@ def check_state(
         return  # an older schema, reported as such; migrating builds the state
     expected = replayed if replayed is not None else state.history_tally(procedure, assignments)
     last = int(assignments[-1]["sequence"]) if assignments else 0
-    wrong = state.differences(state.kept(conn), state.expected_rows(expected, procedure.arms, last))
+    wrong = state.differences(
+        state.kept(conn),
+        state.expected_rows(expected, procedure.arms, last),
+        chunks=replayed is not None,
+    )
     if wrong:
         shown = "; ".join(wrong[:3]) + (f"; and {len(wrong) - 3} more" if len(wrong) > 3 else "")
         found.add(

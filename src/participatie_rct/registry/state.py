@@ -161,7 +161,9 @@ def kept(conn: Connection) -> Rows:
 def history_tally(procedure: AssignmentProcedure, rows: Iterable[Any]) -> Tally:
     """The counts a sequencer rebuilt from these assignments (in sequence order) holds.
 
-    Needs no secret: the counts follow from the stored units, arms, strata and batches.
+    Needs no secret: the counts follow from the stored units, arms, strata and batches. It
+    names no block chunk (where those fall follows from the random stream), so a rebuilt
+    state resumes each stratum's sequence at its first chunk until its next draw.
     """
     import numpy as np
 
@@ -180,10 +182,18 @@ def expected_rows(tally: Tally, arms: Sequence[str], last: int) -> Rows:
     return rows
 
 
-def differences(kept_rows: Rows, expected: Rows) -> list[str]:
-    """What differs between the kept and the expected counts (zero counts are no rows)."""
-    have = {k: v for k, v in kept_rows.items() if v}
-    want = {k: v for k, v in expected.items() if v}
+def differences(kept_rows: Rows, expected: Rows, *, chunks: bool = True) -> list[str]:
+    """What differs between the kept and the expected counts (zero counts are no rows).
+
+    A block chunk is a hint where a stratum's sequence resumes: one not kept is safe (the
+    sequence then starts at its first chunk), one kept must be the replay's. ``chunks=False``
+    leaves them out, for a check without the random stream that places them (no secret).
+    """
+    have = {k: v for k, v in kept_rows.items() if v and k[0] not in _CHUNK_KINDS}
+    want = {k: v for k, v in expected.items() if v and k[0] not in _CHUNK_KINDS}
+    if chunks:
+        have |= {k: v for k, v in kept_rows.items() if k[0] in _CHUNK_KINDS}
+        want |= {k: expected.get(k, 0) for k in kept_rows if k[0] in _CHUNK_KINDS}
     out = []
     for name in sorted(set(have) | set(want)):
         if have.get(name) != want.get(name):
