@@ -1,7 +1,8 @@
 """The assignment engine: pure procedures that draw arms for participants, reproducibly.
 
 Four methods, each a frozen object declared once (docs/conventions.md, rule 2) with
-``draw(units, *, rng)``, ``probabilities(units)`` and ``sequencer(rng=..., history=...)``:
+``draw(units, *, rng)``, ``probabilities(units)``, ``sequencer(rng=..., history=...)`` and
+``resume(rng=..., tally=...)`` (a sequencer continued from kept counts, :mod:`.tally`):
 
 * :class:`CompleteRandomization`: floor or ceiling of ``n x share`` per arm;
 * :class:`StratifiedRandomization`: complete randomization within every stratum;
@@ -22,6 +23,7 @@ from participatie_rct.assignment.blocks import PermutedBlocks
 from participatie_rct.assignment.complete import CompleteRandomization, StratifiedRandomization
 from participatie_rct.assignment.keys import value_text
 from participatie_rct.assignment.minimization import Minimization
+from participatie_rct.assignment.tally import Tally, TallyKeys
 from participatie_rct.choices import AssignmentMethod
 
 if TYPE_CHECKING:
@@ -35,6 +37,8 @@ __all__ = [
     "PermutedBlocks",
     "Sequencer",
     "StratifiedRandomization",
+    "Tally",
+    "TallyKeys",
     "procedure_from_protocol",
     "value_text",
 ]

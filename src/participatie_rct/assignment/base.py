@@ -20,13 +20,15 @@ restart, a new site or a concurrent assigner changes nobody's arm.
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
 if TYPE_CHECKING:
     import numpy as np
     import pandas as pd
+
+    from participatie_rct.assignment.tally import Tally, TallyKeys
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,14 @@ class Sequencer(ABC):
         """Assign a batch of arrivals (rows in arrival order).
 
         Batch methods randomize them together; rolling methods assign them one by one.
+        """
+
+    @abstractmethod
+    def tally(self) -> Tally:
+        """The counts the next draw depends on, as this sequencer holds them now.
+
+        A sequencer built from the full history holds every count; one resumed from part of
+        a tally holds that part and what its own draws changed.
         """
 
 
@@ -108,4 +118,16 @@ class AssignmentProcedure(ABC):
         for complete, stratified and block methods, a ``stratum`` column of keys), an ``arm``
         column and, for batch methods, a ``batch`` column. Rebuilding from history and
         then calling ``next`` gives the same arm as one sequencer that saw every arrival.
+        """
+
+    @abstractmethod
+    def tally_keys(self, units: Sequence[Mapping[str, Any]]) -> TallyKeys:
+        """The part of the tally that drawing ``units`` (values by unit column) reads."""
+
+    @abstractmethod
+    def resume(self, *, rng: np.random.Generator, tally: Tally) -> Sequencer:
+        """A sequencer continued from kept counts instead of the history.
+
+        Given the counts :meth:`tally_keys` names for the next units (absent counts are
+        zero), it draws exactly what :meth:`sequencer` rebuilt from the history draws.
         """

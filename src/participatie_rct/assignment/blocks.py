@@ -32,6 +32,7 @@ from participatie_rct.assignment import common
 from participatie_rct.assignment.base import Draw, Sequencer
 from participatie_rct.assignment.keys import stratum_codes
 from participatie_rct.assignment.streams import TAG_BLOCKS, key_words, root_sequence, stream
+from participatie_rct.assignment.tally import Tally
 from participatie_rct.errors import AssignmentError
 
 if TYPE_CHECKING:
@@ -115,6 +116,11 @@ class PermutedBlocks(common.StrataProcedure):
         counts = common.stratum_counts(history, self.strata, role="strata")
         return BlockSequencer(self, root_sequence(rng), counts)
 
+    def resume(self, *, rng: np.random.Generator, tally: Tally) -> BlockSequencer:
+        """A sequencer that continues every stratum after its count in ``tally``, making its
+        stream from the chunk ``tally.chunks`` names (else from the first)."""
+        return BlockSequencer(self, root_sequence(rng), dict(tally.strata), tally.chunks)
+
     def stratum_sequence(
         self, key: str, length: int, *, rng: np.random.Generator
     ) -> tuple[list[str], np.ndarray]:
@@ -180,25 +186,38 @@ def block_chunk(
 
 
 class _StratumStream:
-    """The lazily extended arm sequence of one stratum."""
+    """The lazily extended arm sequence of one stratum, from chunk ``chunk`` on.
 
-    def __init__(self, procedure: PermutedBlocks, root: np.random.SeedSequence, key: str):
+    ``base`` is the position of the first arm held (where chunk ``chunk`` starts), so a
+    stratum resumed deep into its sequence makes only the chunks from there, not all before.
+    """
+
+    def __init__(
+        self,
+        procedure: PermutedBlocks,
+        root: np.random.SeedSequence,
+        key: str,
+        start: tuple[int, int] = (0, 0),
+    ):
         import numpy as np
 
         self.procedure = procedure
         self.root = root
         self.words = key_words(key)
-        self.chunks = 0
+        self.chunks, self.base = start
+        #: position where each chunk made so far starts, by chunk number
+        self.starts: dict[int, int] = {}
         self.arms = np.zeros(0, dtype=np.int64)
         self.probs = np.zeros((0, len(procedure.arms)))
 
     def ensure(self, length: int) -> None:
+        """Make chunks until the positions below ``length`` are held."""
         import numpy as np
 
-        if len(self.arms) >= length:
+        have = self.base + len(self.arms)
+        if have >= length:
             return
         new_arms, new_probs = [self.arms], [self.probs]
-        have = len(self.arms)
         while have < length:
             arms, probs, _ = block_chunk(
                 self.root,
@@ -207,6 +226,7 @@ class _StratumStream:
                 self.procedure.ratios,
                 self.procedure.block_sizes,
             )
+            self.starts[self.chunks] = have
             self.chunks += 1
             new_arms.append(arms)
             new_probs.append(probs)
@@ -214,17 +234,54 @@ class _StratumStream:
         self.arms = np.concatenate(new_arms)
         self.probs = np.concatenate(new_probs)
 
+    def chunk_of(self, position: int) -> tuple[int, int]:
+        """The chunk that holds ``position`` and where it starts (the next chunk when
+        ``position`` is the first after those made)."""
+        self.ensure(position)
+        inside = [(c, s) for c, s in self.starts.items() if s <= position]
+        if position >= self.base + len(self.arms) or not inside:
+            return self.chunks, self.base + len(self.arms)
+        return max(inside)
+
 
 class BlockSequencer(Sequencer):
     """Hands out each stratum's sequence in arrival order; state: the count per stratum."""
 
     def __init__(
-        self, procedure: PermutedBlocks, root: np.random.SeedSequence, counts: dict[str, int]
+        self,
+        procedure: PermutedBlocks,
+        root: np.random.SeedSequence,
+        counts: dict[str, int],
+        chunks: Mapping[str, tuple[int, int]] | None = None,
     ):
         self.procedure = procedure
         self.root = root
         self.counts = dict(counts)
+        #: where each stratum's stream may start: the chunk holding its next position
+        self._starts = dict(chunks or {})
         self._streams: dict[str, _StratumStream] = {}
+
+    def tally(self) -> Tally:
+        """The count of every stratum this sequencer knows, and, for each stratum whose
+        sequence it made or was given a start for, the chunk holding its next position (so a
+        resumed sequencer makes no chunk before it). A sequencer rebuilt from the history
+        made no sequence, so it names no chunk: resuming without one starts at the first,
+        which is always right, only slower."""
+        chunks = {
+            key: self._stream(key).chunk_of(n)
+            for key, n in self.counts.items()
+            if key in self._streams or key in self._starts
+        }
+        return Tally(strata=dict(self.counts), chunks=chunks)
+
+    def _stream(self, key: str) -> _StratumStream:
+        """The stream of stratum ``key``, started where the kept state says (else at 0)."""
+        stream_ = self._streams.get(key)
+        if stream_ is None:
+            start = self._starts.get(key, (0, 0))
+            stream_ = _StratumStream(self.procedure, self.root, key, start)
+            self._streams[key] = stream_
+        return stream_
 
     def next(self, unit: Mapping[str, Any]) -> Draw:
         import numpy as np
@@ -263,12 +320,16 @@ class BlockSequencer(Sequencer):
                 continue
             rows = order[start : start + size]
             start += size
-            stream_ = self._streams.get(key)
-            if stream_ is None:
-                stream_ = self._streams[key] = _StratumStream(self.procedure, self.root, key)
+            stream_ = self._stream(key)
             pos = positions[rows]
             stream_.ensure(int(pos[-1]) + 1)
-            arm_codes[rows] = stream_.arms[pos]
-            probs[rows] = stream_.probs[pos]
+            if int(pos[0]) < stream_.base:
+                raise AssignmentError(
+                    f"stratum {key!r} resumes at chunk {stream_.chunks} (position "
+                    f"{stream_.base}), after its next position {int(pos[0])}: the kept "
+                    "state does not fit the count."
+                )
+            arm_codes[rows] = stream_.arms[pos - stream_.base]
+            probs[rows] = stream_.probs[pos - stream_.base]
             self.counts[key] = int(pos[-1]) + 1
         return arm_codes, probs, positions

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from participatie_rct.assignment.base import AssignmentProcedure, Draw
 from participatie_rct.assignment.keys import stratum_codes, unit_key
+from participatie_rct.assignment.tally import TallyKeys
 from participatie_rct.errors import AssignmentError
 
 if TYPE_CHECKING:
@@ -260,6 +261,10 @@ class StrataProcedure(AssignmentProcedure):
 
     def stratum_key(self, unit: Mapping[str, Any]) -> str:
         return unit_key(self.strata, unit, role="strata")
+
+    def tally_keys(self, units: Sequence[Mapping[str, Any]]) -> TallyKeys:
+        """The strata of ``units``: each continues from its own count."""
+        return TallyKeys(strata=frozenset(self.stratum_key(u) for u in units))
 
     def probabilities(self, units: pd.DataFrame) -> pd.DataFrame:
         """Exact marginal probabilities: every participant has each arm's share ``r_a / R``

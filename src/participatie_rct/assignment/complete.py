@@ -23,6 +23,7 @@ from participatie_rct.assignment.allocation import arm_counts
 from participatie_rct.assignment.base import Draw, Sequencer
 from participatie_rct.assignment.keys import stratum_codes
 from participatie_rct.assignment.streams import TAG_BATCH, key_words, root_sequence, stream
+from participatie_rct.assignment.tally import Tally
 from participatie_rct.errors import AssignmentError
 
 if TYPE_CHECKING:
@@ -104,6 +105,10 @@ class _BatchProcedure(common.StrataProcedure):
             next_number = int(history["batch"].max()) + 1
         counts = common.stratum_counts(history, self.strata, role="strata")
         return BatchSequencer(self, root_sequence(rng), counts, next_number)
+
+    def resume(self, *, rng: np.random.Generator, tally: Tally) -> BatchSequencer:
+        """A sequencer whose next batch is ``tally.batches``, each stratum after its count."""
+        return BatchSequencer(self, root_sequence(rng), dict(tally.strata), tally.batches or 0)
 
     def to_dict(self) -> dict[str, Any]:
         """The declaration as plain data (what an auditor needs besides the seed)."""
@@ -191,3 +196,7 @@ class BatchSequencer(Sequencer):
             self.counts[key] = self.counts.get(key, 0) + int(n)
         self.batch += 1
         return draws
+
+    def tally(self) -> Tally:
+        """The next batch number and the count of every stratum this sequencer knows."""
+        return Tally(batches=self.batch, strata=dict(self.counts))

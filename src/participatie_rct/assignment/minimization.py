@@ -64,6 +64,7 @@ from participatie_rct.assignment.streams import (
     root_sequence,
     stream,
 )
+from participatie_rct.assignment.tally import Tally, TallyKeys
 from participatie_rct.choices import ImbalanceMeasure, parse_choice
 from participatie_rct.errors import AssignmentError
 
@@ -200,6 +201,29 @@ class Minimization(AssignmentProcedure):
         """A sequencer holding the counts per factor level and arm of ``history``."""
         return MinimizationSequencer(self, root_sequence(rng), history)
 
+    def tally_keys(self, units: Sequence[Mapping[str, Any]]) -> TallyKeys:
+        """The ``(factor, level)`` pairs of ``units``: the arm counts their draws compare."""
+        return TallyKeys(
+            levels=frozenset(
+                (f, value_text(u[f]) or "") for u in units for f in self.factors if f in u
+            )
+        )
+
+    def resume(self, *, rng: np.random.Generator, tally: Tally) -> MinimizationSequencer:
+        """A sequencer at arrival ``tally.arrivals`` holding the arm counts of ``tally.levels``."""
+        sequencer = MinimizationSequencer(self, root_sequence(rng), None)
+        k = len(self.arms)
+        index = {f: i for i, f in enumerate(self.factors)}
+        for (factor, level), counts in tally.levels.items():
+            if factor not in index or len(counts) != k:
+                raise AssignmentError(
+                    f"the kept counts of {factor!r} = {level!r} do not fit this procedure "
+                    f"(factors {list(self.factors)}, {k} arms)."
+                )
+            sequencer.counts[index[factor]][level] = [int(c) for c in counts]
+        sequencer.n = tally.arrivals or 0
+        return sequencer
+
     def conditional_probabilities(self, counts: Sequence[Sequence[int]]) -> list[float]:
         """Probability of each arm given the arm counts at the arrival's level of each factor.
 
@@ -332,6 +356,17 @@ class MinimizationSequencer(Sequencer):
                 text: [int(v) for v in row] for text, row in zip(texts, table.tolist(), strict=True)
             }
         self.n = len(history)
+
+    def tally(self) -> Tally:
+        """The number of arrivals and the arm counts at every factor level this sequencer knows."""
+        return Tally(
+            arrivals=self.n,
+            levels={
+                (factor, level): tuple(row)
+                for factor, rows in zip(self.procedure.factors, self.counts, strict=True)
+                for level, row in rows.items()
+            },
+        )
 
     def _uniform(self, position: int) -> float:
         chunk, offset = divmod(position, CHUNK_DRAWS)

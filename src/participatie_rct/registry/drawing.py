@@ -1,10 +1,11 @@
-"""Drawing arms: the assignment transaction of a register, its history and its chain.
+"""Drawing arms: the assignment transaction of a register, its kept state and its chain.
 
 :class:`RegisterDraws` is mixed into :class:`~participatie_rct.registry.Register`. A draw
-locks the state it depends on, reads the history incrementally, asks the protocol's
-sequencer for the arms (seeded from the trial secret, or from an open trial's seed), and
-appends the new assignments to the keyed chain together with an intake entry in the audit
-log, all in one transaction.
+locks the state it depends on, reads the kept counts of its strata or factor levels
+(:mod:`.state`), asks the protocol's sequencer, resumed from those counts, for the arms
+(seeded from the trial secret, or from an open trial's seed), and appends the new
+assignments to the keyed chain, the counts after them to the kept state and an intake entry
+to the audit log, all in one transaction.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from sqlalchemy.engine import Connection
 
 from participatie_rct.choices import AssignmentMethod
 from participatie_rct.errors import KeyMissingError, RegistryError
-from participatie_rct.registry import intake, sealing, store
+from participatie_rct.registry import intake, sealing, state, store
 from participatie_rct.registry.chain import chain_assignments
 from participatie_rct.registry.engine import lock, run_transaction
 from participatie_rct.registry.events import RegisterEvents
@@ -30,13 +31,11 @@ if TYPE_CHECKING:
     import pandas as pd
 
     from participatie_rct.assignment.base import AssignmentProcedure, Draw
+    from participatie_rct.assignment.tally import Tally
 
 
 class RegisterDraws(RegisterEvents):
     """The drawing methods of a register (mixed into :class:`Register`)."""
-
-    _history: dict[str, list[tuple[Any, ...]]]
-    _history_seen: dict[str, int]
 
     if TYPE_CHECKING:
 
@@ -44,7 +43,8 @@ class RegisterDraws(RegisterEvents):
         def procedure(self) -> AssignmentProcedure: ...
 
     def _lock_names(self, strata: Iterable[str]) -> list[str]:
-        """What to lock before reading history: each stratum (block methods), else the draw."""
+        """What to lock before reading the kept counts: each stratum (block methods), else the
+        draw."""
         if self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS:
             return [f"stratum:{s}" for s in strata]
         return ["draw"]
@@ -101,63 +101,69 @@ class RegisterDraws(RegisterEvents):
         declining = [a for a in arrivals if not a.consent and a.participant not in existing]
         logged = store.declined(conn, [a.participant for a in declining])
         new_declines = [a for a in declining if a.participant not in logged]
-        draws = self._draw(conn, new, call) if new else []
+        draws, tally = self._draw(conn, new, call) if new else ([], None)
         rows: dict[str, dict[str, Any]] = {}
         if new or new_declines:
             n_existing = sum(1 for a in arrivals if a.participant in existing)
-            rows = self._record(conn, new, draws, new_declines, call, n_existing=n_existing)
+            rows = self._record(
+                conn, (new, draws, tally), new_declines, call, n_existing=n_existing
+            )
         return _outcome_frame(arrivals, rows, existing)
 
-    def _draw(self, conn: Connection, new: list[intake.Arrival], call: DrawCall) -> list[Draw]:
-        """The arms of the ``new`` arrivals, from the sequencer continued over the history."""
+    def _draw(
+        self, conn: Connection, new: list[intake.Arrival], call: DrawCall
+    ) -> tuple[list[Draw], Tally]:
+        """The arms of the ``new`` arrivals and the counts after them.
+
+        The sequencer resumes from the kept counts of the strata (or factor levels) of these
+        arrivals alone, so a draw costs the same in a register of any size.
+        """
         import pandas as pd
 
-        columns = self.protocol.unit_columns
-        only = sorted({call.strata[a.participant] for a in new}) if self._per_stratum else None
-        # block methods continue each stratum from its count: the stratum column suffices
-        history = store.history_frame(
-            self._history_rows(conn, only), () if self._per_stratum else columns
-        )
+        procedure = self.procedure
+        units = [a.unit for a in new]
+        kept = state.read(conn, procedure.tally_keys(units), procedure.arms)
         # a fresh Generator per attempt: a retried transaction draws the same arms
-        sequencer = self.procedure.sequencer(rng=self._rng(), history=history)
+        sequencer = procedure.resume(rng=self._rng(), tally=kept)
         if call.via == "one":
-            draws = [sequencer.next(new[0].unit)]
+            draws = [sequencer.next(units[0])]
         else:
-            units = pd.DataFrame([a.unit for a in new], columns=list(columns))
-            draws = list(sequencer.next_batch(units))
+            frame = pd.DataFrame(units, columns=list(self.protocol.unit_columns))
+            draws = list(sequencer.next_batch(frame))
         if len(draws) != len(new):
             raise RegistryError(
                 f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals."
             )
-        return draws
+        return draws, sequencer.tally()
 
     def _record(
         self,
         conn: Connection,
-        new: list[intake.Arrival],
-        draws: list[Draw],
+        drawn: tuple[list[intake.Arrival], list[Draw], Tally | None],
         new_declines: list[intake.Arrival],
         call: DrawCall,
         *,
         n_existing: int,
     ) -> dict[str, dict[str, Any]]:
-        """Append the new assignments and the intake's audit entries; the records by pseudonym.
+        """Append the new assignments, the kept counts after them and the intake's audit
+        entries; the records by pseudonym.
 
+        ``drawn`` is the new arrivals, their draws and the sequencer's counts after them.
         Takes the append lock and checks that the protocol read at open is still in force, so
         no two calls interleave their records and none assigns under a replaced protocol.
         """
+        new, draws, tally = drawn
         lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
         self._check_protocol_in_force(conn)
         at = self._clock()
         records = self._chain_assignments(conn, new, draws, via=call.via, at=at)
         store.insert_many(conn, ASSIGNMENT, records)
+        if records and tally is not None:
+            rows = state.tally_rows(tally, self.procedure.arms)
+            state.write(conn, rows, through=int(records[-1]["sequence"]))
         events = _intake_events(records, new_declines, call, n_existing=n_existing)
         store.append_events(conn, events, at=at, chain=self._audit_chain())
         return {r["participant"]: r for r in records}
-
-    @property
-    def _per_stratum(self) -> bool:
-        return self.protocol.assignment.method is AssignmentMethod.PERMUTED_BLOCKS
 
     def _rng(self) -> Any:
         """A fresh Generator for one call's draws: from the secret (sealed) or the seed (open)."""
@@ -177,44 +183,6 @@ class RegisterDraws(RegisterEvents):
                 f"Drawing an arm for a sealed trial needs its secret. {sealing.SECRET_HINT}"
             )
         return sealed_rng(self._secret, self.protocol.sha256)
-
-    def _history_rows(self, conn: Connection, strata: list[str] | None) -> list[tuple[Any, ...]]:
-        """Earlier assignments (of ``strata``, or all), in sequence order, read incrementally.
-
-        Called with the strata's locks held. Every row of a stratum is written under its lock
-        and gets a sequence number above all earlier ones, so rows above the highest sequence
-        seen for a stratum are exactly the ones this process has not read yet.
-        """
-        keys = strata if strata is not None else ["*"]
-        floor = min(self._history_seen.get(k, 0) for k in keys)
-        query = (
-            sa.select(
-                ASSIGNMENT.c.unit,
-                ASSIGNMENT.c.arm,
-                ASSIGNMENT.c.stratum,
-                ASSIGNMENT.c.position,
-                ASSIGNMENT.c.batch,
-                ASSIGNMENT.c.sequence,
-            )
-            .where(ASSIGNMENT.c.sequence > floor)
-            .order_by(ASSIGNMENT.c.sequence)
-        )
-        fetched: list[Any] = []
-        if strata is None:
-            fetched = list(conn.execute(query))
-        else:
-            for chunk in store.chunks(strata):
-                fetched.extend(conn.execute(query.where(ASSIGNMENT.c.stratum.in_(chunk))))
-            fetched.sort(key=lambda r: r[5])
-        for row in fetched:
-            key = "*" if strata is None else row[2]
-            if row[5] > self._history_seen.get(key, 0):
-                self._history.setdefault(key, []).append(tuple(row))
-                self._history_seen[key] = row[5]
-        rows = [r for k in keys for r in self._history.get(k, [])]
-        if len(keys) > 1:
-            rows.sort(key=lambda r: r[5])
-        return rows
 
     def _check_protocol_in_force(self, conn: Connection) -> None:
         sha = conn.execute(

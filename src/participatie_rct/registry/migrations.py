@@ -14,6 +14,9 @@ still finds the change.
 Migration 4 adds what a sealed trial needs (``protocol.commitment`` and ``protocol.chain``,
 see :mod:`.sealing`) and, in PostgreSQL, makes the triggers fire ``ALWAYS``: also in a session
 with ``session_replication_role = replica``, which otherwise skips them.
+
+Migration 6 adds ``sequencer_state`` (see :mod:`.state`) and fills it from a replay of the
+history, so an older register draws on from exactly where its history left off.
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from participatie_rct.registry.models import (
     AUDIT_LOG,
     PROTOCOL,
     SCHEMA_MIGRATION,
+    SEQUENCER_STATE,
     SERVICE_USER,
 )
 
@@ -110,6 +114,24 @@ def _v4_sealed(connection: Connection) -> None:
             connection.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {trigger}")
 
 
+def _v6_sequencer_state(connection: Connection) -> None:
+    # The counts the next draw depends on (registry/state.py), rebuilt from the history so a
+    # register made before this version draws from the same state it would have replayed.
+    from participatie_rct.assignment import procedure_from_protocol
+    from participatie_rct.protocol import Protocol
+    from participatie_rct.registry import state
+
+    SEQUENCER_STATE.create(connection, checkfirst=True)
+    text = connection.execute(
+        sa.select(PROTOCOL.c.text).order_by(PROTOCOL.c.id.desc()).limit(1)
+    ).scalar()
+    if text is None:
+        connection.execute(SEQUENCER_STATE.delete())
+        return
+    protocol = Protocol.from_text(text, source="the register's protocol")
+    state.rebuild(connection, procedure_from_protocol(protocol))
+
+
 def expected_triggers(connection: Connection) -> dict[str, tuple[str, ...]]:
     """The refusing triggers each append-only table must have, by name (per dialect)."""
     if is_sqlite(connection):
@@ -137,6 +159,11 @@ MIGRATIONS: tuple[Migration, ...] = (
         _v4_sealed,
     ),
     Migration(5, "service users: role, sites and access-token hash", _v5_service_users),
+    Migration(
+        6,
+        "sequencer state: the counts the next draw reads, rebuilt from the history",
+        _v6_sequencer_state,
+    ),
 )
 
 SCHEMA_VERSION = MIGRATIONS[-1].version

@@ -1,6 +1,6 @@
 """The register's tables as SQLAlchemy 2 models: one description for SQLite and PostgreSQL.
 
-Five tables (docs/architecture.md, "Data model"):
+Six tables (docs/architecture.md, "Data model"):
 
 * ``schema_migration``: which schema migrations ran, and when (see :mod:`.migrations`);
 * ``protocol``: every protocol the trial was initialised with, appended, never rewritten; the
@@ -14,6 +14,10 @@ Five tables (docs/architecture.md, "Data model"):
   being stored or replaced, each intake (with the assignment chain's head after it),
   participants who declined, withdrawals, crossovers and protocol deviations. It is a
   hash chain of its own and equally protected by triggers;
+* ``sequencer_state``: the counts the next draw depends on (per stratum, per factor level and
+  arm, the next batch), kept in the transaction of each assignment so a draw reads only
+  what it needs. It is derived data, rewritten as it changes; verification recomputes it
+  from the assignments and reports any difference (see :mod:`.state`);
 * ``service_user``: the people who may use the randomization service, their role and sites,
   and only a slow hash (scrypt) of their access token (see :mod:`.users`).
 
@@ -159,8 +163,22 @@ class ServiceUser(Base):
     revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
 
 
+class SequencerState(Base):
+    """One kept count: ``kind`` (``arrivals``, ``batches``, ``stratum``, ``chunk``,
+    ``chunk_start``, ``level`` or ``through``), ``key`` (the stratum key, or the canonical JSON
+    of factor, level and arm; empty for the others) and its ``value``. ``through`` is the last
+    assignment the counts include."""
+
+    __tablename__ = "sequencer_state"
+
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    key: Mapped[str] = mapped_column(Text, primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger)
+
+
 ASSIGNMENT = cast(Table, Assignment.__table__)
 AUDIT_LOG = cast(Table, AuditEvent.__table__)
 PROTOCOL = cast(Table, ProtocolRecord.__table__)
 SCHEMA_MIGRATION = cast(Table, SchemaMigration.__table__)
 SERVICE_USER = cast(Table, ServiceUser.__table__)
+SEQUENCER_STATE = cast(Table, SequencerState.__table__)

@@ -17,10 +17,11 @@ Assigning is idempotent: a participant asked again (a returning client, a file l
 keeps the original arm and uses no new slot. A file is one transaction: a bad row refuses the
 whole file, naming the rows, and the register is unchanged.
 
-Concurrency: the state a draw depends on (the history of its stratum, or the whole history for
-minimization and batch methods) is locked before it is read (``BEGIN IMMEDIATE`` in SQLite,
-advisory locks in PostgreSQL), then the append lock is taken to extend the hash chains. Unique
-constraints on participant, sequence and (stratum, position) are the last line of defence.
+Concurrency: the state a draw depends on (the kept counts of its stratum, or of the whole
+trial for minimization and batch methods; see :mod:`.state`) is locked before it is read
+(``BEGIN IMMEDIATE`` in SQLite, advisory locks in PostgreSQL), then the append lock is taken
+to extend the hash chains and the kept counts. Unique constraints on participant, sequence and
+(stratum, position) are the last line of defence.
 """
 
 from __future__ import annotations
@@ -113,10 +114,6 @@ class Register(RegisterDraws, RegisterDesk):
         self._read_only = read_only
         self._clock: Callable[[], str] = store.now
         self._procedure: AssignmentProcedure | None = None
-        # earlier assignments as read, per stratum ("*": all); records never change, so later
-        # reads only fetch rows with a higher sequence number (see _history_rows)
-        self._history: dict[str, list[tuple[Any, ...]]] = {}
-        self._history_seen: dict[str, int] = {}
         self._load_protocol()
         if secret is not None and self._rows[-1].sealed:
             sealing.check_secret(self._rows[-1], secret)

@@ -14,7 +14,9 @@ was written is what the protocol prescribes. :func:`verify_register` answers bot
 5. **replay**: a fresh sequencer, seeded as the register seeded it (the open protocol's seed,
    or the sealed trial's secret), re-derives every assignment in sequence order, calls as
    they happened (a file as one batch, an intake as one draw), and must give the stored arm,
-   probability, stratum and position;
+   probability, stratum and position; the counts it ends with must be the counts the
+   register keeps for the next draw (``sequencer_state``, :mod:`.state`; without the secret,
+   the counts of the stored assignments);
 6. **locks**: the first record of each chain binds the protocol hash, the key fingerprint and
    the commitment to the secret; a BSN trial has its fingerprint, a sealed trial its
    commitment and keyed chains;
@@ -34,54 +36,43 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.protocol import Protocol
 from participatie_rct.registry import sealing
 from participatie_rct.registry.anchor import anchor_problems, parse_anchor
 from participatie_rct.registry.chain import assignment_hash, event_hash
 from participatie_rct.registry.events import EVENT_KINDS
+from participatie_rct.registry.findings import Findings, short
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, expected_triggers
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
+from participatie_rct.registry.replay import check_state, procedure_of, replay
 from participatie_rct.registry.results import VerifyReport
 
 if TYPE_CHECKING:
-    from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
-
-#: Probabilities are recomputed by the same code from the same seed, so they agree exactly on
-#: one machine; the tolerance only absorbs the last bit of a float printed by another platform.
-PROBABILITY_RTOL = 1e-12
-
-
-class _Findings:
-    def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
-
-    def add(self, record: str, message: str) -> None:
-        self.items.append((record, message))
+    from participatie_rct.assignment.tally import Tally
 
 
 def _precedence(item: tuple[str, str]) -> tuple[int, int]:
     """Which finding names the first broken record: protocol, then assignments, then the log."""
     record = item[0]
     kind, _, number = record.partition(" ")
-    order = {"schema": 0, "protocol": 1, "assignment": 2, "audit_log": 3, "triggers": 4}.get(
-        kind, 5
-    )
+    order = {
+        "schema": 0,
+        "protocol": 1,
+        "assignment": 2,
+        "audit_log": 3,
+        "sequencer_state": 4,
+        "triggers": 5,
+    }.get(kind, 6)
     return (order, int(number) if number.isdigit() else 0)
 
 
-def _short(participant: str | None) -> str:
-    return f"participant {participant[:12]}..." if participant else "no participant"
-
-
-def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> list[str]:
+def _check_protocol(conn: Connection, protocol: Protocol, found: Findings) -> list[str]:
     query = sa.select(PROTOCOL.c.id, PROTOCOL.c.sha256, PROTOCOL.c.text).order_by(PROTOCOL.c.id)
     rows = conn.execute(query).mappings().all()
     if not rows:
@@ -104,7 +95,7 @@ def _check_protocol(conn: Connection, protocol: Protocol, found: _Findings) -> l
 def _check_chain(
     rows: Sequence[Any],
     start: str,
-    found: _Findings,
+    found: Findings,
     *,
     table: str,
     number: str,
@@ -142,7 +133,7 @@ def _check_chain(
 
 
 def _check_log(
-    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: _Findings
+    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: Findings
 ) -> None:
     _check_chain(
         rows,
@@ -151,14 +142,14 @@ def _check_log(
         table="audit_log",
         number="seq",
         hash_of=(lambda row: event_hash(row, key)) if checkable else None,
-        label=lambda row: f"{row['kind']}, {_short(row['participant'])}",
+        label=lambda row: f"{row['kind']}, {short(row['participant'])}",
         unit="entry",
         origin="the value that binds the protocol, key fingerprint and commitment",
     )
 
 
 def _check_assignments(
-    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: _Findings
+    rows: Sequence[Any], start: str, key: bytes | None, checkable: bool, found: Findings
 ) -> None:
     _check_chain(
         rows,
@@ -167,7 +158,7 @@ def _check_assignments(
         table="assignment",
         number="sequence",
         hash_of=(lambda row: assignment_hash(row, key)) if checkable else None,
-        label=lambda row: f"{_short(row['participant'])}, arm {row['arm']!r}",
+        label=lambda row: f"{short(row['participant'])}, arm {row['arm']!r}",
         unit="sequence",
         origin="the value that binds the protocol, key fingerprint and commitment",
     )
@@ -183,7 +174,7 @@ def _details(row: Any) -> dict[str, Any]:
 
 
 def _check_checkpoints(
-    log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: _Findings
+    log: Sequence[Any], assignments: Sequence[Any], protocol_shas: list[str], found: Findings
 ) -> None:
     shas = [
         _details(r).get("sha256") for r in log if r["kind"] in {"protocol", "protocol_replaced"}
@@ -231,125 +222,8 @@ def _check_checkpoints(
             )
 
 
-def _replay(
-    assignments: Sequence[Any], protocol: Protocol, secret: bytes | None, found: _Findings
-) -> None:
-    """Re-derive every assignment with a fresh sequencer and report each that differs.
-
-    Calls are replayed as they happened (consecutive rows of one intake form one call); the
-    replay stops at the first call that cannot be replayed, since every later draw depends
-    on it.
-    """
-    if not assignments:
-        return
-    try:
-        from participatie_rct.assignment import procedure_from_protocol
-
-        procedure = procedure_from_protocol(protocol)
-    except ParticipatieRCTError as exc:
-        found.add("protocol", f"The protocol's assignment procedure cannot be built ({exc}).")
-        return
-    source = "the trial secret" if protocol.sealed else f"seed {protocol.seed}"
-    sequencer = procedure.sequencer(rng=_replay_rng(protocol, secret), history=None)
-    for group in _intake_groups(assignments):
-        if not _same_procedure(group[0], procedure, found):
-            return
-        draws = _replay_call(sequencer, group, list(procedure.unit_columns), found)
-        if draws is None:
-            return
-        for row, draw in zip(group, draws, strict=True):
-            _compare_draw(row, draw, source, found)
-
-
-def _replay_rng(protocol: Protocol, secret: bytes | None) -> Any:
-    """The Generator the register drew from: the sealed trial's secret, or the open seed."""
-    import numpy as np
-
-    from participatie_rct.concealment import sealed_rng
-
-    if protocol.sealed and secret is not None:
-        return sealed_rng(secret, protocol.sha256)
-    return np.random.default_rng(protocol.seed)
-
-
-def _intake_groups(assignments: Sequence[Any]) -> list[list[Any]]:
-    """Consecutive assignments of one intake entry: the calls the register made, in order."""
-    groups: list[list[Any]] = []
-    for row in assignments:
-        if groups and groups[-1][0]["intake"] == row["intake"]:
-            groups[-1].append(row)
-        else:
-            groups.append([row])
-    return groups
-
-
-def _same_procedure(first: Any, procedure: AssignmentProcedure, found: _Findings) -> bool:
-    """Whether a call was made by this installation's procedure (else it cannot be replayed)."""
-    if int(first["procedure_version"]) == int(procedure.version) and (
-        first["method"] == procedure.method
-    ):
-        return True
-    found.add(
-        f"assignment {first['sequence']}",
-        f"assignment {first['sequence']}: made with {first['method']} version "
-        f"{first['procedure_version']}, "
-        f"but this installation has {procedure.method} version {procedure.version}; "
-        f"the draw cannot be "
-        "replayed. Verify with the participatie-rct version that made the register.",
-    )
-    return False
-
-
-def _replay_call(
-    sequencer: Sequencer, group: list[Any], columns: list[str], found: _Findings
-) -> list[Draw] | None:
-    """The draws of one call as it happened (one intake, or a file as a batch); ``None``
-    (reported) when the stored units no longer make a call the sequencer accepts."""
-    import pandas as pd
-
-    first = group[0]
-    try:
-        units = [json.loads(r["unit"]) for r in group]
-        if first["via"] == "one" and len(group) == 1:
-            return [sequencer.next(units[0])]
-        return list(sequencer.next_batch(pd.DataFrame(units, columns=columns)))
-    except (ParticipatieRCTError, ValueError, KeyError) as exc:
-        found.add(
-            f"assignment {first['sequence']}",
-            f"assignment {first['sequence']}: the replay fails ({exc}).",
-        )
-        return None
-
-
-def _compare_draw(row: Any, draw: Draw, source: str, found: _Findings) -> None:
-    """Report the first of arm, probability, stratum and position that the replay disputes."""
-    name = f"assignment {row['sequence']}"
-    who = _short(row["participant"])
-    if draw.arm != row["arm"]:
-        found.add(
-            name,
-            f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying "
-            f"the protocol ({source}) in arrival order gives {draw.arm!r}.",
-        )
-    elif not math.isclose(
-        float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
-    ):
-        found.add(
-            name,
-            f"{name} ({who}): the register holds probability "
-            f"{row['probability']!r}, the replay gives {draw.probability!r}.",
-        )
-    elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
-        found.add(
-            name,
-            f"{name} ({who}): the register holds stratum {row['stratum']!r} "
-            f"position {row['position']}, the replay gives {draw.stratum!r} "
-            f"position {draw.position}.",
-        )
-
-
 def _check_locks(
-    conn: Connection, protocol: Protocol, rows: Sequence[sealing.ProtocolRow], found: _Findings
+    conn: Connection, protocol: Protocol, rows: Sequence[sealing.ProtocolRow], found: Findings
 ) -> None:
     """A BSN trial keeps its key fingerprint; a sealed trial its commitment and keyed chains."""
     last = rows[-1]
@@ -367,7 +241,7 @@ def _check_locks(
         )
 
 
-def _check_triggers(conn: Connection, found: _Findings) -> None:
+def _check_triggers(conn: Connection, found: Findings) -> None:
     """The refusing triggers exist; in PostgreSQL they fire always (also in replica mode)."""
     expected = expected_triggers(conn)
     if conn.dialect.name == "sqlite":
@@ -405,7 +279,7 @@ def verify_register(
 ) -> VerifyReport:
     """Check everything the register holds (read in one transaction by the caller)."""
     parsed_anchor = parse_anchor(anchor) if anchor is not None else None
-    found = _Findings()
+    found = Findings()
     unchecked: list[str] = []
     version = current_version(conn)
     if version != SCHEMA_VERSION:
@@ -439,11 +313,15 @@ def verify_register(
                 f"audit_log {row['seq']} ({row['kind']}): it concerns a participant who has "
                 f"no assignment.",
             )
+    procedure = procedure_of(protocol, found)
+    replayed: Tally | None = None
     if protocol.sealed and secret is None:
         if assignments:
             unchecked.append("the replay of each draw (it needs the trial secret)")
-    else:
-        _replay(assignments, protocol, secret, found)
+    elif procedure is not None and assignments:
+        replayed = replay(assignments, protocol, procedure, secret, found)
+    if procedure is not None:
+        check_state(conn, procedure, assignments, replayed, found)
     _check_triggers(conn, found)
     if parsed_anchor is not None:
         for record, message in anchor_problems(conn, parsed_anchor):
@@ -452,7 +330,7 @@ def verify_register(
 
 
 def _report(
-    found: _Findings,
+    found: Findings,
     protocol: Protocol,
     log: Sequence[Any],
     assignments: Sequence[Any],
