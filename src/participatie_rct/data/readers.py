@@ -30,22 +30,26 @@ from participatie_rct.errors import InputFileError
 __all__ = ["RawTable", "cell_text", "read_frame", "read_raw"]
 
 
-def read_raw(path: Path | str) -> RawTable:
+def read_raw(path: Path | str, *, typed: bool = False) -> RawTable:
     """Read any CSV/txt, xlsx or parquet file into a :class:`RawTable` of text cells.
 
     Refuses (:class:`InputFileError`) a missing, empty, binary or undecodable file, a file
     without data rows, a header with a blank or repeated column name (or a BSN where a name
     belongs), and rows with more or fewer fields than the header.
+
+    With ``typed``, a parquet file's numbers, booleans, dates and timestamps stay Arrow
+    columns of their type (pandas ``ArrowDtype``), for the validator to check them as they
+    are (:mod:`participatie_rct.data.typed`); every other column is text as usual.
     """
     path = Path(path)
     source = str(path)
-    return _read_kind(path, source, _kind(path, source))
+    return _read_kind(path, source, _kind(path, source), typed=typed)
 
 
-def _read_kind(path: Path, source: str, kind: str) -> RawTable:
+def _read_kind(path: Path, source: str, kind: str, *, typed: bool = False) -> RawTable:
     """:func:`read_raw` of a file whose kind (:func:`_kind`) is known."""
     if kind == "parquet":
-        table = _read_parquet(path, source)
+        table = _read_parquet(path, source, typed=typed)
     elif kind == "xlsx":
         from participatie_rct.data.sheet_reader import read_xlsx
 
@@ -107,12 +111,18 @@ def _parquet_table(path: Path, source: str) -> pa.Table:
         ) from None
 
 
-def _read_parquet(path: Path, source: str) -> RawTable:
+def _read_parquet(path: Path, source: str, *, typed: bool = False) -> RawTable:
+    from participatie_rct.data.typed import kept_type
+
     table = _parquet_table(path, source)
     header = clean_header(list(table.column_names), source, "the column names")
     n_rows, columns = table.num_rows, {}
     for name in header:  # each typed column is let go once it is text
-        columns[name] = text_frame({name: column_text(table.column(0))})[name]
+        column = table.column(0)
+        if typed and kept_type(column.type):
+            columns[name] = pd.Series(pd.arrays.ArrowExtensionArray(column), copy=False)
+        else:
+            columns[name] = text_frame({name: column_text(column)})[name]
         table = table.remove_column(0)
     return RawTable(
         source=source,
