@@ -17,10 +17,12 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import BinaryIO
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from participatie_rct.data.cells import cell_text, column_text
+from participatie_rct.data.coded import Coded
 from participatie_rct.data.dialect import file_kind
 from participatie_rct.data.positions import CountedPositions
 from participatie_rct.data.raw import RawTable, clean_header, shown_names, text_frame
@@ -156,6 +158,24 @@ def read_frame(path: Path | str) -> pd.DataFrame:
         return frame
     raw = _read_kind(path, source, kind)  # the kind is known: the file is not sniffed again
     columns = {}
-    for name in raw.columns:  # Arrow text as read -> pandas' Arrow strings, once per column
-        columns[name] = infer_column(raw.text[name].astype(TEXT), name)
+    for name in raw.columns:
+        columns[name] = _inferred(raw.text[name], name)
     return pd.DataFrame(columns, copy=False)
+
+
+def _inferred(cells: pd.Series, name: str) -> pd.Series:
+    """:func:`~participatie_rct.data.values.infer_column` of a column, run on its distinct values.
+
+    Every rule of the inference is about values (is each a number, a date, a yes/no word?)
+    or about whether any cell is empty, so typing the distinct values once (and one empty
+    cell when the column has one) and spreading them to the rows gives the same column:
+    an outcome table of 400,000 rows has two arms and a few hundred strata.
+    """
+    coded = Coded.of(cells)
+    probe = coded.uniques
+    empty = bool((coded.codes < 0).any())
+    if empty:  # the empty cell the rules must see: "none missing" decides int64 or float64
+        probe = pd.concat([probe, pd.Series([None], dtype=TEXT)], ignore_index=True)
+    typed = infer_column(probe, name)
+    index = np.where(coded.codes < 0, len(coded.uniques), coded.codes) if empty else coded.codes
+    return pd.Series(typed.array.take(index), copy=False)
