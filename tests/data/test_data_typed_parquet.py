@@ -193,7 +193,9 @@ def test_typed_columns_load_the_values_of_the_text_path(tmp_path: Path) -> None:
     pq.write_table(arrow, path)
     raw = read_raw(path, typed=True)
     assert raw.text["birth_year"].dtype == pd.ArrowDtype(pa.int64())  # kept its type
-    assert raw.text["site"].dtype == pd.ArrowDtype(pa.string())
+    # text stays parquet's dictionary: the validator codes it without hashing a row
+    assert raw.text["site"].dtype == pd.ArrowDtype(pa.dictionary(pa.int32(), pa.string()))
+    assert read_raw(path).text["site"].dtype == pd.ArrowDtype(pa.string())
     loaded = load_table(path, "participants", as_of=AS_OF).drop(columns=["participant"])
     as_text, _ = check_table(read_raw(path), table_schema("participants"), as_of=AS_OF)
     pd.testing.assert_frame_equal(loaded, as_text)
@@ -241,6 +243,35 @@ def test_a_stamped_table_is_counted_from_its_footer(
     report = validate_file(path, "benefit_months", as_of=AS_OF)
     assert report.n_rows == 3
     assert report.columns == ("id", "month", "on_benefit", "exit_reason", "earnings")
+
+
+def test_text_read_as_row_group_dictionaries_codes_as_the_rows(tmp_path: Path) -> None:
+    """Row groups with their own dictionaries (and a value no row holds) code as one column."""
+    path = tmp_path / "people.parquet"
+    sites = pa.array(["Ede", "Zeist", "Ede", " Ede", None, "Zeist"])
+    table = _people(
+        id=pa.array([f"P{i}" for i in range(6)]),
+        site=sites,
+        enrolled_on=pa.array([D(2018, 1, 1)] * 6, pa.date32()),
+        birth_year=pa.array([1970] * 6, pa.int64()),
+        months_on_benefit=pa.array([1.0] * 6),
+    )
+    pq.write_table(table, path, row_group_size=2)
+    assert pq.read_metadata(path).num_row_groups == 3
+    with pytest.raises(InputFileError, match=re.escape("'site': 1 row is empty (row 5).")):
+        validate_file(path, "participants", as_of=AS_OF)
+    pq.write_table(
+        table.set_column(1, "site", pa.array(["Ede", "Zeist"] * 3)), path, row_group_size=2
+    )
+    loaded = load_table(path, "participants", as_of=AS_OF)
+    assert loaded["site"].tolist() == ["Ede", "Zeist"] * 3
+    from participatie_rct.data.coded import Coded
+
+    spare = pa.DictionaryArray.from_arrays(
+        pa.array([1, 1, None], pa.int8()), ["unused", " Ede", "Ede"]
+    )
+    coded = Coded.of(pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array([spare]))))
+    assert coded.codes.tolist() == [0, 0, -1] and coded.uniques.tolist() == ["Ede"]
 
 
 def _write(folder: Path, arrow: pa.Table) -> Path:

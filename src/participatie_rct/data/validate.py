@@ -251,11 +251,14 @@ def _prepare(
 
 
 def _kept_arrow_type(cells: pd.Series) -> pa.DataType | None:
-    """The Arrow type of a column read typed (``read_raw(typed=True)``), ``None`` for text."""
+    """The Arrow type of a column read typed (``read_raw(typed=True)``), ``None`` for text
+    (Arrow strings, or a dictionary of them, which :class:`Coded` codes as it is)."""
     dtype = cells.dtype
     if not isinstance(dtype, pd.ArrowDtype):
         return None
     kind = dtype.pyarrow_dtype
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
     return None if pa.types.is_string(kind) or pa.types.is_large_string(kind) else kind
 
 
