@@ -17,6 +17,11 @@ estimate alone: the command should cost at most 1 s more.
 Sizes: ``PARTICIPATIE_RCT_BENCH_ROWS`` (default ``1M,6M``; add ``24M`` for the national
 panel, about 15 minutes on a 2-core laptop). Files are written to
 ``PARTICIPATIE_RCT_BENCH_DIR`` (kept, so reruns skip writing) or a temporary folder.
+``PARTICIPATIE_RCT_BENCH_REPEAT`` (default 1) runs every step that many times, alternating
+the steps, and keeps each one's fastest run: on a shared machine one slow run of the floor
+would otherwise flatter every ratio, and one slow run of a step spoil it.
+
+``python -m benchmarks data`` runs this benchmark alone.
 """
 
 from __future__ import annotations
@@ -105,17 +110,29 @@ def panel_file(folder: Path, rows: int, suffix: str) -> Path:
     return path
 
 
-def data_path(folder: Path, sizes: list[int]) -> list[dict[str, object]]:
+def best_runs(path: Path, rows: int, repeat: int) -> dict[str, dict[str, float]]:
+    """Every step ``repeat`` times, the steps alternating; each step's fastest run (and the
+    highest peak memory of its runs)."""
+    best: dict[str, dict[str, float]] = {}
+    for _ in range(max(1, repeat)):
+        for step in _STEPS:
+            result = run_step(step, path, rows)
+            kept = best.setdefault(step, result)
+            kept["seconds"] = min(kept["seconds"], result["seconds"])
+            kept["peak_mib"] = max(kept["peak_mib"], result["peak_mib"])
+    return best
+
+
+def data_path(folder: Path, sizes: list[int], repeat: int = 1) -> list[dict[str, object]]:
     """Every size, format and step: one printed line each, and the rows of the table."""
     table: list[dict[str, object]] = []
     print(f"{'rows':>12} {'format':<8} {'step':<9} {'seconds':>9} {'peak MiB':>9} {'x floor':>8}")
     for rows in sizes:
         for suffix in (".csv", ".parquet"):
             path = panel_file(folder, rows, suffix)
-            floor = None
-            for step in _STEPS:
-                result = run_step(step, path, rows)
-                floor = floor or result["seconds"]
+            runs = best_runs(path, rows, repeat)
+            floor = runs["floor"]["seconds"]
+            for step, result in runs.items():
                 ratio = result["seconds"] / floor
                 print(
                     f"{rows:>12,} {suffix[1:]:<8} {step:<9} {result['seconds']:>9.2f} "
@@ -171,12 +188,25 @@ def estimate_cli(folder: Path) -> None:
 
 def main() -> None:
     sizes = parse_rows(os.environ.get("PARTICIPATIE_RCT_BENCH_ROWS", DEFAULT_ROWS))
+    repeat = int(os.environ.get("PARTICIPATIE_RCT_BENCH_REPEAT", "1"))
     kept = os.environ.get("PARTICIPATIE_RCT_BENCH_DIR")
+    print(f"  machine: {machine()}")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(kept) if kept else Path(scratch)
         folder.mkdir(parents=True, exist_ok=True)
-        data_path(folder, sizes)
+        data_path(folder, sizes, repeat)
         estimate_cli(folder)
+
+
+def machine() -> str:
+    """Cores, memory and load when the benchmark starts: the figures mean little without it."""
+    cores = os.cpu_count() or 0
+    try:
+        memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+        load = os.getloadavg()[0]
+    except (ValueError, OSError, AttributeError):  # not a POSIX system
+        return f"{cores} cores"
+    return f"{cores} cores, {memory:.0f} GiB, load average {load:.1f} at the start"
 
 
 if __name__ == "__main__":
