@@ -119,6 +119,12 @@ HOSTILE = {
         ", column 'months_on_benefit': 1 row holds something other than a whole number (row 2; "
         "value '1.5').",
     ),
+    "a whole number too large to hold": (
+        "participants",
+        _people(months_on_benefit=pa.array([1, 2**60, 2**53 + 1], pa.int64())),
+        ", column 'months_on_benefit': 1 row holds something other than a whole number (row 2; "
+        "value '1152921504606846976').",
+    ),
     "a year in the future": (
         "participants",
         _people(birth_year=pa.array([1970, 2030, 1990], pa.int32())),

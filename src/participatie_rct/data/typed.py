@@ -110,7 +110,9 @@ def _numbers(
     raw: RawTable, spec: FieldSpec, column: pa.ChunkedArray, shown: RowValues, as_of: dt.date
 ) -> pd.Series:
     """A number or integer field: empty (null or NaN), not finite or not whole, bounds."""
-    numbers = np.asarray(column.cast(pa.float64()).to_numpy(zero_copy_only=False), np.float64)
+    # unsafe: a whole number beyond 2**53 rounds, as the text path's parsing rounds it
+    numbers = column.cast(pa.float64(), safe=False).to_numpy(zero_copy_only=False)
+    numbers = np.asarray(numbers, dtype=np.float64)
     filled = ~np.isnan(numbers)
     check_required(raw, spec, ~filled)
     with np.errstate(invalid="ignore"):
