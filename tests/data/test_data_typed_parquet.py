@@ -284,3 +284,14 @@ def _write(folder: Path, arrow: pa.Table) -> Path:
     path = folder / "export.parquet"
     pq.write_table(arrow, path)
     return path
+
+
+def test_a_damaged_parquet_file_is_refused_in_the_same_words(tmp_path: Path) -> None:
+    path = _write(tmp_path, _months())
+    path.write_bytes(path.read_bytes()[:200])  # cut short: no footer
+    with pytest.raises(InputFileError) as plain:
+        read_raw(path)
+    with pytest.raises(InputFileError) as typed:
+        validate_file(path, "benefit_months", as_of=AS_OF)
+    assert "cannot read the parquet file" in str(plain.value)
+    assert str(typed.value) == str(plain.value)

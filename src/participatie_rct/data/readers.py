@@ -112,11 +112,14 @@ def _parquet_table(path: Path, source: str, *, encoded: bool = False) -> pa.Tabl
     """
     import pyarrow.parquet as pq
 
-    try:
-        if encoded:
+    if encoded:
+        try:
             schema = pq.read_schema(path)
             text = [f.name for f in schema if pa.types.is_string(f.type)]
             return pq.read_table(path, read_dictionary=text)
+        except Exception:  # a damaged file: refused below in the words of the plain read
+            pass
+    try:
         return pq.read_table(path)
     except Exception as exc:  # pyarrow's errors for damaged files vary by version
         raise InputFileError(
