@@ -90,3 +90,26 @@ def test_the_simulator_and_the_outcome_engine_agree() -> None:
         ("ever_working_12h", "ever_working_12h_24"),
     ):
         assert (out[engine].to_numpy() == mine[simulated].to_numpy()).all(), engine
+
+
+def test_bands_are_read_per_spelling_whatever_the_case_spaces_or_gaps() -> None:
+    from participatie_rct.estimate.work_outcomes import hours_codes
+
+    values = pd.Series([" Over_27", "none", None, "12_TO_27 ", "", "under_12", "over_27"])
+    assert hours_codes(values).tolist() == [3, 0, -1, 2, -1, 1, 3]
+    with pytest.raises(
+        EstimationError, match=r"2 value\(s\) are not an hours band \(row 3: '40h'\)"
+    ):
+        hours_codes(pd.Series(["none", None, "40h", "40h"]))
+
+
+def test_rows_of_people_not_assigned_or_without_an_id_are_left_out() -> None:
+    months = pd.concat(
+        [_months("A", ["none", "12_to_27", "over_27"]), _months("Z", ["over_27"] * 3)]
+    )
+    months.loc[months["participant"] == "Z", "participant"] = [None, "Z", None]
+    out = work_outcome_columns(
+        np.array(["A"]), np.array([2018 * 12]), months, end=2018 * 12 + 2, horizon=2
+    )
+    assert out["working_27h"].tolist() == [1.0]
+    assert out["months_working_12h"].tolist() == [2.0]

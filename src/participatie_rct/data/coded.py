@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -98,6 +99,8 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
     import pyarrow.compute as pc
 
     array = getattr(cells.array, "_pa_array", None)
+    if array is not None and _is_text_dictionary(array.type):
+        return _dictionary_codes(array)
     if array is None or not (
         pa.types.is_string(array.type) or pa.types.is_large_string(array.type)
     ):
@@ -115,3 +118,41 @@ def _factorize(cells: pd.Series) -> tuple[np.ndarray, pd.Series]:
     dictionary = dictionary.cast(pa.large_string())  # small: distinct values only
     uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype=TEXT)
     return codes.astype(np.int32, copy=False), uniques
+
+
+def _is_text_dictionary(kind: Any) -> bool:
+    """Whether an Arrow type is a dictionary of text (a parquet column read as its encoding)."""
+    import pyarrow as pa
+
+    return bool(
+        pa.types.is_dictionary(kind)
+        and (pa.types.is_string(kind.value_type) or pa.types.is_large_string(kind.value_type))
+    )
+
+
+def _dictionary_codes(array: Any) -> tuple[np.ndarray, pd.Series]:
+    """:func:`_factorize` of a column that is a dictionary already: no row is hashed.
+
+    Parquet stores text as a dictionary per row group; read as such
+    (:func:`participatie_rct.data.readers.read_raw` with ``typed``), the row groups'
+    dictionaries are unified into one and its indices are the codes. Entries no row uses are
+    dropped, so the distinct values are those of the rows, in first-seen order as the hash
+    kernel would give them.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    unified = pa.table({"c": array}).unify_dictionaries().column(0)
+    chunks = unified.chunks
+    if not chunks:
+        return np.zeros(0, dtype=np.int32), pd.Series([], dtype=TEXT)
+    dictionary = chunks[0].dictionary.cast(pa.large_string())
+    indices = pa.chunked_array([c.indices.cast(pa.int32()) for c in chunks], type=pa.int32())
+    codes = np.asarray(pc.fill_null(indices, -1).to_numpy(), dtype=np.int32)
+    used = np.bincount(codes[codes >= 0], minlength=len(dictionary)) > 0
+    if not used.all():  # a writer may keep values no row holds
+        renumber = np.append(np.where(used, np.cumsum(used) - 1, -1), -1).astype(np.int32)
+        codes = renumber[codes]
+        dictionary = dictionary.filter(pa.array(used))
+    uniques = pd.Series(pd.arrays.ArrowStringArray(pa.chunked_array([dictionary])), dtype=TEXT)
+    return codes, uniques

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 import pandas as pd
@@ -60,6 +60,20 @@ _TYPE_RULES = {
 }
 
 
+class Shown(Protocol):
+    """A column whose values can be flagged by value and shown by row: a
+    :class:`~participatie_rct.data.coded.Coded` column, or a typed column checked row by row
+    (:mod:`participatie_rct.data.typed`)."""
+
+    def rows(self, mask: pd.Series | np.ndarray) -> np.ndarray:
+        """Mask of rows whose value is flagged in ``mask``."""
+        ...
+
+    def text(self, row: int) -> str:
+        """The value of row ``row`` as the user's file shows it."""
+        ...
+
+
 def count_rows(n: int, singular: str, plural: str) -> str:
     """``1 row holds`` or ``3 rows hold``."""
     return f"{n} row {singular}" if n == 1 else f"{n} rows {plural}"
@@ -72,7 +86,7 @@ def refuse(
     rule: str,
     fix: str,
     *,
-    coded: Coded | None = None,
+    coded: Shown | None = None,
 ) -> InputFileError:
     """The error for rows ``bad`` (a boolean mask over rows) of ``column`` that break ``rule``."""
     index = np.flatnonzero(bad)
@@ -134,21 +148,9 @@ def _raise_bsn(raw: RawTable, column: str, n: int, problem: str, index: np.ndarr
 
 def check_field(raw: RawTable, spec: FieldSpec, coded: Coded, as_of: dt.date) -> pd.Series:
     """Apply a field's rules to its distinct values; the typed values per distinct value."""
-    empty = ~coded.filled
-    if spec.required and empty.any():
-        raise refuse(
-            raw,
-            spec.name,
-            empty,
-            count_rows(int(empty.sum()), "is empty", "are empty"),
-            f"Every row needs a {spec.name}: fill it in or remove these rows.",
-        )
+    check_required(raw, spec, ~coded.filled)
     values, bad_values = _parse(coded.uniques, spec)
-    bad = coded.rows(bad_values.to_numpy(dtype=bool))
-    if bad.any():
-        single, plural, what, fix = _TYPE_RULES[spec.type]
-        rule = count_rows(int(bad.sum()), single, plural) + f" {what}"
-        raise refuse(raw, spec.name, bad, rule, fix, coded=coded)
+    refuse_type(raw, spec, coded.rows(bad_values.to_numpy(dtype=bool)), coded)
     if spec.enum:
         values = _check_enum(raw, spec, coded, values)
     if spec.pattern is not None:
@@ -160,10 +162,38 @@ def check_field(raw: RawTable, spec: FieldSpec, coded: Coded, as_of: dt.date) ->
                 + f" the pattern {spec.pattern}"
             )
             raise refuse(raw, spec.name, bad, rule, "Correct these values.", coded=coded)
+    check_limits(raw, spec, values, coded, as_of)
+    return values
+
+
+def check_required(raw: RawTable, spec: FieldSpec, empty: np.ndarray) -> None:
+    """Refuse the empty rows (mask ``empty``) of a required field."""
+    if spec.required and empty.any():
+        raise refuse(
+            raw,
+            spec.name,
+            empty,
+            count_rows(int(empty.sum()), "is empty", "are empty"),
+            f"Every row needs a {spec.name}: fill it in or remove these rows.",
+        )
+
+
+def refuse_type(raw: RawTable, spec: FieldSpec, bad: np.ndarray, coded: Shown) -> None:
+    """Refuse the rows (mask ``bad``) whose value is not of the field's type."""
+    if bad.any():
+        single, plural, what, fix = _TYPE_RULES[spec.type]
+        rule = count_rows(int(bad.sum()), single, plural) + f" {what}"
+        raise refuse(raw, spec.name, bad, rule, fix, coded=coded)
+
+
+def check_limits(
+    raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Shown, as_of: dt.date
+) -> None:
+    """The bounds of a number and the not-in-the-future rule, on ``values`` (``coded.rows``
+    spreads a flag per value to the rows)."""
     _check_bounds(raw, spec, values, coded)
     if spec.not_in_future:
         _check_future(raw, spec, values, coded, as_of)
-    return values
 
 
 def _check_enum(raw: RawTable, spec: FieldSpec, coded: Coded, values: pd.Series) -> pd.Series:
@@ -200,7 +230,7 @@ def _parse(cells: pd.Series, spec: FieldSpec) -> tuple[pd.Series, pd.Series]:
     return cells, pd.Series(False, index=cells.index)
 
 
-def _check_bounds(raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Coded) -> None:
+def _check_bounds(raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Shown) -> None:
     if spec.type not in {"integer", "number"}:
         return
     numbers = values.astype("float64")
@@ -220,7 +250,7 @@ def _check_bounds(raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Code
 
 
 def _check_future(
-    raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Coded, as_of: dt.date
+    raw: RawTable, spec: FieldSpec, values: pd.Series, coded: Shown, as_of: dt.date
 ) -> None:
     if spec.type == "date":
         flags = (values > pd.Timestamp(as_of)).fillna(False)

@@ -77,14 +77,41 @@ def stamp_of(path: Path | str) -> dict[str, Any] | None:
     return stamp if isinstance(stamp, dict) else None
 
 
+def stamped_rows(path: Path | str, table: str) -> tuple[int, tuple[str, ...]] | None:
+    """Rows and column names of a parquet file stamped as ``table`` with the current schema.
+
+    Read from the file's footer (its metadata), not its data: a stamped table was checked
+    when it was written, so ``validate`` only needs to count it. ``None`` when the file is
+    not such a table.
+    """
+    import pyarrow.parquet as pq
+
+    stamp = stamp_of(path)
+    if not _current(stamp, table):
+        return None
+    try:
+        footer = pq.read_metadata(path)
+    except Exception:  # a damaged file: the readers word the refusal
+        return None
+    names = tuple(footer.schema.to_arrow_schema().names)
+    if stamp is None or list(names) != list(stamp.get("columns", {})):
+        return None
+    return int(footer.num_rows), names
+
+
+def _current(stamp: dict[str, Any] | None, table: str) -> bool:
+    """Whether ``stamp`` names ``table`` and the schema it has now."""
+    if stamp is None or stamp.get("table") != table:
+        return False
+    return bool(stamp.get("schema_sha256") == schema_digest(table))
+
+
 def read_stamped(path: Path | str, table: str) -> pd.DataFrame | None:
     """The frame of a parquet file stamped as ``table`` with the current schema, else ``None``."""
     import pyarrow.parquet as pq
 
     stamp = stamp_of(path)
-    if stamp is None or stamp.get("table") != table:
-        return None
-    if stamp.get("schema_sha256") != schema_digest(table):
+    if stamp is None or not _current(stamp, table):
         return None
     frame: pd.DataFrame = pq.read_table(path).to_pandas()
     if list(frame.columns) != list(stamp.get("columns", {})):

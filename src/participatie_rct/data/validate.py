@@ -12,20 +12,22 @@ stand (lines of a CSV file as the user sees them, rows of a sheet), the first of
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from participatie_rct.choices import IdentifierKind, TableName, parse_choice
 from participatie_rct.data.aliases import match_names, missing_column
+from participatie_rct.data.cells import column_text
 from participatie_rct.data.coded import Coded
 from participatie_rct.data.hostile_text import clean_text
 from participatie_rct.data.positions import CountedPositions
 from participatie_rct.data.pseudonym import pseudonymise, require_key
-from participatie_rct.data.raw import RawTable, shown_names
+from participatie_rct.data.raw import RawTable, shown_names, text_frame
 from participatie_rct.data.readers import read_raw
 from participatie_rct.data.rules import (
     check_field,
@@ -33,8 +35,9 @@ from participatie_rct.data.rules import (
     check_unique,
     final_dtype,
 )
-from participatie_rct.data.schema import TableSchema, table_schema
-from participatie_rct.data.stamp import read_stamped
+from participatie_rct.data.schema import FieldSpec, TableSchema, table_schema
+from participatie_rct.data.stamp import read_stamped, stamped_rows
+from participatie_rct.data.typed import check_typed, fits_typed
 from participatie_rct.data.values import TEXT, infer_column
 from participatie_rct.errors import InputFileError
 
@@ -70,13 +73,13 @@ def validate_file(
     ``as_of`` is "today" for the not-in-the-future rule (default: today's date).
     """
     name = parse_choice(TableName, table, parameter="table")
-    stamped = read_stamped(path, name.value) if _is_parquet(path) else None
-    if stamped is not None:  # written by this tool after the same checks
-        return ValidationReport(
-            table=name.value, path=str(path), n_rows=len(stamped), columns=tuple(stamped.columns)
-        )
+    # written by this tool after the same checks: the rows are counted from the metadata
+    stamped = stamped_rows(path, name.value) if _is_parquet(path) else None
+    if stamped is not None:
+        n_rows, names = stamped
+        return ValidationReport(table=name.value, path=str(path), n_rows=n_rows, columns=names)
     schema = table_schema(name)
-    prepared = _prepare([read_raw(path)], schema)
+    prepared = _prepare([read_raw(path, typed=True)], schema)
     checked = _typed(prepared, schema, as_of or dt.date.today(), materialize=False)
     return ValidationReport(
         table=name.value,
@@ -128,7 +131,7 @@ def load_table(
             line_unit="row",
         )
         return stamped
-    raw = read_raw(path)
+    raw = read_raw(path, typed=True)
     role, own = _own_identifier(raw, id_column, kind)
     if own is not None:
         raw = raw.with_text(raw.text.rename(columns={own: role}))
@@ -198,6 +201,7 @@ class _Checked:
     identifier: str
     coded: dict[str, Coded]
     columns: dict[str, pd.Series]
+    typed: dict[str, pa.ChunkedArray] = field(default_factory=dict)
 
 
 def _prepare(
@@ -229,11 +233,34 @@ def _prepare(
     spelled = [v for v in schema.missing_values if v != ""]  # "" is always missing
     # no slice of the cells (``iloc[:0]`` would keep every Arrow buffer alive): empty columns
     raw = raw.with_text(pd.DataFrame({c: pd.Series([], dtype=TEXT) for c in columns}))
-    coded = {}
+    coded, typed = {}, {}
+    known = set(schema.names)
     for c in columns:
-        coded[c] = Coded.of(text.pop(c), spelled)
+        cells = text.pop(c)
+        kind = _kept_arrow_type(cells)
+        if kind is not None:  # a parquet column that kept its type
+            arrow = cells.array._pa_array
+            spec = schema.field(c) if c in known and c != identifier else None
+            if fits_typed(spec, kind):
+                typed[c] = arrow
+                continue
+            cells = text_frame({c: column_text(arrow)})[c]
+        coded[c] = Coded.of(cells, spelled)
+        del cells
         _release_arrow_memory()
-    return _Checked(raw, identifier, coded, {})
+    return _Checked(raw, identifier, coded, {}, typed)
+
+
+def _kept_arrow_type(cells: pd.Series) -> pa.DataType | None:
+    """The Arrow type of a column read typed (``read_raw(typed=True)``), ``None`` for text
+    (Arrow strings, or a dictionary of them, which :class:`Coded` codes as it is)."""
+    dtype = cells.dtype
+    if not isinstance(dtype, pd.ArrowDtype):
+        return None
+    kind = dtype.pyarrow_dtype
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    return None if pa.types.is_string(kind) or pa.types.is_large_string(kind) else kind
 
 
 def _typed(
@@ -251,7 +278,15 @@ def _typed(
         coded[identifier] = clean_text(raw, identifier, coded[identifier])
     parsed: dict[str, pd.Series] = {identifier: coded[identifier].uniques}
     keys: dict[str, np.ndarray] = {identifier: coded[identifier].codes}
+    rows: dict[str, pd.Series] = {}  # typed parquet columns: one value a row
     for spec in schema.fields:
+        if spec.name in checked.typed and not spec.identifier:
+            values = _typed_column(checked, spec, schema, as_of)
+            if values is not None:
+                rows[spec.name] = parsed[spec.name] = values
+                if spec.unique or spec.name in schema.primary_key:  # only keys need codes
+                    keys[spec.name] = _row_codes(values)
+                continue
         if spec.identifier or spec.name not in coded:
             continue
         if spec.type == "string":
@@ -260,6 +295,9 @@ def _typed(
         keys[spec.name] = coded[spec.name].value_codes(parsed[spec.name])
 
     def value_at(column: str, row: int) -> object:
+        if column in rows:
+            value = rows[column].iloc[row]
+            return None if pd.isna(value) else value
         code = int(coded[column].codes[row])
         return None if code < 0 else parsed[column].iloc[code]
 
@@ -275,8 +313,34 @@ def _typed(
             coded[c] = clean_text(raw, c, coded[c], free_text=True)
     if not materialize:
         return _Checked(raw, identifier, coded, {})
-    columns = {c: _column(c, coded[c], parsed, schema, identifier) for c in raw.columns}
+    columns = {
+        c: rows[c] if c in rows else _column(c, coded[c], parsed, schema, identifier)
+        for c in raw.columns
+    }
     return _Checked(raw, identifier, coded, columns)
+
+
+def _typed_column(
+    checked: _Checked, spec: FieldSpec, schema: TableSchema, as_of: dt.date
+) -> pd.Series | None:
+    """A typed parquet column checked (:mod:`participatie_rct.data.typed`), one value a row.
+
+    ``None`` when the typed check hands the column back: it is then coded as text into
+    ``checked.coded`` and checked there, as a CSV file's column would be.
+    """
+    arrow = checked.typed.pop(spec.name)
+    values = check_typed(checked.raw, spec, arrow, as_of)
+    if values is None:
+        spelled = [v for v in schema.missing_values if v != ""]
+        cells = text_frame({spec.name: column_text(arrow)})[spec.name]
+        checked.coded[spec.name] = Coded.of(cells, spelled)
+    return values
+
+
+def _row_codes(values: pd.Series) -> np.ndarray:
+    """Per row, a code of its value (equal values, equal codes; -1 empty), for uniqueness."""
+    codes: np.ndarray = pd.factorize(values, use_na_sentinel=True)[0].astype(np.int32)
+    return codes
 
 
 def _column(

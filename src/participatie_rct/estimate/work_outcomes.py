@@ -38,12 +38,19 @@ WORK_OUTCOME_COLUMNS: tuple[str, ...] = (
 
 
 def hours_codes(values: pd.Series) -> np.ndarray:
-    """``hours_band`` as codes 0-3 (-1 for an empty cell); an unknown band is refused."""
-    text = values.astype("string").str.strip().str.lower()
-    codes = np.full(len(text), -1, dtype=np.int64)
+    """``hours_band`` as codes 0-3 (-1 for an empty cell); an unknown band is refused.
+
+    Each distinct spelling is read once and the verdict spread to the rows by index: a
+    national panel has 24 million rows but a handful of distinct bands.
+    """
+    found, distinct = pd.factorize(values, use_na_sentinel=True)
+    text = pd.Series(distinct, dtype=object).astype("string").str.strip().str.lower()
+    table = np.full(len(text) + 1, -1, dtype=np.int64)  # the last entry: a missing cell
     for code, band in enumerate(HOURS_BANDS):
-        codes[(text == band).fillna(False).to_numpy(dtype=bool)] = code
-    bad = np.flatnonzero((codes == -1) & text.notna().to_numpy() & (text != "").fillna(False))
+        table[:-1][(text == band).fillna(False).to_numpy(dtype=bool)] = code
+    unknown = (table[:-1] == -1) & text.notna().to_numpy() & (text != "").fillna(False).to_numpy()
+    codes: np.ndarray = table[found]
+    bad = np.flatnonzero(np.append(unknown, False)[found])
     if bad.size:
         raise EstimationError(
             f"benefit_months, column 'hours_band': {bad.size} value(s) are not an hours band "
@@ -62,9 +69,13 @@ def _person_month(
     months: pd.DataFrame, people: np.ndarray, month0: np.ndarray, end: int
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(person position, month k after assignment, row index) of the rows that belong to a
-    participant and lie in months 1..end."""
-    index = pd.Index(people)
-    pos = index.get_indexer(months["participant"].astype(str).to_numpy())
+    participant and lie in months 1..end.
+
+    The ids are looked up once per distinct id, not once per row (a person has many months).
+    """
+    codes, ids = pd.factorize(months["participant"], use_na_sentinel=True)
+    where = pd.Index(people).get_indexer(np.asarray(pd.Index(ids).astype(str), dtype=object))
+    pos = np.append(where, -1)[codes]
     m = month_numbers(pd.Series(months["month"]).reset_index(drop=True))
     rows = np.flatnonzero((pos >= 0) & (m <= end))
     k = m[rows] - month0[pos[rows]]
