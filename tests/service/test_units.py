@@ -1,5 +1,5 @@
-"""Smaller promises: the CLI's and the API's messages agree, declared levels, blinded letters,
-where the secrets come from."""
+"""Smaller promises: the CLI's and the API's messages agree, declared levels, where the
+secrets come from (blinded letters: ``test_blinding.py``)."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from starlette.testclient import TestClient
 
 from participatie_rct.errors import ParticipatieRCTError
 from participatie_rct.protocol import Protocol
-from participatie_rct.service import actions, keys, pages
+from participatie_rct.service import keys, pages
 
 from .helpers import (
     KEY,
@@ -77,19 +77,6 @@ def test_intake_fields_use_declared_levels_first(client: TestClient) -> None:
         assert pages._fields(fake) == [{"name": "age_group", "choices": list(levels)}]
     # without declared levels and with an empty register: free text
     assert pages._fields(state) == [{"name": "age_group", "choices": []}]
-
-
-def test_a_blinded_trial_shows_letters_to_the_monitor_only(
-    client: TestClient, trial: Trial, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setattr(actions, "blinded", lambda protocol: True)
-    seen = {}
-    for who in ("monitor", "stats"):
-        response = client.get(
-            "/api/v1/status", headers={"Authorization": f"Bearer {trial.tokens[who]}"}
-        )
-        seen[who] = set(response.json()["by_arm"])
-    assert seen == {"monitor": {"A", "B"}, "stats": {"control", "earn_more"}}
 
 
 def test_secret_and_key_come_from_files_or_the_environment(
