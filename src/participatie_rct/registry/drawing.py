@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -49,96 +50,21 @@ class RegisterDraws(RegisterEvents):
         return ["draw"]
 
     def _assign(self, arrivals: list[intake.Arrival], *, via: str, source: str) -> AssignOutcome:
-        import pandas as pd
+        """Assign ``arrivals`` in one transaction and say, per row, what became of it.
 
+        ``via`` is ``"one"`` (a single intake) or ``"file"`` (a batch); ``source`` names where
+        the rows came from in the audit log. Everything that describes the call travels in
+        one :class:`DrawCall`, so a further detail of the call reaches every step unchanged.
+        """
         self._writable("Assigning")
-        procedure = self.procedure
-        columns = self.protocol.unit_columns
         self._rng()  # refuses here, before the transaction, without the secret
-        strata = {a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent}
-
-        def work(conn: Connection) -> pd.DataFrame:
-            lock(conn, self._lock_names(set(strata.values())), namespace=self._namespace)
-            existing = store.existing(conn, [a.participant for a in arrivals])
-            new = [a for a in arrivals if a.consent and a.participant not in existing]
-            declining = [a for a in arrivals if not a.consent and a.participant not in existing]
-            logged = store.declined(conn, [a.participant for a in declining])
-            new_declines = [a for a in declining if a.participant not in logged]
-            draws: list[Draw] = []
-            if new:
-                only = sorted({strata[a.participant] for a in new}) if self._per_stratum else None
-                # block methods continue each stratum from its count: the stratum column suffices
-                history = store.history_frame(
-                    self._history_rows(conn, only), () if self._per_stratum else columns
-                )
-                # a fresh Generator per attempt: a retried transaction draws the same arms
-                sequencer = procedure.sequencer(rng=self._rng(), history=history)
-                if via == "one":
-                    draws = [sequencer.next(new[0].unit)]
-                else:
-                    units = pd.DataFrame([a.unit for a in new], columns=list(columns))
-                    draws = list(sequencer.next_batch(units))
-                if len(draws) != len(new):
-                    raise RegistryError(
-                        f"The assignment procedure returned {len(draws)} draws for "
-                        f"{len(new)} arrivals."
-                    )
-            rows: dict[str, dict[str, Any]] = {}
-            if new or new_declines:
-                lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
-                self._check_protocol_in_force(conn)
-                at = self._clock()
-                records = self._chain_assignments(conn, new, draws, via=via, at=at)
-                store.insert_many(conn, ASSIGNMENT, records)
-                rows = {r["participant"]: r for r in records}
-                events: list[dict[str, Any]] = [
-                    {
-                        "kind": "declined",
-                        "participant": a.participant,
-                        "reason": f"consent is false in {source}",
-                        "details": {"site": a.site, "enrolled_on": a.enrolled_on, "unit": a.unit},
-                    }
-                    for a in new_declines
-                ]
-                summary: dict[str, Any] = {
-                    "via": via,
-                    "source": source,
-                    "n_new": len(records),
-                    "n_existing": sum(1 for a in arrivals if a.participant in existing),
-                    "n_declined": len(new_declines),
-                }
-                if records:
-                    summary |= {
-                        "first": records[0]["sequence"],
-                        "last": records[-1]["sequence"],
-                        "head": records[-1]["hash"],
-                    }
-                events.append(
-                    {
-                        "kind": "intake",
-                        "participant": None,
-                        "reason": f"{via}: {source}",
-                        "details": summary,
-                    }
-                )
-                store.append_events(conn, events, at=at, chain=self._audit_chain())
-            fields = ("arm", "probability", "sequence", "stratum")
-            out = [
-                (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
-                if a.participant in rows
-                else (
-                    a.participant,
-                    "existing",
-                    *(existing[a.participant][f] for f in fields),
-                    _changed(existing[a.participant]["unit"], a.unit),
-                )
-                if a.participant in existing
-                else (a.participant, "declined", None, None, None, None, "")
-                for a in arrivals
-            ]
-            return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])
-
-        frame = run_transaction(self._engine, work)
+        procedure = self.procedure
+        call = DrawCall(
+            via=via,
+            source=source,
+            strata={a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent},
+        )
+        frame = run_transaction(self._engine, lambda conn: self._assign_in(conn, arrivals, call))
         counts = frame["status"].value_counts()
         return AssignOutcome(
             n_new=int(counts.get("new", 0)),
@@ -148,6 +74,74 @@ class RegisterDraws(RegisterEvents):
             arms=self.protocol.arm_keys,
             source=source,
         )
+
+    def _assign_in(
+        self, conn: Connection, arrivals: list[intake.Arrival], call: DrawCall
+    ) -> pd.DataFrame:
+        """The transaction of :meth:`_assign`: lock, sort the arrivals, draw, record, report.
+
+        Run again from the start when the database asks for a retry, so it only reads and
+        writes through ``conn`` and keeps nothing between attempts.
+        """
+        lock(conn, self._lock_names(set(call.strata.values())), namespace=self._namespace)
+        existing = store.existing(conn, [a.participant for a in arrivals])
+        new = [a for a in arrivals if a.consent and a.participant not in existing]
+        declining = [a for a in arrivals if not a.consent and a.participant not in existing]
+        logged = store.declined(conn, [a.participant for a in declining])
+        new_declines = [a for a in declining if a.participant not in logged]
+        draws = self._draw(conn, new, call) if new else []
+        rows: dict[str, dict[str, Any]] = {}
+        if new or new_declines:
+            n_existing = sum(1 for a in arrivals if a.participant in existing)
+            rows = self._record(conn, new, draws, new_declines, call, n_existing=n_existing)
+        return _outcome_frame(arrivals, rows, existing)
+
+    def _draw(self, conn: Connection, new: list[intake.Arrival], call: DrawCall) -> list[Draw]:
+        """The arms of the ``new`` arrivals, from the sequencer continued over the history."""
+        import pandas as pd
+
+        columns = self.protocol.unit_columns
+        only = sorted({call.strata[a.participant] for a in new}) if self._per_stratum else None
+        # block methods continue each stratum from its count: the stratum column suffices
+        history = store.history_frame(
+            self._history_rows(conn, only), () if self._per_stratum else columns
+        )
+        # a fresh Generator per attempt: a retried transaction draws the same arms
+        sequencer = self.procedure.sequencer(rng=self._rng(), history=history)
+        if call.via == "one":
+            draws = [sequencer.next(new[0].unit)]
+        else:
+            units = pd.DataFrame([a.unit for a in new], columns=list(columns))
+            draws = list(sequencer.next_batch(units))
+        if len(draws) != len(new):
+            raise RegistryError(
+                f"The assignment procedure returned {len(draws)} draws for {len(new)} arrivals."
+            )
+        return draws
+
+    def _record(
+        self,
+        conn: Connection,
+        new: list[intake.Arrival],
+        draws: list[Draw],
+        new_declines: list[intake.Arrival],
+        call: DrawCall,
+        *,
+        n_existing: int,
+    ) -> dict[str, dict[str, Any]]:
+        """Append the new assignments and the intake's audit entries; the records by pseudonym.
+
+        Takes the append lock and checks that the protocol read at open is still in force, so
+        no two calls interleave their records and none assigns under a replaced protocol.
+        """
+        lock(conn, [store.APPEND_LOCK], namespace=self._namespace)
+        self._check_protocol_in_force(conn)
+        at = self._clock()
+        records = self._chain_assignments(conn, new, draws, via=call.via, at=at)
+        store.insert_many(conn, ASSIGNMENT, records)
+        events = _intake_events(records, new_declines, call, n_existing=n_existing)
+        store.append_events(conn, events, at=at, chain=self._audit_chain())
+        return {r["participant"]: r for r in records}
 
     @property
     def _per_stratum(self) -> bool:
@@ -252,3 +246,83 @@ def _changed(stored: str | None, unit: Mapping[str, str]) -> str:
     """Columns (comma-joined) whose value differs from the one recorded at first assignment."""
     before = json.loads(stored) if stored else {}
     return ",".join(c for c in unit if before.get(c) != unit[c])
+
+
+@dataclass(frozen=True)
+class DrawCall:
+    """What one assign call is: how it came (``one`` or ``file``), from where, and the
+    stratum key of every consenting arrival (computed once, outside the transaction)."""
+
+    via: str
+    source: str
+    strata: dict[str, str]
+
+
+def _intake_events(
+    records: list[dict[str, Any]],
+    new_declines: list[intake.Arrival],
+    call: DrawCall,
+    *,
+    n_existing: int,
+) -> list[dict[str, Any]]:
+    """The audit entries of one call: a ``declined`` entry per new refusal, then the intake.
+
+    The intake entry names the first and last sequence and the chain head after them, the
+    checkpoint :func:`~participatie_rct.registry.verify.verify_register` compares against.
+    """
+    events: list[dict[str, Any]] = [
+        {
+            "kind": "declined",
+            "participant": a.participant,
+            "reason": f"consent is false in {call.source}",
+            "details": {"site": a.site, "enrolled_on": a.enrolled_on, "unit": a.unit},
+        }
+        for a in new_declines
+    ]
+    summary: dict[str, Any] = {
+        "via": call.via,
+        "source": call.source,
+        "n_new": len(records),
+        "n_existing": n_existing,
+        "n_declined": len(new_declines),
+    }
+    if records:
+        summary |= {
+            "first": records[0]["sequence"],
+            "last": records[-1]["sequence"],
+            "head": records[-1]["hash"],
+        }
+    events.append(
+        {
+            "kind": "intake",
+            "participant": None,
+            "reason": f"{call.via}: {call.source}",
+            "details": summary,
+        }
+    )
+    return events
+
+
+def _outcome_frame(
+    arrivals: list[intake.Arrival],
+    rows: Mapping[str, Mapping[str, Any]],
+    existing: Mapping[str, Mapping[str, Any]],
+) -> pd.DataFrame:
+    """One row per arrival, in input order: new, existing (with changed columns) or declined."""
+    import pandas as pd
+
+    fields = ("arm", "probability", "sequence", "stratum")
+    out = [
+        (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
+        if a.participant in rows
+        else (
+            a.participant,
+            "existing",
+            *(existing[a.participant][f] for f in fields),
+            _changed(existing[a.participant]["unit"], a.unit),
+        )
+        if a.participant in existing
+        else (a.participant, "declined", None, None, None, None, "")
+        for a in arrivals
+    ]
+    return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])

@@ -10,7 +10,7 @@ with the rows named; nothing reaches the database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -91,10 +91,32 @@ def looks_like_bsn(value: str) -> bool:
     return len(text) == 9 and text.isdigit() and bsn_problem(text) is None
 
 
+Where = Callable[[Sequence[int]], str]
+
+
 def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Arrival]:
     """Check a participants table against the protocol; refuse it whole, naming the rows."""
     import pandas as pd
 
+    where = _locator(frame)
+    _check_columns(frame, protocol, source=source)
+    ids = _identifiers(frame, protocol, source=source, where=where)
+    consent = [True] * len(frame)
+    if "consent" in frame.columns:
+        consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
+    units = _units(frame, protocol, consent, source=source, where=where)
+    sites = column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
+    if "site" not in protocol.unit_columns:
+        check_declared(protocol, "site", sites, source=source, where=where)
+    dates = _dates(frame, source=source, where=where)
+    return [
+        Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
+        for i in range(len(frame))
+    ]
+
+
+def _locator(frame: pd.DataFrame) -> Where:
+    """A function naming rows (by position in ``frame``) as the file's lines or rows."""
     lines = list(frame.attrs.get("lines", range(2, len(frame) + 2)))
     unit = frame.attrs.get("line_unit", "line")
 
@@ -103,6 +125,11 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         # xlsx and parquet files count rows, not lines (see data.readers.RawTable.where)
         return text if unit == "line" else "row" + text[len("line") :]
 
+    return where
+
+
+def _check_columns(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> None:
+    """Refuse a table without participants or without a column the protocol assigns by."""
     if "participant" not in frame.columns:
         raise RegistryError(
             f"{source}: no 'participant' column. Read the file with "
@@ -117,11 +144,20 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
             f"{', '.join(protocol.unit_columns)}. Add the column (one value per "
             f"participant) and try again."
         )
+
+
+def _identifiers(
+    frame: pd.DataFrame, protocol: Protocol, *, source: str, where: Where
+) -> list[str | None]:
+    """The pseudonyms, stripped; refused when one is empty, looks like a BSN or repeats."""
+    import pandas as pd
+
     ids = [None if pd.isna(v) else str(v).strip() for v in frame["participant"]]
+    column = protocol.identifier_column
     empty = [i for i, v in enumerate(ids) if not v]
     if empty:
         raise RegistryError(
-            f"{source}, column {protocol.identifier_column!r}: {_rows(len(empty))} "
+            f"{source}, column {column!r}: {_rows(len(empty))} "
             f"without an identifier "
             f"({where(empty)}). Every participant needs one; fill it in or remove these rows."
         )
@@ -129,29 +165,33 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         bsns = [i for i, v in enumerate(ids) if v and looks_like_bsn(v)]
         if bsns:
             raise RegistryError(
-                f"{source}, column {protocol.identifier_column!r}: {_rows(len(bsns))} "
+                f"{source}, column {column!r}: {_rows(len(bsns))} "
                 f"{'holds' if len(bsns) == 1 else 'hold'} a 9-digit number that passes the "
                 f"elfproef ({where(bsns)}): that looks like a BSN, which this register "
                 '(kind = "pseudonym") would store as it is. Use kind = "bsn" in the '
                 "protocol's [identifiers], so BSNs are pseudonymised with the key."
             )
-    seen: dict[str, int] = {}
+    seen: set[str | None] = set()
     twice: list[int] = []
     for i, v in enumerate(ids):
         if v in seen:
             twice.append(i)
         else:
-            seen[v] = i  # type: ignore[index]
+            seen.add(v)
     if twice:
         raise RegistryError(
-            f"{source}, column {protocol.identifier_column!r}: {_rows(len(twice))} "
+            f"{source}, column {column!r}: {_rows(len(twice))} "
             f"a repeat of a participant "
             f"listed earlier ({where(twice)}). Each participant may appear once; remove "
             f"the repeats."
         )
-    consent = [True] * len(frame)
-    if "consent" in frame.columns:
-        consent = [True if pd.isna(v) else bool(v) for v in frame["consent"]]
+    return ids
+
+
+def _units(
+    frame: pd.DataFrame, protocol: Protocol, consent: list[bool], *, source: str, where: Where
+) -> list[dict[str, str]]:
+    """Each row's canonical stratum values; refused when one who consents lacks a value."""
     units: list[dict[str, str]] = [{} for _ in range(len(frame))]
     for column in protocol.unit_columns:
         texts = column_texts(frame[column])
@@ -167,9 +207,13 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         check_declared(protocol, column, texts, source=source, where=where)
         for i, t in enumerate(texts):
             units[i][column] = t or ""
-    sites = column_texts(frame["site"]) if "site" in frame.columns else [None] * len(frame)
-    if "site" not in protocol.unit_columns:
-        check_declared(protocol, "site", sites, source=source, where=where)
+    return units
+
+
+def _dates(frame: pd.DataFrame, *, source: str, where: Where) -> list[str | None]:
+    """The ISO date of enrolment of each row (``None`` without an ``enrolled_on`` column)."""
+    import pandas as pd
+
     dates: list[str | None] = [None] * len(frame)
     if "enrolled_on" in frame.columns:
         enrolled = frame["enrolled_on"]
@@ -178,7 +222,4 @@ def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Ar
         else:
             for i, v in enumerate(enrolled):
                 dates[i] = date_text(v, what=f"{source}, column 'enrolled_on', {where([i])}")
-    return [
-        Arrival(i, ids[i] or "", consent[i], sites[i], dates[i], units[i])
-        for i in range(len(frame))
-    ]
+    return dates

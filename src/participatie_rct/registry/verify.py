@@ -36,7 +36,7 @@ import hashlib
 import json
 import math
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -50,6 +50,9 @@ from participatie_rct.registry.events import EVENT_KINDS
 from participatie_rct.registry.migrations import SCHEMA_VERSION, current_version, expected_triggers
 from participatie_rct.registry.models import ASSIGNMENT, AUDIT_LOG, PROTOCOL
 from participatie_rct.registry.results import VerifyReport
+
+if TYPE_CHECKING:
+    from participatie_rct.assignment.base import AssignmentProcedure, Draw, Sequencer
 
 #: Probabilities are recomputed by the same code from the same seed, so they agree exactly on
 #: one machine; the tolerance only absorbs the last bit of a float printed by another platform.
@@ -231,19 +234,14 @@ def _check_checkpoints(
 def _replay(
     assignments: Sequence[Any], protocol: Protocol, secret: bytes | None, found: _Findings
 ) -> None:
-    import numpy as np
-    import pandas as pd
+    """Re-derive every assignment with a fresh sequencer and report each that differs.
 
-    from participatie_rct.concealment import sealed_rng
-
+    Calls are replayed as they happened (consecutive rows of one intake form one call); the
+    replay stops at the first call that cannot be replayed, since every later draw depends
+    on it.
+    """
     if not assignments:
         return
-    rng = (
-        sealed_rng(secret, protocol.sha256)
-        if protocol.sealed and secret is not None
-        else np.random.default_rng(protocol.seed)
-    )
-    source = "the trial secret" if protocol.sealed else f"seed {protocol.seed}"
     try:
         from participatie_rct.assignment import procedure_from_protocol
 
@@ -251,65 +249,103 @@ def _replay(
     except ParticipatieRCTError as exc:
         found.add("protocol", f"The protocol's assignment procedure cannot be built ({exc}).")
         return
-    columns = list(procedure.unit_columns)
-    sequencer = procedure.sequencer(rng=rng, history=None)
+    source = "the trial secret" if protocol.sealed else f"seed {protocol.seed}"
+    sequencer = procedure.sequencer(rng=_replay_rng(protocol, secret), history=None)
+    for group in _intake_groups(assignments):
+        if not _same_procedure(group[0], procedure, found):
+            return
+        draws = _replay_call(sequencer, group, list(procedure.unit_columns), found)
+        if draws is None:
+            return
+        for row, draw in zip(group, draws, strict=True):
+            _compare_draw(row, draw, source, found)
+
+
+def _replay_rng(protocol: Protocol, secret: bytes | None) -> Any:
+    """The Generator the register drew from: the sealed trial's secret, or the open seed."""
+    import numpy as np
+
+    from participatie_rct.concealment import sealed_rng
+
+    if protocol.sealed and secret is not None:
+        return sealed_rng(secret, protocol.sha256)
+    return np.random.default_rng(protocol.seed)
+
+
+def _intake_groups(assignments: Sequence[Any]) -> list[list[Any]]:
+    """Consecutive assignments of one intake entry: the calls the register made, in order."""
     groups: list[list[Any]] = []
     for row in assignments:
         if groups and groups[-1][0]["intake"] == row["intake"]:
             groups[-1].append(row)
         else:
             groups.append([row])
-    for group in groups:
-        first = group[0]
-        if (
-            int(first["procedure_version"]) != int(procedure.version)
-            or first["method"] != procedure.method
-        ):
-            found.add(
-                f"assignment {first['sequence']}",
-                f"assignment {first['sequence']}: made with {first['method']} version "
-                f"{first['procedure_version']}, "
-                f"but this installation has {procedure.method} version {procedure.version}; "
-                f"the draw cannot be "
-                "replayed. Verify with the participatie-rct version that made the register.",
-            )
-            return
-        try:
-            units = [json.loads(r["unit"]) for r in group]
-            if first["via"] == "one" and len(group) == 1:
-                draws = [sequencer.next(units[0])]
-            else:
-                draws = list(sequencer.next_batch(pd.DataFrame(units, columns=columns)))
-        except (ParticipatieRCTError, ValueError, KeyError) as exc:
-            found.add(
-                f"assignment {first['sequence']}",
-                f"assignment {first['sequence']}: the replay fails ({exc}).",
-            )
-            return
-        for row, draw in zip(group, draws, strict=True):
-            name = f"assignment {row['sequence']}"
-            who = _short(row["participant"])
-            if draw.arm != row["arm"]:
-                found.add(
-                    name,
-                    f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying "
-                    f"the protocol ({source}) in arrival order gives {draw.arm!r}.",
-                )
-            elif not math.isclose(
-                float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
-            ):
-                found.add(
-                    name,
-                    f"{name} ({who}): the register holds probability "
-                    f"{row['probability']!r}, the replay gives {draw.probability!r}.",
-                )
-            elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
-                found.add(
-                    name,
-                    f"{name} ({who}): the register holds stratum {row['stratum']!r} "
-                    f"position {row['position']}, the replay gives {draw.stratum!r} "
-                    f"position {draw.position}.",
-                )
+    return groups
+
+
+def _same_procedure(first: Any, procedure: AssignmentProcedure, found: _Findings) -> bool:
+    """Whether a call was made by this installation's procedure (else it cannot be replayed)."""
+    if int(first["procedure_version"]) == int(procedure.version) and (
+        first["method"] == procedure.method
+    ):
+        return True
+    found.add(
+        f"assignment {first['sequence']}",
+        f"assignment {first['sequence']}: made with {first['method']} version "
+        f"{first['procedure_version']}, "
+        f"but this installation has {procedure.method} version {procedure.version}; "
+        f"the draw cannot be "
+        "replayed. Verify with the participatie-rct version that made the register.",
+    )
+    return False
+
+
+def _replay_call(
+    sequencer: Sequencer, group: list[Any], columns: list[str], found: _Findings
+) -> list[Draw] | None:
+    """The draws of one call as it happened (one intake, or a file as a batch); ``None``
+    (reported) when the stored units no longer make a call the sequencer accepts."""
+    import pandas as pd
+
+    first = group[0]
+    try:
+        units = [json.loads(r["unit"]) for r in group]
+        if first["via"] == "one" and len(group) == 1:
+            return [sequencer.next(units[0])]
+        return list(sequencer.next_batch(pd.DataFrame(units, columns=columns)))
+    except (ParticipatieRCTError, ValueError, KeyError) as exc:
+        found.add(
+            f"assignment {first['sequence']}",
+            f"assignment {first['sequence']}: the replay fails ({exc}).",
+        )
+        return None
+
+
+def _compare_draw(row: Any, draw: Draw, source: str, found: _Findings) -> None:
+    """Report the first of arm, probability, stratum and position that the replay disputes."""
+    name = f"assignment {row['sequence']}"
+    who = _short(row["participant"])
+    if draw.arm != row["arm"]:
+        found.add(
+            name,
+            f"{name} ({who}): the register holds arm {row['arm']!r}, but replaying "
+            f"the protocol ({source}) in arrival order gives {draw.arm!r}.",
+        )
+    elif not math.isclose(
+        float(draw.probability), float(row["probability"]), rel_tol=PROBABILITY_RTOL
+    ):
+        found.add(
+            name,
+            f"{name} ({who}): the register holds probability "
+            f"{row['probability']!r}, the replay gives {draw.probability!r}.",
+        )
+    elif draw.stratum != row["stratum"] or int(draw.position) != int(row["position"]):
+        found.add(
+            name,
+            f"{name} ({who}): the register holds stratum {row['stratum']!r} "
+            f"position {row['position']}, the replay gives {draw.stratum!r} "
+            f"position {draw.position}.",
+        )
 
 
 def _check_locks(
