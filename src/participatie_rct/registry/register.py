@@ -351,16 +351,19 @@ class Register(RegisterDraws, RegisterDesk):
             kwargs["as_of"] = as_of
         return data.load_table(path, "participants", **kwargs)
 
-    def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
+    def assign_frame(
+        self, frame: pd.DataFrame, *, source: str = "participants", actor: str | None = None
+    ) -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
 
         Rows are arrivals in order. Line numbers in messages are taken from
         ``frame.attrs["lines"]`` when the reader left them there, else counted from line 2.
+        ``actor``, a service user's name, goes into the intake entry.
         """
         arrivals = intake.arrivals(frame, self.protocol, source=source)
         with self._read() as conn, conn.begin():
             known = levels.known_values(conn, self._level_columns())
-        outcome = self._assign(arrivals, via="file", source=source)
+        outcome = self._assign(arrivals, via="file", source=source, actor=actor)
         fresh = levels.new_values(self._level_texts(arrivals), known)
         return replace(outcome, new_levels=fresh) if fresh else outcome
 
@@ -389,6 +392,7 @@ class Register(RegisterDraws, RegisterDesk):
         enrolled_on: dt.date | str | None = None,
         site: str | None = None,
         new_level: bool = True,
+        actor: str | None = None,
     ) -> AssignedParticipant:
         """Assign one participant at intake (``values``: stratum or factor column -> value).
 
@@ -396,6 +400,8 @@ class Register(RegisterDraws, RegisterDesk):
         levels, ``new_level=False`` (what the intake desk's CLI and the service pass) also
         refuses a value the register has never seen, so a typo cannot open a stratum; a script
         that knows its values may leave the default (see :mod:`participatie_rct.registry.levels`).
+        ``actor``, a service user's name, goes into the intake entry with the pseudonym, also
+        when the participant was assigned before (the caller then learns their arm).
         """
         participant = self.participant_id(identifier, key=key)
         values = dict(values)
@@ -429,7 +435,7 @@ class Register(RegisterDraws, RegisterDesk):
         arrival = intake.Arrival(
             0, participant, True, intake.unit_text(values.get("site")), on, unit
         )
-        outcome = self._assign([arrival], via="one", source="--id")
+        outcome = self._assign([arrival], via="one", source="--id", actor=actor)
         row = outcome.frame.iloc[0]
         return AssignedParticipant(
             participant=participant,

@@ -172,6 +172,8 @@ class Service:
             key=self.key,
             enrolled_on=enrolled_date(enrolled_on),
             new_level=new_level,
+            # the intake entry of the draw's own transaction names the user: one commit
+            actor=user.name,
         )
         if not assigned.is_new and user.role is Role.ASSIGNER:
             # another site may have enrolled the same person between the check and the draw
@@ -181,12 +183,6 @@ class Service:
                 raise ForbiddenError(
                     "this participant was enrolled at another site; ask the trial's statistician."
                 )
-        self.log(
-            user,
-            "assign",
-            participant=assigned.participant,
-            details={"new": assigned.is_new, "site": site},
-        )
         return {
             "arm": assigned.arm,
             "label": self.label(assigned.arm, language),
@@ -298,8 +294,7 @@ class Service:
             sites = frame["site"] if "site" in frame else [None] * len(frame)
             for site in sorted({None if s is None else str(s) for s in sites}, key=str):
                 require_site(user, site)
-        outcome = self.register.assign_frame(frame, source=Path(name).name)
-        self.log(user, "assign file", details={"new": outcome.n_new, "file": Path(name).name})
+        outcome = self.register.assign_frame(frame, source=Path(name).name, actor=user.name)
         return outcome.to_dict()
 
     def users(self, user: User) -> list[dict[str, Any]]:
