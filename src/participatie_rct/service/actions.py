@@ -1,8 +1,9 @@
 """What the service does for a signed-in user, shared by the API and the intake pages.
 
 Every method checks the role matrix first (:mod:`.permissions`), calls the register exactly
-as the CLI does, appends the request to the audit log with the user's name, and returns only
-what that role may see: an assigner gets the arm and its label, never probabilities,
+as the CLI does, records the request in the audit log with the user's name (an assignment in
+the intake entry of its own transaction, anything else as a ``service`` entry), and returns
+only what that role may see: an assigner gets the arm and its label, never probabilities,
 sequence numbers, blocks or anyone at another site.
 """
 
