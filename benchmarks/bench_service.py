@@ -7,18 +7,34 @@ clients post ``/api/v1/assign`` over keep-alive connections:
 * eight desks at once: 8 clients x 100 assignments (the load test's scenario).
 
 Reported: median (p50) and 99th percentile (p99) latency per request, client side, which
-includes the token check, the draw, the hash chain, the commit and the audit-log entry with
-the user's name. Aim: p99 under 50 ms on SQLite on a laptop. PostgreSQL runs when
-``PARTICIPATIE_RCT_BENCH_PG_URL`` (or ``PARTICIPATIE_RCT_TEST_PG_URL``) names a server.
+includes the token check, the draw, the hash chain and the commit of the draw together with
+its intake entry naming the user (one commit per assignment). Aim: p99 under 50 ms on SQLite
+on a laptop. PostgreSQL runs when ``PARTICIPATIE_RCT_BENCH_PG_URL`` (or
+``PARTICIPATIE_RCT_TEST_PG_URL``) names a server.
 
-Measured while writing this, on 2 cores shared with other heavy work (load average about
-10, so every figure is inflated): SQLite, one desk p50 16-26 ms and p99 46-48 ms; eight
-desks p50 70-75 ms and p99 340-390 ms. PostgreSQL, one desk p50 31-66 ms; eight desks p50
-140-160 ms and p99 360-375 ms. In one process without contention an assignment costs about
-6 ms and its audit entry with the user's name about 3 ms, each its own commit; the eight
-desks queue for SQLite's single write lock, which is what the p99 under load measures.
-Folding the user's name into the assignment's own intake entry (one commit instead of two)
-is the next step towards the 50 ms aim.
+Measured on 2 cores shared with other heavy work (load average 12 to 16 throughout, so every
+figure is inflated and moves by a factor of two between runs of the same code), p50 / p99 in
+milliseconds. "Before": two commits per assignment (the draw, then the audit entry with the
+user's name). "After": one commit, the name in the draw's own intake entry (run 1), and the
+token check and the work in one worker thread (run 2).
+
+=====================  ===========  ===========  ===========  ===========
+scenario               before 1     before 2     after 1      after 2
+=====================  ===========  ===========  ===========  ===========
+SQLite, 1 desk         90 / 380     80 / 177     60 / 248     61 / 226
+SQLite, 8 desks        436 / 1235   203 / 807    341 / 1130   372 / 800
+PostgreSQL, 1 desk     145 / 233    124 / 381    85 / 429     107 / 192
+PostgreSQL, 8 desks    416 / 937    440 / 1127   351 / 1002   486 / 1317
+=====================  ===========  ===========  ===========  ===========
+
+At this load the runs do not separate the two versions; what does not depend on the load
+does. In one process on SQLite an assignment used to run 17 statements and 2 write commits,
+now 14 and 1 (CPU about 10 ms before, 9 ms after, wall p50 52 ms before and 32-40 ms
+after). A commit waits for the disk (``synchronous=FULL``: about 8 ms p50 and 16 ms p99 on
+this machine). Eight desks queue for SQLite's single write lock, so p99 under load is about
+eight write transactions plus the scheduling delay of a saturated machine: the 50 ms aim is
+not reached here. What is left per assignment is the register's own work inside the write
+lock (reading the stratum's history into a frame, building the sequencer), not the service.
 """
 
 from __future__ import annotations

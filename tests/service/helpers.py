@@ -64,11 +64,18 @@ class Trial:
     tokens: dict[str, str]
 
 
-def make_trial(url: str, text: str = PROTOCOL) -> Trial:
-    """Create the register at ``url`` and add users: ede/tiel assigners, monitor, stats, admin."""
+#: the same trial, sealed: its draws and its blinding letters come from a trial secret
+SEALED = PROTOCOL.replace("seed = 20180213", 'concealment = "sealed"')
+
+
+def make_trial(url: str, text: str = PROTOCOL, *, secret: bytes | None = None) -> Trial:
+    """Create the register at ``url`` and add users: ede/tiel assigners, monitor, stats, admin.
+
+    A sealed protocol needs its trial ``secret``.
+    """
     protocol = Protocol.from_text(text, source="trial.toml")
     tokens: dict[str, str] = {}
-    with Register.create(url, protocol, key=KEY) as reg:
+    with Register.create(url, protocol, key=KEY, secret=secret) as reg:
         for name, role, sites in (
             ("ede", Role.ASSIGNER, ["Ede"]),
             ("tiel", Role.ASSIGNER, ["Tiel"]),

@@ -132,8 +132,9 @@ def test_assign_through_the_service(tmp_path: Path, capsys: pytest.CaptureFixtur
         assert code == 2 and "refused (403)" in err
     with Register.open(trial.url) as reg:
         assert len(reg.assignments()) == 4
-        service_events = reg.events().query("kind == 'service'")
-    assert {d["user"] for d in service_events["details"]} == {"ede"}
+        intakes = reg.events().query("kind == 'intake'")
+    # the file, the new participant and the one asked for again: each names its user
+    assert [d.get("user") for d in intakes["details"]] == ["ede", "ede", "ede"]
 
 
 def test_assign_client_refuses_plain_http_beyond_this_machine(

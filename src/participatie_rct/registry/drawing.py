@@ -56,14 +56,16 @@ class RegisterDraws(RegisterEvents):
         via: str,
         source: str,
         before: Callable[[Connection], None] | None = None,
+        actor: str | None = None,
     ) -> AssignOutcome:
         """Assign ``arrivals`` in one transaction and say, per row, what became of it.
 
         ``via`` is ``"one"`` (a single intake) or ``"file"`` (a batch); ``source`` names where
         the rows came from in the audit log; ``before(conn)`` runs first inside the
         transaction (the intake desk's checks), so one participant costs one read of the
-        register. Everything that describes the call travels in one :class:`DrawCall`, so a
-        further detail of the call reaches every step unchanged.
+        register; ``actor`` is who asked (a service user). Everything that describes the call
+        travels in one :class:`DrawCall`, so a further detail of the call reaches every step
+        unchanged.
         """
         self._writable("Assigning")
         self._rng()  # refuses here, before the transaction, without the secret
@@ -73,6 +75,7 @@ class RegisterDraws(RegisterEvents):
             source=source,
             strata={a.participant: procedure.stratum_key(a.unit) for a in arrivals if a.consent},
             before=before,
+            actor=actor,
         )
         frame = run_transaction(self._engine, lambda conn: self._assign_in(conn, arrivals, call))
         counts = frame["status"].value_counts()
@@ -103,7 +106,8 @@ class RegisterDraws(RegisterEvents):
         new_declines = [a for a in declining if a.participant not in logged]
         draws, tally = self._draw(conn, new, call) if new else ([], None)
         rows: dict[str, dict[str, Any]] = {}
-        if new or new_declines:
+        # a call that names its actor is logged even when it draws nothing: it showed an arm
+        if new or new_declines or call.actor is not None:
             n_existing = sum(1 for a in arrivals if a.participant in existing)
             rows = self._record(
                 conn, (new, draws, tally), new_declines, call, n_existing=n_existing
@@ -230,14 +234,17 @@ def _changed(stored: str | None, unit: Mapping[str, str]) -> str:
 
 @dataclass(frozen=True)
 class DrawCall:
-    """What one assign call is: how it came (``one`` or ``file``), from where, and the
-    stratum key of every consenting arrival (computed once, outside the transaction)."""
+    """What one assign call is: how it came (``one`` or ``file``), from where, the stratum
+    key of every consenting arrival (computed once, outside the transaction), and who asked
+    (``actor``: a service user's name, recorded in the intake entry; None from the CLI)."""
 
     via: str
     source: str
     strata: dict[str, str]
     #: checks run first inside the transaction (the intake desk's), or None
     before: Callable[[Connection], None] | None = None
+    #: who asked (a service user), recorded in the intake entry, or None
+    actor: str | None = None
 
 
 def _intake_events(
@@ -251,6 +258,8 @@ def _intake_events(
 
     The intake entry names the first and last sequence and the chain head after them, the
     checkpoint :func:`~participatie_rct.registry.verify.verify_register` compares against.
+    A call with an actor also names the user (and, for one participant, their pseudonym), in
+    the same chained entry, so the assignment and who made it commit together.
     """
     events: list[dict[str, Any]] = [
         {
@@ -274,10 +283,15 @@ def _intake_events(
             "last": records[-1]["sequence"],
             "head": records[-1]["hash"],
         }
+    participant = None
+    if call.actor is not None:
+        summary["user"] = call.actor
+        if call.via == "one" and len(call.strata) == 1:
+            participant = next(iter(call.strata))
     events.append(
         {
             "kind": "intake",
-            "participant": None,
+            "participant": participant,
             "reason": f"{call.via}: {call.source}",
             "details": summary,
         }

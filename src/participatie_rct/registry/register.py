@@ -341,16 +341,19 @@ class Register(RegisterDraws, RegisterDesk):
             key = self._checked_key(key, purpose=f"Assigning {Path(path).name}")
         return intake.load_participants(path, self.protocol, key=key, as_of=as_of)
 
-    def assign_frame(self, frame: pd.DataFrame, *, source: str = "participants") -> AssignOutcome:
+    def assign_frame(
+        self, frame: pd.DataFrame, *, source: str = "participants", actor: str | None = None
+    ) -> AssignOutcome:
         """Assign the rows of a validated participants table (``participant`` holds pseudonyms).
 
         Rows are arrivals in order. Line numbers in messages are taken from
         ``frame.attrs["lines"]`` when the reader left them there, else counted from line 2.
+        ``actor``, a service user's name, goes into the intake entry.
         """
         arrivals = intake.arrivals(frame, self.protocol, source=source)
         with self._read() as conn, conn.begin():
             known = levels.known_values(conn, self._level_columns())
-        outcome = self._assign(arrivals, via="file", source=source)
+        outcome = self._assign(arrivals, via="file", source=source, actor=actor)
         fresh = levels.new_values(self._level_texts(arrivals), known)
         return replace(outcome, new_levels=fresh) if fresh else outcome
 
@@ -379,6 +382,7 @@ class Register(RegisterDraws, RegisterDesk):
         enrolled_on: dt.date | str | None = None,
         site: str | None = None,
         new_level: bool = True,
+        actor: str | None = None,
     ) -> AssignedParticipant:
         """Assign one participant at intake (``values``: stratum or factor column -> value).
 
@@ -387,7 +391,9 @@ class Register(RegisterDraws, RegisterDesk):
         refuses a value the register has never seen, so a typo cannot open a stratum; a script
         that knows its values may leave the default (see :mod:`participatie_rct.registry.levels`).
         ``enrolled_on`` is the intake date; left out, today's: one person enrolled now at the
-        desk (a file must carry its dates, see :meth:`assign_file`).
+        desk (a file must carry its dates, see :meth:`assign_file`). ``actor``, a service
+        user's name, goes into the intake entry with the pseudonym, also when the participant
+        was assigned before (the caller then learns their arm).
         """
         participant = self.participant_id(identifier, key=key)
         values = dict(values)
@@ -422,7 +428,7 @@ class Register(RegisterDraws, RegisterDesk):
             found[:] = [self._check_levels(conn, participant, unit, site_text, new_level=new_level)]
 
         arrival = intake.Arrival(0, participant, True, site_text, on, unit)
-        outcome = self._assign([arrival], via="one", source="--id", before=check)
+        outcome = self._assign([arrival], via="one", source="--id", before=check, actor=actor)
         earlier = found[0] if found else None
         row = outcome.frame.iloc[0]
         return AssignedParticipant(

@@ -1,8 +1,9 @@
 """What the service does for a signed-in user, shared by the API and the intake pages.
 
 Every method checks the role matrix first (:mod:`.permissions`), calls the register exactly
-as the CLI does, appends the request to the audit log with the user's name, and returns only
-what that role may see: an assigner gets the arm and its label, never probabilities,
+as the CLI does, records the request in the audit log with the user's name (an assignment in
+the intake entry of its own transaction, anything else as a ``service`` entry), and returns
+only what that role may see: an assigner gets the arm and its label, never probabilities,
 sequence numbers, blocks or anyone at another site.
 """
 
@@ -17,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from participatie_rct.choices import Role
-from participatie_rct.errors import RegistryError
+from participatie_rct.errors import RegistryError, mask_identifiers
 from participatie_rct.registry import users
 from participatie_rct.registry.users import User
 from participatie_rct.service.permissions import (
@@ -55,22 +56,56 @@ def declared_levels(protocol: Protocol, column: str) -> tuple[str, ...] | None:
 
 
 def blinded(protocol: Protocol) -> bool:
-    """True when the protocol says arms are shown to monitors as letters only."""
-    concealment = getattr(protocol, "concealment", None)
-    return bool(getattr(protocol, "blinded", False) or getattr(concealment, "blinded", False))
+    """True when monitors see the arms as letters only: the trial is sealed.
+
+    A sealed trial (``[trial] concealment = "sealed"``) has a secret, and the letters come
+    from it as a blinded report's do, so nothing a monitor can read orders them. An open
+    trial's draws follow from its public seed: anyone with the protocol could undo letters,
+    so its monitors see the arm keys (counts only, never a person's arm).
+    """
+    return protocol.sealed
 
 
-def arm_letters(protocol: Protocol) -> dict[str, str]:
-    """arm key -> ``A``, ``B``, ... in the protocol's order (what a blinded monitor sees)."""
-    return {arm: chr(ord("A") + i) for i, arm in enumerate(protocol.arm_keys)}
+def arm_letters(protocol: Protocol, secret: bytes) -> dict[str, str]:
+    """arm key -> ``A``, ``B``, ...: the letters a blinded report of this trial prints.
+
+    The same secret-keyed mapping as ``report --blinded --secret-file`` (the blinding key
+    derived from the trial secret, :mod:`participatie_rct.report.blinding`), so the monitor's
+    page and the interim report agree, and the protocol's order does not give it away.
+    """
+    from participatie_rct.concealment import blinding_key
+    from participatie_rct.report.blinding import blind_mapping, blinding_secret
+
+    keyed, _concealed = blinding_secret(
+        key=blinding_key(secret), protocol_sha256=protocol.sha256, seed=None
+    )
+    return blind_mapping(protocol.arm_keys, secret=keyed)
 
 
 @dataclass
 class Service:
-    """The register and the key the service holds, and the operations it offers."""
+    """The register and the key the service holds, and the operations it offers.
+
+    ``letters`` (arm key -> letter) is set for a blinded trial (:func:`blinded`), worked
+    out once from the trial secret when the service starts; :meth:`open` does that.
+    """
 
     register: Register
     key: bytes | None
+    letters: dict[str, str] | None = None
+
+    @classmethod
+    def open(cls, register: Register, *, key: bytes | None, secret: bytes | None) -> Service:
+        """The service over ``register``; a blinded trial's letters come from ``secret``."""
+        letters = None
+        if blinded(register.protocol):
+            if secret is None:
+                raise RegistryError(
+                    "a sealed trial shows its monitors letters that only the trial secret "
+                    "orders; give --secret-file FILE (or set $PARTICIPATIE_RCT_SECRET)."
+                )
+            letters = arm_letters(register.protocol, secret)
+        return cls(register, key, letters)
 
     @property
     def protocol(self) -> Protocol:
@@ -118,7 +153,7 @@ class Service:
         that checks intake values refuses it otherwise, so a typo cannot open a new stratum).
         """
         require(user, Action.ASSIGN)
-        clean = _values(values)
+        clean = intake_values(values)
         message = unknown_columns_message(self.protocol, clean)
         if message:
             raise RegistryError(message)
@@ -133,7 +168,13 @@ class Service:
                 "this participant was enrolled at another site; ask the trial's statistician."
             )
         assigned = self.register.assign_one(
-            identifier, clean, key=self.key, enrolled_on=_date(enrolled_on), new_level=new_level
+            identifier,
+            clean,
+            key=self.key,
+            enrolled_on=enrolled_date(enrolled_on),
+            new_level=new_level,
+            # the intake entry of the draw's own transaction names the user: one commit
+            actor=user.name,
         )
         if not assigned.is_new and user.role is Role.ASSIGNER:
             # another site may have enrolled the same person between the check and the draw
@@ -143,12 +184,6 @@ class Service:
                 raise ForbiddenError(
                     "this participant was enrolled at another site; ask the trial's statistician."
                 )
-        self.log(
-            user,
-            "assign",
-            participant=assigned.participant,
-            details={"new": assigned.is_new, "site": site},
-        )
         return {
             "arm": assigned.arm,
             "label": self.label(assigned.arm, language),
@@ -173,35 +208,50 @@ class Service:
             "withdrawn": found["withdrawn"],
         }
 
+    def shown_arms(self, user: User) -> dict[str, str]:
+        """arm key -> what ``user`` sees for it, in the order shown: letters A, B, ... for a
+        monitor of a blinded trial (never the protocol's order, which would tell which letter
+        is the control arm), the keys in the protocol's order for everyone else."""
+        if self.letters is not None and user.role is Role.MONITOR:
+            return dict(sorted(self.letters.items(), key=lambda item: item[1]))
+        return {arm: arm for arm in self.protocol.arm_keys}
+
     def status(self, user: User) -> dict[str, Any]:
         """The body of ``status --format json`` (arms as letters in a blinded trial)."""
         require(user, Action.STATUS)
         info = self.register.status()
-        if blinded(self.protocol) and user.role is Role.MONITOR:
-            letters = arm_letters(self.protocol)
-            info["by_arm"] = {letters[a]: n for a, n in info["by_arm"].items()}
+        shown = self.shown_arms(user)
+        info["by_arm"] = {shown[a]: info["by_arm"].get(a, 0) for a in shown}
         self.log(user, "status")
         return info
 
     def monitor(self, user: User) -> dict[str, Any]:
-        """Intake per site and arm and the CONSORT counts, for the monitor's page."""
-        info = self.status(user)
-        frame = self.register.participants()
-        letters = arm_letters(self.protocol) if blinded(self.protocol) else None
-        arms = list(info["by_arm"])
+        """Intake per site and arm, the CONSORT counts and the chains' heads, for the page.
+
+        Only counts are read (:func:`participatie_rct.registry.users.intake_counts`), never
+        the participants; the audit log records the request as a ``status``.
+        """
+        require(user, Action.STATUS)
+        counts = users.intake_counts(self.register.engine)
+        shown = self.shown_arms(user)
+        arms = list(shown.values())
         by_site: dict[str, dict[str, int]] = {}
-        for site, arm in zip(frame["site"], frame["arm"], strict=True):
-            row = by_site.setdefault(str(site or ""), dict.fromkeys(arms, 0))
-            if arm is not None:
-                shown = letters[arm] if letters and user.role is Role.MONITOR else arm
-                row[shown] = row.get(shown, 0) + 1
+        for (site, arm), n in sorted(counts.by_site_arm.items()):
+            row = by_site.setdefault(site, dict.fromkeys(arms, 0))
+            row[shown.get(arm, arm)] = row.get(shown.get(arm, arm), 0) + n
         consort = {
-            "enrolled": len(frame),
-            "declined": int((~frame["consent"]).sum()),
-            "assigned": int(frame["assigned"].sum()),
-            "withdrawn": int(frame["withdrawn"].sum()),
+            "enrolled": counts.n_assigned + counts.n_declined,
+            "declined": counts.n_declined,
+            "assigned": counts.n_assigned,
+            "withdrawn": counts.n_withdrawn,
         }
-        return {"status": info, "by_site": dict(sorted(by_site.items())), "consort": consort}
+        self.log(user, "status")
+        return {
+            "arms": arms,
+            "by_site": by_site,
+            "consort": consort,
+            "anchor": f"{counts.assignment_head or '-'} / {counts.audit_head or '-'}",
+        }
 
     def export_csv(self, user: User) -> str:
         """The export CSV (as ``participatie-rct export`` writes it)."""
@@ -216,7 +266,8 @@ class Service:
     def withdraw(self, user: User, identifier: str, reason: str) -> dict[str, Any]:
         """Record a withdrawal (the assignment stays)."""
         require(user, Action.WITHDRAW)
-        number = self.register.withdraw(identifier, reason, key=self.key)
+        # the reason is kept in the audit log for good: a BSN typed into it is masked first
+        number = self.register.withdraw(identifier, mask_identifiers(reason), key=self.key)
         participant = self.check_identifier(identifier)
         self.log(user, "withdraw", participant=participant, details={"event": number})
         return {"event": number}
@@ -247,8 +298,7 @@ class Service:
             sites = frame["site"] if "site" in frame else [None] * len(frame)
             for site in sorted({None if s is None else str(s) for s in sites}, key=str):
                 require_site(user, site)
-        outcome = self.register.assign_frame(frame, source=Path(name).name)
-        self.log(user, "assign file", details={"new": outcome.n_new, "file": Path(name).name})
+        outcome = self.register.assign_frame(frame, source=Path(name).name, actor=user.name)
         return outcome.to_dict()
 
     def users(self, user: User) -> list[dict[str, Any]]:
@@ -259,7 +309,12 @@ class Service:
         return listed
 
 
-def _values(values: Mapping[str, Any]) -> dict[str, str]:
+def intake_values(values: Mapping[str, Any]) -> dict[str, str]:
+    """The intake's ``column: value`` pairs as text, refused when one could hold a BSN.
+
+    A stratum value is a category (a site, an age group) and is kept in the register and
+    offered on every desk's form; a BSN typed into such a field must not become one.
+    """
     if not isinstance(values, Mapping):
         raise RegistryError(
             'values must be an object of column: value, for example {"site": "Ede"}.'
@@ -270,11 +325,19 @@ def _values(values: Mapping[str, Any]) -> dict[str, str]:
             raise RegistryError(
                 f"values.{name}: give a text or a number, not {type(value).__name__}."
             )
-        clean[str(name).strip()] = str(value).strip()
+        column, text = str(name).strip(), str(value).strip()
+        if mask_identifiers(column) != column or mask_identifiers(text) != text:
+            raise RegistryError(
+                f"values.{mask_identifiers(column)}: holds a number of 8 or 9 digits, which "
+                "could be a BSN; give the category (a site, an age group), not a person's "
+                "number."
+            )
+        clean[column] = text
     return clean
 
 
-def _date(text: str | None) -> str | None:
+def enrolled_date(text: str | None) -> str | None:
+    """The intake date as given (``YYYY-MM-DD``), or None for today; refused otherwise."""
     if text is None:
         return None
     if not isinstance(text, str):

@@ -44,24 +44,37 @@ def _bearer(request: Request) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
-async def _user(request: Request) -> User | None:
-    token = _bearer(request)
-    if token is None:
-        return None
-    state: State = request.app.state.service
-    return await run_in_threadpool(state.tokens.user, token)
-
-
 async def _run(
     request: Request, work: Callable[[User, dict[str, Any]], Response], *, body: bool
 ) -> Response:
-    """Authenticate, read the body, run ``work`` off the event loop, map errors to statuses."""
-    try:
-        user = await _user(request)
+    """Authenticate, read the body, run ``work``, map errors to statuses.
+
+    The token check and ``work`` run in one call off the event loop: a request waits for a
+    worker thread once, not twice. A bad token is answered with 401 before anything about
+    the body is said (its error, if any, is kept until the user is known).
+    """
+    token = _bearer(request)
+    if token is None:
+        return error(401, _NO_TOKEN, **_CHALLENGE)
+    state: State = request.app.state.service
+    payload: dict[str, Any] = {}
+    problem: ParticipatieRCTError | None = None
+    if body:
+        try:
+            payload = await json_body(request)
+        except ParticipatieRCTError as exc:  # TooLargeError included
+            problem = exc
+
+    def call() -> Response:
+        user = state.tokens.user(token)
         if user is None:
             return error(401, _NO_TOKEN, **_CHALLENGE)
-        payload = await json_body(request) if body else {}
-        result: Response = await run_in_threadpool(work, user, payload)
+        if problem is not None:
+            raise problem
+        return work(user, payload)
+
+    try:
+        result: Response = await run_in_threadpool(call)
     except ForbiddenError as exc:
         return error(403, exc)
     except NotFoundError as exc:

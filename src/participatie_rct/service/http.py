@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.errors import ParticipatieRCTError, mask_identifiers
 
 #: no inline script or style, nothing from elsewhere, no framing, forms post only here
 CSP = (
@@ -60,8 +60,13 @@ class SecurityHeaders:
 
 
 def one_line(text: object) -> str:
-    """A message on one line, as the CLI prints it."""
-    return " ".join(str(text).split())
+    """A message on one line, as the CLI prints it, with anything that could be a BSN masked.
+
+    Every refusal the API sends and every message a page shows passes through here
+    (:func:`participatie_rct.errors.mask_identifiers`), whatever raised it: a BSN typed into
+    the wrong field never comes back in a response, a page or a log line.
+    """
+    return mask_identifiers(" ".join(str(text).split()))
 
 
 def error(status: int, message: object, **headers: str) -> JSONResponse:

@@ -18,10 +18,10 @@ from starlette.responses import HTMLResponse, PlainTextResponse, RedirectRespons
 from starlette.routing import Route
 
 from participatie_rct.choices import Role
-from participatie_rct.errors import ParticipatieRCTError
+from participatie_rct.errors import ParticipatieRCTError, mask_identifiers
 from participatie_rct.registry import users as user_store
 from participatie_rct.registry.users import User
-from participatie_rct.service.actions import declared_levels
+from participatie_rct.service.actions import declared_levels, enrolled_date, intake_values
 from participatie_rct.service.auth import SESSION_COOKIE, Session, csrf_ok
 from participatie_rct.service.http import form_body, one_line
 from participatie_rct.service.i18n import LANGUAGES, TEXT, language
@@ -246,7 +246,8 @@ async def _intake_form(
         message=message,
         fields=fields,
         sites=list(user.sites),
-        chosen=chosen or {},
+        # a value typed back into the form is masked like any message: it may hold a BSN
+        chosen={k: mask_identifiers(v) for k, v in (chosen or {}).items()},
         today=dt.date.today().isoformat(),
     )
 
@@ -269,6 +270,8 @@ async def confirm(request: Request) -> Response:
     values["site"] = form.get("site", "").strip()
     service = _state(request).service
     try:
+        intake_values(values)
+        enrolled_date(form.get("enrolled_on") or None)
         await run_in_threadpool(service.intake_site, user, values)
         await run_in_threadpool(service.check_identifier, form.get("id", ""))
         _check_choices(await run_in_threadpool(_fields, _state(request)), values)
@@ -373,16 +376,15 @@ async def monitor(request: Request) -> Response:
         return found
     session, user = found
     view = await run_in_threadpool(_state(request).service.monitor, user)
-    info = view["status"]
     return _render(
         request,
         "monitor.html",
         session=session,
         user=user,
-        arms=list(info["by_arm"]),
+        arms=view["arms"],
         by_site=view["by_site"],
         consort=view["consort"],
-        anchor=f"{info['head_hash'] or '-'} / {info['audit_head_hash'] or '-'}",
+        anchor=view["anchor"],
         may_export=may(user, Action.EXPORT),
     )
 

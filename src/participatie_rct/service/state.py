@@ -43,7 +43,7 @@ class State:
         )
         return cls(
             config=config,
-            service=Service(register, config.key),
+            service=Service.open(register, key=config.key, secret=config.secret),
             tokens=TokenCache(register.engine),
             sessions=Sessions(config.session_minutes),
             signins=RateLimit(config.signin_attempts, config.signin_window_s),
