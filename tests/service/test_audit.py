@@ -114,7 +114,9 @@ def test_a_file_through_the_service_names_the_user_in_its_intake(
     client: TestClient, trial: Trial
 ) -> None:
     bsns = elfproef_bsns(3, start=973_000_000)
-    content = "bsn;site;age_group;consent\n" + "".join(f"{b};Ede;27-44;ja\n" for b in bsns)
+    content = "bsn;site;age_group;consent;enrolled_on\n" + "".join(
+        f"{b};Ede;27-44;ja;2019-03-01\n" for b in bsns
+    )
     before = len(_events(trial))
     with _commits(client) as commits:
         answer = client.post(

@@ -25,7 +25,9 @@ def _fill(client: TestClient, trial: Trial) -> list[str]:
             "/api/v1/assign", json=body, headers={"Authorization": f"Bearer {trial.tokens[who]}"}
         )
         assert answer.status_code == 200, answer.text
-    content = "bsn;site;age_group;consent\n" + "".join(f"{b};Ede;<27;nee\n" for b in bsns[5:])
+    content = "bsn;site;age_group;consent;enrolled_on\n" + "".join(
+        f"{b};Ede;<27;nee;2019-03-01\n" for b in bsns[5:]
+    )
     answer = client.post(
         "/api/v1/assign-file?name=p.csv",
         content=content.encode(),
