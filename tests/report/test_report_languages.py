@@ -51,6 +51,6 @@ def test_dutch_and_english_reports_differ_only_in_words(both) -> None:
     md_en = (both["en"].out_dir / "report.md").read_text(encoding="utf-8")
     assert md_nl.count("\n|") == md_en.count("\n|")
     assert re.search(r"\d,\d", md_nl) and re.search(r"\d\.\d", md_en)
-    assert [row["estimate"] for row in both["nl"].headline] == [
-        row["estimate"] for row in both["en"].headline
+    assert [(row["hidden"], row.get("estimate")) for row in both["nl"].headline] == [
+        (row["hidden"], row.get("estimate")) for row in both["en"].headline
     ]

@@ -93,7 +93,8 @@ def _block(estimates: FamilyEstimates, view: View, horizon: int) -> dict[str, An
             note=" ".join(n if n.endswith(".") else f"{n}." for n in notes),
         ),
         "resampling": w["families_resampling"].format(
-            n=estimates.n_draws, how=w[f"families_{estimates.resampling}"]
+            n=count_text(estimates.n_draws, language=view.language),
+            how=w[f"families_{estimates.resampling}"],
         )
         if resampled
         else "",
