@@ -440,6 +440,29 @@ def test_withdraw_prints_the_pseudonym_not_the_bsn(tmp_path: Path, capsys, monke
     assert pseudonym(KEY_BYTES, "123456782")[:12] in out
 
 
+def test_a_bsn_typed_into_a_withdrawal_reason_is_masked_before_the_log_keeps_it(
+    tmp_path: Path,
+    capsys,
+    monkeypatch,  # type: ignore[no-untyped-def]
+) -> None:
+    from trial_protocols import KEY_BYTES, KEY_TEXT
+
+    monkeypatch.setenv("PARTICIPATIE_RCT_KEY", KEY_TEXT)
+    url = f"sqlite:///{tmp_path / 'trial.db'}"
+    protocol = make_protocol(identifiers='column = "bsn"\nkind = "bsn"')
+    with Register.create(url, protocol, key=KEY_BYTES) as reg:
+        reg.assign_one("123456782", UNITS[0], key=KEY_BYTES)
+        reg.assign_one("111222333", UNITS[1], key=KEY_BYTES)
+        reg.withdraw("111222333", "duplicate of 111.222.333", key=KEY_BYTES)
+    reason = "moved; partner has BSN 123456782"
+    code, _, _ = run(["withdraw", "--db", url, "--id", "123456782", "--reason", reason], capsys)
+    assert code == 0
+    with Register.open(url, read_only=True) as reg:
+        stored = " ".join(reg.events()["reason"].astype(str))
+    assert "123456782" not in stored and "111.222.333" not in stored
+    assert "moved; partner has BSN" in stored
+
+
 def test_a_pseudonym_protocol_may_be_replaced_by_a_bsn_one_before_anyone_is_assigned(
     tmp_path: Path, key: bytes
 ) -> None:

