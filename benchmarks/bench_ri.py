@@ -140,6 +140,7 @@ def _family(have_pyfixest: bool) -> None:
             data,
             outcomes=outcomes,
             treatment="treat",
+            control=0,
             procedure=procedure,
             n_draws=FAMILY_DRAWS,
             rng=np.random.default_rng(6),
