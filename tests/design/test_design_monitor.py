@@ -243,6 +243,14 @@ def test_holm_steps_down_where_bonferroni_stops() -> None:
         "a": True, "b": False, "c": False,
     }  # fmt: skip
     assert holm.z_boundary == pytest.approx(bonferroni.z_boundary)  # the first step: alpha/3
+    # each arm carries the bar of its step, so "crossed" can be read off its own row
+    critical = {c.arm: c.critical for c in holm.comparisons}
+    assert critical == pytest.approx({"a": 2.3940, "b": 2.2414, "c": 1.9600}, abs=1e-4)
+    assert {c.arm: c.critical for c in bonferroni.comparisons} == pytest.approx(
+        dict.fromkeys("abc", bonferroni.z_boundary)
+    )
+    assert "Z 2.3" in holm.summary() and "against |Z| >= 2.2414" in holm.summary()
+    assert all(c["critical"] > 0 for c in holm.to_dict()["comparisons"])
     # nothing crosses when the largest does not: the step-down stops at its first step
     weak = _fixed_outcomes({"control": 40, "a": 62, "b": 62, "c": 45})
     assert not monitor_status(weak, **args).crossed

@@ -89,3 +89,33 @@ def test_no_bsn_is_stored_exported_or_printed(
     from participatie_rct.data.pseudonym import pseudonym
 
     assert pseudonym(KEY_BYTES, bsns[0]).encode() in haystack
+
+
+def test_a_bsn_in_a_stratum_column_is_refused_and_never_stored(
+    tmp_path: Path, write_protocol, capsys, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """A BSN column mapped to a stratum by mistake would be stored in clear: the file is
+    refused whole, naming column and line but not the value, and so is ``--set``."""
+    from .helpers import PSEUDONYMS, run
+
+    protocol = write_protocol(BLOCKS, identifiers=PSEUDONYMS)
+    db_path = tmp_path / "trial.db"
+    db = f"sqlite:///{db_path}"
+    bsns = elfproef_bsns(3, start=345_000_000)
+    code, _, err = run(["init", "--protocol", str(protocol), "--db", db], capsys)
+    assert code == 0, err
+    ids = [f"P{i:03d}" for i in range(12)]
+    participants = participants_csv(tmp_path / "p.csv", ids, sites=("Ede", bsns[0], "Tiel"))
+    before = db_path.read_bytes()
+    code, out, err = run(["assign", "--db", db, str(participants)], capsys)
+    assert code == 2
+    assert "column 'site'" in err and "looks like a BSN" in err and "line" in err
+    assert db_path.read_bytes() == before
+    code, out, err = run(
+        ["assign", "--db", db, "--id", "P900", "--set", f"site={bsns[1]}",
+         "--set", "age_group=45+", "--new-level"],
+        capsys,
+    )  # fmt: skip
+    assert code == 2 and "--set site" in err and "looks like a BSN" in err
+    assert db_path.read_bytes() == before
+    assert not any(b.encode() in (out + err).encode() for b in bsns)

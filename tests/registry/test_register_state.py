@@ -198,6 +198,30 @@ def test_a_moved_block_chunk_is_reported_by_verify(sqlite_url: str) -> None:
     assert f"chunk {key!r}: kept 1, the replay gives 0" in report.message
 
 
+def test_half_a_block_hint_is_found_and_never_drawn_from(sqlite_url: str) -> None:
+    """A chunk hint is a pair: with one half deleted, verify names the missing half and the
+    next draw resumes as without a hint (from the first chunk), not at a wrong position."""
+    protocol = make_protocol(METHODS["blocks"])
+    with Register.create(sqlite_url, protocol, key=None) as reg:
+        _fill(reg)
+        key = reg.procedure.stratum_key({"site": "Ede", "age_group": "45+"})
+        with reg.engine.begin() as conn:
+            conn.execute(
+                sa.text("UPDATE sequencer_state SET value = 1 WHERE kind = 'chunk' AND key = :k"),
+                {"k": key},
+            )
+            conn.execute(
+                sa.text("DELETE FROM sequencer_state WHERE kind = 'chunk_start' AND key = :k"),
+                {"k": key},
+            )
+        report = reg.verify()
+        assert report.first_broken == "sequencer_state"
+        assert f"chunk_start {key!r}: kept none, the replay gives 0" in report.message
+        with reg.engine.connect() as conn:
+            tally = state.rows_tally(state.kept(conn), reg.procedure.arms)
+        assert key not in tally.chunks  # half a hint is no hint
+
+
 def test_a_sealed_block_trial_verifies_and_migrates_without_the_secret(tmp_path: Path) -> None:
     """Where a stratum's block chunks fall follows from the secret: without it verify leaves
     them out, and a migration keeps none (the next draws place them), so both stay right."""

@@ -276,4 +276,5 @@ def _compare(
         conditional_power_design=cp_design,
         rci_low=rci[0],
         rci_high=rci[1],
+        critical=z,
     )

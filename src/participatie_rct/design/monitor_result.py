@@ -39,6 +39,9 @@ class Comparison:
     #: plus or minus the look's critical value times the standard error
     rci_low: float = math.nan
     rci_high: float = math.nan
+    #: the critical ``|Z|`` this arm is tested against: the look's boundary, or under Holm
+    #: the boundary of the arm's step (``docs/monitoring.md``)
+    critical: float = math.nan
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -155,10 +158,12 @@ class MonitorStatus(TidyResult):
                 cp = f"; conditional power: trend {c.conditional_power_trend:.3f}"
                 if not math.isnan(c.conditional_power_design):
                     cp += f", design {c.conditional_power_design:.3f}"
+            bar = "" if c.critical == look.z else f" against |Z| >= {c.critical:.4f}"
             lines.append(
                 f"  {c.arm} vs {self.control}: {c.outflow:.3f} vs {c.outflow_control:.3f}, "
                 f"difference {c.estimate:+.3f} (se {c.std_error:.3f}; repeated CI "
-                f"{c.rci_low:+.3f} to {c.rci_high:+.3f}), Z {c.statistic:.3f}: {verdict}{cp}"
+                f"{c.rci_low:+.3f} to {c.rci_high:+.3f}), Z {c.statistic:.3f}{bar}: "
+                f"{verdict}{cp}"
             )
         lines.append(f"Z is {'' if self.adjusted else 'not '}covariate-adjusted.")
         return "\n".join(lines)

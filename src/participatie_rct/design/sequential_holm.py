@@ -31,22 +31,31 @@ def holm_step_down(
     gamma: float | None,
     final: bool,
 ) -> tuple[Any, ...]:
-    """``comparisons`` (frozen dataclasses with ``statistic`` and ``crossed``), each marked
-    crossed or not by Holm's step-down at this look; one comparison is left as it is."""
+    """``comparisons`` (frozen dataclasses with ``statistic``, ``crossed`` and ``critical``),
+    each given the critical value of its step and marked crossed or not by Holm's step-down
+    at this look; one comparison is left as it is (its step is Bonferroni's)."""
     if len(comparisons) < 2:
         return comparisons
-    crossed = holm_crossings(
-        [c.statistic for c in comparisons],
-        fractions,
-        alpha=alpha,
-        spending=spending,
-        gamma=gamma,
-        final=final,
+    statistics = [c.statistic for c in comparisons]
+    critical = holm_critical_values(
+        statistics, fractions, alpha=alpha, spending=spending, gamma=gamma, final=final
     )
-    return tuple(replace(c, crossed=x) for c, x in zip(comparisons, crossed, strict=True))
+    crossed = holm_crossings(statistics, critical)
+    return tuple(
+        replace(c, crossed=x, critical=z)
+        for c, x, z in zip(comparisons, crossed, critical, strict=True)
+    )
 
 
-def holm_crossings(
+def _step_order(statistics: Sequence[float]) -> list[int]:
+    """Indices by ``|Z|``, largest first; a statistic that is not finite comes last."""
+    return sorted(
+        range(len(statistics)),
+        key=lambda i: -abs(statistics[i]) if math.isfinite(statistics[i]) else math.inf,
+    )
+
+
+def holm_critical_values(
     statistics: Sequence[float],
     fractions: np.ndarray,
     *,
@@ -54,23 +63,28 @@ def holm_crossings(
     spending: Spending,
     gamma: float | None,
     final: bool,
-) -> list[bool]:
-    """Which of the ``statistics`` (one Z per arm, this look last in ``fractions``) cross.
+) -> list[float]:
+    """Per statistic (one Z per arm, this look last in ``fractions``) the critical ``|Z|`` of
+    its step: the arm with the ``j``-th largest ``|Z|`` is tested at ``alpha / (K - j)``.
 
-    ``final`` spends all of each level's alpha at this look (the final analysis). A statistic
-    that is not finite never crosses and stops the procedure.
+    ``final`` spends all of each level's alpha at this look (the final analysis). An arm
+    after the step where the procedure stops keeps the value of its step: the bar it would
+    have had to clear.
     """
     k = len(statistics)
-    order = sorted(
-        range(k), key=lambda i: -abs(statistics[i]) if math.isfinite(statistics[i]) else math.inf
-    )
-    crossed = [False] * k
-    for step, i in enumerate(order):
-        if not (
-            math.isfinite(statistics[i])
-            and abs(statistics[i])
-            >= _critical(fractions, alpha / (k - step), spending, gamma, final)
-        ):
+    critical = [math.nan] * k
+    for step, i in enumerate(_step_order(statistics)):
+        critical[i] = _critical(fractions, alpha / (k - step), spending, gamma, final)
+    return critical
+
+
+def holm_crossings(statistics: Sequence[float], critical: Sequence[float]) -> list[bool]:
+    """Which statistics cross: in order of ``|Z|``, each while every larger one crossed and
+    its ``|Z|`` reaches its step's critical value. A statistic that is not finite never
+    crosses and stops the procedure."""
+    crossed = [False] * len(statistics)
+    for i in _step_order(statistics):
+        if not (math.isfinite(statistics[i]) and abs(statistics[i]) >= critical[i]):
             break
         crossed[i] = True
     return crossed

@@ -96,6 +96,22 @@ def looks_like_bsn(value: str) -> bool:
 Where = Callable[[Sequence[int]], str]
 
 
+def refuse_identifier_values(
+    column: str, texts: Sequence[str | None], *, source: str, where: Where
+) -> None:
+    """Refuse stratum values that look like a BSN: the register keeps stratum values as they
+    are, so a BSN column mapped to a stratum by mistake would be stored in clear
+    (``docs/threat-model.md``). The values themselves are never echoed."""
+    bad = [i for i, t in enumerate(texts) if t is not None and looks_like_bsn(t)]
+    if bad:
+        raise RegistryError(
+            f"{source}, column {column!r}: {_rows(len(bad))} a 9-digit number that passes "
+            f"the elfproef ({where(bad)}): that looks like a BSN, and stratum values are "
+            "stored as they are. Check that the column holds the stratum (a site, an age "
+            "group), not an identifier; nothing was assigned."
+        )
+
+
 def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Arrival]:
     """Check a participants table against the protocol; refuse it whole, naming the rows."""
     import pandas as pd
@@ -209,6 +225,7 @@ def _units(
                 f"{column}. "
                 "Fill it in or remove these rows; nothing was assigned."
             )
+        refuse_identifier_values(column, texts, source=source, where=where)
         check_declared(protocol, column, texts, source=source, where=where)
         for i, t in enumerate(texts):
             units[i][column] = t or ""

@@ -421,6 +421,13 @@ class Register(RegisterDraws, RegisterDesk):
                 f"enrolled_on is {on}, a date in the future. Give the date of intake."
             )
         unit = {c: intake.unit_text(values[c]) or "" for c in self.protocol.unit_columns}
+        for column, text in unit.items():
+            if intake.looks_like_bsn(text):  # the value itself is never echoed
+                raise RegistryError(
+                    f"--set {column}: the value is a 9-digit number that passes the elfproef; "
+                    "that looks like a BSN, and stratum values are stored as they are. Give "
+                    f"the participant's {column}, not an identifier; nothing was assigned."
+                )
         site_text = intake.unit_text(values.get("site"))
         found: list[LookedUp | None] = []
 

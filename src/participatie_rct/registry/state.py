@@ -76,8 +76,9 @@ def rows_tally(rows: Rows, arms: Sequence[str]) -> Tally:
     for (kind, key), value in rows.items():
         if kind == "stratum":
             strata[key] = value
-        elif kind in _CHUNK_KINDS:
-            chunks[key] = (rows.get(("chunk", key), 0), rows.get(("chunk_start", key), 0))
+        elif kind in _CHUNK_KINDS and all((k, key) in rows for k in _CHUNK_KINDS):
+            # a hint is used whole or not at all: half of one would resume at a wrong place
+            chunks[key] = (rows["chunk", key], rows["chunk_start", key])
         elif kind == "level":
             factor, level, arm = json.loads(key)
             if arm in index:
@@ -185,21 +186,25 @@ def expected_rows(tally: Tally, arms: Sequence[str], last: int) -> Rows:
 def differences(kept_rows: Rows, expected: Rows, *, chunks: bool = True) -> list[str]:
     """What differs between the kept and the expected counts (zero counts are no rows).
 
-    A block chunk is a hint where a stratum's sequence resumes: one not kept is safe (the
-    sequence then starts at its first chunk), one kept must be the replay's. ``chunks=False``
+    A block chunk is a hint where a stratum's sequence resumes, kept as a pair (``chunk``,
+    ``chunk_start``): a pair not kept is safe (the sequence then starts at its first chunk),
+    a pair kept must be the replay's, and half a pair is a difference. ``chunks=False``
     leaves them out, for a check without the random stream that places them (no secret).
     """
     have = {k: v for k, v in kept_rows.items() if v and k[0] not in _CHUNK_KINDS}
     want = {k: v for k, v in expected.items() if v and k[0] not in _CHUNK_KINDS}
     if chunks:
-        have |= {k: v for k, v in kept_rows.items() if k[0] in _CHUNK_KINDS}
-        want |= {k: expected.get(k, 0) for k in kept_rows if k[0] in _CHUNK_KINDS}
+        hinted = {key for kind, key in kept_rows if kind in _CHUNK_KINDS}
+        pairs = [(kind, key) for key in hinted for kind in _CHUNK_KINDS]
+        have |= {k: kept_rows[k] for k in pairs if k in kept_rows}
+        want |= {k: expected.get(k, 0) for k in pairs}
     out = []
     for name in sorted(set(have) | set(want)):
         if have.get(name) != want.get(name):
             kind, key = name
             what = f"{kind} {key!r}" if key else kind
-            out.append(f"{what}: kept {have.get(name, 0)}, the replay gives {want.get(name, 0)}")
+            held = have.get(name, "none" if name[0] in _CHUNK_KINDS else 0)
+            out.append(f"{what}: kept {held}, the replay gives {want.get(name, 0)}")
     return out
 
 

@@ -108,7 +108,7 @@ def _rows(
             (
                 view.labels[a],
                 number(c.statistic, language, digits=2),
-                number(look.z, language, digits=2),
+                number(c.critical, language, digits=2),
                 w["yes"] if c.crossed else w["no"],
                 number(100 * power, language, digits=0) + "%" if power == power else w["na"],
                 number(100 * c.estimate, language, sign=True) if shown else HIDDEN,
