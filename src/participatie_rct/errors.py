@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
+from participatie_rct.elfproef import passes_elfproef
+
 #: Long hexadecimal tokens (hashes, pseudonyms): left whole, digits inside them are no BSN.
 _HEX_TOKEN = re.compile(r"(?<![0-9A-Za-z])[0-9A-Fa-f]{16,}(?![0-9A-Za-z])")
 #: Digit groups joined by single dots or spaces (``111222333``, ``111.222.333``,
@@ -46,6 +48,17 @@ def _mask_run(match: re.Match[str]) -> str:
     return run
 
 
+#: 8 or 9 digits glued to letters (``bsn123456782``, ``P123456782x``): masked only when they
+#: pass the elfproef (an 8-digit run as if a leading zero was lost), so that ids such as
+#: ``P00012345`` stay readable while a BSN typed without a space does not.
+_GLUED_RUN = re.compile(r"(?<=[A-Za-z])\d{8,9}(?!\d)|(?<!\d)\d{8,9}(?=[A-Za-z])")
+
+
+def _mask_glued(match: re.Match[str]) -> str:
+    run = match.group(0)
+    return MASK * len(run) if passes_elfproef(run.rjust(9, "0")) else run
+
+
 def mask_identifiers(text: str) -> str:
     """Mask every run of 8 or 9 digits in ``text``: it could be a BSN (a citizen's number).
 
@@ -62,6 +75,8 @@ def mask_identifiers(text: str) -> str:
     'id ***.***.*** on line 12 (2018.02.13)'
     >>> mask_identifiers("empty (lines 3, 20000000); value '111222333'")
     "empty (lines 3, 20000000); value '*********'"
+    >>> mask_identifiers("reason: bsn111222333 verhuisd; id P00012345")
+    'reason: bsn********* verhuisd; id P00012345'
     """
     protected: list[str] = []
 
@@ -70,7 +85,7 @@ def mask_identifiers(text: str) -> str:
         return f"\x00{len(protected) - 1}\x00"
 
     shielded = _HEX_TOKEN.sub(_protect, text)
-    masked = _DIGIT_RUN.sub(_mask_run, shielded)
+    masked = _GLUED_RUN.sub(_mask_glued, _DIGIT_RUN.sub(_mask_run, shielded))
     return re.sub("\x00(\\d+)\x00", lambda m: protected[int(m.group(1))], masked)
 
 

@@ -224,3 +224,17 @@ def test_other_stderr_lines_are_masked(capsys) -> None:
 )
 def test_other_numbers_are_left_alone(text: str) -> None:
     assert mask_identifiers(text) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("verhuisd, bsn111222333", "verhuisd, bsn*********"),
+        ("id=111222333x", "id=*********x"),
+        ("P11222335 (zero lost)", "P******** (zero lost)"),
+        ("ids P00012345 and P12345678", "ids P00012345 and P12345678"),
+    ],
+)
+def test_a_bsn_glued_to_letters_is_masked_other_ids_are_not(text: str, masked: str) -> None:
+    """Typed without a space a BSN still passes the elfproef; ids that do not stay readable."""
+    assert mask_identifiers(text) == masked

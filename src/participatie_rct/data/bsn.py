@@ -11,21 +11,11 @@ from __future__ import annotations
 
 import re
 
-_WEIGHTS = (9, 8, 7, 6, 5, 4, 3, 2, -1)
+from participatie_rct.elfproef import passes_elfproef
+
+__all__ = ["bsn_problem", "passes_elfproef"]
+
 _SCIENTIFIC = re.compile(r"^[+-]?\d+([.,]\d+)?[eE][+-]?\d+$")
-
-
-def passes_elfproef(value: str) -> bool:
-    """True when ``value`` is 9 digits, not all zero, whose weighted sum is divisible by 11.
-
-    >>> passes_elfproef("111222333")
-    True
-    >>> passes_elfproef("123456789")
-    False
-    """
-    if len(value) != 9 or not value.isascii() or not value.isdigit() or value == "000000000":
-        return False
-    return sum(w * int(d) for w, d in zip(_WEIGHTS, value, strict=True)) % 11 == 0
 
 
 def bsn_problem(value: str) -> str | None:
