@@ -68,7 +68,7 @@ def report_analyses(
         **_survival(outcomes, arms, control),
         baseline=estimates.baseline_table(outcomes, arms, control),
         joint_balance=estimates.joint_balance(outcomes, control),
-        survey=_survey(trial, stratum),
+        survey=_survey(trial, stratum, covariates),
         interim=None if final else _interim(trial, looks_done, previous_information),
         strata=trial.strata(),
         covariates=covariates,
@@ -178,11 +178,15 @@ def _per_site(outcomes: pd.DataFrame, fit: dict[str, Any]) -> dict[str, pd.DataF
     }
 
 
-def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
+def _survey(
+    trial: Trial, stratum: str | None, covariates: Sequence[str]
+) -> tuple[SurveyWave, ...]:
     """Per follow-up wave ``k`` (due 12k months after intake): who was due, who answered, effects.
 
-    Effects are estimated among respondents, so they hold under missingness at random given
-    the arm and stratum; the response per arm shows whether response differs by arm.
+    Effects are estimated among respondents with the primary analysis's model (strata and
+    covariates), so a wave's effects are the ones the analysis plan's survey family shows;
+    they hold under missingness at random given the arm, stratum and covariates. The
+    response per arm shows whether response differs by arm.
     """
     survey = trial.inputs.survey
     if survey is None or survey.empty or "wave" not in survey.columns:
@@ -192,6 +196,7 @@ def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
         return ()
     wave = pd.to_numeric(survey["wave"], errors="coerce")
     people = trial.people
+    adjusters = trial.outcomes()[["participant", *covariates]]
     enrolled = pd.to_datetime(people["enrolled_on"])
     waves = []
     for k in sorted({int(v) for v in wave.dropna() if v > 0}):
@@ -200,8 +205,10 @@ def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
         if due.empty:
             continue
         answers = survey[wave == k].drop_duplicates("participant")[["participant", *outcomes]]
-        data = due.drop(columns=[c for c in outcomes if c in due.columns]).merge(
-            answers, on="participant", how="left"
+        data = (
+            due.drop(columns=[c for c in (*outcomes, *covariates) if c in due.columns])
+            .merge(adjusters, on="participant", how="left")
+            .merge(answers, on="participant", how="left")
         )
         for c in outcomes:
             data[c] = pd.to_numeric(data[c], errors="coerce")
@@ -213,6 +220,7 @@ def _survey(trial: Trial, stratum: str | None) -> tuple[SurveyWave, ...]:
                 arms=list(trial.protocol.arm_keys),
                 control=trial.control,
                 strata=stratum,
+                covariates=covariates,
                 se_type=trial.plan.se_type,
             )
             for c in outcomes
