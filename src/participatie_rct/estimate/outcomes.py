@@ -81,20 +81,42 @@ def _reason_codes(values: pd.Series) -> np.ndarray:
     return table[codes]  # the NA sentinel -1 picks the trailing 0
 
 
-def with_intake_start(assignments: pd.DataFrame) -> pd.DataFrame:
+def with_intake_start(
+    assignments: pd.DataFrame, intake_dates: pd.Series | None = None
+) -> pd.DataFrame:
     """A copy of the register's assignments whose ``assigned_at`` is the date of intake.
 
     Follow-up is counted from the lottery, which took place at intake (``enrolled_on``);
     the register's ``assigned_at`` is when the record was written, which is later when a
-    paper intake or a historical file is entered afterwards. When every row has an intake
-    date, that date is used; otherwise ``assigned_at`` is kept. Both columns come out as
-    time-zone-naive dates.
+    paper intake or a historical file is entered afterwards. Each row keeps its own intake
+    date; a row without one (a register from before intake dates were kept) takes it from
+    ``intake_dates`` (by participant: the participants file's ``enrolled_on``), and only
+    failing that from ``assigned_at``, with a warning that says how many. Both columns come
+    out as time-zone-naive dates.
     """
+    import warnings
+
     frame = assignments.copy()
-    if "enrolled_on" in frame.columns and frame["enrolled_on"].notna().all() and len(frame):
-        start = pd.to_datetime(frame["enrolled_on"])
+    written = pd.to_datetime(frame["assigned_at"], utc=True).dt.tz_localize(None)
+    if "enrolled_on" in frame.columns:
+        start = pd.to_datetime(frame["enrolled_on"], errors="coerce")
     else:
-        start = pd.to_datetime(frame["assigned_at"], utc=True).dt.tz_localize(None)
+        start = pd.Series(pd.NaT, index=frame.index, dtype="datetime64[ns]")
+    if intake_dates is not None and start.isna().any():
+        known = pd.to_datetime(intake_dates, errors="coerce").dropna()
+        known = known[~known.index.duplicated()]
+        start = start.fillna(frame["participant"].map(known))
+    undated = int(start.isna().sum())
+    if undated and len(frame):
+        warnings.warn(
+            f"{undated} of {len(frame)} assigned participants have no intake date in the "
+            "register or the participants file; their follow-up is counted from when their "
+            "assignment was recorded. Add enrolled_on to the participants file to use the "
+            "intake dates.",
+            UserWarning,
+            stacklevel=2,
+        )
+    start = start.fillna(written)
     frame["assigned_at"] = start.dt.normalize()
     frame["enrolled_on"] = start.dt.normalize()
     return frame

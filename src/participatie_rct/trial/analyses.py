@@ -178,9 +178,7 @@ def _per_site(outcomes: pd.DataFrame, fit: dict[str, Any]) -> dict[str, pd.DataF
     }
 
 
-def _survey(
-    trial: Trial, stratum: str | None, covariates: Sequence[str]
-) -> tuple[SurveyWave, ...]:
+def _survey(trial: Trial, stratum: str | None, covariates: Sequence[str]) -> tuple[SurveyWave, ...]:
     """Per follow-up wave ``k`` (due 12k months after intake): who was due, who answered, effects.
 
     Effects are estimated among respondents with the primary analysis's model (strata and

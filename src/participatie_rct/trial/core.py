@@ -135,7 +135,13 @@ class Trial:
         """
         from participatie_rct.estimate.outcomes import with_intake_start
 
-        assigned = with_intake_start(self.inputs.assignments)
+        participants = self.inputs.participants
+        dates = (
+            participants.drop_duplicates("participant").set_index("participant")["enrolled_on"]
+            if "enrolled_on" in participants.columns and "participant" in participants.columns
+            else None
+        )
+        assigned = with_intake_start(self.inputs.assignments, dates)
         start = assigned["enrolled_on"]
         assigned = assigned[(start.dt.date <= self.as_of).to_numpy()].reset_index(drop=True)
         if assigned.empty:
