@@ -10,7 +10,7 @@ with the rows named; nothing reaches the database.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -110,6 +110,48 @@ def refuse_identifier_values(
             "stored as they are. Check that the column holds the stratum (a site, an age "
             "group), not an identifier; nothing was assigned."
         )
+
+
+def desk_arrival(
+    participant: str,
+    values: Mapping[str, Any],
+    protocol: Protocol,
+    site: str | None,
+    enrolled_on: dt.date | str | None,
+) -> Arrival:
+    """One participant at the desk (``assign --id``), checked as a file row would be.
+
+    ``site`` may come apart from ``values`` (``--site``) but must then agree; every unit
+    column needs a value; the intake date defaults to today and may not lie ahead; a value
+    that looks like a BSN is refused without being echoed (``docs/threat-model.md``).
+    """
+    values = dict(values)
+    if site is not None:
+        if "site" in values and unit_text(values["site"]) != unit_text(site):
+            raise RegistryError(
+                f"site is given twice with different values ({values['site']!r} and {site!r})."
+            )
+        values["site"] = site
+    missing = [c for c in protocol.unit_columns if unit_text(values.get(c)) is None]
+    if missing:
+        needed = " ".join(f"--set {c}=VALUE" for c in missing)
+        raise RegistryError(
+            f"The protocol assigns by {', '.join(protocol.unit_columns)}; this participant "
+            f"has no value for {', '.join(missing)}. Give {needed}."
+        )
+    today = dt.date.today().isoformat()
+    on = date_text(enrolled_on, what="enrolled_on") if enrolled_on is not None else today
+    if on is not None and on > today:
+        raise RegistryError(f"enrolled_on is {on}, a date in the future. Give the date of intake.")
+    unit = {c: unit_text(values[c]) or "" for c in protocol.unit_columns}
+    for column, text in unit.items():
+        if looks_like_bsn(text):  # the value itself is never echoed
+            raise RegistryError(
+                f"--set {column}: the value is a 9-digit number that passes the elfproef; "
+                "that looks like a BSN, and stratum values are stored as they are. Give "
+                f"the participant's {column}, not an identifier; nothing was assigned."
+            )
+    return Arrival(0, participant, True, unit_text(values.get("site")), on, unit)
 
 
 def arrivals(frame: pd.DataFrame, protocol: Protocol, *, source: str) -> list[Arrival]:

@@ -396,45 +396,13 @@ class Register(RegisterDraws, RegisterDesk):
         was assigned before (the caller then learns their arm).
         """
         participant = self.participant_id(identifier, key=key)
-        values = dict(values)
-        if site is not None:
-            if "site" in values and intake.unit_text(values["site"]) != intake.unit_text(site):
-                raise RegistryError(
-                    f"site is given twice with different values ({values['site']!r} and {site!r})."
-                )
-            values["site"] = site
-        missing = [c for c in self.protocol.unit_columns if intake.unit_text(values.get(c)) is None]
-        if missing:
-            needed = " ".join(f"--set {c}=VALUE" for c in missing)
-            raise RegistryError(
-                f"The protocol assigns by {', '.join(self.protocol.unit_columns)}; this "
-                f"participant has no "
-                f"value for {', '.join(missing)}. Give {needed}."
-            )
-        on = (
-            intake.date_text(enrolled_on, what="enrolled_on")
-            if enrolled_on is not None
-            else dt.date.today().isoformat()
-        )
-        if on is not None and on > dt.date.today().isoformat():
-            raise RegistryError(
-                f"enrolled_on is {on}, a date in the future. Give the date of intake."
-            )
-        unit = {c: intake.unit_text(values[c]) or "" for c in self.protocol.unit_columns}
-        for column, text in unit.items():
-            if intake.looks_like_bsn(text):  # the value itself is never echoed
-                raise RegistryError(
-                    f"--set {column}: the value is a 9-digit number that passes the elfproef; "
-                    "that looks like a BSN, and stratum values are stored as they are. Give "
-                    f"the participant's {column}, not an identifier; nothing was assigned."
-                )
-        site_text = intake.unit_text(values.get("site"))
+        arrival = intake.desk_arrival(participant, values, self.protocol, site, enrolled_on)
+        unit, site_text = arrival.unit, arrival.site
         found: list[LookedUp | None] = []
 
         def check(conn: sa.Connection) -> None:
             found[:] = [self._check_levels(conn, participant, unit, site_text, new_level=new_level)]
 
-        arrival = intake.Arrival(0, participant, True, site_text, on, unit)
         outcome = self._assign([arrival], via="one", source="--id", before=check, actor=actor)
         earlier = found[0] if found else None
         row = outcome.frame.iloc[0]

@@ -24,7 +24,7 @@ from participatie_rct.report.disclosure_rules import OutcomeShares
 from participatie_rct.report.i18n import date_text, words
 from participatie_rct.report.numbers import group_cell, group_counts
 from participatie_rct.report.sections.balance import balance_section
-from participatie_rct.report.sections.common import Section, Table, View, effect_records
+from participatie_rct.report.sections.common import Section, Table, View, effect_records, why_not
 from participatie_rct.report.sections.consort import consort_section
 from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.families import families_section
@@ -137,7 +137,7 @@ def _front(analyses: ReportAnalyses, view: View, blinded: bool, version: str) ->
         n_text = group_cell(analyses.consort.table(view.order)[-1][2], view.language)
         headline = w["headline_text"].format(h=horizon, n=n_text, control=control_label)
     elif isinstance(analyses.itt, Unavailable) and analysed:  # data, but the estimator refused
-        headline = w["not_estimable"].format(reason=analyses.itt.reason)
+        headline = why_not(analyses.itt.reason, w)
     else:
         headline = w["headline_none"].format(h=horizon)
     kind = analyses.kind

@@ -163,6 +163,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "disclosure": "Geheimhouding: aantallen kleiner dan 10 staan als <10; waar een totaal een verborgen cel zou verraden, is ook een tweede cel verborgen (·). Er staan geen minima, maxima of identificerende gegevens in dit rapport.",
         "footer": "Gemaakt met participatie-rct {version}. Protocol SHA-256 {sha}.",
         "na": "n.v.t.",
+        "language": "nl",
     },
     "en": {
         "title_interim": "Interim report",
@@ -313,6 +314,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "disclosure": "Confidentiality: counts below 10 are shown as <10; where a total would reveal a hidden cell, a second cell is hidden too (·). This report holds no minima, maxima or identifying data.",
         "footer": "Made with participatie-rct {version}. Protocol SHA-256 {sha}.",
         "na": "n/a",
+        "language": "en",
     },
 }
 

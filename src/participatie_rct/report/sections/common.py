@@ -11,6 +11,7 @@ import pandas as pd
 
 from participatie_rct.report.disclosure import suppress_table
 from participatie_rct.report.i18n import number
+from participatie_rct.report.reasons import reason_in
 
 
 @dataclass(frozen=True)
@@ -47,9 +48,14 @@ class Section:
     figures: Mapping[str, bytes] = field(default_factory=dict)
 
 
+def why_not(reason: str, w: Mapping[str, str]) -> str:
+    """The sentence that says why an analysis could not run, in the report's language."""
+    return w["not_estimable"].format(reason=reason_in(reason, w["language"]))
+
+
 def not_estimable(header: Sequence[str], reason: str, w: Mapping[str, str]) -> Table:
     """A table whose analysis could not run: no rows, and the sentence that says why."""
-    return Table(tuple(header), (), note=w["not_estimable"].format(reason=reason))
+    return Table(tuple(header), (), note=why_not(reason, w))
 
 
 def counts_table(

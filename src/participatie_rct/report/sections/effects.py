@@ -17,7 +17,7 @@ from participatie_rct.report.analyses import Unavailable
 from participatie_rct.report.disclosure import HIDDEN, count_text
 from participatie_rct.report.disclosure_rules import OutcomeShares, outcome_shares
 from participatie_rct.report.i18n import number, p_text
-from participatie_rct.report.sections.common import Table, View, effect_records
+from participatie_rct.report.sections.common import Table, View, effect_records, why_not
 
 
 def itt_header(view: View) -> tuple[str, ...]:
@@ -57,7 +57,7 @@ def itt_table(
     """
     w = view.w
     if isinstance(itt, Unavailable):
-        return Table(itt_header(view), (), note=w["not_estimable"].format(reason=itt.reason))
+        return Table(itt_header(view), (), note=why_not(itt.reason, w))
     rows: list[tuple[str, ...]] = []
     hidden_arms: list[str] = []
     control = view.order.index(view.control)

@@ -21,7 +21,8 @@ from participatie_rct.report.analyses import FamilyEstimates, ReportAnalyses, Un
 from participatie_rct.report.disclosure import HIDDEN, THRESHOLD, count_text
 from participatie_rct.report.disclosure_rules import group_verdict
 from participatie_rct.report.i18n import number, p_text
-from participatie_rct.report.sections.common import Section, Table, View, effect_records
+from participatie_rct.report.reasons import reason_in
+from participatie_rct.report.sections.common import Section, Table, View, effect_records, why_not
 from participatie_rct.report.sections.effects import shares_of
 
 #: Survey outcomes: their numbers are respondents, not the people analysed in CONSORT.
@@ -76,14 +77,16 @@ def _block(estimates: FamilyEstimates, view: View, horizon: int) -> dict[str, An
             continue
         fit = estimates.effects[outcome]
         if isinstance(fit, Unavailable):
-            notes.append(f"{label}: {w['not_estimable'].format(reason=fit.reason)}")
+            notes.append(f"{label}: {why_not(fit.reason, w)}")
             continue
         rows.extend(_rows(estimates, outcome, label, fit, view, hidden))
     if hidden:
         arms = "; ".join(f"{label} ({', '.join(names)})" for label, names in hidden.items())
         notes.append(w["effect_hidden"].format(arms=arms))
     if isinstance(adjusted, Unavailable):
-        notes.append(w["families_unadjusted"].format(reason=adjusted.reason))
+        notes.append(
+            w["families_unadjusted"].format(reason=reason_in(adjusted.reason, w["language"]))
+        )
     return {
         "title": family_title(estimates, view),
         "table": Table(

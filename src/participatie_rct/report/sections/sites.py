@@ -18,6 +18,7 @@ from participatie_rct.report.sections.common import (
     View,
     effect_records,
     interval_text,
+    why_not,
 )
 from participatie_rct.report.sections.effects import shares_of
 from participatie_rct.report.sections.intake import sites_of
@@ -135,7 +136,7 @@ def sites_section(analyses: ReportAnalyses, view: View) -> Section:
             pd.DataFrame(forest_rows), x_label=w["forest_x"], palette=palette
         )
     refused = [
-        f"{site}: {w['not_estimable'].format(reason=fit.reason)}"
+        f"{site}: {why_not(fit.reason, w)}"
         for site, fit in analyses.per_site.items()
         if isinstance(fit, Unavailable)
     ]

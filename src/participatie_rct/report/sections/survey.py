@@ -10,7 +10,7 @@ from participatie_rct.report.analyses import SurveyWave, Unavailable
 from participatie_rct.report.disclosure import HIDDEN, count_text, share_text
 from participatie_rct.report.disclosure_rules import group_verdict
 from participatie_rct.report.i18n import number, p_text
-from participatie_rct.report.sections.common import Section, Table, View, effect_records
+from participatie_rct.report.sections.common import Section, Table, View, effect_records, why_not
 
 
 def survey_section(waves: tuple[SurveyWave, ...], view: View) -> Section:
@@ -42,9 +42,7 @@ def _wave(wave: SurveyWave, view: View) -> dict[str, Any]:
     notes = []
     for outcome, fit in wave.effects.items():
         if isinstance(fit, Unavailable):
-            notes.append(
-                f"{w[f'survey_{outcome}']}: {w['not_estimable'].format(reason=fit.reason)}"
-            )
+            notes.append(f"{w[f'survey_{outcome}']}: {why_not(fit.reason, w)}")
             continue
         effect_rows.extend(_effect_rows(outcome, fit, view))
     header = (

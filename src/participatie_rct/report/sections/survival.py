@@ -19,13 +19,14 @@ from participatie_rct.report.sections.common import (
     counts_table,
     effect_records,
     not_estimable,
+    why_not,
 )
 from participatie_rct.report.sections.curves import pooled_curve_frame
 
 
 def _test_sentence(template: str, test: Mapping[str, float] | Unavailable, view: View) -> str:
     if isinstance(test, Unavailable):
-        return view.w["not_estimable"].format(reason=test.reason)
+        return why_not(test.reason, view.w)
     return template.format(
         stat=number(test["statistic"], view.language, digits=2),
         df=number(test["df"], view.language, digits=0),
