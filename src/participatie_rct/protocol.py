@@ -170,16 +170,32 @@ class Protocol:
         return cls.from_text(text, source=str(path))
 
     @classmethod
-    def from_text(cls, text: str, *, source: str = "protocol") -> Protocol:
-        """Parse protocol TOML given as text (``source`` names it in messages)."""
+    def from_text(
+        cls, text: str, *, source: str = "protocol", checked_sha256: str | None = None
+    ) -> Protocol:
+        """Parse protocol TOML given as text (``source`` names it in messages).
+
+        ``checked_sha256`` is for a text that passed the schema before, such as the
+        register's copy (checked at ``init``, stored with its hash): when the text still has
+        that hash, the JSON Schema is not run again, which spares every register command the
+        schema library's import. The rules of :func:`_build` always run, and a text whose
+        hash differs is checked in full.
+        """
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ProtocolError(
                 f"{source}: not valid TOML ({exc}). Check the quoting and brackets."
             ) from None
-        protocol = _build(data, source)
         digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+        if checked_sha256 is not None and checked_sha256 == digest:
+            try:
+                protocol = _build(data, source, schema=False)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                _schema_errors(data, source)  # says what is wrong, if the schema sees it
+                raise
+        else:
+            protocol = _build(data, source)
         return _replace(protocol, text=text, sha256=digest, source=source)
 
     @property
@@ -325,8 +341,9 @@ def _explain(error: Any, schema: dict[str, Any], source: str) -> str:
     return f"{source}: {where}: {error.message}."
 
 
-def _build(data: dict[str, Any], source: str) -> Protocol:
-    _schema_errors(data, source)
+def _build(data: dict[str, Any], source: str, *, schema: bool = True) -> Protocol:
+    if schema:
+        _schema_errors(data, source)
     trial = data["trial"]
     arms = tuple(
         Arm(

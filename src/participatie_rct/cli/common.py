@@ -255,6 +255,9 @@ def run_command(command: Any, argv: list[str] | None) -> int:
     Returns the exit code. With ``PARTICIPATIE_RCT_DEBUG`` set, an unexpected exception
     (a bug) propagates with its traceback instead.
     """
+    from participatie_rct.cli.coercion import install_plain_coercion
+
+    install_plain_coercion(command)
     with masked_stderr():
         try:
             code = command.main(args=argv, prog_name="participatie-rct", standalone_mode=False)

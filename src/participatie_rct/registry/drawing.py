@@ -11,6 +11,7 @@ to the audit log, all in one transaction.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -28,7 +29,6 @@ from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
 from participatie_rct.registry.results import AssignOutcome
 
 if TYPE_CHECKING:
-    import pandas as pd
 
     from participatie_rct.assignment.base import AssignmentProcedure, Draw
     from participatie_rct.assignment.tally import Tally
@@ -77,20 +77,20 @@ class RegisterDraws(RegisterEvents):
             before=before,
             actor=actor,
         )
-        frame = run_transaction(self._engine, lambda conn: self._assign_in(conn, arrivals, call))
-        counts = frame["status"].value_counts()
+        rows = run_transaction(self._engine, lambda conn: self._assign_in(conn, arrivals, call))
+        counts = Counter(row["status"] for row in rows)
         return AssignOutcome(
-            n_new=int(counts.get("new", 0)),
-            n_existing=int(counts.get("existing", 0)),
-            n_declined=int(counts.get("declined", 0)),
-            frame=frame,
+            n_new=counts["new"],
+            n_existing=counts["existing"],
+            n_declined=counts["declined"],
+            rows=rows,
             arms=self.protocol.arm_keys,
             source=source,
         )
 
     def _assign_in(
         self, conn: Connection, arrivals: list[intake.Arrival], call: DrawCall
-    ) -> pd.DataFrame:
+    ) -> tuple[dict[str, Any], ...]:
         """The transaction of :meth:`_assign`: lock, sort the arrivals, draw, record, report.
 
         Run again from the start when the database asks for a retry, so it only reads and
@@ -112,7 +112,7 @@ class RegisterDraws(RegisterEvents):
             rows = self._record(
                 conn, (new, draws, tally), new_declines, call, n_existing=n_existing
             )
-        return _outcome_frame(arrivals, rows, existing)
+        return _outcome_rows(arrivals, rows, existing)
 
     def _draw(
         self, conn: Connection, new: list[intake.Arrival], call: DrawCall
@@ -122,8 +122,6 @@ class RegisterDraws(RegisterEvents):
         The sequencer resumes from the kept counts of the strata (or factor levels) of these
         arrivals alone, so a draw costs the same in a register of any size.
         """
-        import pandas as pd
-
         procedure = self.procedure
         units = [a.unit for a in new]
         kept = state.read(conn, procedure.tally_keys(units), procedure.arms)
@@ -132,6 +130,8 @@ class RegisterDraws(RegisterEvents):
         if call.via == "one":
             draws = [sequencer.next(units[0])]
         else:
+            import pandas as pd
+
             frame = pd.DataFrame(units, columns=list(self.protocol.unit_columns))
             draws = list(sequencer.next_batch(frame))
         if len(draws) != len(new):
@@ -299,26 +299,26 @@ def _intake_events(
     return events
 
 
-def _outcome_frame(
+def _outcome_rows(
     arrivals: list[intake.Arrival],
     rows: Mapping[str, Mapping[str, Any]],
     existing: Mapping[str, Mapping[str, Any]],
-) -> pd.DataFrame:
-    """One row per arrival, in input order: new, existing (with changed columns) or declined."""
-    import pandas as pd
-
+) -> tuple[dict[str, Any], ...]:
+    """One record per arrival, in input order: new, existing (with changed columns) or
+    declined; the keys are :data:`~.results.OUTCOME_COLUMNS`."""
     fields = ("arm", "probability", "sequence", "stratum")
-    out = [
-        (a.participant, "new", *(rows[a.participant][f] for f in fields), "")
-        if a.participant in rows
-        else (
-            a.participant,
-            "existing",
-            *(existing[a.participant][f] for f in fields),
-            _changed(existing[a.participant]["unit"], a.unit),
-        )
-        if a.participant in existing
-        else (a.participant, "declined", None, None, None, None, "")
-        for a in arrivals
-    ]
-    return pd.DataFrame(out, columns=["participant", "status", *fields, "changed"])
+    out = []
+    for a in arrivals:
+        record: dict[str, Any] = {"participant": a.participant}
+        if a.participant in rows:
+            found = rows[a.participant]
+            record.update(status="new", changed="")
+        elif a.participant in existing:
+            found = existing[a.participant]
+            record.update(status="existing", changed=_changed(found["unit"], a.unit))
+        else:
+            found = dict.fromkeys(fields)
+            record.update(status="declined", changed="")
+        record.update({f: found[f] for f in fields})
+        out.append(record)
+    return tuple(out)

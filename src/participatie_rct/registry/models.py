@@ -1,4 +1,4 @@
-"""The register's tables as SQLAlchemy 2 models: one description for SQLite and PostgreSQL.
+"""The register's tables as SQLAlchemy Core tables: one description for SQLite and PostgreSQL.
 
 Six tables (docs/architecture.md, "Data model"):
 
@@ -27,158 +27,148 @@ exactly what is stored, whichever database holds it.
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
+    Column,
     Float,
     Index,
     Integer,
+    MetaData,
     String,
     Table,
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+# Core tables, not ORM classes: the register only ever reads and writes rows with Core
+# statements, and the ORM would cost every command a tenth of a second to import.
+METADATA = MetaData()
+
+#: the integer key of the append-only tables: 64-bit, SQLite's rowid alias there
+_ROW_ID = BigInteger().with_variant(Integer, "sqlite")
 
 
-class Base(DeclarativeBase):
-    """Declarative base of the register's models."""
+def _required(name: str, kind: Any) -> Column[Any]:
+    """A column that always holds a value (NOT NULL)."""
+    return Column(name, kind, nullable=False)
 
 
-class SchemaMigration(Base):
-    """One applied schema migration."""
-
-    __tablename__ = "schema_migration"
-
-    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(String(200))
-    applied_at: Mapped[str] = mapped_column(String(40))
+def _optional(name: str, kind: Any) -> Column[Any]:
+    """A column that may be empty (NULL)."""
+    return Column(name, kind, nullable=True)
 
 
-class ProtocolRecord(Base):
-    """A protocol as stored at ``init``; the row with the highest ``id`` is in force."""
+#: one applied schema migration
+SCHEMA_MIGRATION = Table(
+    "schema_migration",
+    METADATA,
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    _required("name", String(200)),
+    _required("applied_at", String(40)),
+)
 
-    __tablename__ = "protocol"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
-    name: Mapped[str] = mapped_column(Text)
-    sha256: Mapped[str] = mapped_column(String(64))
-    text: Mapped[str] = mapped_column(Text)
-    identifier_kind: Mapped[str] = mapped_column(String(20))
-    key_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    stored_at: Mapped[str] = mapped_column(String(40))
+#: a protocol as stored at ``init``; the row with the highest ``id`` is in force
+PROTOCOL = Table(
+    "protocol",
+    METADATA,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    _required("name", Text),
+    _required("sha256", String(64)),
+    _required("text", Text),
+    _required("identifier_kind", String(20)),
+    _optional("key_fingerprint", String(64)),
+    _required("stored_at", String(40)),
     # schema version 4: the commitment to a sealed trial's secret, and the chain scheme
-    commitment: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    chain: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    _optional("commitment", String(64)),
+    _optional("chain", String(40)),
+)
 
+#: One participant's assignment: written once, never changed.
+#:
+#: ``sequence`` numbers assignments 1, 2, 3, ... in arrival order over the whole trial;
+#: ``position`` is the arrival's rank within its stratum's stream and ``batch`` the
+#: procedure's batch number (:class:`~participatie_rct.assignment.base.Draw`). ``intake``
+#: is the sequence number of the first assignment made by the same call and ``via`` says
+#: whether that call drew one participant (``one``) or a file (``file``), so that
+#: verification can replay the calls exactly as they happened.
+ASSIGNMENT = Table(
+    "assignment",
+    METADATA,
+    Column("id", _ROW_ID, primary_key=True),
+    _required("sequence", BigInteger),
+    _required("participant", String(128)),
+    _required("arm", String(100)),
+    _required("probability", Float(precision=53)),
+    _required("probabilities", Text),
+    _required("stratum", Text),
+    _required("position", BigInteger),
+    _required("batch", BigInteger),
+    _required("intake", BigInteger),
+    _required("via", String(8)),
+    _required("method", String(40)),
+    _required("procedure_version", Integer),
+    _optional("site", Text),
+    _optional("enrolled_on", String(10)),
+    _required("unit", Text),
+    _required("assigned_at", String(40)),
+    _required("prev_hash", String(64)),
+    _required("hash", String(64)),
+    UniqueConstraint("participant", name="uq_assignment_participant"),
+    UniqueConstraint("sequence", name="uq_assignment_sequence"),
+    UniqueConstraint("stratum", "position", name="uq_assignment_stratum_position"),
+    Index("ix_assignment_stratum", "stratum"),
+    Index("ix_assignment_stratum_sequence", "stratum", "sequence"),
+)
 
-class Assignment(Base):
-    """One participant's assignment: written once, never changed.
+#: One entry of the audit log: an event with a reason, appended, never changed. ``seq``
+#: numbers the entries 1, 2, 3, ...; ``participant`` is a pseudonym (or empty); ``details``
+#: is canonical JSON.
+AUDIT_LOG = Table(
+    "audit_log",
+    METADATA,
+    Column("id", _ROW_ID, primary_key=True),
+    _required("seq", BigInteger),
+    _required("kind", String(40)),
+    _optional("participant", String(128)),
+    _required("reason", Text),
+    _required("details", Text),
+    _required("at", String(40)),
+    _required("prev_hash", String(64)),
+    _required("hash", String(64)),
+    UniqueConstraint("seq", name="uq_audit_log_seq"),
+    Index("ix_audit_log_participant", "participant"),
+)
 
-    ``sequence`` numbers assignments 1, 2, 3, ... in arrival order over the whole trial;
-    ``position`` is the arrival's rank within its stratum's stream and ``batch`` the
-    procedure's batch number (:class:`~participatie_rct.assignment.base.Draw`). ``intake``
-    is the sequence number of the first assignment made by the same call and ``via`` says
-    whether that call drew one participant (``one``) or a file (``file``), so that
-    verification can replay the calls exactly as they happened.
-    """
+#: A user of the randomization service: name, role, sites and a hash of the access token.
+#: ``token_id`` is a public, random handle that finds the row; ``token_hash`` is the scrypt
+#: hash of the whole token with ``token_salt``. The token itself is never stored. A revoked
+#: user keeps the row (with ``revoked_at``), so a name is never reused by someone else.
+SERVICE_USER = Table(
+    "service_user",
+    METADATA,
+    Column("id", _ROW_ID, primary_key=True),
+    _required("name", String(100)),
+    _required("role", String(20)),
+    _required("sites", Text),
+    _required("token_id", String(32)),
+    _required("token_salt", String(64)),
+    _required("token_hash", String(128)),
+    _required("created_at", String(40)),
+    _optional("revoked_at", String(40)),
+    UniqueConstraint("name", name="uq_service_user_name"),
+    UniqueConstraint("token_id", name="uq_service_user_token_id"),
+)
 
-    __tablename__ = "assignment"
-    __table_args__ = (
-        UniqueConstraint("participant", name="uq_assignment_participant"),
-        UniqueConstraint("sequence", name="uq_assignment_sequence"),
-        UniqueConstraint("stratum", "position", name="uq_assignment_stratum_position"),
-        Index("ix_assignment_stratum", "stratum"),
-        Index("ix_assignment_stratum_sequence", "stratum", "sequence"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    sequence: Mapped[int] = mapped_column(BigInteger)
-    participant: Mapped[str] = mapped_column(String(128))
-    arm: Mapped[str] = mapped_column(String(100))
-    probability: Mapped[float] = mapped_column(Float(precision=53))
-    probabilities: Mapped[str] = mapped_column(Text)
-    stratum: Mapped[str] = mapped_column(Text)
-    position: Mapped[int] = mapped_column(BigInteger)
-    batch: Mapped[int] = mapped_column(BigInteger)
-    intake: Mapped[int] = mapped_column(BigInteger)
-    via: Mapped[str] = mapped_column(String(8))
-    method: Mapped[str] = mapped_column(String(40))
-    procedure_version: Mapped[int] = mapped_column(Integer)
-    site: Mapped[str | None] = mapped_column(Text, nullable=True)
-    enrolled_on: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    unit: Mapped[str] = mapped_column(Text)
-    assigned_at: Mapped[str] = mapped_column(String(40))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class AuditEvent(Base):
-    """One entry of the audit log: an event with a reason, appended, never changed.
-
-    ``seq`` numbers the entries 1, 2, 3, ...; ``participant`` is a pseudonym (or empty);
-    ``details`` is canonical JSON.
-    """
-
-    __tablename__ = "audit_log"
-    __table_args__ = (
-        UniqueConstraint("seq", name="uq_audit_log_seq"),
-        Index("ix_audit_log_participant", "participant"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    seq: Mapped[int] = mapped_column(BigInteger)
-    kind: Mapped[str] = mapped_column(String(40))
-    participant: Mapped[str | None] = mapped_column(String(128), nullable=True)
-    reason: Mapped[str] = mapped_column(Text)
-    details: Mapped[str] = mapped_column(Text)
-    at: Mapped[str] = mapped_column(String(40))
-    prev_hash: Mapped[str] = mapped_column(String(64))
-    hash: Mapped[str] = mapped_column(String(64))
-
-
-class ServiceUser(Base):
-    """A user of the randomization service: name, role, sites and a hash of the access token.
-
-    ``token_id`` is a public, random handle that finds the row; ``token_hash`` is the scrypt
-    hash of the whole token with ``token_salt``. The token itself is never stored. A revoked
-    user keeps the row (with ``revoked_at``), so a name is never reused by someone else.
-    """
-
-    __tablename__ = "service_user"
-    __table_args__ = (
-        UniqueConstraint("name", name="uq_service_user_name"),
-        UniqueConstraint("token_id", name="uq_service_user_token_id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    name: Mapped[str] = mapped_column(String(100))
-    role: Mapped[str] = mapped_column(String(20))
-    sites: Mapped[str] = mapped_column(Text)
-    token_id: Mapped[str] = mapped_column(String(32))
-    token_salt: Mapped[str] = mapped_column(String(64))
-    token_hash: Mapped[str] = mapped_column(String(128))
-    created_at: Mapped[str] = mapped_column(String(40))
-    revoked_at: Mapped[str | None] = mapped_column(String(40), nullable=True)
-
-
-class SequencerState(Base):
-    """One kept count: ``kind`` (``arrivals``, ``batches``, ``stratum``, ``chunk``,
-    ``chunk_start``, ``level`` or ``through``), ``key`` (the stratum key, or the canonical JSON
-    of factor, level and arm; empty for the others) and its ``value``. ``through`` is the last
-    assignment the counts include."""
-
-    __tablename__ = "sequencer_state"
-
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    key: Mapped[str] = mapped_column(Text, primary_key=True)
-    value: Mapped[int] = mapped_column(BigInteger)
-
-
-ASSIGNMENT = cast(Table, Assignment.__table__)
-AUDIT_LOG = cast(Table, AuditEvent.__table__)
-PROTOCOL = cast(Table, ProtocolRecord.__table__)
-SCHEMA_MIGRATION = cast(Table, SchemaMigration.__table__)
-SERVICE_USER = cast(Table, ServiceUser.__table__)
-SEQUENCER_STATE = cast(Table, SequencerState.__table__)
+#: One kept count: ``kind`` (``arrivals``, ``batches``, ``stratum``, ``chunk``,
+#: ``chunk_start``, ``level`` or ``through``), ``key`` (the stratum key, or the canonical
+#: JSON of factor, level and arm; empty for the others) and its ``value``. ``through`` is
+#: the last assignment the counts include.
+SEQUENCER_STATE = Table(
+    "sequencer_state",
+    METADATA,
+    Column("kind", String(16), primary_key=True),
+    Column("key", Text, primary_key=True),
+    _required("value", BigInteger),
+)

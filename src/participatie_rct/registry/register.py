@@ -405,7 +405,7 @@ class Register(RegisterDraws, RegisterDesk):
 
         outcome = self._assign([arrival], via="one", source="--id", before=check, actor=actor)
         earlier = found[0] if found else None
-        row = outcome.frame.iloc[0]
+        row = outcome.rows[0]
         return AssignedParticipant(
             participant=participant,
             arm=str(row["arm"]),
@@ -449,7 +449,7 @@ class Register(RegisterDraws, RegisterDesk):
         with self._read() as conn, conn.begin():
             row = (
                 conn.execute(
-                    sa.select(PROTOCOL.c.text, PROTOCOL.c.key_fingerprint)
+                    sa.select(PROTOCOL.c.text, PROTOCOL.c.sha256, PROTOCOL.c.key_fingerprint)
                     .order_by(PROTOCOL.c.id.desc())
                     .limit(1)
                 )
@@ -464,6 +464,8 @@ class Register(RegisterDraws, RegisterDesk):
                 f"{self.url}: the register holds no protocol. Run participatie-rct init "
                 f"--protocol FILE."
             )
-        self._protocol = Protocol.from_text(row["text"], source="the register's protocol")
+        self._protocol = Protocol.from_text(
+            row["text"], source="the register's protocol", checked_sha256=row["sha256"]
+        )
         self._fingerprint = row["key_fingerprint"]
         self._procedure = None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -49,6 +50,10 @@ class AssignedParticipant:
         )
 
 
+#: the columns of :attr:`AssignOutcome.frame`, one per key of each of its ``rows``
+OUTCOME_COLUMNS = ("participant", "status", "arm", "probability", "sequence", "stratum", "changed")
+
+
 @dataclass(frozen=True)
 class AssignOutcome:
     """The result of assigning a file: counts and one row per participant in the file.
@@ -58,17 +63,27 @@ class AssignOutcome:
     declined rows), and ``changed`` (for a participant assigned before: the stratum or factor
     columns, comma-joined, whose value in the file differs from the one recorded; the arm and
     stratum stay as recorded), in file order. ``arms`` lists the protocol's arms so that
-    counts include arms that got nobody.
+    counts include arms that got nobody. ``rows`` holds the same as plain mappings: the
+    intake desk reads its one row from there and never waits for pandas.
     """
 
     n_new: int
     n_existing: int
     n_declined: int
-    frame: pd.DataFrame = field(repr=False)
+    rows: tuple[dict[str, Any], ...] = field(repr=False)
     arms: tuple[str, ...] = ()
     source: str = ""
     #: Stratum values this file brought that the register had not seen (column -> values).
     new_levels: dict[str, list[str]] = field(default_factory=dict)
+
+    @cached_property
+    def frame(self) -> pd.DataFrame:
+        """One row per participant of the file, in file order (made when first asked for)."""
+        import pandas as pd
+
+        return pd.DataFrame(
+            [[row[c] for c in OUTCOME_COLUMNS] for row in self.rows], columns=OUTCOME_COLUMNS
+        )
 
     def by_arm(self, *, new_only: bool = True) -> dict[str, int]:
         """Participants per arm: the newly assigned (default), or all in the file with an arm."""

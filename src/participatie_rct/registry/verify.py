@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from participatie_rct.errors import ProtocolError
 from participatie_rct.protocol import Protocol
 from participatie_rct.registry import sealing
 from participatie_rct.registry.anchor import anchor_problems, parse_anchor
@@ -89,6 +90,10 @@ def _check_protocol(conn: Connection, protocol: Protocol, found: Findings) -> li
             )
     if rows[-1]["sha256"] != protocol.sha256:
         found.add("protocol", "The protocol in force changed while verifying; run verify again.")
+    try:  # the full check, schema included, that opening the register leaves out
+        Protocol.from_text(rows[-1]["text"], source=f"protocol {rows[-1]['id']}")
+    except ProtocolError as exc:
+        found.add(f"protocol {rows[-1]['id']}", f"the protocol in force breaks a rule: {exc}")
     return [row["sha256"] for row in rows]
 
 
