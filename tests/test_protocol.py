@@ -366,3 +366,24 @@ def test_every_known_outcome_is_accepted() -> None:
     names = ", ".join(f'"{o}"' for o in ANALYSIS_OUTCOMES if o != "outflow_work")
     plan = Protocol.from_text(trial() + "\n[analysis]\n" + _family(f"[{names}]")).analysis
     assert len(plan.families[0].outcomes) == len(ANALYSIS_OUTCOMES) - 1
+
+
+def test_a_text_with_the_hash_it_was_checked_with_skips_only_the_schema() -> None:
+    """The register's copy is not run through the JSON Schema again (it was at init); a text
+    whose hash differs from the one it was stored with is checked in full, and the rules of
+    the protocol itself always run."""
+    extra = trial() + "\n[extra]\nnote = 1\n"  # breaks the schema only: an unknown table
+    digest = hashlib.sha256(extra.encode("utf-8")).hexdigest()
+    with pytest.raises(ProtocolError, match="unknown key 'extra'"):
+        Protocol.from_text(extra)
+    with pytest.raises(ProtocolError, match="unknown key 'extra'"):
+        Protocol.from_text(extra, checked_sha256="0" * 64)
+    assert Protocol.from_text(extra, checked_sha256=digest).sha256 == digest
+    repeated = trial(arms=TWO_ARMS + '\n[[arms]]\nkey = "control"\n')
+    with pytest.raises(ProtocolError, match="repeats the key 'control'"):
+        Protocol.from_text(
+            repeated, checked_sha256=hashlib.sha256(repeated.encode("utf-8")).hexdigest()
+        )
+    broken = "[trial]\nname = 'T'\n"  # no arms at all: the schema names what is missing
+    with pytest.raises(ProtocolError, match="arms"):
+        Protocol.from_text(broken, checked_sha256=hashlib.sha256(broken.encode()).hexdigest())
