@@ -7,8 +7,8 @@ builds an adapter. Our options are all of a few plain kinds (text, whole number,
 path, flag, choice from an enum, a date through our own parser, repeatable text), so
 :func:`install_plain_coercion` gives each such parameter a converter that needs only the
 standard library. Any other kind, and any Typer that does not convert this way, is left to
-Typer as it is: the result is the same value, only sooner (``docs/cli-contract.md``, speed
-at the desk).
+Typer as it is: the result is the same value, only sooner (``docs/scale.md``, "The intake
+desk").
 
 Messages follow the house style: the value, what it should be, and for a choice the
 choices, e.g. ``'xml' is not one of 'text', 'json'.``
@@ -24,9 +24,6 @@ from types import SimpleNamespace
 from typing import Any, get_args, get_origin
 
 import typer
-
-#: the converters by annotation; an enum and a list of text are handled apart
-_SCALARS: dict[Any, Callable[[Any], Any]] = {}
 
 
 def _text(value: Any) -> str:
@@ -60,7 +57,15 @@ def _flag(value: Any) -> bool:
     raise ValueError
 
 
-_SCALARS.update({str: _text, int: _whole, float: _number, bool: _flag, Path: Path})
+#: the converters by annotation (an enum and a list of text are handled apart), and what a
+#: refused value should have been
+_SCALARS: dict[Any, Callable[[Any], Any]] = {
+    str: _text,
+    int: _whole,
+    float: _number,
+    bool: _flag,
+    Path: Path,
+}
 _WHAT = {int: "a whole number", float: "a number", bool: "yes or no", Path: "a path"}
 
 
