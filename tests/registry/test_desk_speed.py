@@ -2,9 +2,9 @@
 
 No wall clock here (docs/conventions.md): the promises are what makes the desk slow when
 broken. ``assign --id`` and ``lookup --id`` import no statistics or plotting library, nor
-pandas, the schema checker, the ORM or Pydantic; ``--help`` neither. ``assign --id`` reads the register once to open it; the stratum
-levels and whether a returning participant withdrew come from the write transaction itself,
-not from reads before and after it.
+pandas, the schema checker, the ORM or Pydantic; ``--help`` neither. ``assign --id`` reads
+the register once to open it; the stratum levels and whether a returning participant
+withdrew come from the write transaction itself, not from reads before and after it.
 """
 
 from __future__ import annotations
@@ -106,3 +106,38 @@ def test_assign_id_reads_the_register_once(
     reads.clear()
     code, out, _ = run(["assign", "--db", desk, "--id", "P2", *SET, "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["withdrawn"] is False and reads == ["read"]
+
+
+def test_a_known_stratum_is_not_checked_against_every_recorded_value(
+    desk: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The typo guard reads every recorded value only for someone who opens a stratum: in a
+    stratum that has assignments, one indexed look-up settles it, at any register size."""
+    from participatie_rct.registry import levels
+
+    assert run(["assign", "--db", desk, "--id", "P1", *SET], capsys)[0] == 0
+    assert run(["assign", "--db", desk, "--id", "P2", "--set", "site=Tiel", "--set",
+                "age_group=<27", "--new-level"], capsys)[0] == 0  # fmt: skip
+    scans: list[list[str]] = []
+    original = levels.known_values
+
+    def counted(conn: Any, columns: Any) -> Any:
+        scans.append(list(columns))
+        return original(conn, columns)
+
+    monkeypatch.setattr(levels, "known_values", counted)
+    assert run(["assign", "--db", desk, "--id", "P3", *SET], capsys)[0] == 0
+    assert scans == []
+    # a new combination of known values opens a stratum: checked in full, and allowed
+    code, _, err = run(
+        ["assign", "--db", desk, "--id", "P4", "--set", "site=Tiel", "--set", "age_group=45+"],
+        capsys,
+    )
+    assert code == 0, err
+    assert scans == [["site", "age_group"]]
+    # a typo is still refused, with the nearest value
+    code, _, err = run(
+        ["assign", "--db", desk, "--id", "P5", "--set", "site=Tiell", "--set", "age_group=45+"],
+        capsys,
+    )
+    assert code == 2 and "Did you mean 'Tiel'?" in err, err

@@ -20,6 +20,8 @@ if TYPE_CHECKING:
     import pandas as pd
     from sqlalchemy.engine import Connection
 
+    from participatie_rct.assignment.base import AssignmentProcedure
+
 
 class RegisterDesk(RegisterReads):
     """Previews, look-ups and the guard on stratum values (mixed into ``Register``)."""
@@ -27,6 +29,9 @@ class RegisterDesk(RegisterReads):
     if TYPE_CHECKING:
 
         def participant_id(self, identifier: str, *, key: bytes | None) -> str: ...
+
+        @property
+        def procedure(self) -> AssignmentProcedure: ...
 
         def _load_participants(
             self, path: str | Path, *, key: bytes | None, as_of: dt.date | None
@@ -92,9 +97,22 @@ class RegisterDesk(RegisterReads):
         earlier = look_up(conn, participant)
         if earlier is not None:
             return earlier
+        if undeclared and not new_level and self._stratum_seen(conn, unit, undeclared):
+            undeclared = []  # someone in this very stratum was assigned: every value is known
         known = levels.known_values(conn, undeclared) if undeclared and not new_level else {}
         levels.check_one(self.protocol, checked, known, allow_new=new_level)
         return None
+
+    def _stratum_seen(self, conn: Connection, unit: Mapping[str, str], columns: list[str]) -> bool:
+        """Whether ``unit``'s stratum already has an assignment, when that settles ``columns``.
+
+        One indexed look-up instead of reading every recorded value, so the desk's check
+        costs the same at any register size; only a participant who opens a stratum (or
+        brings a site that is no stratum column) has the recorded values read.
+        """
+        if not set(columns) <= set(self.protocol.unit_columns):
+            return False
+        return levels.stratum_seen(conn, self.procedure.stratum_key(unit))
 
     def lookup(self, identifier: str, *, key: bytes | None) -> LookedUp | None:
         """The arm, intake date and withdrawal of one participant, or None when unknown.

@@ -29,7 +29,6 @@ from participatie_rct.registry.models import ASSIGNMENT, PROTOCOL
 from participatie_rct.registry.results import AssignOutcome
 
 if TYPE_CHECKING:
-
     from participatie_rct.assignment.base import AssignmentProcedure, Draw
     from participatie_rct.assignment.tally import Tally
 

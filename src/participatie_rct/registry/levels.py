@@ -93,6 +93,16 @@ def known_values(conn: Connection, columns: Sequence[str]) -> dict[str, set[str]
     return seen
 
 
+def stratum_seen(conn: Connection, stratum: str) -> bool:
+    """Whether anyone was assigned in ``stratum`` (an indexed look-up of one row)."""
+    import sqlalchemy as sa
+
+    from participatie_rct.registry.models import ASSIGNMENT
+
+    query = sa.select(ASSIGNMENT.c.id).where(ASSIGNMENT.c.stratum == stratum).limit(1)
+    return conn.execute(query).first() is not None
+
+
 def check_one(
     protocol: Protocol,
     values: Mapping[str, str],
