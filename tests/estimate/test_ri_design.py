@@ -310,3 +310,16 @@ def test_studentized_without_covariates_survives_a_large_offset():
     assert shifted.to_frame().loc[0, "statistic"] == pytest.approx(
         plain.to_frame().loc[0, "statistic"], rel=1e-6
     )
+
+
+def test_arm_sums_over_tiles_match_plain_sums(monkeypatch):
+    from participatie_rct.estimate import ri_stats
+
+    monkeypatch.setattr(ri_stats, "TILE", (3, 7))  # ragged tiles in both directions
+    rng = np.random.default_rng(13)
+    z = rng.integers(0, 3, size=(10, 23)).astype(np.int8)
+    y = rng.normal(size=(23, 2))
+    sums, counts = ri_stats.arm_sums(z, y, [2, 0])
+    for got, n, a in zip(sums, counts, [2, 0], strict=True):
+        assert got == pytest.approx((z == a).astype(float) @ y, abs=1e-12)
+        assert n.tolist() == (z == a).sum(axis=1).tolist()

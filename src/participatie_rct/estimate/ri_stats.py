@@ -28,6 +28,8 @@ import numpy as np
 STATISTICS = ("dim", "lin", "studentized", "logrank")
 #: statistics that are linear in the outcome (interval by test inversion is exact for them)
 LINEAR = ("dim", "lin", "logrank")
+#: draws x units per tile of the indicator buffer in :func:`arm_sums` (512 KiB of float64)
+TILE = (16, 4096)
 
 
 @dataclass(frozen=True)
@@ -49,6 +51,35 @@ def _masks(z: np.ndarray, arms: Sequence[int], w: np.ndarray | None = None) -> l
     return [(z == a) * w for a in arms]
 
 
+def arm_sums(
+    z: np.ndarray, y: np.ndarray, arms: Sequence[int]
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """Per arm: the sums of the columns of ``y`` over the arm's units (draws, r) and the
+    arm's unit counts (draws,).
+
+    Tile by tile (:data:`TILE` draws x units), the arm's indicator is written into one small
+    reused float buffer and multiplied with ``y`` and a column of ones, so the counts come
+    with the sums. No mask of all draws is made per arm, the buffer stays in cache, and the
+    products are small, so BLAS keeps them on one thread instead of threads that wait on
+    each other when the machine is busy.
+    """
+    rows, cols = TILE
+    with_ones = np.column_stack([y, np.ones(y.shape[0])])
+    out = np.zeros((len(arms), z.shape[0], with_ones.shape[1]))
+    indicator = np.empty((min(rows, z.shape[0]), min(cols, z.shape[1])))
+    product = np.empty((indicator.shape[0], with_ones.shape[1]))
+    for r0 in range(0, z.shape[0], rows):
+        for c0 in range(0, z.shape[1], cols):
+            block = z[r0 : r0 + rows, c0 : c0 + cols]
+            buffer = indicator[: block.shape[0], : block.shape[1]]
+            part = product[: block.shape[0]]
+            for j, a in enumerate(arms):
+                np.equal(block, a, out=buffer)
+                np.matmul(buffer, with_ones[c0 : c0 + cols], out=part)
+                out[j, r0 : r0 + rows] += part
+    return [o[:, :-1] for o in out], [o[:, -1] for o in out]
+
+
 def difference_in_means(
     z: np.ndarray,
     cols: Columns,
@@ -61,16 +92,17 @@ def difference_in_means(
     ``w`` (draws, units): frequency weights of a bootstrap; ``z`` may then be one row.
     """
     zz = _used(z, cols.ok)
-    ww = None if w is None else _used(w, cols.ok)
-    masks = _masks(zz, treated, ww)
-    sums = [m @ cols.y for m in masks]
-    counts = [m.sum(axis=1) for m in masks]
     # control: every used unit has an arm, and every arm but control is treated, so the
-    # control's sums are the totals minus the treated arms' (one mask fewer per draw)
-    if ww is None:
+    # control's sums are the totals minus the treated arms' (one product fewer per draw)
+    if w is None:
+        sums, counts = arm_sums(zz, cols.y, treated)
         rest_sum = cols.y.sum(axis=0)[None, :] - sum(sums)
         rest_n = zz.shape[1] - sum(counts)
     else:
+        ww = _used(w, cols.ok)
+        masks = _masks(zz, treated, ww)
+        sums = [m @ cols.y for m in masks]
+        counts = [m.sum(axis=1) for m in masks]
         rest_sum = ww @ cols.y - sum(sums)
         rest_n = ww.sum(axis=1) - sum(counts)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -156,12 +188,14 @@ def _t_against_control(parts: Sequence[tuple[np.ndarray, np.ndarray]]) -> np.nda
 
 def _welch(zz: np.ndarray, y: np.ndarray, control: int, treated: Sequence[int]) -> np.ndarray:
     """Without covariates HC2 is Welch's variance ``s_a^2 / n_a`` per arm: from the sums of
-    y and y^2 per arm, two matrix products, no residuals per unit."""
+    y and y^2 per arm (:func:`arm_sums`), no residuals per unit."""
     y = y - y.mean(axis=0)  # both moments are shift-invariant; centring avoids cancellation
+    r = y.shape[1]
+    sums, counts = arm_sums(zz, np.hstack([y, y * y]), [control, *treated])
     parts = []
-    for m in _masks(zz, [control, *treated]):
-        n = m.sum(axis=1)[:, None]
-        s1, s2 = m @ y, m @ (y * y)
+    for both, count in zip(sums, counts, strict=True):
+        n = count[:, None]
+        s1, s2 = both[:, :r], both[:, r:]
         with np.errstate(invalid="ignore", divide="ignore"):
             mean = s1 / n
             var = np.maximum(s2 - n * mean * mean, 0.0) / (n - 1) / n
