@@ -369,7 +369,8 @@ def test_interim_states_one_multiplicity_rule_and_no_tiny_decimals(demo) -> None
     for language_file in ("report.md", "report.html"):
         text = (demo.out_dir / "interim" / language_file).read_text(encoding="utf-8")
         assert "0,00000" not in text and "0.00000" not in text
-        assert "Bonferroni" in text and "Holm-gecorrigeerde p-waarden" in text
+        assert "Holms stapsgewijze procedure" in text and "Bonferroni" not in text
+        assert "Holm-gecorrigeerde p-waarden" in text
 
 
 # -- proper Dutch, only what ran --------------------------------------------------------------

@@ -13,7 +13,7 @@ LOOK_STRINGS: dict[str, dict[str, str]] = {
     "nl": {
         "rci": "Herhaald interval (pp)",
         "interim_earlier_register": "Dit is kijk {look}; het register legt de eerdere kijken vast (aantal: {k}), met informatiefractie {fractions}. De alfa die daar is besteed, is in deze grens verrekend.",
-        "interim_rci": "Het herhaalde betrouwbaarheidsinterval (Jennison en Turnbull) is het verschil in uitstroomaandelen plus en min de grens van deze kijk maal de standaardfout: het blijft geldig hoe vaak er ook gekeken wordt, en sluit nul uit precies wanneer de grens is overschreden.",
+        "interim_rci": "Het herhaalde betrouwbaarheidsinterval (Jennison en Turnbull) is het verschil in uitstroomaandelen plus en min de grens van deze kijk maal de standaardfout: het blijft geldig hoe vaak er ook gekeken wordt, en sluit nul uit precies wanneer z de grens van deze kijk overschrijdt. Een groep die pas in een latere Holm-stap (bij een lagere grens) de grens haalt, kan een interval hebben dat nul nog raakt: intervallen worden door de stapsgewijze procedure niet smaller (Strassburger en Bretz 2008).",
         "interim_withheld": "Voor {arms} staan z, grens en informatiefractie in de tabel, maar het verschil en het herhaalde interval niet: dat effect wordt in dit rapport niet getoond (openbaarmakingsregels).",
         "looks": "Tussentijdse kijken en eindtoets",
         "look": "Kijk",
@@ -35,7 +35,7 @@ LOOK_STRINGS: dict[str, dict[str, str]] = {
     "en": {
         "rci": "Repeated interval (pp)",
         "interim_earlier_register": "This is look {look}; the register records the earlier looks (number: {k}), with information fraction {fractions}. The alpha spent there is accounted for in this boundary.",
-        "interim_rci": "The repeated confidence interval (Jennison and Turnbull) is the difference in outflow shares plus and minus this look's boundary times the standard error: it stays valid however often one looks, and excludes zero exactly when the boundary is crossed.",
+        "interim_rci": "The repeated confidence interval (Jennison and Turnbull) is the difference in outflow shares plus and minus this look's boundary times the standard error: it stays valid however often one looks, and excludes zero exactly when z crosses this look's boundary. An arm that crosses only at a later Holm step (at a lower boundary) may have an interval that still touches zero: the step-down does not make intervals narrower (Strassburger and Bretz 2008).",
         "interim_withheld": "For {arms} the table shows z, boundary and information fraction, but not the difference or the repeated interval: that effect is not shown in this report (disclosure rules).",
         "looks": "Interim looks and final test",
         "look": "Look",

@@ -328,7 +328,7 @@ class Trial:
         target_n: int | None = None,
         planned_effect: float | None = None,
         gamma: float | None = None,
-        correction: Correction | str = Correction.BONFERRONI,
+        correction: Correction | str = Correction.HOLM,
     ) -> MonitorStatus:
         """The interim look now: what ``monitor status`` prints and the interim report shows.
 

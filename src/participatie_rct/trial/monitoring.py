@@ -108,7 +108,7 @@ def interim_look(
     target_n: int | None = None,
     planned_effect: float | None = None,
     gamma: float | None = None,
-    correction: Correction | str = Correction.BONFERRONI,
+    correction: Correction | str = Correction.HOLM,
 ) -> MonitorStatus:
     """The look now, from the outcome table at the protocol's horizon.
 
