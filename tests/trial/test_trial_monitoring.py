@@ -46,11 +46,17 @@ def test_command_and_report_show_the_same_look(
     assert f"|z| ≥ {status['z_boundary']:.2f}" in section
     rows = re.findall(r"^\| ([^|]+) \| (−?[0-9.]+) \| ([0-9.]+) \|", section, flags=re.M)
     printed = {label.strip(): float(z.replace("−", "-")) for label, z, _ in rows}
+    boundaries = {label.strip(): float(b) for label, _, b in rows}
     labels = {a.key: a.label("en") for a in Trial.open(hand_made.url, hand_made.data).protocol.arms}
+    assert status["correction"] == "holm"  # the one default, in the command and the report
     for comparison in status["comparisons"]:
         assert printed[labels[comparison["arm"]]] == pytest.approx(
             round(comparison["statistic"], 2), abs=1e-9
         )
+        assert boundaries[labels[comparison["arm"]]] == pytest.approx(
+            round(comparison["critical"], 2), abs=1e-9
+        )
+    assert len({round(c["critical"], 6) for c in status["comparisons"]}) > 1  # Holm's steps
 
 
 def test_library_look_and_report_context_are_one_result(hand_made) -> None:
