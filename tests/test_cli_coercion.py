@@ -98,6 +98,10 @@ def test_a_bad_value_is_named_with_the_option(
 
 
 def test_dates_keep_their_own_parser() -> None:
-    from participatie_rct.cli.common import parse_day
-
-    assert parse_day("01-03-2019") == dt.date(2019, 3, 1)
+    """A date option goes through our parser, so Dutch dates work as in the files."""
+    command = typer.main.get_command(app)
+    install_plain_coercion(command)
+    option = next(p for p in command.commands["outcomes"].params if p.name == "as_of")
+    ctx = typer.Context(command)
+    converted = option._runtime_param.coerce("01-03-2019", param=option, ctx=ctx)
+    assert converted == dt.date(2019, 3, 1)

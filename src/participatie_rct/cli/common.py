@@ -15,6 +15,7 @@ from typing import Any, TextIO
 import typer
 
 from participatie_rct.choices import OutputFormat
+from participatie_rct.cli.coercion import install_plain_coercion
 from participatie_rct.errors import ParticipatieRCTError, mask_identifiers
 
 DEFAULT_DB = "sqlite:///trial.db"
@@ -255,8 +256,6 @@ def run_command(command: Any, argv: list[str] | None) -> int:
     Returns the exit code. With ``PARTICIPATIE_RCT_DEBUG`` set, an unexpected exception
     (a bug) propagates with its traceback instead.
     """
-    from participatie_rct.cli.coercion import install_plain_coercion
-
     install_plain_coercion(command)
     with masked_stderr():
         try:

@@ -119,3 +119,14 @@ def _tied(rows: np.ndarray, layout: KeyLayout) -> np.ndarray:
     """Per sorted row: whether two neighbours share group and key (they differ only in arm)."""
     above = rows >> layout.dtype(layout.arm_bits)
     return np.asarray((above[:, 1:] == above[:, :-1]).any(axis=1))
+
+
+def arrival_positions(order: np.ndarray) -> np.ndarray | None:
+    """Where each unit sits in a row grouped by ``order`` (a stable argsort of the units'
+    groups), so that ``np.take(row, positions)`` returns the units to arrival order; None
+    when the grouping keeps arrival order and no look-up is needed."""
+    if (order == np.arange(order.size)).all():
+        return None
+    positions = np.empty(order.size, dtype=np.int64)
+    positions[order] = np.arange(order.size)
+    return positions

@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from participatie_rct.assignment.keys import stratum_codes
-from participatie_rct.estimate.key_shuffle import KeyLayout, arrange, key_layout, keyed
+from participatie_rct.estimate.key_shuffle import (
+    KeyLayout,
+    arrange,
+    arrival_positions,
+    key_layout,
+    keyed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -152,8 +158,6 @@ def block_plan(procedure: PermutedBlocks, units: pd.DataFrame) -> BlockPlan:
     needed = -(-per_stratum // int(sizes.min()))  # blocks that always cover the arrivals
     block_stratum = np.repeat(np.arange(per_stratum.size), needed)
     order = np.argsort(codes, kind="stable")
-    position = np.empty(codes.size, dtype=np.int64)
-    position[order] = np.arange(codes.size)
     first_block = np.concatenate([[0], np.cumsum(needed)[:-1]]).astype(np.int64)
     layout = key_layout(2, ratios.size, np.full(1, width))
     table = _table(sizes, ratios, width)
@@ -163,7 +167,7 @@ def block_plan(procedure: PermutedBlocks, units: pd.DataFrame) -> BlockPlan:
         stratum_start=first_block[block_stratum],
         arrivals=per_stratum[block_stratum].astype(np.int32),
         n_units=codes.size,
-        position=None if (order == np.arange(codes.size)).all() else position,
+        position=arrival_positions(order),
         table=None if table is None else as_items(table[0]),
         table_sizes=None if table is None else table[1],
         prefixes=as_items(

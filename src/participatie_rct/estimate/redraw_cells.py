@@ -24,7 +24,13 @@ import numpy as np
 
 from participatie_rct.assignment.allocation import exact_count_distribution, floor_counts
 from participatie_rct.assignment.keys import stratum_codes
-from participatie_rct.estimate.key_shuffle import KeyLayout, arrange, key_layout, keyed
+from participatie_rct.estimate.key_shuffle import (
+    KeyLayout,
+    arrange,
+    arrival_positions,
+    key_layout,
+    keyed,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -103,13 +109,10 @@ def cell_plan(procedure: AssignmentProcedure, units: pd.DataFrame, batches: np.n
     labels = arm_at.astype(layout.dtype)
     if sizes.size > 1:
         labels |= cell_at.astype(layout.dtype) << layout.dtype(layout.group_shift)
-    position = np.empty(cells.size, dtype=np.int64)
-    position[order] = np.arange(cells.size)
-    identity = bool((order == np.arange(cells.size)).all())
     return CellPlan(
         labels,
         _leftovers(sizes, starts, floors, ratios, layout),
-        None if identity else position,
+        arrival_positions(order),
         layout,
     )
 
